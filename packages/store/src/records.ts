@@ -1,0 +1,98 @@
+// What the store keeps. Records are plain data; bodies of Google resources (a v2 Service, an
+// Operation) are kept as the JSON the API serves, so the store never needs to know their fields.
+import type { Policy } from '@runiam/core'
+
+/** The organization node: one per server. */
+export interface OrganizationRecord {
+  /** Numeric id as a string, e.g. "123456789012"; the resource name is `organizations/{id}`. */
+  readonly id: string
+  readonly domain: string
+  readonly displayName: string
+  readonly createTime: string
+}
+
+export interface ProjectRecord {
+  /** The project id, e.g. "my-project". */
+  readonly projectId: string
+  /** Numeric, unique, as a string. */
+  readonly projectNumber: string
+  readonly displayName: string
+  /** `organizations/{id}` */
+  readonly parent: string
+  readonly state: 'ACTIVE' | 'DELETE_REQUESTED'
+  readonly labels: Readonly<Record<string, string>>
+  readonly createTime: string
+  readonly updateTime: string
+  readonly etag: string
+}
+
+/** A Cloud Run resource: service, job or worker pool (later: executions, tasks). */
+export type ResourceKind = 'service' | 'job' | 'workerPool'
+
+export interface ResourceRecord {
+  /** Full name, e.g. `projects/p/locations/us-central1/services/s` (project id, never number). */
+  readonly name: string
+  readonly kind: ResourceKind
+  /** `projects/p/locations/l` */
+  readonly parent: string
+  /** The v2 JSON body as served (Service, Job, WorkerPool), including name, uid, etag… */
+  readonly body: Readonly<Record<string, unknown>>
+  /** Opaque; changes on every write. */
+  readonly etag: string
+  readonly createTime: string
+  readonly updateTime: string
+}
+
+export interface StoredPolicy {
+  /** Resource name the policy is attached to (`organizations/1`, `projects/p`, a Run resource). */
+  readonly resource: string
+  /** Canonical policy including its etag and version. */
+  readonly policy: Policy
+  readonly etag: string
+  readonly updateTime: string
+}
+
+export interface OperationRecord {
+  /** `projects/p/locations/l/operations/{id}` */
+  readonly name: string
+  /** The google.longrunning.Operation JSON. */
+  readonly body: Readonly<Record<string, unknown>>
+  readonly createTime: string
+}
+
+/** A signing key of runiam's own OIDC issuer. The private JWK is a secret: never log it. */
+export interface SigningKeyRecord {
+  readonly kid: string
+  readonly alg: string
+  readonly privateJwk: Readonly<Record<string, unknown>>
+  readonly publicJwk: Readonly<Record<string, unknown>>
+  readonly createTime: string
+  /** Keys are retired, not deleted, so tokens already issued keep verifying until they expire. */
+  readonly retireTime?: string
+}
+
+export interface Page<T> {
+  readonly items: readonly T[]
+  /** Opaque; absent on the last page. */
+  readonly nextPageToken?: string
+}
+
+export interface PageRequest {
+  readonly pageSize?: number
+  readonly pageToken?: string
+}
+
+/** One entry of the change feed. Revisions are monotonic per database. */
+export interface Change {
+  readonly revision: number
+  /** What changed: 'policy' | 'project' | 'resource' | 'organization' | 'key' | … */
+  readonly kind: string
+  /** Resource name (for a policy: the resource it is attached to). */
+  readonly name: string
+}
+
+export interface ChangeBatch {
+  readonly changes: readonly Change[]
+  /** The newest revision included (or the one asked for, when nothing changed). */
+  readonly revision: number
+}

@@ -1,0 +1,86 @@
+// The Store interface: everything the server persists goes through it. Two engines implement it
+// (sqlite/, postgres/) and one contract suite (store.contract.ts) pins its behaviour on both.
+// Absence is `undefined`; conflicts are IamErrors (ALREADY_EXISTS, ABORTED); driver errors never
+// leave an engine untranslated.
+import type { Policy } from '@runiam/core'
+import type {
+  Change,
+  ChangeBatch,
+  OperationRecord,
+  OrganizationRecord,
+  Page,
+  PageRequest,
+  ProjectRecord,
+  ResourceKind,
+  ResourceRecord,
+  SigningKeyRecord,
+  StoredPolicy,
+} from './records.js'
+
+export interface StoreReader {
+  getOrganization(): Promise<OrganizationRecord | undefined>
+  /** By project id or project number. */
+  getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
+  listProjects(page?: PageRequest): Promise<Page<ProjectRecord>>
+  getResource(name: string): Promise<ResourceRecord | undefined>
+  /** Resources of one kind under `projects/p/locations/l`, ordered by name. */
+  listResources(
+    parent: string,
+    kind: ResourceKind,
+    page?: PageRequest,
+  ): Promise<Page<ResourceRecord>>
+  /** Every resource of a kind in every project and location (the gateway's host index). */
+  listAllResources(kind: ResourceKind): Promise<readonly ResourceRecord[]>
+  getPolicy(resource: string): Promise<StoredPolicy | undefined>
+  /** Several at once (organization, project and resource policies for one decision). */
+  getPolicies(resources: readonly string[]): Promise<ReadonlyMap<string, StoredPolicy>>
+  getOperation(name: string): Promise<OperationRecord | undefined>
+  listSigningKeys(): Promise<readonly SigningKeyRecord[]>
+}
+
+export interface PutPolicyOptions {
+  /**
+   * Compare-and-set: the write succeeds only if the stored etag equals this one (a resource with no
+   * policy has etag "ACAB"). Absent: unconditional overwrite. Mismatch: ABORTED / ETAG_MISMATCH.
+   */
+  readonly ifEtag?: string
+}
+
+export interface StoreTx extends StoreReader {
+  /** Creates the organization node; ALREADY_EXISTS if there is one. */
+  createOrganization(org: OrganizationRecord): Promise<void>
+  /** ALREADY_EXISTS if the project id or number is taken. */
+  createProject(project: ProjectRecord): Promise<void>
+  updateProject(project: ProjectRecord): Promise<void>
+  /** ALREADY_EXISTS if the name is taken. */
+  createResource(resource: ResourceRecord): Promise<void>
+  /** Compare-and-set on `ifEtag` when given; NOT_FOUND if missing. */
+  updateResource(resource: ResourceRecord, options?: { readonly ifEtag?: string }): Promise<void>
+  /** Also deletes the resource's policy. NOT_FOUND if missing. */
+  deleteResource(name: string): Promise<void>
+  /** `policy` is already validated and canonical, with its new etag set (core computes etags). */
+  putPolicy(resource: string, policy: Policy, options?: PutPolicyOptions): Promise<StoredPolicy>
+  deletePolicy(resource: string): Promise<void>
+  putOperation(op: OperationRecord): Promise<void>
+  putSigningKey(key: SigningKeyRecord): Promise<void>
+}
+
+export interface Store extends StoreReader {
+  readonly engine: 'sqlite' | 'postgres'
+  /**
+   * Runs `fn` in one transaction: commit when it resolves, roll back when it throws. Writes are
+   * serialized (SQLite: one writer behind an async mutex with BEGIN IMMEDIATE; PostgreSQL:
+   * per-transaction client). Do no network I/O inside `fn`.
+   */
+  transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>
+  /** The newest committed revision of the change feed. */
+  revision(): Promise<number>
+  /** Changes with revision > `after`, oldest first, at most `limit`. */
+  changesSince(after: number, limit?: number): Promise<ChangeBatch>
+  /**
+   * Called after every commit of this process with the changes it made (in-process feed; other
+   * replicas catch up with changesSince). Returns an unsubscribe function.
+   */
+  onChange(listener: (changes: readonly Change[]) => void): () => void
+  close(): Promise<void>
+}
