@@ -1,0 +1,47 @@
+// runiam serve's flags and config file become one validated config; bad input names itself.
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { loadConfig, redactConfig } from './load.js'
+
+describe('loadConfig', () => {
+  it('has SPEC defaults', () => {
+    const c = loadConfig([])
+    expect(c).toMatchObject({ host: '127.0.0.1', port: 8080, dataDir: './.runiam', dev: false })
+    expect(c.bootstrapOwners).toEqual([])
+  })
+
+  it('parses every flag form and gives --dev its default owner', () => {
+    const c = loadConfig(['--dev', '--port=0', '--data', '/tmp/x', '--run-domain', 'run.test'])
+    expect(c).toMatchObject({ dev: true, port: 0, dataDir: '/tmp/x', runDomain: 'run.test' })
+    expect(c.bootstrapOwners).toEqual(['user:admin@example.com'])
+    const d = loadConfig(['--bootstrap-owner', 'user:a@x.com', '--bootstrap-owner=group:g@x.com'])
+    expect(d.bootstrapOwners).toEqual(['user:a@x.com', 'group:g@x.com'])
+  })
+
+  it('refuses --dev off loopback, bad ports, unknown flags, bad owners', () => {
+    expect(() => loadConfig(['--dev', '--host', '0.0.0.0'])).toThrow(/loopback.*0\.0\.0\.0/)
+    expect(() => loadConfig(['--port', '70000'])).toThrow(
+      /port must be an integer from 0 to 65535, got "70000"/,
+    )
+    expect(() => loadConfig(['--frobnicate'])).toThrow(/unrecognized arguments: --frobnicate/)
+    expect(() => loadConfig(['--bootstrap-owner', 'alice'])).toThrow(/bootstrapOwners/)
+    expect(() => loadConfig(['--database', 'mysql://x'])).toThrow(/postgres:\/\//)
+  })
+
+  it('reads a YAML config file, flags win, unknown keys are named', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-cfg-'))
+    const file = join(dir, 'c.yaml')
+    writeFileSync(file, 'port: 9000\nrunDomain: run.example\n')
+    expect(loadConfig(['--config', file])).toMatchObject({ port: 9000, runDomain: 'run.example' })
+    expect(loadConfig(['--config', file, '--port', '9001']).port).toBe(9001)
+    writeFileSync(file, 'prot: 9000\n')
+    expect(() => loadConfig(['--config', file])).toThrow(/unknown setting 'prot'/)
+  })
+
+  it('redacts the database password when printed', () => {
+    const c = loadConfig(['--database', 'postgres://u:secret@db:5432/x'])
+    expect(JSON.stringify(redactConfig(c))).not.toContain('secret')
+  })
+})

@@ -1,0 +1,173 @@
+// Builds a ServerConfig from `runiam serve` arguments and an optional YAML/JSON config file
+// (--config FILE; flags win over the file). Every problem is reported at once, before start.
+import { readFileSync } from 'node:fs'
+import { isIP } from 'node:net'
+import { parse as parseYaml } from 'yaml'
+import { Code, IamError } from '@runiam/core'
+import { DEFAULTS, DEV_DEFAULT_OWNER, SECRET_KEYS, type ServerConfig } from './schema.js'
+
+type Raw = Record<string, unknown>
+
+const FLAGS: Record<
+  string,
+  { key: keyof ServerConfig; kind: 'string' | 'number' | 'bool' | 'list' }
+> = {
+  '--host': { key: 'host', kind: 'string' },
+  '--port': { key: 'port', kind: 'number' },
+  '--data': { key: 'dataDir', kind: 'string' },
+  '--database': { key: 'database', kind: 'string' },
+  '--dev': { key: 'dev', kind: 'bool' },
+  '--demo': { key: 'demo', kind: 'bool' },
+  '--bootstrap-owner': { key: 'bootstrapOwners', kind: 'list' },
+  '--organization-domain': { key: 'organizationDomain', kind: 'string' },
+  '--run-domain': { key: 'runDomain', kind: 'string' },
+  '--issuer': { key: 'issuer', kind: 'string' },
+  '--token-lifetime': { key: 'tokenLifetimeSeconds', kind: 'number' },
+  '--access-log': { key: 'accessLog', kind: 'bool' },
+}
+
+function usage(message: string): IamError {
+  return new IamError(Code.INVALID_ARGUMENT, 'INVALID_CONFIG', message)
+}
+
+/** Parses `serve` arguments into raw values (strings, booleans, lists) keyed by config key. */
+export function parseServeArgs(argv: readonly string[]): { raw: Raw; configFile?: string } {
+  const raw: Raw = {}
+  let configFile: string | undefined
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? ''
+    const eq = arg.indexOf('=')
+    const name = eq > 0 ? arg.slice(0, eq) : arg
+    const inline = eq > 0 ? arg.slice(eq + 1) : undefined
+    if (name === '--config') {
+      configFile = inline ?? argv[++i]
+      if (configFile === undefined) throw usage('argument --config: expected one argument')
+      continue
+    }
+    const negated = name.startsWith('--no-') ? FLAGS[`--${name.slice(5)}`] : undefined
+    if (negated?.kind === 'bool') {
+      raw[negated.key] = false
+      continue
+    }
+    const spec = FLAGS[name]
+    if (spec === undefined) throw usage(`unrecognized arguments: ${arg}`)
+    if (spec.kind === 'bool') {
+      raw[spec.key] = inline === undefined ? true : !/^(false|0|no)$/i.test(inline)
+      continue
+    }
+    const value = inline ?? argv[++i]
+    if (value === undefined) throw usage(`argument ${name}: expected one argument`)
+    if (spec.kind === 'list') {
+      const list = (raw[spec.key] as string[] | undefined) ?? []
+      list.push(value)
+      raw[spec.key] = list
+    } else raw[spec.key] = value
+  }
+  return configFile === undefined ? { raw } : { raw, configFile }
+}
+
+function readConfigFile(path: string): Raw {
+  let text: string
+  try {
+    text = readFileSync(path, 'utf8')
+  } catch (cause) {
+    throw new IamError(
+      Code.INVALID_ARGUMENT,
+      'INVALID_CONFIG',
+      `Cannot read config file [${path}].`,
+      {
+        cause,
+      },
+    )
+  }
+  const doc: unknown = parseYaml(text)
+  if (doc === null || doc === undefined) return {}
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw usage(`Config file [${path}] must be a mapping of settings.`)
+  }
+  return doc as Raw
+}
+
+const isLoopback = (host: string): boolean =>
+  host === 'localhost' ||
+  host === '::1' ||
+  (isIP(host) === 4 && host.startsWith('127.')) ||
+  host === '[::1]'
+
+/** Merges defaults ← file ← flags and validates the result; throws one error listing every problem. */
+export function loadConfig(argv: readonly string[]): ServerConfig {
+  const { raw: flags, configFile } = parseServeArgs(argv)
+  const file = configFile === undefined ? {} : readConfigFile(configFile)
+  const merged: Raw = { ...DEFAULTS, ...file, ...flags }
+  const problems: string[] = []
+  const str = (k: keyof ServerConfig): string | undefined => {
+    const v = merged[k]
+    if (v === undefined) return undefined
+    if (typeof v !== 'string' || v === '')
+      problems.push(`${k} must be a non-empty string, got ${JSON.stringify(v)}`)
+    return typeof v === 'string' ? v : undefined
+  }
+  const num = (k: keyof ServerConfig, min: number, max: number): number => {
+    const v = merged[k]
+    const n = typeof v === 'number' ? v : Number(v)
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`)
+      return min
+    }
+    return n
+  }
+  const bool = (k: keyof ServerConfig): boolean => {
+    const v = merged[k]
+    if (typeof v !== 'boolean')
+      problems.push(`${k} must be true or false, got ${JSON.stringify(v)}`)
+    return v === true
+  }
+  const owners = merged['bootstrapOwners']
+  if (!Array.isArray(owners) || owners.some((o) => typeof o !== 'string' || !o.includes(':'))) {
+    problems.push(
+      `bootstrapOwners must be members such as user:alice@example.com, got ${JSON.stringify(owners)}`,
+    )
+  }
+  const host = str('host') ?? DEFAULTS.host
+  const database = str('database')
+  if (database !== undefined && !/^postgres(ql)?:\/\//.test(database)) {
+    problems.push('database must be a postgres:// URL')
+  }
+  const dev = bool('dev')
+  if (dev && !isLoopback(host)) {
+    problems.push(
+      `--dev lets anyone log in as anyone, so it is refused unless --host is a loopback address (got ${host})`,
+    )
+  }
+  const known = new Set<string>([...Object.values(FLAGS).map((f) => f.key)])
+  for (const k of Object.keys(file))
+    if (!known.has(k)) problems.push(`unknown setting '${k}' in ${configFile}`)
+  const bootstrapOwners = Array.isArray(owners) ? (owners as string[]) : []
+  const config: ServerConfig = {
+    host,
+    port: num('port', 0, 65535),
+    dataDir: str('dataDir') ?? DEFAULTS.dataDir,
+    ...(database === undefined ? {} : { database }),
+    dev,
+    demo: bool('demo'),
+    bootstrapOwners: bootstrapOwners.length === 0 && dev ? [DEV_DEFAULT_OWNER] : bootstrapOwners,
+    organizationDomain: str('organizationDomain') ?? DEFAULTS.organizationDomain,
+    runDomain: str('runDomain') ?? DEFAULTS.runDomain,
+    ...(merged['issuer'] === undefined ? {} : { issuer: str('issuer') ?? '' }),
+    tokenLifetimeSeconds: num('tokenLifetimeSeconds', 60, 86400),
+    accessLog: bool('accessLog'),
+  }
+  if (problems.length > 0)
+    throw usage(`Invalid server configuration:\n  - ${problems.join('\n  - ')}`)
+  return config
+}
+
+/** The config as printable JSON, secrets redacted (a postgres URL keeps only its host). */
+export function redactConfig(config: ServerConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...config }
+  for (const k of SECRET_KEYS) {
+    const v = out[k]
+    if (typeof v === 'string') out[k] = v.replace(/\/\/[^@/]*@/, '//***@')
+  }
+  return out
+}

@@ -1,0 +1,47 @@
+// The server's typed configuration: one object, merged from the config file and command-line flags
+// and validated before anything starts. Nothing else in the server reads process.env or argv.
+
+export interface ServerConfig {
+  /** Listen address. `--dev` is refused unless this is a loopback address. */
+  readonly host: string
+  /** 0 picks a free port (tests). */
+  readonly port: number
+  /** Embedded store folder (SQLite file runiam.db inside). Ignored when `database` is set. */
+  readonly dataDir: string
+  /** postgres://… — PostgreSQL instead of SQLite. Secret: may carry a password. */
+  readonly database?: string
+  /** Development identity: anyone can log in as any account (runiam auth login EMAIL). */
+  readonly dev: boolean
+  /** Seed a demo project and service, and print what to try (npm start). */
+  readonly demo: boolean
+  /** Members granted roles/owner on the organization at first start. */
+  readonly bootstrapOwners: readonly string[]
+  readonly organizationDomain: string
+  /** Base domain of service URLs: http://{service}-{projectNumber}.{region}.{runDomain}:{port} */
+  readonly runDomain: string
+  /** The OIDC issuer URL; default http://{host}:{port} once listening. */
+  readonly issuer?: string
+  /** Lifetime of access and ID tokens, seconds. */
+  readonly tokenLifetimeSeconds: number
+  /** Write JSON access logs to stderr. */
+  readonly accessLog: boolean
+}
+
+/** Keys whose values are secrets: redacted wherever the config is printed. */
+export const SECRET_KEYS: ReadonlySet<keyof ServerConfig> = new Set(['database'])
+
+export const DEFAULTS = {
+  host: '127.0.0.1',
+  port: 8080,
+  dataDir: './.runiam',
+  dev: false,
+  demo: false,
+  bootstrapOwners: [],
+  organizationDomain: 'example.com',
+  runDomain: 'run.localhost',
+  tokenLifetimeSeconds: 3600,
+  accessLog: true,
+} as const satisfies Partial<ServerConfig>
+
+/** The organization owner used in --dev when no --bootstrap-owner is given. */
+export const DEV_DEFAULT_OWNER = 'user:admin@example.com'

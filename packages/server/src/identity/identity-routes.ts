@@ -1,0 +1,133 @@
+// The HTTP face of runiam's identity layer: OpenID discovery, the JWKS, and the OAuth 2 token
+// endpoint. Errors here are OAuth's JSON shape ({error, error_description}), as Google's token
+// endpoint answers, not the IAM envelope.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { JWK } from 'jose'
+import { isEmail, type Issuer } from './issuer.js'
+
+export const DEV_LOGIN_GRANT = 'urn:runiam:params:oauth:grant-type:dev-login'
+export const JWKS_PATH = '/oauth2/v3/certs'
+export const TOKEN_PATH = '/token'
+
+export interface IdentityRoutesOptions {
+  readonly issuer: Issuer
+  readonly jwks: () => Promise<{ keys: JWK[] }>
+  /** Development identity: the dev-login grant is accepted. */
+  readonly dev: boolean
+  log?(entry: Record<string, unknown>): void
+}
+
+const MAX_FORM_BYTES = 64 * 1024
+
+function sendJson(res: ServerResponse, status: number, body: unknown, cache = 'no-store'): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+    'cache-control': cache,
+  })
+  res.end(text)
+}
+
+function oauthError(res: ServerResponse, status: number, error: string, description: string): void {
+  sendJson(res, status, { error, error_description: description })
+}
+
+async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_FORM_BYTES) return undefined
+    chunks.push(chunk as Buffer)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  const type = req.headers['content-type'] ?? ''
+  if (type.includes('application/json')) {
+    try {
+      const obj = JSON.parse(text) as Record<string, unknown>
+      return new URLSearchParams(
+        Object.entries(obj).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      )
+    } catch {
+      return undefined
+    }
+  }
+  return new URLSearchParams(text)
+}
+
+/** Returns a handler that answers identity paths and returns false for every other path. */
+export function createIdentityRoutes(options: IdentityRoutesOptions) {
+  const { issuer } = options
+  const discovery = () => ({
+    issuer: issuer.issuer,
+    jwks_uri: `${issuer.issuer}${JWKS_PATH}`,
+    token_endpoint: `${issuer.issuer}${TOKEN_PATH}`,
+    id_token_signing_alg_values_supported: ['RS256'],
+    response_types_supported: ['id_token'],
+    subject_types_supported: ['public'],
+    grant_types_supported: [
+      ...(options.dev ? [DEV_LOGIN_GRANT] : []),
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ],
+    claims_supported: ['aud', 'email', 'email_verified', 'exp', 'iat', 'iss', 'sub'],
+  })
+
+  async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.method !== 'POST') return oauthError(res, 405, 'invalid_request', 'Use POST.')
+    const form = await readForm(req)
+    if (form === undefined)
+      return oauthError(res, 400, 'invalid_request', 'Malformed or too large request body.')
+    const grant = form.get('grant_type') ?? ''
+    if (grant === DEV_LOGIN_GRANT) {
+      if (!options.dev) {
+        return oauthError(
+          res,
+          400,
+          'unsupported_grant_type',
+          'Development login is only available when the server runs with --dev.',
+        )
+      }
+      const subject = (form.get('subject') ?? '').trim()
+      if (!isEmail(subject)) {
+        return oauthError(
+          res,
+          400,
+          'invalid_request',
+          `Invalid subject [${subject}]: expected an email address.`,
+        )
+      }
+      const audience = form.get('audience') ?? issuer.issuer
+      const { token: accessToken, expiresIn } = await issuer.signAccessToken(subject)
+      const idToken = await issuer.signIdToken(subject, audience)
+      options.log?.({ event: 'token_issued', grant: 'dev-login', email: subject })
+      return sendJson(res, 200, {
+        access_token: accessToken,
+        id_token: idToken,
+        token_type: 'Bearer',
+        expires_in: expiresIn,
+      })
+    }
+    return oauthError(res, 400, 'unsupported_grant_type', `Unsupported grant_type [${grant}].`)
+  }
+
+  return async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    path: string,
+  ): Promise<boolean> {
+    if (path === '/.well-known/openid-configuration') {
+      sendJson(res, 200, discovery(), 'public, max-age=300')
+      return true
+    }
+    if (path === JWKS_PATH || path === '/.well-known/jwks.json') {
+      sendJson(res, 200, await options.jwks(), 'public, max-age=300')
+      return true
+    }
+    if (path === TOKEN_PATH) {
+      await token(req, res)
+      return true
+    }
+    return false
+  }
+}

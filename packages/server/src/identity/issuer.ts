@@ -1,0 +1,108 @@
+// runiam as an OpenID Connect issuer: signs access tokens (for the admin API) and ID tokens
+// (audience = a service URL, for the gateway), and verifies its own access tokens.
+import { createHash } from 'node:crypto'
+import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose'
+import { Code, IamError } from '@runiam/core'
+import { SIGNING_ALG, type SigningKey } from './signing-keys.js'
+
+export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
+const ACCESS_TOKEN_TYP = 'at+jwt'
+
+/** Who a verified token speaks for. */
+export interface TokenIdentity {
+  readonly email: string
+  /** user:EMAIL, or serviceAccount:EMAIL for *.gserviceaccount.com addresses. */
+  readonly member: string
+}
+
+export interface IssuerOptions {
+  readonly issuer: string
+  readonly key: SigningKey
+  /** Every public key that may have signed a live token. */
+  readonly jwks: { keys: JWK[] }
+  readonly lifetimeSeconds: number
+  readonly now: () => number
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
+
+/** Maps an email to its IAM member: service accounts by their domain, everyone else a user. */
+export function memberForEmail(email: string): string {
+  return /\.gserviceaccount\.com$/i.test(email) ? `serviceAccount:${email}` : `user:${email}`
+}
+
+/** A stable numeric subject for an email, shaped like Google's 21-digit account ids. */
+export function subjectFor(email: string): string {
+  const digest = createHash('sha256').update(email.toLowerCase()).digest()
+  return (BigInt(`0x${digest.subarray(0, 9).toString('hex')}`) % 10n ** 21n)
+    .toString()
+    .padStart(21, '1')
+}
+
+export function isEmail(s: string): boolean {
+  return EMAIL.test(s) && s.length <= 254
+}
+
+export interface Issuer {
+  readonly issuer: string
+  signAccessToken(email: string): Promise<{ token: string; expiresIn: number }>
+  signIdToken(email: string, audience: string): Promise<string>
+  /** Verifies a runiam access token; throws IamError UNAUTHENTICATED when it does not verify. */
+  verifyAccessToken(token: string): Promise<TokenIdentity>
+}
+
+export function createIssuer(options: IssuerOptions): Issuer {
+  const { issuer, key, lifetimeSeconds, now } = options
+  const keySet = createLocalJWKSet(options.jwks)
+  const sign = (claims: Record<string, unknown>, typ: string, aud: string, email: string) => {
+    const iat = Math.floor(now() / 1000)
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ })
+      .setIssuer(issuer)
+      .setSubject(subjectFor(email))
+      .setAudience(aud)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + lifetimeSeconds)
+      .sign(key.privateKey)
+  }
+  return {
+    issuer,
+    async signAccessToken(email) {
+      const token = await sign(
+        { email, scope: CLOUD_PLATFORM_SCOPE },
+        ACCESS_TOKEN_TYP,
+        issuer,
+        email,
+      )
+      return { token, expiresIn: lifetimeSeconds }
+    },
+    signIdToken(email, audience) {
+      return sign({ email, email_verified: true, azp: email }, 'JWT', audience, email)
+    },
+    async verifyAccessToken(token) {
+      try {
+        const { payload } = await jwtVerify(token, keySet, {
+          issuer,
+          audience: issuer,
+          typ: ACCESS_TOKEN_TYP,
+          algorithms: [SIGNING_ALG],
+          clockTolerance: 30,
+          currentDate: new Date(now()),
+        })
+        const email = payload['email']
+        if (typeof email !== 'string' || !isEmail(email)) throw new Error('no email claim')
+        return { email, member: memberForEmail(email) }
+      } catch (cause) {
+        const expired = cause instanceof joseErrors.JWTExpired
+        throw new IamError(
+          Code.UNAUTHENTICATED,
+          'ACCESS_TOKEN_INVALID',
+          expired
+            ? 'Request had invalid authentication credentials: the access token has expired. Run `runiam auth login` again.'
+            : 'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+          { cause },
+        )
+      }
+    },
+  }
+}

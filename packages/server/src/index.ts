@@ -1,0 +1,5 @@
+// @runiam/server: `serve` for the CLI, `startServer` for tests and embedding.
+export { serve } from './serve.js'
+export { startServer, type RunningServer } from './main.js'
+export { loadConfig } from './config/load.js'
+export type { ServerConfig } from './config/schema.js'

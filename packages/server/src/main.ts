@@ -1,0 +1,176 @@
+// The composition root: the only place that picks a store engine and wires config → store →
+// identity → admin API → HTTP listener. Everything else receives its dependencies.
+import { mkdirSync } from 'node:fs'
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { Code, IamError } from '@runiam/core'
+import type { Store } from '@runiam/store'
+import { createAdminApp } from './admin/admin-app.js'
+import type { ServerConfig } from './config/schema.js'
+import { createIdentityRoutes } from './identity/identity-routes.js'
+import { createIssuer, type Issuer } from './identity/issuer.js'
+import { loadOrCreateSigningKey, publicJwks } from './identity/signing-keys.js'
+import { ensureOrganization } from './services/bootstrap.js'
+import type { Caller } from './services/caller.js'
+import { seedDemo } from './services/demo.js'
+
+export interface RunningServer {
+  readonly url: string
+  readonly port: number
+  readonly config: ServerConfig
+  readonly organizationId: string
+  readonly demo?: { project: string; service: string; region: string }
+  close(): Promise<void>
+}
+
+export type Logger = (entry: Record<string, unknown>) => void
+
+export async function openStore(config: ServerConfig): Promise<Store> {
+  if (config.database !== undefined) {
+    const { openPostgresStore } = await import('@runiam/store/postgres')
+    return openPostgresStore({ url: config.database })
+  }
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+  const { openSqliteStore } = await import('@runiam/store/sqlite')
+  return openSqliteStore({ path: join(config.dataDir, 'runiam.db') })
+}
+
+function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization
+  if (header === undefined || header === '') return undefined
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
+  if (match?.[1] === undefined) {
+    throw new IamError(
+      Code.UNAUTHENTICATED,
+      'ACCESS_TOKEN_INVALID',
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+    )
+  }
+  return match[1]
+}
+
+function authenticator(issuer: Issuer) {
+  return async (req: IncomingMessage): Promise<Caller | undefined> => {
+    const token = bearerToken(req)
+    if (token === undefined) return undefined
+    const identity = await issuer.verifyAccessToken(token)
+    return { member: identity.member, email: identity.email }
+  }
+}
+
+function listen(server: Server, host: string, port: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, () => {
+      server.off('error', reject)
+      resolve((server.address() as AddressInfo).port)
+    })
+  })
+}
+
+const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
+
+/** Opens the store, listens, bootstraps the organization and serves until close(). */
+export async function startServer(
+  config: ServerConfig,
+  options: { log?: Logger; now?: () => number } = {},
+): Promise<RunningServer> {
+  const now = options.now ?? Date.now
+  const log: Logger = options.log ?? (() => {})
+  const store = await openStore(config)
+  let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
+    res.writeHead(503, { 'content-type': 'text/plain' }).end('starting\n')
+  }
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint()
+    res.on('finish', () => {
+      if (!config.accessLog) return
+      log({
+        event: 'request',
+        method: req.method,
+        path: (req.url ?? '').split('?')[0],
+        status: res.statusCode,
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+      })
+    })
+    handler(req, res).catch((err: unknown) => {
+      log({ event: 'unhandled', error: String(err) })
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
+      res.end()
+    })
+  })
+  server.keepAliveTimeout = 65_000
+  let port: number
+  try {
+    port = await listen(server, config.host, config.port)
+  } catch (err) {
+    await store.close()
+    throw new IamError(
+      Code.UNAVAILABLE,
+      'LISTEN_FAILED',
+      `Cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`,
+      { cause: err },
+    )
+  }
+  const url = `http://${urlHost(config.host)}:${port}`
+  const key = await loadOrCreateSigningKey(store, now())
+  const issuer = createIssuer({
+    issuer: config.issuer ?? url,
+    key,
+    jwks: await publicJwks(store),
+    lifetimeSeconds: config.tokenLifetimeSeconds,
+    now,
+  })
+  const org = await ensureOrganization(store, {
+    domain: config.organizationDomain,
+    owners: config.bootstrapOwners,
+    now: now(),
+  })
+  const demo =
+    config.demo && config.bootstrapOwners[0] !== undefined
+      ? await seedDemo(store, {
+          owner: config.bootstrapOwners[0],
+          now: now(),
+          runDomain: config.runDomain,
+          servicePort: port,
+        })
+      : undefined
+  const identity = createIdentityRoutes({
+    issuer,
+    jwks: () => publicJwks(store),
+    dev: config.dev,
+    log,
+  })
+  const admin = createAdminApp({
+    store,
+    authenticate: authenticator(issuer),
+    now,
+    runDomain: config.runDomain,
+    servicePort: port,
+    log,
+  })
+  handler = async (req, res) => {
+    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    if (path === '/healthz') {
+      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
+      return
+    }
+    if (await identity(req, res, path)) return
+    await admin.handle(req, res)
+  }
+  return {
+    url,
+    port,
+    config,
+    organizationId: org.id,
+    ...(demo === undefined ? {} : { demo }),
+    async close() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve())
+        server.closeAllConnections()
+      })
+      await store.close()
+    },
+  }
+}

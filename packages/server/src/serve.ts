@@ -1,0 +1,42 @@
+// `runiam serve`: parse flags into the typed config, start the server, print where it listens
+// (and, with --demo, what to try), and stop cleanly on SIGINT/SIGTERM.
+import { loadConfig, redactConfig } from './config/load.js'
+import { startServer, type RunningServer } from './main.js'
+
+function demoBanner(server: RunningServer): string {
+  const d = server.demo
+  if (d === undefined) return ''
+  const owner = server.config.bootstrapOwners[0]?.replace(/^user:/, '') ?? 'admin@example.com'
+  const env = server.port === 8080 ? '' : `export RUNIAM_API_ENDPOINT=${server.url}\n  `
+  return `
+Demo: project [${d.project}] with service [${d.service}] in [${d.region}], owned by ${owner}.
+Try, in another terminal:
+  ${env}npx runiam auth login ${owner}
+  npx runiam config set project ${d.project}
+  npx runiam config set run/region ${d.region}
+  npx runiam run services get-iam-policy ${d.service}
+  npx runiam run services add-iam-policy-binding ${d.service} --member=user:alice@example.com --role=roles/run.invoker
+  npx runiam auth login alice@example.com
+  npx runiam run services set-iam-policy ${d.service} policy.json   # alice is refused: 403 PERMISSION_DENIED
+`
+}
+
+export async function serve(argv: readonly string[]): Promise<RunningServer> {
+  const config = loadConfig(argv)
+  const log = (entry: Record<string, unknown>) =>
+    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`)
+  const server = await startServer(config, { log })
+  log({ event: 'config', config: redactConfig(config) })
+  const store =
+    config.database === undefined ? `SQLite store in ${config.dataDir}` : 'PostgreSQL store'
+  const identity = config.dev ? ', development identity (anyone can log in as anyone)' : ''
+  process.stdout.write(
+    `runiam is serving on ${server.url} (${store}${identity})\n${demoBanner(server)}`,
+  )
+  const stop = () => {
+    void server.close().then(() => process.exit(0))
+  }
+  process.once('SIGINT', stop)
+  process.once('SIGTERM', stop)
+  return server
+}
