@@ -1,0 +1,15 @@
+// The api package's HTTP client: createClient, error decoding and the etag-retry helper.
+export { createClient } from './create-client.js'
+export type {
+  ClientOptions,
+  FetchLike,
+  QueryValue,
+  RequestOptions,
+  RuniamClient,
+  TokenResponse,
+} from './create-client.js'
+export { decodeError, codeFromHttpStatus } from './decode-error.js'
+export { operationResult } from './operation-result.js'
+export { readModifyWrite } from './read-modify-write.js'
+export type { RetryOptions } from './read-modify-write.js'
+export type * from './types.js'

@@ -1,0 +1,43 @@
+// Retries a whole read-modify-write cycle when the write loses an etag race. SPEC §2: "Read-modify-
+// write commands retry the whole cycle on ABORTED, so concurrent users lose nothing".
+import { Code, isIamError } from '@runiam/core'
+
+export interface RetryOptions {
+  /** Total attempts, the first included (default 8). */
+  readonly maxAttempts?: number
+  /** First back-off in ms, doubled each time up to maxDelayMs (defaults 100 and 3000). */
+  readonly initialDelayMs?: number
+  readonly maxDelayMs?: number
+  /** Injected for tests; defaults to setTimeout. */
+  readonly sleep?: (ms: number) => Promise<void>
+  /** Injected for tests; defaults to Math.random. */
+  readonly random?: () => number
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * Runs `cycle` (GET, modify, SET with the read etag) and runs it again from the start when it
+ * throws ABORTED. Compat: Google's message for 409 says "Please retry the whole read-modify-write
+ * with exponential backoff". With the defaults the waits add up to about 10 s at most.
+ */
+export async function readModifyWrite<T>(
+  cycle: (attempt: number) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  const maxAttempts = options.maxAttempts ?? 8
+  const initial = options.initialDelayMs ?? 100
+  const maxDelay = options.maxDelayMs ?? 3000
+  const sleep = options.sleep ?? defaultSleep
+  const random = options.random ?? Math.random
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await cycle(attempt)
+    } catch (err) {
+      if (!isIamError(err) || err.code !== Code.ABORTED || attempt >= maxAttempts) throw err
+      const base = Math.min(maxDelay, initial * 2 ** (attempt - 1))
+      // Full jitter keeps racing writers from retrying in lockstep.
+      await sleep(Math.round(base / 2 + random() * (base / 2)))
+    }
+  }
+}
