@@ -1,0 +1,109 @@
+// Black-box harness for end-to-end tests: spawns the built `runiam serve` and the built `runiam`
+// CLI as real processes (no internals imported), each user with a config dir of their own.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export const ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)))
+export const BIN = join(ROOT, 'packages/cli/dist/bin.js')
+
+export interface ServerProcess {
+  readonly url: string
+  readonly dataDir: string
+  readonly logs: () => string
+  stop(): Promise<void>
+}
+
+/** Starts `runiam serve --dev --port 0` on a fresh data folder (or the given extra flags). */
+export async function startServer(
+  extra: readonly string[] = [],
+  options: { dataDir?: string; keepData?: boolean } = {},
+): Promise<ServerProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runiam-e2e-'))
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [BIN, 'serve', '--dev', '--port', '0', '--data', dataDir, ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  let out = ''
+  let err = ''
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()))
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()))
+  const url = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`server did not start:\n${out}\n${err}`)), 20_000)
+    const check = () => {
+      const m = /serving on (http:\/\/\S+)/.exec(out)
+      if (m?.[1] !== undefined) {
+        clearTimeout(timer)
+        res(m[1])
+      }
+    }
+    child.stdout?.on('data', check)
+    child.once('exit', (code) => {
+      clearTimeout(timer)
+      rej(new Error(`server exited with ${code}:\n${out}\n${err}`))
+    })
+  })
+  return {
+    url,
+    dataDir,
+    logs: () => err,
+    async stop() {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r))
+        child.kill('SIGTERM')
+        await exited
+      }
+      if (options.keepData !== true) rmSync(dataDir, { recursive: true, force: true })
+    },
+  }
+}
+
+export interface CliResult {
+  readonly code: number
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** A person at a terminal: their own RUNIAM_CONFIG_DIR, pointed at the server. */
+export interface User {
+  readonly email: string
+  run(args: readonly string[], input?: string): Promise<CliResult>
+}
+
+export function cli(
+  args: readonly string[],
+  env: Record<string, string>,
+  input?: string,
+): Promise<CliResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', HOME: env['HOME'] ?? tmpdir(), ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.once('error', rej)
+    child.once('close', (code) => res({ code: code ?? -1, stdout, stderr }))
+    child.stdin.end(input ?? '')
+  })
+}
+
+/** Logs `email` in (dev identity) in a fresh config dir and returns a handle to act as them. */
+export async function login(server: ServerProcess, email: string, project?: string): Promise<User> {
+  const dir = mkdtempSync(join(tmpdir(), 'runiam-user-'))
+  const env: Record<string, string> = {
+    RUNIAM_CONFIG_DIR: dir,
+    RUNIAM_API_ENDPOINT: server.url,
+    RUNIAM_REGION: 'us-central1',
+    HOME: dir,
+    ...(project === undefined ? {} : { RUNIAM_PROJECT: project }),
+  }
+  const r = await cli(['auth', 'login', email], env)
+  if (r.code !== 0) throw new Error(`login ${email} failed: ${r.stderr}`)
+  return { email, run: (args, input) => cli(args, env, input) }
+}
