@@ -1,0 +1,117 @@
+// check and testPermissions: the one decision function behind testIamPermissions, admin-call
+// authorization and the invoker gateway. Pure: everything it reads is an argument.
+//
+// Order of work, so the common case costs a few Map lookups and allocates nothing:
+//   1. a permission no known role holds is denied at once;
+//   2. every level's unconditional grants for the caller's members (first hit returns a shared,
+//      frozen Decision built when the index was);
+//   3. only then, conditional bindings, in the order the policies were given.
+import type { RequestAttributes } from '../conditions/types.js'
+import type { CompiledPolicy, ConditionalGrant, PolicyIndex } from './compiled-policy.js'
+import type { CheckRequest, ConditionFailure, Decision } from './types.js'
+
+const DENIED: Decision = Object.freeze({
+  allowed: false,
+  grantedBy: Object.freeze([]),
+  conditionErrors: Object.freeze([]),
+})
+
+/**
+ * Whether the principals hold the permission on the resource, given the allow policies of the
+ * resource and its ancestors (any order; a grant at any level allows).
+ *
+ * Compat: IAM allow-policy semantics: a binding grants when its role holds the permission, one of
+ * its members is in the caller's principal set, and it has no condition or its condition is true.
+ * A condition that errors grants nothing (Cloud IAM: "the condition will never allow access") and
+ * is reported in conditionErrors; this function never throws for stored data. When denied,
+ * conditionErrors lists every erroring binding that would otherwise have granted; when allowed,
+ * grantedBy holds the deciding binding and conditionErrors those met before it.
+ */
+export function check(request: CheckRequest, policies: readonly CompiledPolicy[]): Decision {
+  const permission = request.permission
+  const members = request.principals.members
+  let conditional = false
+  for (let i = 0; i < policies.length; i++) {
+    const grants = (policies[i] as PolicyIndex).grantsFor(permission)
+    if (grants.byMember.size === 0) continue
+    for (const member of members) {
+      const allow = grants.byMember.get(member)?.allow
+      if (allow !== undefined) return allow
+    }
+    if (grants.hasConditional) conditional = true
+  }
+  if (!conditional) return DENIED
+  return checkConditional(permission, members, request.attributes, policies)
+}
+
+function checkConditional(
+  permission: string,
+  members: ReadonlySet<string>,
+  attributes: RequestAttributes,
+  policies: readonly CompiledPolicy[],
+): Decision {
+  let errors: ConditionFailure[] | undefined
+  let evaluated: ConditionalGrant['binding'][] | undefined
+  for (const policy of policies) {
+    const grants = (policy as PolicyIndex).grantsFor(permission)
+    if (!grants.hasConditional) continue
+    for (const member of members) {
+      const entry = grants.byMember.get(member)
+      if (entry === undefined) continue
+      for (const grant of entry.conditional) {
+        // A binding naming several of the caller's members is evaluated (and reported) once.
+        if (evaluated?.includes(grant.binding) === true) continue
+        ;(evaluated ??= []).push(grant.binding)
+        const result = grant.condition.evaluate(attributes)
+        if (result.ok) {
+          if (!result.value) continue
+          if (errors === undefined) return grant.allow
+          return Object.freeze({
+            allowed: true,
+            grantedBy: grant.allow.grantedBy,
+            conditionErrors: Object.freeze(errors),
+          })
+        }
+        ;(errors ??= []).push(
+          Object.freeze({
+            resource: grant.resource,
+            role: grant.binding.role,
+            expression: grant.condition.expression,
+            error: result.error,
+          }),
+        )
+      }
+    }
+  }
+  if (errors === undefined) return DENIED
+  return Object.freeze({
+    allowed: false,
+    grantedBy: DENIED.grantedBy,
+    conditionErrors: Object.freeze(errors),
+  })
+}
+
+/**
+ * The subset of `permissions` the principals hold on the resource, in request order.
+ * Compat: testIamPermissions answers with the permissions held and never fails for ones not held.
+ */
+export function testPermissions(
+  request: Omit<CheckRequest, 'permission'>,
+  permissions: readonly string[],
+  policies: readonly CompiledPolicy[],
+): string[] {
+  const held: string[] = []
+  for (const permission of permissions) {
+    const decision = check(
+      {
+        principals: request.principals,
+        permission,
+        resource: request.resource,
+        attributes: request.attributes,
+      },
+      policies,
+    )
+    if (decision.allowed) held.push(permission)
+  }
+  return held
+}

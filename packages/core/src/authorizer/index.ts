@@ -1,0 +1,11 @@
+// @runiam/core/authorizer: the pure authorizer (DESIGN.md "The authorizer is pure and explains
+// itself"; "Policies are compiled once, checked many times").
+export * from './types.js'
+export { compilePolicy } from './compiled-policy.js'
+export type {
+  CompiledPolicy,
+  CompiledBinding,
+  CompiledBindingCondition,
+} from './compiled-policy.js'
+export { check, testPermissions } from './check.js'
+export { principalSetFor, type PrincipalSetOptions } from './principal-set.js'
