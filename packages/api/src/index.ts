@@ -1,0 +1,29 @@
+// @runiam/api: the wire contract shared by the server, the CLI and the console: Google's JSON
+// types, the route table as data, the path-template matcher, the router, the error envelope and
+// the fetch-based client.
+export * from './types.js'
+export * from './route-template.js'
+export * from './routes.js'
+export * from './router.js'
+export * from './envelope.js'
+// The client folder declares its own wire types too; only its non-overlapping names are
+// re-exported here, so `Service`, `Operation`… above stay the one definition.
+export {
+  createClient,
+  decodeError,
+  codeFromHttpStatus,
+  operationResult,
+  readModifyWrite,
+} from './client/index.js'
+export type {
+  ClientOptions,
+  FetchLike,
+  QueryValue,
+  RequestOptions,
+  RuniamClient,
+  TokenResponse,
+  RetryOptions,
+  Project,
+  ListProjectsResponse,
+  ServiceRef,
+} from './client/index.js'

@@ -1,0 +1,74 @@
+import { describe, it, expect } from 'vitest'
+import { createRouter } from './router.js'
+import { compileTemplate } from './route-template.js'
+import { ROUTES, routeKey, type RouteSpec } from './routes.js'
+
+/** A concrete path for a route: every variable filled with a plausible value. */
+function samplePath(route: RouteSpec): string {
+  const t = compileTemplate(route.template)
+  const values: Record<string, string> = {}
+  for (const v of t.variables) {
+    const m = new RegExp(`\\{${v.replace('.', '\\.')}(?:=([^}]*))?\\}`).exec(route.template)
+    const pattern = m?.[1] ?? '*'
+    values[v] = pattern
+      .split('/')
+      .map((seg, i) => (seg === '*' ? `x${i}` : seg === '**' ? 'cp.1/more' : seg))
+      .join('/')
+  }
+  return t.expand(values)
+}
+
+describe('the route table', () => {
+  const router = createRouter(ROUTES)
+
+  it('has unique keys and unique (method, template) pairs', () => {
+    expect(new Set(ROUTES.map(routeKey)).size).toBe(ROUTES.length)
+    expect(new Set(ROUTES.map((r) => `${r.method} ${r.template}`)).size).toBe(ROUTES.length)
+  })
+
+  it.each(ROUTES.map((r) => [routeKey(r), r] as const))('routes %s to itself', (_key, route) => {
+    const path = samplePath(route)
+    const m = router.match(route.method, path)
+    expect(m.kind).toBe('found')
+    if (m.kind === 'found') expect(routeKey(m.route)).toBe(routeKey(route))
+  })
+
+  it('checks a permission on every route except testIamPermissions and project lists', () => {
+    for (const r of ROUTES) {
+      const exempt = r.id.endsWith('.testIamPermissions') || r.id.endsWith('projects.list')
+      expect(r.permission === undefined, routeKey(r)).toBe(exempt)
+    }
+  })
+
+  it('uses GET for Cloud Run getIamPolicy and POST for Resource Manager getIamPolicy', () => {
+    for (const r of ROUTES.filter((x) => x.id.endsWith('.getIamPolicy'))) {
+      expect(r.method).toBe(r.api.startsWith('run/') ? 'GET' : 'POST')
+    }
+  })
+
+  it('answers method-not-allowed with the allowed methods, and not-found otherwise', () => {
+    expect(router.match('PUT', '/v2/projects/p/locations/l/services/s')).toEqual({
+      kind: 'method-not-allowed',
+      allowed: ['GET', 'PATCH', 'DELETE'],
+    })
+    expect(router.match('POST', '/v2/projects/p/locations/l/services/s:getIamPolicy')).toEqual({
+      kind: 'method-not-allowed',
+      allowed: ['GET'],
+    })
+    expect(router.match('GET', '/v2/projects/p/locations/l/services/s:nope').kind).toBe('not-found')
+    expect(router.match('GET', '/nothing/here').kind).toBe('not-found')
+  })
+
+  it('distinguishes the v1 and v2 service IAM routes and the project/organization ones', () => {
+    const a = router.match('GET', '/v1/projects/p/locations/l/services/s:getIamPolicy')
+    const b = router.match('POST', '/v1/projects/p:getIamPolicy')
+    const c = router.match('POST', '/v3/organizations/123:setIamPolicy')
+    expect(a.kind === 'found' && a.route.api).toBe('run/v1')
+    expect(b.kind === 'found' && b.route.id).toBe('cloudresourcemanager.projects.getIamPolicy')
+    expect(c.kind === 'found' && [c.route.api, c.route.id, c.params]).toEqual([
+      'cloudresourcemanager/v3',
+      'cloudresourcemanager.organizations.setIamPolicy',
+      { resource: 'organizations/123' },
+    ])
+  })
+})

@@ -1,0 +1,297 @@
+// The admin REST surface as data: every route runiam serves, with Google's method id, HTTP verb,
+// path template (Google's http-rule syntax), the permission Google checks and the kind of resource
+// it is checked on. The server's router, the API client and the docs are all driven by this table.
+// Compat: paths and permissions follow reference §1.2, §1.7, §1.8a and §2.
+
+/** Which Google API (and version) a route belongs to; it also names the error domain. */
+export type ApiName = 'run/v1' | 'run/v2' | 'cloudresourcemanager/v1' | 'cloudresourcemanager/v3'
+
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
+
+/** What a route's permission is checked on. */
+export type RouteResourceType = 'organization' | 'project' | 'location' | 'service' | 'operation'
+
+export interface RouteSpec {
+  readonly api: ApiName
+  /** Google's method id, e.g. `run.projects.locations.services.getIamPolicy`. */
+  readonly id: string
+  readonly method: HttpMethod
+  /** Path template in Google's syntax. */
+  readonly template: string
+  /**
+   * The permission checked before anything else (AIP-211). Absent: none (testIamPermissions,
+   * and lists that filter by a per-item permission, described in `note`).
+   */
+  readonly permission?: string
+  readonly resourceType: RouteResourceType
+  /** Whether the request carries a JSON body. */
+  readonly body: boolean
+  readonly note?: string
+}
+
+/** A route's unique key: the API plus the method id (v1 and v2 share ids). */
+export function routeKey(route: Pick<RouteSpec, 'api' | 'id'>): string {
+  return `${route.api} ${route.id}`
+}
+
+const SVC = 'projects/*/locations/*/services/*'
+
+function iamRoutes(
+  api: ApiName,
+  prefix: string,
+  pattern: string,
+  idBase: string,
+  permBase: string,
+  resourceType: RouteResourceType,
+  getVerb: HttpMethod,
+): RouteSpec[] {
+  const t = (verb: string): string => `${prefix}/{resource=${pattern}}:${verb}`
+  return [
+    {
+      api,
+      id: `${idBase}.getIamPolicy`,
+      method: getVerb,
+      template: t('getIamPolicy'),
+      permission: `${permBase}.getIamPolicy`,
+      resourceType,
+      body: getVerb === 'POST',
+    },
+    {
+      api,
+      id: `${idBase}.setIamPolicy`,
+      method: 'POST',
+      template: t('setIamPolicy'),
+      permission: `${permBase}.setIamPolicy`,
+      resourceType,
+      body: true,
+    },
+    {
+      api,
+      id: `${idBase}.testIamPermissions`,
+      method: 'POST',
+      template: t('testIamPermissions'),
+      resourceType,
+      body: true,
+      note: 'no permission required (proto comment)',
+    },
+  ]
+}
+
+export const ROUTES: readonly RouteSpec[] = [
+  // Cloud Run Admin API v2: services.
+  {
+    api: 'run/v2',
+    id: 'run.projects.locations.services.create',
+    method: 'POST',
+    template: '/v2/{parent=projects/*/locations/*}/services',
+    permission: 'run.services.create',
+    resourceType: 'service',
+    body: true,
+    note: 'checked on the new service name; also run.services.setIamPolicy when invokerIamDisabled is set',
+  },
+  {
+    api: 'run/v2',
+    id: 'run.projects.locations.services.get',
+    method: 'GET',
+    template: `/v2/{name=${SVC}}`,
+    permission: 'run.services.get',
+    resourceType: 'service',
+    body: false,
+  },
+  {
+    api: 'run/v2',
+    id: 'run.projects.locations.services.list',
+    method: 'GET',
+    template: '/v2/{parent=projects/*/locations/*}/services',
+    permission: 'run.services.list',
+    resourceType: 'location',
+    body: false,
+  },
+  {
+    api: 'run/v2',
+    id: 'run.projects.locations.services.patch',
+    method: 'PATCH',
+    template: `/v2/{service.name=${SVC}}`,
+    permission: 'run.services.update',
+    resourceType: 'service',
+    body: true,
+    note: 'also run.services.create when allowMissing creates it, run.services.setIamPolicy when invokerIamDisabled changes',
+  },
+  {
+    api: 'run/v2',
+    id: 'run.projects.locations.services.delete',
+    method: 'DELETE',
+    template: `/v2/{name=${SVC}}`,
+    permission: 'run.services.delete',
+    resourceType: 'service',
+    body: false,
+  },
+  ...iamRoutes(
+    'run/v2',
+    '/v2',
+    SVC,
+    'run.projects.locations.services',
+    'run.services',
+    'service',
+    'GET',
+  ),
+  {
+    api: 'run/v2',
+    id: 'run.projects.locations.operations.get',
+    method: 'GET',
+    template: '/v2/{name=projects/*/locations/*/operations/*}',
+    permission: 'run.operations.get',
+    resourceType: 'operation',
+    body: false,
+    note: 'checked on the location (projects/P/locations/L)',
+  },
+  // Cloud Run Admin API v1: the IAM methods gcloud calls.
+  ...iamRoutes(
+    'run/v1',
+    '/v1',
+    SVC,
+    'run.projects.locations.services',
+    'run.services',
+    'service',
+    'GET',
+  ),
+  // Resource Manager v1.
+  {
+    api: 'cloudresourcemanager/v1',
+    id: 'cloudresourcemanager.projects.create',
+    method: 'POST',
+    template: '/v1/projects',
+    permission: 'resourcemanager.projects.create',
+    resourceType: 'organization',
+    body: true,
+    note: 'checked on the parent organization',
+  },
+  {
+    api: 'cloudresourcemanager/v1',
+    id: 'cloudresourcemanager.projects.get',
+    method: 'GET',
+    template: '/v1/projects/{projectId}',
+    permission: 'resourcemanager.projects.get',
+    resourceType: 'project',
+    body: false,
+  },
+  {
+    api: 'cloudresourcemanager/v1',
+    id: 'cloudresourcemanager.projects.list',
+    method: 'GET',
+    template: '/v1/projects',
+    resourceType: 'project',
+    body: false,
+    note: 'lists the projects on which the caller has resourcemanager.projects.get',
+  },
+  ...iamRoutes(
+    'cloudresourcemanager/v1',
+    '/v1',
+    'projects/*',
+    'cloudresourcemanager.projects',
+    'resourcemanager.projects',
+    'project',
+    'POST',
+  ),
+  {
+    api: 'cloudresourcemanager/v1',
+    id: 'cloudresourcemanager.organizations.get',
+    method: 'GET',
+    template: '/v1/{name=organizations/*}',
+    permission: 'resourcemanager.organizations.get',
+    resourceType: 'organization',
+    body: false,
+  },
+  ...iamRoutes(
+    'cloudresourcemanager/v1',
+    '/v1',
+    'organizations/*',
+    'cloudresourcemanager.organizations',
+    'resourcemanager.organizations',
+    'organization',
+    'POST',
+  ),
+  {
+    api: 'cloudresourcemanager/v1',
+    id: 'cloudresourcemanager.operations.get',
+    method: 'GET',
+    template: '/v1/{name=operations/**}',
+    permission: 'resourcemanager.projects.get',
+    resourceType: 'operation',
+    body: false,
+    note: 'checked on the project the operation created',
+  },
+  // Resource Manager v3.
+  {
+    api: 'cloudresourcemanager/v3',
+    id: 'cloudresourcemanager.projects.create',
+    method: 'POST',
+    template: '/v3/projects',
+    permission: 'resourcemanager.projects.create',
+    resourceType: 'organization',
+    body: true,
+    note: 'checked on the parent organization',
+  },
+  {
+    api: 'cloudresourcemanager/v3',
+    id: 'cloudresourcemanager.projects.get',
+    method: 'GET',
+    template: '/v3/{name=projects/*}',
+    permission: 'resourcemanager.projects.get',
+    resourceType: 'project',
+    body: false,
+  },
+  {
+    api: 'cloudresourcemanager/v3',
+    id: 'cloudresourcemanager.projects.list',
+    method: 'GET',
+    template: '/v3/projects',
+    resourceType: 'project',
+    body: false,
+    note: 'lists the projects on which the caller has resourcemanager.projects.get',
+  },
+  ...iamRoutes(
+    'cloudresourcemanager/v3',
+    '/v3',
+    'projects/*',
+    'cloudresourcemanager.projects',
+    'resourcemanager.projects',
+    'project',
+    'POST',
+  ),
+  {
+    api: 'cloudresourcemanager/v3',
+    id: 'cloudresourcemanager.organizations.get',
+    method: 'GET',
+    template: '/v3/{name=organizations/*}',
+    permission: 'resourcemanager.organizations.get',
+    resourceType: 'organization',
+    body: false,
+  },
+  ...iamRoutes(
+    'cloudresourcemanager/v3',
+    '/v3',
+    'organizations/*',
+    'cloudresourcemanager.organizations',
+    'resourcemanager.organizations',
+    'organization',
+    'POST',
+  ),
+  {
+    api: 'cloudresourcemanager/v3',
+    id: 'cloudresourcemanager.operations.get',
+    method: 'GET',
+    template: '/v3/{name=operations/**}',
+    permission: 'resourcemanager.projects.get',
+    resourceType: 'operation',
+    body: false,
+    note: 'checked on the project the operation created',
+  },
+]
+
+/** The route with this API and method id (for clients and tests). */
+export function findRoute(api: ApiName, id: string): RouteSpec {
+  const r = ROUTES.find((x) => x.api === api && x.id === id)
+  if (r === undefined) throw new Error(`no route ${api} ${id}`)
+  return r
+}
