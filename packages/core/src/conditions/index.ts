@@ -1,0 +1,12 @@
+// '@runiam/core/conditions': IAM Conditions (CEL via @bufbuild/cel plus a write-time checker).
+// Kept out of '@runiam/core' so that importing the core does not load the CEL engine.
+export type { CompiledCondition, ConditionResult, RequestAttributes } from './types.js'
+export { compileCondition, COMPILED_CACHE_SIZE } from './compile-condition.js'
+export {
+  countLogicalOperators,
+  MAX_EXPRESSION_LENGTH,
+  MAX_LOGICAL_OPERATORS,
+  MAX_NESTING_DEPTH,
+} from './limits.js'
+export { validateConditionExpr } from './validate-condition-expr.js'
+export type { ConditionExprInput } from './validate-condition-expr.js'
