@@ -44,6 +44,8 @@ export interface PutPolicyOptions {
    * policy has etag "ACAB"). Absent: unconditional overwrite. Mismatch: ABORTED / ETAG_MISMATCH.
    */
   readonly ifEtag?: string
+  /** RFC 3339 time recorded as StoredPolicy.updateTime. Absent: the store's clock. */
+  readonly updateTime?: string
 }
 
 export interface StoreTx extends StoreReader {
@@ -51,17 +53,24 @@ export interface StoreTx extends StoreReader {
   createOrganization(org: OrganizationRecord): Promise<void>
   /** ALREADY_EXISTS if the project id or number is taken. */
   createProject(project: ProjectRecord): Promise<void>
+  /** Replaces the record, matched by project id. NOT_FOUND if missing; the number never changes. */
   updateProject(project: ProjectRecord): Promise<void>
   /** ALREADY_EXISTS if the name is taken. */
   createResource(resource: ResourceRecord): Promise<void>
-  /** Compare-and-set on `ifEtag` when given; NOT_FOUND if missing. */
+  /**
+   * Replaces the record (matched by name). Compare-and-set on `ifEtag` when given: mismatch is
+   * ABORTED / ETAG_MISMATCH. NOT_FOUND if missing.
+   */
   updateResource(resource: ResourceRecord, options?: { readonly ifEtag?: string }): Promise<void>
   /** Also deletes the resource's policy. NOT_FOUND if missing. */
   deleteResource(name: string): Promise<void>
   /** `policy` is already validated and canonical, with its new etag set (core computes etags). */
   putPolicy(resource: string, policy: Policy, options?: PutPolicyOptions): Promise<StoredPolicy>
+  /** Removes the resource's policy; nothing to remove is not an error (absence is normal in IAM). */
   deletePolicy(resource: string): Promise<void>
+  /** Creates or replaces. */
   putOperation(op: OperationRecord): Promise<void>
+  /** Creates or replaces (retiring a key re-puts it with retireTime). */
   putSigningKey(key: SigningKeyRecord): Promise<void>
 }
 

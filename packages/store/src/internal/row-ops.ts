@@ -1,0 +1,55 @@
+// What an engine must provide: plain row operations in its own SQL dialect. The meaning built on
+// top of them (errors, compare-and-set, paging, the change feed) lives once, in store-reader.ts and
+// store-tx.ts, so SQLite and PostgreSQL cannot drift apart. Every method translates driver errors
+// to IamErrors before they leave it.
+import type {
+  OperationRecord,
+  OrganizationRecord,
+  ProjectRecord,
+  ResourceKind,
+  ResourceRecord,
+  SigningKeyRecord,
+  StoredPolicy,
+} from '../records.js'
+
+export interface RowReads {
+  organization(): Promise<OrganizationRecord | undefined>
+  /** Matches the project id or the project number. */
+  project(idOrNumber: string): Promise<ProjectRecord | undefined>
+  /** Ordered by project id, ids greater than `after` (all when undefined), at most `limit`. */
+  projects(after: string | undefined, limit: number): Promise<ProjectRecord[]>
+  resource(name: string): Promise<ResourceRecord | undefined>
+  /** Ordered by name, names greater than `after`, at most `limit`. */
+  resources(
+    parent: string,
+    kind: ResourceKind,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ResourceRecord[]>
+  allResources(kind: ResourceKind): Promise<ResourceRecord[]>
+  policy(resource: string): Promise<StoredPolicy | undefined>
+  /** One query for all of them; absent ones are simply missing from the result. */
+  policies(resources: readonly string[]): Promise<StoredPolicy[]>
+  operation(name: string): Promise<OperationRecord | undefined>
+  signingKeys(): Promise<SigningKeyRecord[]>
+}
+
+/** Row writes. Booleans say whether a row was written (false: key taken, missing or etag differs). */
+export interface RowWrites extends RowReads {
+  insertOrganization(org: OrganizationRecord): Promise<boolean>
+  insertProject(project: ProjectRecord): Promise<boolean>
+  /** Only where both the project id and the project number match. */
+  updateProject(project: ProjectRecord): Promise<boolean>
+  insertResource(resource: ResourceRecord): Promise<boolean>
+  /** Only where the name matches and, when `ifEtag` is given, the stored etag equals it. */
+  updateResource(resource: ResourceRecord, ifEtag: string | undefined): Promise<boolean>
+  deleteResource(name: string): Promise<boolean>
+  /** False if a policy is already stored for the resource. */
+  insertPolicy(policy: StoredPolicy): Promise<boolean>
+  /** Only where a policy is stored and its etag equals `ifEtag`. */
+  replacePolicy(policy: StoredPolicy, ifEtag: string): Promise<boolean>
+  upsertPolicy(policy: StoredPolicy): Promise<void>
+  deletePolicy(resource: string): Promise<boolean>
+  upsertOperation(op: OperationRecord): Promise<void>
+  upsertSigningKey(key: SigningKeyRecord): Promise<void>
+}

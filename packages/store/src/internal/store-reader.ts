@@ -1,0 +1,37 @@
+// StoreReader over an engine's row reads: paging rules and page tokens, the same on every engine.
+// Every method is async so that a refusal (closed store, finished tx) arrives as a rejection.
+import type { Page, PageRequest, ProjectRecord, ResourceKind, ResourceRecord } from '../records.js'
+import type { StoreReader } from '../store.js'
+import { pageWindow, toPage } from './paging.js'
+import type { RowReads } from './row-ops.js'
+
+export function createStoreReader(rows: () => RowReads): StoreReader {
+  return {
+    getOrganization: async () => rows().organization(),
+    getProject: async (idOrNumber) => rows().project(idOrNumber),
+    async listProjects(page?: PageRequest): Promise<Page<ProjectRecord>> {
+      const w = pageWindow(page)
+      const found = await rows().projects(w.after, w.size + 1)
+      return toPage(found, w.size, (p) => p.projectId)
+    },
+    getResource: async (name) => rows().resource(name),
+    async listResources(
+      parent: string,
+      kind: ResourceKind,
+      page?: PageRequest,
+    ): Promise<Page<ResourceRecord>> {
+      const w = pageWindow(page)
+      const found = await rows().resources(parent, kind, w.after, w.size + 1)
+      return toPage(found, w.size, (r) => r.name)
+    },
+    listAllResources: async (kind) => rows().allResources(kind),
+    getPolicy: async (resource) => rows().policy(resource),
+    async getPolicies(resources) {
+      const unique = [...new Set(resources)]
+      const found = unique.length === 0 ? [] : await rows().policies(unique)
+      return new Map(found.map((p) => [p.resource, p]))
+    },
+    getOperation: async (name) => rows().operation(name),
+    listSigningKeys: async () => rows().signingKeys(),
+  }
+}

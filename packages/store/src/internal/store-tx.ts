@@ -1,0 +1,149 @@
+// StoreTx over an engine's row writes: the semantics the contract suite pins (ALREADY_EXISTS,
+// NOT_FOUND, compare-and-set on etags, one Change per write), written once for both engines.
+import { EMPTY_POLICY_ETAG } from '@runiam/core'
+import type { StoredPolicy } from '../records.js'
+import type { StoreTx } from '../store.js'
+import { ChangeKind, type PendingChange } from './change-feed.js'
+import {
+  alreadyExists,
+  invalidArgument,
+  misuse,
+  notFound,
+  policyEtagMismatch,
+  resourceEtagMismatch,
+} from './errors.js'
+import type { RowWrites } from './row-ops.js'
+import { createStoreReader } from './store-reader.js'
+
+export interface TxHandle {
+  readonly tx: StoreTx
+  /** What the transaction changed, in order; revisions are given at commit. */
+  readonly changes: PendingChange[]
+  /** After commit or rollback the tx object refuses every call (it would run outside any tx). */
+  close(): void
+}
+
+export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle {
+  let open = true
+  const changes: PendingChange[] = []
+  const rows = (): RowWrites => {
+    if (!open)
+      throw misuse('This transaction has already finished; use the tx only inside transact().')
+    return rowWrites
+  }
+  const changed = (kind: string, name: string): void => {
+    changes.push({ kind, name })
+  }
+
+  const tx: StoreTx = {
+    ...createStoreReader(rows),
+
+    async createOrganization(org) {
+      if (!(await rows().insertOrganization(org))) {
+        const existing = await rows().organization()
+        throw alreadyExists('Organization', `organizations/${existing?.id ?? org.id}`)
+      }
+      changed(ChangeKind.organization, `organizations/${org.id}`)
+    },
+
+    async createProject(project) {
+      if (!(await rows().insertProject(project))) {
+        const byId = await rows().project(project.projectId)
+        throw byId !== undefined && byId.projectId === project.projectId
+          ? alreadyExists('Project', project.projectId)
+          : alreadyExists('Project number', project.projectNumber)
+      }
+      changed(ChangeKind.project, `projects/${project.projectId}`)
+    },
+
+    async updateProject(project) {
+      if (!(await rows().updateProject(project))) {
+        const existing = await rows().project(project.projectId)
+        if (existing === undefined || existing.projectId !== project.projectId) {
+          throw notFound('Project', project.projectId)
+        }
+        throw invalidArgument(
+          'PROJECT_NUMBER_IMMUTABLE',
+          `The number of project '${project.projectId}' is ${existing.projectNumber} and cannot change to ${project.projectNumber}.`,
+        )
+      }
+      changed(ChangeKind.project, `projects/${project.projectId}`)
+    },
+
+    async createResource(resource) {
+      if (!(await rows().insertResource(resource))) throw alreadyExists('Resource', resource.name)
+      changed(ChangeKind.resource, resource.name)
+    },
+
+    async updateResource(resource, options) {
+      const ifEtag = options?.ifEtag
+      if (!(await rows().updateResource(resource, ifEtag))) {
+        const existing = await rows().resource(resource.name)
+        if (existing === undefined) throw notFound('Resource', resource.name)
+        throw resourceEtagMismatch(resource.name, ifEtag ?? '', existing.etag)
+      }
+      changed(ChangeKind.resource, resource.name)
+    },
+
+    async deleteResource(name) {
+      if (!(await rows().deleteResource(name))) throw notFound('Resource', name)
+      changed(ChangeKind.resource, name)
+      // A deleted resource's policy goes with it (a new resource of the same name starts empty).
+      if (await rows().deletePolicy(name)) changed(ChangeKind.policy, name)
+    },
+
+    async putPolicy(resource, policy, options) {
+      const etag = policy.etag
+      if (etag === undefined || etag === '') {
+        throw misuse(
+          `putPolicy('${resource}'): the policy has no etag; core computes it before writing.`,
+        )
+      }
+      const stored: StoredPolicy = {
+        resource,
+        policy,
+        etag,
+        updateTime: options?.updateTime ?? now(),
+      }
+      const ifEtag = options?.ifEtag
+      let written = true
+      if (ifEtag === undefined) {
+        await rows().upsertPolicy(stored)
+      } else if (ifEtag === EMPTY_POLICY_ETAG) {
+        // "ACAB" is the etag of no policy; a stored policy could in principle carry it too.
+        written =
+          (await rows().insertPolicy(stored)) || (await rows().replacePolicy(stored, ifEtag))
+      } else {
+        written = await rows().replacePolicy(stored, ifEtag)
+      }
+      if (!written) {
+        const current = (await rows().policy(resource))?.etag ?? EMPTY_POLICY_ETAG
+        throw policyEtagMismatch(ifEtag ?? '', current)
+      }
+      changed(ChangeKind.policy, resource)
+      return stored
+    },
+
+    async deletePolicy(resource) {
+      if (await rows().deletePolicy(resource)) changed(ChangeKind.policy, resource)
+    },
+
+    async putOperation(op) {
+      await rows().upsertOperation(op)
+      changed(ChangeKind.operation, op.name)
+    },
+
+    async putSigningKey(key) {
+      await rows().upsertSigningKey(key)
+      changed(ChangeKind.key, key.kid)
+    },
+  }
+
+  return {
+    tx,
+    changes,
+    close() {
+      open = false
+    },
+  }
+}

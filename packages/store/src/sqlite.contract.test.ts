@@ -1,0 +1,31 @@
+// Runs the Store contract suite on the SQLite engine, one temporary database file per test.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { openSqliteStore } from '@runiam/store/sqlite'
+import type { Store } from './store.js'
+import { describeStoreContract } from './store.contract.js'
+
+const files = new Map<Store, string>()
+
+describeStoreContract({
+  name: 'sqlite',
+  async create() {
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-store-'))
+    const path = join(dir, 'runiam.db')
+    const store = await openSqliteStore({ path })
+    files.set(store, path)
+    return store
+  },
+  async destroy(store) {
+    await store.close()
+    const path = files.get(store)
+    files.delete(store)
+    if (path !== undefined) rmSync(join(path, '..'), { recursive: true, force: true })
+  },
+  async openSame(store) {
+    const path = files.get(store)
+    if (path === undefined) throw new Error('unknown store')
+    return openSqliteStore({ path })
+  },
+})

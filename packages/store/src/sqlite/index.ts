@@ -1,0 +1,2 @@
+// @runiam/store/sqlite: the embedded engine (the default; `runiam serve --data DIR`).
+export { openSqliteStore, type SqliteStoreOptions } from './sqlite-store.js'

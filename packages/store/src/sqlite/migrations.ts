@@ -1,0 +1,74 @@
+// The SQLite schema, as numbered migrations applied in order at open (schema_version records the
+// last one). Never edit a released migration: add the next number.
+//
+// Key columns are TEXT compared bytewise (SQLite's BINARY collation), the same order PostgreSQL
+// gets from COLLATE "C", so lists page identically on both engines. Records are JSON text.
+
+export interface Migration {
+  readonly version: number
+  readonly sql: string
+}
+
+export const SQLITE_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE organizations (
+        id TEXT PRIMARY KEY,
+        -- at most one organization per server; a second insert conflicts on this column
+        singleton INTEGER NOT NULL DEFAULT 1 UNIQUE CHECK (singleton = 1),
+        record TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE projects (
+        project_id TEXT PRIMARY KEY,
+        project_number TEXT NOT NULL UNIQUE,
+        record TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE resources (
+        name TEXT PRIMARY KEY,
+        kind TEXT NOT NULL,
+        parent TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        create_time TEXT NOT NULL,
+        update_time TEXT NOT NULL,
+        body TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX resources_by_parent ON resources (parent, kind, name);
+      CREATE INDEX resources_by_kind ON resources (kind, name);
+
+      CREATE TABLE policies (
+        resource TEXT PRIMARY KEY,
+        etag TEXT NOT NULL,
+        update_time TEXT NOT NULL,
+        policy TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE operations (
+        name TEXT PRIMARY KEY,
+        create_time TEXT NOT NULL,
+        body TEXT NOT NULL
+      ) STRICT;
+
+      CREATE TABLE signing_keys (
+        kid TEXT PRIMARY KEY,
+        create_time TEXT NOT NULL,
+        record TEXT NOT NULL
+      ) STRICT;
+
+      -- The change feed. The counter row is bumped at commit, so revisions follow commit order.
+      CREATE TABLE revision_counter (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        value INTEGER NOT NULL
+      ) STRICT;
+      INSERT INTO revision_counter (id, value) VALUES (1, 0);
+
+      CREATE TABLE changes (
+        revision INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL,
+        name TEXT NOT NULL
+      ) STRICT;
+    `,
+  },
+]

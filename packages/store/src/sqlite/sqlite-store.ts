@@ -1,0 +1,222 @@
+// The embedded engine: a SQLite file in WAL mode. Writes go through one write connection behind an
+// async mutex, each transact() being BEGIN IMMEDIATE … COMMIT/ROLLBACK done by hand (better-sqlite3's
+// transaction() refuses async functions). Reads outside transact() use a second connection, so no
+// request ever sees rows a transaction has written but not committed.
+import { AsyncLocalStorage } from 'node:async_hooks'
+import { mkdirSync } from 'node:fs'
+import { dirname } from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Database from 'better-sqlite3'
+import { Code, IamError } from '@runiam/core'
+import type { ChangeBatch } from '../records.js'
+import type { Store, StoreReader, StoreTx } from '../store.js'
+import { AsyncMutex } from '../internal/async-mutex.js'
+import { ChangeListeners, numberChanges } from '../internal/change-feed.js'
+import { invalidArgument, misuse } from '../internal/errors.js'
+import { checkFeedArgs } from '../internal/feed-args.js'
+import { storeClosed } from '../internal/store-closed.js'
+import { createStoreReader } from '../internal/store-reader.js'
+import { createStoreTx } from '../internal/store-tx.js'
+import { SQLITE_MIGRATIONS, type Migration } from './migrations.js'
+import { isSqliteBusy, translateSqliteError } from './sqlite-errors.js'
+import { SqliteRows } from './sqlite-rows.js'
+
+export interface SqliteStoreOptions {
+  /** The database file (the server uses `${dataDir}/runiam.db`); its folder is created if needed. */
+  readonly path: string
+  /** How long a writer waits for another process's write lock before giving up (default 10 s). */
+  readonly lockTimeoutMs?: number
+}
+
+// The reader waits synchronously (SQLite's own busy handler); readers in WAL mode almost never
+// wait, so this only matters during a checkpoint or recovery.
+const READER_BUSY_TIMEOUT_MS = 5000
+
+export async function openSqliteStore(options: SqliteStoreOptions): Promise<Store> {
+  const path = options.path
+  if (path === '' || path === ':memory:' || path.startsWith('file:')) {
+    throw invalidArgument(
+      'INVALID_DATABASE_PATH',
+      `Invalid SQLite database path '${path}': give a file path (a WAL reader needs a real file).`,
+    )
+  }
+  const lockTimeoutMs = options.lockTimeoutMs ?? 10_000
+  let writer: Database.Database | undefined
+  let reader: Database.Database | undefined
+  try {
+    mkdirSync(dirname(path), { recursive: true })
+    writer = new Database(path)
+    writer.pragma(`busy_timeout = ${READER_BUSY_TIMEOUT_MS}`)
+    const mode = writer.pragma('journal_mode = WAL', { simple: true })
+    if (mode !== 'wal')
+      throw new Error(`could not switch '${path}' to WAL mode (got ${String(mode)})`)
+    writer.pragma('synchronous = NORMAL')
+    writer.pragma('foreign_keys = ON')
+    // From here the writer never blocks the event loop waiting for a lock: beginImmediate retries
+    // asynchronously instead, so another Store on the same file in this process can finish.
+    writer.pragma('busy_timeout = 0')
+    await migrate(writer, SQLITE_MIGRATIONS, lockTimeoutMs)
+
+    reader = new Database(path, { fileMustExist: true })
+    reader.pragma(`busy_timeout = ${READER_BUSY_TIMEOUT_MS}`)
+    reader.pragma('query_only = ON')
+  } catch (error) {
+    reader?.close()
+    writer?.close()
+    if (error instanceof IamError) throw error
+    throw translateSqliteError(error)
+  }
+  return new SqliteStore(writer, reader, lockTimeoutMs)
+}
+
+async function beginImmediate(db: Database.Database, lockTimeoutMs: number): Promise<void> {
+  const deadline = Date.now() + lockTimeoutMs
+  let delay = 1
+  for (;;) {
+    try {
+      db.exec('BEGIN IMMEDIATE')
+      return
+    } catch (error) {
+      if (!isSqliteBusy(error) || Date.now() >= deadline) throw translateSqliteError(error)
+    }
+    await sleep(delay)
+    delay = Math.min(delay * 2, 50)
+  }
+}
+
+async function migrate(
+  db: Database.Database,
+  migrations: readonly Migration[],
+  lockTimeoutMs: number,
+): Promise<void> {
+  await beginImmediate(db, lockTimeoutMs)
+  try {
+    db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT')
+    const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as {
+      version: number | null
+    }
+    const current = row.version ?? 0
+    const latest = migrations.at(-1)?.version ?? 0
+    if (current > latest) {
+      throw new IamError(
+        Code.FAILED_PRECONDITION,
+        'SCHEMA_TOO_NEW',
+        `The database schema is at version ${current}, newer than this runiam knows (${latest}). Upgrade runiam.`,
+      )
+    }
+    for (const m of migrations) {
+      if (m.version <= current) continue
+      db.exec(m.sql)
+      db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version)
+    }
+    db.exec('COMMIT')
+  } catch (error) {
+    if (db.inTransaction) db.exec('ROLLBACK')
+    throw error
+  }
+}
+
+class SqliteStore implements Store {
+  readonly engine = 'sqlite' as const
+  readonly #writer: Database.Database
+  readonly #reader: Database.Database
+  readonly #writeRows: SqliteRows
+  readonly #readRows: SqliteRows
+  readonly #lockTimeoutMs: number
+  readonly #mutex = new AsyncMutex()
+  readonly #inTransaction = new AsyncLocalStorage<true>()
+  readonly #listeners = new ChangeListeners()
+  readonly #reads: StoreReader
+  #closed = false
+
+  constructor(writer: Database.Database, reader: Database.Database, lockTimeoutMs: number) {
+    this.#writer = writer
+    this.#reader = reader
+    this.#writeRows = new SqliteRows(writer)
+    this.#readRows = new SqliteRows(reader)
+    this.#lockTimeoutMs = lockTimeoutMs
+    this.#reads = createStoreReader(() => {
+      if (this.#closed) throw storeClosed()
+      return this.#readRows
+    })
+  }
+
+  getOrganization: StoreReader['getOrganization'] = () => this.#reads.getOrganization()
+  getProject: StoreReader['getProject'] = (idOrNumber) => this.#reads.getProject(idOrNumber)
+  listProjects: StoreReader['listProjects'] = (page) => this.#reads.listProjects(page)
+  getResource: StoreReader['getResource'] = (name) => this.#reads.getResource(name)
+  listResources: StoreReader['listResources'] = (parent, kind, page) =>
+    this.#reads.listResources(parent, kind, page)
+  listAllResources: StoreReader['listAllResources'] = (kind) => this.#reads.listAllResources(kind)
+  getPolicy: StoreReader['getPolicy'] = (resource) => this.#reads.getPolicy(resource)
+  getPolicies: StoreReader['getPolicies'] = (resources) => this.#reads.getPolicies(resources)
+  getOperation: StoreReader['getOperation'] = (name) => this.#reads.getOperation(name)
+  listSigningKeys: StoreReader['listSigningKeys'] = () => this.#reads.listSigningKeys()
+
+  async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
+    if (this.#inTransaction.getStore() === true) {
+      // The mutex is held by the caller's own transaction: waiting for it would never end.
+      throw misuse(
+        'transact() called inside a transaction of the same store; use the tx given to you.',
+      )
+    }
+    if (this.#closed) throw storeClosed()
+    return this.#mutex.run(async () => {
+      if (this.#closed) throw storeClosed()
+      await beginImmediate(this.#writer, this.#lockTimeoutMs)
+      const handle = createStoreTx(this.#writeRows, () => new Date().toISOString())
+      let result: T
+      let first = 0
+      try {
+        result = await this.#inTransaction.run(true, () => fn(handle.tx))
+        try {
+          if (handle.changes.length > 0) first = this.#writeRows.appendChanges(handle.changes)
+          this.#writer.exec('COMMIT')
+        } catch (error) {
+          throw translateSqliteError(error)
+        }
+      } catch (error) {
+        handle.close()
+        if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK')
+        throw error
+      }
+      handle.close()
+      this.#listeners.emit(numberChanges(handle.changes, first))
+      return result
+    })
+  }
+
+  async revision(): Promise<number> {
+    if (this.#closed) throw storeClosed()
+    try {
+      return this.#readRows.revision()
+    } catch (error) {
+      throw translateSqliteError(error)
+    }
+  }
+
+  async changesSince(after: number, limit?: number): Promise<ChangeBatch> {
+    const max = checkFeedArgs(after, limit)
+    if (this.#closed) throw storeClosed()
+    try {
+      const changes = this.#readRows.changesSince(after, max)
+      return { changes, revision: changes.at(-1)?.revision ?? after }
+    } catch (error) {
+      throw translateSqliteError(error)
+    }
+  }
+
+  onChange(listener: Parameters<Store['onChange']>[0]): () => void {
+    return this.#listeners.add(listener)
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return
+    // Let transactions already queued finish (they were accepted before close), then refuse more.
+    await this.#mutex.run(async () => {
+      this.#closed = true
+    })
+    this.#reader.close()
+    this.#writer.close()
+  }
+}
