@@ -3,9 +3,8 @@
 // the role; conditions evaluated with compileCondition directly). fast-check prints the seed and
 // the shrunk counterexample on failure; replay with { seed, path } in fc.assert's options.
 import fc from 'fast-check'
-import { describe, expect, it, vi } from 'vitest'
-vi.mock('../conditions/index.js', () => import('./fake-conditions.tmp.js'))
-import { compileCondition } from './fake-conditions.tmp.js' // TMP
+import { describe, expect, it } from 'vitest'
+import { compileCondition } from '../conditions/index.js'
 import type { RequestAttributes } from '../conditions/types.js'
 import type { Binding, Policy } from '../policy/types.js'
 import { ROLE_DATA } from '../roles/catalog-data.js'
