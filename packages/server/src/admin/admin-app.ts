@@ -1,0 +1,125 @@
+// The admin REST API over plain node:http: routes every request through the @runiam/api route
+// table, authenticates it, parses its JSON body, calls the transport-free services and writes
+// Google's JSON (or Google's error envelope). It answers every path it is given.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import { createRouter, encodeError, ROUTES, routeKey } from '@runiam/api'
+import { Code, IamError, isIamError, unauthenticated } from '@runiam/core'
+import type { Store } from '@runiam/store'
+import type { Caller } from '../services/caller.js'
+import { createServices, type Services } from '../services/create-services.js'
+import { createHandlers, domainOf } from './handlers.js'
+import { readJsonBody } from './read-body.js'
+
+export interface AdminAppOptions {
+  readonly store: Store
+  /** Verifies the request's bearer token. undefined = no credentials sent; throws IamError UNAUTHENTICATED when they don't verify. */
+  authenticate(req: IncomingMessage): Promise<Caller | undefined>
+  now(): number
+  readonly runDomain: string
+  readonly servicePort: number
+  log?(entry: Record<string, unknown>): void
+}
+
+export interface AdminApp {
+  handle(req: IncomingMessage, res: ServerResponse): Promise<void>
+  /** The services behind the routes (for the composition root: catchUp, gateway reuse). */
+  readonly services: Services
+  /** Stops following the store's change feed. */
+  close(): void
+}
+
+const JSON_TYPE = 'application/json; charset=UTF-8'
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, {
+    'content-type': JSON_TYPE,
+    'content-length': String(Buffer.byteLength(text)),
+    ...headers,
+  })
+  res.end(text)
+}
+
+export function createAdminApp(options: AdminAppOptions): AdminApp {
+  const services = createServices({
+    store: options.store,
+    now: () => options.now(),
+    runDomain: options.runDomain,
+    servicePort: options.servicePort,
+  })
+  const handlers = createHandlers(services)
+  for (const r of ROUTES) {
+    if (!handlers.has(routeKey(r))) throw new Error(`no handler for route ${routeKey(r)}`)
+  }
+  const router = createRouter(ROUTES)
+  const log = (entry: Record<string, unknown>): void => options.log?.(entry)
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const method = (req.method ?? 'GET').toUpperCase()
+    const url = new URL(req.url ?? '/', 'http://admin.invalid')
+    const path = url.pathname
+    let domain = 'runiam.dev'
+    let caller: Caller | undefined
+    try {
+      const m = router.match(method, path)
+      if (m.kind === 'not-found') {
+        throw new IamError(
+          Code.NOT_FOUND,
+          'NOT_FOUND',
+          `The requested URL ${path} was not found on this server.`,
+        )
+      }
+      if (m.kind === 'method-not-allowed') {
+        req.resume()
+        const err = new IamError(
+          Code.UNIMPLEMENTED,
+          'METHOD_NOT_ALLOWED',
+          `Method ${method} is not allowed for ${path}. Allowed: ${m.allowed.join(', ')}.`,
+        )
+        const { body } = encodeError(err, { httpStatus: 405 })
+        send(res, 405, body, { allow: m.allowed.join(', ') })
+        log({ event: 'admin', method, path, status: 405 })
+        return
+      }
+      domain = domainOf(m.route)
+      caller = await options.authenticate(req)
+      if (caller === undefined) throw unauthenticated()
+      const body = m.route.body ? await readJsonBody(req) : (req.resume(), undefined)
+      const handler = handlers.get(routeKey(m.route))
+      if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
+      const result = await handler({ caller, params: m.params, query: url.searchParams, body })
+      send(res, 200, result)
+      log({ event: 'admin', method, path, route: m.route.id, member: caller.member, status: 200 })
+    } catch (thrown) {
+      const err = IamError.from(thrown)
+      const { status, body } = encodeError(err, { domain })
+      const headers: Record<string, string> =
+        err.code === Code.UNAUTHENTICATED
+          ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' }
+          : {}
+      if (!isIamError(thrown)) {
+        log({
+          event: 'admin-error',
+          method,
+          path,
+          error: String(thrown),
+          stack: (thrown as Error)?.stack,
+        })
+      }
+      log({ event: 'admin', method, path, member: caller?.member, status, reason: err.reason })
+      if (res.headersSent) {
+        res.end()
+        return
+      }
+      if (!req.complete) req.resume()
+      send(res, status, body, headers)
+    }
+  }
+
+  return { handle, services, close: () => services.close() }
+}

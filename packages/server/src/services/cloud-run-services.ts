@@ -1,0 +1,356 @@
+// Cloud Run Admin API v2 services: create, get, list, patch, delete (each write answers with a
+// finished Operation that can be read back), and the policy target for service IAM (v1 and v2
+// paths alike). Authorize first, then look things up, then act.
+import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
+import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
+import type { Caller } from './caller.js'
+import { isObject, isoTime, newUuid, type ServiceContext } from './context.js'
+import type { PolicyTarget } from './iam-policy-service.js'
+import { checkRegion, checkServiceId, invalidArgument, presentAs } from './names.js'
+import { projectNotFound } from './project-service.js'
+import {
+  applyServiceMask,
+  buildService,
+  readServiceInput,
+  writableOf,
+  type ServiceInput,
+} from './service-body.js'
+
+export const SERVICE_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Service'
+
+export type Json = Record<string, unknown>
+
+/** Query parameters of the write methods, as strings from the URL. */
+export interface WriteQuery {
+  readonly validateOnly?: string | undefined
+  readonly allowMissing?: string | undefined
+  readonly updateMask?: string | undefined
+  readonly etag?: string | undefined
+  readonly serviceId?: string | undefined
+}
+
+function flag(name: string, raw: string | undefined): boolean {
+  if (raw === undefined || raw === '' || raw === 'false') return false
+  if (raw === 'true') return true
+  throw invalidArgument(name, `Invalid value at '${name}' (TYPE_BOOL), "${raw}"`)
+}
+
+/** Etags arrive quoted from some clients (`etag=%22…%22`); compare without the quotes. */
+const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1')
+
+export function serviceNotFound(serviceId: string, location: string, project: string): IamError {
+  // Compat: Cloud Run v2's NOT_FOUND wording.
+  return resourceNotFound('SERVICE', serviceId, location, project)
+}
+
+function alreadyExists(serviceId: string): IamError {
+  return new IamError(
+    Code.ALREADY_EXISTS,
+    'ALREADY_EXISTS',
+    `Resource '${serviceId}' already exists.`,
+    {
+      metadata: { name: serviceId },
+    },
+  )
+}
+
+function etagConflict(): IamError {
+  return new IamError(
+    Code.ABORTED,
+    'ETAG_MISMATCH',
+    'The etag in the request does not match the current etag of the resource. Read the resource again and retry.',
+  )
+}
+
+/** `projects/P/locations/L/services/S` split, with P as given. */
+export interface ServiceRef {
+  readonly project: string
+  readonly location: string
+  readonly serviceId: string
+}
+
+export function parseServiceName(name: string): ServiceRef {
+  const p = name.split('/')
+  if (p.length !== 6 || p[0] !== 'projects' || p[2] !== 'locations' || p[4] !== 'services') {
+    throw invalidArgument('name', `Invalid service name '${name}'.`)
+  }
+  return { project: p[1] ?? '', location: p[3] ?? '', serviceId: p[5] ?? '' }
+}
+
+const nameOf = (r: ServiceRef): string =>
+  `projects/${r.project}/locations/${r.location}/services/${r.serviceId}`
+
+export class CloudRunServices {
+  readonly #ctx: ServiceContext
+
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx
+  }
+
+  async #project(given: string): Promise<ProjectRecord> {
+    const p = await this.#ctx.checker.project(given)
+    if (p === undefined) throw projectNotFound(given)
+    return p
+  }
+
+  #canonical(ref: ServiceRef, p: ProjectRecord): string {
+    return `projects/${p.projectId}/locations/${ref.location}/services/${ref.serviceId}`
+  }
+
+  /** An Operation for a write, stored so that operations.get reads it back. */
+  async #operation(
+    tx: StoreTx | undefined,
+    p: ProjectRecord,
+    location: string,
+    service: Json,
+  ): Promise<Json> {
+    const name = `projects/${p.projectId}/locations/${location}/operations/${newUuid()}`
+    const op = {
+      name,
+      metadata: { '@type': SERVICE_TYPE_URL, ...service },
+      done: true,
+      response: { '@type': SERVICE_TYPE_URL, ...service },
+    }
+    if (tx !== undefined) {
+      await tx.putOperation({ name, body: op, createTime: isoTime(this.#ctx.now()) })
+    }
+    return op
+  }
+
+  /** Compat: run.projects.locations.services.create. */
+  async create(caller: Caller, parent: string, query: WriteQuery, body: unknown): Promise<Json> {
+    const [, project = '', , location = ''] = parent.split('/')
+    const ref: ServiceRef = { project, location, serviceId: query.serviceId ?? '' }
+    // Authorize on the would-be service name before anything about it is revealed.
+    await this.#ctx.checker.require(caller, 'run.services.create', nameOf(ref))
+    const validateOnly = flag('validateOnly', query.validateOnly)
+    checkServiceId(query.serviceId)
+    checkRegion(location)
+    const input = readServiceInput(body ?? {})
+    if (input['invokerIamDisabled'] === true) {
+      // Compat: disabling the invoker check also needs run.services.setIamPolicy (public access doc).
+      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', nameOf(ref))
+    }
+    const p = await this.#project(project)
+    const result = await this.#createWith(caller, ref, p, input, validateOnly)
+    return presentAs(result, p.projectId, project)
+  }
+
+  async #createWith(
+    caller: Caller,
+    ref: ServiceRef,
+    p: ProjectRecord,
+    input: ServiceInput,
+    validateOnly: boolean,
+  ): Promise<Json> {
+    const name = this.#canonical(ref, p)
+    const now = this.#ctx.now()
+    const service = buildService({
+      name,
+      serviceId: ref.serviceId,
+      location: ref.location,
+      projectNumber: p.projectNumber,
+      input,
+      actor: caller.email,
+      nowMs: now,
+      runDomain: this.#ctx.runDomain,
+      servicePort: this.#ctx.servicePort,
+    })
+    if (validateOnly) {
+      if ((await this.#ctx.store.getResource(name)) !== undefined)
+        throw alreadyExists(ref.serviceId)
+      return this.#operation(undefined, p, ref.location, service)
+    }
+    return this.#ctx.store.transact(async (tx) => {
+      if ((await tx.getResource(name)) !== undefined) throw alreadyExists(ref.serviceId)
+      await tx.createResource(toRecord(name, p, ref.location, service))
+      return this.#operation(tx, p, ref.location, service)
+    })
+  }
+
+  /** Compat: run.projects.locations.services.get. */
+  async get(caller: Caller, name: string): Promise<Json> {
+    const ref = parseServiceName(name)
+    await this.#ctx.checker.require(caller, 'run.services.get', name)
+    const p = await this.#project(ref.project)
+    const rec = await this.#ctx.store.getResource(this.#canonical(ref, p))
+    if (rec === undefined) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
+    return presentAs({ ...rec.body }, p.projectId, ref.project)
+  }
+
+  /** Compat: run.projects.locations.services.list (location `-` lists every location). */
+  async list(
+    caller: Caller,
+    parent: string,
+    query: { pageSize?: string | undefined; pageToken?: string | undefined },
+  ): Promise<Json> {
+    const [, project = '', , location = ''] = parent.split('/')
+    await this.#ctx.checker.require(caller, 'run.services.list', parent)
+    const p = await this.#project(project)
+    const size = query.pageSize === undefined || query.pageSize === '' ? 0 : Number(query.pageSize)
+    if (!Number.isInteger(size) || size < 0) {
+      throw invalidArgument(
+        'pageSize',
+        `Invalid value at 'page_size' (TYPE_INT32), "${query.pageSize}"`,
+      )
+    }
+    let items: readonly ResourceRecord[]
+    let next: string | undefined
+    if (location === '-') {
+      const prefix = `projects/${p.projectId}/locations/`
+      items = (await this.#ctx.store.listAllResources('service')).filter((r) =>
+        r.name.startsWith(prefix),
+      )
+    } else {
+      const page = await this.#ctx.store.listResources(
+        `projects/${p.projectId}/locations/${location}`,
+        'service',
+        {
+          ...(size > 0 ? { pageSize: size } : {}),
+          ...(query.pageToken !== undefined && query.pageToken !== ''
+            ? { pageToken: query.pageToken }
+            : {}),
+        },
+      )
+      items = page.items
+      next = page.nextPageToken
+    }
+    const out: Json = {}
+    if (items.length > 0)
+      out['services'] = items.map((r) => presentAs({ ...r.body }, p.projectId, project))
+    if (next !== undefined && next !== '') out['nextPageToken'] = next
+    return out
+  }
+
+  /** Compat: run.projects.locations.services.patch (name from the path; body without name). */
+  async patch(caller: Caller, name: string, query: WriteQuery, body: unknown): Promise<Json> {
+    const ref = parseServiceName(name)
+    await this.#ctx.checker.require(caller, 'run.services.update', name)
+    const validateOnly = flag('validateOnly', query.validateOnly)
+    const allowMissing = flag('allowMissing', query.allowMissing)
+    const incoming = readServiceInput(body ?? {})
+    const requestEtag =
+      isObject(body) && typeof body['etag'] === 'string' && body['etag'] !== ''
+        ? body['etag']
+        : undefined
+    const p = await this.#project(ref.project)
+    const canonical = this.#canonical(ref, p)
+    const current = await this.#ctx.store.getResource(canonical)
+    if (current === undefined) {
+      if (!allowMissing) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
+      // Compat: allow_missing: "the caller must have 'run.services.create' permissions".
+      await this.#ctx.checker.require(caller, 'run.services.create', name)
+      checkServiceId(ref.serviceId, 'service.name')
+      checkRegion(ref.location)
+      if (incoming['invokerIamDisabled'] === true) {
+        await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+      }
+      return presentAs(
+        await this.#createWith(caller, ref, p, incoming, validateOnly),
+        p.projectId,
+        ref.project,
+      )
+    }
+    const mask = query.updateMask
+    const merged =
+      mask === undefined || mask.trim() === ''
+        ? incoming
+        : readServiceInput(applyServiceMask(writableOf(current.body), incoming, mask))
+    if ((merged['invokerIamDisabled'] === true) !== (current.body['invokerIamDisabled'] === true)) {
+      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+    }
+    if (requestEtag !== undefined && unquote(requestEtag) !== current.body['etag'])
+      throw etagConflict()
+    const service = buildService({
+      name: canonical,
+      serviceId: ref.serviceId,
+      location: ref.location,
+      projectNumber: p.projectNumber,
+      input: merged,
+      actor: caller.email,
+      nowMs: this.#ctx.now(),
+      runDomain: this.#ctx.runDomain,
+      servicePort: this.#ctx.servicePort,
+      previous: current.body,
+    })
+    if (validateOnly)
+      return presentAs(
+        await this.#operation(undefined, p, ref.location, service),
+        p.projectId,
+        ref.project,
+      )
+    const op = await this.#ctx.store.transact(async (tx) => {
+      const record = {
+        ...toRecord(canonical, p, ref.location, service),
+        createTime: current.createTime,
+      }
+      try {
+        await tx.updateResource(record, { ifEtag: current.etag })
+      } catch (err) {
+        if (isIamError(err) && err.code === Code.ABORTED) throw etagConflict()
+        throw err
+      }
+      return this.#operation(tx, p, ref.location, service)
+    })
+    return presentAs(op, p.projectId, ref.project)
+  }
+
+  /** Compat: run.projects.locations.services.delete (optional `etag` must match). */
+  async delete(caller: Caller, name: string, query: WriteQuery): Promise<Json> {
+    const ref = parseServiceName(name)
+    await this.#ctx.checker.require(caller, 'run.services.delete', name)
+    const validateOnly = flag('validateOnly', query.validateOnly)
+    const p = await this.#project(ref.project)
+    const canonical = this.#canonical(ref, p)
+    const op = await this.#ctx.store.transact(async (tx) => {
+      const current = await tx.getResource(canonical)
+      if (current === undefined) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
+      if (
+        query.etag !== undefined &&
+        query.etag !== '' &&
+        unquote(query.etag) !== current.body['etag']
+      ) {
+        throw etagConflict()
+      }
+      const final = { ...current.body, deleteTime: isoTime(this.#ctx.now()) }
+      if (validateOnly) return this.#operation(undefined, p, ref.location, final)
+      await tx.deleteResource(canonical)
+      return this.#operation(tx, p, ref.location, final)
+    })
+    return presentAs(op, p.projectId, ref.project)
+  }
+
+  /** A service as a policy target (the same for the v1 and v2 IAM paths). */
+  target(name: string): PolicyTarget {
+    const ref = parseServiceName(name)
+    return {
+      name,
+      type: 'service',
+      permissionPrefix: 'run.services',
+      resolve: async () => {
+        const p = await this.#ctx.checker.project(ref.project)
+        if (p === undefined) return undefined
+        const canonical = this.#canonical(ref, p)
+        return (await this.#ctx.store.getResource(canonical)) === undefined ? undefined : canonical
+      },
+      notFound: () => serviceNotFound(ref.serviceId, ref.location, ref.project),
+    }
+  }
+}
+
+export function toRecord(
+  name: string,
+  p: ProjectRecord,
+  location: string,
+  service: Json,
+): ResourceRecord {
+  return {
+    name,
+    kind: 'service',
+    parent: `projects/${p.projectId}/locations/${location}`,
+    body: service,
+    etag: String(service['etag']),
+    createTime: String(service['createTime']),
+    updateTime: String(service['updateTime']),
+  }
+}

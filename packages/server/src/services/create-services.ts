@@ -1,0 +1,54 @@
+// Wires the transport-free services over one store and one permission checker. The admin HTTP
+// layer (and any other transport) calls these.
+import type { PrincipalSet } from '@runiam/core/authorizer'
+import type { Store } from '@runiam/store'
+import type { Caller } from './caller.js'
+import { CloudRunServices } from './cloud-run-services.js'
+import type { ServiceContext } from './context.js'
+import { IamPolicyService } from './iam-policy-service.js'
+import { OperationService } from './operation-service.js'
+import { OrganizationService } from './organization-service.js'
+import { PermissionChecker } from './permission-checker.js'
+import { ProjectService } from './project-service.js'
+
+export interface ServicesOptions {
+  readonly store: Store
+  now(): number
+  readonly runDomain: string
+  readonly servicePort: number
+  principals?(caller: Caller | undefined): Promise<PrincipalSet>
+}
+
+export interface Services {
+  readonly checker: PermissionChecker
+  readonly iam: IamPolicyService
+  readonly organizations: OrganizationService
+  readonly projects: ProjectService
+  readonly runServices: CloudRunServices
+  readonly operations: OperationService
+  /** Stops following the store's change feed. */
+  close(): void
+}
+
+export function createServices(options: ServicesOptions): Services {
+  const checker = new PermissionChecker(options.store, {
+    now: options.now,
+    ...(options.principals === undefined ? {} : { principals: options.principals }),
+  })
+  const ctx: ServiceContext = {
+    store: options.store,
+    checker,
+    now: options.now,
+    runDomain: options.runDomain,
+    servicePort: options.servicePort,
+  }
+  return {
+    checker,
+    iam: new IamPolicyService(ctx),
+    organizations: new OrganizationService(ctx),
+    projects: new ProjectService(ctx),
+    runServices: new CloudRunServices(ctx),
+    operations: new OperationService(ctx),
+    close: () => checker.close(),
+  }
+}

@@ -1,0 +1,172 @@
+// getIamPolicy / setIamPolicy / testIamPermissions for any resource that carries an allow policy
+// (organization, project, Cloud Run service…). Authorize first (AIP-211), then look the resource
+// up, then act. Writes are validated, canonicalised and compare-and-set on the etag in one store
+// transaction.
+import {
+  applyUpdateMask,
+  canonicalizePolicy,
+  checkVersionDowngrade,
+  Code,
+  computeEtag,
+  EMPTY_POLICY_ETAG,
+  etagMismatch,
+  isIamError,
+  type IamError,
+  renderPolicy,
+  validatePolicy,
+  type Policy,
+  type ResourceType,
+} from '@runiam/core'
+import { validateConditionExpr } from '@runiam/core/conditions'
+import type { Caller } from './caller.js'
+import { isObject, type ServiceContext } from './context.js'
+import { invalidArgument } from './names.js'
+
+/** The resource a policy call is about. */
+export interface PolicyTarget {
+  /** The name as the caller wrote it (in messages and for authorization). */
+  readonly name: string
+  readonly type: ResourceType
+  /** e.g. `run.services`: the permissions are `${prefix}.getIamPolicy` / `.setIamPolicy`. */
+  readonly permissionPrefix: string
+  /** The canonical name the policy is stored under; undefined when the resource does not exist. */
+  resolve(): Promise<string | undefined>
+  /** The NOT_FOUND error for this resource. */
+  notFound(): IamError
+}
+
+export interface TestIamPermissionsResponse {
+  permissions?: string[]
+}
+
+/** Reads `options.requestedPolicyVersion` from a query value or a JSON body value. */
+export function parseRequestedVersion(raw: unknown): number | undefined {
+  if (raw === undefined || raw === null || raw === '') return undefined
+  const n = typeof raw === 'string' && /^-?\d+$/.test(raw) ? Number(raw) : raw
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw invalidArgument(
+      'options.requestedPolicyVersion',
+      `Invalid value at 'options.requested_policy_version' (TYPE_INT32), ${JSON.stringify(raw)}`,
+    )
+  }
+  return n
+}
+
+// Compat: TestIamPermissionsRequest.permissions: "Permissions with wildcards (such as `*` or
+// `storage.*`) are not allowed."
+const PERMISSION_RE = /^[a-zA-Z][a-zA-Z0-9_-]*(\.[a-zA-Z][a-zA-Z0-9_-]*){2,}$/
+
+function parsePermissions(body: unknown): string[] {
+  if (!isObject(body)) throw invalidArgument('permissions', 'Request body must be a JSON object.')
+  const raw = body['permissions']
+  if (raw === undefined || raw === null) return []
+  if (!Array.isArray(raw)) {
+    throw invalidArgument(
+      'permissions',
+      `Invalid value at 'permissions' (type.googleapis.com/string), ${JSON.stringify(raw)}`,
+    )
+  }
+  return raw.map((p, i) => {
+    if (typeof p !== 'string') {
+      throw invalidArgument(
+        `permissions[${i}]`,
+        `Invalid value at 'permissions[${i}]' (TYPE_STRING), ${JSON.stringify(p)}`,
+      )
+    }
+    if (p.includes('*')) {
+      throw invalidArgument(
+        `permissions[${i}]`,
+        `Permission '${p}' is invalid: permissions with wildcards are not allowed in testIamPermissions.`,
+      )
+    }
+    if (!PERMISSION_RE.test(p)) {
+      throw invalidArgument(`permissions[${i}]`, `Permission '${p}' is invalid.`)
+    }
+    return p
+  })
+}
+
+export class IamPolicyService {
+  readonly #ctx: ServiceContext
+
+  constructor(ctx: ServiceContext) {
+    this.#ctx = ctx
+  }
+
+  /** Compat: google.iam.v1.IAMPolicy.GetIamPolicy. The stored policy only, never inherited ones. */
+  async get(caller: Caller, target: PolicyTarget, requestedVersion?: number): Promise<Policy> {
+    await this.#ctx.checker.require(caller, `${target.permissionPrefix}.getIamPolicy`, target.name)
+    const key = await target.resolve()
+    if (key === undefined) throw target.notFound()
+    const stored = await this.#ctx.store.getPolicy(key)
+    return renderPolicy(stored?.policy, requestedVersion)
+  }
+
+  /** Compat: google.iam.v1.IAMPolicy.SetIamPolicy (etag compare-and-set; no etag overwrites). */
+  async set(caller: Caller, target: PolicyTarget, body: unknown): Promise<Policy> {
+    await this.#ctx.checker.require(caller, `${target.permissionPrefix}.setIamPolicy`, target.name)
+    const key = await target.resolve()
+    if (key === undefined) throw target.notFound()
+    if (!isObject(body)) throw invalidArgument('policy', 'Request body must be a JSON object.')
+    for (const k of Object.keys(body)) {
+      if (k !== 'policy' && k !== 'updateMask' && k !== 'update_mask') {
+        throw invalidArgument(
+          k,
+          `Invalid JSON payload received. Unknown name "${k}": Cannot find field.`,
+        )
+      }
+    }
+    if (body['policy'] === undefined || body['policy'] === null) {
+      throw invalidArgument('policy', "Field 'policy' is required.")
+    }
+    const rawMask = body['updateMask'] ?? body['update_mask']
+    if (rawMask !== undefined && rawMask !== null && typeof rawMask !== 'string') {
+      throw invalidArgument(
+        'updateMask',
+        `Invalid value at 'update_mask' (type.googleapis.com/google.protobuf.FieldMask), ${JSON.stringify(rawMask)}`,
+      )
+    }
+    const mask = typeof rawMask === 'string' ? rawMask : undefined
+    const incoming = validatePolicy(body['policy'], {
+      resourceType: target.type,
+      checkCondition: (e) => validateConditionExpr(e),
+    })
+    const etagGiven = incoming.etag !== undefined && incoming.etag !== ''
+    const written = await this.#ctx.store.transact(async (tx) => {
+      const stored = await tx.getPolicy(key)
+      const current = stored?.etag ?? EMPTY_POLICY_ETAG
+      if (etagGiven && incoming.etag !== current) throw etagMismatch(incoming.etag ?? '', current)
+      checkVersionDowngrade(stored?.policy, incoming, etagGiven)
+      const merged = applyUpdateMask(stored?.policy, incoming, mask)
+      const { etag: _drop, ...content } = merged
+      const canonical = canonicalizePolicy(content)
+      const next: Policy = { ...canonical, etag: computeEtag(canonical) }
+      try {
+        return await tx.putPolicy(key, next, etagGiven ? { ifEtag: current } : {})
+      } catch (err) {
+        if (isIamError(err) && err.code === Code.ABORTED) {
+          throw etagMismatch(incoming.etag ?? '', '(changed concurrently)')
+        }
+        throw err
+      }
+    })
+    return renderPolicy(written.policy, 3)
+  }
+
+  /**
+   * Compat: testIamPermissions needs no permission, answers the subset held (`{}` when none) and
+   * an empty set, not NOT_FOUND, for a resource that does not exist.
+   */
+  async test(
+    caller: Caller,
+    target: PolicyTarget,
+    body: unknown,
+  ): Promise<TestIamPermissionsResponse> {
+    const permissions = parsePermissions(body)
+    if (permissions.length === 0) return {}
+    const key = await target.resolve()
+    if (key === undefined) return {}
+    const held = await this.#ctx.checker.test(caller, target.name, permissions)
+    return held.length === 0 ? {} : { permissions: held }
+  }
+}

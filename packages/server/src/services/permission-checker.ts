@@ -1,0 +1,201 @@
+// Authorization for admin calls: resolves a resource's ancestry (Run resource → project →
+// organization), keeps compiled policies and the project/organization records in memory and
+// answers with the pure authorizer. The caches are invalidated by the store's change feed, so a
+// decision right after a setIamPolicy sees it (read-your-writes) and a decision makes no store
+// round trip when nothing changed.
+import { permissionDenied } from '@runiam/core'
+import {
+  check,
+  compilePolicy,
+  principalSetFor,
+  testPermissions,
+  type CompiledPolicy,
+  type Decision,
+  type PrincipalSet,
+} from '@runiam/core/authorizer'
+import type { RequestAttributes } from '@runiam/core/conditions'
+import type { Change, OrganizationRecord, ProjectRecord, Store } from '@runiam/store'
+import type { Caller } from './caller.js'
+import { parseRunName } from './names.js'
+
+export interface PermissionCheckerOptions {
+  now(): number
+  /** The caller's principal set; default: principalSetFor(member) (no groups). */
+  principals?(caller: Caller | undefined): Promise<PrincipalSet>
+}
+
+/** Entries kept before the policy cache is dropped wholesale (bounded memory, simple). */
+const MAX_CACHED = 100_000
+
+export class PermissionChecker {
+  readonly #store: Store
+  readonly #options: PermissionCheckerOptions
+  readonly #policies = new Map<string, CompiledPolicy | null>()
+  readonly #projects = new Map<string, ProjectRecord | null>()
+  #org: OrganizationRecord | null | undefined
+  /** Bumped on every change: a load that raced with a change is not cached. */
+  #epoch = 0
+  #revision = 0
+  readonly #unsubscribe: () => void
+
+  constructor(store: Store, options: PermissionCheckerOptions) {
+    this.#store = store
+    this.#options = options
+    this.#unsubscribe = store.onChange((changes) => this.#apply(changes))
+  }
+
+  close(): void {
+    this.#unsubscribe()
+  }
+
+  #apply(changes: readonly Change[]): void {
+    this.#epoch++
+    for (const c of changes) {
+      if (c.revision > this.#revision) this.#revision = c.revision
+      switch (c.kind) {
+        case 'policy':
+        case 'resource':
+          this.#policies.delete(c.name)
+          break
+        case 'project':
+          this.#projects.clear()
+          this.#policies.delete(c.name)
+          break
+        case 'organization':
+          this.#org = undefined
+          break
+        default:
+          break
+      }
+    }
+  }
+
+  /**
+   * Applies changes committed by other processes (PostgreSQL replicas). The in-process feed
+   * covers this process's own writes; the composition root calls this on LISTEN/NOTIFY or a timer.
+   */
+  async catchUp(): Promise<void> {
+    for (;;) {
+      const batch = await this.#store.changesSince(this.#revision, 1000)
+      if (batch.changes.length === 0) {
+        this.#revision = Math.max(this.#revision, batch.revision)
+        return
+      }
+      this.#apply(batch.changes)
+    }
+  }
+
+  async organization(): Promise<OrganizationRecord | undefined> {
+    if (this.#org !== undefined) return this.#org ?? undefined
+    const epoch = this.#epoch
+    const org = await this.#store.getOrganization()
+    if (epoch === this.#epoch) this.#org = org ?? null
+    return org
+  }
+
+  /** A project by id or number (cached). */
+  async project(idOrNumber: string): Promise<ProjectRecord | undefined> {
+    const hit = this.#projects.get(idOrNumber)
+    if (hit !== undefined) return hit ?? undefined
+    const epoch = this.#epoch
+    const p = await this.#store.getProject(idOrNumber)
+    if (epoch === this.#epoch) {
+      if (this.#projects.size > MAX_CACHED) this.#projects.clear()
+      this.#projects.set(idOrNumber, p ?? null)
+    }
+    return p
+  }
+
+  /**
+   * The resources whose policies apply to `resource`, most specific first, by their canonical
+   * names (project id, never number). A missing project contributes nothing but the organization.
+   */
+  async ancestry(resource: string): Promise<string[]> {
+    const org = await this.organization()
+    const orgName = org === undefined ? [] : [`organizations/${org.id}`]
+    if (resource.startsWith('organizations/')) return [resource]
+    const parts = resource.split('/')
+    if (parts[0] !== 'projects' || parts[1] === undefined) return [resource, ...orgName]
+    const project = await this.project(parts[1])
+    if (project === undefined) return orgName
+    const chain = [`projects/${project.projectId}`, ...orgName]
+    const run = parseRunName(resource)
+    if (run?.kind !== undefined && run.id !== undefined) {
+      chain.unshift(`projects/${project.projectId}/locations/${run.location}/${run.kind}/${run.id}`)
+    }
+    return chain
+  }
+
+  async #compiled(names: readonly string[]): Promise<CompiledPolicy[]> {
+    const missing = names.filter((n) => !this.#policies.has(n))
+    if (missing.length > 0) {
+      const epoch = this.#epoch
+      const stored = await this.#store.getPolicies(missing)
+      if (epoch === this.#epoch) {
+        if (this.#policies.size > MAX_CACHED) this.#policies.clear()
+        for (const n of missing) {
+          const sp = stored.get(n)
+          this.#policies.set(n, sp === undefined ? null : compilePolicy(n, sp.policy))
+        }
+      } else {
+        const out: CompiledPolicy[] = []
+        for (const n of names) {
+          const sp = stored.get(n)
+          const cached = this.#policies.get(n)
+          if (sp !== undefined) out.push(compilePolicy(n, sp.policy))
+          else if (cached) out.push(cached)
+        }
+        return out
+      }
+    }
+    return names.map((n) => this.#policies.get(n)).filter((p): p is CompiledPolicy => !!p)
+  }
+
+  async #principals(caller: Caller | undefined): Promise<PrincipalSet> {
+    return this.#options.principals !== undefined
+      ? this.#options.principals(caller)
+      : principalSetFor(caller?.member)
+  }
+
+  async decide(
+    caller: Caller | undefined,
+    permission: string,
+    resource: string,
+    attributes?: Omit<RequestAttributes, 'timeMs'>,
+  ): Promise<Decision> {
+    const policies = await this.#compiled(await this.ancestry(resource))
+    return check(
+      {
+        principals: await this.#principals(caller),
+        permission,
+        resource,
+        attributes: { ...attributes, timeMs: this.#options.now() },
+      },
+      policies,
+    )
+  }
+
+  /** Throws PERMISSION_DENIED naming the permission and the resource as the caller wrote it. */
+  async require(caller: Caller | undefined, permission: string, resource: string): Promise<void> {
+    const d = await this.decide(caller, permission, resource)
+    if (!d.allowed) throw permissionDenied(permission, resource)
+  }
+
+  /** The subset of `permissions` the caller holds on `resource`, in request order. */
+  async test(
+    caller: Caller | undefined,
+    resource: string,
+    permissions: readonly string[],
+  ): Promise<string[]> {
+    const policies = await this.#compiled(await this.ancestry(resource))
+    return testPermissions(
+      {
+        principals: await this.#principals(caller),
+        resource,
+        attributes: { timeMs: this.#options.now() },
+      },
+      permissions,
+      policies,
+    )
+  }
+}
