@@ -659,14 +659,18 @@ export function describeStoreContract(options: StoreContractOptions): void {
           await release.promise
         })
         await written.promise
-        // The transaction has written and is now suspended inside an await.
-        expect(await store.getResource(r.name)).toBeUndefined()
-        expect(await store.getPolicy(r.name)).toBeUndefined()
-        expect((await store.getPolicies([r.name])).size).toBe(0)
-        expect((await store.listResources(LOC, 'service')).items).toEqual([])
-        expect((await store.changesSince(0)).changes).toEqual([])
-        release.resolve()
-        await running
+        try {
+          // The transaction has written and is now suspended inside an await.
+          expect(await store.getResource(r.name)).toBeUndefined()
+          expect(await store.getPolicy(r.name)).toBeUndefined()
+          expect((await store.getPolicies([r.name])).size).toBe(0)
+          expect((await store.listResources(LOC, 'service')).items).toEqual([])
+          expect((await store.changesSince(0)).changes).toEqual([])
+          expect(await store.revision()).toBe(0)
+        } finally {
+          release.resolve()
+          await running
+        }
         expect(await store.getResource(r.name)).toEqual(r)
         expect((await store.getPolicy(r.name))?.etag).toBe('P1')
       })
@@ -741,6 +745,45 @@ export function describeStoreContract(options: StoreContractOptions): void {
         const rest = await store.changesSince(limited.revision)
         expect(rest.changes).toEqual(all.changes.slice(3))
         expect(await store.changesSince(end)).toEqual({ changes: [], revision: end })
+      })
+
+      test('a follower of changesSince misses nothing while writers commit concurrently', async () => {
+        const names = Array.from({ length: 40 }, (_, i) => resource(`f${i}`).name)
+        const seen: Change[] = []
+        let last = 0
+        let writing = true
+        const follow = async (): Promise<void> => {
+          const batch = await store.changesSince(last)
+          seen.push(...batch.changes)
+          last = batch.revision
+        }
+        const follower = (async () => {
+          while (writing) {
+            await follow()
+            await new Promise((r) => setTimeout(r, 0))
+          }
+        })()
+        await Promise.all(
+          names.map((_, i) =>
+            store.transact(async (tx) => {
+              await tx.createResource(resource(`f${i}`))
+              await new Promise((r) => setTimeout(r, i % 3))
+              await tx.putPolicy(resource(`f${i}`).name, policy(`P${i}`))
+            }),
+          ),
+        )
+        writing = false
+        await follower
+        await follow()
+        expect(seen.map((c) => c.revision)).toEqual(
+          Array.from({ length: names.length * 2 }, (_, i) => i + 1),
+        )
+        expect(new Set(seen.map((c) => c.name))).toEqual(new Set(names))
+        // One transaction's changes are contiguous in the feed.
+        for (let i = 0; i < seen.length; i += 2) {
+          expect(seen[i]?.name).toBe(seen[i + 1]?.name)
+          expect([seen[i]?.kind, seen[i + 1]?.kind]).toEqual(['resource', 'policy'])
+        }
       })
 
       test('changesSince refuses a bad revision or limit', async () => {

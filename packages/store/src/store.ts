@@ -79,7 +79,9 @@ export interface Store extends StoreReader {
   /**
    * Runs `fn` in one transaction: commit when it resolves, roll back when it throws. Writes are
    * serialized (SQLite: one writer behind an async mutex with BEGIN IMMEDIATE; PostgreSQL:
-   * per-transaction client). Do no network I/O inside `fn`.
+   * per-transaction client). Do no network I/O inside `fn`. PostgreSQL may run `fn` again after a
+   * serialization failure or deadlock (bounded; then ABORTED), so keep it free of outside effects.
+   * Calling transact() from inside `fn` is refused (INTERNAL/BUG): use the tx you were given.
    */
   transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>
   /** The newest committed revision of the change feed. */

@@ -1,0 +1,342 @@
+// Row operations over node-postgres: the pool for reads outside transactions, one checked-out client
+// inside transact(). Hot reads are named statements, so each connection prepares them once.
+// Driver errors are translated here, before anything leaves the engine.
+import type pg from 'pg'
+import type {
+  OperationRecord,
+  OrganizationRecord,
+  ProjectRecord,
+  ResourceKind,
+  ResourceRecord,
+  SigningKeyRecord,
+  StoredPolicy,
+} from '../records.js'
+import type { RowWrites } from '../internal/row-ops.js'
+import { translatePgError } from './pg-errors.js'
+
+/** A pool or a checked-out client. */
+export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>
+
+interface ResourceRow {
+  name: string
+  kind: string
+  parent: string
+  etag: string
+  create_time: string
+  update_time: string
+  body: Record<string, unknown>
+}
+
+interface PolicyRow {
+  resource: string
+  etag: string
+  update_time: string
+  policy: StoredPolicy['policy']
+}
+
+const RESOURCE_COLUMNS = 'name, kind, parent, etag, create_time, update_time, body'
+const POLICY_COLUMNS = 'resource, etag, update_time, policy'
+
+function toResource(row: ResourceRow): ResourceRecord {
+  return {
+    name: row.name,
+    kind: row.kind as ResourceKind,
+    parent: row.parent,
+    body: row.body,
+    etag: row.etag,
+    createTime: row.create_time,
+    updateTime: row.update_time,
+  }
+}
+
+function toPolicy(row: PolicyRow): StoredPolicy {
+  return {
+    resource: row.resource,
+    policy: row.policy,
+    etag: row.etag,
+    updateTime: row.update_time,
+  }
+}
+
+/** jsonb parameters go as JSON text: node-postgres would turn a JS array into a PostgreSQL array. */
+function json(value: unknown): string {
+  return JSON.stringify(value)
+}
+
+export class PgRows implements RowWrites {
+  readonly #db: Queryable
+
+  constructor(db: Queryable) {
+    this.#db = db
+  }
+
+  async #query<R extends pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[] = [],
+  ): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.#db.query<R>({ name: `runiam_${name}`, text, values })
+    } catch (error) {
+      throw translatePgError(error)
+    }
+  }
+
+  async #rows<R extends pg.QueryResultRow>(
+    name: string,
+    text: string,
+    values: unknown[] = [],
+  ): Promise<R[]> {
+    return (await this.#query<R>(name, text, values)).rows
+  }
+
+  async #changed(name: string, text: string, values: unknown[]): Promise<boolean> {
+    return ((await this.#query(name, text, values)).rowCount ?? 0) > 0
+  }
+
+  /** Plain SQL with no parameters (BEGIN, COMMIT…). */
+  async exec(text: string): Promise<void> {
+    try {
+      await this.#db.query(text)
+    } catch (error) {
+      throw translatePgError(error)
+    }
+  }
+
+  // --- reads
+
+  async organization(): Promise<OrganizationRecord | undefined> {
+    const rows = await this.#rows<{ record: OrganizationRecord }>(
+      'org',
+      'SELECT record FROM organizations LIMIT 1',
+    )
+    return rows[0]?.record
+  }
+
+  async project(idOrNumber: string): Promise<ProjectRecord | undefined> {
+    const rows = await this.#rows<{ record: ProjectRecord }>(
+      'project',
+      // An id match wins over a number match (ids start with a letter, so both cannot happen).
+      'SELECT record FROM projects WHERE project_id = $1 OR project_number = $1 ORDER BY project_id = $1 DESC LIMIT 1',
+      [idOrNumber],
+    )
+    return rows[0]?.record
+  }
+
+  async projects(after: string | undefined, limit: number): Promise<ProjectRecord[]> {
+    const rows = await this.#rows<{ record: ProjectRecord }>(
+      'projects',
+      'SELECT record FROM projects WHERE project_id > $1 ORDER BY project_id LIMIT $2',
+      [after ?? '', limit],
+    )
+    return rows.map((r) => r.record)
+  }
+
+  async resource(name: string): Promise<ResourceRecord | undefined> {
+    const rows = await this.#rows<ResourceRow>(
+      'resource',
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE name = $1`,
+      [name],
+    )
+    return rows[0] === undefined ? undefined : toResource(rows[0])
+  }
+
+  async resources(
+    parent: string,
+    kind: ResourceKind,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ResourceRecord[]> {
+    const rows = await this.#rows<ResourceRow>(
+      'resources',
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE parent = $1 AND kind = $2 AND name > $3 ORDER BY name LIMIT $4`,
+      [parent, kind, after ?? '', limit],
+    )
+    return rows.map(toResource)
+  }
+
+  async allResources(kind: ResourceKind): Promise<ResourceRecord[]> {
+    const rows = await this.#rows<ResourceRow>(
+      'all_resources',
+      `SELECT ${RESOURCE_COLUMNS} FROM resources WHERE kind = $1 ORDER BY name`,
+      [kind],
+    )
+    return rows.map(toResource)
+  }
+
+  async policy(resource: string): Promise<StoredPolicy | undefined> {
+    const rows = await this.#rows<PolicyRow>(
+      'policy',
+      `SELECT ${POLICY_COLUMNS} FROM policies WHERE resource = $1`,
+      [resource],
+    )
+    return rows[0] === undefined ? undefined : toPolicy(rows[0])
+  }
+
+  async policies(resources: readonly string[]): Promise<StoredPolicy[]> {
+    const rows = await this.#rows<PolicyRow>(
+      'policies',
+      `SELECT ${POLICY_COLUMNS} FROM policies WHERE resource = ANY($1::text[])`,
+      [resources],
+    )
+    return rows.map(toPolicy)
+  }
+
+  async operation(name: string): Promise<OperationRecord | undefined> {
+    const rows = await this.#rows<{
+      name: string
+      create_time: string
+      body: Record<string, unknown>
+    }>('operation', 'SELECT name, create_time, body FROM operations WHERE name = $1', [name])
+    const row = rows[0]
+    return row === undefined
+      ? undefined
+      : { name: row.name, body: row.body, createTime: row.create_time }
+  }
+
+  async signingKeys(): Promise<SigningKeyRecord[]> {
+    const rows = await this.#rows<{ record: SigningKeyRecord }>(
+      'signing_keys',
+      'SELECT record FROM signing_keys ORDER BY create_time, kid',
+    )
+    return rows.map((r) => r.record)
+  }
+
+  // --- writes (only ever called on a transaction's client)
+
+  insertOrganization(org: OrganizationRecord): Promise<boolean> {
+    return this.#changed(
+      'insert_org',
+      'INSERT INTO organizations (id, record) VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING',
+      [org.id, json(org)],
+    )
+  }
+
+  insertProject(p: ProjectRecord): Promise<boolean> {
+    return this.#changed(
+      'insert_project',
+      'INSERT INTO projects (project_id, project_number, record) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING',
+      [p.projectId, p.projectNumber, json(p)],
+    )
+  }
+
+  updateProject(p: ProjectRecord): Promise<boolean> {
+    return this.#changed(
+      'update_project',
+      'UPDATE projects SET record = $1::jsonb WHERE project_id = $2 AND project_number = $3',
+      [json(p), p.projectId, p.projectNumber],
+    )
+  }
+
+  insertResource(r: ResourceRecord): Promise<boolean> {
+    return this.#changed(
+      'insert_resource',
+      `INSERT INTO resources (${RESOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`,
+      [r.name, r.kind, r.parent, r.etag, r.createTime, r.updateTime, json(r.body)],
+    )
+  }
+
+  updateResource(r: ResourceRecord, ifEtag: string | undefined): Promise<boolean> {
+    return this.#changed(
+      'update_resource',
+      `UPDATE resources SET kind = $2, parent = $3, etag = $4, create_time = $5, update_time = $6, body = $7::jsonb
+       WHERE name = $1 AND ($8::text IS NULL OR etag = $8::text)`,
+      [r.name, r.kind, r.parent, r.etag, r.createTime, r.updateTime, json(r.body), ifEtag ?? null],
+    )
+  }
+
+  deleteResource(name: string): Promise<boolean> {
+    return this.#changed('delete_resource', 'DELETE FROM resources WHERE name = $1', [name])
+  }
+
+  insertPolicy(p: StoredPolicy): Promise<boolean> {
+    return this.#changed(
+      'insert_policy',
+      `INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING`,
+      [p.resource, p.etag, p.updateTime, json(p.policy)],
+    )
+  }
+
+  replacePolicy(p: StoredPolicy, ifEtag: string): Promise<boolean> {
+    return this.#changed(
+      'replace_policy',
+      'UPDATE policies SET etag = $2, update_time = $3, policy = $4::jsonb WHERE resource = $1 AND etag = $5',
+      [p.resource, p.etag, p.updateTime, json(p.policy), ifEtag],
+    )
+  }
+
+  async upsertPolicy(p: StoredPolicy): Promise<void> {
+    await this.#query(
+      'upsert_policy',
+      `INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT (resource) DO UPDATE SET etag = excluded.etag, update_time = excluded.update_time, policy = excluded.policy`,
+      [p.resource, p.etag, p.updateTime, json(p.policy)],
+    )
+  }
+
+  deletePolicy(resource: string): Promise<boolean> {
+    return this.#changed('delete_policy', 'DELETE FROM policies WHERE resource = $1', [resource])
+  }
+
+  async upsertOperation(op: OperationRecord): Promise<void> {
+    await this.#query(
+      'upsert_operation',
+      `INSERT INTO operations (name, create_time, body) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (name) DO UPDATE SET create_time = excluded.create_time, body = excluded.body`,
+      [op.name, op.createTime, json(op.body)],
+    )
+  }
+
+  async upsertSigningKey(key: SigningKeyRecord): Promise<void> {
+    await this.#query(
+      'upsert_signing_key',
+      `INSERT INTO signing_keys (kid, create_time, record) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT (kid) DO UPDATE SET create_time = excluded.create_time, record = excluded.record`,
+      [key.kid, key.createTime, json(key)],
+    )
+  }
+
+  // --- the change feed
+
+  async revision(): Promise<number> {
+    const rows = await this.#rows<{ value: string }>(
+      'revision',
+      'SELECT value FROM revision_counter WHERE id = 1',
+    )
+    return Number(rows[0]?.value ?? 0)
+  }
+
+  async changesSince(
+    after: number,
+    limit: number,
+  ): Promise<{ revision: number; kind: string; name: string }[]> {
+    const rows = await this.#rows<{ revision: string; kind: string; name: string }>(
+      'changes_since',
+      'SELECT revision, kind, name FROM changes WHERE revision > $1 ORDER BY revision LIMIT $2',
+      [after, limit],
+    )
+    return rows.map((r) => ({ revision: Number(r.revision), kind: r.kind, name: r.name }))
+  }
+
+  /**
+   * Allocates revisions and records the changes; returns the first revision. The counter row stays
+   * locked until COMMIT, which is what keeps revisions in commit order: call it last.
+   */
+  async appendChanges(changes: readonly { kind: string; name: string }[]): Promise<number> {
+    const rows = await this.#rows<{ value: string }>(
+      'bump_revision',
+      'UPDATE revision_counter SET value = value + $1 WHERE id = 1 RETURNING value',
+      [changes.length],
+    )
+    const last = rows[0]?.value
+    if (last === undefined) throw translatePgError(new Error('revision_counter row is missing'))
+    const first = Number(last) - changes.length + 1
+    await this.#query(
+      'insert_changes',
+      `INSERT INTO changes (revision, kind, name)
+       SELECT $1::bigint + ord - 1, kind, name FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(kind, name, ord)`,
+      [first, changes.map((c) => c.kind), changes.map((c) => c.name)],
+    )
+    return first
+  }
+}
