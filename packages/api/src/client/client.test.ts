@@ -164,7 +164,10 @@ describe('decodeError', () => {
 
 describe('operationResult', () => {
   it('returns the response or throws the numeric-coded error', () => {
-    expect(operationResult({ name: 'o', done: true, response: { x: 1 } })).toEqual({ x: 1 })
+    expect(operationResult({ name: 'o', done: true, response: { '@type': 't', x: 1 } })).toEqual({
+      '@type': 't',
+      x: 1,
+    })
     expect(() =>
       operationResult({ name: 'o', done: true, error: { code: 6, message: 'exists' } }),
     ).toThrow(expect.objectContaining({ code: Code.ALREADY_EXISTS, message: 'exists' }))

@@ -8,6 +8,7 @@ import type {
   Operation,
   Project,
   Service,
+  ServiceInput,
   ServiceRef,
   TestIamPermissionsResponse,
 } from './types.js'
@@ -42,22 +43,22 @@ export interface RuniamClient {
   /** Dev login (server in --dev): tokens for any account, no password. */
   devLogin(subject: string): Promise<TokenResponse>
 
-  createProject(project: { projectId: string; name?: string }): Promise<Operation<Project>>
+  createProject(project: { projectId: string; name?: string }): Promise<Operation>
   getProject(projectId: string): Promise<Project>
   listProjects(pageToken?: string): Promise<ListProjectsResponse>
   getProjectIamPolicy(projectId: string, requestedPolicyVersion?: number): Promise<Policy>
   setProjectIamPolicy(projectId: string, policy: Policy, updateMask?: string): Promise<Policy>
-  testProjectIamPermissions(projectId: string, permissions: string[]): Promise<string[]>
+  testProjectIamPermissions(projectId: string, permissions: readonly string[]): Promise<string[]>
 
-  createService(ref: ServiceRef, service: Service): Promise<Operation<Service>>
+  createService(ref: ServiceRef, service: ServiceInput): Promise<Operation>
   getService(ref: ServiceRef): Promise<Service>
   listServices(project: string, region: string, pageToken?: string): Promise<ListServicesResponse>
-  updateService(ref: ServiceRef, service: Service, updateMask?: string): Promise<Operation<Service>>
-  deleteService(ref: ServiceRef): Promise<Operation<Service>>
+  updateService(ref: ServiceRef, service: ServiceInput, updateMask?: string): Promise<Operation>
+  deleteService(ref: ServiceRef): Promise<Operation>
   /** v1 like gcloud; requestedPolicyVersion undefined sends no version (deploy does that). */
   getServiceIamPolicy(ref: ServiceRef, requestedPolicyVersion?: number): Promise<Policy>
   setServiceIamPolicy(ref: ServiceRef, policy: Policy, updateMask?: string): Promise<Policy>
-  testServiceIamPermissions(ref: ServiceRef, permissions: string[]): Promise<string[]>
+  testServiceIamPermissions(ref: ServiceRef, permissions: readonly string[]): Promise<string[]>
 }
 
 const seg = (s: string): string => encodeURIComponent(s)
@@ -183,7 +184,7 @@ export function createClient(options: ClientOptions): RuniamClient {
         `${projectPath(id)}:testIamPermissions`,
         { body: { permissions } },
       )
-      return res.permissions ?? []
+      return [...(res.permissions ?? [])]
     },
 
     createService: (ref, service) =>
@@ -212,7 +213,7 @@ export function createClient(options: ClientOptions): RuniamClient {
         `${serviceV1(ref)}:testIamPermissions`,
         { body: { permissions } },
       )
-      return res.permissions ?? []
+      return [...(res.permissions ?? [])]
     },
   }
 }

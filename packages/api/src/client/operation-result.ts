@@ -3,20 +3,21 @@ import { Code, IamError, codeName, type Code as CodeT, type ErrorDetail } from '
 import type { Operation } from './types.js'
 
 function isCode(n: unknown): n is CodeT {
-  return typeof n === 'number' && Number.isInteger(n) && n >= 0 && n <= 16
+  return typeof n === 'number' && Number.isInteger(n) && n > 0 && n <= 16
 }
 
 /**
- * Compat: the Operation's embedded `error` is a google.rpc.Status with a numeric code (not an
- * HTTP status). runiam's operations are done when returned; one that is not is reported.
+ * The typed `response` of a done operation. Compat: the Operation's embedded `error` is a
+ * google.rpc.Status with a numeric code (not an HTTP status). runiam's operations are done when
+ * returned; one that is not is reported rather than polled.
  */
-export function operationResult<T>(op: Operation<T>): T | undefined {
+export function operationResult<T = unknown>(op: Operation): T | undefined {
   if (op.error !== undefined) {
-    const code = isCode(op.error.code) && op.error.code !== Code.OK ? op.error.code : Code.UNKNOWN
-    const details = (op.error.details ?? []).filter(
-      (d): d is ErrorDetail => typeof d === 'object' && d !== null && '@type' in d,
-    )
-    return throwError(code, op.error.message ?? `Operation [${op.name}] failed.`, details)
+    const code = isCode(op.error.code) ? op.error.code : Code.UNKNOWN
+    const details = (op.error.details ?? []) as readonly ErrorDetail[]
+    throw new IamError(code, codeName(code), op.error.message || `Operation [${op.name}] failed.`, {
+      details,
+    })
   }
   if (op.done !== true) {
     throw new IamError(
@@ -25,9 +26,5 @@ export function operationResult<T>(op: Operation<T>): T | undefined {
       `Operation [${op.name}] has not finished.`,
     )
   }
-  return op.response
-}
-
-function throwError(code: CodeT, message: string, details: ErrorDetail[]): never {
-  throw new IamError(code, codeName(code), message, { details })
+  return op.response as T | undefined
 }

@@ -1,0 +1,62 @@
+// `runiam run services list|describe|delete` against Cloud Run v2.
+import type { Service } from '@runiam/api'
+import type { CommandContext } from '../command-context.js'
+import { formatList, formatResource, formatTable, parseFormat } from '../output/format.js'
+import { promptContinue } from '../prompt.js'
+import { positional, requireProject, serviceRef } from '../resource-refs.js'
+
+export async function list(ctx: CommandContext): Promise<void> {
+  const project = requireProject(ctx)
+  // Compat: without a region gcloud lists every region; v2 spells that location "-".
+  const region = ctx.settings.region ?? '-'
+  const client = await ctx.client()
+  const services: Service[] = []
+  let pageToken: string | undefined
+  do {
+    const page = await client.listServices(project, region, pageToken)
+    services.push(...(page.services ?? []))
+    pageToken = page.nextPageToken === '' ? undefined : page.nextPageToken
+  } while (pageToken !== undefined)
+  const format = parseFormat(ctx.settings.format)
+  if (format.kind !== 'default') {
+    ctx.io.stdout(formatList(services, format))
+    return
+  }
+  if (services.length === 0) {
+    ctx.io.stderr('Listed 0 items.\n')
+    return
+  }
+  const rows = services.map((s) => {
+    const parts = (s.name ?? '').split('/')
+    return [
+      '✔',
+      parts[5] ?? '',
+      parts[3] ?? '',
+      s.uri ?? '',
+      s.lastModifier ?? s.creator ?? '',
+      s.updateTime ?? s.createTime ?? '',
+    ]
+  })
+  ctx.io.stdout(
+    formatTable(['', 'SERVICE', 'REGION', 'URL', 'LAST DEPLOYED BY', 'LAST DEPLOYED AT'], rows),
+  )
+}
+
+export async function describe(ctx: CommandContext): Promise<void> {
+  const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))
+  const service = await (await ctx.client()).getService(ref)
+  ctx.io.stdout(formatResource(service, parseFormat(ctx.settings.format)))
+}
+
+export async function remove(ctx: CommandContext): Promise<void> {
+  const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))
+  // Compat: gcloud run services delete asks, and refuses to guess without a terminal.
+  await promptContinue(ctx, {
+    message: `Service [${ref.service}] will be deleted.`,
+    throwIfUnattended: true,
+    cancelOnNo: true,
+  })
+  const [{ operationResult }, client] = await Promise.all([import('@runiam/api'), ctx.client()])
+  operationResult(await client.deleteService(ref))
+  ctx.io.stderr(`Deleted service [${ref.service}].\n`)
+}
