@@ -12,7 +12,7 @@ import type { ChangeBatch } from '../records.js'
 import type { Store, StoreReader, StoreTx } from '../store.js'
 import { AsyncMutex } from '../internal/async-mutex.js'
 import { ChangeListeners, numberChanges } from '../internal/change-feed.js'
-import { invalidArgument, misuse } from '../internal/errors.js'
+import { invalidArgument, misuse, sanitize } from '../internal/errors.js'
 import { checkFeedArgs } from '../internal/feed-args.js'
 import { storeClosed } from '../internal/store-closed.js'
 import { createStoreReader } from '../internal/store-reader.js'
@@ -44,8 +44,17 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   let writer: Database.Database | undefined
   let reader: Database.Database | undefined
   try {
-    mkdirSync(dirname(path), { recursive: true })
-    writer = new Database(path)
+    try {
+      mkdirSync(dirname(path), { recursive: true })
+      writer = new Database(path)
+    } catch (error) {
+      throw new IamError(
+        Code.UNAVAILABLE,
+        'STORE_UNAVAILABLE',
+        `Cannot open the SQLite database '${path}': ${error instanceof Error ? error.message : String(error)}`,
+        { cause: sanitize(error) },
+      )
+    }
     writer.pragma(`busy_timeout = ${READER_BUSY_TIMEOUT_MS}`)
     const mode = writer.pragma('journal_mode = WAL', { simple: true })
     if (mode !== 'wal')

@@ -1,0 +1,181 @@
+// PostgreSQL-only behaviour of the shared engine: opening (several processes at once, bad input,
+// an unreachable server), the bounded retry of serialization failures, and driver error
+// translation. The shared behaviour is in store.contract.ts. Needs the same database as
+// postgres.contract.test.ts; without one these are skipped (or fail under RUNIAM_REQUIRE_PG=1).
+import { randomBytes } from 'node:crypto'
+import pg from 'pg'
+import { afterEach, describe, expect, it } from 'vitest'
+import { Code, IamError, isIamError } from '@runiam/core'
+import { openPostgresStore } from '@runiam/store/postgres'
+import { contention } from '../internal/errors.js'
+import { translatePgError } from './pg-errors.js'
+
+const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
+
+async function sql(text: string): Promise<pg.QueryResult> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
+  await client.connect()
+  try {
+    return await client.query(text)
+  } finally {
+    await client.end()
+  }
+}
+
+const up = await sql('SELECT 1').then(
+  () => true,
+  () => false,
+)
+if (!up && !required)
+  console.warn('\n*** PostgreSQL unreachable: postgres-store.test.ts SKIPPED ***\n')
+const withPg = up || required ? describe : describe.skip
+
+async function failure(p: Promise<unknown>): Promise<IamError> {
+  try {
+    await p
+  } catch (error) {
+    if (!isIamError(error)) throw error
+    return error
+  }
+  throw new Error('expected a failure')
+}
+
+const schemas: string[] = []
+function freshSchema(): string {
+  const schema = `runiam_test_${randomBytes(6).toString('hex')}`
+  schemas.push(schema)
+  return schema
+}
+afterEach(async () => {
+  for (const s of schemas.splice(0)) if (up) await sql(`DROP SCHEMA IF EXISTS "${s}" CASCADE`)
+})
+
+describe('openPostgresStore without a server', () => {
+  it('an unreachable server is UNAVAILABLE, with no driver error and no password in sight', async () => {
+    const e = await failure(
+      openPostgresStore({ url: 'postgres://postgres:s3cret@127.0.0.1:1/postgres', schema: 'x' }),
+    )
+    expect([e.code, e.reason]).toEqual([Code.UNAVAILABLE, 'STORE_UNAVAILABLE'])
+    expect(Object.getPrototypeOf(e.cause)).toBe(Error.prototype)
+    expect(JSON.stringify({ m: e.message, c: String(e.cause) })).not.toContain('s3cret')
+  })
+
+  it('refuses a schema name it would have to quote', async () => {
+    for (const schema of ['Upper', 'a-b', 'x"; DROP TABLE y; --', '']) {
+      const e = await failure(openPostgresStore({ url, schema }))
+      expect([e.code, e.reason]).toEqual([Code.INVALID_ARGUMENT, 'INVALID_DATABASE_SCHEMA'])
+      expect(e.message).toContain(`'${schema}'`)
+    }
+  })
+})
+
+withPg('openPostgresStore', () => {
+  it('several processes starting at once migrate exactly once', async () => {
+    const schema = freshSchema()
+    const stores = await Promise.all(
+      Array.from({ length: 6 }, () => openPostgresStore({ url, schema, poolSize: 2 })),
+    )
+    try {
+      const versions = await sql(`SELECT version FROM "${schema}".schema_version`)
+      expect(versions.rows).toEqual([{ version: 1 }])
+      await stores[0]?.transact((tx) => tx.putPolicy('projects/p', { etag: 'E1' }))
+      expect((await stores[5]?.getPolicy('projects/p'))?.etag).toBe('E1')
+    } finally {
+      await Promise.all(stores.map((s) => s.close()))
+    }
+  })
+
+  it('keeps its tables in its own schema', async () => {
+    const schema = freshSchema()
+    const store = await openPostgresStore({ url, schema })
+    await store.close()
+    const tables = await sql(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' ORDER BY 1`,
+    )
+    expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
+      'changes',
+      'operations',
+      'organizations',
+      'policies',
+      'projects',
+      'resources',
+      'revision_counter',
+      'schema_version',
+      'signing_keys',
+    ])
+  })
+
+  it('a database from a newer runiam is refused', async () => {
+    const schema = freshSchema()
+    await (await openPostgresStore({ url, schema })).close()
+    await sql(`INSERT INTO "${schema}".schema_version (version) VALUES (99)`)
+    const e = await failure(openPostgresStore({ url, schema }))
+    expect([e.code, e.reason]).toEqual([Code.FAILED_PRECONDITION, 'SCHEMA_TOO_NEW'])
+  })
+
+  it('re-runs a transaction after a serialization failure, a bounded number of times', async () => {
+    const store = await openPostgresStore({ url, schema: freshSchema() })
+    try {
+      const serializationFailure = (): IamError =>
+        contention(Object.assign(new Error('could not serialize access'), { code: '40001' }))
+      let runs = 0
+      const result = await store.transact(async (tx) => {
+        runs++
+        await tx.putPolicy('projects/p', { etag: `E${runs}` })
+        if (runs < 3) throw serializationFailure()
+        return runs
+      })
+      expect(result).toBe(3)
+      expect((await store.getPolicy('projects/p'))?.etag).toBe('E3')
+      expect((await store.changesSince(0)).changes).toHaveLength(1)
+
+      runs = 0
+      const e = await failure(
+        store.transact(async () => {
+          runs++
+          throw serializationFailure()
+        }),
+      )
+      expect([e.code, e.reason]).toEqual([Code.ABORTED, 'STORE_CONTENTION'])
+      expect(runs).toBe(5)
+    } finally {
+      await store.close()
+    }
+  })
+})
+
+describe('translatePgError', () => {
+  const coded = (code: string, message = code) => Object.assign(new Error(message), { code })
+
+  it('maps SQLSTATEs and socket errors to Google codes', () => {
+    expect(translatePgError(coded('23505')).code).toBe(Code.ALREADY_EXISTS)
+    expect(translatePgError(coded('40001')).code).toBe(Code.ABORTED)
+    expect(translatePgError(coded('40P01')).reason).toBe('STORE_CONTENTION')
+    expect(translatePgError(coded('ECONNREFUSED')).code).toBe(Code.UNAVAILABLE)
+    expect(translatePgError(coded('08006')).code).toBe(Code.UNAVAILABLE)
+    expect(translatePgError(coded('57P01')).code).toBe(Code.UNAVAILABLE)
+    expect(translatePgError(new Error('Connection terminated unexpectedly')).code).toBe(
+      Code.UNAVAILABLE,
+    )
+    const other = translatePgError(coded('42P01', 'relation "x" does not exist'))
+    expect([other.code, other.reason]).toEqual([Code.INTERNAL, 'STORE_INTERNAL'])
+    expect((other.cause as Error).message).toBe('relation "x" does not exist')
+    const mine = new IamError(Code.NOT_FOUND, 'NOT_FOUND', 'x')
+    expect(translatePgError(mine)).toBe(mine)
+  })
+
+  withPg('with a real driver error', () => {
+    it('keeps only a plain Error as the cause', async () => {
+      const error = await sql('SELECT * FROM no_such_table_anywhere').then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(error).toBeInstanceOf(pg.DatabaseError)
+      const e = translatePgError(error)
+      expect(e.code).toBe(Code.INTERNAL)
+      expect(Object.getPrototypeOf(e.cause)).toBe(Error.prototype)
+      expect((e.cause as { code?: string }).code).toBe('42P01')
+    })
+  })
+})
