@@ -192,22 +192,14 @@ export function roleNotSupported(role: string): IamError {
   })
 }
 
-// Compat: setIamPolicy's 409 on a stale etag (the newer variant naming both etags).
+// Compat: setIamPolicy's 409 on a stale etag (the newer variant naming both etags; Google sends
+// no detail with it).
 export function etagMismatch(given: string, current: string): IamError {
   return iamError(
     'ETAG_MISMATCH',
     'There were concurrent policy changes. Please retry the whole read-modify-write with ' +
       `exponential backoff. The request's ETag '${given}' did not match the current policy's ETag '${current}'.`,
-    {
-      details: [
-        {
-          '@type': 'type.googleapis.com/google.rpc.ErrorInfo',
-          reason: 'ETAG_MISMATCH',
-          domain: 'iam.googleapis.com',
-          metadata: { requestEtag: given, currentEtag: current },
-        },
-      ],
-    },
+    { metadata: { requestEtag: given, currentEtag: current } },
   )
 }
 

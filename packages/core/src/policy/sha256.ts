@@ -14,9 +14,15 @@ const K = new Uint32Array([
 
 /** UTF-8 bytes of a string (lone surrogates become U+FFFD, as TextEncoder does). */
 export function utf8(s: string): Uint8Array {
-  const out: number[] = []
+  // At most 3 bytes per UTF-16 unit (a surrogate pair, 2 units, becomes 4 bytes).
+  const out = new Uint8Array(s.length * 3)
+  let n = 0
   for (let i = 0; i < s.length; i++) {
     let c = s.charCodeAt(i)
+    if (c < 0x80) {
+      out[n++] = c
+      continue
+    }
     if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
       const d = s.charCodeAt(i + 1)
       if (d >= 0xdc00 && d <= 0xdfff) {
@@ -25,14 +31,21 @@ export function utf8(s: string): Uint8Array {
       }
     }
     if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd
-    if (c < 0x80) out.push(c)
-    else if (c < 0x800) out.push(0xc0 | (c >> 6), 0x80 | (c & 63))
-    else if (c < 0x10000) out.push(0xe0 | (c >> 12), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
-    else {
-      out.push(0xf0 | (c >> 18), 0x80 | ((c >> 12) & 63), 0x80 | ((c >> 6) & 63), 0x80 | (c & 63))
+    if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6)
+      out[n++] = 0x80 | (c & 63)
+    } else if (c < 0x10000) {
+      out[n++] = 0xe0 | (c >> 12)
+      out[n++] = 0x80 | ((c >> 6) & 63)
+      out[n++] = 0x80 | (c & 63)
+    } else {
+      out[n++] = 0xf0 | (c >> 18)
+      out[n++] = 0x80 | ((c >> 12) & 63)
+      out[n++] = 0x80 | ((c >> 6) & 63)
+      out[n++] = 0x80 | (c & 63)
     }
   }
-  return Uint8Array.from(out)
+  return out.subarray(0, n)
 }
 
 /** The 32-byte SHA-256 digest of bytes (or of a string's UTF-8 encoding). */
