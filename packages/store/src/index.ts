@@ -2,3 +2,5 @@
 // '@runiam/store/sqlite' and '@runiam/store/postgres' (only by the composition root).
 export type * from './records.js'
 export type * from './store.js'
+export { ChangeKind } from './internal/change-feed.js'
+export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './internal/paging.js'
