@@ -95,6 +95,6 @@ describe('issuer', () => {
   it('derives stable 21-digit subjects and members', () => {
     expect(subjectFor('a@example.com')).toMatch(/^\d{21}$/)
     expect(subjectFor('A@example.com')).toBe(subjectFor('a@example.com'))
-    expect(memberForEmail('x@y.com')).toBe('user:x@y.com')
+    expect(memberForEmail('X@Y.com')).toBe('user:x@y.com')
   })
 })

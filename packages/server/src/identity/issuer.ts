@@ -26,9 +26,13 @@ export interface IssuerOptions {
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
 
-/** Maps an email to its IAM member: service accounts by their domain, everyone else a user. */
+/**
+ * Maps an email to its IAM member: service accounts by their domain, everyone else a user.
+ * Emails are case-insensitive and policies store them lower-cased, so the member is lower-cased.
+ */
 export function memberForEmail(email: string): string {
-  return /\.gserviceaccount\.com$/i.test(email) ? `serviceAccount:${email}` : `user:${email}`
+  const e = email.toLowerCase()
+  return e.endsWith('.gserviceaccount.com') ? `serviceAccount:${e}` : `user:${e}`
 }
 
 /** A stable numeric subject for an email, shaped like Google's 21-digit account ids. */
