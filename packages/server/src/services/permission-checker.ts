@@ -37,11 +37,19 @@ export class PermissionChecker {
   #epoch = 0
   #revision = 0
   readonly #unsubscribe: () => void
+  /** The revision when this checker started: catchUp never replays history older than it. */
+  readonly #baseline: Promise<void>
 
   constructor(store: Store, options: PermissionCheckerOptions) {
     this.#store = store
     this.#options = options
     this.#unsubscribe = store.onChange((changes) => this.#apply(changes))
+    this.#baseline = store.revision().then(
+      (r) => {
+        if (r > this.#revision) this.#revision = r
+      },
+      () => {},
+    )
   }
 
   close(): void {
@@ -75,6 +83,7 @@ export class PermissionChecker {
    * covers this process's own writes; the composition root calls this on LISTEN/NOTIFY or a timer.
    */
   async catchUp(): Promise<void> {
+    await this.#baseline
     for (;;) {
       const batch = await this.#store.changesSince(this.#revision, 1000)
       if (batch.changes.length === 0) {

@@ -1,0 +1,197 @@
+// The transport-free services without HTTP: the permission checker's caching (no store round
+// trip when nothing changed, read-your-writes after a change), bootstrap and demo idempotency.
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Store } from '@runiam/store'
+// eslint-disable-next-line no-restricted-imports -- tests run on a real engine
+import { openSqliteStore } from '@runiam/store/sqlite'
+import { ensureOrganization } from './bootstrap.js'
+import { createServices } from './create-services.js'
+import { seedDemo } from './demo.js'
+
+const OWNER = { member: 'user:owner@example.com', email: 'owner@example.com' }
+const BOB = { member: 'user:bob@example.com', email: 'bob@example.com' }
+const NOW = Date.parse('2026-02-01T00:00:00Z')
+
+let dir: string
+let store: Store
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'runiam-svc-'))
+  store = await openSqliteStore({ path: join(dir, 'db.sqlite') })
+})
+
+afterEach(async () => {
+  await store.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+/** The store, counting reads made through it. */
+function counting(s: Store): { store: Store; reads: () => number } {
+  let n = 0
+  const proxy = new Proxy(s, {
+    get(target, prop, receiver) {
+      const v = Reflect.get(target, prop, receiver) as unknown
+      if (typeof v !== 'function') return v
+      const f = (v as (...a: unknown[]) => unknown).bind(target)
+      return String(prop).startsWith('get') ? (...a: unknown[]) => (n++, f(...a)) : f
+    },
+  })
+  return { store: proxy, reads: () => n }
+}
+
+describe('bootstrap and demo', () => {
+  it('creates the organization once, and adds owners named later', async () => {
+    const a = await ensureOrganization(store, {
+      domain: 'example.com',
+      owners: [OWNER.member],
+      now: NOW,
+    })
+    expect(a.id).toMatch(/^[1-9]\d{11}$/)
+    const b = await ensureOrganization(store, {
+      domain: 'example.com',
+      owners: [OWNER.member, BOB.member],
+      now: NOW + 1,
+    })
+    expect(b).toEqual(a)
+    const policy = await store.getPolicy(`organizations/${a.id}`)
+    expect(policy?.policy.bindings).toEqual([
+      { role: 'roles/owner', members: [BOB.member, OWNER.member] },
+    ])
+    await expect(
+      ensureOrganization(store, { domain: 'example.com', owners: ['not-a-member'], now: NOW }),
+    ).rejects.toThrow(/not-a-member/)
+  })
+
+  it('seeds the demo project and service idempotently', async () => {
+    await ensureOrganization(store, { domain: 'example.com', owners: [OWNER.member], now: NOW })
+    const opts = { owner: OWNER.member, now: NOW, runDomain: 'run.localhost', servicePort: 8080 }
+    const first = await seedDemo(store, opts)
+    expect(first).toEqual({ project: 'demo-project', service: 'hello', region: 'us-central1' })
+    const svc = await store.getResource(
+      'projects/demo-project/locations/us-central1/services/hello',
+    )
+    const again = await seedDemo(store, opts)
+    expect(again).toEqual(first)
+    expect(
+      await store.getResource('projects/demo-project/locations/us-central1/services/hello'),
+    ).toEqual(svc)
+    const project = await store.getProject('demo-project')
+    expect(svc?.body['uri']).toBe(
+      `http://hello-${project?.projectNumber}.us-central1.run.localhost:8080`,
+    )
+    expect(
+      (svc?.body['annotations'] as Record<string, string>)['runiam.dev/upstream'],
+    ).toBeUndefined()
+    const policy = await store.getPolicy('projects/demo-project')
+    expect(policy?.policy.bindings).toEqual([{ role: 'roles/owner', members: [OWNER.member] }])
+  })
+
+  it('refuses to seed the demo without an organization', async () => {
+    await expect(
+      seedDemo(store, {
+        owner: OWNER.member,
+        now: NOW,
+        runDomain: 'run.localhost',
+        servicePort: 1,
+      }),
+    ).rejects.toMatchObject({ reason: 'NO_ORGANIZATION' })
+  })
+})
+
+describe('PermissionChecker', () => {
+  it('decides from memory when nothing changed, and sees a policy change at once', async () => {
+    const org = await ensureOrganization(store, {
+      domain: 'example.com',
+      owners: [OWNER.member],
+      now: NOW,
+    })
+    const c = counting(store)
+    const s = createServices({
+      store: c.store,
+      now: () => NOW,
+      runDomain: 'run.localhost',
+      servicePort: 8080,
+    })
+    try {
+      await s.projects.create(OWNER, { projectId: 'cache-proj' }, 'v1')
+      const svc = 'projects/cache-proj/locations/us-central1/services/x'
+      await s.runServices.create(
+        OWNER,
+        'projects/cache-proj/locations/us-central1',
+        { serviceId: 'x' },
+        {},
+      )
+      expect((await s.checker.decide(BOB, 'run.services.get', svc)).allowed).toBe(false)
+      const before = c.reads()
+      for (let i = 0; i < 5; i++) {
+        expect((await s.checker.decide(BOB, 'run.services.get', svc)).allowed).toBe(false)
+        expect((await s.checker.decide(OWNER, 'run.services.get', svc)).allowed).toBe(true)
+      }
+      expect(c.reads()).toBe(before)
+      await s.iam.set(OWNER, s.runServices.target(svc), {
+        policy: { bindings: [{ role: 'roles/run.viewer', members: [BOB.member] }] },
+      })
+      const d = await s.checker.decide(BOB, 'run.services.get', svc)
+      expect(d.allowed).toBe(true)
+      expect(d.grantedBy[0]).toMatchObject({ resource: svc, role: 'roles/run.viewer' })
+      // Inheritance: organization → project → service.
+      expect(await s.checker.ancestry(svc)).toEqual([
+        svc,
+        'projects/cache-proj',
+        `organizations/${org.id}`,
+      ])
+      const p = await store.getProject('cache-proj')
+      expect(
+        await s.checker.ancestry(`projects/${p?.projectNumber}/locations/us-central1/services/x`),
+      ).toEqual([svc, 'projects/cache-proj', `organizations/${org.id}`])
+      expect(await s.checker.ancestry('projects/missing/locations/l/services/y')).toEqual([
+        `organizations/${org.id}`,
+      ])
+    } finally {
+      s.close()
+    }
+  })
+
+  it('catches up with changes made by another process through changesSince', async () => {
+    await ensureOrganization(store, { domain: 'example.com', owners: [OWNER.member], now: NOW })
+    const s = createServices({
+      store,
+      now: () => NOW,
+      runDomain: 'run.localhost',
+      servicePort: 8080,
+    })
+    const dir2 = join(dir, 'db.sqlite')
+    const other = await openSqliteStore({ path: dir2 })
+    try {
+      const org = await store.getOrganization()
+      const name = `organizations/${org?.id}`
+      expect((await s.checker.decide(BOB, 'resourcemanager.organizations.get', name)).allowed).toBe(
+        false,
+      )
+      const t2 = createServices({ store: other, now: () => NOW, runDomain: 'r', servicePort: 1 })
+      await t2.iam.set(OWNER, t2.organizations.target(name), {
+        policy: {
+          bindings: [
+            { role: 'roles/owner', members: [OWNER.member] },
+            { role: 'roles/viewer', members: [BOB.member] },
+          ],
+        },
+      })
+      t2.close()
+      // Another process's write is not in this process's feed: still the cached decision…
+      expect((await s.checker.decide(BOB, 'resourcemanager.organizations.get', name)).allowed).toBe(
+        false,
+      )
+      await s.checker.catchUp()
+      expect((await s.checker.decide(BOB, 'resourcemanager.organizations.get', name)).allowed).toBe(
+        true,
+      )
+    } finally {
+      s.close()
+      await other.close()
+    }
+  })
+})
