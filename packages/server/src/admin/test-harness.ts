@@ -97,7 +97,11 @@ export async function startHarness(
 }
 
 /** The error envelope's fields of a result (for terse assertions). */
-export function errorOf(r: CallResult): { code: number; status: string; message: string } {
+export function errorOf(r: Pick<CallResult, 'json'>): {
+  code: number
+  status: string
+  message: string
+} {
   const e = r.json['error'] as { code: number; status: string; message: string } | undefined
   if (e === undefined)
     throw new Error(`expected an error, got ${r.status} ${JSON.stringify(r.json)}`)
