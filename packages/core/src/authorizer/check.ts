@@ -7,7 +7,12 @@
 //      frozen Decision built when the index was);
 //   3. only then, conditional bindings, in the order the policies were given.
 import type { RequestAttributes } from '../conditions/types.js'
-import type { CompiledPolicy, ConditionalGrant, PolicyIndex } from './compiled-policy.js'
+import {
+  isDecision,
+  type CompiledPolicy,
+  type ConditionalGrant,
+  type PolicyIndex,
+} from './compiled-policy.js'
 import type { CheckRequest, ConditionFailure, Decision } from './types.js'
 
 const DENIED: Decision = Object.freeze({
@@ -33,10 +38,12 @@ export function check(request: CheckRequest, policies: readonly CompiledPolicy[]
   let conditional = false
   for (let i = 0; i < policies.length; i++) {
     const grants = (policies[i] as PolicyIndex).grantsFor(permission)
-    if (grants.byMember.size === 0) continue
+    if (grants.size === 0) continue
     for (const member of members) {
-      const allow = grants.byMember.get(member)?.allow
-      if (allow !== undefined) return allow
+      const found = grants.get(member)
+      if (found === undefined) continue
+      if (isDecision(found)) return found
+      if (found.allow !== undefined) return found.allow
     }
     if (grants.hasConditional) conditional = true
   }
@@ -56,8 +63,8 @@ function checkConditional(
     const grants = (policy as PolicyIndex).grantsFor(permission)
     if (!grants.hasConditional) continue
     for (const member of members) {
-      const entry = grants.byMember.get(member)
-      if (entry === undefined) continue
+      const entry = grants.get(member)
+      if (entry === undefined || isDecision(entry)) continue
       for (const grant of entry.conditional) {
         // A binding naming several of the caller's members is evaluated (and reported) once.
         if (evaluated?.includes(grant.binding) === true) continue

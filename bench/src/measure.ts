@@ -1,0 +1,97 @@
+// Timing helpers shared by the benchmarks: throughput over a time budget, per-call latency
+// percentiles with the timer's own cost measured beside them, and memory snapshots.
+import { performance } from 'node:perf_hooks'
+
+export interface Throughput {
+  readonly checksPerSec: number
+  readonly checks: number
+  readonly seconds: number
+}
+
+/** Calls fn(i) for i = 0, 1, … until `budgetMs` has passed (checked every 256 calls). */
+export function throughput(fn: (i: number) => unknown, budgetMs: number): Throughput {
+  let sink = 0
+  let i = 0
+  const start = performance.now()
+  let now = start
+  while (now - start < budgetMs) {
+    for (let k = 0; k < 256; k++, i++) if (fn(i) === true) sink++
+    now = performance.now()
+  }
+  keep(sink)
+  const seconds = (now - start) / 1000
+  return { checksPerSec: Math.round(i / seconds), checks: i, seconds: round(seconds, 3) }
+}
+
+export interface Latency {
+  readonly p50Ns: number
+  readonly p99Ns: number
+  readonly samples: number
+  /** The median cost of an empty pair of hrtime.bigint() calls: included in p50/p99 above. */
+  readonly timerOverheadNs: number
+}
+
+/** Times each call individually with process.hrtime.bigint(), for `budgetMs` or `max` calls. */
+export function latency(fn: (i: number) => unknown, budgetMs: number, max = 200_000): Latency {
+  const times = new Float64Array(max)
+  const deadline = performance.now() + budgetMs
+  let n = 0
+  let sink = 0
+  while (n < max && (n % 256 !== 0 || performance.now() < deadline)) {
+    const t0 = process.hrtime.bigint()
+    if (fn(n) === true) sink++
+    times[n++] = Number(process.hrtime.bigint() - t0)
+  }
+  keep(sink)
+  const sorted = times.subarray(0, n).sort()
+  const overhead = new Float64Array(10_000)
+  for (let k = 0; k < overhead.length; k++) {
+    const t0 = process.hrtime.bigint()
+    overhead[k] = Number(process.hrtime.bigint() - t0)
+  }
+  overhead.sort()
+  return {
+    p50Ns: percentile(sorted, 0.5),
+    p99Ns: percentile(sorted, 0.99),
+    samples: n,
+    timerOverheadNs: percentile(overhead, 0.5),
+  }
+}
+
+function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return Number.NaN
+  return Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number)
+}
+
+export interface Memory {
+  readonly rssMB: number
+  readonly heapUsedMB: number
+  readonly externalMB: number
+}
+
+/** Memory after a full collection when the process runs with --expose-gc. */
+export function memory(): Memory {
+  const gc = (globalThis as { gc?: () => void }).gc
+  if (gc !== undefined) {
+    gc()
+    gc()
+  }
+  const m = process.memoryUsage()
+  return {
+    rssMB: round(m.rss / 2 ** 20, 1),
+    heapUsedMB: round(m.heapUsed / 2 ** 20, 1),
+    externalMB: round((m.external + m.arrayBuffers) / 2 ** 20, 1),
+  }
+}
+
+export function round(x: number, digits: number): number {
+  const f = 10 ** digits
+  return Math.round(x * f) / f
+}
+
+let blackhole = 0
+/** Keeps results observable so the JIT cannot drop the measured work. */
+function keep(x: number): void {
+  blackhole ^= x
+  if (blackhole === 0x7fffffff) console.log('')
+}
