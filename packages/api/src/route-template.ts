@@ -2,7 +2,14 @@
 // and expand variables back into paths. Supports literal segments, `*` (one segment), `**` (one or
 // more segments), variables `{name}` / `{name=pattern}` (dotted names such as `service.name`) and
 // a trailing custom verb (`:getIamPolicy`).
-import { Code, IamError } from '@runiam/core'
+import { bug, Code, IamError, registerReasons } from '@runiam/core'
+
+registerReasons({
+  INVALID_PATH_VARIABLE: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'A resource name does not fit the path template of the method (client side).',
+  },
+})
 
 type Piece =
   | { readonly kind: 'literal'; readonly value: string }
@@ -34,18 +41,18 @@ function parsePieces(text: string, template: string): Piece[] {
   return text.split('/').map((s): Piece => {
     if (s === '*') return { kind: 'star' }
     if (s === '**') return { kind: 'doubleStar' }
-    if (s === '' || /[{}*:]/.test(s)) throw bad(template, `bad segment '${s}'`)
+    if (s === '' || /[{}*:]/.test(s)) bad(template, `bad segment '${s}'`)
     return { kind: 'literal', value: s }
   })
 }
 
-function bad(template: string, why: string): IamError {
-  return new IamError(Code.INTERNAL, 'BAD_PATH_TEMPLATE', `Path template '${template}': ${why}.`)
+function bad(template: string, why: string): never {
+  return bug(`Path template '${template}': ${why}.`)
 }
 
 /** Parses a template such as `/v2/{resource=projects/*\/locations/*\/services/*}:getIamPolicy`. */
 export function compileTemplate(template: string): PathTemplate {
-  if (!template.startsWith('/')) throw bad(template, 'must start with /')
+  if (!template.startsWith('/')) bad(template, 'must start with /')
   let body = template.slice(1)
   let verb: string | undefined
   const lastSlash = body.lastIndexOf('/')
@@ -54,7 +61,7 @@ export function compileTemplate(template: string): PathTemplate {
   if (colon > lastSlash && colon > lastBrace) {
     verb = body.slice(colon + 1)
     body = body.slice(0, colon)
-    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(verb)) throw bad(template, `bad verb '${verb}'`)
+    if (!/^[A-Za-z][A-Za-z0-9]*$/.test(verb)) bad(template, `bad verb '${verb}'`)
   }
   const segments: Segment[] = []
   const variables: string[] = []
@@ -62,12 +69,12 @@ export function compileTemplate(template: string): PathTemplate {
   while (i < body.length) {
     if (body[i] === '{') {
       const end = body.indexOf('}', i)
-      if (end < 0) throw bad(template, 'unclosed {')
+      if (end < 0) bad(template, 'unclosed {')
       const inner = body.slice(i + 1, end)
       const eq = inner.indexOf('=')
       const name = eq < 0 ? inner : inner.slice(0, eq)
       if (!/^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(name)) {
-        throw bad(template, `bad variable name '${name}'`)
+        bad(template, `bad variable name '${name}'`)
       }
       const pieces =
         eq < 0 ? [{ kind: 'star' } as const] : parsePieces(inner.slice(eq + 1), template)
@@ -82,15 +89,15 @@ export function compileTemplate(template: string): PathTemplate {
       i = end
     }
     if (i < body.length) {
-      if (body[i] !== '/') throw bad(template, `unexpected '${body[i] ?? ''}'`)
+      if (body[i] !== '/') bad(template, `unexpected '${body[i] ?? ''}'`)
       i++
-      if (i === body.length) throw bad(template, 'trailing /')
+      if (i === body.length) bad(template, 'trailing /')
     }
   }
   const flat = segments.flatMap((s) => (s.kind === 'piece' ? [s.piece] : s.v.pieces))
   const doubles = flat.filter((p) => p.kind === 'doubleStar').length
   if (doubles > 1 || (doubles === 1 && flat[flat.length - 1]?.kind !== 'doubleStar')) {
-    throw bad(template, '** must be the last segment')
+    bad(template, '** must be the last segment')
   }
   const canonicalVerb = verb
 
@@ -153,7 +160,7 @@ export function compileTemplate(template: string): PathTemplate {
     const out: string[] = []
     for (const s of segments) {
       if (s.kind === 'piece') {
-        if (s.piece.kind !== 'literal') throw bad(template, 'cannot expand a bare wildcard')
+        if (s.piece.kind !== 'literal') bad(template, 'cannot expand a bare wildcard')
         out.push(s.piece.value)
         continue
       }
@@ -161,7 +168,7 @@ export function compileTemplate(template: string): PathTemplate {
       if (value === undefined) {
         throw new IamError(
           Code.INVALID_ARGUMENT,
-          'MISSING_PATH_VARIABLE',
+          'INVALID_PATH_VARIABLE',
           `Missing value for '${s.v.name}'.`,
         )
       }
@@ -179,7 +186,7 @@ export function compileTemplate(template: string): PathTemplate {
       if (!ok) {
         throw new IamError(
           Code.INVALID_ARGUMENT,
-          'BAD_PATH_VARIABLE',
+          'INVALID_PATH_VARIABLE',
           `Value '${value}' of '${s.v.name}' does not match the template '${template}'.`,
         )
       }

@@ -7,6 +7,7 @@ import { Code, IamError, isIamError, unauthenticated } from '@runiam/core'
 import type { Store } from '@runiam/store'
 import type { Caller } from '../services/caller.js'
 import { createServices, type Services } from '../services/create-services.js'
+import '../services/reasons.js'
 import { createHandlers, domainOf } from './handlers.js'
 import { readJsonBody } from './read-body.js'
 
@@ -70,7 +71,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       if (m.kind === 'not-found') {
         throw new IamError(
           Code.NOT_FOUND,
-          'NOT_FOUND',
+          'URL_NOT_FOUND',
           `The requested URL ${path} was not found on this server.`,
         )
       }

@@ -97,7 +97,7 @@ export async function startHarness(
 }
 
 /** The error envelope's fields of a result (for terse assertions). */
-export function errorOf(r: Pick<CallResult, 'json'>): {
+export function errorOf(r: Pick<CallResult, 'status' | 'json'>): {
   code: number
   status: string
   message: string

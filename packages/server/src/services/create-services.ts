@@ -10,6 +10,7 @@ import { OperationService } from './operation-service.js'
 import { OrganizationService } from './organization-service.js'
 import { PermissionChecker } from './permission-checker.js'
 import { ProjectService } from './project-service.js'
+import './reasons.js'
 
 export interface ServicesOptions {
   readonly store: Store
