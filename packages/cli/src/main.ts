@@ -1,6 +1,7 @@
 // The runiam command line: finds the command in the table, parses its flags, loads its
 // implementation lazily and renders failures the way gcloud does. Kept free of heavy imports:
 // a whole `runiam run services get-iam-policy S` must start and finish in well under 150 ms.
+import type { RuniamClient } from '@runiam/api'
 import { parseArgs } from './args/parse-args.js'
 import type { ArgsSpec, FlagSpec, ParsedArgs } from './args/spec.js'
 import { UsageError } from './args/usage-error.js'
@@ -226,7 +227,7 @@ function commandContext(
   io: Io,
   settings: CommandContext['settings'],
 ): CommandContext {
-  let client: Promise<import('@runiam/api').RuniamClient> | undefined
+  let client: Promise<RuniamClient> | undefined
   return {
     id: id.slice(TOOL.length + 1),
     args,
@@ -234,15 +235,12 @@ function commandContext(
     settings,
     client: () => {
       client ??= (async () => {
-        const [{ createClient }, { accessToken }] = await Promise.all([
-          import('@runiam/api'),
+        const [{ makeClient }, { accessToken }] = await Promise.all([
+          import('./make-client.js'),
           import('./access-token.js'),
         ])
-        const bare = createClient({ endpoint: settings.endpoint })
-        return createClient({
-          endpoint: settings.endpoint,
-          getToken: () => accessToken(settings, () => bare),
-        })
+        const bare = await makeClient(settings.endpoint)
+        return makeClient(settings.endpoint, () => accessToken(settings, () => bare))
       })()
       return client
     },

@@ -5,6 +5,7 @@ export type {
   FetchLike,
   QueryValue,
   RequestOptions,
+  ResponseLike,
   RuniamClient,
   TokenResponse,
 } from './create-client.js'

@@ -17,11 +17,11 @@ async function setActiveAccount(ctx: CommandContext, account: string | undefined
 
 export async function login(ctx: CommandContext): Promise<void> {
   const account = ctx.args.positionals['ACCOUNT'] as string
-  const [{ createClient }, { storeDevLogin }] = await Promise.all([
-    import('@runiam/api'),
+  const [{ makeClient }, { storeDevLogin }] = await Promise.all([
+    import('../make-client.js'),
     import('../access-token.js'),
   ])
-  const tokens = await createClient({ endpoint: ctx.settings.endpoint }).devLogin(account)
+  const tokens = await (await makeClient(ctx.settings.endpoint)).devLogin(account)
   await storeDevLogin(ctx.settings, account, ctx.settings.endpoint, tokens)
   await setActiveAccount(ctx, account)
   // Compat: gcloud auth login's closing message.
@@ -73,11 +73,11 @@ export async function revoke(ctx: CommandContext): Promise<void> {
 }
 
 export async function printAccessToken(ctx: CommandContext): Promise<void> {
-  const [{ createClient }, { accessToken }] = await Promise.all([
-    import('@runiam/api'),
+  const [{ makeClient }, { accessToken }] = await Promise.all([
+    import('../make-client.js'),
     import('../access-token.js'),
   ])
-  const bare = createClient({ endpoint: ctx.settings.endpoint })
+  const bare = await makeClient(ctx.settings.endpoint)
   const account = ctx.args.positionals['ACCOUNT'] ?? ctx.settings.account
   ctx.io.stdout(`${await accessToken(ctx.settings, () => bare, account)}\n`)
 }

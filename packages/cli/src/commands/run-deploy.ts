@@ -49,7 +49,10 @@ async function allowUnauthenticated(
   if (exists || flagBool(ctx, 'invoker-iam-check') === false) return undefined
   if (canPrompt(ctx)) {
     // The service does not exist yet, so ask at the project, whose policy it will inherit.
-    const held = await client.testProjectIamPermissions(ref.project, [SET_IAM_PERMISSION])
+    // A failed check counts as "not allowed": the deploy itself must not fail over a question.
+    const held = await client
+      .testProjectIamPermissions(ref.project, [SET_IAM_PERMISSION])
+      .catch(() => [] as string[])
     if (held.includes(SET_IAM_PERMISSION)) {
       const yes = await promptContinue(ctx, {
         promptString: `Allow unauthenticated invocations to [${ref.service}]`,

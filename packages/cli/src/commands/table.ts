@@ -70,7 +70,7 @@ const conditionFlags: readonly FlagSpec[] = [
 const conditionExclusive = [['condition', 'condition-from-file']] as const
 
 function iamCommands(group: readonly string[], noun: string, nounHelp: string): CommandDef[] {
-  const iam = (): Promise<typeof import('./iam-policy.js')> => import('./iam-policy.js')
+  const iam = () => import('./iam-policy.js')
   return [
     {
       path: [...group, 'get-iam-policy'],
@@ -119,10 +119,10 @@ function iamCommands(group: readonly string[], noun: string, nounHelp: string): 
   ]
 }
 
-const auth = (): Promise<typeof import('./auth.js')> => import('./auth.js')
-const config = (): Promise<typeof import('./config.js')> => import('./config.js')
-const projects = (): Promise<typeof import('./projects.js')> => import('./projects.js')
-const services = (): Promise<typeof import('./run-services.js')> => import('./run-services.js')
+const auth = () => import('./auth.js')
+const config = () => import('./config.js')
+const projects = () => import('./projects.js')
+const services = () => import('./run-services.js')
 
 export const COMMANDS: readonly CommandDef[] = [
   {
