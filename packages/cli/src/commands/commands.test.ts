@@ -1,5 +1,5 @@
 // auth, config, projects and run services list/describe/delete against the fake server.
-import { readFile, stat } from 'node:fs/promises'
+import { readFile, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fixture, type Fixture } from '../testing/cli-fixture.js'
@@ -57,6 +57,21 @@ describe('auth', () => {
     f.fake.projects.set('p1', { projectId: 'p1' })
     await f.cli(['projects', 'describe', 'p1', '--account=bob@example.com'])
     expect(f.fake.requests.at(-1)?.headers.authorization).toBe('Bearer access-bob@example.com')
+  })
+
+  it('renews an expired dev-login token before calling the API', async () => {
+    await f.cli(['auth', 'login', 'alice@example.com'])
+    const credFile = join(f.env['RUNIAM_CONFIG_DIR'] as string, 'credentials.json')
+    const stored = JSON.parse(await readFile(credFile, 'utf8'))
+    stored.accounts['alice@example.com'].access_token = 'stale'
+    stored.accounts['alice@example.com'].expires_at = Date.now() - 1000
+    await writeFile(credFile, JSON.stringify(stored))
+    f.fake.projects.set('p1', { projectId: 'p1' })
+    f.fake.requests.length = 0
+    const r = await f.cli(['projects', 'describe', 'p1'])
+    expect(r.code).toBe(0)
+    expect(f.fake.requests.map((q) => q.path)).toEqual(['/token', '/v1/projects/p1'])
+    expect(f.fake.requests[1]?.headers.authorization).toBe('Bearer access-alice@example.com')
   })
 
   it('reports a refused login in the OAuth error form', async () => {

@@ -12,7 +12,12 @@ export async function create(ctx: CommandContext): Promise<void> {
   ctx.io.stderr(`Create in progress for [${client.endpoint}/v1/projects/${projectId}].\n`)
   const op = await client.createProject(name === undefined ? { projectId } : { projectId, name })
   ctx.io.stderr(`Waiting for [${op.name}] to finish...`)
-  operationResult(op)
+  try {
+    operationResult(op)
+  } catch (err) {
+    ctx.io.stderr('\n')
+    throw err
+  }
   ctx.io.stderr('done.\n')
   const format = parseFormat(ctx.settings.format)
   if (format.kind !== 'default' && op.response !== undefined)

@@ -126,31 +126,37 @@ export async function deploy(ctx: CommandContext): Promise<void> {
     `Deploying container to Cloud Run service [${ref.service}] in project [${ref.project}] region [${ref.region}]\n`,
   )
   let service: Service | undefined
-  if (existing === undefined) {
-    const body: ServiceInput = { template: { containers: [{ image: image ?? DEFAULT_IMAGE }] } }
-    if (upstream !== undefined) body.annotations = { [UPSTREAM_ANNOTATION]: upstream }
-    if (invokerIamCheck !== undefined) body.invokerIamDisabled = !invokerIamCheck
-    ctx.io.stderr('Deploying new service...')
-    service = operationResult<Service>(await client.createService(ref, body))
-  } else {
-    const body: ServiceInput = {}
-    const mask: string[] = []
-    if (upstream !== undefined) {
-      body.annotations = { ...(existing.annotations ?? {}), [UPSTREAM_ANNOTATION]: upstream }
-      mask.push('annotations')
+  try {
+    if (existing === undefined) {
+      const body: ServiceInput = { template: { containers: [{ image: image ?? DEFAULT_IMAGE }] } }
+      if (upstream !== undefined) body.annotations = { [UPSTREAM_ANNOTATION]: upstream }
+      if (invokerIamCheck !== undefined) body.invokerIamDisabled = !invokerIamCheck
+      ctx.io.stderr('Deploying new service...')
+      service = operationResult<Service>(await client.createService(ref, body))
+    } else {
+      const body: ServiceInput = {}
+      const mask: string[] = []
+      if (upstream !== undefined) {
+        body.annotations = { ...(existing.annotations ?? {}), [UPSTREAM_ANNOTATION]: upstream }
+        mask.push('annotations')
+      }
+      // A deploy always makes a new revision, so the template is always sent.
+      const containers = (existing.template?.containers ?? []).map((c) => ({ ...c }))
+      if (image !== undefined) containers[0] = { ...(containers[0] ?? {}), image }
+      if (containers.length === 0) containers.push({ image: DEFAULT_IMAGE })
+      body.template = { ...existing.template, containers }
+      mask.push('template')
+      if (invokerIamCheck !== undefined) {
+        body.invokerIamDisabled = !invokerIamCheck
+        mask.push('invokerIamDisabled')
+      }
+      ctx.io.stderr('Deploying...')
+      service = operationResult<Service>(await client.updateService(ref, body, mask.join(',')))
     }
-    // A deploy always makes a new revision, so the template is always sent.
-    const containers = (existing.template?.containers ?? []).map((c) => ({ ...c }))
-    if (image !== undefined) containers[0] = { ...(containers[0] ?? {}), image }
-    if (containers.length === 0) containers.push({ image: DEFAULT_IMAGE })
-    body.template = { ...existing.template, containers }
-    mask.push('template')
-    if (invokerIamCheck !== undefined) {
-      body.invokerIamDisabled = !invokerIamCheck
-      mask.push('invokerIamDisabled')
-    }
-    ctx.io.stderr('Deploying...')
-    service = operationResult<Service>(await client.updateService(ref, body, mask.join(',')))
+  } catch (err) {
+    // End the progress line so the error starts on its own.
+    ctx.io.stderr('\n')
+    throw err
   }
   ctx.io.stderr(' Done.\n')
   const deployed = service ?? (await client.getService(ref))
