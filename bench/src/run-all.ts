@@ -1,0 +1,6 @@
+// `npm run bench`: every benchmark, one after the other, each printing its JSON lines.
+import { runAuthorizerBench } from './authorizer-bench.js'
+import { runCliBench } from './cli-bench.js'
+
+runAuthorizerBench()
+await runCliBench()
