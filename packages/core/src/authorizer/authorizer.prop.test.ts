@@ -6,6 +6,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { compileCondition } from '../conditions/index.js'
 import type { RequestAttributes } from '../conditions/types.js'
+import { normalizeMember } from '../members/member.js'
 import type { Binding, Policy } from '../policy/types.js'
 import { ROLE_DATA } from '../roles/catalog-data.js'
 import {
@@ -51,7 +52,7 @@ function referenceCheck(
       let roleHasPermission = false
       for (const p of role.permissions) if (p === permission) roleHasPermission = true
       if (!roleHasPermission) continue
-      const matching = binding.members.filter((m) => principals.members.has(m))
+      const matching = binding.members.map(normalizeMember).filter((m) => principals.members.has(m))
       if (matching.length === 0) continue
       if (binding.condition === undefined) {
         unconditional = true
@@ -99,6 +100,10 @@ const MEMBERS = [
   'allUsers',
   'allAuthenticatedUsers',
   'deleted:user:ann@example.com?uid=1',
+  // Non-canonical spellings: emails and domains are matched case-insensitively.
+  'user:Ann@Example.com',
+  'group:ENG@example.com',
+  'domain:Example.COM',
 ]
 const ROLES = [...Object.keys(ROLE_DATA), 'roles/run.unknown', 'projects/p0/roles/custom']
 const CONDITIONS = [

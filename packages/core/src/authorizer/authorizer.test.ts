@@ -57,9 +57,9 @@ describe('principalSetFor', () => {
     ['allUsers', undefined, ['allUsers']],
     [
       'user:alice@Example.COM',
-      ['group:eng@example.com', 'ops@example.com'],
+      ['group:eng@example.com', 'Ops@Example.com'],
       [
-        'user:alice@Example.COM',
+        'user:alice@example.com',
         'domain:example.com',
         'allAuthenticatedUsers',
         'allUsers',
@@ -90,7 +90,9 @@ describe('principalSetFor', () => {
     ['user:nobody'],
     ['user:@example.com'],
     ['serviceAccount:robot'],
+    ['User:alice@example.com'],
     ['group:eng@example.com'],
+    ['principalSet://iam.googleapis.com/locations/global/workforcePools/p/*'],
     ['domain:example.com'],
     ['allAuthenticatedUsers'],
     ['deleted:user:a@example.com?uid=1'],
@@ -98,7 +100,7 @@ describe('principalSetFor', () => {
     [''],
   ])('rejects %j as a caller', (member) => {
     expect(() => principalSetFor(member)).toThrow(
-      expect.objectContaining({ name: 'IamError', reason: 'INVALID_PRINCIPAL' }),
+      expect.objectContaining({ name: 'IamError', code: 3 }),
     )
   })
 
@@ -216,9 +218,33 @@ describe('check: unconditional bindings', () => {
       allowed: false,
     },
     {
-      name: 'emails are matched exactly',
-      who: alice,
-      levels: { service: [{ role: 'roles/run.invoker', members: ['user:ALICE@example.com'] }] },
+      name: 'emails and domains match case-insensitively (both sides normalised)',
+      who: principalSetFor('user:Alice@Example.com'),
+      levels: { service: [{ role: 'roles/run.invoker', members: ['user:ALICE@example.COM'] }] },
+      allowed: true,
+      member: 'user:alice@example.com',
+    },
+    {
+      name: 'a legacy GKE service account is a caller',
+      who: principalSetFor('serviceAccount:p1.svc.id.goog[ns/ksa]'),
+      levels: { service: [{ role: 'roles/run.invoker', members: ['allAuthenticatedUsers'] }] },
+      allowed: true,
+    },
+    {
+      name: 'federated principal:// identities are case-sensitive',
+      who: principalSetFor(
+        'principal://iam.googleapis.com/locations/global/workforcePools/p/subject/Sub',
+      ),
+      levels: {
+        service: [
+          {
+            role: 'roles/run.invoker',
+            members: [
+              'principal://iam.googleapis.com/locations/global/workforcePools/p/subject/sub',
+            ],
+          },
+        ],
+      },
       allowed: false,
     },
   ]
@@ -420,6 +446,25 @@ describe('check: conditional bindings', () => {
       adminOnly.expression,
       otherHost.expression,
     ])
+  })
+
+  it('a later unconditional binding for the same member wins over an earlier conditional one', () => {
+    const broken = { title: 'broken', expression: 'request.path.startsWith(' }
+    const compiled = policies({
+      service: [
+        { role: 'roles/run.admin', members: ['user:alice@example.com'], condition: broken },
+        { role: 'roles/run.invoker', members: ['user:alice@example.com'] },
+      ],
+    })
+    expect(decide(alice, INVOKE, compiled)).toEqual({
+      allowed: true,
+      grantedBy: [
+        { resource: SERVICE, role: 'roles/run.invoker', member: 'user:alice@example.com' },
+      ],
+      conditionErrors: [],
+    })
+    // A permission only the conditional binding holds: its compile error is reported.
+    expect(decide(alice, 'run.services.setIamPolicy', compiled).conditionErrors).toHaveLength(1)
   })
 
   it('false conditions deny without errors', () => {

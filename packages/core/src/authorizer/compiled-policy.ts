@@ -5,6 +5,7 @@
 // mostly never checked). Only permissions some known role holds are ever indexed, so the index is
 // bounded by the catalog whatever callers ask.
 import { compileCondition } from '../conditions/index.js'
+import { normalizeMember } from '../members/member.js'
 import type { CompiledCondition, ConditionResult } from '../conditions/types.js'
 import type { Policy } from '../policy/types.js'
 import { isGrantablePermission, rolePermissionSet } from './role-index.js'
@@ -152,7 +153,9 @@ export class PolicyIndex implements CompiledPolicy {
  */
 export function compilePolicy(resource: string, policy: Policy): CompiledPolicy {
   const bindings = (policy.bindings ?? []).map((binding): CompiledBinding => {
-    const members = Object.freeze([...binding.members])
+    // Canonical stored policies are already normalised; normalising again keeps a caller that
+    // compiles a hand-written policy from silently missing `user:Alice@Example.com`.
+    const members = Object.freeze(binding.members.map(normalizeMember))
     if (binding.condition === undefined) return Object.freeze({ role: binding.role, members })
     return Object.freeze({
       role: binding.role,

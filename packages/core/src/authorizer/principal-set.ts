@@ -1,7 +1,9 @@
 // principalSetFor: everything an authenticated (or anonymous) caller is, as the member strings a
-// policy may name. The authorizer matches these against binding members by exact string.
+// policy may name. The authorizer matches these against binding members by exact string, both
+// sides normalised with normalizeMember (emails and domains lower-cased).
 import { Code } from '../errors/code.js'
 import { IamError } from '../errors/iam-error.js'
+import { normalizeMember, parseMember } from '../members/member.js'
 import type { PrincipalSet } from './types.js'
 
 export interface PrincipalSetOptions {
@@ -25,10 +27,10 @@ const ANONYMOUS: PrincipalSet = Object.freeze({
  *   Compat: Google's `domain:D` means the Google Workspace / Cloud Identity accounts of D; a
  *   service account (…@P.iam.gserviceaccount.com) is not one, so `domain:gserviceaccount.com`
  *   (or any domain) never matches a service account.
- * - any other `type:value` (e.g. `principal://…` federated identities) → itself,
- *   `allAuthenticatedUsers`, `allUsers`, groups.
+ * - `principal://…` (a federated identity) → itself, `allAuthenticatedUsers`, `allUsers`, groups.
  *
- * Domains are compared lower-cased (DNS names are case-insensitive); everything else is exact.
+ * Members that name sets of callers (group:, domain:, principalSet://, allAuthenticatedUsers)
+ * or deleted principals are not callers: INVALID_ARGUMENT. So is a malformed member.
  */
 export function principalSetFor(
   member: string | undefined,
@@ -40,30 +42,20 @@ export function principalSetFor(
     }
     return ANONYMOUS
   }
-  const members = new Set<string>([member])
-  if (member.startsWith('user:')) {
-    const email = member.slice('user:'.length)
-    const at = email.lastIndexOf('@')
-    if (at <= 0 || at === email.length - 1) throw invalid(`Invalid user member: ${member}`)
-    members.add(`domain:${email.slice(at + 1).toLowerCase()}`)
-  } else if (member.startsWith('serviceAccount:')) {
-    if (!member.includes('@')) throw invalid(`Invalid service account member: ${member}`)
-  } else if (
-    member === 'allAuthenticatedUsers' ||
-    member.startsWith('domain:') ||
-    member.startsWith('group:') ||
-    member.startsWith('deleted:') ||
-    !/^[A-Za-z]+:./.test(member)
-  ) {
-    // A caller is one identity; these name sets of identities (or nothing) and cannot be one.
+  const parsed = parseMember(member)
+  if (parsed.type !== 'user' && parsed.type !== 'serviceAccount' && parsed.type !== 'principal') {
     throw invalid(`Not a caller identity: ${member}`)
+  }
+  const members = new Set<string>([normalizeMember(member)])
+  if (parsed.type === 'user') {
+    members.add(`domain:${parsed.email.slice(parsed.email.lastIndexOf('@') + 1).toLowerCase()}`)
   }
   members.add('allAuthenticatedUsers')
   members.add('allUsers')
   for (const group of options.groups ?? []) {
-    if (group.startsWith('group:')) members.add(group)
-    else if (group.includes(':')) throw invalid(`Not a group: ${group}`)
-    else members.add(`group:${group}`)
+    const asMember = group.includes(':') ? group : `group:${group}`
+    if (parseMember(asMember).type !== 'group') throw invalid(`Not a group: ${group}`)
+    members.add(normalizeMember(asMember))
   }
   return Object.freeze({ members })
 }
