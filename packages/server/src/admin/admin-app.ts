@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRouter, encodeError, ROUTES, routeKey } from '@runiam/api'
 import { Code, IamError, isIamError, unauthenticated } from '@runiam/core'
+import type { PrincipalSet } from '@runiam/core/authorizer'
 import type { Store } from '@runiam/store'
 import type { Caller } from '../services/caller.js'
 import { createServices, type Services } from '../services/create-services.js'
@@ -19,6 +20,11 @@ export interface AdminAppOptions {
   readonly runDomain: string
   readonly servicePort: number
   log?(entry: Record<string, unknown>): void
+  /**
+   * The caller's principal set for authorization (e.g. with its Cloud Identity groups). Default:
+   * the member itself, its domain, allAuthenticatedUsers and allUsers.
+   */
+  principals?(caller: Caller | undefined): Promise<PrincipalSet>
 }
 
 export interface AdminApp {
@@ -46,12 +52,20 @@ function send(
   res.end(text)
 }
 
+function principalsOf(options: AdminAppOptions, caller: Caller | undefined): Promise<PrincipalSet> {
+  if (options.principals === undefined) throw new Error('principals hook missing')
+  return options.principals(caller)
+}
+
 export function createAdminApp(options: AdminAppOptions): AdminApp {
   const services = createServices({
     store: options.store,
     now: () => options.now(),
     runDomain: options.runDomain,
     servicePort: options.servicePort,
+    ...(options.principals === undefined
+      ? {}
+      : { principals: (c: Caller | undefined) => principalsOf(options, c) }),
   })
   const handlers = createHandlers(services)
   for (const r of ROUTES) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Store } from '@runiam/store'
 // eslint-disable-next-line no-restricted-imports -- tests run on a real engine
 import { openSqliteStore } from '@runiam/store/sqlite'
+import { principalSetFor } from '@runiam/core/authorizer'
 import { errorOf, OWNER, startHarness, type Harness } from './test-harness.js'
 
 const P = 'roles-proj'
@@ -168,6 +169,36 @@ describe('project policy', () => {
       })
       expect(r.status, member).toBe(400)
       expect(errorOf(r).status).toBe('INVALID_ARGUMENT')
+    }
+  })
+})
+
+describe('group principals', () => {
+  it("grants through a group when the principals hook resolves the caller's groups", async () => {
+    const h2 = await startHarness(store, undefined, {
+      principals: async (caller) =>
+        principalSetFor(caller?.member, {
+          groups: caller?.member === 'user:carol@example.com' ? ['group:eng@example.com'] : [],
+        }),
+    })
+    try {
+      const cur = await h2.call('GET', `/v2/${SVC}:getIamPolicy`, { as: OWNER })
+      const set = await h2.call('POST', `/v2/${SVC}:setIamPolicy`, {
+        as: OWNER,
+        body: {
+          policy: {
+            etag: cur.json['etag'],
+            bindings: [{ role: 'roles/run.viewer', members: ['group:eng@example.com'] }],
+          },
+        },
+      })
+      expect(set.status).toBe(200)
+      expect((await h2.call('GET', `/v2/${SVC}`, { as: 'user:carol@example.com' })).status).toBe(
+        200,
+      )
+      expect((await h2.call('GET', `/v2/${SVC}`, { as: 'user:dan@example.com' })).status).toBe(403)
+    } finally {
+      await h2.close()
     }
   })
 })

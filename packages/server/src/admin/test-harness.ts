@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
 import { ensureOrganization } from '../services/bootstrap.js'
-import { createAdminApp, type AdminApp } from './admin-app.js'
+import { createAdminApp, type AdminApp, type AdminAppOptions } from './admin-app.js'
 
 export const OWNER = 'user:owner@example.com'
 
@@ -36,6 +36,7 @@ export interface Harness {
 export async function startHarness(
   store: Store,
   nowMs = Date.parse('2026-01-01T00:00:00Z'),
+  extra: Pick<AdminAppOptions, 'principals'> = {},
 ): Promise<Harness> {
   const org = await ensureOrganization(store, {
     domain: 'example.com',
@@ -44,6 +45,7 @@ export async function startHarness(
   })
   const logs: Record<string, unknown>[] = []
   const app = createAdminApp({
+    ...extra,
     store,
     now: () => nowMs,
     runDomain: 'run.localhost',
