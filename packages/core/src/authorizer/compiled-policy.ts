@@ -173,7 +173,14 @@ function compileBindingCondition(expr: {
   let evaluate: CompiledCondition['evaluate']
   try {
     const compiled = compileCondition(expr.expression)
-    evaluate = (attributes) => compiled.evaluate(attributes)
+    // The contract says evaluate never throws; a check must not crash if one ever does.
+    evaluate = (attributes) => {
+      try {
+        return compiled.evaluate(attributes)
+      } catch (error) {
+        return { ok: false, error: error instanceof Error ? error.message : String(error) }
+      }
+    }
   } catch (error) {
     const failed: ConditionResult = Object.freeze({
       ok: false,
