@@ -24,7 +24,15 @@ export async function startServer(
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runiam-e2e-'))
   const child: ChildProcess = spawn(
     process.execPath,
-    [BIN, 'serve', '--dev', '--port', '0', '--data', dataDir, ...extra],
+    [
+      BIN,
+      'serve',
+      '--dev',
+      '--data',
+      dataDir,
+      ...(extra.includes('--port') ? [] : ['--port', '0']),
+      ...extra,
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   )
   let out = ''

@@ -96,7 +96,7 @@ describe('service IAM through the CLI', () => {
     ])
     expect(again.code).toBe(1)
     expect(again.stderr).toContain(
-      'Policy binding with the specified principal and role not found!',
+      'Policy binding with the specified principal, role, and condition not found!',
     )
   })
 
