@@ -53,7 +53,8 @@ const EXTRA_ROLES = {
   },
   'roles/resourcemanager.projectCreator': {
     title: 'Project Creator',
-    description: 'Provides access to create new projects. Once a user creates a project, they are automatically granted the owner role for that project.',
+    description:
+      'Provides access to create new projects. Once a user creates a project, they are automatically granted the owner role for that project.',
     stage: 'GA',
     permissions: ['resourcemanager.organizations.get', 'resourcemanager.projects.create'],
   },
@@ -63,7 +64,12 @@ const roles = {}
 for (const [name, r] of Object.entries(data)) {
   if (!name.startsWith('roles/')) continue
   const perms = [...(r.permissions ?? r.permissions_run_only ?? []), ...(RM_EXTRA[name] ?? [])]
-  roles[name] = { title: r.title, description: r.description, stage: r.stage, permissions: [...new Set(perms)].sort() }
+  roles[name] = {
+    title: r.title,
+    description: r.description,
+    stage: r.stage,
+    permissions: [...new Set(perms)].sort(),
+  }
 }
 Object.assign(roles, EXTRA_ROLES)
 
