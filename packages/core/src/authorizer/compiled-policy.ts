@@ -146,6 +146,12 @@ export class PolicyIndex implements CompiledPolicy {
   }
 }
 
+/** The normalised member, as the very same string when already normal (no copy, no rope). */
+function canonical(member: string): string {
+  const normal = normalizeMember(member)
+  return normal === member ? member : normal
+}
+
 /**
  * Compiles a resource's policy for checks. Never throws for a stored policy: a condition that
  * does not compile (it passed validation under another version, say) grants nothing and is
@@ -155,7 +161,7 @@ export function compilePolicy(resource: string, policy: Policy): CompiledPolicy 
   const bindings = (policy.bindings ?? []).map((binding): CompiledBinding => {
     // Canonical stored policies are already normalised; normalising again keeps a caller that
     // compiles a hand-written policy from silently missing `user:Alice@Example.com`.
-    const members = Object.freeze(binding.members.map(normalizeMember))
+    const members = Object.freeze(binding.members.map(canonical))
     if (binding.condition === undefined) return Object.freeze({ role: binding.role, members })
     return Object.freeze({
       role: binding.role,
