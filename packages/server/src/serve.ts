@@ -29,7 +29,7 @@ export async function serve(argv: readonly string[]): Promise<RunningServer> {
   log({ event: 'config', config: redactConfig(config) })
   const store =
     config.database === undefined ? `SQLite store in ${config.dataDir}` : 'PostgreSQL store'
-  const identity = config.dev ? ', development identity (anyone can log in as anyone)' : ''
+  const identity = config.dev ? ', development identity: anyone can log in as anyone' : ''
   process.stdout.write(
     `runiam is serving on ${server.url} (${store}${identity})\n${demoBanner(server)}`,
   )
