@@ -39,4 +39,11 @@ export interface Policy {
 export const EMPTY_POLICY_ETAG = 'ACAB'
 
 /** The kinds of resource that carry an allow policy in runiam. */
-export type ResourceType = 'organization' | 'project' | 'service' | 'job' | 'workerPool'
+export type ResourceType =
+  | 'organization'
+  | 'project'
+  | 'service'
+  | 'job'
+  | 'workerPool'
+  /** An IAM service account: both an identity and a resource with its own policy. */
+  | 'serviceAccount'

@@ -64,6 +64,7 @@ const ABOVE: Readonly<Record<ResourceType, readonly ResourceType[]>> = {
   service: ['service', 'project', 'organization'],
   job: ['job', 'project', 'organization'],
   workerPool: ['workerPool', 'project', 'organization'],
+  serviceAccount: ['serviceAccount', 'project', 'organization'],
 }
 
 /** The resource type a permission is checked on. */
@@ -84,6 +85,17 @@ function permissionTarget(permission: string): ResourceType {
     return 'job'
   }
   if (permission.startsWith('run.workerpools.')) return 'workerPool'
+  // Compat: service account permissions are checked on the service account (its keys included),
+  // except creating and listing them, which are checked on the project.
+  if (permission === 'iam.serviceAccounts.create' || permission === 'iam.serviceAccounts.list') {
+    return 'project'
+  }
+  if (
+    permission.startsWith('iam.serviceAccounts.') ||
+    permission.startsWith('iam.serviceAccountKeys.')
+  ) {
+    return 'serviceAccount'
+  }
   // Creating a project and anything on the organization are checked on the organization.
   if (
     permission.startsWith('resourcemanager.organizations.') ||
@@ -104,8 +116,10 @@ function grantableTypes(role: Role): ReadonlySet<ResourceType> {
     const types = new Set<ResourceType>()
     if (isBasicRole(role.name)) {
       // Compat: basic roles can be granted only on projects (and above), never on a Cloud Run
-      // resource, although they contain run.services.* permissions.
-      types.add('project').add('organization')
+      // resource, although they contain run.services.* permissions. Service accounts accept them
+      // (IAM answers setIamPolicy with roles/editor on a service account without error:
+      // GoogleCloudPlatform/dotnet-docs-samples#969).
+      types.add('project').add('organization').add('serviceAccount')
     } else {
       for (const p of role.includedPermissions) {
         for (const t of ABOVE[permissionTarget(p)]) types.add(t)
