@@ -1,6 +1,7 @@
 // @runiam/api: the wire contract shared by the server, the CLI and the console: Google's JSON
 // types, the route table as data, the path-template matcher, the router, the error envelope and
 // the fetch-based client.
+import './reasons.js'
 export * from './types.js'
 export * from './route-template.js'
 export * from './routes.js'

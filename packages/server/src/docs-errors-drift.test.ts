@@ -1,12 +1,23 @@
 // docs/errors.md must list exactly the reasons of the catalog (listReasons() of @runiam/core, plus
-// whatever other modules register with registerReasons() when imported), each with its status and
-// HTTP code. Add a reason to the catalog and to the table together.
-import { readFileSync } from 'node:fs'
+// whatever every package registers with registerReasons() when imported), each with its status and
+// HTTP code; and every reason literal the source raises must be in the catalog. Add a reason to a
+// package's reasons module and to the table together.
+import { readdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { codeName, httpStatusOf, listReasons } from '@runiam/core'
-// Imported for their registerReasons() side effects, if any.
+import { codeName, httpStatusOf, listReasons, type Code } from '@runiam/core'
+// Imported for their registerReasons() side effects: every entry point of every package the
+// server can see. The CLI is not importable from here, so the CLI's client-side reasons live in
+// core (BINDING_NOT_FOUND…) or @runiam/api (CONNECTION_FAILED…); the source scan below enforces it.
 import '@runiam/core/conditions'
 import '@runiam/core/authorizer'
+import '@runiam/api'
+import '@runiam/store'
+import '@runiam/store/sqlite'
+import '@runiam/store/postgres'
+import './index.js'
+import './admin/admin-app.js'
 
 interface Row {
   readonly reason: string
@@ -16,8 +27,10 @@ interface Row {
   readonly example: string
 }
 
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url))
+
 function documentedReasons(): Row[] {
-  const text = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
+  const text = readFileSync(join(repoRoot, 'docs/errors.md'), 'utf8')
   const rows: Row[] = []
   for (const line of text.split('\n')) {
     const m = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|([^|]*)\|(.*)\|(.*)\|\s*$/.exec(line)
@@ -31,6 +44,68 @@ function documentedReasons(): Row[] {
     })
   }
   return rows
+}
+
+interface ReasonUse {
+  readonly reason: string
+  /** The google.rpc code name when the use names one (`new IamError(Code.X, 'REASON'`). */
+  readonly code: string | undefined
+  /** file:line, for the failure message. */
+  readonly where: string
+}
+
+const R = `'([A-Z][A-Z0-9_]*)'`
+// The ways source code names a reason it raises, forwards or tests for. Typed call sites
+// (validatePolicy's collector takes a CoreReason) are checked by the compiler instead.
+const USE_PATTERNS: readonly RegExp[] = [
+  // new IamError(Code.X, 'REASON', …) / new IamError(3, 'REASON', …)
+  new RegExp(String.raw`\bIamError\(\s*(?:Code\.([A-Z_]+)|[^,()'\s]+)\s*,\s*${R}`, 'g'),
+  // iamError('REASON', …) and the store's invalidArgument('REASON', …)
+  new RegExp(String.raw`\b(?:iamError|invalidArgument)\(\s*()${R}`, 'g'),
+  // google.rpc.ErrorInfo details: { reason: 'REASON', … }
+  new RegExp(String.raw`\breason:\s*()${R}`, 'g'),
+  // err.reason === 'REASON'
+  new RegExp(String.raw`\breason\s*[!=]==?\s*()${R}`, 'g'),
+]
+
+function sourceFiles(dir: string): string[] {
+  const out: string[] = []
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) out.push(...sourceFiles(path))
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.test.ts')) out.push(path)
+  }
+  return out
+}
+
+/** Every reason literal in packages/*\/src (tests excluded), with where it is used. */
+function reasonUses(): ReasonUse[] {
+  const uses: ReasonUse[] = []
+  const packagesDir = join(repoRoot, 'packages')
+  for (const pkg of readdirSync(packagesDir, { withFileTypes: true })) {
+    if (!pkg.isDirectory()) continue
+    const src = join(packagesDir, pkg.name, 'src')
+    let files: string[]
+    try {
+      files = sourceFiles(src)
+    } catch {
+      continue
+    }
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8')
+      for (const pattern of USE_PATTERNS) {
+        for (const m of text.matchAll(pattern)) {
+          const line = text.slice(0, m.index).split('\n').length
+          uses.push({
+            reason: m[2] ?? '',
+            code: m[1] === undefined || m[1] === '' ? undefined : m[1],
+            where: `${file.slice(repoRoot.length)}:${line}`,
+          })
+        }
+      }
+    }
+  }
+  return uses
 }
 
 describe('docs/errors.md', () => {
@@ -60,5 +135,38 @@ describe('docs/errors.md', () => {
       expect(row.when, row.reason).not.toBe('')
       expect(row.example, row.reason).not.toBe('')
     }
+  })
+})
+
+describe('the reason catalog', () => {
+  const uses = reasonUses()
+  const catalog = new Map(listReasons().map((r) => [r.reason, r.code]))
+
+  it('the source scan finds the reasons raised across the packages', () => {
+    // Guards the scan itself: a broken pattern or path would otherwise make the next tests vacuous.
+    expect(uses.length).toBeGreaterThan(50)
+    const where = new Set(uses.map((u) => u.where.split('/')[1]))
+    expect([...where].sort()).toEqual(expect.arrayContaining(['api', 'core', 'server', 'store']))
+    expect(uses.map((u) => u.reason)).toEqual(
+      expect.arrayContaining(['STORE_CORRUPT', 'INVALID_CONDITION', 'LISTEN_FAILED']),
+    )
+  })
+
+  it('registers every reason the source raises (register it, then document it)', () => {
+    const unregistered = uses
+      .filter((u) => !catalog.has(u.reason))
+      .map((u) => `${u.reason} (${u.where})`)
+    expect(unregistered).toEqual([])
+  })
+
+  it('registers each reason with the code the source raises it with', () => {
+    const mismatched = uses
+      .filter((u) => u.code !== undefined && catalog.has(u.reason))
+      .filter((u) => codeName(catalog.get(u.reason) as Code) !== u.code)
+      .map(
+        (u) =>
+          `${u.reason}: raised as ${u.code ?? ''} at ${u.where}, registered as ${codeName(catalog.get(u.reason) as Code)}`,
+      )
+    expect(mismatched).toEqual([])
   })
 })

@@ -1,4 +1,5 @@
 // @runiam/server: `serve` for the CLI, `startServer` for tests and embedding.
+import './identity/reasons.js'
 export { serve } from './serve.js'
 export { startServer, type RunningServer } from './main.js'
 export { loadConfig } from './config/load.js'

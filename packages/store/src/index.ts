@@ -1,5 +1,6 @@
 // @runiam/store: the Store interface and its records. Engines are imported from
 // '@runiam/store/sqlite' and '@runiam/store/postgres' (only by the composition root).
+import './reasons.js'
 export type * from './records.js'
 export type * from './store.js'
 export { ChangeKind } from './internal/change-feed.js'

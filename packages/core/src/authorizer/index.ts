@@ -1,5 +1,6 @@
 // @runiam/core/authorizer: the pure authorizer (DESIGN.md "The authorizer is pure and explains
 // itself"; "Policies are compiled once, checked many times").
+import './reasons.js'
 export * from './types.js'
 export { compilePolicy } from './compiled-policy.js'
 export type {

@@ -1,5 +1,6 @@
 // '@runiam/core/conditions': IAM Conditions (CEL via @bufbuild/cel plus a write-time checker).
 // Kept out of '@runiam/core' so that importing the core does not load the CEL engine.
+import './reasons.js'
 export type { CompiledCondition, ConditionResult, RequestAttributes } from './types.js'
 export { compileCondition, COMPILED_CACHE_SIZE } from './compile-condition.js'
 export {
