@@ -3,14 +3,23 @@
 import { mkdirSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { join } from 'node:path'
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
+import { decodeJwt } from 'jose'
+import { createRouter, ROUTES, routeKey } from '@runiam/api'
 import { createAdminApp } from './admin/admin-app.js'
 import type { ServerConfig } from './config/schema.js'
+import { AUTHZ_PREFIX, handleAuthz } from './gateway/authz-endpoint.js'
+import { createGateway, INVOKE_PERMISSION } from './gateway/gateway-app.js'
+import { HostIndex } from './gateway/host-index.js'
 import { createIdentityRoutes } from './identity/identity-routes.js'
 import { createIssuer, type Issuer } from './identity/issuer.js'
 import { loadOrCreateSigningKey, publicJwks } from './identity/signing-keys.js'
+import { createTokenVerifier, type TokenVerifier } from './identity/token-verifier.js'
+import { externalIssuers, runiamIssuer } from './identity/trusted-issuers.js'
+import { createMetrics } from './observability/metrics.js'
 import { ensureOrganization } from './services/bootstrap.js'
 import type { Caller } from './services/caller.js'
 import { seedDemo } from './services/demo.js'
@@ -50,10 +59,30 @@ function bearerToken(req: IncomingMessage): string | undefined {
   return match[1]
 }
 
-function authenticator(issuer: Issuer) {
+/**
+ * Admin API authentication: runiam's own access tokens, and ID tokens of trusted external issuers
+ * configured with apiAudiences (e.g. a CI system's OIDC tokens).
+ */
+function authenticator(issuer: Issuer, verifier: TokenVerifier, config: ServerConfig) {
+  const apiAudiences = new Map(
+    config.trustedIssuers
+      .filter((t) => (t.apiAudiences ?? []).length > 0)
+      .map((t) => [t.issuer, t.apiAudiences ?? []]),
+  )
   return async (req: IncomingMessage): Promise<Caller | undefined> => {
     const token = bearerToken(req)
     if (token === undefined) return undefined
+    let iss: unknown
+    try {
+      iss = decodeJwt(token).iss
+    } catch {
+      iss = undefined
+    }
+    const audiences = typeof iss === 'string' ? apiAudiences.get(iss) : undefined
+    if (audiences !== undefined && iss !== issuer.issuer) {
+      const identity = await verifier.verify(token, audiences)
+      return { member: identity.member, email: identity.email ?? '' }
+    }
     const identity = await issuer.verifyAccessToken(token)
     return { member: identity.member, email: identity.email }
   }
@@ -82,16 +111,35 @@ export async function startServer(
   let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
     res.writeHead(503, { 'content-type': 'text/plain' }).end('starting\n')
   }
+  let upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> = async (
+    _req,
+    socket,
+  ) => {
+    socket.destroy()
+  }
+  const metrics = createMetrics()
+  const router = createRouter(ROUTES)
+  /** The metrics label of a request: a Google method id, or the surface that served it. */
+  const routeLabel = new WeakMap<ServerResponse, string>()
+  let requestIds = 0
   const server = createServer((req, res) => {
     const started = process.hrtime.bigint()
+    const requestId = `${process.pid.toString(36)}-${(++requestIds).toString(36)}`
+    res.setHeader('x-request-id', requestId)
     res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      const route = routeLabel.get(res) ?? 'unknown'
+      metrics.request(route, res.statusCode, seconds)
       if (!config.accessLog) return
       log({
         event: 'request',
+        requestId,
+        route,
         method: req.method,
+        host: req.headers.host,
         path: (req.url ?? '').split('?')[0],
         status: res.statusCode,
-        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        ms: seconds * 1000,
       })
     })
     handler(req, res).catch((err: unknown) => {
@@ -99,6 +147,9 @@ export async function startServer(
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
       res.end()
     })
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    upgrade(req, socket, head).catch(() => socket.destroy())
   })
   server.keepAliveTimeout = 65_000
   let port: number
@@ -142,22 +193,72 @@ export async function startServer(
     dev: config.dev,
     log,
   })
+  const verifier = createTokenVerifier({
+    issuers: [
+      runiamIssuer(issuer.issuer, await publicJwks(store)),
+      ...externalIssuers(config.trustedIssuers),
+    ],
+    now,
+  })
   const admin = createAdminApp({
     store,
-    authenticate: authenticator(issuer),
+    authenticate: authenticator(issuer, verifier, config),
     now,
     runDomain: config.runDomain,
     servicePort: port,
     log,
   })
+  const hosts = new HostIndex(store)
+  const gateway = createGateway({
+    hosts,
+    verifier,
+    now,
+    timeoutMs: config.requestTimeoutSeconds * 1000,
+    observer: metrics.gateway,
+    log,
+    authorize: (member, resource, attributes) =>
+      admin.services.checker.decide(
+        member === undefined ? undefined : { member, email: '' },
+        INVOKE_PERMISSION,
+        resource,
+        attributes,
+      ),
+  })
+  const runSuffix = `.${config.runDomain.toLowerCase()}`
+  const isServiceHost = (req: IncomingMessage): boolean =>
+    (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase().endsWith(runSuffix)
   handler = async (req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
+    if (path.startsWith(AUTHZ_PREFIX)) {
+      routeLabel.set(res, 'authz')
+      await handleAuthz(gateway, req, res)
+      return
+    }
+    if (isServiceHost(req)) {
+      routeLabel.set(res, 'gateway')
+      await gateway.handle(req, res)
+      return
+    }
     if (path === '/healthz') {
+      routeLabel.set(res, 'healthz')
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
       return
     }
+    if (path === '/metrics') {
+      routeLabel.set(res, 'metrics')
+      const text = await metrics.registry.metrics()
+      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text)
+      return
+    }
+    routeLabel.set(res, 'identity')
     if (await identity(req, res, path)) return
+    const match = router.match((req.method ?? 'GET').toUpperCase(), path)
+    routeLabel.set(res, match.kind === 'found' ? routeKey(match.route) : 'admin-unknown')
     await admin.handle(req, res)
+  }
+  upgrade = async (req, socket, head) => {
+    if (isServiceHost(req)) await gateway.handleUpgrade(req, socket, head)
+    else socket.destroy()
   }
   return {
     url,
@@ -166,6 +267,8 @@ export async function startServer(
     organizationId: org.id,
     ...(demo === undefined ? {} : { demo }),
     async close() {
+      hosts.close()
+      admin.close()
       await new Promise<void>((resolve) => {
         server.close(() => resolve())
         server.closeAllConnections()

@@ -252,5 +252,28 @@ export const COMMANDS: readonly CommandDef[] = [
     args: { positionals: [pos('SERVICE', 'The service.')], flags: [] },
     load: async () => (await services()).remove,
   },
+  {
+    path: ['run', 'services', 'update'],
+    summary: 'Update settings of an existing service.',
+    args: {
+      positionals: [pos('SERVICE', 'The service.')],
+      flags: [
+        {
+          name: 'invoker-iam-check',
+          kind: 'bool',
+          negatable: true,
+          help: 'Whether the invoker IAM check is enforced (--no-… makes the service public; needs run.services.setIamPolicy).',
+        },
+        {
+          name: 'upstream',
+          kind: 'string',
+          metavar: 'URL',
+          help: 'Where the invoker gateway forwards allowed requests (annotation runiam.dev/upstream).',
+        },
+        { name: 'image', kind: 'string', metavar: 'IMAGE', help: 'The container image.' },
+      ],
+    },
+    load: async () => (await import('./run-deploy.js')).update,
+  },
   ...iamCommands(['run', 'services'], 'SERVICE', 'service'),
 ]

@@ -4,7 +4,13 @@ import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
 import { parse as parseYaml } from 'yaml'
 import { Code, IamError } from '@runiam/core'
-import { DEFAULTS, DEV_DEFAULT_OWNER, SECRET_KEYS, type ServerConfig } from './schema.js'
+import {
+  DEFAULTS,
+  DEV_DEFAULT_OWNER,
+  SECRET_KEYS,
+  type ServerConfig,
+  type TrustedIssuerConfig,
+} from './schema.js'
 
 type Raw = Record<string, unknown>
 
@@ -94,6 +100,62 @@ const isLoopback = (host: string): boolean =>
   (isIP(host) === 4 && host.startsWith('127.')) ||
   host === '[::1]'
 
+function parseTrustedIssuers(value: unknown, problems: string[]): TrustedIssuerConfig[] {
+  if (value === undefined) return []
+  if (!Array.isArray(value)) {
+    problems.push('trustedIssuers must be a list')
+    return []
+  }
+  const out: TrustedIssuerConfig[] = []
+  value.forEach((raw: unknown, i) => {
+    const at = `trustedIssuers[${i}]`
+    if (typeof raw !== 'object' || raw === null)
+      return void problems.push(`${at} must be a mapping`)
+    const r = raw as Record<string, unknown>
+    for (const k of Object.keys(r)) {
+      if (
+        !['issuer', 'jwksUri', 'jwksFile', 'claim', 'subjectPrincipal', 'apiAudiences'].includes(k)
+      ) {
+        problems.push(`${at}: unknown key '${k}'`)
+      }
+    }
+    const issuer = r['issuer']
+    if (typeof issuer !== 'string' || issuer === '')
+      return void problems.push(`${at}.issuer is required`)
+    const jwksUri = typeof r['jwksUri'] === 'string' ? r['jwksUri'] : undefined
+    const jwksFile = typeof r['jwksFile'] === 'string' ? r['jwksFile'] : undefined
+    if ((jwksUri === undefined) === (jwksFile === undefined)) {
+      problems.push(`${at} (${issuer}) needs exactly one of jwksUri and jwksFile`)
+    }
+    const claim = r['claim'] ?? 'email'
+    if (claim !== 'email' && claim !== 'subject')
+      problems.push(`${at}.claim must be email or subject, got ${JSON.stringify(claim)}`)
+    const subjectPrincipal =
+      typeof r['subjectPrincipal'] === 'string' ? r['subjectPrincipal'] : undefined
+    if (
+      claim === 'subject' &&
+      (subjectPrincipal === undefined ||
+        !subjectPrincipal.includes('{sub}') ||
+        !/^principal(Set)?:\/\//.test(subjectPrincipal))
+    ) {
+      problems.push(`${at}.subjectPrincipal must be a principal://… template containing {sub}`)
+    }
+    const aud = r['apiAudiences']
+    if (aud !== undefined && (!Array.isArray(aud) || aud.some((a) => typeof a !== 'string'))) {
+      problems.push(`${at}.apiAudiences must be a list of strings`)
+    }
+    out.push({
+      issuer,
+      ...(jwksUri === undefined ? {} : { jwksUri }),
+      ...(jwksFile === undefined ? {} : { jwksFile }),
+      claim: claim === 'subject' ? 'subject' : 'email',
+      ...(subjectPrincipal === undefined ? {} : { subjectPrincipal }),
+      ...(Array.isArray(aud) ? { apiAudiences: aud as string[] } : {}),
+    })
+  })
+  return out
+}
+
 /** Merges defaults ← file ← flags and validates the result; throws one error listing every problem. */
 export function loadConfig(argv: readonly string[]): ServerConfig {
   const { raw: flags, configFile } = parseServeArgs(argv)
@@ -139,7 +201,8 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
       `--dev lets anyone log in as anyone, so it is refused unless --host is a loopback address (got ${host})`,
     )
   }
-  const known = new Set<string>([...Object.values(FLAGS).map((f) => f.key)])
+  const trustedIssuers = parseTrustedIssuers(merged['trustedIssuers'], problems)
+  const known = new Set<string>([...Object.values(FLAGS).map((f) => f.key), 'trustedIssuers'])
   for (const k of Object.keys(file))
     if (!known.has(k)) problems.push(`unknown setting '${k}' in ${configFile}`)
   const bootstrapOwners = Array.isArray(owners) ? (owners as string[]) : []
@@ -156,6 +219,8 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     ...(merged['issuer'] === undefined ? {} : { issuer: str('issuer') ?? '' }),
     tokenLifetimeSeconds: num('tokenLifetimeSeconds', 60, 86400),
     accessLog: bool('accessLog'),
+    requestTimeoutSeconds: num('requestTimeoutSeconds', 1, 3600),
+    trustedIssuers,
   }
   if (problems.length > 0)
     throw usage(`Invalid server configuration:\n  - ${problems.join('\n  - ')}`)

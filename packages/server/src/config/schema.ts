@@ -25,6 +25,28 @@ export interface ServerConfig {
   readonly tokenLifetimeSeconds: number
   /** Write JSON access logs to stderr. */
   readonly accessLog: boolean
+  /** Gateway: deadline for an upstream's response headers, seconds (Cloud Run's default: 300). */
+  readonly requestTimeoutSeconds: number
+  /** OIDC issuers whose ID tokens are accepted at the gateway (and, with apiAudiences, the API). */
+  readonly trustedIssuers: readonly TrustedIssuerConfig[]
+}
+
+/** A trusted external token issuer (config file only). */
+export interface TrustedIssuerConfig {
+  /** The exact `iss` claim. */
+  readonly issuer: string
+  /** Where its signing keys are: a JWKS URL, or a JWKS JSON file. Exactly one. */
+  readonly jwksUri?: string
+  readonly jwksFile?: string
+  /**
+   * How a token becomes a member: `email` → user:EMAIL / serviceAccount:EMAIL; `subject` →
+   * `subjectPrincipal` with `{sub}` replaced, e.g.
+   * principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/ci/subject/{sub}
+   */
+  readonly claim: 'email' | 'subject'
+  readonly subjectPrincipal?: string
+  /** Audiences under which its tokens may call the admin API; none: gateway only. */
+  readonly apiAudiences?: readonly string[]
 }
 
 /** Keys whose values are secrets: redacted wherever the config is printed. */
@@ -41,6 +63,8 @@ export const DEFAULTS = {
   runDomain: 'run.localhost',
   tokenLifetimeSeconds: 3600,
   accessLog: true,
+  requestTimeoutSeconds: 300,
+  trustedIssuers: [],
 } as const satisfies Partial<ServerConfig>
 
 /** The organization owner used in --dev when no --bootstrap-owner is given. */

@@ -37,7 +37,10 @@ export interface DecideInput {
   readonly attributes: RequestAttributes
   readonly verifier: TokenVerifier
   /** run.routes.invoke on the service for this member (undefined = anonymous). */
-  readonly authorize: (member: string | undefined, attributes: RequestAttributes) => Decision
+  readonly authorize: (
+    member: string | undefined,
+    attributes: RequestAttributes,
+  ) => Decision | Promise<Decision>
 }
 
 /** The bearer token of a header value, or undefined when there is none. */
@@ -54,7 +57,7 @@ export async function decide(input: DecideInput): Promise<GatewayDecision> {
   const token = bearer(input.serverlessAuthorization) ?? bearer(input.authorization)
   // A service that grants run.routes.invoke to allUsers admits anyone; a token it carries is the
   // application's business and is not verified here (the Authorization header is passed through).
-  const anonymous = input.authorize(undefined, attributes)
+  const anonymous = await input.authorize(undefined, attributes)
   if (anonymous.allowed) return { kind: 'forward', reason: 'public', decision: anonymous }
   if (token === undefined) {
     return {
@@ -76,7 +79,7 @@ export async function decide(input: DecideInput): Promise<GatewayDecision> {
       detail: `The request was not authorized to invoke this service. ${(err as Error).message}`,
     }
   }
-  const decision = input.authorize(caller.member, attributes)
+  const decision = await input.authorize(caller.member, attributes)
   if (decision.allowed) return { kind: 'forward', reason: 'allowed', caller, decision }
   return {
     kind: 'reject',

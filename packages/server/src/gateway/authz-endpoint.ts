@@ -1,0 +1,63 @@
+// The invoker check for proxies people already run: nginx `auth_request` and Envoy's HTTP
+// `ext_authz` call this endpoint with the original request's host, path and credentials; it answers
+// 200 with the caller's identity in response headers, or 401/403, and forwards nothing itself.
+//   nginx:  auth_request /_runiam/authz;  (with X-Original-URI and X-Original-Host set)
+//   Envoy:  http_service { path_prefix: "/_runiam/authz" }  (original path appended)
+// See docs/nginx.md. The path prefix is reserved on every host, as Cloud Run reserves some paths.
+import type { IncomingMessage, ServerResponse } from 'node:http'
+import type { Gateway } from './gateway-app.js'
+import { CALLER_EMAIL_HEADER, CALLER_HEADER } from './proxy.js'
+
+export const AUTHZ_PREFIX = '/_runiam/authz'
+
+const first = (v: string | string[] | undefined): string | undefined =>
+  Array.isArray(v) ? v[0] : v
+
+/** The original request as the proxy describes it. */
+export function originalRequest(req: IncomingMessage): { host: string; path: string } {
+  const h = req.headers
+  const host = first(h['x-original-host']) ?? first(h['x-forwarded-host']) ?? first(h.host) ?? ''
+  const uri = first(h['x-original-uri'])
+  const rest = (req.url ?? '').slice(AUTHZ_PREFIX.length)
+  const path = (uri ?? (rest === '' ? '/' : rest)).split('?')[0] ?? '/'
+  return { host, path: path.startsWith('/') ? path : `/${path}` }
+}
+
+export async function handleAuthz(
+  gateway: Gateway,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<number> {
+  req.resume()
+  const { host, path } = originalRequest(req)
+  const { route, outcome } = await gateway.check({
+    host,
+    path,
+    authorization: first(req.headers.authorization),
+    serverlessAuthorization: first(req.headers['x-serverless-authorization']),
+  })
+  const headers: Record<string, string> = { 'content-length': '0', 'cache-control': 'no-store' }
+  let status: number
+  if (route === undefined || outcome === undefined) {
+    status = 403
+    headers['x-runiam-reason'] = 'unknown-service'
+  } else if (outcome.kind === 'reject') {
+    status = outcome.status
+    headers['x-runiam-reason'] = outcome.reason
+    if (status === 401) {
+      headers['www-authenticate'] =
+        'Bearer error="invalid_token" error_description="The access token could not be verified"'
+    }
+  } else {
+    status = 200
+    headers['x-runiam-service'] = route.name
+    headers['x-runiam-reason'] = outcome.reason
+    if (outcome.caller !== undefined) {
+      headers[CALLER_HEADER] = outcome.caller.member
+      if (outcome.caller.email !== undefined) headers[CALLER_EMAIL_HEADER] = outcome.caller.email
+    }
+  }
+  res.writeHead(status, headers)
+  res.end()
+  return status
+}

@@ -1,0 +1,44 @@
+// Builds the token verifier's issuer list: runiam's own issuer (its keys from the store) and the
+// trusted external issuers of the config file (keys from a JWKS URL, fetched with a timeout and
+// cached by jose, or from a JWKS file read at start).
+import { readFileSync } from 'node:fs'
+import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet } from 'jose'
+import { Code, IamError } from '@runiam/core'
+import type { TrustedIssuerConfig } from '../config/schema.js'
+import type { TrustedIssuer } from './token-verifier.js'
+
+function readJwksFile(path: string): JSONWebKeySet {
+  try {
+    const jwks = JSON.parse(readFileSync(path, 'utf8')) as JSONWebKeySet
+    if (!Array.isArray(jwks.keys)) throw new Error('no "keys" array')
+    return jwks
+  } catch (cause) {
+    throw new IamError(
+      Code.INVALID_ARGUMENT,
+      'INVALID_CONFIG',
+      `Cannot read the JWKS file [${path}]: ${(cause as Error).message}`,
+      { cause },
+    )
+  }
+}
+
+export function externalIssuers(configs: readonly TrustedIssuerConfig[]): TrustedIssuer[] {
+  return configs.map((c) => ({
+    issuer: c.issuer,
+    keys:
+      c.jwksFile !== undefined
+        ? createLocalJWKSet(readJwksFile(c.jwksFile))
+        : createRemoteJWKSet(new URL(c.jwksUri ?? ''), {
+            timeoutDuration: 5000,
+            cooldownDuration: 30_000,
+          }),
+    mapping:
+      c.claim === 'subject'
+        ? { kind: 'subject' as const, template: c.subjectPrincipal ?? '' }
+        : { kind: 'email' as const },
+  }))
+}
+
+export function runiamIssuer(issuer: string, jwks: JSONWebKeySet): TrustedIssuer {
+  return { issuer, keys: createLocalJWKSet(jwks), mapping: { kind: 'email' } }
+}
