@@ -277,6 +277,49 @@ describe('invoker gateway', () => {
     expect((await invoke('flip', '/')).status).toBe(403)
   })
 
+  it('turning the invoker check off needs run.services.setIamPolicy: run.developer is refused, run.admin is not', async () => {
+    await deploy('guarded')
+    for (const [email, role] of [
+      ['devel@example.com', 'roles/run.developer'],
+      ['radmin@example.com', 'roles/run.admin'],
+    ] as const) {
+      const r = await owner.run([
+        'projects',
+        'add-iam-policy-binding',
+        PROJECT,
+        `--member=user:${email}`,
+        `--role=${role}`,
+      ])
+      expect(r.code, r.stderr).toBe(0)
+    }
+    const dev = await login(server, 'devel@example.com', PROJECT)
+    const admin = await login(server, 'radmin@example.com', PROJECT)
+    const patch = async (user: User, disabled: boolean) => {
+      const token = (await user.run(['auth', 'print-access-token'])).stdout.trim()
+      return fetch(
+        `${server.url}/v2/projects/${PROJECT}/locations/us-central1/services/guarded?updateMask=invokerIamDisabled`,
+        {
+          method: 'PATCH',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ invokerIamDisabled: disabled }),
+        },
+      )
+    }
+    const cli = await dev.run(['run', 'services', 'update', 'guarded', '--no-invoker-iam-check'])
+    expect(cli.code).toBe(1)
+    expect(cli.stderr).toContain("PERMISSION_DENIED: Permission 'run.services.setIamPolicy' denied")
+    const rest = await patch(dev, true)
+    expect(rest.status).toBe(403)
+    expect(JSON.stringify(await rest.json())).toContain('run.services.setIamPolicy')
+    expect((await invoke('guarded', '/')).status).toBe(403)
+
+    const ok = await admin.run(['run', 'services', 'update', 'guarded', '--no-invoker-iam-check'])
+    expect(ok.code, ok.stderr).toBe(0)
+    expect((await invoke('guarded', '/')).status).toBe(200)
+    expect((await patch(admin, false)).status).toBe(200)
+    expect((await invoke('guarded', '/')).status).toBe(403)
+  })
+
   it('X-Serverless-Authorization takes precedence over Authorization', async () => {
     const aud = urls['svc'] ?? ''
     const alice = await idToken('alice@example.com', aud)
