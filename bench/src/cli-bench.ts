@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -121,6 +121,7 @@ export async function runCliBench(): Promise<void> {
         ratio: { 'runiam/node': round1(runiamMedian / nodeMedian) },
         overMedianNodeMs: round1(runiamMedian - nodeMedian),
         goal: '≤150 ms per whole-process run (median)',
+        loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
         met: runiamMedian <= 150,
       }),
     )
