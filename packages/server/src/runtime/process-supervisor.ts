@@ -1,0 +1,454 @@
+// Runs services as local processes: the gateway's LocalRuntime. A service whose first container has
+// a `command` gets one process, started from it on the first admitted request, with `PORT` (a free
+// loopback port) and Cloud Run's K_SERVICE / K_REVISION / K_CONFIGURATION; requests wait until it
+// accepts TCP connections on PORT. It is restarted with exponential backoff when it dies (a crash
+// loop costs one start per backoff step, never a spinning CPU), replaced when the service changes
+// (a redeploy: another etag or container), stopped when the service is deleted and on close
+// (SIGTERM to its process group, SIGKILL after a grace period). Its output goes to ServiceLogs.
+//
+// Trust boundary: the command runs with the server's user and environment folder. Whoever can
+// create or update a service (run.services.create / run.services.update) can run any program here.
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdirSync } from 'node:fs'
+import { connect, createServer } from 'node:net'
+import { join } from 'node:path'
+import { IamError, Code } from '@runiam/core'
+import './reasons.js'
+import { MAX_LINE, type LogStream, type ServiceKey, type ServiceLogs } from './service-logs.js'
+
+/** What the supervisor needs of a service (the gateway's ServiceRoute has all of it). */
+export interface ProcessRoute {
+  /** projects/P/locations/R/services/S */
+  readonly name: string
+  readonly etag: string
+  /** The revision id (K_REVISION), e.g. hello-00002-abc; derived from the etag when absent. */
+  readonly revision?: string
+  readonly container?: {
+    readonly command: readonly string[]
+    readonly args: readonly string[]
+    readonly env: Readonly<Record<string, string>>
+  }
+}
+
+export interface ProcessSupervisorOptions {
+  readonly logs: ServiceLogs
+  /** Each service's working directory is {workDir}/{project}/{region}/{service}. */
+  readonly workDir: string
+  /** Inherited by every process (PATH, HOME, LANG), before the container's env. */
+  readonly inheritedEnv?: Readonly<Record<string, string>>
+  /** How long a new process has to accept connections on PORT (default 30 s). */
+  readonly startDeadlineMs?: number
+  /** Backoff between restarts of a dying process: doubles from `initial` up to `max` (1 s, 60 s). */
+  readonly restartDelayMs?: { readonly initial: number; readonly max: number }
+  /** A process that served at least this long before dying restarts without backoff (10 s). */
+  readonly healthyAfterMs?: number
+  /** SIGTERM → SIGKILL grace when stopping (default 10 s, Cloud Run's). */
+  readonly stopGraceMs?: number
+  now?(): number
+  log?(entry: Record<string, unknown>): void
+}
+
+/** A service's process as tests and operators see it. */
+export interface ProcessStatus {
+  readonly state: 'starting' | 'running' | 'backoff' | 'stopped'
+  readonly pid?: number
+  readonly port?: number
+  /** Processes started for this service since it was first requested (or last redeployed). */
+  readonly starts: number
+  /** Consecutive failed starts or early deaths. */
+  readonly failures: number
+}
+
+interface Instance {
+  child?: ChildProcess
+  port?: number
+  ready: Promise<URL>
+  readonly exited: Promise<void>
+  markExited(): void
+  hasExited: boolean
+  listening: boolean
+  stopping: boolean
+  /** Killed for not listening in time (its exit keeps that as the slot's last error). */
+  timedOut: boolean
+  readonly startedAt: number
+}
+
+interface Slot {
+  readonly name: string
+  readonly key: ServiceKey
+  readonly fingerprint: string
+  readonly revision: string
+  readonly container: NonNullable<ProcessRoute['container']>
+  instance?: Instance | undefined
+  failures: number
+  starts: number
+  retryAt: number
+  lastError?: string
+  restartTimer?: ReturnType<typeof setTimeout> | undefined
+  removed: boolean
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(1000, () => done(false))
+    socket.once('connect', () => done(true))
+    socket.once('error', () => done(false))
+  })
+}
+
+function keyOf(name: string): ServiceKey {
+  const p = name.split('/')
+  return { project: p[1] ?? '', region: p[3] ?? '', service: p[5] ?? '' }
+}
+
+/** A short stable suffix from the etag, so K_REVISION changes with every deploy. */
+function revisionFromEtag(service: string, etag: string): string {
+  let h = 0
+  for (let i = 0; i < etag.length; i++) h = (h * 31 + etag.charCodeAt(i)) >>> 0
+  return `${service}-${h.toString(36).padStart(7, '0').slice(0, 7)}`
+}
+
+function unavailable(reason: 'PROCESS_START_FAILED' | 'PROCESS_START_TIMEOUT', message: string) {
+  return new IamError(Code.UNAVAILABLE, reason, message)
+}
+
+export class ProcessSupervisor {
+  readonly #options: ProcessSupervisorOptions
+  readonly #slots = new Map<string, Slot>()
+  readonly #now: () => number
+  #closed = false
+
+  constructor(options: ProcessSupervisorOptions) {
+    this.#options = options
+    this.#now = options.now ?? Date.now
+  }
+
+  #log(entry: Record<string, unknown>): void {
+    this.#options.log?.(entry)
+  }
+
+  #note(slot: Slot, text: string, severity: string): void {
+    this.#options.logs.append(slot.key, 'system', text, slot.revision, severity)
+  }
+
+  /** Where the service's process listens, starting it if needed (the gateway's LocalRuntime). */
+  async upstreamFor(route: ProcessRoute): Promise<URL> {
+    if (this.#closed) {
+      throw unavailable('PROCESS_START_FAILED', 'The server is shutting down.')
+    }
+    const container = route.container
+    if (container === undefined || container.command.length === 0) {
+      throw unavailable('PROCESS_START_FAILED', `Service ${route.name} has no container command.`)
+    }
+    const fingerprint = JSON.stringify([route.etag, container])
+    let slot = this.#slots.get(route.name)
+    if (slot !== undefined && slot.fingerprint !== fingerprint) {
+      // A redeploy: the old process goes away in the background, the new one starts now.
+      void this.#retire(slot)
+      slot = undefined
+    }
+    if (slot === undefined) {
+      const key = keyOf(route.name)
+      slot = {
+        name: route.name,
+        key,
+        fingerprint,
+        revision: route.revision ?? revisionFromEtag(key.service, route.etag),
+        container,
+        failures: 0,
+        starts: 0,
+        retryAt: 0,
+        removed: false,
+      }
+      this.#slots.set(route.name, slot)
+    }
+    if (slot.instance !== undefined) return slot.instance.ready
+    const wait = slot.retryAt - this.#now()
+    if (wait > 0) {
+      throw unavailable(
+        'PROCESS_START_FAILED',
+        `Service ${route.name} is waiting to be restarted (${slot.lastError ?? 'it exited'}); next attempt in ${Math.ceil(wait / 1000)} s.`,
+      )
+    }
+    return this.#start(slot).ready
+  }
+
+  #start(slot: Slot): Instance {
+    if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer)
+    slot.restartTimer = undefined
+    let markExited = () => {}
+    const exited = new Promise<void>((resolve) => (markExited = resolve))
+    const inst: Instance = {
+      ready: Promise.resolve(new URL('http://127.0.0.1')),
+      exited,
+      markExited,
+      hasExited: false,
+      listening: false,
+      stopping: false,
+      timedOut: false,
+      startedAt: this.#now(),
+    }
+    slot.instance = inst
+    slot.starts++
+    inst.ready = this.#launch(slot, inst)
+    // A start nobody waits for (a restart after a crash) must not become an unhandled rejection.
+    inst.ready.catch(() => {})
+    return inst
+  }
+
+  async #launch(slot: Slot, inst: Instance): Promise<URL> {
+    const port = await freePort()
+    if (inst.stopping || this.#closed) {
+      inst.hasExited = true
+      inst.markExited()
+      throw unavailable('PROCESS_START_FAILED', `Service ${slot.name} was stopped while starting.`)
+    }
+    inst.port = port
+    const { key, container } = slot
+    const cwd = join(this.#options.workDir, key.project, key.region, key.service)
+    const [file = '', ...commandArgs] = container.command
+    // Compat: Cloud Run's container contract sets PORT and the K_* variables; they win over the
+    // container's own env, as Cloud Run reserves them.
+    const env: Record<string, string> = {
+      ...this.#options.inheritedEnv,
+      ...container.env,
+      PORT: String(port),
+      K_SERVICE: key.service,
+      K_REVISION: slot.revision,
+      K_CONFIGURATION: key.service,
+    }
+    let child: ChildProcess
+    try {
+      mkdirSync(cwd, { recursive: true, mode: 0o700 })
+      child = spawn(file, [...commandArgs, ...container.args], {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        // Its own process group, so stopping it also stops whatever it started (sh -c …).
+        detached: true,
+      })
+    } catch (err) {
+      return this.#failedBeforeListening(slot, inst, `cannot start ${file}: ${String(err)}`)
+    }
+    inst.child = child
+    this.#note(slot, `Starting ${file} on port ${port}.`, 'INFO')
+    this.#log({ event: 'process_start', service: slot.name, pid: child.pid, port })
+    const flushers = (['stdout', 'stderr'] as const).map((s) => this.#capture(slot, child, s))
+    let spawnError: string | undefined
+    child.once('error', (err) => {
+      spawnError = err.message
+      if (child.pid === undefined) onExit(null, null)
+    })
+    const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (inst.hasExited) return
+      inst.hasExited = true
+      for (const flush of flushers) flush()
+      if (spawnError !== undefined && child.pid === undefined) {
+        this.#note(slot, `Cannot start ${file}: ${spawnError}`, 'ERROR')
+      } else if (signal !== null) {
+        this.#note(slot, `Container terminated on signal ${signal}.`, 'WARNING')
+      } else {
+        this.#note(slot, `Container called exit(${code ?? 0}).`, code === 0 ? 'INFO' : 'ERROR')
+      }
+      this.#log({ event: 'process_exit', service: slot.name, pid: child.pid, code, signal })
+      inst.markExited()
+      this.#afterExit(slot, inst, spawnError ?? signal ?? `exit code ${code ?? 0}`)
+    }
+    // 'close', not 'exit': the last lines of output are read before the exit is noted.
+    child.once('close', onExit)
+
+    const deadline = this.#now() + (this.#options.startDeadlineMs ?? 30_000)
+    let interval = 25
+    for (;;) {
+      if (inst.hasExited) {
+        const why = spawnError !== undefined ? `cannot start ${file}: ${spawnError}` : 'it exited'
+        throw unavailable(
+          'PROCESS_START_FAILED',
+          `Service ${slot.name}: ${why} before listening on PORT ${port}.`,
+        )
+      }
+      if (inst.stopping) {
+        throw unavailable(
+          'PROCESS_START_FAILED',
+          `Service ${slot.name} was stopped while starting.`,
+        )
+      }
+      if (await accepts(port)) {
+        inst.listening = true
+        return new URL(`http://127.0.0.1:${port}`)
+      }
+      if (this.#now() >= deadline) {
+        const seconds = ((this.#options.startDeadlineMs ?? 30_000) / 1000).toString()
+        slot.lastError = `it did not listen on PORT within ${seconds} s`
+        inst.timedOut = true
+        this.#note(
+          slot,
+          `Default STARTUP TCP probe failed for the container on port ${port}: it did not listen within ${seconds} s. The instance was not started.`,
+          'ERROR',
+        )
+        // Killed without `stopping`: its exit counts as a failure and schedules the backoff.
+        void this.#terminate(inst)
+        throw unavailable(
+          'PROCESS_START_TIMEOUT',
+          `Service ${slot.name} did not listen on PORT ${port} within ${seconds} s.`,
+        )
+      }
+      await Promise.race([sleep(interval), inst.exited])
+      interval = Math.min(interval * 2, 250)
+    }
+  }
+
+  #failedBeforeListening(slot: Slot, inst: Instance, why: string): never {
+    this.#note(slot, why, 'ERROR')
+    inst.hasExited = true
+    inst.markExited()
+    this.#afterExit(slot, inst, why)
+    throw unavailable('PROCESS_START_FAILED', `Service ${slot.name}: ${why}.`)
+  }
+
+  /** Splits a stream into lines for the logs; returns a flush for the last unterminated line. */
+  #capture(slot: Slot, child: ChildProcess, stream: LogStream & ('stdout' | 'stderr')) {
+    const source = child[stream]
+    let pending = ''
+    const emit = (text: string) =>
+      this.#options.logs.append(slot.key, stream, text.replace(/\r$/, ''), slot.revision)
+    source?.setEncoding('utf8')
+    source?.on('data', (chunk: string) => {
+      pending += chunk
+      const parts = pending.split('\n')
+      pending = parts.pop() ?? ''
+      for (const p of parts) emit(p)
+      while (pending.length > MAX_LINE) {
+        emit(pending.slice(0, MAX_LINE))
+        pending = pending.slice(MAX_LINE)
+      }
+    })
+    return () => {
+      if (pending !== '') emit(pending)
+      pending = ''
+    }
+  }
+
+  #afterExit(slot: Slot, inst: Instance, why: string): void {
+    if (slot.instance === inst) slot.instance = undefined
+    if (inst.stopping || slot.removed || this.#closed) return
+    const ranFor = this.#now() - inst.startedAt
+    if (inst.listening && ranFor >= (this.#options.healthyAfterMs ?? 10_000)) slot.failures = 0
+    slot.failures++
+    if (!inst.timedOut) slot.lastError = why
+    const { initial, max } = this.#options.restartDelayMs ?? { initial: 1000, max: 60_000 }
+    const delay = Math.min(max, initial * 2 ** Math.min(slot.failures - 1, 30))
+    slot.retryAt = this.#now() + delay
+    slot.restartTimer = setTimeout(() => {
+      slot.restartTimer = undefined
+      if (slot.instance === undefined && !slot.removed && !this.#closed) this.#start(slot)
+    }, delay)
+    slot.restartTimer.unref()
+  }
+
+  #signal(inst: Instance, signal: NodeJS.Signals): void {
+    const pid = inst.child?.pid
+    if (pid === undefined || inst.hasExited) return
+    try {
+      process.kill(-pid, signal)
+    } catch {
+      try {
+        inst.child?.kill(signal)
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+
+  /** SIGTERM, then SIGKILL after the grace period; resolves once the process has exited. */
+  async #terminate(inst: Instance): Promise<void> {
+    if (inst.child === undefined) {
+      // Still looking for a port: #launch sees `stopping` and gives up.
+      if (inst.stopping && !inst.hasExited) await inst.exited
+      return
+    }
+    this.#signal(inst, 'SIGTERM')
+    const timer = setTimeout(
+      () => this.#signal(inst, 'SIGKILL'),
+      this.#options.stopGraceMs ?? 10_000,
+    )
+    await inst.exited
+    clearTimeout(timer)
+  }
+
+  async #retire(slot: Slot): Promise<void> {
+    slot.removed = true
+    if (this.#slots.get(slot.name) === slot) this.#slots.delete(slot.name)
+    if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer)
+    const inst = slot.instance
+    if (inst === undefined) return
+    inst.stopping = true
+    this.#log({ event: 'process_stop', service: slot.name, pid: inst.child?.pid })
+    await this.#terminate(inst)
+  }
+
+  /**
+   * Brings the processes in line with the current services: stops those whose service is gone,
+   * no longer has a command, or changed (its replacement starts on the next request).
+   */
+  async sync(routes: Iterable<ProcessRoute>): Promise<void> {
+    const current = new Map<string, ProcessRoute>()
+    for (const r of routes) current.set(r.name, r)
+    const stale = [...this.#slots.values()].filter((slot) => {
+      const r = current.get(slot.name)
+      return (
+        r?.container === undefined ||
+        r.container.command.length === 0 ||
+        JSON.stringify([r.etag, r.container]) !== slot.fingerprint
+      )
+    })
+    await Promise.all(stale.map((s) => this.#retire(s)))
+  }
+
+  /** Stops one service's process (e.g. on delete). */
+  async stop(name: string): Promise<void> {
+    const slot = this.#slots.get(name)
+    if (slot !== undefined) await this.#retire(slot)
+  }
+
+  status(name: string): ProcessStatus {
+    const slot = this.#slots.get(name)
+    if (slot === undefined) return { state: 'stopped', starts: 0, failures: 0 }
+    const inst = slot.instance
+    const state =
+      inst === undefined ? 'backoff' : inst.listening ? 'running' : ('starting' as const)
+    return {
+      state,
+      starts: slot.starts,
+      failures: slot.failures,
+      ...(inst?.child?.pid === undefined ? {} : { pid: inst.child.pid }),
+      ...(inst?.port === undefined ? {} : { port: inst.port }),
+    }
+  }
+
+  /** Stops every process (SIGTERM, SIGKILL after the grace period); no new ones start. */
+  async close(): Promise<void> {
+    this.#closed = true
+    await Promise.all([...this.#slots.values()].map((s) => this.#retire(s)))
+  }
+}

@@ -1,0 +1,24 @@
+// The error reasons of the local process runtime (services started from their container command)
+// and of the Cloud Logging entries.list method, registered so docs/errors.md can cover them.
+import { Code, registerReasons } from '@runiam/core'
+
+export const RUNTIME_REASONS = {
+  PROCESS_START_FAILED: {
+    code: Code.UNAVAILABLE,
+    doc: "A service's container command could not be started, exited before listening on PORT, or is waiting to be restarted after a crash (the gateway answers 503).",
+  },
+  PROCESS_START_TIMEOUT: {
+    code: Code.UNAVAILABLE,
+    doc: "A service's process did not accept connections on PORT before the start deadline (the gateway answers 503).",
+  },
+  UNSUPPORTED_LOG_FILTER: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'entries:list: a filter clause runiam does not evaluate (OR, NOT, or a field other than resource.type, resource.labels.*, logName, severity, timestamp, textPayload).',
+  },
+  INVALID_LOG_REQUEST: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'entries:list: a malformed request (resourceNames, orderBy, pageSize, pageToken, or filter syntax).',
+  },
+} as const
+
+registerReasons(RUNTIME_REASONS)
