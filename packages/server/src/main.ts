@@ -1,6 +1,6 @@
 // The composition root: the only place that picks a store engine and wires config → store →
 // identity → admin API → HTTP listener. Everything else receives its dependencies.
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -12,15 +12,18 @@ import { createRouter, ROUTES, routeKey } from '@runiam/api'
 import { createAdminApp } from './admin/admin-app.js'
 import type { ServerConfig } from './config/schema.js'
 import { AUTHZ_PREFIX, handleAuthz } from './gateway/authz-endpoint.js'
-import { createGateway, INVOKE_PERMISSION } from './gateway/gateway-app.js'
+import { callerOfResponse, createGateway, INVOKE_PERMISSION } from './gateway/gateway-app.js'
 import { HostIndex } from './gateway/host-index.js'
-import { createIdentityRoutes } from './identity/identity-routes.js'
+import { createIdentityRoutes, TOKEN_PATH } from './identity/identity-routes.js'
 import { createIssuer, type Issuer } from './identity/issuer.js'
+import { createJwtBearerGrant } from './identity/jwt-bearer-grant.js'
 import { loadOrCreateSigningKey, publicJwks } from './identity/signing-keys.js'
 import { createTokenVerifier, type TokenVerifier } from './identity/token-verifier.js'
 import { externalIssuers, runiamIssuer } from './identity/trusted-issuers.js'
 import { createMetrics } from './observability/metrics.js'
 import { ensureOrganization } from './services/bootstrap.js'
+import { ensureBootstrapServiceAccount } from './services/bootstrap-service-account.js'
+import type { ServiceAccountTokenSigner } from './services/service-account-service.js'
 import type { Caller } from './services/caller.js'
 import { seedDemo } from './services/demo.js'
 
@@ -30,6 +33,8 @@ export interface RunningServer {
   readonly config: ServerConfig
   readonly organizationId: string
   readonly demo?: { project: string; service: string; region: string }
+  /** Outside --dev: the bootstrap service account (SPEC §3) and where its key file is. */
+  readonly bootstrap?: { email: string; keyFile: string; created: boolean }
   close(): Promise<void>
 }
 
@@ -63,6 +68,9 @@ function bearerToken(req: IncomingMessage): string | undefined {
  * Admin API authentication: runiam's own access tokens, and ID tokens of trusted external issuers
  * configured with apiAudiences (e.g. a CI system's OIDC tokens).
  */
+/** The authenticated caller of each admin request, for the access log. */
+const callerOfRequest = new WeakMap<IncomingMessage, string>()
+
 function authenticator(issuer: Issuer, verifier: TokenVerifier, config: ServerConfig) {
   const apiAudiences = new Map(
     config.trustedIssuers
@@ -81,9 +89,11 @@ function authenticator(issuer: Issuer, verifier: TokenVerifier, config: ServerCo
     const audiences = typeof iss === 'string' ? apiAudiences.get(iss) : undefined
     if (audiences !== undefined && iss !== issuer.issuer) {
       const identity = await verifier.verify(token, audiences)
+      callerOfRequest.set(req, identity.member)
       return { member: identity.member, email: identity.email ?? '' }
     }
     const identity = await issuer.verifyAccessToken(token)
+    callerOfRequest.set(req, identity.member)
     return { member: identity.member, email: identity.email }
   }
 }
@@ -140,6 +150,7 @@ export async function startServer(
         path: (req.url ?? '').split('?')[0],
         status: res.statusCode,
         ms: seconds * 1000,
+        caller: callerOfResponse.get(res) ?? callerOfRequest.get(req) ?? null,
       })
     })
     handler(req, res).catch((err: unknown) => {
@@ -178,6 +189,35 @@ export async function startServer(
     owners: config.bootstrapOwners,
     now: now(),
   })
+  // Service account tokens are signed by runiam's own issuer; key files name its token endpoint.
+  const tokenUri = `${issuer.issuer}${TOKEN_PATH}`
+  const serviceAccountTokens: ServiceAccountTokenSigner = {
+    tokenUri,
+    issuer: issuer.issuer,
+    signIdToken: (email, audience, subject) => issuer.signIdToken(email, audience, subject),
+    signAccessToken: (email, lifetime) => issuer.signAccessToken(email, lifetime),
+  }
+  let bootstrap: { email: string; keyFile: string; created: boolean } | undefined
+  if (!config.dev) {
+    const account = await ensureBootstrapServiceAccount(store, {
+      organizationId: org.id,
+      now: now(),
+      signer: serviceAccountTokens,
+    })
+    // With PostgreSQL the key file still goes into the folder --data names.
+    const keyPath = join(config.dataDir, 'bootstrap-key.json')
+    if (account.keyFile !== undefined) {
+      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
+      writeFileSync(keyPath, `${JSON.stringify(account.keyFile, null, 2)}\n`, {
+        mode: 0o600,
+        flag: 'wx',
+      })
+      log({ event: 'bootstrap_key_written', account: account.email, path: keyPath })
+    }
+    if (account.keyFile !== undefined || existsSync(keyPath)) {
+      bootstrap = { email: account.email, keyFile: keyPath, created: account.keyFile !== undefined }
+    }
+  }
   const demo =
     config.demo && config.bootstrapOwners[0] !== undefined
       ? await seedDemo(store, {
@@ -192,6 +232,7 @@ export async function startServer(
     jwks: () => publicJwks(store),
     dev: config.dev,
     log,
+    jwtBearer: createJwtBearerGrant({ store, issuer, tokenUri, now }),
   })
   const verifier = createTokenVerifier({
     issuers: [
@@ -207,6 +248,7 @@ export async function startServer(
     runDomain: config.runDomain,
     servicePort: port,
     log,
+    serviceAccountTokens,
   })
   const hosts = new HostIndex(store)
   const gateway = createGateway({
@@ -266,6 +308,7 @@ export async function startServer(
     config,
     organizationId: org.id,
     ...(demo === undefined ? {} : { demo }),
+    ...(bootstrap === undefined ? {} : { bootstrap }),
     async close() {
       hosts.close()
       admin.close()

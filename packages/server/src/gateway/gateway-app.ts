@@ -20,6 +20,9 @@ import { forward, forwardUpgrade, type Caller } from './proxy.js'
 
 export const INVOKE_PERMISSION = 'run.routes.invoke'
 
+/** The verified caller of each gateway response, for the access log line written at its end. */
+export const callerOfResponse = new WeakMap<ServerResponse, string>()
+
 /** Starts (or finds) a service's local process and says where it listens. */
 export interface LocalRuntime {
   upstreamFor(route: ServiceRoute): Promise<URL>
@@ -167,6 +170,7 @@ export function createGateway(options: GatewayOptions): Gateway {
         return
       }
       const { route, caller } = admitted
+      if (caller !== undefined) callerOfResponse.set(res, caller.member)
       const started = process.hrtime.bigint()
       let upstream: URL | undefined
       try {
