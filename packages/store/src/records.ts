@@ -52,6 +52,22 @@ export interface StoredPolicy {
   readonly updateTime: string
 }
 
+/**
+ * An organization policy (Org Policy v2) set on a project or the organization. The body is the
+ * google.cloud.orgpolicy.v2.Policy JSON as served, so the store never needs to know its fields.
+ */
+export interface OrgPolicyRecord {
+  /** `projects/{projectId}/policies/{constraint}` or `organizations/{id}/policies/{constraint}`. */
+  readonly name: string
+  /** `projects/{projectId}` or `organizations/{id}`. */
+  readonly parent: string
+  /** The Policy JSON (name, spec, etag…). */
+  readonly policy: Readonly<Record<string, unknown>>
+  /** Opaque; changes on every write. */
+  readonly etag: string
+  readonly updateTime: string
+}
+
 export interface OperationRecord {
   /** `projects/p/locations/l/operations/{id}` */
   readonly name: string

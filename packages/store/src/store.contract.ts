@@ -6,6 +6,7 @@ import type {
   Change,
   OperationRecord,
   OrganizationRecord,
+  OrgPolicyRecord,
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
@@ -538,6 +539,130 @@ export function describeStoreContract(options: StoreContractOptions): void {
           new RegExp(R),
         )
         expect(await store.getPolicy(R)).toBeUndefined()
+      })
+    })
+
+    describe('organization policies', () => {
+      const orgPolicy = (
+        parent: string,
+        constraint: string,
+        etag: string,
+        spec: Record<string, unknown> = { rules: [{ enforce: true }] },
+      ): OrgPolicyRecord => ({
+        name: `${parent}/policies/${constraint}`,
+        parent,
+        policy: { name: `${parent}/policies/${constraint}`, spec: { ...spec, etag }, etag },
+        etag,
+        updateTime: T0,
+      })
+      const A = orgPolicy('projects/p1', 'run.managed.requireInvokerIam', 'E1')
+
+      test('absent is undefined; create stores the record as given, once', async () => {
+        expect(await store.getOrgPolicy(A.name)).toBeUndefined()
+        await store.transact((tx) => tx.createOrgPolicy(A))
+        expect(await store.getOrgPolicy(A.name)).toEqual(A)
+        await expectIamError(
+          store.transact((tx) => tx.createOrgPolicy({ ...A, etag: 'E2' })),
+          Code.ALREADY_EXISTS,
+          'ALREADY_EXISTS',
+          `Policy '${A.name}' already exists.`,
+        )
+        expect(await store.getOrgPolicy(A.name)).toEqual(A)
+      })
+
+      test('update: compare-and-set on the etag, NOT_FOUND when missing', async () => {
+        await expectIamError(
+          store.transact((tx) => tx.updateOrgPolicy(A)),
+          Code.NOT_FOUND,
+          'NOT_FOUND',
+          `Policy '${A.name}' was not found.`,
+        )
+        await store.transact((tx) => tx.createOrgPolicy(A))
+        const B = {
+          ...orgPolicy('projects/p1', 'run.managed.requireInvokerIam', 'E2'),
+          updateTime: T1,
+        }
+        await store.transact((tx) => tx.updateOrgPolicy(B, { ifEtag: 'E1' }))
+        expect(await store.getOrgPolicy(A.name)).toEqual(B)
+        await expectIamError(
+          store.transact((tx) => tx.updateOrgPolicy(A, { ifEtag: 'E1' })),
+          Code.ABORTED,
+          'ETAG_MISMATCH',
+          /'E1'.*'E2'/,
+        )
+        // No etag: unconditional replace.
+        await store.transact((tx) => tx.updateOrgPolicy(A))
+        expect(await store.getOrgPolicy(A.name)).toEqual(A)
+      })
+
+      test('delete: compare-and-set on the etag, NOT_FOUND when missing', async () => {
+        await expectIamError(
+          store.transact((tx) => tx.deleteOrgPolicy(A.name)),
+          Code.NOT_FOUND,
+          'NOT_FOUND',
+          `Policy '${A.name}' was not found.`,
+        )
+        await store.transact((tx) => tx.createOrgPolicy(A))
+        await expectIamError(
+          store.transact((tx) => tx.deleteOrgPolicy(A.name, { ifEtag: 'STALE' })),
+          Code.ABORTED,
+          'ETAG_MISMATCH',
+          /'STALE'.*'E1'/,
+        )
+        expect(await store.getOrgPolicy(A.name)).toEqual(A)
+        await store.transact((tx) => tx.deleteOrgPolicy(A.name, { ifEtag: 'E1' }))
+        expect(await store.getOrgPolicy(A.name)).toBeUndefined()
+        await store.transact((tx) => tx.createOrgPolicy(A))
+        await store.transact((tx) => tx.deleteOrgPolicy(A.name))
+        expect(await store.getOrgPolicy(A.name)).toBeUndefined()
+      })
+
+      test('list: by parent, ordered by name, paged; other parents left out', async () => {
+        await store.transact(async (tx) => {
+          await tx.createOrgPolicy(orgPolicy('projects/p1', 'run.managed.requireInvokerIam', 'a'))
+          await tx.createOrgPolicy(orgPolicy('projects/p1', 'iam.allowedPolicyMemberDomains', 'b'))
+          await tx.createOrgPolicy(orgPolicy('projects/p10', 'iam.allowedPolicyMemberDomains', 'c'))
+          await tx.createOrgPolicy(
+            orgPolicy('organizations/1', 'iam.allowedPolicyMemberDomains', 'd'),
+          )
+        })
+        const all = await store.listOrgPolicies('projects/p1')
+        expect(all.items.map((p) => p.name)).toEqual([
+          'projects/p1/policies/iam.allowedPolicyMemberDomains',
+          'projects/p1/policies/run.managed.requireInvokerIam',
+        ])
+        expect(all.nextPageToken).toBeUndefined()
+        const first = await store.listOrgPolicies('projects/p1', { pageSize: 1 })
+        expect(first.items.map((p) => p.etag)).toEqual(['b'])
+        const second = await store.listOrgPolicies('projects/p1', {
+          pageSize: 1,
+          pageToken: first.nextPageToken ?? '',
+        })
+        expect(second.items.map((p) => p.etag)).toEqual(['a'])
+        expect(second.nextPageToken).toBeUndefined()
+        expect((await store.listOrgPolicies('organizations/1')).items.map((p) => p.etag)).toEqual([
+          'd',
+        ])
+        expect((await store.listOrgPolicies('projects/none')).items).toEqual([])
+      })
+
+      test('every write is one orgPolicy change; a rolled-back write is none', async () => {
+        const before = await store.revision()
+        await store.transact((tx) => tx.createOrgPolicy(A))
+        await store.transact((tx) => tx.updateOrgPolicy(A))
+        await expect(
+          store.transact(async (tx) => {
+            await tx.deleteOrgPolicy(A.name)
+            throw new Error('roll back')
+          }),
+        ).rejects.toThrow('roll back')
+        await store.transact((tx) => tx.deleteOrgPolicy(A.name))
+        const feed = await store.changesSince(before)
+        expect(feed.changes.map((c) => [c.kind, c.name])).toEqual([
+          ['orgPolicy', A.name],
+          ['orgPolicy', A.name],
+          ['orgPolicy', A.name],
+        ])
       })
     })
 

@@ -8,6 +8,7 @@ import type {
   ChangeBatch,
   OperationRecord,
   OrganizationRecord,
+  OrgPolicyRecord,
   Page,
   PageRequest,
   ProjectRecord,
@@ -35,6 +36,10 @@ export interface StoreReader {
   /** Several at once (organization, project and resource policies for one decision). */
   getPolicies(resources: readonly string[]): Promise<ReadonlyMap<string, StoredPolicy>>
   getOperation(name: string): Promise<OperationRecord | undefined>
+  /** An organization policy by its name (parent by project id, never number). */
+  getOrgPolicy(name: string): Promise<OrgPolicyRecord | undefined>
+  /** The organization policies set on `projects/p` or `organizations/o`, ordered by name. */
+  listOrgPolicies(parent: string, page?: PageRequest): Promise<Page<OrgPolicyRecord>>
   listSigningKeys(): Promise<readonly SigningKeyRecord[]>
 }
 
@@ -68,6 +73,15 @@ export interface StoreTx extends StoreReader {
   putPolicy(resource: string, policy: Policy, options?: PutPolicyOptions): Promise<StoredPolicy>
   /** Removes the resource's policy; nothing to remove is not an error (absence is normal in IAM). */
   deletePolicy(resource: string): Promise<void>
+  /** ALREADY_EXISTS if a policy of that name is set. */
+  createOrgPolicy(policy: OrgPolicyRecord): Promise<void>
+  /**
+   * Replaces the record (matched by name). Compare-and-set on `ifEtag` when given: mismatch is
+   * ABORTED / ETAG_MISMATCH. NOT_FOUND if missing.
+   */
+  updateOrgPolicy(policy: OrgPolicyRecord, options?: { readonly ifEtag?: string }): Promise<void>
+  /** NOT_FOUND if missing; ABORTED / ETAG_MISMATCH when `ifEtag` is given and differs. */
+  deleteOrgPolicy(name: string, options?: { readonly ifEtag?: string }): Promise<void>
   /** Creates or replaces. */
   putOperation(op: OperationRecord): Promise<void>
   /** Creates or replaces (retiring a key re-puts it with retireTime). */

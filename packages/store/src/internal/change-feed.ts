@@ -9,6 +9,7 @@ export const ChangeKind = {
   resource: 'resource',
   policy: 'policy',
   operation: 'operation',
+  orgPolicy: 'orgPolicy',
   key: 'key',
 } as const
 

@@ -5,6 +5,7 @@
 import type {
   OperationRecord,
   OrganizationRecord,
+  OrgPolicyRecord,
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
@@ -31,6 +32,9 @@ export interface RowReads {
   /** One query for all of them; absent ones are simply missing from the result. */
   policies(resources: readonly string[]): Promise<StoredPolicy[]>
   operation(name: string): Promise<OperationRecord | undefined>
+  orgPolicy(name: string): Promise<OrgPolicyRecord | undefined>
+  /** Ordered by name, names greater than `after`, at most `limit`. */
+  orgPolicies(parent: string, after: string | undefined, limit: number): Promise<OrgPolicyRecord[]>
   signingKeys(): Promise<SigningKeyRecord[]>
 }
 
@@ -50,6 +54,11 @@ export interface RowWrites extends RowReads {
   replacePolicy(policy: StoredPolicy, ifEtag: string): Promise<boolean>
   upsertPolicy(policy: StoredPolicy): Promise<void>
   deletePolicy(resource: string): Promise<boolean>
+  insertOrgPolicy(policy: OrgPolicyRecord): Promise<boolean>
+  /** Only where the name matches and, when `ifEtag` is given, the stored etag equals it. */
+  updateOrgPolicy(policy: OrgPolicyRecord, ifEtag: string | undefined): Promise<boolean>
+  /** Only where the name matches and, when `ifEtag` is given, the stored etag equals it. */
+  deleteOrgPolicy(name: string, ifEtag: string | undefined): Promise<boolean>
   upsertOperation(op: OperationRecord): Promise<void>
   upsertSigningKey(key: SigningKeyRecord): Promise<void>
 }

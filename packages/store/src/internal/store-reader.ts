@@ -1,6 +1,13 @@
 // StoreReader over an engine's row reads: paging rules and page tokens, the same on every engine.
 // Every method is async so that a refusal (closed store, finished tx) arrives as a rejection.
-import type { Page, PageRequest, ProjectRecord, ResourceKind, ResourceRecord } from '../records.js'
+import type {
+  OrgPolicyRecord,
+  Page,
+  PageRequest,
+  ProjectRecord,
+  ResourceKind,
+  ResourceRecord,
+} from '../records.js'
 import type { StoreReader } from '../store.js'
 import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
@@ -32,6 +39,12 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
       return new Map(found.map((p) => [p.resource, p]))
     },
     getOperation: async (name) => rows().operation(name),
+    getOrgPolicy: async (name) => rows().orgPolicy(name),
+    async listOrgPolicies(parent: string, page?: PageRequest): Promise<Page<OrgPolicyRecord>> {
+      const w = pageWindow(page)
+      const found = await rows().orgPolicies(parent, w.after, w.size + 1)
+      return toPage(found, w.size, (p) => p.name)
+    },
     listSigningKeys: async () => rows().signingKeys(),
   }
 }

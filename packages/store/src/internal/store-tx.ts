@@ -128,6 +128,31 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
       if (await rows().deletePolicy(resource)) changed(ChangeKind.policy, resource)
     },
 
+    async createOrgPolicy(policy) {
+      if (!(await rows().insertOrgPolicy(policy))) throw alreadyExists('Policy', policy.name)
+      changed(ChangeKind.orgPolicy, policy.name)
+    },
+
+    async updateOrgPolicy(policy, options) {
+      const ifEtag = options?.ifEtag
+      if (!(await rows().updateOrgPolicy(policy, ifEtag))) {
+        const existing = await rows().orgPolicy(policy.name)
+        if (existing === undefined) throw notFound('Policy', policy.name)
+        throw resourceEtagMismatch(policy.name, ifEtag ?? '', existing.etag)
+      }
+      changed(ChangeKind.orgPolicy, policy.name)
+    },
+
+    async deleteOrgPolicy(name, options) {
+      const ifEtag = options?.ifEtag
+      if (!(await rows().deleteOrgPolicy(name, ifEtag))) {
+        const existing = await rows().orgPolicy(name)
+        if (existing === undefined) throw notFound('Policy', name)
+        throw resourceEtagMismatch(name, ifEtag ?? '', existing.etag)
+      }
+      changed(ChangeKind.orgPolicy, name)
+    },
+
     async putOperation(op) {
       await rows().upsertOperation(op)
       changed(ChangeKind.operation, op.name)

@@ -73,4 +73,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Organization policies (Org Policy v2), keyed by policy name; listed by parent.
+      CREATE TABLE org_policies (
+        name text COLLATE "C" PRIMARY KEY,
+        parent text COLLATE "C" NOT NULL,
+        etag text NOT NULL,
+        update_time text NOT NULL,
+        policy jsonb NOT NULL
+      );
+      CREATE INDEX org_policies_by_parent ON org_policies (parent, name);
+    `,
+  },
 ]

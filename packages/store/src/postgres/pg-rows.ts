@@ -5,6 +5,7 @@ import type pg from 'pg'
 import type {
   OperationRecord,
   OrganizationRecord,
+  OrgPolicyRecord,
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
@@ -32,6 +33,26 @@ interface PolicyRow {
   etag: string
   update_time: string
   policy: StoredPolicy['policy']
+}
+
+interface OrgPolicyRow {
+  name: string
+  parent: string
+  etag: string
+  update_time: string
+  policy: Record<string, unknown>
+}
+
+const ORG_POLICY_COLUMNS = 'name, parent, etag, update_time, policy'
+
+function toOrgPolicy(row: OrgPolicyRow): OrgPolicyRecord {
+  return {
+    name: row.name,
+    parent: row.parent,
+    policy: row.policy,
+    etag: row.etag,
+    updateTime: row.update_time,
+  }
 }
 
 const RESOURCE_COLUMNS = 'name, kind, parent, etag, create_time, update_time, body'
@@ -202,6 +223,28 @@ export class PgRows implements RowWrites {
     return rows.map((r) => r.record)
   }
 
+  async orgPolicy(name: string): Promise<OrgPolicyRecord | undefined> {
+    const rows = await this.#rows<OrgPolicyRow>(
+      'org_policy',
+      `SELECT ${ORG_POLICY_COLUMNS} FROM org_policies WHERE name = $1`,
+      [name],
+    )
+    return rows[0] === undefined ? undefined : toOrgPolicy(rows[0])
+  }
+
+  async orgPolicies(
+    parent: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<OrgPolicyRecord[]> {
+    const rows = await this.#rows<OrgPolicyRow>(
+      'org_policies',
+      `SELECT ${ORG_POLICY_COLUMNS} FROM org_policies WHERE parent = $1 AND name > $2 ORDER BY name LIMIT $3`,
+      [parent, after ?? '', limit],
+    )
+    return rows.map(toOrgPolicy)
+  }
+
   // --- writes (only ever called on a transaction's client)
 
   insertOrganization(org: OrganizationRecord): Promise<boolean> {
@@ -276,6 +319,31 @@ export class PgRows implements RowWrites {
 
   deletePolicy(resource: string): Promise<boolean> {
     return this.#changed('delete_policy', 'DELETE FROM policies WHERE resource = $1', [resource])
+  }
+
+  insertOrgPolicy(p: OrgPolicyRecord): Promise<boolean> {
+    return this.#changed(
+      'insert_org_policy',
+      `INSERT INTO org_policies (${ORG_POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
+      [p.name, p.parent, p.etag, p.updateTime, json(p.policy)],
+    )
+  }
+
+  updateOrgPolicy(p: OrgPolicyRecord, ifEtag: string | undefined): Promise<boolean> {
+    return this.#changed(
+      'update_org_policy',
+      `UPDATE org_policies SET parent = $2, etag = $3, update_time = $4, policy = $5::jsonb
+       WHERE name = $1 AND ($6::text IS NULL OR etag = $6::text)`,
+      [p.name, p.parent, p.etag, p.updateTime, json(p.policy), ifEtag ?? null],
+    )
+  }
+
+  deleteOrgPolicy(name: string, ifEtag: string | undefined): Promise<boolean> {
+    return this.#changed(
+      'delete_org_policy',
+      'DELETE FROM org_policies WHERE name = $1 AND ($2::text IS NULL OR etag = $2::text)',
+      [name, ifEtag ?? null],
+    )
   }
 
   async upsertOperation(op: OperationRecord): Promise<void> {

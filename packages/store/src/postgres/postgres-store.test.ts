@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Code, IamError, isIamError } from '@runiam/core'
 import { openPostgresStore } from '@runiam/store/postgres'
 import { contention } from '../internal/errors.js'
+import { POSTGRES_MIGRATIONS } from './migrations.js'
 import { translatePgError } from './pg-errors.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -78,7 +79,7 @@ withPg('openPostgresStore', () => {
     )
     try {
       const versions = await sql(`SELECT version FROM "${schema}".schema_version`)
-      expect(versions.rows).toEqual([{ version: 1 }])
+      expect(versions.rows).toEqual(POSTGRES_MIGRATIONS.map((m) => ({ version: m.version })))
       await stores[0]?.transact((tx) => tx.putPolicy('projects/p', { etag: 'E1' }))
       expect((await stores[5]?.getPolicy('projects/p'))?.etag).toBe('E1')
     } finally {
@@ -96,6 +97,7 @@ withPg('openPostgresStore', () => {
     expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
       'changes',
       'operations',
+      'org_policies',
       'organizations',
       'policies',
       'projects',

@@ -71,4 +71,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    sql: `
+      -- Organization policies (Org Policy v2), keyed by policy name; listed by parent.
+      CREATE TABLE org_policies (
+        name TEXT PRIMARY KEY,
+        parent TEXT NOT NULL,
+        etag TEXT NOT NULL,
+        update_time TEXT NOT NULL,
+        policy TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX org_policies_by_parent ON org_policies (parent, name);
+    `,
+  },
 ]

@@ -5,6 +5,7 @@ import type Database from 'better-sqlite3'
 import type {
   OperationRecord,
   OrganizationRecord,
+  OrgPolicyRecord,
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
@@ -29,6 +30,26 @@ interface PolicyRow {
   etag: string
   update_time: string
   policy: string
+}
+
+interface OrgPolicyRow {
+  name: string
+  parent: string
+  etag: string
+  update_time: string
+  policy: string
+}
+
+const ORG_POLICY_COLUMNS = 'name, parent, etag, update_time, policy'
+
+function toOrgPolicy(row: OrgPolicyRow): OrgPolicyRecord {
+  return {
+    name: row.name,
+    parent: row.parent,
+    policy: JSON.parse(row.policy) as Record<string, unknown>,
+    etag: row.etag,
+    updateTime: row.update_time,
+  }
 }
 
 const RESOURCE_COLUMNS = 'name, kind, parent, etag, create_time, update_time, body'
@@ -197,6 +218,31 @@ export class SqliteRows implements RowWrites {
     })
   }
 
+  orgPolicy(name: string): Promise<OrgPolicyRecord | undefined> {
+    return sync(() => {
+      const row = this.#get<OrgPolicyRow>(
+        `SELECT ${ORG_POLICY_COLUMNS} FROM org_policies WHERE name = ?`,
+        name,
+      )
+      return row === undefined ? undefined : toOrgPolicy(row)
+    })
+  }
+
+  orgPolicies(
+    parent: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<OrgPolicyRecord[]> {
+    return sync(() =>
+      this.#all<OrgPolicyRow>(
+        `SELECT ${ORG_POLICY_COLUMNS} FROM org_policies WHERE parent = ? AND name > ? ORDER BY name LIMIT ?`,
+        parent,
+        after ?? '',
+        limit,
+      ).map(toOrgPolicy),
+    )
+  }
+
   signingKeys(): Promise<SigningKeyRecord[]> {
     return sync(() =>
       this.#all<{ record: string }>(
@@ -316,6 +362,46 @@ export class SqliteRows implements RowWrites {
 
   deletePolicy(resource: string): Promise<boolean> {
     return sync(() => this.#run('DELETE FROM policies WHERE resource = ?', resource))
+  }
+
+  insertOrgPolicy(p: OrgPolicyRecord): Promise<boolean> {
+    return sync(() =>
+      this.#run(
+        `INSERT INTO org_policies (${ORG_POLICY_COLUMNS}) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        p.name,
+        p.parent,
+        p.etag,
+        p.updateTime,
+        JSON.stringify(p.policy),
+      ),
+    )
+  }
+
+  updateOrgPolicy(p: OrgPolicyRecord, ifEtag: string | undefined): Promise<boolean> {
+    return sync(() =>
+      this.#run(
+        `UPDATE org_policies SET parent = ?, etag = ?, update_time = ?, policy = ?
+         WHERE name = ? AND (? IS NULL OR etag = ?)`,
+        p.parent,
+        p.etag,
+        p.updateTime,
+        JSON.stringify(p.policy),
+        p.name,
+        ifEtag ?? null,
+        ifEtag ?? null,
+      ),
+    )
+  }
+
+  deleteOrgPolicy(name: string, ifEtag: string | undefined): Promise<boolean> {
+    return sync(() =>
+      this.#run(
+        'DELETE FROM org_policies WHERE name = ? AND (? IS NULL OR etag = ?)',
+        name,
+        ifEtag ?? null,
+        ifEtag ?? null,
+      ),
+    )
   }
 
   upsertOperation(op: OperationRecord): Promise<void> {

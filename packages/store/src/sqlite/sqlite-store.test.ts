@@ -7,6 +7,7 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Code, isIamError } from '@runiam/core'
 import { openSqliteStore } from '@runiam/store/sqlite'
+import { SQLITE_MIGRATIONS } from './migrations.js'
 import { translateSqliteError } from './sqlite-errors.js'
 
 let dir: string
@@ -55,7 +56,9 @@ describe('openSqliteStore', () => {
     const raw = new Database(path, { readonly: true })
     try {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual([{ version: 1 }])
+      expect(raw.prepare('SELECT version FROM schema_version').all()).toEqual(
+        SQLITE_MIGRATIONS.map((m) => ({ version: m.version })),
+      )
     } finally {
       raw.close()
     }
@@ -63,7 +66,9 @@ describe('openSqliteStore', () => {
     const again = await openSqliteStore({ path })
     await again.close()
     const raw2 = new Database(path, { readonly: true })
-    expect(raw2.prepare('SELECT count(*) AS n FROM schema_version').get()).toEqual({ n: 1 })
+    expect(raw2.prepare('SELECT count(*) AS n FROM schema_version').get()).toEqual({
+      n: SQLITE_MIGRATIONS.length,
+    })
     raw2.close()
   })
 

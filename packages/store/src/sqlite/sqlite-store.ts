@@ -160,6 +160,9 @@ class SqliteStore implements Store {
   getPolicy: StoreReader['getPolicy'] = (resource) => this.#reads.getPolicy(resource)
   getPolicies: StoreReader['getPolicies'] = (resources) => this.#reads.getPolicies(resources)
   getOperation: StoreReader['getOperation'] = (name) => this.#reads.getOperation(name)
+  getOrgPolicy: StoreReader['getOrgPolicy'] = (name) => this.#reads.getOrgPolicy(name)
+  listOrgPolicies: StoreReader['listOrgPolicies'] = (parent, page) =>
+    this.#reads.listOrgPolicies(parent, page)
   listSigningKeys: StoreReader['listSigningKeys'] = () => this.#reads.listSigningKeys()
 
   async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
