@@ -6,7 +6,8 @@ import pg from 'pg'
 import { describe, it } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
 import type { Store } from './store.js'
-import { describeStoreContract } from './store.contract.js'
+import { describeServiceAccountContract } from './service-accounts.contract.js'
+import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
@@ -49,7 +50,7 @@ const problem = await reachable()
 const schemas = new Map<Store, string>()
 
 if (problem === undefined) {
-  describeStoreContract({
+  const options: StoreContractOptions = {
     name: 'postgres',
     async create() {
       const schema = `runiam_test_${randomBytes(6).toString('hex')}`
@@ -68,7 +69,9 @@ if (problem === undefined) {
       if (schema === undefined) throw new Error('unknown store')
       return openPostgresStore({ url, schema })
     },
-  })
+  }
+  describeStoreContract(options)
+  describeServiceAccountContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

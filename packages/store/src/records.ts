@@ -112,3 +112,46 @@ export interface ChangeBatch {
   /** The newest revision included (or the one asked for, when nothing changed). */
   readonly revision: number
 }
+
+/**
+ * An IAM service account. Its allow policy is stored under
+ * `projects/{projectId}/serviceAccounts/{email}` (see serviceAccountResource).
+ */
+export interface ServiceAccountRecord {
+  /** `{accountId}@{projectId}.iam.gserviceaccount.com`, lower-case; the key. */
+  readonly email: string
+  readonly projectId: string
+  /** 21 decimal digits, unique, never reused. */
+  readonly uniqueId: string
+  readonly displayName: string
+  readonly description: string
+  readonly disabled: boolean
+  /** Opaque; changes on every write. */
+  readonly etag: string
+  readonly createTime: string
+}
+
+/**
+ * A service account key: only its public half. Compat: Google keeps no private key for a
+ * user-managed key; it is returned once, by keys.create, and never stored.
+ */
+export interface ServiceAccountKeyRecord {
+  /** 40 hex digits; the key. */
+  readonly keyId: string
+  readonly serviceAccountEmail: string
+  /** SPKI PEM of the public key. */
+  readonly publicKeyPem: string
+  /** e.g. KEY_ALG_RSA_2048 */
+  readonly keyAlgorithm: string
+  readonly validAfterTime: string
+  readonly validBeforeTime: string
+  readonly disabled: boolean
+  readonly createTime: string
+}
+
+/** The resource name a service account's allow policy is stored under. */
+export function serviceAccountResource(
+  sa: Pick<ServiceAccountRecord, 'projectId' | 'email'>,
+): string {
+  return `projects/${sa.projectId}/serviceAccounts/${sa.email}`
+}

@@ -4,11 +4,12 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqliteStore } from '@runiam/store/sqlite'
 import type { Store } from './store.js'
-import { describeStoreContract } from './store.contract.js'
+import { describeServiceAccountContract } from './service-accounts.contract.js'
+import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
 const files = new Map<Store, string>()
 
-describeStoreContract({
+const options: StoreContractOptions = {
   name: 'sqlite',
   async create() {
     const dir = mkdtempSync(join(tmpdir(), 'runiam-store-'))
@@ -28,4 +29,6 @@ describeStoreContract({
     if (path === undefined) throw new Error('unknown store')
     return openSqliteStore({ path })
   },
-})
+}
+describeStoreContract(options)
+describeServiceAccountContract(options)

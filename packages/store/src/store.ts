@@ -14,6 +14,8 @@ import type {
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
   SigningKeyRecord,
   StoredPolicy,
 } from './records.js'
@@ -41,6 +43,13 @@ export interface StoreReader {
   /** The organization policies set on `projects/p` or `organizations/o`, ordered by name. */
   listOrgPolicies(parent: string, page?: PageRequest): Promise<Page<OrgPolicyRecord>>
   listSigningKeys(): Promise<readonly SigningKeyRecord[]>
+  /** By email (case-insensitive) or unique id. */
+  getServiceAccount(emailOrUniqueId: string): Promise<ServiceAccountRecord | undefined>
+  /** The project's service accounts, ordered by email. */
+  listServiceAccounts(projectId: string, page?: PageRequest): Promise<Page<ServiceAccountRecord>>
+  getServiceAccountKey(keyId: string): Promise<ServiceAccountKeyRecord | undefined>
+  /** The account's keys, ordered by key id. */
+  listServiceAccountKeys(email: string): Promise<readonly ServiceAccountKeyRecord[]>
 }
 
 export interface PutPolicyOptions {
@@ -86,6 +95,18 @@ export interface StoreTx extends StoreReader {
   putOperation(op: OperationRecord): Promise<void>
   /** Creates or replaces (retiring a key re-puts it with retireTime). */
   putSigningKey(key: SigningKeyRecord): Promise<void>
+  /** ALREADY_EXISTS if the email or the unique id is taken. */
+  createServiceAccount(sa: ServiceAccountRecord): Promise<void>
+  /** Replaces the record, matched by email. NOT_FOUND if missing. */
+  updateServiceAccount(sa: ServiceAccountRecord): Promise<void>
+  /** Also deletes its keys and its allow policy. NOT_FOUND if missing. */
+  deleteServiceAccount(email: string): Promise<void>
+  /** ALREADY_EXISTS if the key id is taken; NOT_FOUND if the account is missing. */
+  createServiceAccountKey(key: ServiceAccountKeyRecord): Promise<void>
+  /** Replaces the record (disable/enable), matched by key id. NOT_FOUND if missing. */
+  updateServiceAccountKey(key: ServiceAccountKeyRecord): Promise<void>
+  /** NOT_FOUND if missing. */
+  deleteServiceAccountKey(keyId: string): Promise<void>
 }
 
 export interface Store extends StoreReader {

@@ -11,6 +11,8 @@ export const ChangeKind = {
   operation: 'operation',
   orgPolicy: 'orgPolicy',
   key: 'key',
+  serviceAccount: 'serviceAccount',
+  serviceAccountKey: 'serviceAccountKey',
 } as const
 
 /** A change recorded inside a transaction, before commit gives it a revision. */

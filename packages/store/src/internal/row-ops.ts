@@ -9,6 +9,8 @@ import type {
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
   SigningKeyRecord,
   StoredPolicy,
 } from '../records.js'
@@ -36,6 +38,17 @@ export interface RowReads {
   /** Ordered by name, names greater than `after`, at most `limit`. */
   orgPolicies(parent: string, after: string | undefined, limit: number): Promise<OrgPolicyRecord[]>
   signingKeys(): Promise<SigningKeyRecord[]>
+  /** By email or unique id. */
+  serviceAccount(emailOrUniqueId: string): Promise<ServiceAccountRecord | undefined>
+  /** Ordered by email, emails greater than `after`, at most `limit`. */
+  serviceAccounts(
+    projectId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ServiceAccountRecord[]>
+  serviceAccountKey(keyId: string): Promise<ServiceAccountKeyRecord | undefined>
+  /** Ordered by key id. */
+  serviceAccountKeys(email: string): Promise<ServiceAccountKeyRecord[]>
 }
 
 /** Row writes. Booleans say whether a row was written (false: key taken, missing or etag differs). */
@@ -61,4 +74,13 @@ export interface RowWrites extends RowReads {
   deleteOrgPolicy(name: string, ifEtag: string | undefined): Promise<boolean>
   upsertOperation(op: OperationRecord): Promise<void>
   upsertSigningKey(key: SigningKeyRecord): Promise<void>
+  /** False if the email or the unique id is taken. */
+  insertServiceAccount(sa: ServiceAccountRecord): Promise<boolean>
+  updateServiceAccount(sa: ServiceAccountRecord): Promise<boolean>
+  deleteServiceAccount(email: string): Promise<boolean>
+  /** Deletes every key of the account; true if there was one. */
+  deleteServiceAccountKeysOf(email: string): Promise<boolean>
+  insertServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean>
+  updateServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean>
+  deleteServiceAccountKey(keyId: string): Promise<boolean>
 }

@@ -46,5 +46,14 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
       return toPage(found, w.size, (p) => p.name)
     },
     listSigningKeys: async () => rows().signingKeys(),
+    getServiceAccount: async (emailOrUniqueId) =>
+      rows().serviceAccount(emailOrUniqueId.toLowerCase()),
+    async listServiceAccounts(projectId, page) {
+      const w = pageWindow(page)
+      const found = await rows().serviceAccounts(projectId, w.after, w.size + 1)
+      return toPage(found, w.size, (sa) => sa.email)
+    },
+    getServiceAccountKey: async (keyId) => rows().serviceAccountKey(keyId),
+    listServiceAccountKeys: async (email) => rows().serviceAccountKeys(email.toLowerCase()),
   }
 }

@@ -1,7 +1,7 @@
 // StoreTx over an engine's row writes: the semantics the contract suite pins (ALREADY_EXISTS,
 // NOT_FOUND, compare-and-set on etags, one Change per write), written once for both engines.
 import { EMPTY_POLICY_ETAG } from '@runiam/core'
-import type { StoredPolicy } from '../records.js'
+import { serviceAccountResource, type StoredPolicy } from '../records.js'
 import type { StoreTx } from '../store.js'
 import { ChangeKind, type PendingChange } from './change-feed.js'
 import {
@@ -161,6 +161,60 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
     async putSigningKey(key) {
       await rows().upsertSigningKey(key)
       changed(ChangeKind.key, key.kid)
+    },
+
+    async createServiceAccount(sa) {
+      if (!(await rows().insertServiceAccount(sa))) {
+        const byEmail = await rows().serviceAccount(sa.email)
+        throw byEmail !== undefined && byEmail.email === sa.email
+          ? alreadyExists('Service account', sa.email)
+          : alreadyExists('Service account unique id', sa.uniqueId)
+      }
+      changed(ChangeKind.serviceAccount, serviceAccountResource(sa))
+    },
+
+    async updateServiceAccount(sa) {
+      if (!(await rows().updateServiceAccount(sa))) throw notFound('Service account', sa.email)
+      changed(ChangeKind.serviceAccount, serviceAccountResource(sa))
+    },
+
+    async deleteServiceAccount(email) {
+      const sa = await rows().serviceAccount(email)
+      if (sa === undefined || sa.email !== email || !(await rows().deleteServiceAccount(email))) {
+        throw notFound('Service account', email)
+      }
+      const name = serviceAccountResource(sa)
+      // Its keys and its policy go with it: a new account of the same email starts afresh.
+      if (await rows().deleteServiceAccountKeysOf(email)) {
+        changed(ChangeKind.serviceAccountKey, `${name}/keys/-`)
+      }
+      changed(ChangeKind.serviceAccount, name)
+      if (await rows().deletePolicy(name)) changed(ChangeKind.policy, name)
+    },
+
+    async createServiceAccountKey(key) {
+      const sa = await rows().serviceAccount(key.serviceAccountEmail)
+      if (sa === undefined || sa.email !== key.serviceAccountEmail) {
+        throw notFound('Service account', key.serviceAccountEmail)
+      }
+      if (!(await rows().insertServiceAccountKey(key))) {
+        throw alreadyExists('Service account key', key.keyId)
+      }
+      changed(ChangeKind.serviceAccountKey, `${serviceAccountResource(sa)}/keys/${key.keyId}`)
+    },
+
+    async updateServiceAccountKey(key) {
+      if (!(await rows().updateServiceAccountKey(key))) {
+        throw notFound('Service account key', key.keyId)
+      }
+      changed(ChangeKind.serviceAccountKey, key.keyId)
+    },
+
+    async deleteServiceAccountKey(keyId) {
+      if (!(await rows().deleteServiceAccountKey(keyId))) {
+        throw notFound('Service account key', keyId)
+      }
+      changed(ChangeKind.serviceAccountKey, keyId)
     },
   }
 

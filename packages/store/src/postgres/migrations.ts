@@ -87,4 +87,26 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX org_policies_by_parent ON org_policies (parent, name);
     `,
   },
+  {
+    // Version 3 (service accounts) may be released before version 2: the runner applies every
+    // migration not yet recorded, in version order, so the numbering may have gaps.
+    version: 3,
+    sql: `
+      CREATE TABLE service_accounts (
+        email text COLLATE "C" PRIMARY KEY,
+        project_id text COLLATE "C" NOT NULL,
+        unique_id text COLLATE "C" NOT NULL UNIQUE,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX service_accounts_by_project ON service_accounts (project_id, email);
+
+      -- Public halves only: runiam never keeps a service account's private key.
+      CREATE TABLE service_account_keys (
+        key_id text COLLATE "C" PRIMARY KEY,
+        email text COLLATE "C" NOT NULL,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX service_account_keys_by_email ON service_account_keys (email, key_id);
+    `,
+  },
 ]

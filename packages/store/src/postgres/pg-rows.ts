@@ -9,6 +9,8 @@ import type {
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
   SigningKeyRecord,
   StoredPolicy,
 } from '../records.js'
@@ -361,6 +363,106 @@ export class PgRows implements RowWrites {
       `INSERT INTO signing_keys (kid, create_time, record) VALUES ($1, $2, $3::jsonb)
        ON CONFLICT (kid) DO UPDATE SET create_time = excluded.create_time, record = excluded.record`,
       [key.kid, key.createTime, json(key)],
+    )
+  }
+
+  // --- service accounts and their keys
+
+  async serviceAccount(emailOrUniqueId: string): Promise<ServiceAccountRecord | undefined> {
+    const rows = await this.#rows<{ record: ServiceAccountRecord }>(
+      'service_account',
+      'SELECT record FROM service_accounts WHERE email = $1 OR unique_id = $1 LIMIT 1',
+      [emailOrUniqueId],
+    )
+    return rows[0]?.record
+  }
+
+  async serviceAccounts(
+    projectId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ServiceAccountRecord[]> {
+    const rows = await this.#rows<{ record: ServiceAccountRecord }>(
+      'service_accounts',
+      'SELECT record FROM service_accounts WHERE project_id = $1 AND email > $2 ORDER BY email LIMIT $3',
+      [projectId, after ?? '', limit],
+    )
+    return rows.map((r) => r.record)
+  }
+
+  async serviceAccountKey(keyId: string): Promise<ServiceAccountKeyRecord | undefined> {
+    const rows = await this.#rows<{ record: ServiceAccountKeyRecord }>(
+      'service_account_key',
+      'SELECT record FROM service_account_keys WHERE key_id = $1',
+      [keyId],
+    )
+    return rows[0]?.record
+  }
+
+  async serviceAccountKeys(email: string): Promise<ServiceAccountKeyRecord[]> {
+    const rows = await this.#rows<{ record: ServiceAccountKeyRecord }>(
+      'service_account_keys',
+      'SELECT record FROM service_account_keys WHERE email = $1 ORDER BY key_id',
+      [email],
+    )
+    return rows.map((r) => r.record)
+  }
+
+  insertServiceAccount(sa: ServiceAccountRecord): Promise<boolean> {
+    return this.#changed(
+      'insert_service_account',
+      `INSERT INTO service_accounts (email, project_id, unique_id, record) VALUES ($1, $2, $3, $4::jsonb)
+       ON CONFLICT DO NOTHING`,
+      [sa.email, sa.projectId, sa.uniqueId, json(sa)],
+    )
+  }
+
+  updateServiceAccount(sa: ServiceAccountRecord): Promise<boolean> {
+    return this.#changed(
+      'update_service_account',
+      'UPDATE service_accounts SET record = $1::jsonb WHERE email = $2 AND unique_id = $3',
+      [json(sa), sa.email, sa.uniqueId],
+    )
+  }
+
+  deleteServiceAccount(email: string): Promise<boolean> {
+    return this.#changed(
+      'delete_service_account',
+      'DELETE FROM service_accounts WHERE email = $1',
+      [email],
+    )
+  }
+
+  deleteServiceAccountKeysOf(email: string): Promise<boolean> {
+    return this.#changed(
+      'delete_service_account_keys_of',
+      'DELETE FROM service_account_keys WHERE email = $1',
+      [email],
+    )
+  }
+
+  insertServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean> {
+    return this.#changed(
+      'insert_service_account_key',
+      `INSERT INTO service_account_keys (key_id, email, record) VALUES ($1, $2, $3::jsonb)
+       ON CONFLICT DO NOTHING`,
+      [key.keyId, key.serviceAccountEmail, json(key)],
+    )
+  }
+
+  updateServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean> {
+    return this.#changed(
+      'update_service_account_key',
+      'UPDATE service_account_keys SET record = $1::jsonb WHERE key_id = $2 AND email = $3',
+      [json(key), key.keyId, key.serviceAccountEmail],
+    )
+  }
+
+  deleteServiceAccountKey(keyId: string): Promise<boolean> {
+    return this.#changed(
+      'delete_service_account_key',
+      'DELETE FROM service_account_keys WHERE key_id = $1',
+      [keyId],
     )
   }
 

@@ -104,6 +104,8 @@ withPg('openPostgresStore', () => {
       'resources',
       'revision_counter',
       'schema_version',
+      'service_account_keys',
+      'service_accounts',
       'signing_keys',
     ])
   })

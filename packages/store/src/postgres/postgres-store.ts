@@ -78,11 +78,10 @@ async function migrate(
     ])
     if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`)
     await client.query('CREATE TABLE IF NOT EXISTS schema_version (version int NOT NULL)')
-    const { rows } = await client.query<{ version: number | null }>(
-      'SELECT max(version) AS version FROM schema_version',
-    )
-    const current = rows[0]?.version ?? 0
-    const latest = migrations.at(-1)?.version ?? 0
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_version')
+    const applied = new Set(rows.map((r) => r.version))
+    const current = Math.max(0, ...applied)
+    const latest = Math.max(0, ...migrations.map((m) => m.version))
     if (current > latest) {
       throw new IamError(
         Code.FAILED_PRECONDITION,
@@ -90,8 +89,10 @@ async function migrate(
         `The database schema is at version ${current}, newer than this runiam knows (${latest}). Upgrade runiam.`,
       )
     }
-    for (const m of migrations) {
-      if (m.version <= current) continue
+    // Every migration not yet applied, in version order: numbers may have gaps, and a lower
+    // number may arrive after a higher one was applied (parallel branches of the schema).
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue
       await client.query(m.sql)
       await client.query('INSERT INTO schema_version (version) VALUES ($1)', [m.version])
     }
@@ -139,6 +140,13 @@ class PostgresStore implements Store {
   listOrgPolicies: StoreReader['listOrgPolicies'] = (parent, page) =>
     this.#reads.listOrgPolicies(parent, page)
   listSigningKeys: StoreReader['listSigningKeys'] = () => this.#reads.listSigningKeys()
+  getServiceAccount: StoreReader['getServiceAccount'] = (id) => this.#reads.getServiceAccount(id)
+  listServiceAccounts: StoreReader['listServiceAccounts'] = (projectId, page) =>
+    this.#reads.listServiceAccounts(projectId, page)
+  getServiceAccountKey: StoreReader['getServiceAccountKey'] = (keyId) =>
+    this.#reads.getServiceAccountKey(keyId)
+  listServiceAccountKeys: StoreReader['listServiceAccountKeys'] = (email) =>
+    this.#reads.listServiceAccountKeys(email)
 
   async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (this.#inTransaction.getStore() === true) {

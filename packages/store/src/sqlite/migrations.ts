@@ -85,4 +85,26 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX org_policies_by_parent ON org_policies (parent, name);
     `,
   },
+  {
+    // Version 3 (service accounts) may be released before version 2: the runner applies every
+    // migration not yet recorded, in version order, so the numbering may have gaps.
+    version: 3,
+    sql: `
+      CREATE TABLE service_accounts (
+        email TEXT PRIMARY KEY,
+        project_id TEXT NOT NULL,
+        unique_id TEXT NOT NULL UNIQUE,
+        record TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX service_accounts_by_project ON service_accounts (project_id, email);
+
+      -- Public halves only: runiam never keeps a service account's private key.
+      CREATE TABLE service_account_keys (
+        key_id TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        record TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX service_account_keys_by_email ON service_account_keys (email, key_id);
+    `,
+  },
 ]

@@ -9,6 +9,8 @@ import type {
   ProjectRecord,
   ResourceKind,
   ResourceRecord,
+  ServiceAccountKeyRecord,
+  ServiceAccountRecord,
   SigningKeyRecord,
   StoredPolicy,
 } from '../records.js'
@@ -426,6 +428,107 @@ export class SqliteRows implements RowWrites {
         JSON.stringify(key),
       )
     })
+  }
+
+  // --- service accounts and their keys
+
+  serviceAccount(emailOrUniqueId: string): Promise<ServiceAccountRecord | undefined> {
+    return sync(() =>
+      parseRecord(
+        this.#get(
+          'SELECT record FROM service_accounts WHERE email = ? OR unique_id = ? LIMIT 1',
+          emailOrUniqueId,
+          emailOrUniqueId,
+        ),
+      ),
+    )
+  }
+
+  serviceAccounts(
+    projectId: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<ServiceAccountRecord[]> {
+    return sync(() =>
+      this.#all<{ record: string }>(
+        'SELECT record FROM service_accounts WHERE project_id = ? AND email > ? ORDER BY email LIMIT ?',
+        projectId,
+        after ?? '',
+        limit,
+      ).map((r) => JSON.parse(r.record) as ServiceAccountRecord),
+    )
+  }
+
+  serviceAccountKey(keyId: string): Promise<ServiceAccountKeyRecord | undefined> {
+    return sync(() =>
+      parseRecord(this.#get('SELECT record FROM service_account_keys WHERE key_id = ?', keyId)),
+    )
+  }
+
+  serviceAccountKeys(email: string): Promise<ServiceAccountKeyRecord[]> {
+    return sync(() =>
+      this.#all<{ record: string }>(
+        'SELECT record FROM service_account_keys WHERE email = ? ORDER BY key_id',
+        email,
+      ).map((r) => JSON.parse(r.record) as ServiceAccountKeyRecord),
+    )
+  }
+
+  insertServiceAccount(sa: ServiceAccountRecord): Promise<boolean> {
+    return sync(() =>
+      this.#run(
+        'INSERT INTO service_accounts (email, project_id, unique_id, record) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING',
+        sa.email,
+        sa.projectId,
+        sa.uniqueId,
+        JSON.stringify(sa),
+      ),
+    )
+  }
+
+  updateServiceAccount(sa: ServiceAccountRecord): Promise<boolean> {
+    return sync(() =>
+      this.#run(
+        'UPDATE service_accounts SET record = ? WHERE email = ? AND unique_id = ?',
+        JSON.stringify(sa),
+        sa.email,
+        sa.uniqueId,
+      ),
+    )
+  }
+
+  deleteServiceAccount(email: string): Promise<boolean> {
+    return sync(() => this.#run('DELETE FROM service_accounts WHERE email = ?', email))
+  }
+
+  deleteServiceAccountKeysOf(email: string): Promise<boolean> {
+    return sync(() => this.#run('DELETE FROM service_account_keys WHERE email = ?', email))
+  }
+
+  insertServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean> {
+    return sync(() =>
+      this.#run(
+        'INSERT INTO service_account_keys (key_id, email, record) VALUES (?, ?, ?) ON CONFLICT DO NOTHING',
+        key.keyId,
+        key.serviceAccountEmail,
+        JSON.stringify(key),
+      ),
+    )
+  }
+
+  updateServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean> {
+    return sync(() =>
+      this.#run(
+        'UPDATE service_account_keys SET record = ? WHERE key_id = ? AND email = ?',
+        JSON.stringify(key),
+        key.keyId,
+        key.serviceAccountEmail,
+      ),
+    )
+  }
+
+  deleteServiceAccountKey(keyId: string): Promise<boolean> {
+    return sync(() => this.#run('DELETE FROM service_account_keys WHERE key_id = ?', keyId))
   }
 
   // --- the change feed

@@ -101,11 +101,13 @@ async function migrate(
   await beginImmediate(db, lockTimeoutMs)
   try {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT')
-    const row = db.prepare('SELECT max(version) AS version FROM schema_version').get() as {
-      version: number | null
-    }
-    const current = row.version ?? 0
-    const latest = migrations.at(-1)?.version ?? 0
+    const applied = new Set(
+      (db.prepare('SELECT version FROM schema_version').all() as { version: number }[]).map(
+        (r) => r.version,
+      ),
+    )
+    const current = Math.max(0, ...applied)
+    const latest = Math.max(0, ...migrations.map((m) => m.version))
     if (current > latest) {
       throw new IamError(
         Code.FAILED_PRECONDITION,
@@ -113,8 +115,10 @@ async function migrate(
         `The database schema is at version ${current}, newer than this runiam knows (${latest}). Upgrade runiam.`,
       )
     }
-    for (const m of migrations) {
-      if (m.version <= current) continue
+    // Every migration not yet applied, in version order: numbers may have gaps, and a lower
+    // number may arrive after a higher one was applied (parallel branches of the schema).
+    for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
+      if (applied.has(m.version)) continue
       db.exec(m.sql)
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version)
     }
@@ -164,6 +168,13 @@ class SqliteStore implements Store {
   listOrgPolicies: StoreReader['listOrgPolicies'] = (parent, page) =>
     this.#reads.listOrgPolicies(parent, page)
   listSigningKeys: StoreReader['listSigningKeys'] = () => this.#reads.listSigningKeys()
+  getServiceAccount: StoreReader['getServiceAccount'] = (id) => this.#reads.getServiceAccount(id)
+  listServiceAccounts: StoreReader['listServiceAccounts'] = (projectId, page) =>
+    this.#reads.listServiceAccounts(projectId, page)
+  getServiceAccountKey: StoreReader['getServiceAccountKey'] = (keyId) =>
+    this.#reads.getServiceAccountKey(keyId)
+  listServiceAccountKeys: StoreReader['listServiceAccountKeys'] = (email) =>
+    this.#reads.listServiceAccountKeys(email)
 
   async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (this.#inTransaction.getStore() === true) {
