@@ -37,7 +37,53 @@ const RM_EXTRA = {
   ],
 }
 
+// Org Policy permissions: roles/viewer, editor and owner hold the read ones on Google. runiam
+// also gives roles/owner the write ones, so that the organization's bootstrap owner can set
+// organization policies without first granting itself roles/orgpolicy.policyAdmin (a deviation,
+// see docs/api-compat.md).
+const ORGPOLICY_READ = [
+  'orgpolicy.constraints.list',
+  'orgpolicy.policies.list',
+  'orgpolicy.policy.get',
+]
+const ORGPOLICY_EXTRA = {
+  'roles/owner': [
+    ...ORGPOLICY_READ,
+    'orgpolicy.policies.create',
+    'orgpolicy.policies.delete',
+    'orgpolicy.policies.update',
+    'orgpolicy.policy.set',
+  ],
+  'roles/editor': ORGPOLICY_READ,
+  'roles/viewer': ORGPOLICY_READ,
+}
+
 const EXTRA_ROLES = {
+  'roles/orgpolicy.policyAdmin': {
+    title: 'Organization Policy Administrator',
+    description: 'The permission to set Organization Policies on resources.',
+    stage: 'GA',
+    permissions: [
+      'orgpolicy.constraints.list',
+      'orgpolicy.customConstraints.create',
+      'orgpolicy.customConstraints.delete',
+      'orgpolicy.customConstraints.get',
+      'orgpolicy.customConstraints.list',
+      'orgpolicy.customConstraints.update',
+      'orgpolicy.policies.create',
+      'orgpolicy.policies.delete',
+      'orgpolicy.policies.list',
+      'orgpolicy.policies.update',
+      'orgpolicy.policy.get',
+      'orgpolicy.policy.set',
+    ],
+  },
+  'roles/orgpolicy.policyViewer': {
+    title: 'Organization Policy Viewer',
+    description: 'Access to view Organization Policies on resources.',
+    stage: 'GA',
+    permissions: ['orgpolicy.constraints.list', 'orgpolicy.policies.list', 'orgpolicy.policy.get'],
+  },
   'roles/resourcemanager.organizationAdmin': {
     title: 'Organization Administrator',
     description: 'Access to administer all resources belonging to the organization.',
@@ -67,6 +113,7 @@ for (const [name, r] of Object.entries(data)) {
   const perms = [
     ...(r.permissions ?? r.permissions_run_only ?? []),
     ...(RM_EXTRA[name] ?? []),
+    ...(ORGPOLICY_EXTRA[name] ?? []),
     // Service account permissions of the basic roles: see service-account-roles.mjs.
     ...(BASIC_ROLE_IAM_EXTRA[name] ?? []),
   ]

@@ -3,8 +3,15 @@
 // it is checked on. The server's router, the API client and the docs are all driven by this table.
 // Compat: paths and permissions follow reference §1.2, §1.7, §1.8a and §2.
 
+import { ORG_POLICY_ROUTES } from './org-policy-routes.js'
+
 /** Which Google API (and version) a route belongs to; it also names the error domain. */
-export type ApiName = 'run/v1' | 'run/v2' | 'cloudresourcemanager/v1' | 'cloudresourcemanager/v3'
+export type ApiName =
+  | 'run/v1'
+  | 'run/v2'
+  | 'cloudresourcemanager/v1'
+  | 'cloudresourcemanager/v3'
+  | 'orgpolicy/v2'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
@@ -287,6 +294,8 @@ export const ROUTES: readonly RouteSpec[] = [
     body: false,
     note: 'checked on the project the operation created',
   },
+  // Org Policy v2: organization policies on projects and the organization.
+  ...ORG_POLICY_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

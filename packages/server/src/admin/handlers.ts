@@ -6,6 +6,7 @@ import { parseRequestedVersion } from '../services/iam-policy-service.js'
 import type { PolicyTarget } from '../services/iam-policy-service.js'
 import type { Services } from '../services/create-services.js'
 import { isObject } from '../services/context.js'
+import { orgPolicyHandlers } from './org-policy-handlers.js'
 
 export interface HandlerContext {
   readonly caller: Caller
@@ -157,10 +158,12 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
       ],
     )
   }
+  entries.push(...orgPolicyHandlers(s))
   return new Map(entries)
 }
 
 /** The ErrorInfo domain of a route's API. */
 export function domainOf(route: RouteSpec): string {
+  if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
   return route.api.startsWith('run/') ? 'run.googleapis.com' : 'cloudresourcemanager.googleapis.com'
 }

@@ -7,6 +7,7 @@ import type { Caller } from './caller.js'
 import { isObject, isoTime, newUuid, type ServiceContext } from './context.js'
 import type { PolicyTarget } from './iam-policy-service.js'
 import { checkRegion, checkServiceId, invalidArgument, presentAs } from './names.js'
+import { checkRequireInvokerIam } from './org-policy-enforcer.js'
 import { projectNotFound } from './project-service.js'
 import {
   applyServiceMask,
@@ -132,6 +133,9 @@ export class CloudRunServices {
       await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', nameOf(ref))
     }
     const p = await this.#project(project)
+    if (input['invokerIamDisabled'] === true) {
+      await checkRequireInvokerIam(this.#ctx.store, this.#canonical(ref, p))
+    }
     const result = await this.#createWith(caller, ref, p, input, validateOnly)
     return presentAs(result, p.projectId, project)
   }
@@ -244,6 +248,7 @@ export class CloudRunServices {
       checkRegion(ref.location)
       if (incoming['invokerIamDisabled'] === true) {
         await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+        await checkRequireInvokerIam(this.#ctx.store, canonical)
       }
       return presentAs(
         await this.#createWith(caller, ref, p, incoming, validateOnly),
@@ -258,6 +263,10 @@ export class CloudRunServices {
         : readServiceInput(applyServiceMask(writableOf(current.body), incoming, mask))
     if ((merged['invokerIamDisabled'] === true) !== (current.body['invokerIamDisabled'] === true)) {
       await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+      // Compat: constraints/run.managed.requireInvokerIam governs turning the check off; a
+      // service that already has it off keeps it (the constraint is not retroactive).
+      if (merged['invokerIamDisabled'] === true)
+        await checkRequireInvokerIam(this.#ctx.store, canonical)
     }
     if (requestEtag !== undefined && unquote(requestEtag) !== current.body['etag'])
       throw etagConflict()

@@ -8,6 +8,7 @@ import type { ServiceContext } from './context.js'
 import { IamPolicyService } from './iam-policy-service.js'
 import { OperationService } from './operation-service.js'
 import { OrganizationService } from './organization-service.js'
+import { OrgPolicyService } from './org-policy-service.js'
 import { PermissionChecker } from './permission-checker.js'
 import { ProjectService } from './project-service.js'
 import './reasons.js'
@@ -27,6 +28,7 @@ export interface Services {
   readonly projects: ProjectService
   readonly runServices: CloudRunServices
   readonly operations: OperationService
+  readonly orgPolicies: OrgPolicyService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -50,6 +52,7 @@ export function createServices(options: ServicesOptions): Services {
     projects: new ProjectService(ctx),
     runServices: new CloudRunServices(ctx),
     operations: new OperationService(ctx),
+    orgPolicies: new OrgPolicyService(ctx),
     close: () => checker.close(),
   }
 }

@@ -21,6 +21,7 @@ import { validateConditionExpr } from '@runiam/core/conditions'
 import type { Caller } from './caller.js'
 import { isObject, type ServiceContext } from './context.js'
 import { invalidArgument } from './names.js'
+import { checkDomainRestrictedSharing } from './org-policy-enforcer.js'
 
 /** The resource a policy call is about. */
 export interface PolicyTarget {
@@ -140,6 +141,14 @@ export class IamPolicyService {
       const merged = applyUpdateMask(stored?.policy, incoming, mask)
       const { etag: _drop, ...content } = merged
       const canonical = canonicalizePolicy(content)
+      // Compat: domain restricted sharing (constraints/iam.allowedPolicyMemberDomains).
+      await checkDomainRestrictedSharing(
+        tx,
+        key,
+        stored?.policy,
+        canonical,
+        target.type === 'project' || target.type === 'organization' ? 'resourcemanager' : 'run',
+      )
       const next: Policy = { ...canonical, etag: computeEtag(canonical) }
       try {
         return await tx.putPolicy(key, next, etagGiven ? { ifEtag: current } : {})
