@@ -4,6 +4,7 @@
 // Compat: paths and permissions follow reference §1.2, §1.7, §1.8a and §2.
 
 import { ORG_POLICY_ROUTES } from './org-policy-routes.js'
+import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
 
 /** Which Google API (and version) a route belongs to; it also names the error domain. */
 export type ApiName =
@@ -11,12 +12,15 @@ export type ApiName =
   | 'run/v2'
   | 'cloudresourcemanager/v1'
   | 'cloudresourcemanager/v3'
+  | 'iam/v1'
+  | 'iamcredentials/v1'
   | 'orgpolicy/v2'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
 /** What a route's permission is checked on. */
-export type RouteResourceType = 'organization' | 'project' | 'location' | 'service' | 'operation'
+export type RouteResourceType =
+  'organization' | 'project' | 'location' | 'service' | 'operation' | 'serviceAccount'
 
 export interface RouteSpec {
   readonly api: ApiName
@@ -294,6 +298,8 @@ export const ROUTES: readonly RouteSpec[] = [
     body: false,
     note: 'checked on the project the operation created',
   },
+  // IAM: service accounts and keys; IAM Service Account Credentials: tokens.
+  ...SERVICE_ACCOUNT_ROUTES,
   // Org Policy v2: organization policies on projects and the organization.
   ...ORG_POLICY_ROUTES,
 ]

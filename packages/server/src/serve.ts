@@ -21,6 +21,17 @@ Try, in another terminal:
 `
 }
 
+/** SPEC §3: where the bootstrap service account's key file is (never its contents). */
+function bootstrapBanner(server: RunningServer): string {
+  const b = server.bootstrap
+  if (b === undefined) return ''
+  const what = b.created ? 'Created the bootstrap service account' : 'Bootstrap service account'
+  return `${what} [${b.email}], owner of the organization. Its key file: ${b.keyFile}
+Use it with:
+  npx runiam auth activate-service-account --key-file ${b.keyFile}
+`
+}
+
 export async function serve(argv: readonly string[]): Promise<RunningServer> {
   const config = loadConfig(argv)
   const log = (entry: Record<string, unknown>) =>
@@ -31,7 +42,7 @@ export async function serve(argv: readonly string[]): Promise<RunningServer> {
     config.database === undefined ? `SQLite store in ${config.dataDir}` : 'PostgreSQL store'
   const identity = config.dev ? ', development identity: anyone can log in as anyone' : ''
   process.stdout.write(
-    `runiam is serving on ${server.url} (${store}${identity})\n${demoBanner(server)}`,
+    `runiam is serving on ${server.url} (${store}${identity})\n${demoBanner(server)}${bootstrapBanner(server)}`,
   )
   const stop = () => {
     void server.close().then(() => process.exit(0))

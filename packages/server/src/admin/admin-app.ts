@@ -8,6 +8,7 @@ import type { PrincipalSet } from '@runiam/core/authorizer'
 import type { Store } from '@runiam/store'
 import type { Caller } from '../services/caller.js'
 import { createServices, type Services } from '../services/create-services.js'
+import type { ServiceAccountTokenSigner } from '../services/service-account-service.js'
 import '../services/reasons.js'
 import { createHandlers, domainOf } from './handlers.js'
 import { readJsonBody } from './read-body.js'
@@ -25,6 +26,8 @@ export interface AdminAppOptions {
    * the member itself, its domain, allAuthenticatedUsers and allUsers.
    */
   principals?(caller: Caller | undefined): Promise<PrincipalSet>
+  /** Signs service account tokens (iamcredentials) and key files (keys.create). */
+  readonly serviceAccountTokens?: ServiceAccountTokenSigner
 }
 
 export interface AdminApp {
@@ -63,6 +66,9 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
     now: () => options.now(),
     runDomain: options.runDomain,
     servicePort: options.servicePort,
+    ...(options.serviceAccountTokens === undefined
+      ? {}
+      : { serviceAccountTokens: options.serviceAccountTokens }),
     ...(options.principals === undefined
       ? {}
       : { principals: (c: Caller | undefined) => principalsOf(options, c) }),

@@ -7,6 +7,7 @@ import type { PolicyTarget } from '../services/iam-policy-service.js'
 import type { Services } from '../services/create-services.js'
 import { isObject } from '../services/context.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
+import { serviceAccountHandlers } from './service-account-handlers.js'
 
 export interface HandlerContext {
   readonly caller: Caller
@@ -159,11 +160,14 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
     )
   }
   entries.push(...orgPolicyHandlers(s))
+  entries.push(...serviceAccountHandlers(s))
   return new Map(entries)
 }
 
 /** The ErrorInfo domain of a route's API. */
 export function domainOf(route: RouteSpec): string {
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
+  if (route.api === 'iam/v1') return 'iam.googleapis.com'
+  if (route.api === 'iamcredentials/v1') return 'iamcredentials.googleapis.com'
   return route.api.startsWith('run/') ? 'run.googleapis.com' : 'cloudresourcemanager.googleapis.com'
 }

@@ -36,7 +36,7 @@ export interface Harness {
 export async function startHarness(
   store: Store,
   nowMs = Date.parse('2026-01-01T00:00:00Z'),
-  extra: Pick<AdminAppOptions, 'principals'> = {},
+  extra: Pick<AdminAppOptions, 'principals' | 'serviceAccountTokens'> = {},
 ): Promise<Harness> {
   const org = await ensureOrganization(store, {
     domain: 'example.com',

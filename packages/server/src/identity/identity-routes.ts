@@ -4,6 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JWK } from 'jose'
 import { isEmail, type Issuer } from './issuer.js'
+import { JWT_BEARER_GRANT, type GrantOutcome } from './jwt-bearer-grant.js'
 
 export const DEV_LOGIN_GRANT = 'urn:runiam:params:oauth:grant-type:dev-login'
 export const JWKS_PATH = '/oauth2/v3/certs'
@@ -15,6 +16,8 @@ export interface IdentityRoutesOptions {
   /** Development identity: the dev-login grant is accepted. */
   readonly dev: boolean
   log?(entry: Record<string, unknown>): void
+  /** The JWT-bearer grant for service account key files (createJwtBearerGrant). */
+  jwtBearer?(assertion: string): Promise<GrantOutcome>
 }
 
 const MAX_FORM_BYTES = 64 * 1024
@@ -107,6 +110,12 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
         token_type: 'Bearer',
         expires_in: expiresIn,
       })
+    }
+    if (grant === JWT_BEARER_GRANT && options.jwtBearer !== undefined) {
+      const outcome = await options.jwtBearer(form.get('assertion') ?? '')
+      if (!outcome.ok) return oauthError(res, outcome.status, outcome.error, outcome.description)
+      options.log?.({ event: 'token_issued', grant: 'jwt-bearer', email: outcome.email })
+      return sendJson(res, 200, outcome.body)
     }
     return oauthError(res, 400, 'unsupported_grant_type', `Unsupported grant_type [${grant}].`)
   }

@@ -49,8 +49,13 @@ export function isEmail(s: string): boolean {
 
 export interface Issuer {
   readonly issuer: string
-  signAccessToken(email: string): Promise<{ token: string; expiresIn: number }>
-  signIdToken(email: string, audience: string): Promise<string>
+  /** `lifetimeSeconds` defaults to the configured token lifetime. */
+  signAccessToken(
+    email: string,
+    lifetimeSeconds?: number,
+  ): Promise<{ token: string; expiresIn: number }>
+  /** `subject` defaults to subjectFor(email); a service account's is its unique id. */
+  signIdToken(email: string, audience: string, subject?: string): Promise<string>
   /** Verifies a runiam access token; throws IamError UNAUTHENTICATED when it does not verify. */
   verifyAccessToken(token: string): Promise<TokenIdentity>
 }
@@ -58,30 +63,39 @@ export interface Issuer {
 export function createIssuer(options: IssuerOptions): Issuer {
   const { issuer, key, lifetimeSeconds, now } = options
   const keySet = createLocalJWKSet(options.jwks)
-  const sign = (claims: Record<string, unknown>, typ: string, aud: string, email: string) => {
+  const sign = (
+    claims: Record<string, unknown>,
+    typ: string,
+    aud: string,
+    sub: string,
+    lifetime = lifetimeSeconds,
+  ) => {
     const iat = Math.floor(now() / 1000)
     return new SignJWT(claims)
       .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ })
       .setIssuer(issuer)
-      .setSubject(subjectFor(email))
+      .setSubject(sub)
       .setAudience(aud)
       .setIssuedAt(iat)
-      .setExpirationTime(iat + lifetimeSeconds)
+      .setExpirationTime(iat + lifetime)
       .sign(key.privateKey)
   }
   return {
     issuer,
-    async signAccessToken(email) {
+    async signAccessToken(email, lifetime = lifetimeSeconds) {
       const token = await sign(
         { email, scope: CLOUD_PLATFORM_SCOPE },
         ACCESS_TOKEN_TYP,
         issuer,
-        email,
+        subjectFor(email),
+        lifetime,
       )
-      return { token, expiresIn: lifetimeSeconds }
+      return { token, expiresIn: lifetime }
     },
-    signIdToken(email, audience) {
-      return sign({ email, email_verified: true, azp: email }, 'JWT', audience, email)
+    signIdToken(email, audience, subject = subjectFor(email)) {
+      // Compat: Google's service account ID tokens carry azp = sub = the account's unique id.
+      const azp = subject === subjectFor(email) ? email : subject
+      return sign({ email, email_verified: true, azp }, 'JWT', audience, subject)
     },
     async verifyAccessToken(token) {
       try {

@@ -12,6 +12,10 @@ import { OrgPolicyService } from './org-policy-service.js'
 import { PermissionChecker } from './permission-checker.js'
 import { ProjectService } from './project-service.js'
 import './reasons.js'
+import {
+  ServiceAccountService,
+  type ServiceAccountTokenSigner,
+} from './service-account-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -19,6 +23,8 @@ export interface ServicesOptions {
   readonly runDomain: string
   readonly servicePort: number
   principals?(caller: Caller | undefined): Promise<PrincipalSet>
+  /** Mints service account tokens and writes key files; without it those methods fail. */
+  readonly serviceAccountTokens?: ServiceAccountTokenSigner
 }
 
 export interface Services {
@@ -29,6 +35,7 @@ export interface Services {
   readonly runServices: CloudRunServices
   readonly operations: OperationService
   readonly orgPolicies: OrgPolicyService
+  readonly serviceAccounts: ServiceAccountService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -53,6 +60,7 @@ export function createServices(options: ServicesOptions): Services {
     runServices: new CloudRunServices(ctx),
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
+    serviceAccounts: new ServiceAccountService(ctx, options.serviceAccountTokens),
     close: () => checker.close(),
   }
 }

@@ -132,6 +132,11 @@ export class PermissionChecker {
     if (run?.kind !== undefined && run.id !== undefined) {
       chain.unshift(`projects/${project.projectId}/locations/${run.location}/${run.kind}/${run.id}`)
     }
+    // A service account (`projects/P/serviceAccounts/EMAIL`, keys included) has its own policy,
+    // stored under its lower-case email; callers resolve unique ids to emails first.
+    if (parts[2] === 'serviceAccounts' && parts[3] !== undefined && parts[3] !== '') {
+      chain.unshift(`projects/${project.projectId}/serviceAccounts/${parts[3].toLowerCase()}`)
+    }
     return chain
   }
 
