@@ -2,6 +2,7 @@
 // main.ts only reads this table; implementations load on demand so startup stays fast.
 import type { ArgsSpec, FlagSpec, PositionalSpec } from '../args/spec.js'
 import type { CommandFn } from '../command-context.js'
+import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 
 export interface CommandDef {
   readonly path: readonly string[]
@@ -276,4 +277,5 @@ export const COMMANDS: readonly CommandDef[] = [
     load: async () => (await import('./run-deploy.js')).update,
   },
   ...iamCommands(['run', 'services'], 'SERVICE', 'service'),
+  ...ORG_POLICIES_COMMANDS,
 ]
