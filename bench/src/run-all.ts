@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, one after the other, each printing its JSON lines.
 import { runAuthorizerBench } from './authorizer-bench.js'
 import { runCliBench } from './cli-bench.js'
+import { runGatewayBench } from './gateway-bench.js'
 
 runAuthorizerBench()
 await runCliBench()
+await runGatewayBench()

@@ -1,0 +1,474 @@
+// Gateway benchmark (issue 3): wrk with 64 connections against (a) a minimal upstream called
+// directly, (b) nginx as a plain keep-alive reverse proxy to it, (c) runiam's own gateway with the
+// invoker check on (a valid ID token, a conditional run.invoker binding; upstream = (a)) and (e)
+// nginx with docs/nginx.md's auth_request block, runiam deciding — all in one run, each in its own
+// process. Then (d) freshness: after each setIamPolicy response (etag flow), is the very next
+// gateway request already decided under the new policy? Goals: (c) ≥ 0.6× (b) requests/s,
+// p99(c) − p99(a) ≤ 2 ms, 0 stale decisions. nginx or wrk missing: one `skipped` line.
+// `--cpu-prof DIR` runs the runiam server under `node --cpu-prof` and writes its profile to DIR.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import {
+  chmodSync,
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs'
+import { Agent, request } from 'node:http'
+import { createServer } from 'node:net'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url))
+const BIN = join(ROOT, 'packages/cli/dist/bin.js')
+const PROJECT = 'gw-bench'
+const SERVICE = 'hello'
+const REGION = 'us-central1'
+const CALLER = 'bench@example.com'
+const CONNECTIONS = 64
+const SECONDS = 10
+const WARMUP_SECONDS = 2
+const FLIPS = 50
+
+const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer()
+    s.once('error', rej)
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address()
+      const port = typeof a === 'object' && a !== null ? a.port : 0
+      s.close(() => res(port))
+    })
+  })
+}
+
+/** The first candidate that runs at all (wrk -v exits 1, so only a spawn error counts). */
+function which(candidates: readonly string[], args: readonly string[]): string | undefined {
+  return candidates.find((p) => spawnSync(p, args).error === undefined)
+}
+
+/** The upstream (a): a minimal node:http server answering a small body, in its own process. */
+const UPSTREAM_JS = `
+const http = require('node:http')
+const body = Buffer.from('{"ok":true}\\n')
+http.createServer((req, res) => {
+  req.resume()
+  res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length })
+  res.end(body)
+}).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'))
+`
+
+interface Wrk {
+  requestsPerSec: number
+  p50Ms: number
+  p99Ms: number
+  requests: number
+  non2xx: number
+  socketErrors: number
+}
+
+const UNIT_MS: Record<string, number> = { us: 1e-3, ms: 1, s: 1000, m: 60_000 }
+
+/** Parses wrk --latency output (Latency Distribution, Requests/sec, errors). */
+export function parseWrk(out: string): Wrk {
+  const lat = (q: string): number => {
+    const m = new RegExp(`^\\s*${q}%\\s+([\\d.]+)(us|ms|s|m)\\s*$`, 'm').exec(out)
+    if (m?.[1] === undefined || m[2] === undefined) throw new Error(`wrk: no ${q}% line:\n${out}`)
+    return Number(m[1]) * (UNIT_MS[m[2]] ?? Number.NaN)
+  }
+  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(out)
+  const total = /^\s*(\d+) requests in/m.exec(out)
+  if (rps?.[1] === undefined || total?.[1] === undefined) throw new Error(`wrk output:\n${out}`)
+  const non2xx = /Non-2xx or 3xx responses:\s+(\d+)/.exec(out)
+  const sock = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out)
+  return {
+    requestsPerSec: Math.round(Number(rps[1])),
+    p50Ms: round(lat('50'), 3),
+    p99Ms: round(lat('99'), 3),
+    requests: Number(total[1]),
+    non2xx: Number(non2xx?.[1] ?? 0),
+    socketErrors: sock === null ? 0 : sock.slice(1).reduce((n, x) => n + Number(x), 0),
+  }
+}
+
+function wrk(bin: string, url: string, headers: Record<string, string>, seconds: number): Wrk {
+  const args = ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency']
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}: ${v}`)
+  const r = spawnSync(bin, [...args, url], { encoding: 'utf8', timeout: (seconds + 20) * 1000 })
+  if (r.status !== 0) throw new Error(`wrk exited ${r.status}: ${r.stderr}`)
+  return parseWrk(r.stdout)
+}
+
+/** Warm-up run (JIT, connection pools), then the measured run. */
+function measure(bin: string, url: string, headers: Record<string, string>): Wrk {
+  wrk(bin, url, headers, WARMUP_SECONDS)
+  return wrk(bin, url, headers, SECONDS)
+}
+
+/** The documented nginx block (docs/nginx.md), its placeholder lines replaced. */
+function documentedNginx(pairs: readonly (readonly [string, string])[]): string {
+  const doc = readFileSync(join(ROOT, 'docs/nginx.md'), 'utf8')
+  const m =
+    /<!-- nginx-config:begin -->\s*```nginx\n([\s\S]*?)```\s*<!-- nginx-config:end -->/.exec(doc)
+  if (m?.[1] === undefined) throw new Error('docs/nginx.md has no nginx-config block')
+  let out = m[1]
+  for (const [from, to] of pairs) {
+    if (out.split(from).length !== 2) throw new Error(`docs/nginx.md: "${from}" not found once`)
+    out = out.replace(from, to)
+  }
+  return out
+}
+
+function nginxConf(prefix: string, http: string): string {
+  return [
+    'worker_processes auto;', // Debian's default
+    `error_log ${prefix}/error.log warn;`,
+    `pid ${prefix}/nginx.pid;`,
+    'events { worker_connections 4096; }',
+    'http {',
+    ...['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'].map(
+      (t) => `  ${t}_temp_path ${prefix}/${t}_temp;`,
+    ),
+    http,
+    '}',
+    '',
+  ].join('\n')
+}
+
+/** A child process that is stopped (and waited for) at the end. */
+class Children {
+  readonly #all: ChildProcess[] = []
+  add(c: ChildProcess): ChildProcess {
+    this.#all.push(c)
+    return c
+  }
+  async stop(c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+    if (c.exitCode !== null || c.signalCode !== null) return
+    const exited = new Promise((r) => c.once('exit', r))
+    c.kill(signal)
+    await exited
+  }
+  async stopAll(): Promise<void> {
+    for (const c of this.#all.reverse()) await this.stop(c, 'SIGTERM')
+  }
+}
+
+async function waitFor(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
+  const deadline = Date.now() + ms
+  while (Date.now() < deadline) {
+    try {
+      if (await probe()) return
+    } catch {
+      // not up yet
+    }
+    await new Promise((r) => setTimeout(r, 50))
+  }
+  throw new Error(`${what} did not come up in ${ms} ms`)
+}
+
+const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+
+/** One GET with a Host header (fetch cannot set Host), answering the status. */
+function get(port: number, host: string, path: string, token: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path,
+        agent,
+        headers: { host, authorization: `Bearer ${token}` },
+      },
+      (r) => {
+        r.resume()
+        r.on('end', () => res(r.statusCode ?? 0))
+      },
+    )
+    req.on('error', rej)
+    req.end()
+  })
+}
+
+interface Policy {
+  version?: number
+  etag?: string
+  bindings?: { role: string; members: string[]; condition?: Record<string, string> }[]
+}
+
+const INVOKER_BINDING = {
+  role: 'roles/run.invoker',
+  members: [`user:${CALLER}`],
+  condition: { title: 'any-path', expression: 'request.path.startsWith("/")' },
+}
+
+/** (d): N grant/revoke flips; after each setIamPolicy response, the next requests' decisions. */
+async function freshness(
+  api: string,
+  accessToken: string,
+  etag: string,
+  probe: () => Promise<number>,
+) {
+  const resource = `${api}/v2/projects/${PROJECT}/locations/${REGION}/services/${SERVICE}`
+  let current = etag
+  let stale = 0
+  const lagMs: number[] = []
+  let worst = 0
+  for (let i = 0; i < 2 * FLIPS; i++) {
+    const grant = i % 2 === 1 // starts granted: first revoke, then grant, …
+    const r = await fetch(`${resource}:setIamPolicy`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        policy: { version: 3, etag: current, bindings: grant ? [INVOKER_BINDING] : [] },
+      }),
+    })
+    const policy = (await r.json()) as Policy
+    const t0 = process.hrtime.bigint()
+    if (r.status !== 200 || policy.etag === undefined) {
+      throw new Error(`setIamPolicy ${r.status}: ${JSON.stringify(policy)}`)
+    }
+    current = policy.etag
+    const want = grant ? 200 : 403
+    let tries = 0
+    for (;;) {
+      tries++
+      const status = await probe()
+      if (status === want) break
+      if (status !== 200 && status !== 403) throw new Error(`unexpected status ${status}`)
+      if (tries > 1000) throw new Error('policy change never enforced')
+    }
+    stale += tries - 1
+    worst = Math.max(worst, tries - 1)
+    lagMs.push(Number(process.hrtime.bigint() - t0) / 1e6)
+  }
+  lagMs.sort((a, b) => a - b)
+  return {
+    flips: FLIPS,
+    setIamPolicyCalls: 2 * FLIPS,
+    staleDecisions: stale,
+    worstStaleInARow: worst,
+    responseToReflectingDecisionMs: {
+      p50: round(lagMs[Math.floor(lagMs.length / 2)] ?? 0, 3),
+      max: round(lagMs.at(-1) ?? 0, 3),
+    },
+    current,
+  }
+}
+
+const skip = (reason: string): void =>
+  console.log(JSON.stringify({ bench: 'gateway', skipped: reason }))
+
+export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Promise<void> {
+  const wrkBin = which(['wrk', '/usr/bin/wrk', '/usr/local/bin/wrk'], ['-v'])
+  const nginxBin = which(['/usr/sbin/nginx', '/usr/local/sbin/nginx', 'nginx'], ['-v'])
+  if (!existsSync(BIN)) return skip(`CLI not built: ${BIN} missing (run npm run build)`)
+  if (nginxBin === undefined) return skip('nginx not installed (apt-get install nginx-light)')
+  if (wrkBin === undefined) return skip('wrk not installed (apt-get install wrk)')
+  const children = new Children()
+  const dir = mkdtempSync(join(tmpdir(), 'runiam-gw-bench-'))
+  chmodSync(dir, 0o755) // nginx's workers drop root and write temp files under here
+  let runiamLog = ''
+  try {
+    // (a) the upstream
+    const upPort = await freePort()
+    children.add(spawn(process.execPath, ['-e', UPSTREAM_JS, String(upPort)], { stdio: 'ignore' }))
+    const upstreamUrl = `http://127.0.0.1:${upPort}`
+    await waitFor('upstream', async () => (await fetch(upstreamUrl)).ok)
+
+    // runiam, in its own process as in production (access log on, to a file)
+    const apiPort = await freePort()
+    const api = `http://127.0.0.1:${apiPort}`
+    runiamLog = join(dir, 'runiam.log')
+    const logFd = openSync(runiamLog, 'w')
+    const nodeArgs =
+      options.cpuProfDir === undefined
+        ? []
+        : (mkdirSync(options.cpuProfDir, { recursive: true }),
+          ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfDir)])
+    const runiam = children.add(
+      spawn(
+        process.execPath,
+        [
+          ...nodeArgs,
+          BIN,
+          'serve',
+          '--dev',
+          '--port',
+          String(apiPort),
+          '--data',
+          join(dir, 'data'),
+        ],
+        { stdio: ['ignore', 'ignore', logFd] },
+      ),
+    )
+    closeSync(logFd)
+    await waitFor('runiam', async () => (await fetch(`${api}/healthz`)).ok)
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      HOME: dir,
+      RUNIAM_CONFIG_DIR: join(dir, 'config'),
+      RUNIAM_API_ENDPOINT: api,
+      RUNIAM_PROJECT: PROJECT,
+      RUNIAM_REGION: REGION,
+    }
+    const cli = (args: string[]): string => {
+      const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' })
+      if (r.status !== 0)
+        throw new Error(`runiam ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
+      return r.stdout
+    }
+    cli(['auth', 'login', 'admin@example.com'])
+    cli(['projects', 'create', PROJECT])
+    cli(['run', 'deploy', SERVICE, '--no-allow-unauthenticated', '--upstream', upstreamUrl])
+    const uri = (
+      JSON.parse(cli(['run', 'services', 'describe', SERVICE, '--format=json'])) as {
+        uri: string
+      }
+    ).uri
+    const host = new URL(uri).hostname
+    const token = async (audience?: string) => {
+      const r = await fetch(`${api}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
+          subject: audience === undefined ? 'admin@example.com' : CALLER,
+          ...(audience === undefined ? {} : { audience }),
+        }),
+      })
+      return (await r.json()) as { access_token: string; id_token: string }
+    }
+    const admin = (await token()).access_token
+    const idToken = (await token(uri)).id_token
+    const resource = `${api}/v2/projects/${PROJECT}/locations/${REGION}/services/${SERVICE}`
+    const got = await fetch(`${resource}:getIamPolicy?options.requestedPolicyVersion=3`, {
+      headers: { authorization: `Bearer ${admin}` },
+    })
+    const initial = (await got.json()) as Policy
+    const set = await fetch(`${resource}:setIamPolicy`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        policy: { version: 3, etag: initial.etag, bindings: [INVOKER_BINDING] },
+      }),
+    })
+    const granted = (await set.json()) as Policy
+    if (set.status !== 200)
+      throw new Error(`setIamPolicy ${set.status}: ${JSON.stringify(granted)}`)
+    const auth = { Host: host, Authorization: `Bearer ${idToken}` }
+    if ((await get(apiPort, host, '/', idToken)) !== 200) throw new Error('gateway refused')
+
+    // nginx: (b) plain reverse proxy, (e) the documented auth_request block
+    const plainPort = await freePort()
+    const authPort = await freePort()
+    const nginxPrefix = join(dir, 'nginx')
+    mkdirSync(nginxPrefix, { mode: 0o755 })
+    const plain = [
+      `upstream bench_app { server 127.0.0.1:${upPort}; keepalive 64; }`,
+      'server {',
+      `  listen 127.0.0.1:${plainPort};`,
+      `  access_log ${nginxPrefix}/plain.access.log;`,
+      '  location / {',
+      '    proxy_pass http://bench_app;',
+      '    proxy_http_version 1.1;',
+      '    proxy_set_header Connection "";',
+      '    proxy_set_header Host $http_host;',
+      '  }',
+      '}',
+    ].join('\n')
+    const documented = documentedNginx([
+      ['server 127.0.0.1:8080;', `server 127.0.0.1:${apiPort};`],
+      ['server 127.0.0.1:3000;', `server 127.0.0.1:${upPort};`],
+      ['listen 80;', `listen 127.0.0.1:${authPort};`],
+      ['server_name hello-123456789012.us-central1.run.localhost;', `server_name ${host};`],
+      ['/var/log/nginx/', `${nginxPrefix}/`],
+    ])
+    const conf = join(nginxPrefix, 'nginx.conf')
+    writeFileSync(conf, nginxConf(nginxPrefix, `${plain}\n${documented}`))
+    const nginxArgs = ['-c', conf, '-p', nginxPrefix, '-g', 'daemon off;']
+    const check = spawnSync(nginxBin, ['-t', ...nginxArgs], { encoding: 'utf8' })
+    if (check.status !== 0) throw new Error(`nginx -t: ${check.stderr}`)
+    const nginx = children.add(spawn(nginxBin, nginxArgs, { stdio: 'ignore' }))
+    await waitFor('nginx', async () => (await get(authPort, host, '/', idToken)) === 200)
+
+    const a = measure(wrkBin, `${upstreamUrl}/`, auth)
+    const b = measure(wrkBin, `http://127.0.0.1:${plainPort}/`, auth)
+    const c = measure(wrkBin, `${api}/`, auth)
+    const e = measure(wrkBin, `http://127.0.0.1:${authPort}/`, auth)
+    const common = {
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      cpus: cpus().length,
+      loadAverage1m: round(loadavg()[0] ?? 0),
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'gateway',
+        measure: 'throughput-latency',
+        ...common,
+        '(a) upstream direct': a,
+        '(b) nginx reverse proxy': b,
+        '(c) runiam gateway (invoker check, conditional binding)': c,
+        '(e) nginx auth_request → runiam (docs/nginx.md)': e,
+        ratio: {
+          'rps (c)/(b)': round(c.requestsPerSec / b.requestsPerSec),
+          'rps (c)/(a)': round(c.requestsPerSec / a.requestsPerSec),
+          'rps (e)/(b)': round(e.requestsPerSec / b.requestsPerSec),
+          'p99 (c)-(a) ms': round(c.p99Ms - a.p99Ms, 3),
+          'p99 (b)-(a) ms': round(b.p99Ms - a.p99Ms, 3),
+        },
+        goal: '(c) ≥ 0.6× (b) requests/s and p99(c) − p99(a) ≤ 2 ms',
+        met: {
+          throughput: c.requestsPerSec >= 0.6 * b.requestsPerSec,
+          p99: c.p99Ms - a.p99Ms <= 2,
+        },
+        valid: [a, b, c, e].every((w) => w.non2xx === 0 && w.socketErrors === 0),
+        nginx: 'worker_processes auto, upstream keepalive 64, access_log on',
+        runiam: 'serve --dev, one process, access log on (to a file)',
+      }),
+    )
+
+    // (d) freshness, through runiam's gateway and through nginx's auth_request
+    const viaGateway = await freshness(api, admin, granted.etag ?? '', () =>
+      get(apiPort, host, '/', idToken),
+    )
+    const viaNginx = await freshness(api, admin, viaGateway.current, () =>
+      get(authPort, host, '/', idToken),
+    )
+    const strip = ({ current: _c, ...rest }: typeof viaGateway) => rest
+    console.log(
+      JSON.stringify({
+        bench: 'gateway',
+        measure: 'policy-freshness',
+        'runiam gateway': strip(viaGateway),
+        'nginx auth_request': strip(viaNginx),
+        goal: '0 stale decisions: the request right after the setIamPolicy response sees it',
+        met: viaGateway.staleDecisions === 0 && viaNginx.staleDecisions === 0,
+      }),
+    )
+    await children.stop(nginx, 'SIGQUIT')
+    await children.stop(runiam, 'SIGINT') // a clean exit writes the --cpu-prof profile
+  } catch (error) {
+    const log = existsSync(runiamLog) ? readFileSync(runiamLog, 'utf8').slice(-1500) : ''
+    skip(
+      `${error instanceof Error ? error.message : String(error)}${log ? ` | runiam: ${log}` : ''}`,
+    )
+  } finally {
+    agent.destroy()
+    await children.stopAll()
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const i = process.argv.indexOf('--cpu-prof')
+  const dir = i > 0 ? process.argv[i + 1] : undefined
+  await runGatewayBench(dir === undefined ? {} : { cpuProfDir: dir })
+}
