@@ -4,7 +4,7 @@
 // package's reasons module and to the table together.
 import { readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { codeName, httpStatusOf, listReasons, type Code } from '@runiam/core'
 // Imported for their registerReasons() side effects: every entry point of every package the
@@ -68,6 +68,7 @@ const USE_PATTERNS: readonly RegExp[] = [
   new RegExp(String.raw`\breason\s*[!=]==?\s*()${R}`, 'g'),
 ]
 
+/** Every .ts file under dir except tests. */
 function sourceFiles(dir: string): string[] {
   const out: string[] = []
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
@@ -78,30 +79,34 @@ function sourceFiles(dir: string): string[] {
   return out
 }
 
-/** Every reason literal in packages/*\/src (tests excluded), with where it is used. */
-function reasonUses(): ReasonUse[] {
-  const uses: ReasonUse[] = []
+/** The non-test .ts files of every package's src folder. */
+function allSourceFiles(): string[] {
+  const out: string[] = []
   const packagesDir = join(repoRoot, 'packages')
   for (const pkg of readdirSync(packagesDir, { withFileTypes: true })) {
     if (!pkg.isDirectory()) continue
-    const src = join(packagesDir, pkg.name, 'src')
-    let files: string[]
     try {
-      files = sourceFiles(src)
+      out.push(...sourceFiles(join(packagesDir, pkg.name, 'src')))
     } catch {
       continue
     }
-    for (const file of files) {
-      const text = readFileSync(file, 'utf8')
-      for (const pattern of USE_PATTERNS) {
-        for (const m of text.matchAll(pattern)) {
-          const line = text.slice(0, m.index).split('\n').length
-          uses.push({
-            reason: m[2] ?? '',
-            code: m[1] === undefined || m[1] === '' ? undefined : m[1],
-            where: `${file.slice(repoRoot.length)}:${line}`,
-          })
-        }
+  }
+  return out
+}
+
+/** Every reason literal in packages/*\/src (tests excluded), with where it is used. */
+function reasonUses(): ReasonUse[] {
+  const uses: ReasonUse[] = []
+  for (const file of allSourceFiles()) {
+    const text = readFileSync(file, 'utf8')
+    for (const pattern of USE_PATTERNS) {
+      for (const m of text.matchAll(pattern)) {
+        const line = text.slice(0, m.index).split('\n').length
+        uses.push({
+          reason: m[2] ?? '',
+          code: m[1] === undefined || m[1] === '' ? undefined : m[1],
+          where: `${file.slice(repoRoot.length)}:${line}`,
+        })
       }
     }
   }
@@ -168,5 +173,23 @@ describe('the reason catalog', () => {
           `${u.reason}: raised as ${u.code ?? ''} at ${u.where}, registered as ${codeName(catalog.get(u.reason) as Code)}`,
       )
     expect(mismatched).toEqual([])
+  })
+
+  it('has every *reasons.ts module loaded by its package (registered at run time, not only here)', async () => {
+    // The catalog above comes from the packages' entry points only. Importing each registration
+    // module directly must add nothing: a module that does is not imported by the code that
+    // raises its reasons, so listReasons() misses them in a running server or CLI.
+    const modules = allSourceFiles().filter((f) => /reasons\.ts$/.test(f))
+    expect(modules.length).toBeGreaterThan(3)
+    const notLoaded: string[] = []
+    for (const file of modules) {
+      const before = new Set(listReasons().map((r) => r.reason))
+      await import(pathToFileURL(file).href)
+      const added = listReasons().filter((r) => !before.has(r.reason))
+      if (added.length > 0) {
+        notLoaded.push(`${file.slice(repoRoot.length)}: ${added.map((r) => r.reason).join(', ')}`)
+      }
+    }
+    expect(notLoaded).toEqual([])
   })
 })
