@@ -4,6 +4,7 @@
 // they hold on Google are added here (RM_EXTRA) so project- and org-level IAM works.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { BASIC_ROLE_IAM_EXTRA, SERVICE_ACCOUNT_ROLES } from './service-account-roles.mjs'
+import { BASIC_ROLE_LOGGING_EXTRA, LOGGING_ROLES } from './logging-roles.mjs'
 
 const src = new URL('../../shared/reference/roles.json', import.meta.url)
 const out = new URL('../packages/core/src/roles/catalog-data.ts', import.meta.url)
@@ -116,6 +117,8 @@ for (const [name, r] of Object.entries(data)) {
     ...(ORGPOLICY_EXTRA[name] ?? []),
     // Service account permissions of the basic roles: see service-account-roles.mjs.
     ...(BASIC_ROLE_IAM_EXTRA[name] ?? []),
+    // logging.logEntries.list: see logging-roles.mjs.
+    ...(BASIC_ROLE_LOGGING_EXTRA[name] ?? []),
   ]
   roles[name] = {
     title: r.title,
@@ -125,7 +128,7 @@ for (const [name, r] of Object.entries(data)) {
   }
 }
 Object.assign(roles, EXTRA_ROLES)
-for (const [name, r] of Object.entries(SERVICE_ACCOUNT_ROLES)) {
+for (const [name, r] of Object.entries({ ...SERVICE_ACCOUNT_ROLES, ...LOGGING_ROLES })) {
   roles[name] = { ...r, permissions: [...new Set(r.permissions)].sort() }
 }
 

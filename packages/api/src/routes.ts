@@ -5,6 +5,7 @@
 
 import { ORG_POLICY_ROUTES } from './org-policy-routes.js'
 import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
+import { LOGGING_ROUTES } from './logging-routes.js'
 
 /** Which Google API (and version) a route belongs to; it also names the error domain. */
 export type ApiName =
@@ -15,6 +16,7 @@ export type ApiName =
   | 'iam/v1'
   | 'iamcredentials/v1'
   | 'orgpolicy/v2'
+  | 'logging/v2'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
@@ -302,6 +304,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...SERVICE_ACCOUNT_ROUTES,
   // Org Policy v2: organization policies on projects and the organization.
   ...ORG_POLICY_ROUTES,
+  // Cloud Logging v2: reading what local service processes printed.
+  ...LOGGING_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

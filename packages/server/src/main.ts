@@ -10,10 +10,11 @@ import type { Store } from '@runiam/store'
 import { decodeJwt } from 'jose'
 import { createRouter, ROUTES, routeKey } from '@runiam/api'
 import { createAdminApp } from './admin/admin-app.js'
+import { inheritedEnv } from './config/inherited-env.js'
 import type { ServerConfig } from './config/schema.js'
 import { AUTHZ_PREFIX, handleAuthz } from './gateway/authz-endpoint.js'
 import { callerOfResponse, createGateway, INVOKE_PERMISSION } from './gateway/gateway-app.js'
-import { HostIndex } from './gateway/host-index.js'
+import { HostIndex, routeOf } from './gateway/host-index.js'
 import { createIdentityRoutes, TOKEN_PATH } from './identity/identity-routes.js'
 import { createIssuer, type Issuer } from './identity/issuer.js'
 import { createJwtBearerGrant } from './identity/jwt-bearer-grant.js'
@@ -21,6 +22,8 @@ import { loadOrCreateSigningKey, publicJwks } from './identity/signing-keys.js'
 import { createTokenVerifier, type TokenVerifier } from './identity/token-verifier.js'
 import { externalIssuers, runiamIssuer } from './identity/trusted-issuers.js'
 import { createMetrics } from './observability/metrics.js'
+import { ProcessSupervisor } from './runtime/process-supervisor.js'
+import { ServiceLogs } from './runtime/service-logs.js'
 import { ensureOrganization } from './services/bootstrap.js'
 import { ensureBootstrapServiceAccount } from './services/bootstrap-service-account.js'
 import type { ServiceAccountTokenSigner } from './services/service-account-service.js'
@@ -241,6 +244,23 @@ export async function startServer(
     ],
     now,
   })
+  // Services whose container has a command run as local processes (runtime/); their output is
+  // kept under the data folder and read through Cloud Logging's entries:list. A changed or
+  // deleted service's process is stopped as soon as the store says so.
+  const serviceLogs = new ServiceLogs({ dir: join(config.dataDir, 'logs'), now, log })
+  const runtime = new ProcessSupervisor({
+    logs: serviceLogs,
+    workDir: join(config.dataDir, 'services'),
+    inheritedEnv: inheritedEnv(),
+    log,
+  })
+  const stopRuntimeSync = store.onChange((changes) => {
+    if (!changes.some((c) => c.kind === 'resource')) return
+    store
+      .listAllResources('service')
+      .then((records) => runtime.sync(records.map((r) => routeOf(r).route)))
+      .catch((err: unknown) => log({ event: 'runtime_sync_failed', error: String(err) }))
+  })
   const admin = createAdminApp({
     store,
     authenticate: authenticator(issuer, verifier, config),
@@ -248,6 +268,7 @@ export async function startServer(
     runDomain: config.runDomain,
     servicePort: port,
     log,
+    serviceLogs,
     serviceAccountTokens,
   })
   const hosts = new HostIndex(store)
@@ -258,6 +279,7 @@ export async function startServer(
     timeoutMs: config.requestTimeoutSeconds * 1000,
     observer: metrics.gateway,
     log,
+    runtime,
     authorize: (member, resource, attributes) =>
       admin.services.checker.decide(
         member === undefined ? undefined : { member, email: '' },
@@ -316,6 +338,9 @@ export async function startServer(
         server.close(() => resolve())
         server.closeAllConnections()
       })
+      stopRuntimeSync()
+      await runtime.close()
+      await serviceLogs.close()
       await store.close()
     },
   }

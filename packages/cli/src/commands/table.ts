@@ -2,6 +2,7 @@
 // main.ts only reads this table; implementations load on demand so startup stays fast.
 import type { ArgsSpec, FlagSpec, PositionalSpec } from '../args/spec.js'
 import type { CommandFn } from '../command-context.js'
+import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 
 export interface CommandDef {
@@ -277,5 +278,6 @@ export const COMMANDS: readonly CommandDef[] = [
     load: async () => (await import('./run-deploy.js')).update,
   },
   ...iamCommands(['run', 'services'], 'SERVICE', 'service'),
+  ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
 ]

@@ -10,6 +10,7 @@ import type { Caller } from '../services/caller.js'
 import { createServices, type Services } from '../services/create-services.js'
 import type { ServiceAccountTokenSigner } from '../services/service-account-service.js'
 import '../services/reasons.js'
+import type { ServiceLogReader } from '../runtime/service-logs.js'
 import { createHandlers, domainOf } from './handlers.js'
 import { readJsonBody } from './read-body.js'
 
@@ -26,6 +27,8 @@ export interface AdminAppOptions {
    * the member itself, its domain, allAuthenticatedUsers and allUsers.
    */
   principals?(caller: Caller | undefined): Promise<PrincipalSet>
+  /** What local service processes printed, for Cloud Logging's entries:list. */
+  readonly serviceLogs?: ServiceLogReader
   /** Signs service account tokens (iamcredentials) and key files (keys.create). */
   readonly serviceAccountTokens?: ServiceAccountTokenSigner
 }
@@ -66,6 +69,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
     now: () => options.now(),
     runDomain: options.runDomain,
     servicePort: options.servicePort,
+    ...(options.serviceLogs === undefined ? {} : { serviceLogs: options.serviceLogs }),
     ...(options.serviceAccountTokens === undefined
       ? {}
       : { serviceAccountTokens: options.serviceAccountTokens }),

@@ -6,6 +6,7 @@ import { parseRequestedVersion } from '../services/iam-policy-service.js'
 import type { PolicyTarget } from '../services/iam-policy-service.js'
 import type { Services } from '../services/create-services.js'
 import { isObject } from '../services/context.js'
+import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
 
@@ -161,11 +162,13 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   }
   entries.push(...orgPolicyHandlers(s))
   entries.push(...serviceAccountHandlers(s))
+  entries.push(...loggingHandlers(s))
   return new Map(entries)
 }
 
 /** The ErrorInfo domain of a route's API. */
 export function domainOf(route: RouteSpec): string {
+  if (route.api === 'logging/v2') return 'logging.googleapis.com'
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
   if (route.api === 'iam/v1') return 'iam.googleapis.com'
   if (route.api === 'iamcredentials/v1') return 'iamcredentials.googleapis.com'

@@ -12,6 +12,8 @@ import { OrgPolicyService } from './org-policy-service.js'
 import { PermissionChecker } from './permission-checker.js'
 import { ProjectService } from './project-service.js'
 import './reasons.js'
+import { LogEntriesService } from '../runtime/log-entries-service.js'
+import type { ServiceLogReader } from '../runtime/service-logs.js'
 import {
   ServiceAccountService,
   type ServiceAccountTokenSigner,
@@ -23,6 +25,8 @@ export interface ServicesOptions {
   readonly runDomain: string
   readonly servicePort: number
   principals?(caller: Caller | undefined): Promise<PrincipalSet>
+  /** What local service processes printed (entries:list); without it no entries are found. */
+  readonly serviceLogs?: ServiceLogReader
   /** Mints service account tokens and writes key files; without it those methods fail. */
   readonly serviceAccountTokens?: ServiceAccountTokenSigner
 }
@@ -36,6 +40,7 @@ export interface Services {
   readonly operations: OperationService
   readonly orgPolicies: OrgPolicyService
   readonly serviceAccounts: ServiceAccountService
+  readonly logEntries: LogEntriesService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -61,6 +66,7 @@ export function createServices(options: ServicesOptions): Services {
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
     serviceAccounts: new ServiceAccountService(ctx, options.serviceAccountTokens),
+    logEntries: new LogEntriesService(checker, options.serviceLogs),
     close: () => checker.close(),
   }
 }

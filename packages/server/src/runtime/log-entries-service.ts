@@ -1,0 +1,166 @@
+// Cloud Logging's entries.list (POST /v2/entries:list) over the output of local service
+// processes: authorize logging.logEntries.list on every project named (AIP-211: before looking
+// anything up), parse the filter, then answer Google's LogEntry shapes for Cloud Run revisions,
+// ordered by timestamp and paged.
+import { Code, IamError } from '@runiam/core'
+import type { Caller } from '../services/caller.js'
+import type { PermissionChecker } from '../services/permission-checker.js'
+import { projectNotFound } from '../services/project-service.js'
+import { matchesFilter, parseLogFilter } from './log-filter.js'
+import './reasons.js'
+import type { LogLine, ServiceKey, ServiceLogReader } from './service-logs.js'
+
+export const LOG_ENTRIES_LIST_PERMISSION = 'logging.logEntries.list'
+
+/** google.logging.v2.LogEntry, as much of it as Cloud Run's stdout/stderr entries carry. */
+export interface LogEntry {
+  readonly logName: string
+  readonly resource: {
+    readonly type: 'cloud_run_revision'
+    readonly labels: Readonly<Record<string, string>>
+  }
+  readonly textPayload: string
+  readonly timestamp: string
+  readonly receiveTimestamp: string
+  readonly severity: string
+  readonly insertId: string
+}
+
+export interface ListLogEntriesResponse {
+  readonly entries?: LogEntry[]
+  readonly nextPageToken?: string
+}
+
+const DEFAULT_PAGE = 50
+const MAX_PAGE = 1000
+
+function bad(message: string, field: string): IamError {
+  return new IamError(Code.INVALID_ARGUMENT, 'INVALID_LOG_REQUEST', message, {
+    metadata: { field },
+  })
+}
+
+// Compat: Cloud Run writes a container's streams to run.googleapis.com/stdout and /stderr, and
+// its own notes (start, exit, probe failures) to run.googleapis.com/varlog/system.
+const LOG_IDS: Record<LogLine['stream'], string> = {
+  stdout: 'run.googleapis.com%2Fstdout',
+  stderr: 'run.googleapis.com%2Fstderr',
+  system: 'run.googleapis.com%2Fvarlog%2Fsystem',
+}
+
+export function toLogEntry(key: ServiceKey, line: LogLine): LogEntry {
+  return {
+    logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
+    resource: {
+      type: 'cloud_run_revision',
+      labels: {
+        service_name: key.service,
+        revision_name: line.revision,
+        location: key.region,
+        configuration_name: key.service,
+        project_id: key.project,
+      },
+    },
+    textPayload: line.text,
+    timestamp: line.timestamp,
+    receiveTimestamp: line.timestamp,
+    severity: line.severity,
+    insertId: line.insertId,
+  }
+}
+
+const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64url')
+
+function pageSizeOf(raw: unknown): number {
+  if (raw === undefined || raw === null) return DEFAULT_PAGE
+  const n = typeof raw === 'string' && raw !== '' ? Number(raw) : raw
+  if (typeof n !== 'number' || !Number.isInteger(n)) {
+    throw bad(`Invalid value at 'page_size' (TYPE_INT32), ${JSON.stringify(raw)}`, 'pageSize')
+  }
+  // Compat: non-positive page sizes mean the default; the maximum is 1000.
+  return n <= 0 ? DEFAULT_PAGE : Math.min(n, MAX_PAGE)
+}
+
+export class LogEntriesService {
+  readonly #checker: PermissionChecker
+  readonly #logs: ServiceLogReader | undefined
+
+  constructor(checker: PermissionChecker, logs: ServiceLogReader | undefined) {
+    this.#checker = checker
+    this.#logs = logs
+  }
+
+  /** Compat: logging.entries.list. */
+  async list(caller: Caller, body: unknown): Promise<ListLogEntriesResponse> {
+    const req = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>
+    const names: unknown[] = [
+      ...(Array.isArray(req['resourceNames']) ? req['resourceNames'] : []),
+      ...(Array.isArray(req['projectIds'])
+        ? (req['projectIds'] as unknown[]).map((p) => `projects/${String(p)}`)
+        : []),
+    ]
+    if (names.length === 0) {
+      throw bad('resourceNames: at least one resource name is required.', 'resourceNames')
+    }
+    const projects: string[] = []
+    for (const n of names) {
+      const m = typeof n === 'string' ? /^projects\/([^/]+)$/.exec(n) : null
+      if (m?.[1] === undefined) {
+        throw bad(
+          `Invalid resource name ${JSON.stringify(n)}: runiam holds logs of projects only (projects/PROJECT_ID).`,
+          'resourceNames',
+        )
+      }
+      projects.push(m[1])
+    }
+    for (const p of projects) {
+      await this.#checker.require(caller, LOG_ENTRIES_LIST_PERMISSION, `projects/${p}`)
+    }
+    const filter = req['filter'] === undefined ? '' : req['filter']
+    if (typeof filter !== 'string') throw bad('filter must be a string.', 'filter')
+    const clauses = parseLogFilter(filter)
+    const orderBy = typeof req['orderBy'] === 'string' ? req['orderBy'].trim() : ''
+    let descending: boolean
+    if (orderBy === '' || /^timestamp(\s+asc)?$/i.test(orderBy)) descending = false
+    else if (/^timestamp\s+desc$/i.test(orderBy)) descending = true
+    else {
+      throw bad(
+        `Invalid orderBy ${JSON.stringify(req['orderBy'])}: "timestamp asc" or "timestamp desc".`,
+        'orderBy',
+      )
+    }
+    const pageSize = pageSizeOf(req['pageSize'])
+    let after: string | undefined
+    if (typeof req['pageToken'] === 'string' && req['pageToken'] !== '') {
+      after = Buffer.from(req['pageToken'], 'base64url').toString('utf8')
+      if (!/^[0-9a-f]{20}$/.test(after)) {
+        throw bad(`Invalid page token ${JSON.stringify(req['pageToken'])}.`, 'pageToken')
+      }
+    }
+
+    const all: LogEntry[] = []
+    for (const given of projects) {
+      const project = await this.#checker.project(given)
+      if (project === undefined) throw projectNotFound(given)
+      for (const key of this.#logs?.services(project.projectId) ?? []) {
+        for (const line of this.#logs?.lines(key) ?? []) {
+          const entry = toLogEntry(key, line)
+          if (matchesFilter(entry, clauses)) all.push(entry)
+        }
+      }
+    }
+    all.sort((a, b) => (a.insertId < b.insertId ? -1 : a.insertId > b.insertId ? 1 : 0))
+    if (descending) all.reverse()
+    const start =
+      after === undefined
+        ? 0
+        : all.findIndex((e) => (descending ? e.insertId < after : e.insertId > after))
+    const page = start < 0 ? [] : all.slice(start, start + pageSize)
+    const more = start >= 0 && start + pageSize < all.length
+    const last = page.at(-1)
+    return {
+      ...(page.length === 0 ? {} : { entries: page }),
+      ...(more && last !== undefined ? { nextPageToken: b64(last.insertId) } : {}),
+    }
+  }
+}
