@@ -1,8 +1,9 @@
 // The bearer token for API calls: the active account's stored credential, renewed through the
-// dev-login grant when it has expired (a dev login needs no secret, so renewal is safe).
+// dev-login grant when it has expired (a dev login needs no secret, so renewal is safe), or minted
+// from an activated service account key with the JWT-bearer grant.
 import type { RuniamClient } from '@runiam/api'
 import { CliError } from './cli-error.js'
-import { readCredentials, writeCredentials, type StoredCredential } from './settings/credentials.js'
+import { readCredentials, writeCredentials, type DevCredential } from './settings/credentials.js'
 import type { Settings } from './settings/settings.js'
 
 /** Renew a little before expiry so a token does not lapse in flight. */
@@ -21,9 +22,9 @@ export async function storeDevLogin(
   endpoint: string,
   tokens: { access_token: string; id_token?: string; expires_in?: number },
   now = Date.now(),
-): Promise<StoredCredential> {
+): Promise<DevCredential> {
   const store = await readCredentials(settings.configDir)
-  const cred: StoredCredential = {
+  const cred: DevCredential = {
     type: 'dev',
     endpoint,
     access_token: tokens.access_token,
@@ -50,6 +51,10 @@ export async function accessToken(
     throw new CliError(
       `There are no credentials for account [${account}]. Please run:\n\n  $ runiam auth login ${account}\n\nto obtain new credentials.`,
     )
+  }
+  if (cred.type === 'service_account') {
+    const { serviceAccountAccessToken } = await import('./service-account-key.js')
+    return serviceAccountAccessToken(cred.key)
   }
   if (cred.expires_at === undefined || cred.expires_at - SKEW_MS > Date.now())
     return cred.access_token

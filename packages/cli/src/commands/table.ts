@@ -4,6 +4,7 @@ import type { ArgsSpec, FlagSpec, PositionalSpec } from '../args/spec.js'
 import type { CommandFn } from '../command-context.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
+import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
 
 export interface CommandDef {
   readonly path: readonly string[]
@@ -280,4 +281,5 @@ export const COMMANDS: readonly CommandDef[] = [
   ...iamCommands(['run', 'services'], 'SERVICE', 'service'),
   ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
+  ...SERVICE_ACCOUNT_COMMANDS,
 ]

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { writeJsonFile } from './config-file.js'
 
-export interface StoredCredential {
+export interface DevCredential {
   /** How the tokens were obtained: 'dev' = dev-login grant (renewable without a secret). */
   readonly type: 'dev'
   readonly endpoint: string
@@ -13,6 +13,29 @@ export interface StoredCredential {
   /** Epoch milliseconds; absent when the server gave no expires_in. */
   readonly expires_at?: number
 }
+
+/**
+ * A service account key file activated with `auth activate-service-account` (gcloud keeps the
+ * key in its credential store too; this file is mode 0600). Tokens are minted from it with the
+ * JWT-bearer grant whenever needed and never stored.
+ */
+export interface ServiceAccountCredential {
+  readonly type: 'service_account'
+  readonly key: ServiceAccountKeyFile
+}
+
+/** The fields of Google's JSON key file that runiam uses. */
+export interface ServiceAccountKeyFile {
+  readonly type: 'service_account'
+  readonly project_id?: string
+  readonly private_key_id: string
+  readonly private_key: string
+  readonly client_email: string
+  readonly client_id?: string
+  readonly token_uri: string
+}
+
+export type StoredCredential = DevCredential | ServiceAccountCredential
 
 export type CredentialStore = Record<string, StoredCredential>
 
