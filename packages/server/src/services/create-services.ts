@@ -14,10 +14,7 @@ import { ProjectService } from './project-service.js'
 import './reasons.js'
 import { LogEntriesService } from '../runtime/log-entries-service.js'
 import type { ServiceLogReader } from '../runtime/service-logs.js'
-import {
-  ServiceAccountService,
-  type ServiceAccountTokenSigner,
-} from './service-account-service.js'
+import { ServiceAccountService, type ServiceAccountTokenSigner } from './service-account-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
