@@ -48,7 +48,9 @@ describe('parseLogFilter / matchesFilter', () => {
   })
 
   it('refuses OR, NOT, regular expressions and other fields, naming them', () => {
-    expect(reasonOf('severity = INFO OR severity = ERROR')).toMatch(/^UNSUPPORTED_LOG_FILTER .*'OR'/)
+    expect(reasonOf('severity = INFO OR severity = ERROR')).toMatch(
+      /^UNSUPPORTED_LOG_FILTER .*'OR'/,
+    )
     expect(reasonOf('NOT severity = ERROR')).toMatch(/^UNSUPPORTED_LOG_FILTER .*negation/)
     expect(reasonOf('textPayload =~ "x.*"')).toMatch(/^UNSUPPORTED_LOG_FILTER .*regular/)
     expect(reasonOf('jsonPayload.user = "a"')).toMatch(
