@@ -1,6 +1,6 @@
 // The composition root: the only place that picks a store engine and wires config → store →
 // identity → admin API → HTTP listener. Everything else receives its dependencies.
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { Duplex } from 'node:stream'
@@ -213,8 +213,9 @@ export async function startServer(
       mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
       writeFileSync(keyPath, `${JSON.stringify(account.keyFile, null, 2)}\n`, {
         mode: 0o600,
-        flag: 'wx',
       })
+      // A file left from an earlier database keeps its old mode on overwrite: tighten it.
+      chmodSync(keyPath, 0o600)
       log({ event: 'bootstrap_key_written', account: account.email, path: keyPath })
     }
     if (account.keyFile !== undefined || existsSync(keyPath)) {
