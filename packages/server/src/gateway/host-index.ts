@@ -19,6 +19,8 @@ export interface ServiceRoute extends GatewayService {
     readonly env: Readonly<Record<string, string>>
   }
   readonly etag: string
+  /** The serving revision id (e.g. hello-00002-abc), from latestReadyRevision. */
+  readonly revision?: string
 }
 
 const strings = (v: unknown): string[] =>
@@ -67,6 +69,9 @@ export function routeOf(record: ResourceRecord): { hosts: string[]; route: Servi
           ),
         }
       : undefined
+  const latest = body['latestReadyRevision'] ?? body['latestCreatedRevision']
+  const revision =
+    typeof latest === 'string' && latest !== '' ? latest.split('/').at(-1) : undefined
   const route: ServiceRoute = {
     name: record.name,
     service: record.name.split('/').at(-1) ?? '',
@@ -75,6 +80,7 @@ export function routeOf(record: ResourceRecord): { hosts: string[]; route: Servi
     ...(upstream === undefined ? {} : { upstream }),
     ...(container === undefined ? {} : { container }),
     etag: record.etag,
+    ...(revision === undefined ? {} : { revision }),
   }
   return { hosts: urls.map(hostOf).filter((h): h is string => h !== undefined), route }
 }
