@@ -13,7 +13,7 @@ import { createAdminApp } from './admin/admin-app.js'
 import { inheritedEnv } from './config/inherited-env.js'
 import type { ServerConfig } from './config/schema.js'
 import { AUTHZ_PREFIX, handleAuthz } from './gateway/authz-endpoint.js'
-import { callerOfResponse, createGateway, INVOKE_PERMISSION } from './gateway/gateway-app.js'
+import { createGateway, gatewayLogOf, INVOKE_PERMISSION } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { createIdentityRoutes, TOKEN_PATH } from './identity/identity-routes.js'
 import { createIssuer, type Issuer } from './identity/issuer.js'
@@ -153,7 +153,8 @@ export async function startServer(
         path: (req.url ?? '').split('?')[0],
         status: res.statusCode,
         ms: seconds * 1000,
-        caller: callerOfResponse.get(res) ?? callerOfRequest.get(req) ?? null,
+        caller: callerOfRequest.get(req) ?? null,
+        ...gatewayLogOf.get(req),
       })
     })
     handler(req, res).catch((err: unknown) => {

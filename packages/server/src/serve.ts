@@ -32,10 +32,29 @@ Use it with:
 `
 }
 
+/**
+ * JSON log lines, batched: lines logged during one turn of the event loop are written together
+ * on the next, so a busy gateway makes one write per batch instead of one per line.
+ */
+function bufferedLog(write: (text: string) => void) {
+  let lines: string[] = []
+  const flush = () => {
+    const text = lines.join('')
+    lines = []
+    write(text)
+  }
+  process.once('exit', () => {
+    if (lines.length > 0) flush()
+  })
+  return (entry: Record<string, unknown>): void => {
+    if (lines.length === 0) setImmediate(flush)
+    lines.push(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`)
+  }
+}
+
 export async function serve(argv: readonly string[]): Promise<RunningServer> {
   const config = loadConfig(argv)
-  const log = (entry: Record<string, unknown>) =>
-    process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`)
+  const log = bufferedLog((text) => process.stderr.write(text))
   const server = await startServer(config, { log })
   log({ event: 'config', config: redactConfig(config) })
   const store =

@@ -1,3 +1,4 @@
+import { Code, IamError } from '@runiam/core'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -99,6 +100,28 @@ describe('transport rules', () => {
       })
       expect(JSON.stringify(h2.logs)).toContain('disk on fire')
       expect(JSON.stringify(r.json)).not.toContain('disk on fire')
+    } finally {
+      await h2.close()
+    }
+  })
+
+  it('masks internal IamErrors (BUG, store failures) the same way', async () => {
+    const broken = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getResource') {
+          return () => Promise.reject(new IamError(Code.INTERNAL, 'BUG', 'invariant x broke in y'))
+        }
+        const v = Reflect.get(target, prop, receiver) as unknown
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v
+      },
+    })
+    const h2 = await startHarness(broken)
+    try {
+      const r = await h2.call('GET', `/v2/${SVC}`, { as: OWNER })
+      expect(r.status).toBe(500)
+      expect(errorOf(r).message).toBe('Internal error encountered.')
+      expect(JSON.stringify(r.json)).not.toContain('invariant x')
+      expect(JSON.stringify(h2.logs)).toContain('invariant x broke in y')
     } finally {
       await h2.close()
     }

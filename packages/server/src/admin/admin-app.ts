@@ -3,7 +3,7 @@
 // Google's JSON (or Google's error envelope). It answers every path it is given.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { createRouter, encodeError, ROUTES, routeKey } from '@runiam/api'
-import { Code, IamError, isIamError, unauthenticated } from '@runiam/core'
+import { Code, IamError, unauthenticated } from '@runiam/core'
 import type { PrincipalSet } from '@runiam/core/authorizer'
 import type { Store } from '@runiam/store'
 import type { Caller } from '../services/caller.js'
@@ -119,24 +119,33 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
       const result = await handler({ caller, params: m.params, query: url.searchParams, body })
       send(res, 200, result)
-      log({ event: 'admin', method, path, route: m.route.id, member: caller.member, status: 200 })
     } catch (thrown) {
       const err = IamError.from(thrown)
-      const { status, body } = encodeError(err, { domain })
+      // Internal failures reach the wire as a generic INTERNAL; what happened goes to the log only.
+      const internal =
+        err.code === Code.INTERNAL || err.code === Code.UNKNOWN || err.code === Code.DATA_LOSS
+      const wire = internal
+        ? new IamError(Code.INTERNAL, 'INTERNAL', 'Internal error encountered.')
+        : err
+      const { status, body } = encodeError(wire, { domain })
       const headers: Record<string, string> =
         err.code === Code.UNAUTHENTICATED
           ? { 'www-authenticate': 'Bearer realm="https://accounts.google.com/"' }
           : {}
-      if (!isIamError(thrown)) {
-        log({
-          event: 'admin-error',
-          method,
-          path,
-          error: String(thrown),
-          stack: (thrown as Error)?.stack,
-        })
-      }
-      log({ event: 'admin', method, path, member: caller?.member, status, reason: err.reason })
+      log({
+        event: internal ? 'admin-error' : 'admin-refused',
+        method,
+        path,
+        member: caller?.member,
+        status,
+        reason: err.reason,
+        ...(internal
+          ? {
+              error: String((err.cause as Error | undefined) ?? err.message),
+              stack: ((err.cause ?? err) as Error)?.stack,
+            }
+          : {}),
+      })
       if (res.headersSent) {
         res.end()
         return

@@ -20,8 +20,11 @@ import { forward, forwardUpgrade, type Caller } from './proxy.js'
 
 export const INVOKE_PERMISSION = 'run.routes.invoke'
 
-/** The verified caller of each gateway response, for the access log line written at its end. */
-export const callerOfResponse = new WeakMap<ServerResponse, string>()
+/**
+ * What the gateway decided for each request (service, decision, reason, caller), merged into the
+ * request's one access-log line when it ends: one line per request keeps logging cheap.
+ */
+export const gatewayLogOf = new WeakMap<IncomingMessage, Record<string, unknown>>()
 
 /** Starts (or finds) a service's local process and says where it listens. */
 export interface LocalRuntime {
@@ -120,17 +123,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       serverlessAuthorization: header(req, 'x-serverless-authorization'),
     })
     if (route === undefined || outcome === undefined) return { ok: false, page: notFoundPage(path) }
-    const entry = {
-      event: 'invoke',
+    const entry: Record<string, unknown> = {
       service: route.name,
-      method: req.method,
-      path,
       decision: outcome.kind,
       reason: outcome.reason,
       caller: outcome.caller?.member ?? null,
     }
+    gatewayLogOf.set(req, entry)
     if (outcome.kind === 'reject') {
-      log({ ...entry, status: outcome.status, detail: outcome.detail })
+      entry['detail'] = outcome.detail
       return outcome.status === 401
         ? {
             ok: false,
@@ -142,7 +143,6 @@ export function createGateway(options: GatewayOptions): Gateway {
           }
         : { ok: false, page: forbiddenPage(path) }
     }
-    log(entry)
     const caller =
       outcome.caller === undefined
         ? undefined
@@ -170,7 +170,6 @@ export function createGateway(options: GatewayOptions): Gateway {
         return
       }
       const { route, caller } = admitted
-      if (caller !== undefined) callerOfResponse.set(res, caller.member)
       const started = process.hrtime.bigint()
       let upstream: URL | undefined
       try {

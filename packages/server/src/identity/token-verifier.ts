@@ -66,6 +66,25 @@ function mapIdentity(issuer: TrustedIssuer, payload: JWTPayload): VerifiedIdenti
   return { ...base, member: issuer.mapping.template.replaceAll('{sub}', sub) }
 }
 
+/** Verified tokens kept (by their exact text) so a token is checked cryptographically once. */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000
+
+interface Verified {
+  readonly identity: VerifiedIdentity
+  readonly audiences: readonly string[]
+  /** Seconds since the epoch. */
+  readonly exp: number
+}
+
+const audiencesOf = (payload: JWTPayload): string[] =>
+  typeof payload.aud === 'string' ? [payload.aud] : Array.isArray(payload.aud) ? payload.aud : []
+
+/**
+ * A token is verified cryptographically (signature, algorithm, issuer, iat/nbf) once; its
+ * identity, audiences and expiry are then kept by the token's exact text, and every later use
+ * re-checks expiry and audience against that request. Signature checks dominate the gateway's
+ * per-request cost, and a token is normally reused for its whole life. Failures are not cached.
+ */
 export function createTokenVerifier(options: {
   readonly issuers: readonly TrustedIssuer[]
   readonly now: () => number
@@ -73,8 +92,20 @@ export function createTokenVerifier(options: {
   readonly clockToleranceSeconds?: number
 }): TokenVerifier {
   const byIssuer = new Map(options.issuers.map((i) => [i.issuer, i]))
+  const tolerance = options.clockToleranceSeconds ?? 30
+  const cache = new Map<string, Verified>()
+
+  function admit(entry: Verified, audiences: readonly string[]): VerifiedIdentity {
+    if (options.now() / 1000 - tolerance > entry.exp) throw invalid('it has expired')
+    if (!entry.audiences.some((a) => audiences.includes(a)))
+      throw invalid('claim aud is not acceptable')
+    return entry.identity
+  }
+
   return {
     async verify(token, audiences) {
+      const hit = cache.get(token)
+      if (hit !== undefined) return admit(hit, audiences)
       let claims: JWTPayload
       try {
         claims = decodeJwt(token)
@@ -84,24 +115,33 @@ export function createTokenVerifier(options: {
       const issuer = typeof claims.iss === 'string' ? byIssuer.get(claims.iss) : undefined
       if (issuer === undefined)
         throw invalid(`issuer ${JSON.stringify(claims.iss ?? null)} is not trusted`)
+      let payload: JWTPayload
       try {
-        const { payload } = await jwtVerify(token, issuer.keys, {
+        ;({ payload } = await jwtVerify(token, issuer.keys, {
           issuer: issuer.issuer,
-          audience: [...audiences],
           algorithms: [...ACCEPTED_ALGORITHMS],
-          clockTolerance: options.clockToleranceSeconds ?? 30,
+          clockTolerance: tolerance,
           currentDate: new Date(options.now()),
-          requiredClaims: ['exp', 'iat'],
-        })
-        return mapIdentity(issuer, payload)
+          requiredClaims: ['exp', 'iat', 'aud'],
+        }))
       } catch (cause) {
-        if (cause instanceof IamError) throw cause
         if (cause instanceof joseErrors.JWTExpired) throw invalid('it has expired', cause)
         if (cause instanceof joseErrors.JWTClaimValidationFailed) {
           throw invalid(`claim ${cause.claim} is not acceptable`, cause)
         }
         throw invalid("its signature does not verify with the issuer's keys", cause)
       }
+      const entry: Verified = {
+        identity: mapIdentity(issuer, payload),
+        audiences: audiencesOf(payload),
+        exp: payload.exp ?? 0,
+      }
+      if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) {
+        const oldest = cache.keys().next().value
+        if (oldest !== undefined) cache.delete(oldest)
+      }
+      cache.set(token, entry)
+      return admit(entry, audiences)
     },
   }
 }
