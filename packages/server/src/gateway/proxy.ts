@@ -2,7 +2,9 @@
 // ways (memory stays flat for any size), with hop-by-hop headers stripped, X-Forwarded-* set,
 // the verified caller announced in headers the upstream can trust (clients cannot forge them: any
 // incoming X-Runiam-* header is dropped), a deadline, and Google-style 502/503/504 pages.
-import { Agent, request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { EventEmitter } from 'node:events'
+import { Pool, type Dispatcher } from 'undici'
 import type { Duplex } from 'node:stream'
 import { badGatewayPage, timeoutPage, unavailablePage, type ErrorPage } from './pages.js'
 
@@ -35,7 +37,26 @@ export interface ForwardOptions {
   readonly timeoutMs: number
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256, keepAliveMsecs: 10_000 })
+/**
+ * One connection pool per upstream origin (undici: markedly cheaper per request than
+ * node:http's client, which dominated the gateway's profile). Bodies stream with backpressure.
+ */
+const pools = new Map<string, Pool>()
+const MAX_POOLS = 1024
+
+function poolFor(upstream: URL): Pool {
+  let pool = pools.get(upstream.origin)
+  if (pool === undefined) {
+    if (pools.size >= MAX_POOLS) {
+      const [origin, oldest] = pools.entries().next().value as [string, Pool]
+      pools.delete(origin)
+      void oldest.close()
+    }
+    pool = new Pool(upstream.origin, { connections: 256, keepAliveTimeout: 10_000, pipelining: 1 })
+    pools.set(upstream.origin, pool)
+  }
+  return pool
+}
 
 function sendPage(res: ServerResponse, page: ErrorPage): void {
   if (res.headersSent) {
@@ -95,75 +116,96 @@ export function upstreamHeaders(
   return out
 }
 
-function errorPageFor(err: NodeJS.ErrnoException): ErrorPage {
-  if (err.code === 'ECONNREFUSED' || err.code === 'ENOTFOUND' || err.code === 'EHOSTUNREACH') {
+/** The undici error behind a failed exchange, as a Google-style page. */
+function errorPageFor(err: unknown): ErrorPage {
+  const e = err as { code?: string; cause?: { code?: string } }
+  const code = e.code ?? e.cause?.code
+  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'ETIMEDOUT_RUNIAM') return timeoutPage()
+  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
     return unavailablePage()
   }
   return badGatewayPage()
 }
 
-/** Streams req to the upstream and the response back. Resolves when the exchange ends. */
+const hasBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined ||
+  (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0')
+
+/**
+ * Streams req to the upstream and the response back. Resolves with the status when it ends.
+ * Deliberately avoids AbortController and stream.pipeline here: on Node 20 both build a
+ * DOMException per request, which showed up at ~9% of the gateway's CPU profile. A client that
+ * goes away cancels the upstream exchange through an EventEmitter `signal` (undici accepts one).
+ */
 export function forward(
   req: IncomingMessage,
   res: ServerResponse,
   options: ForwardOptions,
 ): Promise<number> {
-  return new Promise((resolve) => {
-    const { upstream } = options
-    const path = `${upstream.pathname.replace(/\/$/, '')}${req.url ?? '/'}`
-    let settled = false
-    const done = (status: number) => {
-      if (!settled) {
-        settled = true
-        resolve(status)
-      }
+  const { upstream } = options
+  const cancel = new EventEmitter()
+  let cancelled = false
+  const onClose = () => {
+    if (!res.writableFinished) {
+      cancelled = true
+      cancel.emit('abort')
     }
-    const up = httpRequest({
-      agent,
-      protocol: upstream.protocol,
-      hostname: upstream.hostname,
-      port: upstream.port === '' ? 80 : Number(upstream.port),
-      method: req.method,
-      path,
-      headers: upstreamHeaders(req, upstream, options.caller),
+  }
+  res.once('close', onClose)
+  const headers = upstreamHeaders(req, upstream, options.caller)
+  delete headers['host'] // undici sets it from the origin
+  return poolFor(upstream)
+    .request({
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      path: `${upstream.pathname.replace(/\/$/, '')}${req.url ?? '/'}`,
+      headers,
+      body: hasBody(req) ? req : null,
+      signal: cancel,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: 0,
     })
-    const timer = setTimeout(() => {
-      up.destroy(Object.assign(new Error('upstream timeout'), { code: 'ETIMEDOUT_RUNIAM' }))
-    }, options.timeoutMs)
-    up.on('response', (upRes) => {
-      clearTimeout(timer)
-      const headers: Record<string, string | string[]> = {}
-      const listed = new Set(
-        String(upRes.headers.connection ?? '')
-          .split(',')
-          .map((s) => s.trim().toLowerCase()),
-      )
-      for (const [name, value] of Object.entries(upRes.headers)) {
-        if (value === undefined || HOP_BY_HOP.has(name) || listed.has(name)) continue
-        headers[name] = value
-      }
-      res.writeHead(upRes.statusCode ?? 502, upRes.statusMessage, headers)
-      upRes.pipe(res)
-      upRes.on('end', () => done(upRes.statusCode ?? 502))
-      upRes.on('error', () => {
-        res.destroy()
-        done(502)
-      })
-    })
-    up.on('error', (err: NodeJS.ErrnoException) => {
-      clearTimeout(timer)
-      const page = err.code === 'ETIMEDOUT_RUNIAM' ? timeoutPage() : errorPageFor(err)
-      sendPage(res, page)
-      done(page.status)
-    })
-    // A client that goes away aborts the upstream exchange too.
-    res.on('close', () => {
-      if (!res.writableFinished) up.destroy()
-      clearTimeout(timer)
-      done(499)
-    })
-    req.pipe(up)
-  })
+    .then(
+      (upRes) =>
+        new Promise<number>((resolve) => {
+          const out: Record<string, string | string[]> = {}
+          const connection = upRes.headers['connection']
+          const listed =
+            connection === undefined
+              ? undefined
+              : new Set(
+                  String(connection)
+                    .split(',')
+                    .map((s) => s.trim().toLowerCase()),
+                )
+          for (const name in upRes.headers) {
+            const value = upRes.headers[name]
+            if (value === undefined || HOP_BY_HOP.has(name) || listed?.has(name) === true) continue
+            out[name] = value
+          }
+          res.writeHead(upRes.statusCode, out)
+          const body = upRes.body
+          body.on('error', () => {
+            res.destroy()
+            resolve(499)
+          })
+          res.once('close', () => {
+            if (!res.writableFinished) {
+              body.destroy()
+              resolve(499)
+            }
+          })
+          res.once('finish', () => resolve(upRes.statusCode))
+          body.pipe(res)
+        }),
+      (err: unknown) => {
+        if (cancelled) return 499
+        req.resume()
+        const page = errorPageFor(err)
+        sendPage(res, page)
+        return page.status
+      },
+    )
+    .finally(() => res.off('close', onClose))
 }
 
 /** Proxies a WebSocket (or any HTTP/1.1 Upgrade) handshake and then the raw bytes both ways. */
