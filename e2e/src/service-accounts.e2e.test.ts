@@ -254,31 +254,45 @@ async function main() {
   const client = await auth.getIdTokenClient(process.argv[2])
   const headers = await client.getRequestHeaders()
   const again = await client.idTokenProvider.fetchIdToken(process.argv[2])
-  console.log(JSON.stringify({ authorization: headers.get('authorization'), again }))
+  let status
+  try {
+    status = (await client.request({ url: process.argv[2] + '/hello' })).status
+  } catch (e) {
+    status = e.response ? e.response.status : String(e)
+  }
+  console.log(JSON.stringify({ authorization: headers.get('authorization'), again, status }))
 }
 main().catch((e) => { console.error(e); process.exit(1) })
 `,
     )
-    const run = await new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [program, serviceUrl], {
-        env: {
-          PATH: process.env['PATH'] ?? '',
-          HOME: dir,
-          NODE_PATH: join(ROOT, 'node_modules'),
-          GCE_METADATA_HOST: match[1] ?? '',
-          METADATA_SERVER_DETECTION: 'assume-present',
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
+    // The service URL's host (*.run.localhost) resolves to this machine through a preloaded
+    // resolver, as a hosts entry would; the program itself is unchanged.
+    const runProgram = () =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        const p = spawn(
+          process.execPath,
+          ['-r', join(ROOT, 'e2e/fixtures/resolve-run-localhost.cjs'), program, serviceUrl],
+          {
+            env: {
+              PATH: process.env['PATH'] ?? '',
+              HOME: dir,
+              NODE_PATH: join(ROOT, 'node_modules'),
+              GCE_METADATA_HOST: match[1] ?? '',
+              METADATA_SERVER_DETECTION: 'assume-present',
+            },
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        )
+        let stdout = ''
+        let stderr = ''
+        p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+        p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+        p.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
       })
-      let stdout = ''
-      let stderr = ''
-      p.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-      p.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-      p.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr }))
-    })
-    await stop(child)
+    const run = await runProgram()
     expect(run.code, run.stderr).toBe(0)
-    const out = JSON.parse(run.stdout) as { authorization: string; again: string }
+    const out = JSON.parse(run.stdout) as { authorization: string; again: string; status: unknown }
+    expect(out.status).toBe(403)
     expect(out.authorization).toMatch(/^Bearer /)
     const token = out.authorization.slice('Bearer '.length)
     const jwks = createRemoteJWKSet(new URL(`${server.url}/oauth2/v3/certs`))
@@ -296,6 +310,10 @@ main().catch((e) => { console.error(e); process.exit(1) })
     ])
     expect(bind.code, bind.stderr).toBe(0)
     expect(await invoke(token)).toBe(200)
+    const after = await runProgram()
+    await stop(child)
+    expect(after.code, after.stderr).toBe(0)
+    expect((JSON.parse(after.stdout) as { status: unknown }).status).toBe(200)
   }, 60_000)
 })
 
