@@ -2,12 +2,19 @@
 // runiam's own issuer (dev login) and from a trusted test issuer whose key the test holds (for
 // expired, foreign-audience, alg:none and wrong-key forgeries), policies set with the CLI.
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { request } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { login, startServer, type ServerProcess, type User } from './harness.js'
+import {
+  idToken as mintIdToken,
+  invokeService,
+  login,
+  startServer,
+  type Reply,
+  type ServerProcess,
+  type User,
+} from './harness.js'
 
 const PROJECT = 'gw-proj'
 const TEST_ISSUER = 'https://issuer.test'
@@ -17,53 +24,15 @@ let testKey: CryptoKey
 let otherKey: CryptoKey
 const urls: Record<string, string> = {}
 
-interface Reply {
-  status: number
-  body: string
-  headers: Record<string, string | string[] | undefined>
-}
-
-/** A request to a service, sent to the server's socket with the service's Host header. */
-function invoke(
+/** A request to one of this test's services, by name. */
+const invoke = (
   service: string,
   path: string,
   headers: Record<string, string> = {},
-): Promise<Reply> {
-  const target = new URL(urls[service] ?? '')
-  const server_ = new URL(server.url)
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: server_.hostname,
-        port: server_.port,
-        path,
-        method: 'GET',
-        headers: { host: target.host, ...headers },
-      },
-      (res) => {
-        let body = ''
-        res.on('data', (d: Buffer) => (body += d.toString()))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
+): Promise<Reply> => invokeService(server, urls[service] ?? '', path, headers)
 
-async function idToken(email: string, audience: string): Promise<string> {
-  const res = await fetch(`${server.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
-      subject: email,
-      audience,
-    }),
-  })
-  expect(res.status).toBe(200)
-  return ((await res.json()) as { id_token: string }).id_token
-}
+const idToken = (email: string, audience: string): Promise<string> =>
+  mintIdToken(server, email, audience)
 
 function testToken(
   claims: { email: string; aud: string; exp?: number; iss?: string },

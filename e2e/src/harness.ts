@@ -2,6 +2,7 @@
 // CLI as real processes (no internals imported), each user with a config dir of their own.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import { request as httpRequest } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -114,4 +115,62 @@ export async function login(server: ServerProcess, email: string, project?: stri
   const r = await cli(['auth', 'login', email], env)
   if (r.code !== 0) throw new Error(`login ${email} failed: ${r.stderr}`)
   return { email, run: (args, input) => cli(args, env, input) }
+}
+
+/** An ID token for `email` with `audience`, from the dev identity's token endpoint. */
+export async function idToken(
+  server: ServerProcess,
+  email: string,
+  audience: string,
+): Promise<string> {
+  const res = await fetch(`${server.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
+      subject: email,
+      audience,
+    }),
+  })
+  if (res.status !== 200)
+    throw new Error(`dev login of ${email} failed: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { id_token: string }).id_token
+}
+
+export interface Reply {
+  readonly status: number
+  readonly body: string
+  readonly headers: Record<string, string | string[] | undefined>
+}
+
+/**
+ * A request to a service: sent to the server's socket with the service URL's Host header (service
+ * hosts under *.run.localhost do not resolve on most machines).
+ */
+export function invokeService(
+  server: ServerProcess,
+  serviceUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
+  const target = new URL(serviceUrl)
+  const at = new URL(server.url)
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: at.hostname,
+        port: at.port,
+        path,
+        method: 'GET',
+        headers: { host: target.host, ...headers },
+      },
+      (res) => {
+        let body = ''
+        res.on('data', (d: Buffer) => (body += d.toString()))
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }))
+      },
+    )
+    req.on('error', reject)
+    req.end()
+  })
 }

@@ -3,10 +3,16 @@
 // through the v2 REST API (with the token `runiam auth print-access-token` prints), calls it
 // through the gateway with an ID token, and reads the line it printed with
 // `runiam run services logs read`, also after the server restarted.
-import { request } from 'node:http'
 import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { login, startServer, type ServerProcess, type User } from './harness.js'
+import {
+  idToken as mintIdToken,
+  invokeService,
+  login,
+  startServer,
+  type ServerProcess,
+  type User,
+} from './harness.js'
 
 const PROJECT = 'local-proc'
 const REGION = 'us-central1'
@@ -16,45 +22,11 @@ let server: ServerProcess
 let owner: User
 let accessToken: string
 
-function invoke(
-  uri: string,
-  path: string,
-  token: string,
-): Promise<{ status: number; body: string }> {
-  const target = new URL(uri)
-  const s = new URL(server.url)
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: s.hostname,
-        port: s.port,
-        path,
-        headers: { host: target.host, authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        let body = ''
-        res.on('data', (d: Buffer) => (body += d.toString()))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
-}
+const invoke = (uri: string, path: string, token: string) =>
+  invokeService(server, uri, path, { authorization: `Bearer ${token}` })
 
-async function idToken(email: string, audience: string): Promise<string> {
-  const res = await fetch(`${server.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
-      subject: email,
-      audience,
-    }),
-  })
-  expect(res.status).toBe(200)
-  return ((await res.json()) as { id_token: string }).id_token
-}
+const idToken = (email: string, audience: string): Promise<string> =>
+  mintIdToken(server, email, audience)
 
 /** Deploys through the v2 REST API, as Google's client libraries and Terraform do. */
 async function deploy(id: string, args: string[]): Promise<string> {
@@ -116,11 +88,11 @@ describe('a service run as a local process', () => {
   it('starts on the first request and its output is read with runiam run services logs read', async () => {
     const uri = await deploy('echo', ['-e', SCRIPT])
     const token = await idToken('admin@example.com', uri)
-    expect(await invoke(uri, '/hello', token)).toEqual({ status: 200, body: 'pong:echo' })
+    expect(await invoke(uri, '/hello', token)).toMatchObject({ status: 200, body: 'pong:echo' })
     await eventually(async () => {
       expect(await logsRead(owner, 'echo')).toMatch(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d hit \/hello$/m)
     }, 'the line in logs read')
-    expect(await invoke(uri, '/again', token)).toEqual({ status: 200, body: 'pong:echo' })
+    expect(await invoke(uri, '/again', token)).toMatchObject({ status: 200, body: 'pong:echo' })
     await eventually(async () => {
       const out = await logsRead(owner, 'echo', ['--limit', '1'])
       expect(out).toMatch(/^\S+ \S+ hit \/again\n$/)

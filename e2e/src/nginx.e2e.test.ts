@@ -9,7 +9,14 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { ROOT, login, startServer, type ServerProcess, type User } from './harness.js'
+import {
+  ROOT,
+  idToken as mintIdToken,
+  login,
+  startServer,
+  type ServerProcess,
+  type User,
+} from './harness.js'
 
 const PROJECT = 'nginx-proj'
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find(
@@ -85,19 +92,8 @@ let serviceHost = ''
 /** What the upstream saw, one entry per request it answered. */
 const seen: { path: string; caller: string | undefined; email: string | undefined }[] = []
 
-async function idToken(email: string, audience: string): Promise<string> {
-  const res = await fetch(`${server.url}/token`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
-      subject: email,
-      audience,
-    }),
-  })
-  expect(res.status).toBe(200)
-  return ((await res.json()) as { id_token: string }).id_token
-}
+const idToken = (email: string, audience: string): Promise<string> =>
+  mintIdToken(server, email, audience)
 
 /** runiam's gateway decision counters, by "outcome/reason". */
 async function decisions(): Promise<Record<string, number>> {
