@@ -5,7 +5,7 @@
 // that library's google-gax 5), and google-auth-library's GoogleAuth with a key file made by
 // runiam (access token and ID token from runiam's token endpoint; the ID token passes the gateway).
 import { mkdtempSync, readFileSync } from 'node:fs'
-import { createServer, request, type Server } from 'node:http'
+import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -13,7 +13,7 @@ import { v3 as resourceManager } from '@google-cloud/resource-manager'
 import { v2 as run } from '@google-cloud/run'
 import { GoogleAuth, OAuth2Client, gaxios } from 'google-auth-library'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { login, startServer, type ServerProcess, type User } from './harness.js'
+import { invokeService, login, startServer, type ServerProcess, type User } from './harness.js'
 
 const PROJECT = 'gclient-proj'
 const PARENT = `projects/${PROJECT}/locations/us-central1`
@@ -50,26 +50,9 @@ async function accessToken(user: User): Promise<string> {
   return r.stdout.trim()
 }
 
-/** A GET sent to the server's socket with the service's Host header, as in the gateway test. */
-function invoke(serviceUrl: string, token: string): Promise<number> {
-  const target = new URL(serviceUrl)
-  const at = new URL(server.url)
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: at.hostname,
-        port: at.port,
-        path: '/',
-        headers: { host: target.host, authorization: `Bearer ${token}` },
-      },
-      (res) => {
-        res.resume()
-        res.on('end', () => resolve(res.statusCode ?? 0))
-      },
-    )
-    req.on('error', reject)
-    req.end()
-  })
+/** A GET of the service through the gateway, with this bearer token. */
+async function invoke(serviceUrl: string, token: string): Promise<number> {
+  return (await invokeService(server, serviceUrl, '/', { authorization: `Bearer ${token}` })).status
 }
 
 /** Runs `fn`, which must fail, and returns what it threw. */
@@ -166,9 +149,7 @@ describe('@google-cloud/run v2 ServicesClient', () => {
     const [deleting] = await services.deleteService({ name: `${PARENT}/services/gc-svc-3` })
     const [deleted] = await deleting.promise()
     expect(deleted.name).toBe(`${PARENT}/services/gc-svc-3`)
-    const gone = await failure(() =>
-      services.getService({ name: `${PARENT}/services/gc-svc-3` }),
-    )
+    const gone = await failure(() => services.getService({ name: `${PARENT}/services/gc-svc-3` }))
     expect(gone.constructor.name).toBe('GoogleError')
     expect(gone['code']).toBe(5)
     await services.close()
