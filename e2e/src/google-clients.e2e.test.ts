@@ -288,10 +288,13 @@ describe('@google-cloud/resource-manager v3 ProjectsClient', () => {
 })
 
 describe('google-auth-library GoogleAuth with a runiam service account key file', () => {
-  it('gets access and ID tokens from runiam; the gateway admits the ID token once the account is an invoker', async () => {
+  let keyFile: string
+  let tokenUri: string
+
+  beforeAll(async () => {
     const made = await owner.run(['iam', 'service-accounts', 'create', 'gc-robot'])
     expect(made.code, made.stderr).toBe(0)
-    const keyFile = join(mkdtempSync(join(tmpdir(), 'runiam-gc-key-')), 'key.json')
+    keyFile = join(mkdtempSync(join(tmpdir(), 'runiam-gc-key-')), 'key.json')
     const key = await owner.run([
       'iam',
       'service-accounts',
@@ -301,9 +304,11 @@ describe('google-auth-library GoogleAuth with a runiam service account key file'
       `--iam-account=${SA_EMAIL}`,
     ])
     expect(key.code, key.stderr).toBe(0)
-    const tokenUri = (JSON.parse(readFileSync(keyFile, 'utf8')) as { token_uri: string }).token_uri
+    tokenUri = (JSON.parse(readFileSync(keyFile, 'utf8')) as { token_uri: string }).token_uri
     expect(tokenUri).toBe(`${server.url}/token`)
+  })
 
+  it('gets access and ID tokens from runiam; the gateway admits the ID token once the account is an invoker', async () => {
     // google-auth-library 10.x ignores the key file's token_uri (gtoken's URL is a constant), so
     // the application sends its token requests to runiam through a transporter interceptor.
     const transporter = new gaxios.Gaxios()
@@ -321,7 +326,7 @@ describe('google-auth-library GoogleAuth with a runiam service account key file'
     const client = await auth.getClient()
     const { token } = await client.getAccessToken()
     expect(token).toBeTruthy()
-    // The access token works on the admin API: the account's own project-level view of itself.
+    // On the admin API the access token is the account: authenticated (7, not 16), no role yet.
     const services = new run.ServicesClient(clientOptions(token ?? ''))
     const denied = await failure(() => services.getService({ name: `${PARENT}/services/gc-svc` }))
     expect(denied['code']).toBe(7)
@@ -357,5 +362,36 @@ describe('google-auth-library GoogleAuth with a runiam service account key file'
     expect(await invoke(serviceUrl, bearer)).toBe(200)
     await services.close()
     await owners.close()
+  })
+
+  it('run and resource-manager clients given only the key file (self-signed JWTs) act as the account', async () => {
+    const url = new URL(server.url)
+    const endpoint = { apiEndpoint: url.hostname, port: Number(url.port), protocol: 'http' }
+    // The usual way to hand a gapic client a key file: it signs its own JWTs (AIP-4111) and
+    // never asks a token endpoint, so no transporter setting is needed.
+    const services = new run.ServicesClient({ ...endpoint, fallback: true, keyFilename: keyFile })
+    const resource = `${PARENT}/services/gc-svc`
+    const [tested] = await services.testIamPermissions({
+      resource,
+      permissions: ['run.routes.invoke', 'run.services.get'],
+    })
+    expect(tested.permissions).toEqual(['run.routes.invoke']) // from the previous test's binding
+    const denied = await failure(() => services.getService({ name: resource }))
+    expect(denied['code']).toBe(7)
+    expect(String(denied['message'])).toContain('run.services.get')
+    const projects = new resourceManager.ProjectsClient({
+      ...endpoint,
+      fallback: true,
+      keyFilename: keyFile,
+    })
+    const [project] = await projects.testIamPermissions({
+      resource: `projects/${PROJECT}`,
+      permissions: ['resourcemanager.projects.get'],
+    })
+    expect(project.permissions ?? []).toEqual([])
+    const rmDenied = await failure(() => projects.getProject({ name: `projects/${PROJECT}` }))
+    expect(rmDenied['status']).toBe(403)
+    await services.close()
+    await projects.close()
   })
 })
