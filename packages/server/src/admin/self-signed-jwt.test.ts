@@ -114,6 +114,11 @@ describe('self-signed service account JWTs', () => {
       kid: null,
     })
     expect((await list(audForm)).status).toBe(200)
+    // AuthClient.request() without scopes signs for the whole request URL.
+    const urlForm = await selfSigned({
+      claims: { scope: undefined, aud: `https://run.googleapis.com${LIST}` },
+    })
+    expect((await list(urlForm)).status).toBe(200)
   })
 
   const NOT_SIGNED = 'is not signed by an enabled key of the account, or has expired'
@@ -130,6 +135,16 @@ describe('self-signed service account JWTs', () => {
       'a foreign audience',
       () => Promise.resolve({ claims: { aud: 'https://evil.example/' } }),
       'has aud [https://evil.example/], which is not an API runiam serves',
+    ],
+    [
+      'a look-alike API host',
+      () => Promise.resolve({ claims: { aud: 'https://run.googleapis.com.evil.example/' } }),
+      'has aud [https://run.googleapis.com.evil.example/], which is not an API runiam serves',
+    ],
+    [
+      'a plain-http API audience',
+      () => Promise.resolve({ claims: { scope: undefined, aud: 'http://run.googleapis.com/' } }),
+      'has aud [http://run.googleapis.com/], which is not an API runiam serves',
     ],
     [
       'neither aud nor scope',

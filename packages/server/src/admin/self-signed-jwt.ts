@@ -12,8 +12,9 @@ import type { Caller } from '../services/caller.js'
 
 // Compat: Google accepts a self-signed JWT whose aud is the API's service endpoint. The gapic
 // clients sign for `https://{defaultServicePath}/` (or with a scope claim and no aud) whatever
-// apiEndpoint points at, so these are the endpoints of the APIs runiam serves.
-const API_AUDIENCES = new Set(
+// apiEndpoint points at, and a plain AuthClient.request() signs for the full request URL; so
+// any https URL on the host of an API runiam serves.
+const API_HOSTS = new Set(
   [
     'run',
     'cloudresourcemanager',
@@ -22,8 +23,17 @@ const API_AUDIENCES = new Set(
     'orgpolicy',
     'cloudidentity',
     'logging',
-  ].flatMap((api) => [`https://${api}.googleapis.com/`, `https://${api}.googleapis.com`]),
+  ].map((api) => `${api}.googleapis.com`),
 )
+
+function isApiAudience(aud: string): boolean {
+  try {
+    const url = new URL(aud)
+    return url.protocol === 'https:' && url.port === '' && API_HOSTS.has(url.hostname)
+  } catch {
+    return false
+  }
+}
 
 // Compat: a self-signed JWT lives at most one hour, as AIP-4111 requires.
 const MAX_LIFETIME_SECONDS = 3600
@@ -113,7 +123,7 @@ export function createSelfSignedJwtAuthenticator(options: SelfSignedJwtOptions) 
     const audiences = audiencesOf(payload)
     const scope = payload['scope']
     const hasScope = typeof scope === 'string' && scope.trim() !== ''
-    if (audiences.length > 0 ? !audiences.some((a) => API_AUDIENCES.has(a)) : !hasScope) {
+    if (audiences.length > 0 ? !audiences.some(isApiAudience) : !hasScope) {
       throw invalid(
         audiences.length > 0
           ? `has aud [${audiences.join(', ')}], which is not an API runiam serves (e.g. https://run.googleapis.com/)`
