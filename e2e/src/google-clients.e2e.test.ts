@@ -211,6 +211,9 @@ describe('@google-cloud/run v2 ServicesClient', () => {
     expect(denied['code']).toBe(7)
     expect(denied['httpStatusCode']).toBe(403)
     expect(String(denied['message'])).toContain('run.services.setIamPolicy')
+    // The google.rpc.ErrorInfo detail, decoded by google-gax.
+    expect(denied['reason']).toBe('IAM_PERMISSION_DENIED')
+    expect(denied['errorInfoMetadata']).toMatchObject({ permission: 'run.services.setIamPolicy' })
     const deniedCreate = await failure(() =>
       asBob.createService({
         parent: PARENT,
@@ -276,7 +279,31 @@ describe('@google-cloud/resource-manager v3 ProjectsClient', () => {
     expect(stale.constructor.name).toBe('GaxiosError')
     expect(stale['status']).toBe(409)
     expect(String(stale['message'])).toContain('ABORTED')
+
+    // createProject is a long-running operation under operations/…, polled through v3.
+    const [creating] = await projects.createProject({
+      project: {
+        projectId: 'gclient-made',
+        displayName: 'made by the client',
+        parent: project.parent ?? null,
+      },
+    })
+    const [made] = await creating.promise()
+    expect(made.projectId).toBe('gclient-made')
+    const [listed] = await projects.listProjects({ parent: project.parent ?? null })
+    expect(listed.map((p) => p.projectId)).toEqual(
+      expect.arrayContaining([PROJECT, 'gclient-made']),
+    )
     await projects.close()
+
+    const organizations = new resourceManager.OrganizationsClient(clientOptions(ownerToken))
+    const [org] = await organizations.getOrganization({ name: project.parent ?? '' })
+    expect(org.displayName).toBe('example.com')
+    const [orgPolicy] = await organizations.getIamPolicy({ resource: project.parent ?? '' })
+    expect(orgPolicy.bindings).toContainEqual(
+      expect.objectContaining({ role: 'roles/owner', members: ['user:admin@example.com'] }),
+    )
+    await organizations.close()
 
     const asBob = new resourceManager.ProjectsClient(clientOptions(bobToken))
     const denied = await failure(() => asBob.getIamPolicy({ resource }))
