@@ -351,5 +351,26 @@ describe('invoker gateway', () => {
     )
     expect(metrics).toContain('runiam_gateway_check_duration_seconds_bucket')
     expect(server.logs()).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/) // no token in the logs
+    // One JSON line per request, naming the verified caller: gateway and admin API alike.
+    const lines = server
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"event":"request"'))
+    expect(
+      lines.some(
+        (l) =>
+          l.includes('"route":"gateway"') &&
+          l.includes('"caller":"user:alice@example.com"') &&
+          l.includes('"decision":"forward"'),
+      ),
+    ).toBe(true)
+    expect(
+      lines.some((l) => l.includes('"route":"gateway"') && l.includes('"reason":"no-credentials"')),
+    ).toBe(true)
+    expect(
+      lines.some(
+        (l) => l.includes('setIamPolicy') && l.includes('"caller":"user:admin@example.com"'),
+      ),
+    ).toBe(true)
   })
 })

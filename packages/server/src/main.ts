@@ -92,11 +92,9 @@ function authenticator(issuer: Issuer, verifier: TokenVerifier, config: ServerCo
     const audiences = typeof iss === 'string' ? apiAudiences.get(iss) : undefined
     if (audiences !== undefined && iss !== issuer.issuer) {
       const identity = await verifier.verify(token, audiences)
-      callerOfRequest.set(req, identity.member)
       return { member: identity.member, email: identity.email ?? '' }
     }
     const identity = await issuer.verifyAccessToken(token)
-    callerOfRequest.set(req, identity.member)
     return { member: identity.member, email: identity.email }
   }
 }
@@ -266,6 +264,7 @@ export async function startServer(
   const admin = createAdminApp({
     store,
     authenticate: authenticator(issuer, verifier, config),
+    onCaller: (req, caller) => callerOfRequest.set(req, caller.member),
     now,
     runDomain: config.runDomain,
     servicePort: port,

@@ -19,6 +19,8 @@ export interface AdminAppOptions {
   readonly store: Store
   /** Verifies the request's bearer token. undefined = no credentials sent; throws IamError UNAUTHENTICATED when they don't verify. */
   authenticate(req: IncomingMessage): Promise<Caller | undefined>
+  /** Told who each authenticated request is from (for the access log). */
+  onCaller?(req: IncomingMessage, caller: Caller): void
   now(): number
   readonly runDomain: string
   readonly servicePort: number
@@ -126,6 +128,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       domain = domainOf(m.route)
       caller = await authenticate(req)
       if (caller === undefined) throw unauthenticated()
+      options.onCaller?.(req, caller)
       const body = m.route.body ? await readJsonBody(req) : (req.resume(), undefined)
       const handler = handlers.get(routeKey(m.route))
       if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
