@@ -43,7 +43,7 @@ export interface GatewayOptions {
     member: string | undefined,
     resource: string,
     attributes: { host: string; path: string },
-  ): Promise<Decision>
+  ): Decision | Promise<Decision>
   readonly verifier: TokenVerifier
   now(): number
   /** Deadline for an upstream's response headers, ms (Cloud Run's default request timeout is 300 s). */
@@ -89,7 +89,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     authorization?: string | undefined
     serverlessAuthorization?: string | undefined
   }): Promise<{ route?: ServiceRoute; outcome?: GatewayDecision }> {
-    const route = await options.hosts.lookup(input.host)
+    const route = options.hosts.lookupNow(input.host) ?? (await options.hosts.lookup(input.host))
     if (route === undefined) return {}
     const started = process.hrtime.bigint()
     const hostname = input.host.replace(/:\d+$/, '').toLowerCase()

@@ -85,6 +85,9 @@ export function routeOf(record: ResourceRecord): { hosts: string[]; route: Servi
   return { hosts: urls.map(hostOf).filter((h): h is string => h !== undefined), route }
 }
 
+const normalizeHost = (hostHeader: string): string =>
+  hostHeader.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase()
+
 export class HostIndex {
   readonly #store: Store
   #byHost: Map<string, ServiceRoute> | undefined
@@ -118,11 +121,15 @@ export class HostIndex {
     return map
   }
 
+  /** Synchronously, when the index is built: the route for a Host, or undefined (unknown or not built). */
+  lookupNow(hostHeader: string): ServiceRoute | undefined {
+    return this.#byHost?.get(normalizeHost(hostHeader))
+  }
+
   /** The service for a Host header value (port ignored, case-insensitive), if any. */
   async lookup(hostHeader: string): Promise<ServiceRoute | undefined> {
-    const host = hostHeader.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase()
     const map = this.#byHost ?? (await (this.#loading ??= this.#build()))
-    return map.get(host)
+    return map.get(normalizeHost(hostHeader))
   }
 
   close(): void {

@@ -33,6 +33,8 @@ export class PermissionChecker {
   readonly #policies = new Map<string, CompiledPolicy | null>()
   readonly #projects = new Map<string, ProjectRecord | null>()
   #org: OrganizationRecord | null | undefined
+  /** Compiled ancestry chains by resource name; dropped whole on any change (the hot path's cache). */
+  readonly #chains = new Map<string, readonly CompiledPolicy[]>()
   /** Bumped on every change: a load that raced with a change is not cached. */
   #epoch = 0
   #revision = 0
@@ -58,6 +60,7 @@ export class PermissionChecker {
 
   #apply(changes: readonly Change[]): void {
     this.#epoch++
+    this.#chains.clear()
     for (const c of changes) {
       if (c.revision > this.#revision) this.#revision = c.revision
       switch (c.kind) {
@@ -171,13 +174,34 @@ export class PermissionChecker {
       : principalSetFor(caller?.member)
   }
 
+  /**
+   * The compiled policies that apply to `resource` (its own, its project's, the organization's),
+   * synchronously when they are cached: the invoker gateway's per-request path.
+   */
+  policiesNow(resource: string): readonly CompiledPolicy[] | undefined {
+    return this.#chains.get(resource)
+  }
+
+  /** The compiled policies that apply to `resource`, loading what is not cached. */
+  async policiesFor(resource: string): Promise<readonly CompiledPolicy[]> {
+    const hit = this.#chains.get(resource)
+    if (hit !== undefined) return hit
+    const epoch = this.#epoch
+    const chain = await this.#compiled(await this.ancestry(resource))
+    if (epoch === this.#epoch) {
+      if (this.#chains.size > MAX_CACHED) this.#chains.clear()
+      this.#chains.set(resource, chain)
+    }
+    return chain
+  }
+
   async decide(
     caller: Caller | undefined,
     permission: string,
     resource: string,
     attributes?: Omit<RequestAttributes, 'timeMs'>,
   ): Promise<Decision> {
-    const policies = await this.#compiled(await this.ancestry(resource))
+    const policies = await this.policiesFor(resource)
     return check(
       {
         principals: await this.#principals(caller),
