@@ -55,6 +55,27 @@ function which(candidates: readonly string[], args: readonly string[]): string |
 }
 
 /** The upstream (a): a minimal node:http server answering a small body, in its own process. */
+/**
+ * (f) the ceiling of any Node.js gateway here: a minimal one-process reverse proxy (undici pool,
+ * the client runiam's gateway uses) that checks nothing. argv: listen port, upstream origin.
+ */
+const NODE_PROXY_JS = `
+const http = require('node:http')
+const { Pool } = require('undici')
+const pool = new Pool(process.argv[2], { connections: 256 })
+http.createServer((req, res) => {
+  const headers = { ...req.headers }
+  delete headers.connection
+  delete headers.host
+  pool.request({ method: req.method, path: req.url, headers, body: null }).then((up) => {
+    const out = {}
+    for (const k in up.headers) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') out[k] = up.headers[k]
+    res.writeHead(up.statusCode, out)
+    up.body.pipe(res)
+  }, () => { res.writeHead(502).end() })
+}).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'))
+`
+
 const UPSTREAM_JS = `
 const http = require('node:http')
 const body = Buffer.from('{"ok":true}\\n')
@@ -398,10 +419,20 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
     const nginx = children.add(spawn(nginxBin, nginxArgs, { stdio: 'ignore' }))
     await waitFor('nginx', async () => (await get(authPort, host, '/', idToken)) === 200)
 
+    const nodeProxyPort = await freePort()
+    children.add(
+      spawn(process.execPath, ['-e', NODE_PROXY_JS, String(nodeProxyPort), upstreamUrl], {
+        stdio: 'ignore',
+        cwd: ROOT,
+      }),
+    )
+    await waitFor('node proxy', async () => (await fetch(`http://127.0.0.1:${nodeProxyPort}/`)).ok)
+
     const a = measure(wrkBin, `${upstreamUrl}/`, auth)
     const b = measure(wrkBin, `http://127.0.0.1:${plainPort}/`, auth)
     const c = measure(wrkBin, `${api}/`, auth)
     const e = measure(wrkBin, `http://127.0.0.1:${authPort}/`, auth)
+    const f = measure(wrkBin, `http://127.0.0.1:${nodeProxyPort}/`, auth)
     const common = {
       connections: CONNECTIONS,
       seconds: SECONDS,
@@ -417,10 +448,13 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
         '(b) nginx reverse proxy': b,
         '(c) runiam gateway (invoker check, conditional binding)': c,
         '(e) nginx auth_request → runiam (docs/nginx.md)': e,
+        '(f) minimal Node.js proxy, no check (ceiling for one Node process)': f,
         ratio: {
           'rps (c)/(b)': round(c.requestsPerSec / b.requestsPerSec),
           'rps (c)/(a)': round(c.requestsPerSec / a.requestsPerSec),
           'rps (e)/(b)': round(e.requestsPerSec / b.requestsPerSec),
+          'rps (f)/(b)': round(f.requestsPerSec / b.requestsPerSec),
+          'rps (c)/(f)': round(c.requestsPerSec / f.requestsPerSec),
           'p99 (c)-(a) ms': round(c.p99Ms - a.p99Ms, 3),
           'p99 (b)-(a) ms': round(b.p99Ms - a.p99Ms, 3),
         },
@@ -429,7 +463,7 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
           throughput: c.requestsPerSec >= 0.6 * b.requestsPerSec,
           p99: c.p99Ms - a.p99Ms <= 2,
         },
-        valid: [a, b, c, e].every((w) => w.non2xx === 0 && w.socketErrors === 0),
+        valid: [a, b, c, e, f].every((w) => w.non2xx === 0 && w.socketErrors === 0),
         nginx: 'worker_processes auto, upstream keepalive 64, access_log on',
         runiam: 'serve --dev, one process, access log on (to a file)',
       }),
