@@ -177,7 +177,7 @@ describe('service accounts through the CLI', () => {
     expect(keys.stdout).toContain(keyId)
   })
 
-  it('the key file works as CLI credentials once the account has roles/viewer; not after the key is deleted', async () => {
+  it('the key file works as CLI credentials and mints ID tokens; neither after the key is deleted', async () => {
     const env = freshEnv()
     const act = await cli(['auth', 'activate-service-account', '--key-file', keyFile], env)
     expect(act).toMatchObject({
@@ -198,6 +198,15 @@ describe('service accounts through the CLI', () => {
     const after = await cli(['projects', 'describe', PROJECT], env)
     expect(after.code, after.stderr).toBe(0)
     expect(after.stdout).toContain(`projectId: ${PROJECT}`)
+    // …and mints ID tokens for calling services (JWT-bearer with target_audience).
+    const minted = await cli(['auth', 'print-identity-token', `--audiences=${serviceUrl}`], env)
+    expect(minted.code, minted.stderr).toBe(0)
+    const jwks = createRemoteJWKSet(new URL(`${server.url}/oauth2/v3/certs`))
+    const { payload } = await jwtVerify(minted.stdout.trim(), jwks, {
+      issuer: server.url,
+      audience: serviceUrl,
+    })
+    expect(payload['email']).toBe(EMAIL)
 
     const del = await owner.run([
       'iam',
@@ -212,6 +221,9 @@ describe('service accounts through the CLI', () => {
     const gone = await cli(['projects', 'describe', PROJECT], env)
     expect(gone.code).toBe(1)
     expect(gone.stderr).toContain('invalid_grant: Invalid JWT Signature.')
+    const noToken = await cli(['auth', 'print-identity-token', `--audiences=${serviceUrl}`], env)
+    expect(noToken.code).toBe(1)
+    expect(noToken.stderr).toContain('invalid_grant')
   })
 
   it('print-identity-token --impersonate-service-account works only with a token creator role', async () => {
