@@ -9,13 +9,14 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { Code, IamError } from '@runiam/core'
 import type { ChangeBatch } from '../records.js'
-import type { Store, StoreReader, StoreTx } from '../store.js'
+import type { Store, StoreTx } from '../store.js'
 import { AsyncMutex } from '../internal/async-mutex.js'
 import { ChangeListeners, numberChanges } from '../internal/change-feed.js'
 import { invalidArgument, misuse, sanitize } from '../internal/errors.js'
 import { checkFeedArgs } from '../internal/feed-args.js'
 import { storeClosed } from '../internal/store-closed.js'
-import { createStoreReader } from '../internal/store-reader.js'
+import type { RowReads } from '../internal/row-ops.js'
+import { StoreReadsBase } from '../internal/store-reads-base.js'
 import { createStoreTx } from '../internal/store-tx.js'
 import { SQLITE_MIGRATIONS, type Migration } from './migrations.js'
 import { isSqliteBusy, translateSqliteError } from './sqlite-errors.js'
@@ -129,7 +130,7 @@ async function migrate(
   }
 }
 
-class SqliteStore implements Store {
+class SqliteStore extends StoreReadsBase implements Store {
   readonly engine = 'sqlite' as const
   readonly #writer: Database.Database
   readonly #reader: Database.Database
@@ -139,42 +140,21 @@ class SqliteStore implements Store {
   readonly #mutex = new AsyncMutex()
   readonly #inTransaction = new AsyncLocalStorage<true>()
   readonly #listeners = new ChangeListeners()
-  readonly #reads: StoreReader
   #closed = false
 
   constructor(writer: Database.Database, reader: Database.Database, lockTimeoutMs: number) {
+    super()
     this.#writer = writer
     this.#reader = reader
     this.#writeRows = new SqliteRows(writer)
     this.#readRows = new SqliteRows(reader)
     this.#lockTimeoutMs = lockTimeoutMs
-    this.#reads = createStoreReader(() => {
-      if (this.#closed) throw storeClosed()
-      return this.#readRows
-    })
   }
 
-  getOrganization: StoreReader['getOrganization'] = () => this.#reads.getOrganization()
-  getProject: StoreReader['getProject'] = (idOrNumber) => this.#reads.getProject(idOrNumber)
-  listProjects: StoreReader['listProjects'] = (page) => this.#reads.listProjects(page)
-  getResource: StoreReader['getResource'] = (name) => this.#reads.getResource(name)
-  listResources: StoreReader['listResources'] = (parent, kind, page) =>
-    this.#reads.listResources(parent, kind, page)
-  listAllResources: StoreReader['listAllResources'] = (kind) => this.#reads.listAllResources(kind)
-  getPolicy: StoreReader['getPolicy'] = (resource) => this.#reads.getPolicy(resource)
-  getPolicies: StoreReader['getPolicies'] = (resources) => this.#reads.getPolicies(resources)
-  getOperation: StoreReader['getOperation'] = (name) => this.#reads.getOperation(name)
-  getOrgPolicy: StoreReader['getOrgPolicy'] = (name) => this.#reads.getOrgPolicy(name)
-  listOrgPolicies: StoreReader['listOrgPolicies'] = (parent, page) =>
-    this.#reads.listOrgPolicies(parent, page)
-  listSigningKeys: StoreReader['listSigningKeys'] = () => this.#reads.listSigningKeys()
-  getServiceAccount: StoreReader['getServiceAccount'] = (id) => this.#reads.getServiceAccount(id)
-  listServiceAccounts: StoreReader['listServiceAccounts'] = (projectId, page) =>
-    this.#reads.listServiceAccounts(projectId, page)
-  getServiceAccountKey: StoreReader['getServiceAccountKey'] = (keyId) =>
-    this.#reads.getServiceAccountKey(keyId)
-  listServiceAccountKeys: StoreReader['listServiceAccountKeys'] = (email) =>
-    this.#reads.listServiceAccountKeys(email)
+  protected override readRows(): RowReads {
+    if (this.#closed) throw storeClosed()
+    return this.#readRows
+  }
 
   async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
     if (this.#inTransaction.getStore() === true) {

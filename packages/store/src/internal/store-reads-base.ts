@@ -1,0 +1,34 @@
+// The StoreReader half of every engine: each read method delegates to the shared reader
+// (createStoreReader) over the engine's read rows, so engines only say where reads go.
+import type { StoreReader } from '../store.js'
+import type { RowReads } from './row-ops.js'
+import { createStoreReader } from './store-reader.js'
+
+export abstract class StoreReadsBase implements StoreReader {
+  readonly #reads: StoreReader = createStoreReader(() => this.readRows())
+
+  /** The rows reads go to (throws when the store is closed). */
+  protected abstract readRows(): RowReads
+
+  getOrganization: StoreReader['getOrganization'] = () => this.#reads.getOrganization()
+  getProject: StoreReader['getProject'] = (idOrNumber) => this.#reads.getProject(idOrNumber)
+  listProjects: StoreReader['listProjects'] = (page) => this.#reads.listProjects(page)
+  getResource: StoreReader['getResource'] = (name) => this.#reads.getResource(name)
+  listResources: StoreReader['listResources'] = (parent, kind, page) =>
+    this.#reads.listResources(parent, kind, page)
+  listAllResources: StoreReader['listAllResources'] = (kind) => this.#reads.listAllResources(kind)
+  getPolicy: StoreReader['getPolicy'] = (resource) => this.#reads.getPolicy(resource)
+  getPolicies: StoreReader['getPolicies'] = (resources) => this.#reads.getPolicies(resources)
+  getOperation: StoreReader['getOperation'] = (name) => this.#reads.getOperation(name)
+  getOrgPolicy: StoreReader['getOrgPolicy'] = (name) => this.#reads.getOrgPolicy(name)
+  listOrgPolicies: StoreReader['listOrgPolicies'] = (parent, page) =>
+    this.#reads.listOrgPolicies(parent, page)
+  listSigningKeys: StoreReader['listSigningKeys'] = () => this.#reads.listSigningKeys()
+  getServiceAccount: StoreReader['getServiceAccount'] = (id) => this.#reads.getServiceAccount(id)
+  listServiceAccounts: StoreReader['listServiceAccounts'] = (projectId, page) =>
+    this.#reads.listServiceAccounts(projectId, page)
+  getServiceAccountKey: StoreReader['getServiceAccountKey'] = (keyId) =>
+    this.#reads.getServiceAccountKey(keyId)
+  listServiceAccountKeys: StoreReader['listServiceAccountKeys'] = (email) =>
+    this.#reads.listServiceAccountKeys(email)
+}
