@@ -16,8 +16,12 @@ Try, in another terminal:
   npx runiam config set run/region ${d.region}
   npx runiam run services get-iam-policy ${d.service}
   npx runiam run services add-iam-policy-binding ${d.service} --member=user:alice@example.com --role=roles/run.invoker
+  URL=$(npx runiam run services describe ${d.service} --format='value(uri)')
   npx runiam auth login alice@example.com
-  npx runiam run services set-iam-policy ${d.service} policy.json   # alice is refused: 403 PERMISSION_DENIED
+  npx runiam run services get-iam-policy ${d.service}   # alice is refused: 403 PERMISSION_DENIED
+  # call the service through the invoker gateway as alice, then without a token
+  curl -H "Authorization: Bearer $(npx runiam auth print-identity-token --audiences "$URL")" -H "Host: \${URL#http://}" ${server.url}/
+  curl -H "Host: \${URL#http://}" ${server.url}/   # 403
 `
 }
 
