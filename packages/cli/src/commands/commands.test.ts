@@ -161,6 +161,20 @@ describe('projects and run services', () => {
       '--format=json',
     ])
     expect(JSON.parse(d.stdout).name).toBe('projects/p1/locations/r1/services/a')
+    // gcloud guides read v1 fields: value(status.url) and friends answer from the v2 Service.
+    const v1 = await f.cli([
+      'run',
+      'services',
+      'describe',
+      'a',
+      '--project=p1',
+      '--region=r1',
+      '--format=value(status.url,metadata.name,metadata.namespace,uri)',
+    ])
+    const [statusUrl, name, namespace, uri] = v1.stdout.trim().split('\t')
+    expect(statusUrl).toMatch(/^http:\/\/a-/)
+    expect(statusUrl).toBe(uri)
+    expect([name, namespace]).toEqual(['a', 'p1'])
 
     const unattended = await f.cli([
       'run',

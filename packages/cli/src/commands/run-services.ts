@@ -42,10 +42,38 @@ export async function list(ctx: CommandContext): Promise<void> {
   )
 }
 
+/**
+ * Compat: gcloud's `run services describe` prints the v1 (Knative) Service, and guides read fields
+ * of it with `--format='value(status.url)'`. For value() only, the v1 paths guides use are
+ * answered from the v2 Service that runiam prints (yaml/json output stays the v2 Service).
+ */
+function withV1Fields(service: Service): Record<string, unknown> {
+  const name = service.name ?? ''
+  const parts = name.split('/')
+  return {
+    ...service,
+    metadata: {
+      name: parts[5],
+      namespace: parts[1],
+      labels: service.labels,
+      annotations: service.annotations,
+      uid: service.uid,
+      generation: service.generation,
+    },
+    status: {
+      url: service.uri,
+      address: { url: service.uri },
+      latestReadyRevisionName: service.latestReadyRevision?.split('/').at(-1),
+      latestCreatedRevisionName: service.latestCreatedRevision?.split('/').at(-1),
+    },
+  }
+}
+
 export async function describe(ctx: CommandContext): Promise<void> {
   const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))
   const service = await (await ctx.client()).getService(ref)
-  ctx.io.stdout(formatResource(service, parseFormat(ctx.settings.format)))
+  const format = parseFormat(ctx.settings.format)
+  ctx.io.stdout(formatResource(format.kind === 'value' ? withV1Fields(service) : service, format))
 }
 
 export async function remove(ctx: CommandContext): Promise<void> {
