@@ -16,7 +16,7 @@ Try, in another terminal:
   npx runiam config set run/region ${d.region}
   npx runiam run services get-iam-policy ${d.service}
   npx runiam run services add-iam-policy-binding ${d.service} --member=user:alice@example.com --role=roles/run.invoker
-  URL=$(npx runiam run services describe ${d.service} --format='value(uri)')
+  URL=$(npx runiam run services describe ${d.service} --format='value(status.url)')
   npx runiam auth login alice@example.com
   npx runiam run services get-iam-policy ${d.service}   # alice is refused: 403 PERMISSION_DENIED
   # call the service through the invoker gateway as alice, then without a token
