@@ -132,3 +132,38 @@ describe('a service run as a local process', () => {
     expect(await logsRead(again, 'echo')).toMatch(/ hit \/hello\n/)
   }, 60_000)
 })
+
+describe('a server without --local-processes (the default outside --dev)', () => {
+  it('never runs a service command: the gateway answers 503 and logs why', async () => {
+    const off = await startServer(['--no-local-processes'])
+    try {
+      const admin = await login(off, 'admin@example.com', 'no-local')
+      expect((await admin.run(['projects', 'create', 'no-local'])).code).toBe(0)
+      const token = (await admin.run(['auth', 'print-access-token'])).stdout.trim()
+      const base = `${off.url}/v2/projects/no-local/locations/${REGION}/services`
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+      const created = await fetch(`${base}?serviceId=cmd`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({
+          template: {
+            containers: [{ image: 'local', command: [process.execPath], args: ['-e', SCRIPT] }],
+          },
+        }),
+      })
+      expect(created.status, await created.clone().text()).toBe(200)
+      const uri = ((await (await fetch(`${base}/cmd`, { headers })).json()) as { uri: string }).uri
+      const id = await mintIdToken(off, 'admin@example.com', uri)
+      const r = await invokeService(off, uri, '/', { authorization: `Bearer ${id}` })
+      expect(r.status).toBe(503)
+      expect(r.body).toContain('Service Unavailable')
+      await eventually(async () => {
+        expect(off.logs()).toContain(
+          'does not run local processes (start it with --local-processes)',
+        )
+      }, 'the log line saying why')
+    } finally {
+      await off.stop()
+    }
+  }, 60_000)
+})

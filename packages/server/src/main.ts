@@ -281,7 +281,7 @@ export async function startServer(
     timeoutMs: config.requestTimeoutSeconds * 1000,
     observer: metrics.gateway,
     log,
-    runtime,
+    ...(config.localProcesses ? { runtime } : {}),
     // The hot path: compiled policies straight from the checker's cache (no await when cached).
     authorize: (member, resource, attributes) => {
       const request = {

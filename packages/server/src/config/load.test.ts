@@ -16,6 +16,11 @@ describe('loadConfig', () => {
     const c = loadConfig(['--dev', '--port=0', '--data', '/tmp/x', '--run-domain', 'run.test'])
     expect(c).toMatchObject({ dev: true, port: 0, dataDir: '/tmp/x', runDomain: 'run.test' })
     expect(c.bootstrapOwners).toEqual(['user:admin@example.com'])
+    expect(c.localProcesses).toBe(true) // on by default only with --dev
+    expect(loadConfig([]).localProcesses).toBe(false)
+    expect(loadConfig(['--local-processes']).localProcesses).toBe(true)
+    expect(loadConfig(['--dev', '--no-local-processes']).localProcesses).toBe(false)
+    expect(loadConfig(['--request-timeout', '5']).requestTimeoutSeconds).toBe(5)
     const d = loadConfig(['--bootstrap-owner', 'user:a@x.com', '--bootstrap-owner=group:g@x.com'])
     expect(d.bootstrapOwners).toEqual(['user:a@x.com', 'group:g@x.com'])
   })

@@ -30,6 +30,8 @@ const FLAGS: Record<
   '--issuer': { key: 'issuer', kind: 'string' },
   '--token-lifetime': { key: 'tokenLifetimeSeconds', kind: 'number' },
   '--access-log': { key: 'accessLog', kind: 'bool' },
+  '--request-timeout': { key: 'requestTimeoutSeconds', kind: 'number' },
+  '--local-processes': { key: 'localProcesses', kind: 'bool' },
 }
 
 function usage(message: string): IamError {
@@ -220,6 +222,7 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     tokenLifetimeSeconds: num('tokenLifetimeSeconds', 60, 86400),
     accessLog: bool('accessLog'),
     requestTimeoutSeconds: num('requestTimeoutSeconds', 1, 3600),
+    localProcesses: merged['localProcesses'] === undefined ? dev : bool('localProcesses'),
     trustedIssuers,
   }
   if (problems.length > 0)

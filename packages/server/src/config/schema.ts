@@ -25,6 +25,11 @@ export interface ServerConfig {
   readonly tokenLifetimeSeconds: number
   /** Write JSON access logs to stderr. */
   readonly accessLog: boolean
+  /**
+   * Run services whose container has a command as local processes of the server (as the server's
+   * OS user: docs/local-processes.md). Default: on with --dev, off otherwise (opt in).
+   */
+  readonly localProcesses: boolean
   /** Gateway: deadline for an upstream's response headers, seconds (Cloud Run's default: 300). */
   readonly requestTimeoutSeconds: number
   /** OIDC issuers whose ID tokens are accepted at the gateway (and, with apiAudiences, the API). */

@@ -4,6 +4,7 @@
 // counted in the metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
+import { Code, IamError } from '@runiam/core'
 import type { Decision } from '@runiam/core/authorizer'
 import type { TokenVerifier } from '../identity/token-verifier.js'
 import { respondBuiltin } from './builtin-responder.js'
@@ -155,9 +156,17 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   async function upstreamOf(route: ServiceRoute): Promise<URL | undefined> {
     if (route.upstream !== undefined) return route.upstream
-    if (route.container !== undefined && options.runtime !== undefined)
-      return options.runtime.upstreamFor(route)
-    return undefined
+    if (route.container === undefined) return undefined
+    if (options.runtime === undefined) {
+      // Running a service's command is opt-in: never fall back to the built-in responder, which
+      // would answer in the application's place.
+      throw new IamError(
+        Code.UNAVAILABLE,
+        'LOCAL_PROCESSES_DISABLED',
+        `Service ${route.name} runs a container command, but this server does not run local processes (start it with --local-processes).`,
+      )
+    }
+    return options.runtime.upstreamFor(route)
   }
 
   return {

@@ -11,6 +11,10 @@ export const RUNTIME_REASONS = {
     code: Code.UNAVAILABLE,
     doc: "A service's process did not accept connections on PORT before the start deadline (the gateway answers 503).",
   },
+  LOCAL_PROCESSES_DISABLED: {
+    code: Code.UNAVAILABLE,
+    doc: "A service's container has a command but the server was started without --local-processes (the gateway answers 503).",
+  },
   UNSUPPORTED_LOG_FILTER: {
     code: Code.INVALID_ARGUMENT,
     doc: 'entries:list: a filter clause runiam does not evaluate (OR, NOT, or a field other than resource.type, resource.labels.*, logName, severity, timestamp, textPayload).',
