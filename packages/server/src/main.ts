@@ -288,7 +288,7 @@ export async function startServer(
         principals: principalSetFor(member),
         permission: INVOKE_PERMISSION,
         resource,
-        attributes: { ...attributes, timeMs: now() },
+        attributes,
       }
       const policies = admin.services.checker.policiesNow(resource)
       return policies !== undefined

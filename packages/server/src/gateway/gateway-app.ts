@@ -6,6 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Code, IamError } from '@runiam/core'
 import type { Decision } from '@runiam/core/authorizer'
+import type { RequestAttributes } from '@runiam/core/conditions'
 import type { TokenVerifier } from '../identity/token-verifier.js'
 import { respondBuiltin } from './builtin-responder.js'
 import { decide, type GatewayDecision } from './decide.js'
@@ -43,7 +44,7 @@ export interface GatewayOptions {
   authorize(
     member: string | undefined,
     resource: string,
-    attributes: { host: string; path: string },
+    attributes: RequestAttributes,
   ): Decision | Promise<Decision>
   readonly verifier: TokenVerifier
   now(): number
@@ -100,11 +101,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       serverlessAuthorization: input.serverlessAuthorization,
       attributes: { timeMs: options.now(), host: hostname, path: input.path },
       verifier: options.verifier,
-      authorize: (member, attributes) =>
-        options.authorize(member, route.name, {
-          host: attributes.host ?? hostname,
-          path: attributes.path ?? input.path,
-        }),
+      authorize: (member, attributes) => options.authorize(member, route.name, attributes),
     })
     options.observer?.decision(route, outcome, Number(process.hrtime.bigint() - started) / 1e9)
     return { route, outcome }
