@@ -25,11 +25,11 @@ import { externalIssuers, runiamIssuer } from './identity/trusted-issuers.js'
 import { createMetrics } from './observability/metrics.js'
 import { ProcessSupervisor } from './runtime/process-supervisor.js'
 import { ServiceLogs } from './runtime/service-logs.js'
-import { ensureOrganization } from './services/bootstrap.js'
-import { ensureBootstrapServiceAccount } from './services/bootstrap-service-account.js'
-import type { ServiceAccountTokenSigner } from './services/service-account-service.js'
+import { ensureOrganization } from './services/bootstrap/ensure-organization.js'
+import { ensureBootstrapServiceAccount } from './services/bootstrap/bootstrap-service-account.js'
+import type { ServiceAccountTokenSigner } from './services/iam/service-account-model.js'
 import type { Caller } from './services/caller.js'
-import { seedDemo } from './services/demo.js'
+import { seedDemo } from './services/bootstrap/demo.js'
 
 export interface RunningServer {
   readonly url: string

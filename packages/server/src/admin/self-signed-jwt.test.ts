@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Store } from '@runiam/store'
 // eslint-disable-next-line no-restricted-imports -- tests run on a real engine
 import { openSqliteStore } from '@runiam/store/sqlite'
-import type { ServiceAccountTokenSigner } from '../services/service-account-service.js'
+import type { ServiceAccountTokenSigner } from '../services/iam/service-account-model.js'
 import { errorOf, OWNER, startHarness, type Harness } from './test-harness.js'
 
 const P = 'ssjwt-project'

@@ -1,5 +1,5 @@
 // The admin API's handlers for the IAM service account routes and the iamcredentials token
-// methods: path variables, query and body into calls of the transport-free ServiceAccountService
+// methods: path variables, query and body into calls of the transport-free service account, key and token services
 // (and the shared IamPolicyService for a service account's own policy).
 import { routeKey } from '@runiam/api'
 import type { Services } from '../services/create-services.js'
@@ -24,6 +24,8 @@ export function serviceAccountHandlers(s: Services): [string, Handler][] {
   const creds = (m: string): string =>
     routeKey({ api: 'iamcredentials/v1', id: `iamcredentials.projects.serviceAccounts.${m}` })
   const sa = s.serviceAccounts
+  const keys = s.serviceAccountKeys
+  const tokens = s.serviceAccountTokens
   return [
     [iam('create'), (c) => sa.create(c.caller, param(c, 'name'), c.body)],
     [
@@ -51,14 +53,17 @@ export function serviceAccountHandlers(s: Services): [string, Handler][] {
       iam('testIamPermissions'),
       async (c) => s.iam.test(c.caller, await sa.target(param(c, 'resource')), c.body),
     ],
-    [iam('keys.create'), (c) => sa.createKey(c.caller, param(c, 'name'), c.body)],
-    [iam('keys.list'), (c) => sa.listKeys(c.caller, param(c, 'name'), c.query.getAll('keyTypes'))],
-    [iam('keys.get'), (c) => sa.getKey(c.caller, param(c, 'name'))],
-    [iam('keys.delete'), (c) => sa.deleteKey(c.caller, param(c, 'name'))],
-    [creds('generateIdToken'), (c) => sa.generateIdToken(c.caller, param(c, 'name'), c.body)],
+    [iam('keys.create'), (c) => keys.createKey(c.caller, param(c, 'name'), c.body)],
+    [
+      iam('keys.list'),
+      (c) => keys.listKeys(c.caller, param(c, 'name'), c.query.getAll('keyTypes')),
+    ],
+    [iam('keys.get'), (c) => keys.getKey(c.caller, param(c, 'name'))],
+    [iam('keys.delete'), (c) => keys.deleteKey(c.caller, param(c, 'name'))],
+    [creds('generateIdToken'), (c) => tokens.generateIdToken(c.caller, param(c, 'name'), c.body)],
     [
       creds('generateAccessToken'),
-      (c) => sa.generateAccessToken(c.caller, param(c, 'name'), c.body),
+      (c) => tokens.generateAccessToken(c.caller, param(c, 'name'), c.body),
     ],
   ]
 }

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
-import { ensureOrganization } from '../services/bootstrap.js'
+import { ensureOrganization } from '../services/bootstrap/ensure-organization.js'
 import { createAdminApp, type AdminApp, type AdminAppOptions } from './admin-app.js'
 
 export const OWNER = 'user:owner@example.com'

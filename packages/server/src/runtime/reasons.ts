@@ -1,5 +1,5 @@
-// The error reasons of the local process runtime (services started from their container command)
-// and of the Cloud Logging entries.list method, registered so docs/errors.md can cover them.
+// The error reasons of the local process runtime (services started from their container command),
+// registered so docs/errors.md can cover them.
 import { Code, registerReasons } from '@runiam/core'
 
 export const RUNTIME_REASONS = {
@@ -14,14 +14,6 @@ export const RUNTIME_REASONS = {
   LOCAL_PROCESSES_DISABLED: {
     code: Code.UNAVAILABLE,
     doc: "A service's container has a command but the server was started without --local-processes (the gateway answers 503).",
-  },
-  UNSUPPORTED_LOG_FILTER: {
-    code: Code.INVALID_ARGUMENT,
-    doc: 'entries:list: a filter clause runiam does not evaluate (OR, NOT, or a field other than resource.type, resource.labels.*, logName, severity, timestamp, textPayload).',
-  },
-  INVALID_LOG_REQUEST: {
-    code: Code.INVALID_ARGUMENT,
-    doc: 'entries:list: a malformed request (resourceNames, orderBy, pageSize, pageToken, or filter syntax).',
   },
 } as const
 

@@ -3,18 +3,21 @@
 import type { PrincipalSet } from '@runiam/core/authorizer'
 import type { Store } from '@runiam/store'
 import type { Caller } from './caller.js'
-import { CloudRunServices } from './cloud-run-services.js'
+import { CloudRunServices } from './run/cloud-run-services.js'
 import type { ServiceContext } from './context.js'
 import { IamPolicyService } from './iam-policy-service.js'
 import { OperationService } from './operation-service.js'
-import { OrganizationService } from './organization-service.js'
-import { OrgPolicyService } from './org-policy-service.js'
+import { OrganizationService } from './resource-manager/organization-service.js'
+import { OrgPolicyService } from './org-policy/org-policy-service.js'
 import { PermissionChecker } from './permission-checker.js'
-import { ProjectService } from './project-service.js'
+import { ProjectService } from './resource-manager/project-service.js'
 import './reasons.js'
-import { LogEntriesService } from '../runtime/log-entries-service.js'
-import type { ServiceLogReader } from '../runtime/service-logs.js'
-import { ServiceAccountService, type ServiceAccountTokenSigner } from './service-account-service.js'
+import { LogEntriesService } from './logging/log-entries-service.js'
+import type { ServiceLogReader } from './logging/service-log-reader.js'
+import { ServiceAccountKeyService } from './iam/service-account-keys.js'
+import type { ServiceAccountTokenSigner } from './iam/service-account-model.js'
+import { ServiceAccountTokenService } from './iam/service-account-tokens.js'
+import { ServiceAccountService } from './iam/service-accounts.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -37,6 +40,8 @@ export interface Services {
   readonly operations: OperationService
   readonly orgPolicies: OrgPolicyService
   readonly serviceAccounts: ServiceAccountService
+  readonly serviceAccountKeys: ServiceAccountKeyService
+  readonly serviceAccountTokens: ServiceAccountTokenService
   readonly logEntries: LogEntriesService
   /** Stops following the store's change feed. */
   close(): void
@@ -62,7 +67,9 @@ export function createServices(options: ServicesOptions): Services {
     runServices: new CloudRunServices(ctx),
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
-    serviceAccounts: new ServiceAccountService(ctx, options.serviceAccountTokens),
+    serviceAccounts: new ServiceAccountService(ctx),
+    serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
+    serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
     logEntries: new LogEntriesService(checker, options.serviceLogs),
     close: () => checker.close(),
   }

@@ -21,7 +21,7 @@ import { validateConditionExpr } from '@runiam/core/conditions'
 import type { Caller } from './caller.js'
 import { isObject, type ServiceContext } from './context.js'
 import { invalidArgument } from './names.js'
-import { checkDomainRestrictedSharing } from './org-policy-enforcer.js'
+import { checkDomainRestrictedSharing } from './org-policy/org-policy-enforcer.js'
 
 /** The resource a policy call is about. */
 export interface PolicyTarget {

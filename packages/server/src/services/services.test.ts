@@ -7,9 +7,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Store } from '@runiam/store'
 // eslint-disable-next-line no-restricted-imports -- tests run on a real engine
 import { openSqliteStore } from '@runiam/store/sqlite'
-import { ensureOrganization } from './bootstrap.js'
+import { ensureOrganization } from './bootstrap/ensure-organization.js'
 import { createServices } from './create-services.js'
-import { seedDemo } from './demo.js'
+import { seedDemo } from './bootstrap/demo.js'
 
 const OWNER = { member: 'user:owner@example.com', email: 'owner@example.com' }
 const BOB = { member: 'user:bob@example.com', email: 'bob@example.com' }

@@ -4,9 +4,9 @@
 // Compat: google.cloud.orgpolicy.v2.OrgPolicy (reference §10).
 import { Code, IamError, isIamError } from '@runiam/core'
 import type { OrgPolicyRecord } from '@runiam/store'
-import type { Caller } from './caller.js'
-import { isObject, isoTime, randomEtag, type ServiceContext } from './context.js'
-import { invalidArgument } from './names.js'
+import type { Caller } from '../caller.js'
+import { isObject, isoTime, randomEtag, type ServiceContext } from '../context.js'
+import { invalidArgument } from '../names.js'
 import {
   constraintOf,
   CONSTRAINTS,
@@ -18,8 +18,8 @@ import {
 } from './org-policy-model.js'
 import { specsFor } from './org-policy-enforcer.js'
 import './org-policy-reasons.js'
-import { organizationNotFound } from './organization-service.js'
-import { projectNotFound } from './project-service.js'
+import { organizationNotFound } from '../resource-manager/organization-service.js'
+import { projectNotFound } from '../resource-manager/project-service.js'
 
 export type Json = Record<string, unknown>
 

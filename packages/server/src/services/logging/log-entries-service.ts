@@ -3,12 +3,12 @@
 // anything up), parse the filter, then answer Google's LogEntry shapes for Cloud Run revisions,
 // ordered by timestamp and paged.
 import { Code, IamError } from '@runiam/core'
-import type { Caller } from '../services/caller.js'
-import type { PermissionChecker } from '../services/permission-checker.js'
-import { projectNotFound } from '../services/project-service.js'
+import type { Caller } from '../caller.js'
+import type { PermissionChecker } from '../permission-checker.js'
+import { projectNotFound } from '../resource-manager/project-service.js'
 import { matchesFilter, parseLogFilter } from './log-filter.js'
-import './reasons.js'
-import type { LogLine, ServiceKey, ServiceLogReader } from './service-logs.js'
+import './logging-reasons.js'
+import type { LogLine, ServiceKey, ServiceLogReader } from './service-log-reader.js'
 
 export const LOG_ENTRIES_LIST_PERMISSION = 'logging.logEntries.list'
 

@@ -4,7 +4,7 @@
 // read` and `gcloud logging read 'resource.type=cloud_run_revision AND …'` send. OR, NOT and other
 // fields are refused with INVALID_ARGUMENT naming the clause, never silently ignored.
 import { Code, IamError } from '@runiam/core'
-import './reasons.js'
+import './logging-reasons.js'
 
 export type FilterOp = '=' | '!=' | '>' | '>=' | '<' | '<=' | ':'
 

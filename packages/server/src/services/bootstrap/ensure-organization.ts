@@ -2,8 +2,8 @@
 // any owner named now but missing from roles/owner is added (idempotent), so adding a
 // --bootstrap-owner flag takes effect on restart; owners are never removed here.
 import type { OrganizationRecord, Store } from '@runiam/store'
-import { isoTime, randomDigits } from './context.js'
-import { grantInTx } from './owner-policy.js'
+import { isoTime, randomDigits } from '../context.js'
+import { grantInTx } from '../resource-manager/owner-policy.js'
 
 export async function ensureOrganization(
   store: Store,

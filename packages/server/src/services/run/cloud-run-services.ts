@@ -3,12 +3,12 @@
 // paths alike). Authorize first, then look things up, then act.
 import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
 import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
-import type { Caller } from './caller.js'
-import { isObject, isoTime, newUuid, type ServiceContext } from './context.js'
-import type { PolicyTarget } from './iam-policy-service.js'
-import { checkRegion, checkServiceId, invalidArgument, presentAs } from './names.js'
-import { checkRequireInvokerIam } from './org-policy-enforcer.js'
-import { projectNotFound } from './project-service.js'
+import type { Caller } from '../caller.js'
+import { isObject, isoTime, newUuid, type ServiceContext } from '../context.js'
+import type { PolicyTarget } from '../iam-policy-service.js'
+import { checkRegion, checkServiceId, invalidArgument, presentAs } from '../names.js'
+import { checkRequireInvokerIam } from '../org-policy/org-policy-enforcer.js'
+import { projectNotFound } from '../resource-manager/project-service.js'
 import {
   applyServiceMask,
   buildService,

@@ -2,10 +2,10 @@
 // project IAM. The creator of a project becomes its owner, as on Google.
 import { Code, IamError } from '@runiam/core'
 import type { ProjectRecord, StoreTx } from '@runiam/store'
-import type { Caller } from './caller.js'
-import { isObject, isoTime, randomDigits, randomEtag, type ServiceContext } from './context.js'
-import type { PolicyTarget } from './iam-policy-service.js'
-import { checkProjectId, invalidArgument } from './names.js'
+import type { Caller } from '../caller.js'
+import { isObject, isoTime, randomDigits, randomEtag, type ServiceContext } from '../context.js'
+import type { PolicyTarget } from '../iam-policy-service.js'
+import { checkProjectId, invalidArgument } from '../names.js'
 import type { CrmVersion } from './organization-service.js'
 import { grantInTx } from './owner-policy.js'
 

@@ -2,9 +2,9 @@
 // and service 'hello' in us-central1 answered by the built-in responder. Idempotent.
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
-import { toRecord } from './cloud-run-services.js'
-import { createProjectInTx } from './project-service.js'
-import { buildService } from './service-body.js'
+import { toRecord } from '../run/cloud-run-services.js'
+import { createProjectInTx } from '../resource-manager/project-service.js'
+import { buildService } from '../run/service-body.js'
 
 export const DEMO_PROJECT = 'demo-project'
 export const DEMO_SERVICE = 'hello'

@@ -2,8 +2,8 @@
 // annotation namespaces, unknown fields) and building the stored body with its output fields
 // (uid, generation, conditions, revisions, uri/urls, etag). Compat: google.cloud.run.v2.Service.
 import { Code, IamError } from '@runiam/core'
-import { isObject, isoTime, newUuid, randomEtag, randomSuffix } from './context.js'
-import { invalidArgument } from './names.js'
+import { isObject, isoTime, newUuid, randomEtag, randomSuffix } from '../context.js'
+import { invalidArgument } from '../names.js'
 
 /** Fields a caller may set. */
 const WRITABLE = [

@@ -2,9 +2,9 @@
 // Compat: cloudresourcemanager organizations.get / getIamPolicy / setIamPolicy / testIamPermissions.
 import { Code, IamError } from '@runiam/core'
 import type { OrganizationRecord } from '@runiam/store'
-import type { Caller } from './caller.js'
-import type { ServiceContext } from './context.js'
-import type { PolicyTarget } from './iam-policy-service.js'
+import type { Caller } from '../caller.js'
+import type { ServiceContext } from '../context.js'
+import type { PolicyTarget } from '../iam-policy-service.js'
 
 export type CrmVersion = 'v1' | 'v3'
 

@@ -3,15 +3,15 @@
 // caller (the composition root) writes the key file; the private key is never stored or logged.
 // Later starts find the account and do nothing (the key file was written once).
 import type { ServiceAccountRecord, Store } from '@runiam/store'
-import { isoTime, randomEtag } from './context.js'
-import { grantInTx } from './owner-policy.js'
-import { createProjectInTx } from './project-service.js'
+import { isoTime, randomEtag } from '../context.js'
+import { grantInTx } from '../resource-manager/owner-policy.js'
+import { createProjectInTx } from '../resource-manager/project-service.js'
 import {
   newKey,
   newUniqueId,
   serviceAccountEmail,
   type ServiceAccountTokenSigner,
-} from './service-account-service.js'
+} from '../iam/service-account-model.js'
 
 export const SYSTEM_PROJECT_ID = 'runiam-system'
 export const BOOTSTRAP_ACCOUNT_ID = 'runiam-bootstrap'

@@ -1,0 +1,106 @@
+// IAM service account keys (iam.googleapis.com v1 keys.*): only the public half is stored; the
+// private key leaves the server once, in the key file keys.create answers with.
+import { Code, IamError } from '@runiam/core'
+import type { ServiceAccountKeyRecord, ServiceAccountRecord } from '@runiam/store'
+import type { Caller } from '../caller.js'
+import { isObject, type ServiceContext } from '../context.js'
+import { invalidArgument } from '../names.js'
+import { ServiceAccountAccess } from './service-account-access.js'
+import {
+  keyNotFound,
+  newKey,
+  renderKey,
+  serviceAccountNotFound,
+  type ServiceAccountTokenSigner,
+} from './service-account-model.js'
+
+export class ServiceAccountKeyService {
+  readonly #ctx: ServiceContext
+  readonly #access: ServiceAccountAccess
+  readonly #signer: ServiceAccountTokenSigner | undefined
+
+  constructor(ctx: ServiceContext, signer?: ServiceAccountTokenSigner) {
+    this.#ctx = ctx
+    this.#access = new ServiceAccountAccess(ctx)
+    this.#signer = signer
+  }
+
+  #requireSigner(): ServiceAccountTokenSigner {
+    if (this.#signer === undefined) {
+      throw new IamError(Code.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', 'This server mints no keys.')
+    }
+    return this.#signer
+  }
+
+  /**
+   * Compat: iam projects.serviceAccounts.keys.create: the key with `privateKeyData` (base64 of
+   * Google's JSON key file). Only the public half is stored.
+   */
+  async createKey(caller: Caller, name: string, body: unknown): Promise<Record<string, unknown>> {
+    const { sa } = await this.#access.authorize(caller, 'iam.serviceAccountKeys.create', name)
+    if (sa === undefined) throw serviceAccountNotFound(name)
+    if (body !== undefined && body !== null && !isObject(body)) {
+      throw invalidArgument('privateKeyType', 'Request body must be a JSON object.')
+    }
+    const b = isObject(body) ? body : {}
+    const type = b['privateKeyType'] ?? 'TYPE_GOOGLE_CREDENTIALS_FILE'
+    if (type !== 'TYPE_GOOGLE_CREDENTIALS_FILE' && type !== 'TYPE_UNSPECIFIED') {
+      throw invalidArgument(
+        'privateKeyType',
+        `Unsupported privateKeyType ${JSON.stringify(type)}: runiam issues JSON key files (TYPE_GOOGLE_CREDENTIALS_FILE) only.`,
+      )
+    }
+    const alg = b['keyAlgorithm'] ?? 'KEY_ALG_RSA_2048'
+    if (alg !== 'KEY_ALG_RSA_2048' && alg !== 'KEY_ALG_UNSPECIFIED') {
+      throw invalidArgument(
+        'keyAlgorithm',
+        `Unsupported keyAlgorithm ${JSON.stringify(alg)}: runiam issues KEY_ALG_RSA_2048 keys only.`,
+      )
+    }
+    const { record, keyFile } = await newKey(sa, this.#ctx.now(), this.#requireSigner())
+    await this.#ctx.store.transact((tx) => tx.createServiceAccountKey(record))
+    return {
+      ...renderKey(sa, record),
+      privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE',
+      privateKeyData: Buffer.from(JSON.stringify(keyFile, null, 2)).toString('base64'),
+    }
+  }
+
+  /** Compat: iam projects.serviceAccounts.keys.list: `{keys}` (user-managed keys only). */
+  async listKeys(
+    caller: Caller,
+    name: string,
+    keyTypes: readonly string[],
+  ): Promise<Record<string, unknown>> {
+    const { sa } = await this.#access.authorize(caller, 'iam.serviceAccountKeys.list', name)
+    if (sa === undefined) throw serviceAccountNotFound(name)
+    if (keyTypes.length > 0 && !keyTypes.includes('USER_MANAGED')) return {}
+    const keys = await this.#ctx.store.listServiceAccountKeys(sa.email)
+    return keys.length === 0 ? {} : { keys: keys.map((k) => renderKey(sa, k)) }
+  }
+
+  async #key(
+    caller: Caller,
+    permission: string,
+    name: string,
+  ): Promise<{ sa: ServiceAccountRecord; key: ServiceAccountKeyRecord }> {
+    const { sa, parsed } = await this.#access.authorize(caller, permission, name, true)
+    if (sa === undefined) throw serviceAccountNotFound(name.split('/').slice(0, 4).join('/'))
+    const key = await this.#ctx.store.getServiceAccountKey(parsed.keyId ?? '')
+    if (key === undefined || key.serviceAccountEmail !== sa.email) throw keyNotFound(name)
+    return { sa, key }
+  }
+
+  /** Compat: iam projects.serviceAccounts.keys.get. */
+  async getKey(caller: Caller, name: string): Promise<Record<string, unknown>> {
+    const { sa, key } = await this.#key(caller, 'iam.serviceAccountKeys.get', name)
+    return renderKey(sa, key)
+  }
+
+  /** Compat: iam projects.serviceAccounts.keys.delete: `{}`; the key stops working at once. */
+  async deleteKey(caller: Caller, name: string): Promise<Record<string, unknown>> {
+    const { key } = await this.#key(caller, 'iam.serviceAccountKeys.delete', name)
+    await this.#ctx.store.transact((tx) => tx.deleteServiceAccountKey(key.keyId))
+    return {}
+  }
+}

@@ -1,0 +1,15 @@
+// The error reasons of Cloud Logging's entries.list, registered so docs/errors.md can cover them.
+import { Code, registerReasons } from '@runiam/core'
+
+export const LOGGING_REASONS = {
+  UNSUPPORTED_LOG_FILTER: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'entries:list: a filter clause runiam does not evaluate (OR, NOT, or a field other than resource.type, resource.labels.*, logName, severity, timestamp, textPayload).',
+  },
+  INVALID_LOG_REQUEST: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'entries:list: a malformed request (resourceNames, orderBy, pageSize, pageToken, or filter syntax).',
+  },
+} as const
+
+registerReasons(LOGGING_REASONS)
