@@ -3,6 +3,36 @@
 import tseslint from 'typescript-eslint'
 
 const engines = ['@runiam/store/sqlite', '@runiam/store/postgres']
+
+/**
+ * One block per folder of packages/server/src: the sibling folders it may not import (relative
+ * paths such as '../gateway/x.js' or '../../identity/y.js'), engines (only main.ts picks one),
+ * and node modules a layer must not touch. Test files are composition roots and are exempt.
+ */
+function serverLayers(layers) {
+  return layers.map(({ dir, why, forbid, nodeModules = [] }) => ({
+    files: [`packages/server/src/${dir}/**/*.ts`],
+    ignores: ['**/*.test.ts', '**/test-harness.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...engines.map((name) => ({ name, message: 'only main.ts picks a store engine' })),
+            ...nodeModules.map((name) => ({ name, message: why })),
+          ],
+          patterns: [
+            {
+              group: forbid.flatMap((f) => [`../${f}/*`, `../../${f}/*`, `../../../${f}/*`]),
+              message: why,
+            },
+            { group: ['**/main.js', '**/serve.js'], message: 'only the entry points import main' },
+          ],
+        },
+      ],
+    },
+  }))
+}
 const noNode = [{ group: ['node:*'], message: 'core and api are pure: no node:* imports' }]
 
 export default tseslint.config(
@@ -68,51 +98,96 @@ export default tseslint.config(
       ],
     },
   },
-  {
-    files: ['packages/server/src/services/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: engines.map((name) => ({
-            name,
-            message: 'services see the Store interface, never an engine',
-          })),
-          patterns: [
-            {
-              group: ['**/admin/**', '**/gateway/**', 'node:http'],
-              message: 'services are transport-free',
-            },
-          ],
-        },
+  // packages/server's rooms (DESIGN.md, issue 6): who may import whom, so each rule has one home
+  // and folders have no cycles. Tests and main.ts compose parts, as the composition root does.
+  ...serverLayers([
+    {
+      dir: 'services',
+      why: 'services import only core, store and services (transport-free, no identity, no runtime)',
+      forbid: [
+        'admin',
+        'gateway',
+        'identity',
+        'runtime',
+        'config',
+        'http',
+        'observability',
+        'data-dir',
+      ],
+      nodeModules: ['node:http', 'node:net', 'node:fs', 'node:child_process'],
+    },
+    {
+      dir: 'identity',
+      why: 'identity verifies credentials; it reads no config and knows no transport surface',
+      forbid: ['config', 'admin', 'gateway', 'http', 'runtime', 'observability', 'data-dir'],
+    },
+    {
+      dir: 'runtime',
+      why: 'runtime runs local processes; it does not import services or any surface',
+      forbid: ['services', 'admin', 'gateway', 'identity', 'http', 'config', 'observability'],
+    },
+    {
+      dir: 'observability',
+      why: 'observability imports no transport',
+      forbid: ['admin', 'gateway', 'http', 'identity', 'services', 'runtime', 'config'],
+      nodeModules: ['node:http', 'node:net'],
+    },
+    {
+      dir: 'admin',
+      why: 'the admin API gets authentication and services injected; it never imports the gateway',
+      forbid: ['gateway', 'identity', 'runtime', 'config', 'observability', 'data-dir'],
+    },
+    {
+      dir: 'gateway',
+      why: 'the gateway depends on the invoke check by type; it never imports the admin API',
+      forbid: ['admin', 'identity', 'runtime', 'config', 'observability', 'data-dir'],
+    },
+    {
+      dir: 'http',
+      why: 'the front door routes to surfaces it is given; it imports none of them',
+      forbid: ['admin', 'gateway', 'identity', 'runtime', 'config', 'observability', 'data-dir'],
+    },
+    {
+      dir: 'data-dir',
+      why: 'the data folder helpers import nothing of the server',
+      forbid: [
+        'admin',
+        'gateway',
+        'identity',
+        'runtime',
+        'config',
+        'http',
+        'services',
+        'observability',
       ],
     },
-  },
-  {
-    files: ['packages/server/src/admin/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: engines.map((name) => ({ name, message: 'only main.ts picks an engine' })),
-          patterns: [
-            { group: ['**/gateway/**'], message: 'admin and gateway never import each other' },
-          ],
-        },
+    {
+      dir: 'config',
+      why: 'config is a leaf: every part receives its settings, none reads config',
+      forbid: [
+        'admin',
+        'gateway',
+        'identity',
+        'runtime',
+        'http',
+        'services',
+        'observability',
+        'data-dir',
       ],
     },
-  },
+  ]),
   {
-    files: ['packages/server/src/gateway/**/*.ts'],
+    // Type-aware rules: a promise nobody awaits loses its error; a switch over a union must name
+    // every case, so a new decision kind or failure cannot fall through unnoticed.
+    files: ['packages/*/src/**/*.ts', 'e2e/src/**/*.ts', 'bench/src/**/*.ts'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
-      'no-restricted-imports': [
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
         'error',
-        {
-          paths: engines.map((name) => ({ name, message: 'only main.ts picks an engine' })),
-          patterns: [
-            { group: ['**/admin/**'], message: 'admin and gateway never import each other' },
-          ],
-        },
+        { considerDefaultExhaustiveForUnions: true, requireDefaultForNonUnion: false },
       ],
     },
   },

@@ -1,35 +1,40 @@
-// The composition root: the only place that picks a store engine and wires config → store →
-// identity → admin API → HTTP listener. Everything else receives its dependencies.
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+// The composition root, and only wiring: config → complete → run, as SpiceDB does. It is the one
+// place that picks a store engine; it builds every part once (services, identity, gateway, admin
+// API, runtime) and hands each the others it needs. Rules live in the parts, never here.
+import { existsSync } from 'node:fs'
+import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import type { Duplex } from 'node:stream'
 import { join } from 'node:path'
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
-import { decodeJwt } from 'jose'
-import { createRouter, ROUTES, routeKey } from '@runiam/api'
-import { check, principalSetFor } from '@runiam/core/authorizer'
 import { createAdminApp } from './admin/admin-app.js'
 import { inheritedEnv } from './config/inherited-env.js'
 import type { ServerConfig } from './config/schema.js'
-import { AUTHZ_PREFIX, handleAuthz } from './gateway/authz-endpoint.js'
-import { createGateway, gatewayLogOf, INVOKE_PERMISSION } from './gateway/gateway-app.js'
+import { prepareDataDir } from './data-dir/data-dir.js'
+import { writeSecretFile } from './data-dir/secret-files.js'
+import { handleAuthz } from './gateway/authz-endpoint.js'
+import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
+import { createFrontDoor, type FrontDoor, type Logger } from './http/front-door.js'
+import { createAuthenticator } from './identity/authenticate.js'
 import { createIdentityRoutes, TOKEN_PATH } from './identity/identity-routes.js'
-import { createIssuer, type Issuer } from './identity/issuer.js'
+import { createIssuer } from './identity/issuer.js'
 import { createJwtBearerGrant } from './identity/jwt-bearer-grant.js'
+import { createServiceAccountAssertionCheck } from './identity/service-account-assertion.js'
 import { loadOrCreateSigningKey, publicJwks } from './identity/signing-keys.js'
-import { createTokenVerifier, type TokenVerifier } from './identity/token-verifier.js'
+import { createTokenVerifier } from './identity/token-verifier.js'
 import { externalIssuers, runiamIssuer } from './identity/trusted-issuers.js'
-import { createMetrics } from './observability/metrics.js'
+import { createMetrics, type Metrics } from './observability/metrics.js'
 import { ProcessSupervisor } from './runtime/process-supervisor.js'
 import { ServiceLogs } from './runtime/service-logs.js'
-import { ensureOrganization } from './services/bootstrap/ensure-organization.js'
 import { ensureBootstrapServiceAccount } from './services/bootstrap/bootstrap-service-account.js'
-import type { ServiceAccountTokenSigner } from './services/iam/service-account-model.js'
-import type { Caller } from './services/caller.js'
 import { seedDemo } from './services/bootstrap/demo.js'
+import { ensureOrganization } from './services/bootstrap/ensure-organization.js'
+import { createServices } from './services/create-services.js'
+import type { ServiceAccountTokenSigner } from './services/iam/service-account-model.js'
+import { InvokeCheck } from './services/invoke-check.js'
+
+export type { Logger } from './http/front-door.js'
 
 export interface RunningServer {
   readonly url: string
@@ -42,62 +47,19 @@ export interface RunningServer {
   close(): Promise<void>
 }
 
-export type Logger = (entry: Record<string, unknown>) => void
+interface Options {
+  readonly log?: Logger
+  readonly now?: () => number
+}
 
 export async function openStore(config: ServerConfig): Promise<Store> {
   if (config.database !== undefined) {
     const { openPostgresStore } = await import('@runiam/store/postgres')
     return openPostgresStore({ url: config.database })
   }
-  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
   const { openSqliteStore } = await import('@runiam/store/sqlite')
+  // SQLite's file is created 0600 before it is opened (data-dir.ts), so its WAL is too.
   return openSqliteStore({ path: join(config.dataDir, 'runiam.db') })
-}
-
-function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization
-  if (header === undefined || header === '') return undefined
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header)
-  if (match?.[1] === undefined) {
-    throw new IamError(
-      Code.UNAUTHENTICATED,
-      'ACCESS_TOKEN_INVALID',
-      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-    )
-  }
-  return match[1]
-}
-
-/**
- * Admin API authentication: runiam's own access tokens, and ID tokens of trusted external issuers
- * configured with apiAudiences (e.g. a CI system's OIDC tokens).
- */
-/** The authenticated caller of each admin request, for the access log. */
-const callerOfRequest = new WeakMap<IncomingMessage, string>()
-
-function authenticator(issuer: Issuer, verifier: TokenVerifier, config: ServerConfig) {
-  const apiAudiences = new Map(
-    config.trustedIssuers
-      .filter((t) => (t.apiAudiences ?? []).length > 0)
-      .map((t) => [t.issuer, t.apiAudiences ?? []]),
-  )
-  return async (req: IncomingMessage): Promise<Caller | undefined> => {
-    const token = bearerToken(req)
-    if (token === undefined) return undefined
-    let iss: unknown
-    try {
-      iss = decodeJwt(token).iss
-    } catch {
-      iss = undefined
-    }
-    const audiences = typeof iss === 'string' ? apiAudiences.get(iss) : undefined
-    if (audiences !== undefined && iss !== issuer.issuer) {
-      const identity = await verifier.verify(token, audiences)
-      return { member: identity.member, email: identity.email ?? '' }
-    }
-    const identity = await issuer.verifyAccessToken(token)
-    return { member: identity.member, email: identity.email }
-  }
 }
 
 function listen(server: Server, host: string, port: number): Promise<number> {
@@ -112,63 +74,34 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
 
-/** Opens the store, listens, bootstraps the organization and serves until close(). */
+/** Opens the store, listens, completes the parts, serves until close(). */
 export async function startServer(
   config: ServerConfig,
-  options: { log?: Logger; now?: () => number } = {},
+  options: Options = {},
 ): Promise<RunningServer> {
-  const now = options.now ?? Date.now
   const log: Logger = options.log ?? (() => {})
+  prepareDataDir(config.dataDir, {
+    log,
+    ...(config.database === undefined ? { database: 'runiam.db' } : {}),
+  })
   const store = await openStore(config)
-  let handler: (req: IncomingMessage, res: ServerResponse) => Promise<void> = async (_req, res) => {
-    res.writeHead(503, { 'content-type': 'text/plain' }).end('starting\n')
-  }
-  let upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> = async (
-    _req,
-    socket,
-  ) => {
-    socket.destroy()
-  }
   const metrics = createMetrics()
-  const router = createRouter(ROUTES)
-  /** The metrics label of a request: a Google method id, or the surface that served it. */
-  const routeLabel = new WeakMap<ServerResponse, string>()
-  let requestIds = 0
-  const server = createServer((req, res) => {
-    const started = process.hrtime.bigint()
-    const requestId = `${process.pid.toString(36)}-${(++requestIds).toString(36)}`
-    res.setHeader('x-request-id', requestId)
-    res.on('finish', () => {
-      const seconds = Number(process.hrtime.bigint() - started) / 1e9
-      const route = routeLabel.get(res) ?? 'unknown'
-      metrics.request(route, res.statusCode, seconds)
-      if (!config.accessLog) return
-      log({
-        event: 'request',
-        requestId,
-        route,
-        method: req.method,
-        host: req.headers.host,
-        path: (req.url ?? '').split('?')[0],
-        status: res.statusCode,
-        ms: seconds * 1000,
-        caller: callerOfRequest.get(req) ?? null,
-        ...gatewayLogOf.get(req),
-      })
-    })
-    handler(req, res).catch((err: unknown) => {
-      log({ event: 'unhandled', error: String(err) })
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
-      res.end()
-    })
+  const runSuffix = `.${config.runDomain.toLowerCase()}`
+  const door = createFrontDoor({
+    isServiceHost: (host) => host.replace(/:\d+$/, '').toLowerCase().endsWith(runSuffix),
+    observe: (route, status, seconds) => metrics.request(route, status, seconds),
+    log,
+    accessLog: config.accessLog,
+    limits: {
+      headersTimeoutMs: config.headersTimeoutSeconds * 1000,
+      // The gateway's request deadline bounds an upload too; admin bodies are small.
+      requestTimeoutMs: (config.requestTimeoutSeconds + 10) * 1000,
+      keepAliveTimeoutMs: 65_000,
+    },
   })
-  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    upgrade(req, socket, head).catch(() => socket.destroy())
-  })
-  server.keepAliveTimeout = 65_000
   let port: number
   try {
-    port = await listen(server, config.host, config.port)
+    port = await listen(door.server, config.host, config.port)
   } catch (err) {
     await store.close()
     throw new IamError(
@@ -179,9 +112,41 @@ export async function startServer(
     )
   }
   const url = `http://${urlHost(config.host)}:${port}`
+  try {
+    const parts = await complete(config, {
+      store,
+      url,
+      port,
+      log,
+      metrics,
+      now: options.now ?? Date.now,
+    })
+    return run(parts, door, metrics)
+  } catch (err) {
+    await new Promise<void>((resolve) => door.server.close(() => resolve()))
+    await store.close()
+    throw err
+  }
+}
+
+type Completed = Awaited<ReturnType<typeof complete>>
+
+/** Builds every part, once, over the open store and the address the server listens on. */
+async function complete(
+  config: ServerConfig,
+  env: {
+    store: Store
+    url: string
+    port: number
+    log: Logger
+    metrics: Metrics
+    now: () => number
+  },
+) {
+  const { store, log, now } = env
   const key = await loadOrCreateSigningKey(store, now())
   const issuer = createIssuer({
-    issuer: config.issuer ?? url,
+    issuer: config.issuer ?? env.url,
     key,
     jwks: await publicJwks(store),
     lifetimeSeconds: config.tokenLifetimeSeconds,
@@ -194,50 +159,25 @@ export async function startServer(
   })
   // Service account tokens are signed by runiam's own issuer; key files name its token endpoint.
   const tokenUri = `${issuer.issuer}${TOKEN_PATH}`
-  const serviceAccountTokens: ServiceAccountTokenSigner = {
+  const signer: ServiceAccountTokenSigner = {
     tokenUri,
     issuer: issuer.issuer,
     signIdToken: (email, audience, subject) => issuer.signIdToken(email, audience, subject),
     signAccessToken: (email, lifetime) => issuer.signAccessToken(email, lifetime),
   }
-  let bootstrap: { email: string; keyFile: string; created: boolean } | undefined
-  if (!config.dev) {
-    const account = await ensureBootstrapServiceAccount(store, {
-      organizationId: org.id,
-      now: now(),
-      signer: serviceAccountTokens,
-    })
-    // With PostgreSQL the key file still goes into the folder --data names.
-    const keyPath = join(config.dataDir, 'bootstrap-key.json')
-    if (account.keyFile !== undefined) {
-      mkdirSync(config.dataDir, { recursive: true, mode: 0o700 })
-      writeFileSync(keyPath, `${JSON.stringify(account.keyFile, null, 2)}\n`, {
-        mode: 0o600,
-      })
-      // A file left from an earlier database keeps its old mode on overwrite: tighten it.
-      chmodSync(keyPath, 0o600)
-      log({ event: 'bootstrap_key_written', account: account.email, path: keyPath })
-    }
-    if (account.keyFile !== undefined || existsSync(keyPath)) {
-      bootstrap = { email: account.email, keyFile: keyPath, created: account.keyFile !== undefined }
-    }
-  }
+  const bootstrap = config.dev
+    ? undefined
+    : await writeBootstrapKey(config, store, org.id, signer, env)
   const demo =
     config.demo && config.bootstrapOwners[0] !== undefined
       ? await seedDemo(store, {
           owner: config.bootstrapOwners[0],
           now: now(),
           runDomain: config.runDomain,
-          servicePort: port,
+          servicePort: env.port,
         })
       : undefined
-  const identity = createIdentityRoutes({
-    issuer,
-    jwks: () => publicJwks(store),
-    dev: config.dev,
-    log,
-    jwtBearer: createJwtBearerGrant({ store, issuer, tokenUri, now }),
-  })
+  const assertions = createServiceAccountAssertionCheck({ store, now })
   const verifier = createTokenVerifier({
     issuers: [
       runiamIssuer(issuer.issuer, await publicJwks(store)),
@@ -245,9 +185,27 @@ export async function startServer(
     ],
     now,
   })
+  const authenticate = createAuthenticator({
+    issuer,
+    verifier,
+    apiAudiences: new Map(
+      config.trustedIssuers
+        .filter((t) => (t.apiAudiences ?? []).length > 0 && t.issuer !== issuer.issuer)
+        .map((t) => [t.issuer, t.apiAudiences ?? []]),
+    ),
+    store,
+    assertions,
+    now,
+  })
+  const identity = createIdentityRoutes({
+    issuer,
+    jwks: () => publicJwks(store),
+    dev: config.dev,
+    log,
+    jwtBearer: createJwtBearerGrant({ store, assertions, issuer, tokenUri, now }),
+  })
   // Services whose container has a command run as local processes (runtime/); their output is
-  // kept under the data folder and read through Cloud Logging's entries:list. A changed or
-  // deleted service's process is stopped as soon as the store says so.
+  // kept under the data folder and read through Cloud Logging's entries:list.
   const serviceLogs = new ServiceLogs({ dir: join(config.dataDir, 'logs'), now, log })
   const runtime = new ProcessSupervisor({
     logs: serviceLogs,
@@ -255,100 +213,113 @@ export async function startServer(
     inheritedEnv: inheritedEnv(),
     log,
   })
+  const services = createServices({
+    store,
+    now,
+    runDomain: config.runDomain,
+    servicePort: env.port,
+    serviceLogs,
+    serviceAccountTokens: signer,
+  })
+  const hosts = new HostIndex(store)
+  return {
+    config,
+    store,
+    url: env.url,
+    port: env.port,
+    log,
+    org,
+    bootstrap,
+    demo,
+    services,
+    hosts,
+    runtime,
+    serviceLogs,
+    identity,
+    admin: createAdminApp({
+      services,
+      authenticate,
+      log,
+      bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
+    }),
+    gateway: createGateway({
+      hosts,
+      invoke: new InvokeCheck(services.checker, verifier),
+      now,
+      timeoutMs: config.requestTimeoutSeconds * 1000,
+      observer: env.metrics.gateway,
+      log,
+      ...(config.localProcesses ? { runtime } : {}),
+    }),
+  }
+}
+
+/** Outside --dev: the bootstrap service account and its key file in the data folder (SPEC §3). */
+async function writeBootstrapKey(
+  config: ServerConfig,
+  store: Store,
+  organizationId: string,
+  signer: ServiceAccountTokenSigner,
+  env: { log: Logger; now: () => number },
+): Promise<{ email: string; keyFile: string; created: boolean } | undefined> {
+  const account = await ensureBootstrapServiceAccount(store, {
+    organizationId,
+    now: env.now(),
+    signer,
+  })
+  // With PostgreSQL the key file still goes into the folder --data names.
+  const keyPath = join(config.dataDir, 'bootstrap-key.json')
+  if (account.keyFile !== undefined) {
+    writeSecretFile(keyPath, `${JSON.stringify(account.keyFile, null, 2)}\n`)
+    env.log({ event: 'bootstrap_key_written', account: account.email, path: keyPath })
+  }
+  if (account.keyFile === undefined && !existsSync(keyPath)) return undefined
+  return { email: account.email, keyFile: keyPath, created: account.keyFile !== undefined }
+}
+
+/** Serves the completed parts through the front door until close(). */
+function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer {
+  const { store, runtime, gateway, admin } = parts
+  // A changed or deleted service's process is stopped as soon as the store says so.
   const stopRuntimeSync = store.onChange((changes) => {
     if (!changes.some((c) => c.kind === 'resource')) return
     store
       .listAllResources('service')
       .then((records) => runtime.sync(records.map((r) => routeOf(r).route)))
-      .catch((err: unknown) => log({ event: 'runtime_sync_failed', error: String(err) }))
+      .catch((err: unknown) => parts.log({ event: 'runtime_sync_failed', error: String(err) }))
   })
-  const admin = createAdminApp({
-    store,
-    authenticate: authenticator(issuer, verifier, config),
-    onCaller: (req, caller) => callerOfRequest.set(req, caller.member),
-    now,
-    runDomain: config.runDomain,
-    servicePort: port,
-    log,
-    serviceLogs,
-    serviceAccountTokens,
+  door.serve({
+    authz: async (req, res, ctx) => void (await handleAuthz(gateway, req, res, ctx)),
+    gateway,
+    identity: parts.identity,
+    admin: (req, res, ctx, target) => admin.handle(req, res, ctx, target),
+    ready: () =>
+      store.revision().then(
+        () => ({ ok: true, store: 'ok' }),
+        () => ({ ok: false, store: 'unavailable' }),
+      ),
+    metrics: async () => ({
+      contentType: metrics.registry.contentType,
+      text: await metrics.registry.metrics(),
+    }),
   })
-  const hosts = new HostIndex(store)
-  const gateway = createGateway({
-    hosts,
-    verifier,
-    now,
-    timeoutMs: config.requestTimeoutSeconds * 1000,
-    observer: metrics.gateway,
-    log,
-    ...(config.localProcesses ? { runtime } : {}),
-    // The hot path: compiled policies straight from the checker's cache (no await when cached).
-    authorize: (member, resource, attributes) => {
-      const request = {
-        principals: principalSetFor(member),
-        permission: INVOKE_PERMISSION,
-        resource,
-        attributes,
-      }
-      const policies = admin.services.checker.policiesNow(resource)
-      return policies !== undefined
-        ? check(request, policies)
-        : admin.services.checker.policiesFor(resource).then((p) => check(request, p))
-    },
-  })
-  const runSuffix = `.${config.runDomain.toLowerCase()}`
-  const isServiceHost = (req: IncomingMessage): boolean =>
-    (req.headers.host ?? '').replace(/:\d+$/, '').toLowerCase().endsWith(runSuffix)
-  handler = async (req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/'
-    if (path.startsWith(AUTHZ_PREFIX)) {
-      routeLabel.set(res, 'authz')
-      await handleAuthz(gateway, req, res)
-      return
-    }
-    if (isServiceHost(req)) {
-      routeLabel.set(res, 'gateway')
-      await gateway.handle(req, res)
-      return
-    }
-    if (path === '/healthz') {
-      routeLabel.set(res, 'healthz')
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
-      return
-    }
-    if (path === '/metrics') {
-      routeLabel.set(res, 'metrics')
-      const text = await metrics.registry.metrics()
-      res.writeHead(200, { 'content-type': metrics.registry.contentType }).end(text)
-      return
-    }
-    routeLabel.set(res, 'identity')
-    if (await identity(req, res, path)) return
-    const match = router.match((req.method ?? 'GET').toUpperCase(), path)
-    routeLabel.set(res, match.kind === 'found' ? routeKey(match.route) : 'admin-unknown')
-    await admin.handle(req, res)
-  }
-  upgrade = async (req, socket, head) => {
-    if (isServiceHost(req)) await gateway.handleUpgrade(req, socket, head)
-    else socket.destroy()
-  }
   return {
-    url,
-    port,
-    config,
-    organizationId: org.id,
-    ...(demo === undefined ? {} : { demo }),
-    ...(bootstrap === undefined ? {} : { bootstrap }),
+    url: parts.url,
+    port: parts.port,
+    config: parts.config,
+    organizationId: parts.org.id,
+    ...(parts.demo === undefined ? {} : { demo: parts.demo }),
+    ...(parts.bootstrap === undefined ? {} : { bootstrap: parts.bootstrap }),
     async close() {
-      hosts.close()
-      admin.close()
+      parts.hosts.close()
+      parts.services.close()
       await new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        server.closeAllConnections()
+        door.server.close(() => resolve())
+        door.server.closeAllConnections()
       })
       stopRuntimeSync()
       await runtime.close()
-      await serviceLogs.close()
+      await parts.serviceLogs.close()
       await store.close()
     },
   }

@@ -3,6 +3,7 @@
 // sides normalised with normalizeMember (emails and domains lower-cased).
 import { Code } from '../errors/code.js'
 import { IamError } from '../errors/iam-error.js'
+import { asciiLower } from '../members/ascii-lower.js'
 import { normalizeMember, parseMember } from '../members/member.js'
 import type { PrincipalSet } from './types.js'
 
@@ -48,7 +49,7 @@ export function principalSetFor(
   }
   const members = new Set<string>([normalizeMember(member)])
   if (parsed.type === 'user') {
-    members.add(`domain:${parsed.email.slice(parsed.email.lastIndexOf('@') + 1).toLowerCase()}`)
+    members.add(`domain:${asciiLower(parsed.email.slice(parsed.email.lastIndexOf('@') + 1))}`)
   }
   members.add('allAuthenticatedUsers')
   members.add('allUsers')

@@ -1,47 +1,43 @@
-// The admin REST API over plain node:http: routes every request through the @runiam/api route
-// table, authenticates it, parses its JSON body, calls the transport-free services and writes
-// Google's JSON (or Google's error envelope). It answers every path it is given.
+// The admin REST API over plain node:http: for the route the front door matched in the @runiam/api
+// table, authenticate the caller (identity/'s one authenticate, injected), parse the JSON body,
+// call the transport-free services and write Google's JSON (or Google's error envelope).
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import { createRouter, encodeError, ROUTES, routeKey } from '@runiam/api'
+import { encodeError, ROUTES, routeKey, type RouteMatch } from '@runiam/api'
 import { Code, IamError, unauthenticated } from '@runiam/core'
-import type { PrincipalSet } from '@runiam/core/authorizer'
-import type { Store } from '@runiam/store'
+import type { RequestContext } from '../http/request-context.js'
 import type { Caller } from '../services/caller.js'
-import { createServices, type Services } from '../services/create-services.js'
-import type { ServiceAccountTokenSigner } from '../services/iam/service-account-model.js'
+import type { Services } from '../services/create-services.js'
 import '../services/reasons.js'
-import type { ServiceLogReader } from '../services/logging/service-log-reader.js'
 import { createHandlers, domainOf } from './handlers.js'
 import { readJsonBody } from './read-body.js'
-import { createSelfSignedJwtAuthenticator } from './self-signed-jwt.js'
 
 export interface AdminAppOptions {
-  readonly store: Store
-  /** Verifies the request's bearer token. undefined = no credentials sent; throws IamError UNAUTHENTICATED when they don't verify. */
-  authenticate(req: IncomingMessage): Promise<Caller | undefined>
-  /** Told who each authenticated request is from (for the access log). */
-  onCaller?(req: IncomingMessage, caller: Caller): void
-  now(): number
-  readonly runDomain: string
-  readonly servicePort: number
-  log?(entry: Record<string, unknown>): void
+  /** The services, built once by the composition root and shared with the gateway. */
+  readonly services: Services
   /**
-   * The caller's principal set for authorization (e.g. with its Cloud Identity groups). Default:
-   * the member itself, its domain, allAuthenticatedUsers and allUsers.
+   * Verifies the request's Authorization header (identity/authenticate.ts). undefined = no
+   * credentials sent; throws IamError UNAUTHENTICATED when they don't verify.
    */
-  principals?(caller: Caller | undefined): Promise<PrincipalSet>
-  /** What local service processes printed, for Cloud Logging's entries:list. */
-  readonly serviceLogs?: ServiceLogReader
-  /** Signs service account tokens (iamcredentials) and key files (keys.create). */
-  readonly serviceAccountTokens?: ServiceAccountTokenSigner
+  authenticate(authorization: string | undefined): Promise<Caller | undefined>
+  log?(entry: Record<string, unknown>): void
+  /** Time a client has to send a request body, ms (slow clients are cut off). */
+  readonly bodyTimeoutMs?: number
+}
+
+/** What the front door hands over: the path it matched, the query and the match itself. */
+export interface AdminTarget {
+  readonly path: string
+  readonly query: URLSearchParams
+  readonly match: RouteMatch
 }
 
 export interface AdminApp {
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>
-  /** The services behind the routes (for the composition root: catchUp, gateway reuse). */
-  readonly services: Services
-  /** Stops following the store's change feed. */
-  close(): void
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    target: AdminTarget,
+  ): Promise<void>
 }
 
 const JSON_TYPE = 'application/json; charset=UTF-8'
@@ -61,51 +57,24 @@ function send(
   res.end(text)
 }
 
-function principalsOf(options: AdminAppOptions, caller: Caller | undefined): Promise<PrincipalSet> {
-  if (options.principals === undefined) throw new Error('principals hook missing')
-  return options.principals(caller)
-}
-
 export function createAdminApp(options: AdminAppOptions): AdminApp {
-  const services = createServices({
-    store: options.store,
-    now: () => options.now(),
-    runDomain: options.runDomain,
-    servicePort: options.servicePort,
-    ...(options.serviceLogs === undefined ? {} : { serviceLogs: options.serviceLogs }),
-    ...(options.serviceAccountTokens === undefined
-      ? {}
-      : { serviceAccountTokens: options.serviceAccountTokens }),
-    ...(options.principals === undefined
-      ? {}
-      : { principals: (c: Caller | undefined) => principalsOf(options, c) }),
-  })
-  const handlers = createHandlers(services)
+  const handlers = createHandlers(options.services)
   for (const r of ROUTES) {
     if (!handlers.has(routeKey(r))) throw new Error(`no handler for route ${routeKey(r)}`)
   }
-  const router = createRouter(ROUTES)
-  const selfSigned = createSelfSignedJwtAuthenticator({
-    store: options.store,
-    now: () => options.now(),
-  })
-  // Compat: Google's client libraries given a key file send a self-signed JWT, not an access
-  // token (AIP-4111); those are verified here, every other token by options.authenticate.
-  async function authenticate(req: IncomingMessage): Promise<Caller | undefined> {
-    const m = /^Bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? '')
-    const caller = m?.[1] === undefined ? undefined : await selfSigned(m[1])
-    return caller ?? options.authenticate(req)
-  }
   const log = (entry: Record<string, unknown>): void => options.log?.(entry)
 
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    target: AdminTarget,
+  ): Promise<void> {
     const method = (req.method ?? 'GET').toUpperCase()
-    const url = new URL(req.url ?? '/', 'http://admin.invalid')
-    const path = url.pathname
+    const { path, query, match: m } = target
     let domain = 'runiam.dev'
     let caller: Caller | undefined
     try {
-      const m = router.match(method, path)
       if (m.kind === 'not-found') {
         throw new IamError(
           Code.NOT_FOUND,
@@ -122,17 +91,19 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
         )
         const { body } = encodeError(err, { httpStatus: 405 })
         send(res, 405, body, { allow: m.allowed.join(', ') })
-        log({ event: 'admin', method, path, status: 405 })
+        log({ event: 'admin', requestId: ctx.requestId, method, path, status: 405 })
         return
       }
       domain = domainOf(m.route)
-      caller = await authenticate(req)
+      caller = await options.authenticate(req.headers.authorization)
       if (caller === undefined) throw unauthenticated()
-      options.onCaller?.(req, caller)
-      const body = m.route.body ? await readJsonBody(req) : (req.resume(), undefined)
+      ctx.caller = caller
+      const body = m.route.body
+        ? await readJsonBody(req, { timeoutMs: options.bodyTimeoutMs ?? 30_000 })
+        : (req.resume(), undefined)
       const handler = handlers.get(routeKey(m.route))
       if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
-      const result = await handler({ caller, params: m.params, query: url.searchParams, body })
+      const result = await handler({ caller, params: m.params, query, body })
       send(res, 200, result)
     } catch (thrown) {
       const err = IamError.from(thrown)
@@ -149,6 +120,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
           : {}
       log({
         event: internal ? 'admin-error' : 'admin-refused',
+        requestId: ctx.requestId,
         method,
         path,
         member: caller?.member,
@@ -170,5 +142,5 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
     }
   }
 
-  return { handle, services, close: () => services.close() }
+  return { handle }
 }

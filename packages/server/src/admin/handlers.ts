@@ -2,8 +2,8 @@
 // HTTP request (path variables, query, JSON body) into a call of a transport-free service.
 import { routeKey, type ApiName, type RouteSpec } from '@runiam/api'
 import type { Caller } from '../services/caller.js'
-import { parseRequestedVersion } from '../services/iam-policy-service.js'
-import type { PolicyTarget } from '../services/iam-policy-service.js'
+import { parseRequestedVersion } from '../services/iam-policy/iam-policy-service.js'
+import type { PolicyTarget } from '../services/policy-target.js'
 import type { Services } from '../services/create-services.js'
 import { isObject } from '../services/context.js'
 import { loggingHandlers } from './logging-handlers.js'

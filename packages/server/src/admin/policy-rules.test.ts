@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Binding } from '@runiam/core'
 import type { Store } from '@runiam/store'
-// eslint-disable-next-line no-restricted-imports -- tests run on a real engine
+
 import { openSqliteStore } from '@runiam/store/sqlite'
 import { errorOf, OWNER, startHarness, type Harness } from './test-harness.js'
 

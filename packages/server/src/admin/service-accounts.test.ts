@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { createLocalJWKSet, exportJWK, generateKeyPair, jwtVerify, SignJWT } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Store } from '@runiam/store'
-// eslint-disable-next-line no-restricted-imports -- tests run on a real engine
+
 import { openSqliteStore } from '@runiam/store/sqlite'
 import type { ServiceAccountTokenSigner } from '../services/iam/service-account-model.js'
 import { errorOf, OWNER, startHarness, type Harness } from './test-harness.js'

@@ -1,12 +1,15 @@
-// Test support for the admin API: serves createAdminApp on a real socket over a given store, with
-// a fake authenticator (`Authorization: Bearer user:alice@example.com` → that caller), and a small
-// JSON client. Used only by tests; takes the store so it never picks an engine itself.
-import { createServer, type Server } from 'node:http'
+// Test support for the admin API: serves createAdminApp behind the real front door on a real
+// socket over a given store, with a fake authenticator (`Authorization: Bearer
+// user:alice@example.com` → that caller) unless one is given, and a small JSON client. Used only
+// by tests; takes the store so it never picks an engine itself.
 import type { AddressInfo } from 'node:net'
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
+import { createFrontDoor } from '../http/front-door.js'
+import type { Caller } from '../services/caller.js'
 import { ensureOrganization } from '../services/bootstrap/ensure-organization.js'
-import { createAdminApp, type AdminApp, type AdminAppOptions } from './admin-app.js'
+import { createServices, type Services, type ServicesOptions } from '../services/create-services.js'
+import { createAdminApp } from './admin-app.js'
 
 export const OWNER = 'user:owner@example.com'
 
@@ -27,7 +30,7 @@ export interface CallOptions {
 export interface Harness {
   readonly url: string
   readonly orgId: string
-  readonly app: AdminApp
+  readonly services: Services
   readonly logs: Record<string, unknown>[]
   call(method: string, path: string, options?: CallOptions): Promise<CallResult>
   close(): Promise<void>
@@ -36,7 +39,10 @@ export interface Harness {
 export async function startHarness(
   store: Store,
   nowMs = Date.parse('2026-01-01T00:00:00Z'),
-  extra: Pick<AdminAppOptions, 'principals' | 'serviceAccountTokens'> = {},
+  extra: Pick<ServicesOptions, 'principals' | 'serviceAccountTokens'> & {
+    /** Replaces the fake authenticator (tests of real credentials). */
+    authenticate?: (authorization: string | undefined) => Promise<Caller | undefined>
+  } = {},
 ): Promise<Harness> {
   const org = await ensureOrganization(store, {
     domain: 'example.com',
@@ -44,34 +50,43 @@ export async function startHarness(
     now: nowMs,
   })
   const logs: Record<string, unknown>[] = []
-  const app = createAdminApp({
-    ...extra,
+  const { authenticate, ...serviceExtras } = extra
+  const services = createServices({
+    ...serviceExtras,
     store,
     now: () => nowMs,
     runDomain: 'run.localhost',
     servicePort: 8080,
-    log: (e) => logs.push(e),
-    authenticate: async (req) => {
-      const h = req.headers.authorization
-      if (h === undefined) return undefined
-      const m = /^Bearer ((?:user|serviceAccount):(.+))$/.exec(h)
-      if (m?.[1] === undefined || m[2] === undefined) {
-        throw new IamError(
-          Code.UNAUTHENTICATED,
-          'ACCESS_TOKEN_INVALID',
-          'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
-        )
-      }
-      return { member: m[1], email: m[2] }
-    },
   })
-  const server: Server = createServer((req, res) => void app.handle(req, res))
+  const app = createAdminApp({
+    services,
+    log: (e) => logs.push(e),
+    authenticate: authenticate ?? fakeAuthenticate,
+  })
+  const { server } = createFrontDoor({
+    surfaces: {
+      authz: () => Promise.reject(new Error('no gateway in the admin harness')),
+      gateway: {
+        handle: () => Promise.reject(new Error('no gateway in the admin harness')),
+        handleUpgrade: () => Promise.reject(new Error('no gateway in the admin harness')),
+      },
+      identity: () => Promise.resolve(false),
+      admin: (req, res, ctx, target) => app.handle(req, res, ctx, target),
+      ready: () => Promise.resolve({ ok: true, store: 'ok' }),
+      metrics: () => Promise.resolve({ contentType: 'text/plain', text: '' }),
+    },
+    isServiceHost: () => false,
+    observe: () => {},
+    log: (e) => logs.push(e),
+    accessLog: false,
+    limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000 },
+  })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
   return {
     url,
     orgId: org.id,
-    app,
+    services,
     logs,
     async call(method, path, options = {}) {
       const headers: Record<string, string> = { ...options.headers }
@@ -92,10 +107,26 @@ export async function startHarness(
       }
     },
     async close() {
-      app.close()
+      services.close()
       await new Promise<void>((resolve) => server.close(() => resolve()))
     },
   }
+}
+
+/** `Authorization: Bearer user:alice@example.com` → that caller (tests only). */
+export async function fakeAuthenticate(
+  authorization: string | undefined,
+): Promise<Caller | undefined> {
+  if (authorization === undefined) return undefined
+  const m = /^Bearer ((?:user|serviceAccount):(.+))$/.exec(authorization)
+  if (m?.[1] === undefined || m[2] === undefined) {
+    throw new IamError(
+      Code.UNAUTHENTICATED,
+      'ACCESS_TOKEN_INVALID',
+      'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.',
+    )
+  }
+  return { member: m[1], email: m[2] }
 }
 
 /** The error envelope's fields of a result (for terse assertions). */

@@ -31,6 +31,8 @@ const FLAGS: Record<
   '--token-lifetime': { key: 'tokenLifetimeSeconds', kind: 'number' },
   '--access-log': { key: 'accessLog', kind: 'bool' },
   '--request-timeout': { key: 'requestTimeoutSeconds', kind: 'number' },
+  '--headers-timeout': { key: 'headersTimeoutSeconds', kind: 'number' },
+  '--body-timeout': { key: 'bodyTimeoutSeconds', kind: 'number' },
   '--local-processes': { key: 'localProcesses', kind: 'bool' },
 }
 
@@ -116,7 +118,16 @@ function parseTrustedIssuers(value: unknown, problems: string[]): TrustedIssuerC
     const r = raw as Record<string, unknown>
     for (const k of Object.keys(r)) {
       if (
-        !['issuer', 'jwksUri', 'jwksFile', 'claim', 'subjectPrincipal', 'apiAudiences'].includes(k)
+        ![
+          'issuer',
+          'jwksUri',
+          'jwksFile',
+          'claim',
+          'subjectPrincipal',
+          'apiAudiences',
+          'allowServiceAccounts',
+          'maxTokenLifetimeSeconds',
+        ].includes(k)
       ) {
         problems.push(`${at}: unknown key '${k}'`)
       }
@@ -146,8 +157,24 @@ function parseTrustedIssuers(value: unknown, problems: string[]): TrustedIssuerC
     if (aud !== undefined && (!Array.isArray(aud) || aud.some((a) => typeof a !== 'string'))) {
       problems.push(`${at}.apiAudiences must be a list of strings`)
     }
+    const allowSa = r['allowServiceAccounts']
+    if (allowSa !== undefined && typeof allowSa !== 'boolean') {
+      problems.push(`${at}.allowServiceAccounts must be true or false`)
+    }
+    const maxLifetime = r['maxTokenLifetimeSeconds']
+    if (
+      maxLifetime !== undefined &&
+      (typeof maxLifetime !== 'number' ||
+        !Number.isInteger(maxLifetime) ||
+        maxLifetime < 60 ||
+        maxLifetime > 7 * 86400)
+    ) {
+      problems.push(`${at}.maxTokenLifetimeSeconds must be an integer from 60 to 604800`)
+    }
     out.push({
       issuer,
+      ...(allowSa === true ? { allowServiceAccounts: true } : {}),
+      ...(typeof maxLifetime === 'number' ? { maxTokenLifetimeSeconds: maxLifetime } : {}),
       ...(jwksUri === undefined ? {} : { jwksUri }),
       ...(jwksFile === undefined ? {} : { jwksFile }),
       claim: claim === 'subject' ? 'subject' : 'email',
@@ -222,6 +249,8 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     tokenLifetimeSeconds: num('tokenLifetimeSeconds', 60, 86400),
     accessLog: bool('accessLog'),
     requestTimeoutSeconds: num('requestTimeoutSeconds', 1, 3600),
+    headersTimeoutSeconds: num('headersTimeoutSeconds', 1, 300),
+    bodyTimeoutSeconds: num('bodyTimeoutSeconds', 1, 3600),
     localProcesses: merged['localProcesses'] === undefined ? dev : bool('localProcesses'),
     trustedIssuers,
   }

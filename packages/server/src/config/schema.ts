@@ -32,6 +32,10 @@ export interface ServerConfig {
   readonly localProcesses: boolean
   /** Gateway: deadline for an upstream's response headers, seconds (Cloud Run's default: 300). */
   readonly requestTimeoutSeconds: number
+  /** Slow clients: time to send the request line and headers, seconds. */
+  readonly headersTimeoutSeconds: number
+  /** Slow clients: time to send an admin API or token endpoint body, seconds. */
+  readonly bodyTimeoutSeconds: number
   /** OIDC issuers whose ID tokens are accepted at the gateway (and, with apiAudiences, the API). */
   readonly trustedIssuers: readonly TrustedIssuerConfig[]
 }
@@ -52,6 +56,13 @@ export interface TrustedIssuerConfig {
   readonly subjectPrincipal?: string
   /** Audiences under which its tokens may call the admin API; none: gateway only. */
   readonly apiAudiences?: readonly string[]
+  /**
+   * Whether its tokens' `email` may name a service account (*.gserviceaccount.com, the bootstrap
+   * account included). Default false: an external issuer speaks for people only.
+   */
+  readonly allowServiceAccounts?: boolean
+  /** Longest token lifetime (exp − iat) accepted from it, seconds (default 86,400). */
+  readonly maxTokenLifetimeSeconds?: number
 }
 
 /** Keys whose values are secrets: redacted wherever the config is printed. */
@@ -69,6 +80,8 @@ export const DEFAULTS = {
   tokenLifetimeSeconds: 3600,
   accessLog: true,
   requestTimeoutSeconds: 300,
+  headersTimeoutSeconds: 20,
+  bodyTimeoutSeconds: 30,
   trustedIssuers: [],
 } as const satisfies Partial<ServerConfig>
 

@@ -5,10 +5,10 @@
 //   Envoy:  http_service { path_prefix: "/_runiam/authz" }  (original path appended)
 // See docs/nginx.md. The path prefix is reserved on every host, as Cloud Run reserves some paths.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Gateway } from './gateway-app.js'
+import { AUTHZ_PREFIX } from '../http/front-door.js'
+import type { RequestContext } from '../http/request-context.js'
+import { INVALID_TOKEN_CHALLENGE, type Gateway } from './gateway-app.js'
 import { CALLER_EMAIL_HEADER, CALLER_HEADER } from './proxy.js'
-
-export const AUTHZ_PREFIX = '/_runiam/authz'
 
 const first = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[0] : v
@@ -27,15 +27,22 @@ export async function handleAuthz(
   gateway: Gateway,
   req: IncomingMessage,
   res: ServerResponse,
+  ctx: RequestContext,
 ): Promise<number> {
   req.resume()
   const { host, path } = originalRequest(req)
   const { route, outcome } = await gateway.check({
     host,
     path,
-    authorization: first(req.headers.authorization),
-    serverlessAuthorization: first(req.headers['x-serverless-authorization']),
+    authorization: req.headersDistinct['authorization'],
+    serverlessAuthorization: req.headersDistinct['x-serverless-authorization'],
   })
+  if (outcome?.caller !== undefined) ctx.caller = outcome.caller
+  if (route !== undefined) ctx.log['service'] = route.name
+  if (outcome !== undefined) {
+    ctx.log['decision'] = outcome.kind
+    ctx.log['reason'] = outcome.reason
+  }
   const headers: Record<string, string> = { 'content-length': '0', 'cache-control': 'no-store' }
   let status: number
   if (route === undefined || outcome === undefined) {
@@ -45,8 +52,7 @@ export async function handleAuthz(
     status = outcome.status
     headers['x-runiam-reason'] = outcome.reason
     if (status === 401) {
-      headers['www-authenticate'] =
-        'Bearer error="invalid_token" error_description="The access token could not be verified"'
+      headers['www-authenticate'] = INVALID_TOKEN_CHALLENGE
     }
   } else {
     status = 200

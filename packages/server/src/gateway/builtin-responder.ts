@@ -2,7 +2,7 @@
 // every admitted request with JSON describing the request and the verified caller, so IAM can be
 // tried with no service at all. It reads (and discards) the body to report its size.
 import type { IncomingMessage, ServerResponse } from 'node:http'
-import type { Caller } from './proxy.js'
+import type { Caller } from '../services/caller.js'
 
 const SHOWN_HEADERS = new Set([
   'user-agent',
@@ -32,7 +32,13 @@ export async function respondBuiltin(
       query: Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams),
       headers,
       bodyBytes,
-      caller: context.caller ?? null,
+      caller:
+        context.caller === undefined
+          ? null
+          : {
+              member: context.caller.member,
+              ...(context.caller.email === undefined ? {} : { email: context.caller.email }),
+            },
     },
     null,
     2,

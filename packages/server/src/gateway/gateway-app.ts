@@ -1,15 +1,14 @@
-// The invoker gateway: for a request to a service host, find the service, run the invoker check
-// (decide.ts), then forward to the service's upstream, a local process, or the built-in
-// responder. Refusals are Google's HTML pages; every decision is logged (never the token) and
-// counted in the metrics.
+// The invoker gateway: for a request to a service host, find the service, make the invoke
+// decision (services/invoke-check.ts, one per request), then forward to the service's upstream,
+// a local process, or the built-in responder. Refusals are Google's HTML pages; every decision
+// goes into the request's access-log line (never the token) and the metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Code, IamError } from '@runiam/core'
-import type { Decision } from '@runiam/core/authorizer'
-import type { RequestAttributes } from '@runiam/core/conditions'
-import type { TokenVerifier } from '../identity/token-verifier.js'
+import type { RequestContext } from '../http/request-context.js'
+import type { Caller } from '../services/caller.js'
+import type { InvokeCheck, InvokeDecision } from '../services/invoke-check.js'
 import { respondBuiltin } from './builtin-responder.js'
-import { decide, type GatewayDecision } from './decide.js'
 import type { HostIndex, ServiceRoute } from './host-index.js'
 import {
   forbiddenPage,
@@ -18,15 +17,7 @@ import {
   unavailablePage,
   type ErrorPage,
 } from './pages.js'
-import { forward, forwardUpgrade, type Caller } from './proxy.js'
-
-export const INVOKE_PERMISSION = 'run.routes.invoke'
-
-/**
- * What the gateway decided for each request (service, decision, reason, caller), merged into the
- * request's one access-log line when it ends: one line per request keeps logging cheap.
- */
-export const gatewayLogOf = new WeakMap<IncomingMessage, Record<string, unknown>>()
+import { forward, forwardUpgrade } from './proxy.js'
 
 /** Starts (or finds) a service's local process and says where it listens. */
 export interface LocalRuntime {
@@ -34,25 +25,28 @@ export interface LocalRuntime {
 }
 
 export interface GatewayObserver {
-  decision(route: ServiceRoute, outcome: GatewayDecision, seconds: number): void
+  decision(route: ServiceRoute, outcome: InvokeDecision, seconds: number): void
   upstream(route: ServiceRoute, status: number, seconds: number): void
 }
 
 export interface GatewayOptions {
   readonly hosts: HostIndex
-  /** run.routes.invoke on `resource` for `member` (undefined = anonymous), conditions evaluated on the attributes. */
-  authorize(
-    member: string | undefined,
-    resource: string,
-    attributes: RequestAttributes,
-  ): Decision | Promise<Decision>
-  readonly verifier: TokenVerifier
+  /** The invoke decision (depended on by type; built once by the composition root). */
+  readonly invoke: Pick<InvokeCheck, 'decide'>
   now(): number
   /** Deadline for an upstream's response headers, ms (Cloud Run's default request timeout is 300 s). */
   readonly timeoutMs: number
   readonly runtime?: LocalRuntime
   readonly observer?: GatewayObserver
   log?(entry: Record<string, unknown>): void
+}
+
+/** A request as the invoke check sees it. */
+export interface CheckInput {
+  readonly host: string
+  readonly path: string
+  readonly authorization?: readonly string[] | undefined
+  readonly serverlessAuthorization?: readonly string[] | undefined
 }
 
 function sendPage(res: ServerResponse, page: ErrorPage, extra: Record<string, string> = {}): void {
@@ -64,91 +58,77 @@ function sendPage(res: ServerResponse, page: ErrorPage, extra: Record<string, st
   res.end(page.body)
 }
 
-const header = (req: IncomingMessage, name: string): string | undefined => {
-  const v = req.headers[name]
-  return Array.isArray(v) ? v[0] : v
-}
+export const INVALID_TOKEN_CHALLENGE =
+  'Bearer error="invalid_token" error_description="The access token could not be verified"'
 
 export interface Gateway {
-  /** Serves a request whose Host names a service host (route undefined: unknown host → 404). */
-  handle(req: IncomingMessage, res: ServerResponse): Promise<void>
-  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>
+  /** Serves a request whose Host names a service host (unknown host → 404). */
+  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>
+  handleUpgrade(
+    req: IncomingMessage,
+    socket: Duplex,
+    head: Buffer,
+    ctx: RequestContext,
+  ): Promise<void>
   /** The invoker check alone, for the auth_request / ext_authz endpoint. */
-  check(input: {
-    host: string
-    path: string
-    authorization?: string | undefined
-    serverlessAuthorization?: string | undefined
-  }): Promise<{ route?: ServiceRoute; outcome?: GatewayDecision }>
+  check(input: CheckInput): Promise<{ route?: ServiceRoute; outcome?: InvokeDecision }>
 }
+
+type Admission =
+  | { ok: true; route: ServiceRoute; caller?: Caller; outcome: InvokeDecision }
+  | { ok: false; page: ErrorPage; headers?: Record<string, string> }
 
 export function createGateway(options: GatewayOptions): Gateway {
   const log = (entry: Record<string, unknown>) => options.log?.(entry)
 
-  async function check(input: {
-    host: string
-    path: string
-    authorization?: string | undefined
-    serverlessAuthorization?: string | undefined
-  }): Promise<{ route?: ServiceRoute; outcome?: GatewayDecision }> {
+  async function check(
+    input: CheckInput,
+  ): Promise<{ route?: ServiceRoute; outcome?: InvokeDecision }> {
     const route = options.hosts.lookupNow(input.host) ?? (await options.hosts.lookup(input.host))
     if (route === undefined) return {}
     const started = process.hrtime.bigint()
     const hostname = input.host.replace(/:\d+$/, '').toLowerCase()
-    const outcome = await decide({
-      service: route,
-      authorization: input.authorization,
-      serverlessAuthorization: input.serverlessAuthorization,
-      attributes: { timeMs: options.now(), host: hostname, path: input.path },
-      verifier: options.verifier,
-      authorize: (member, attributes) => options.authorize(member, route.name, attributes),
-    })
+    const outcome = await options.invoke.decide(
+      route,
+      {
+        authorization: input.authorization,
+        serverlessAuthorization: input.serverlessAuthorization,
+      },
+      { timeMs: options.now(), host: hostname, path: input.path },
+    )
     options.observer?.decision(route, outcome, Number(process.hrtime.bigint() - started) / 1e9)
     return { route, outcome }
   }
 
-  async function admit(
-    req: IncomingMessage,
-  ): Promise<
-    | { ok: true; route: ServiceRoute; caller?: Caller; outcome: GatewayDecision }
-    | { ok: false; page: ErrorPage; headers?: Record<string, string> }
-  > {
+  async function admit(req: IncomingMessage, ctx: RequestContext): Promise<Admission> {
     const path = (req.url ?? '/').split('?')[0] ?? '/'
     const { route, outcome } = await check({
-      host: header(req, 'host') ?? '',
+      host: req.headers.host ?? '',
       path,
-      authorization: header(req, 'authorization'),
-      serverlessAuthorization: header(req, 'x-serverless-authorization'),
+      authorization: req.headersDistinct['authorization'],
+      serverlessAuthorization: req.headersDistinct['x-serverless-authorization'],
     })
     if (route === undefined || outcome === undefined) return { ok: false, page: notFoundPage(path) }
-    const entry: Record<string, unknown> = {
-      service: route.name,
-      decision: outcome.kind,
-      reason: outcome.reason,
-      caller: outcome.caller?.member ?? null,
-    }
-    gatewayLogOf.set(req, entry)
+    ctx.log['service'] = route.name
+    ctx.log['decision'] = outcome.kind
+    ctx.log['reason'] = outcome.reason
+    if (outcome.caller !== undefined) ctx.caller = outcome.caller
     if (outcome.kind === 'reject') {
-      entry['detail'] = outcome.detail
+      ctx.log['detail'] = outcome.detail
       return outcome.status === 401
         ? {
             ok: false,
             page: unauthorizedPage(path),
-            headers: {
-              'www-authenticate':
-                'Bearer error="invalid_token" error_description="The access token could not be verified"',
-            },
+            headers: { 'www-authenticate': INVALID_TOKEN_CHALLENGE },
           }
         : { ok: false, page: forbiddenPage(path) }
     }
-    const caller =
-      outcome.caller === undefined
-        ? undefined
-        : {
-            member: outcome.caller.member,
-            ...(outcome.caller.email === undefined ? {} : { email: outcome.caller.email }),
-          }
-    return { ok: true, route, outcome, ...(caller === undefined ? {} : { caller }) }
+    return {
+      ok: true,
+      route,
+      outcome,
+      ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
+    }
   }
 
   async function upstreamOf(route: ServiceRoute): Promise<URL | undefined> {
@@ -168,8 +148,8 @@ export function createGateway(options: GatewayOptions): Gateway {
 
   return {
     check,
-    async handle(req, res) {
-      const admitted = await admit(req)
+    async handle(req, res, ctx) {
+      const admitted = await admit(req, ctx)
       if (!admitted.ok) {
         req.resume()
         sendPage(res, admitted.page, admitted.headers)
@@ -200,8 +180,8 @@ export function createGateway(options: GatewayOptions): Gateway {
             })
       options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
     },
-    async handleUpgrade(req, socket, head) {
-      const admitted = await admit(req)
+    async handleUpgrade(req, socket, head, ctx) {
+      const admitted = await admit(req, ctx)
       const refuse = (page: ErrorPage, headers: Record<string, string> = {}) => {
         const extra = Object.entries(headers)
           .map(([k, v]) => `${k}: ${v}\r\n`)

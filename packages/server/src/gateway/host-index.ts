@@ -3,11 +3,11 @@
 // any resource change (in-process feed; other replicas' changes via `refresh`), so a deploy or an
 // invoker-switch flip is seen by the very next request and unchanged requests touch no store.
 import type { ResourceRecord, Store } from '@runiam/store'
-import { audiencesFor, type GatewayService } from './decide.js'
+import { audiencesFor, type InvokeTarget } from '../services/invoke-check.js'
 
 export const UPSTREAM_ANNOTATION = 'runiam.dev/upstream'
 
-export interface ServiceRoute extends GatewayService {
+export interface ServiceRoute extends InvokeTarget {
   /** The service id, e.g. "hello". */
   readonly service: string
   /** runiam.dev/upstream, when set. */

@@ -6,6 +6,7 @@ import { request as httpRequest, type IncomingMessage, type ServerResponse } fro
 import { EventEmitter } from 'node:events'
 import { Pool, type Dispatcher } from 'undici'
 import type { Duplex } from 'node:stream'
+import type { Caller } from '../services/caller.js'
 import { badGatewayPage, timeoutPage, unavailablePage, type ErrorPage } from './pages.js'
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
@@ -23,11 +24,6 @@ const HOP_BY_HOP = new Set([
 
 export const CALLER_HEADER = 'x-runiam-caller'
 export const CALLER_EMAIL_HEADER = 'x-runiam-caller-email'
-
-export interface Caller {
-  readonly member: string
-  readonly email?: string
-}
 
 export interface ForwardOptions {
   readonly upstream: URL

@@ -3,7 +3,8 @@
 // endpoint answers, not the IAM envelope.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JWK } from 'jose'
-import { isEmail, type Issuer } from './issuer.js'
+import { isValidEmail } from '@runiam/core'
+import type { Issuer } from './issuer.js'
 import { JWT_BEARER_GRANT, type GrantOutcome } from './jwt-bearer-grant.js'
 
 export const DEV_LOGIN_GRANT = 'urn:runiam:params:oauth:grant-type:dev-login'
@@ -92,7 +93,7 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
         )
       }
       const subject = (form.get('subject') ?? '').trim()
-      if (!isEmail(subject)) {
+      if (!isValidEmail(subject)) {
         return oauthError(
           res,
           400,

@@ -2,18 +2,12 @@
 // (audience = a service URL, for the gateway), and verifies its own access tokens.
 import { createHash } from 'node:crypto'
 import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose'
-import { Code, IamError } from '@runiam/core'
+import { asciiLower, Code, IamError, memberForEmail } from '@runiam/core'
+import type { Caller } from '../services/caller.js'
 import { SIGNING_ALG, type SigningKey } from './signing-keys.js'
 
 export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 const ACCESS_TOKEN_TYP = 'at+jwt'
-
-/** Who a verified token speaks for. */
-export interface TokenIdentity {
-  readonly email: string
-  /** user:EMAIL, or serviceAccount:EMAIL for *.gserviceaccount.com addresses. */
-  readonly member: string
-}
 
 export interface IssuerOptions {
   readonly issuer: string
@@ -24,27 +18,12 @@ export interface IssuerOptions {
   readonly now: () => number
 }
 
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/
-
-/**
- * Maps an email to its IAM member: service accounts by their domain, everyone else a user.
- * Emails are case-insensitive and policies store them lower-cased, so the member is lower-cased.
- */
-export function memberForEmail(email: string): string {
-  const e = email.toLowerCase()
-  return e.endsWith('.gserviceaccount.com') ? `serviceAccount:${e}` : `user:${e}`
-}
-
 /** A stable numeric subject for an email, shaped like Google's 21-digit account ids. */
 export function subjectFor(email: string): string {
-  const digest = createHash('sha256').update(email.toLowerCase()).digest()
+  const digest = createHash('sha256').update(asciiLower(email)).digest()
   return (BigInt(`0x${digest.subarray(0, 9).toString('hex')}`) % 10n ** 21n)
     .toString()
     .padStart(21, '1')
-}
-
-export function isEmail(s: string): boolean {
-  return EMAIL.test(s) && s.length <= 254
 }
 
 export interface Issuer {
@@ -57,7 +36,7 @@ export interface Issuer {
   /** `subject` defaults to subjectFor(email); a service account's is its unique id. */
   signIdToken(email: string, audience: string, subject?: string): Promise<string>
   /** Verifies a runiam access token; throws IamError UNAUTHENTICATED when it does not verify. */
-  verifyAccessToken(token: string): Promise<TokenIdentity>
+  verifyAccessToken(token: string): Promise<Caller>
 }
 
 export function createIssuer(options: IssuerOptions): Issuer {
@@ -108,8 +87,15 @@ export function createIssuer(options: IssuerOptions): Issuer {
           currentDate: new Date(now()),
         })
         const email = payload['email']
-        if (typeof email !== 'string' || !isEmail(email)) throw new Error('no email claim')
-        return { email, member: memberForEmail(email) }
+        const member = typeof email === 'string' ? memberForEmail(email) : undefined
+        if (typeof email !== 'string' || member === undefined) throw new Error('no email claim')
+        return {
+          member,
+          email,
+          credential: 'access-token',
+          issuer,
+          ...(payload.exp === undefined ? {} : { expiresAt: payload.exp * 1000 }),
+        }
       } catch (cause) {
         const expired = cause instanceof joseErrors.JWTExpired
         throw new IamError(

@@ -22,6 +22,10 @@ export const IDENTITY_REASONS = {
     code: Code.INVALID_ARGUMENT,
     doc: '`runiam serve`: a bad flag, environment variable or config file value.',
   },
+  DATA_DIR_INSECURE: {
+    code: Code.FAILED_PRECONDITION,
+    doc: '`runiam serve`: the data folder or a secret file in it can be read by other users and cannot be made owner-only.',
+  },
   LISTEN_FAILED: {
     code: Code.UNAVAILABLE,
     doc: '`runiam serve`: the server cannot listen on its host and port.',

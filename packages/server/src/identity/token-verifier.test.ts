@@ -2,7 +2,7 @@
 // expiry, and nothing about a forged token is remembered.
 import { describe, expect, it } from 'vitest'
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose'
-import { createTokenVerifier } from './token-verifier.js'
+import { createTokenVerifier, type TrustedIssuer } from './token-verifier.js'
 
 const ISS = 'https://issuer.test'
 
@@ -26,7 +26,7 @@ describe('token verifier', () => {
       ],
       now: () => now,
     })
-    const token = await new SignJWT({ email: 'Ann@Example.com' })
+    const token = await new SignJWT({ email: 'Ann@Example.com', email_verified: true })
       .setProtectedHeader({ alg: 'ES256', kid: 'k' })
       .setIssuer(ISS)
       .setAudience('http://a')
@@ -68,5 +68,98 @@ describe('token verifier', () => {
         message: expect.stringContaining('signature'),
       })
     }
+  })
+
+  describe('what an external issuer may claim', () => {
+    const NOW = Date.UTC(2026, 10, 28)
+    async function external(
+      claims: Record<string, unknown>,
+      opts: { iat?: number; exp?: number; trust?: Partial<TrustedIssuer> } = {},
+    ) {
+      const { privateKey, publicKey } = await generateKeyPair('RS256')
+      const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'RS256' }
+      const verifier = createTokenVerifier({
+        issuers: [
+          {
+            issuer: ISS,
+            keys: createLocalJWKSet({ keys: [jwk] }),
+            mapping: { kind: 'email' },
+            ...opts.trust,
+          },
+        ],
+        now: () => NOW,
+      })
+      const iat = opts.iat ?? NOW / 1000
+      const token = await new SignJWT(claims)
+        .setProtectedHeader({ alg: 'RS256', kid: 'k' })
+        .setIssuer(ISS)
+        .setAudience('http://a')
+        .setIssuedAt(iat)
+        .setExpirationTime(opts.exp ?? iat + 3600)
+        .sign(privateKey)
+      return verifier.verify(token, ['http://a'])
+    }
+    const verified = (email: string) => ({ email, email_verified: true })
+
+    it('accepts a verified ASCII email as a user', async () => {
+      await expect(external(verified('ann@example.com'))).resolves.toMatchObject({
+        member: 'user:ann@example.com',
+        credential: 'id-token',
+        issuer: ISS,
+      })
+    })
+
+    it('refuses a service account email (and the bootstrap account) unless trusted for them', async () => {
+      for (const email of [
+        'deployer@prod.iam.gserviceaccount.com',
+        'runiam-bootstrap@runiam-system.iam.gserviceaccount.com',
+        'Robot@Project.IAM.GServiceAccount.com',
+      ]) {
+        await expect(external(verified(email))).rejects.toMatchObject({
+          reason: 'ID_TOKEN_INVALID',
+          message: expect.stringContaining('may not speak for service accounts'),
+        })
+      }
+      await expect(
+        external(verified('deployer@prod.iam.gserviceaccount.com'), {
+          trust: { allowServiceAccounts: true },
+        }),
+      ).resolves.toMatchObject({ member: 'serviceAccount:deployer@prod.iam.gserviceaccount.com' })
+    })
+
+    it('requires email_verified to be the boolean true', async () => {
+      for (const v of [undefined, 'true', 1, false]) {
+        await expect(
+          external({ email: 'ann@example.com', ...(v === undefined ? {} : { email_verified: v }) }),
+        ).rejects.toMatchObject({ message: expect.stringContaining('not verified') })
+      }
+    })
+
+    it('folds case in ASCII only: a Kelvin sign is not a K', async () => {
+      // U+212A KELVIN SIGN lower-cases to "k" under Unicode folding.
+      await expect(external(verified('\u212Aevin@example.com'))).rejects.toMatchObject({
+        message: expect.stringContaining('no valid email'),
+      })
+      await expect(external(verified('KEVIN@Example.COM'))).resolves.toMatchObject({
+        member: 'user:kevin@example.com',
+      })
+    })
+
+    it('refuses tokens issued in the future or living longer than the maximum', async () => {
+      await expect(
+        external(verified('ann@example.com'), { iat: NOW / 1000 + 600 }),
+      ).rejects.toMatchObject({
+        message: expect.stringMatching(/future|iat/),
+      })
+      await expect(
+        external(verified('ann@example.com'), { exp: NOW / 1000 + 2 * 86400 }),
+      ).rejects.toMatchObject({ message: expect.stringContaining('lives longer than 86400') })
+      await expect(
+        external(verified('ann@example.com'), {
+          exp: NOW / 1000 + 7200,
+          trust: { maxLifetimeSeconds: 3600 },
+        }),
+      ).rejects.toMatchObject({ message: expect.stringContaining('lives longer than 3600') })
+    })
   })
 })

@@ -2,6 +2,11 @@
 // each to the IAM member it speaks for. Used by the invoker gateway (audience = the service URL)
 // and, for external issuers, by the admin API. Only asymmetric algorithms are accepted, so
 // `alg: none` and HMAC-signed-with-the-public-key forgeries fail before any key is looked at.
+//
+// What an external issuer's token may claim is narrow (docs/security.md): its `email` must be
+// verified (`email_verified` the boolean true), ASCII, and never a service account's or the
+// server's own bootstrap identity unless that issuer is trusted for service accounts; it may not be
+// issued in the future or live longer than the issuer's maximum (24 h by default).
 import {
   decodeJwt,
   errors as joseErrors,
@@ -10,7 +15,8 @@ import {
   type JWTVerifyGetKey,
 } from 'jose'
 import { Code, IamError } from '@runiam/core'
-import { isEmail, memberForEmail } from './issuer.js'
+import { isServiceAccountEmail, memberForEmail } from '@runiam/core'
+import type { Caller } from '../services/caller.js'
 
 export const ACCEPTED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'ES256', 'ES384', 'PS256'] as const
 
@@ -24,19 +30,22 @@ export interface TrustedIssuer {
   readonly issuer: string
   readonly keys: JWTVerifyGetKey
   readonly mapping: ClaimMapping
+  /**
+   * Whether its `email` claim may name a service account (*.gserviceaccount.com, the bootstrap
+   * account included). Only runiam's own issuer, and external issuers configured with
+   * `allowServiceAccounts: true`, are.
+   */
+  readonly allowServiceAccounts?: boolean
+  /** Longest accepted lifetime (exp − iat), seconds. Default 24 h. */
+  readonly maxLifetimeSeconds?: number
 }
 
-export interface VerifiedIdentity {
-  readonly member: string
-  readonly email?: string
-  readonly issuer: string
-  readonly subject?: string
-  readonly expiresAt?: number
-}
+/** Compat: Google's own ID tokens live one hour; a day is generous for any issuer. */
+export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600
 
 export interface TokenVerifier {
   /** Verifies `token` for one of `audiences`; throws IamError UNAUTHENTICATED with the reason. */
-  verify(token: string, audiences: readonly string[]): Promise<VerifiedIdentity>
+  verify(token: string, audiences: readonly string[]): Promise<Caller>
 }
 
 function invalid(why: string, cause?: unknown): IamError {
@@ -48,20 +57,40 @@ function invalid(why: string, cause?: unknown): IamError {
   )
 }
 
-function mapIdentity(issuer: TrustedIssuer, payload: JWTPayload): VerifiedIdentity {
+function mapIdentity(
+  issuer: TrustedIssuer,
+  payload: JWTPayload,
+  nowMs: number,
+  tolerance: number,
+): Caller {
+  const iat = payload.iat ?? 0
+  const exp = payload.exp ?? 0
+  if (iat > nowMs / 1000 + tolerance) throw invalid('it was issued in the future')
+  const maxLifetime = issuer.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
+  if (exp - iat > maxLifetime) {
+    throw invalid(`it lives longer than ${maxLifetime} seconds, the most this issuer may grant`)
+  }
   const base = {
+    credential: 'id-token' as const,
     issuer: issuer.issuer,
-    ...(payload.sub === undefined ? {} : { subject: payload.sub }),
     ...(payload.exp === undefined ? {} : { expiresAt: payload.exp * 1000 }),
   }
   if (issuer.mapping.kind === 'email') {
     const email = payload['email']
-    if (typeof email !== 'string' || !isEmail(email)) throw invalid('the token has no email claim')
-    if (payload['email_verified'] === false) throw invalid("the token's email is not verified")
-    return { ...base, member: memberForEmail(email), email }
+    const member = typeof email === 'string' ? memberForEmail(email) : undefined
+    if (typeof email !== 'string' || member === undefined) {
+      throw invalid('the token has no valid email claim')
+    }
+    // Compat: Google's ID tokens carry email_verified true; anything else (absent, "true") is no
+    // proof that the issuer checked the address.
+    if (payload['email_verified'] !== true) throw invalid("the token's email is not verified")
+    if (isServiceAccountEmail(email) && issuer.allowServiceAccounts !== true) {
+      throw invalid(`issuer ${issuer.issuer} may not speak for service accounts`)
+    }
+    return { ...base, member, email }
   }
   const sub = payload.sub
-  if (typeof sub !== 'string' || sub === '' || /[\s/]/.test(sub))
+  if (typeof sub !== 'string' || sub === '' || /[\s/]/.test(sub) || sub.length > 256)
     throw invalid('the token has no usable sub claim')
   return { ...base, member: issuer.mapping.template.replaceAll('{sub}', sub) }
 }
@@ -70,7 +99,7 @@ function mapIdentity(issuer: TrustedIssuer, payload: JWTPayload): VerifiedIdenti
 export const VERIFIED_TOKEN_CACHE_SIZE = 10_000
 
 interface Verified {
-  readonly identity: VerifiedIdentity
+  readonly identity: Caller
   readonly audiences: readonly string[]
   /** Seconds since the epoch. */
   readonly exp: number
@@ -95,7 +124,7 @@ export function createTokenVerifier(options: {
   const tolerance = options.clockToleranceSeconds ?? 30
   const cache = new Map<string, Verified>()
 
-  function admit(entry: Verified, audiences: readonly string[]): VerifiedIdentity {
+  function admit(entry: Verified, audiences: readonly string[]): Caller {
     if (options.now() / 1000 - tolerance > entry.exp) throw invalid('it has expired')
     if (!entry.audiences.some((a) => audiences.includes(a)))
       throw invalid('claim aud is not acceptable')
@@ -132,7 +161,7 @@ export function createTokenVerifier(options: {
         throw invalid("its signature does not verify with the issuer's keys", cause)
       }
       const entry: Verified = {
-        identity: mapIdentity(issuer, payload),
+        identity: mapIdentity(issuer, payload, options.now(), tolerance),
         audiences: audiencesOf(payload),
         exp: payload.exp ?? 0,
       }

@@ -4,7 +4,6 @@
 import { readFileSync } from 'node:fs'
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet } from 'jose'
 import { Code, IamError } from '@runiam/core'
-import type { TrustedIssuerConfig } from '../config/schema.js'
 import type { TrustedIssuer } from './token-verifier.js'
 
 function readJwksFile(path: string): JSONWebKeySet {
@@ -22,7 +21,18 @@ function readJwksFile(path: string): JSONWebKeySet {
   }
 }
 
-export function externalIssuers(configs: readonly TrustedIssuerConfig[]): TrustedIssuer[] {
+/** A trusted issuer as the server's configuration describes it (config/schema.ts's shape). */
+export interface TrustedIssuerSettings {
+  readonly issuer: string
+  readonly jwksUri?: string
+  readonly jwksFile?: string
+  readonly claim: 'email' | 'subject'
+  readonly subjectPrincipal?: string
+  readonly allowServiceAccounts?: boolean
+  readonly maxTokenLifetimeSeconds?: number
+}
+
+export function externalIssuers(configs: readonly TrustedIssuerSettings[]): TrustedIssuer[] {
   return configs.map((c) => ({
     issuer: c.issuer,
     keys:
@@ -36,9 +46,19 @@ export function externalIssuers(configs: readonly TrustedIssuerConfig[]): Truste
       c.claim === 'subject'
         ? { kind: 'subject' as const, template: c.subjectPrincipal ?? '' }
         : { kind: 'email' as const },
+    ...(c.allowServiceAccounts === true ? { allowServiceAccounts: true } : {}),
+    ...(c.maxTokenLifetimeSeconds === undefined
+      ? {}
+      : { maxLifetimeSeconds: c.maxTokenLifetimeSeconds }),
   }))
 }
 
 export function runiamIssuer(issuer: string, jwks: JSONWebKeySet): TrustedIssuer {
-  return { issuer, keys: createLocalJWKSet(jwks), mapping: { kind: 'email' } }
+  // runiam's own ID tokens speak for service accounts (generateIdToken, key files).
+  return {
+    issuer,
+    keys: createLocalJWKSet(jwks),
+    mapping: { kind: 'email' },
+    allowServiceAccounts: true,
+  }
 }

@@ -2,12 +2,21 @@
 // and reason, and latency histograms for the invoker check and the upstream. Labels never carry
 // identities or tokens (bounded cardinality: route ids, services, outcomes).
 import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
-import type { GatewayObserver } from '../gateway/gateway-app.js'
+
+/** What the gateway reports (gateway/gateway-app.ts's GatewayObserver has this shape). */
+export interface GatewayMetrics {
+  decision(
+    route: unknown,
+    outcome: { readonly kind: string; readonly reason: string },
+    seconds: number,
+  ): void
+  upstream(route: unknown, status: number, seconds: number): void
+}
 
 export interface Metrics {
   readonly registry: Registry
   request(route: string, status: number, seconds: number): void
-  readonly gateway: GatewayObserver
+  readonly gateway: GatewayMetrics
 }
 
 const statusClass = (status: number): string => `${Math.floor(status / 100)}xx`

@@ -1,6 +1,6 @@
 // operations.get for Cloud Run v2 (`projects/P/locations/L/operations/ID`) and Resource Manager
 // (`operations/cp.N`): every write stored its finished Operation, so a poll reads it back.
-import { Code, IamError } from '@runiam/core'
+import { Code, IamError, permissionDenied } from '@runiam/core'
 import type { Caller } from './caller.js'
 import type { ServiceContext } from './context.js'
 import { presentAs } from './names.js'
@@ -37,11 +37,20 @@ export class OperationService {
 
   /**
    * Compat: cloudresourcemanager operations.get. The operation is checked against the project it
-   * created (resourcemanager.projects.get), since it reveals that project.
+   * created (resourcemanager.projects.get), since it reveals that project. An operation that does
+   * not exist names no project: only a caller who could read every project (the permission on
+   * the organization) learns that it does not exist; anyone else gets the same PERMISSION_DENIED
+   * as for an existing one (AIP-211).
    */
   async getCrm(caller: Caller, name: string): Promise<Record<string, unknown>> {
     const rec = await this.#ctx.store.getOperation(name)
-    if (rec === undefined) throw operationNotFound(name)
+    if (rec === undefined) {
+      const org = await this.#ctx.checker.organization()
+      const scope = org === undefined ? name : `organizations/${org.id}`
+      const d = await this.#ctx.checker.decide(caller, 'resourcemanager.projects.get', scope)
+      if (!d.allowed) throw permissionDenied('resourcemanager.projects.get', name)
+      throw operationNotFound(name)
+    }
     const { projectId, ...op } = rec.body
     await this.#ctx.checker.require(
       caller,

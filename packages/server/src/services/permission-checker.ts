@@ -174,14 +174,6 @@ export class PermissionChecker {
       : principalSetFor(caller?.member)
   }
 
-  /**
-   * The compiled policies that apply to `resource` (its own, its project's, the organization's),
-   * synchronously when they are cached: the invoker gateway's per-request path.
-   */
-  policiesNow(resource: string): readonly CompiledPolicy[] | undefined {
-    return this.#chains.get(resource)
-  }
-
   /** The compiled policies that apply to `resource`, loading what is not cached. */
   async policiesFor(resource: string): Promise<readonly CompiledPolicy[]> {
     const hit = this.#chains.get(resource)
@@ -193,6 +185,29 @@ export class PermissionChecker {
       this.#chains.set(resource, chain)
     }
     return chain
+  }
+
+  /**
+   * The decision for `caller` with the request's full attributes (request.time included),
+   * synchronously when the policies are cached and principals need no lookup: the invoker
+   * gateway's per-request path. Otherwise the same decision, asynchronously.
+   */
+  decideNow(
+    caller: Caller | undefined,
+    permission: string,
+    resource: string,
+    attributes: RequestAttributes,
+  ): Decision | Promise<Decision> {
+    const policies = this.#chains.get(resource)
+    if (policies !== undefined && this.#options.principals === undefined) {
+      return check(
+        { principals: principalSetFor(caller?.member), permission, resource, attributes },
+        policies,
+      )
+    }
+    return Promise.all([this.policiesFor(resource), this.#principals(caller)]).then(
+      ([chain, principals]) => check({ principals, permission, resource, attributes }, chain),
+    )
   }
 
   async decide(

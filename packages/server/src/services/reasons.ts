@@ -16,7 +16,14 @@ export const SERVER_REASONS = {
     code: Code.UNIMPLEMENTED,
     doc: 'The path exists but not with this HTTP method (sent as HTTP 405).',
   },
-  INVALID_JSON: { code: Code.INVALID_ARGUMENT, doc: 'The request body is not valid JSON.' },
+  INVALID_JSON: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'The request body is not valid JSON, or nests deeper than 100 levels.',
+  },
+  BODY_TIMEOUT: {
+    code: Code.DEADLINE_EXCEEDED,
+    doc: 'The request body did not arrive within the body timeout (--body-timeout); the connection is closed, nothing is answered.',
+  },
   PAYLOAD_TOO_LARGE: {
     code: Code.INVALID_ARGUMENT,
     doc: 'The request body is larger than 1 MiB.',

@@ -4,7 +4,7 @@ import { Code, IamError } from '@runiam/core'
 import type { OrganizationRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import type { ServiceContext } from '../context.js'
-import type { PolicyTarget } from '../iam-policy-service.js'
+import type { PolicyTarget } from '../policy-target.js'
 
 export type CrmVersion = 'v1' | 'v3'
 

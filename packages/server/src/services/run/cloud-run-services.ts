@@ -5,7 +5,7 @@ import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
 import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, isoTime, newUuid, type ServiceContext } from '../context.js'
-import type { PolicyTarget } from '../iam-policy-service.js'
+import type { PolicyTarget } from '../policy-target.js'
 import { checkRegion, checkServiceId, invalidArgument, presentAs } from '../names.js'
 import { checkRequireInvokerIam } from '../org-policy/org-policy-enforcer.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
@@ -155,7 +155,7 @@ export class CloudRunServices {
       location: ref.location,
       projectNumber: p.projectNumber,
       input,
-      actor: caller.email,
+      actor: caller.email ?? caller.member,
       nowMs: now,
       runDomain: this.#ctx.runDomain,
       servicePort: this.#ctx.servicePort,
@@ -276,7 +276,7 @@ export class CloudRunServices {
       location: ref.location,
       projectNumber: p.projectNumber,
       input: merged,
-      actor: caller.email,
+      actor: caller.email ?? caller.member,
       nowMs: this.#ctx.now(),
       runDomain: this.#ctx.runDomain,
       servicePort: this.#ctx.servicePort,

@@ -11,30 +11,16 @@ import {
   EMPTY_POLICY_ETAG,
   etagMismatch,
   isIamError,
-  type IamError,
   renderPolicy,
   validatePolicy,
   type Policy,
-  type ResourceType,
 } from '@runiam/core'
 import { validateConditionExpr } from '@runiam/core/conditions'
-import type { Caller } from './caller.js'
-import { isObject, type ServiceContext } from './context.js'
-import { invalidArgument } from './names.js'
-import { checkDomainRestrictedSharing } from './org-policy/org-policy-enforcer.js'
-
-/** The resource a policy call is about. */
-export interface PolicyTarget {
-  /** The name as the caller wrote it (in messages and for authorization). */
-  readonly name: string
-  readonly type: ResourceType
-  /** e.g. `run.services`: the permissions are `${prefix}.getIamPolicy` / `.setIamPolicy`. */
-  readonly permissionPrefix: string
-  /** The canonical name the policy is stored under; undefined when the resource does not exist. */
-  resolve(): Promise<string | undefined>
-  /** The NOT_FOUND error for this resource. */
-  notFound(): IamError
-}
+import type { Caller } from '../caller.js'
+import type { PolicyTarget } from '../policy-target.js'
+import { isObject, type ServiceContext } from '../context.js'
+import { invalidArgument } from '../names.js'
+import { checkDomainRestrictedSharing } from '../org-policy/org-policy-enforcer.js'
 
 export interface TestIamPermissionsResponse {
   permissions?: string[]

@@ -1,11 +1,11 @@
-// The invoker check's decision table, with real token signing/verification (jose) and the real
+// The invoke check's decision table, with real token signing/verification (jose) and the real
 // authorizer over real policies.
 import { describe, expect, it } from 'vitest'
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose'
 import type { Policy } from '@runiam/core'
 import { check, compilePolicy, principalSetFor } from '@runiam/core/authorizer'
 import { createTokenVerifier } from '../identity/token-verifier.js'
-import { audiencesFor, bearer, decide, type GatewayService } from './decide.js'
+import { audiencesFor, bearer, decideInvoke, type InvokeTarget } from './invoke-check.js'
 
 const ISS = 'http://127.0.0.1:8080'
 const URL_ = 'http://hello-123456.us-central1.run.localhost:8080'
@@ -30,22 +30,25 @@ async function setup(policy: Policy, invokerIamDisabled = false) {
       .sign(privateKey)
   const name = 'projects/p/locations/us-central1/services/hello'
   const compiled = [compilePolicy(name, policy)]
-  const service: GatewayService = {
+  const service: InvokeTarget = {
     name,
     invokerIamDisabled,
     audiences: audiencesFor([URL_], ['https://custom.example/aud']),
   }
   const run = (headers: { authorization?: string; serverless?: string }, path = '/') =>
-    decide({
+    decideInvoke({
       service,
-      authorization: headers.authorization,
-      serverlessAuthorization: headers.serverless,
+      credentials: {
+        authorization: headers.authorization === undefined ? undefined : [headers.authorization],
+        serverlessAuthorization:
+          headers.serverless === undefined ? undefined : [headers.serverless],
+      },
       attributes: { timeMs: NOW, host: new URL(URL_).hostname, path },
       verifier,
-      authorize: (member, attributes) =>
+      authorize: (caller, attributes) =>
         check(
           {
-            principals: principalSetFor(member),
+            principals: principalSetFor(caller?.member),
             permission: 'run.routes.invoke',
             resource: name,
             attributes,
@@ -66,7 +69,7 @@ const invokers = (
   ],
 })
 
-describe('gateway decide', () => {
+describe('invoke check', () => {
   it('no token → 403; garbage → 401; wrong audience, issuer, expired → 401', async () => {
     const { sign, run } = await setup(invokers(['user:alice@example.com']))
     expect(await run({})).toMatchObject({ kind: 'reject', status: 403, reason: 'no-credentials' })

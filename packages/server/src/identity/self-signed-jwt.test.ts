@@ -7,10 +7,18 @@ import { join } from 'node:path'
 import { generateKeyPair, importPKCS8, SignJWT, type CryptoKey } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Store } from '@runiam/store'
-// eslint-disable-next-line no-restricted-imports -- tests run on a real engine
+
 import { openSqliteStore } from '@runiam/store/sqlite'
 import type { ServiceAccountTokenSigner } from '../services/iam/service-account-model.js'
-import { errorOf, OWNER, startHarness, type Harness } from './test-harness.js'
+import {
+  errorOf,
+  fakeAuthenticate,
+  OWNER,
+  startHarness,
+  type Harness,
+} from '../admin/test-harness.js'
+import { bearerToken } from './authenticate.js'
+import { createSelfSignedJwtAuthenticator } from './self-signed-jwt.js'
 
 const P = 'ssjwt-project'
 const EMAIL = `key-robot@${P}.iam.gserviceaccount.com`
@@ -60,7 +68,16 @@ const list = (token: string) =>
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'runiam-ssjwt-'))
   store = await openSqliteStore({ path: join(dir, 'db.sqlite') })
-  h = await startHarness(store, NOW, { serviceAccountTokens: signer })
+  const selfSigned = createSelfSignedJwtAuthenticator({ store, now: () => NOW })
+  h = await startHarness(store, NOW, {
+    serviceAccountTokens: signer,
+    // Self-signed JWTs first, as identity/authenticate.ts routes them; the fake for the rest.
+    authenticate: async (authorization) => {
+      const token = bearerToken(authorization)
+      const caller = token === undefined ? undefined : await selfSigned(token)
+      return caller ?? fakeAuthenticate(authorization)
+    },
+  })
   expect((await h.call('POST', '/v1/projects', { as: OWNER, body: { projectId: P } })).status).toBe(
     200,
   )

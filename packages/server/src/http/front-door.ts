@@ -1,0 +1,205 @@
+// The server's one front door: every request and upgrade enters here, gets a request id, is
+// routed once (to the invoker gateway by Host, else by path to health, metrics, identity, or the
+// admin route matched in the @runiam/api table) and leaves one access-log line and one metrics
+// observation. The surfaces behind it never parse routing again.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { Duplex } from 'node:stream'
+import { createRouter, ROUTES, routeKey, type RouteMatch } from '@runiam/api'
+import type { RequestContext } from './request-context.js'
+
+export type Logger = (entry: Record<string, unknown>) => void
+
+/** What serves each kind of request. */
+export interface Surfaces {
+  /** nginx auth_request / Envoy ext_authz: the invoker check alone (reserved path on every host). */
+  authz(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>
+  readonly gateway: {
+    handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>
+    handleUpgrade(
+      req: IncomingMessage,
+      socket: Duplex,
+      head: Buffer,
+      ctx: RequestContext,
+    ): Promise<void>
+  }
+  /** OpenID discovery, JWKS, token endpoint: true when it answered. */
+  identity(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>
+  admin(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    target: { readonly path: string; readonly query: URLSearchParams; readonly match: RouteMatch },
+  ): Promise<void>
+  /** Whether the store is reachable now (readiness), with a word for the body. */
+  ready(): Promise<{ readonly ok: boolean; readonly store: string }>
+  metrics(): Promise<{ readonly contentType: string; readonly text: string }>
+}
+
+export interface FrontDoorOptions {
+  /** What serves requests; until given (FrontDoor.serve), every request gets 503 "starting". */
+  readonly surfaces?: Surfaces
+  /** Whether a Host header names a service (the gateway's), port ignored. */
+  isServiceHost(host: string): boolean
+  /** Counts a finished request. */
+  observe(route: string, status: number, seconds: number): void
+  readonly log: Logger
+  readonly accessLog: boolean
+  /** Slow-client limits (docs/security.md). */
+  readonly limits: {
+    /** Time a client has to send the request line and headers. */
+    readonly headersTimeoutMs: number
+    /** Time a client has to send the whole request (body included). */
+    readonly requestTimeoutMs: number
+    /** Idle keep-alive connections are closed after this long. */
+    readonly keepAliveTimeoutMs: number
+  }
+}
+
+export const AUTHZ_PREFIX = '/_runiam/authz'
+
+/** The path and query of an origin-form request target; undefined for any other form. */
+export function originForm(url: string | undefined): { path: string; query: string } | undefined {
+  const target = url ?? ''
+  if (!target.startsWith('/')) return undefined
+  const q = target.indexOf('?')
+  return q < 0
+    ? { path: target, query: '' }
+    : { path: target.slice(0, q), query: target.slice(q + 1) }
+}
+
+const JSON_TYPE = 'application/json; charset=UTF-8'
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body)
+  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) })
+  res.end(text)
+}
+
+export interface FrontDoor {
+  readonly server: Server
+  /** Starts serving through `surfaces` (the server may listen before they exist). */
+  serve(surfaces: Surfaces): void
+}
+
+export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
+  const { log } = options
+  let surfaces = options.surfaces
+  const router = createRouter(ROUTES)
+  let requestIds = 0
+  const nextId = (): string => `${process.pid.toString(36)}-${(++requestIds).toString(36)}`
+
+  async function route(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+    if (surfaces === undefined) {
+      ctx.route = 'starting'
+      req.resume()
+      res.writeHead(503, { 'content-type': 'text/plain', 'retry-after': '1' }).end('starting\n')
+      return
+    }
+    const host = req.headers.host ?? ''
+    const target = originForm(req.url)
+    if (target === undefined) {
+      // Absolute-form and authority-form targets are for proxies; runiam is not one.
+      ctx.route = 'bad-target'
+      req.resume()
+      res.writeHead(400, { 'content-type': 'text/plain', connection: 'close' })
+      res.end('Bad Request: the request target must be a path.\n')
+      return
+    }
+    const { path } = target
+    if (path === AUTHZ_PREFIX || path.startsWith(`${AUTHZ_PREFIX}/`)) {
+      ctx.route = 'authz'
+      await surfaces.authz(req, res, ctx)
+      return
+    }
+    if (options.isServiceHost(host)) {
+      ctx.route = 'gateway'
+      await surfaces.gateway.handle(req, res, ctx)
+      return
+    }
+    if (path === '/healthz' || path === '/readyz') {
+      ctx.route = path.slice(1)
+      req.resume()
+      const ready = await surfaces.ready()
+      // Liveness stays 200 while the process serves; readiness follows the store.
+      const ok = path === '/healthz' || ready.ok
+      sendJson(res, ok ? 200 : 503, {
+        status: ready.ok ? 'ok' : 'unavailable',
+        store: ready.store,
+      })
+      return
+    }
+    if (path === '/metrics') {
+      ctx.route = 'metrics'
+      req.resume()
+      const { contentType, text } = await surfaces.metrics()
+      res.writeHead(200, { 'content-type': contentType }).end(text)
+      return
+    }
+    ctx.route = 'identity'
+    if (await surfaces.identity(req, res, path)) return
+    const method = (req.method ?? 'GET').toUpperCase()
+    // Admin paths are matched after WHATWG URL path normalisation (dot segments resolved), as
+    // Google's front end does; the base only anchors the parse, the path is never re-hosted.
+    const adminPath = new URL(`http://admin.invalid${path}`).pathname
+    const match = router.match(method, adminPath)
+    ctx.route = match.kind === 'found' ? routeKey(match.route) : 'admin-unknown'
+    await surfaces.admin(req, res, ctx, {
+      path: adminPath,
+      query: new URLSearchParams(target.query),
+      match,
+    })
+  }
+
+  const server = createServer((req, res) => {
+    const started = process.hrtime.bigint()
+    const ctx: RequestContext = { requestId: nextId(), route: 'unknown', log: {} }
+    res.setHeader('x-request-id', ctx.requestId)
+    res.on('finish', () => {
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9
+      options.observe(ctx.route, res.statusCode, seconds)
+      if (!options.accessLog) return
+      log({
+        event: 'request',
+        requestId: ctx.requestId,
+        route: ctx.route,
+        method: req.method,
+        host: req.headers.host,
+        path: originForm(req.url)?.path ?? null,
+        status: res.statusCode,
+        ms: seconds * 1000,
+        caller: ctx.caller?.member ?? null,
+        ...(ctx.caller?.credential === undefined ? {} : { credential: ctx.caller.credential }),
+        ...ctx.log,
+      })
+    })
+    route(req, res, ctx).catch((err: unknown) => {
+      log({ event: 'unhandled', requestId: ctx.requestId, error: String(err) })
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
+      res.end()
+    })
+  })
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const ctx: RequestContext = { requestId: nextId(), route: 'gateway', log: {} }
+    if (
+      surfaces === undefined ||
+      !options.isServiceHost(req.headers.host ?? '') ||
+      originForm(req.url) === undefined
+    ) {
+      socket.destroy()
+      return
+    }
+    surfaces.gateway.handleUpgrade(req, socket, head, ctx).catch((err: unknown) => {
+      log({ event: 'unhandled', requestId: ctx.requestId, error: String(err) })
+      socket.destroy()
+    })
+  })
+  server.headersTimeout = options.limits.headersTimeoutMs
+  server.requestTimeout = options.limits.requestTimeoutMs
+  server.keepAliveTimeout = options.limits.keepAliveTimeoutMs
+  return {
+    server,
+    serve(next) {
+      surfaces = next
+    },
+  }
+}

@@ -1,0 +1,173 @@
+// The invoker check (SPEC §4, reference §9) as a service: given a service, the request's
+// credentials and attributes, say whether to forward the request (and as whom) or refuse it with
+// 401/403. The gateway and the auth_request endpoint depend on it by type and make one decision
+// per request; the decision itself goes through the PermissionChecker like every admin call.
+import type { Decision } from '@runiam/core/authorizer'
+import type { RequestAttributes } from '@runiam/core/conditions'
+import type { Caller } from './caller.js'
+import type { PermissionChecker } from './permission-checker.js'
+
+export const INVOKE_PERMISSION = 'run.routes.invoke'
+
+/** What the check needs of a service. */
+export interface InvokeTarget {
+  /** projects/p/locations/l/services/s */
+  readonly name: string
+  readonly invokerIamDisabled: boolean
+  /** Accepted ID-token audiences: the service URLs (with and without a trailing slash) and customAudiences. */
+  readonly audiences: readonly string[]
+}
+
+/** Verifies an ID token for one of `audiences` (identity/token-verifier.ts implements it). */
+export interface IdTokenVerifier {
+  verify(token: string, audiences: readonly string[]): Promise<Caller>
+}
+
+/** The request's credentials, each header's values as received. */
+export interface InvokeCredentials {
+  readonly authorization?: readonly string[] | undefined
+  readonly serverlessAuthorization?: readonly string[] | undefined
+}
+
+export type InvokeDecision =
+  | {
+      readonly kind: 'forward'
+      readonly reason: 'invoker-iam-disabled' | 'public' | 'allowed'
+      readonly caller?: Caller
+      /** The token the caller was verified with came from X-Serverless-Authorization. */
+      readonly viaServerlessAuthorization?: boolean
+      readonly decision?: Decision
+    }
+  | {
+      readonly kind: 'reject'
+      readonly status: 401 | 403
+      readonly reason: 'no-credentials' | 'invalid-token' | 'denied'
+      /** What the access log says (never the token). */
+      readonly detail: string
+      readonly caller?: Caller
+      readonly decision?: Decision
+    }
+
+/** run.routes.invoke for `caller` (undefined = anonymous), synchronously when cached. */
+export type InvokeAuthorize = (
+  caller: Caller | undefined,
+  attributes: RequestAttributes,
+) => Decision | Promise<Decision>
+
+/** The bearer token of a header value, or undefined when there is none. */
+export function bearer(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const m = /^\s*Bearer\s+(\S+)\s*$/i.exec(value)
+  return m?.[1]
+}
+
+const reject401 = (detail: string): InvokeDecision => ({
+  kind: 'reject',
+  status: 401,
+  reason: 'invalid-token',
+  detail,
+})
+
+/** The decision table, with the authorizer injected (tests drive it with fixed policies). */
+export async function decideInvoke(input: {
+  readonly service: InvokeTarget
+  readonly credentials: InvokeCredentials
+  readonly attributes: RequestAttributes
+  readonly verifier: IdTokenVerifier
+  readonly authorize: InvokeAuthorize
+}): Promise<InvokeDecision> {
+  const { service, attributes, credentials } = input
+  if (service.invokerIamDisabled) return { kind: 'forward', reason: 'invoker-iam-disabled' }
+  // A service that grants run.routes.invoke to allUsers admits anyone; a token it carries is the
+  // application's business and is not verified here (the Authorization header is passed through).
+  const anonymous = await input.authorize(undefined, attributes)
+  if (anonymous.allowed) return { kind: 'forward', reason: 'public', decision: anonymous }
+  // Two credentials in one header cannot both be the caller: refuse rather than pick one, so no
+  // header the check did not verify reaches the upstream looking as if it had been.
+  const serverless = credentials.serverlessAuthorization ?? []
+  const authorization = credentials.authorization ?? []
+  if (serverless.length > 1 || authorization.length > 1) {
+    return reject401(
+      'The request was not authorized to invoke this service: it carries more than one X-Serverless-Authorization or Authorization header.',
+    )
+  }
+  // Compat: X-Serverless-Authorization wins over Authorization, which is then left to the app.
+  const fromServerless = bearer(serverless[0])
+  const token = fromServerless ?? bearer(authorization[0])
+  if (token === undefined) {
+    return {
+      kind: 'reject',
+      status: 403,
+      reason: 'no-credentials',
+      detail:
+        'The request was not authenticated. Either allow unauthenticated invocations or set the proper Authorization header.',
+    }
+  }
+  let caller: Caller
+  try {
+    caller = await input.verifier.verify(token, service.audiences)
+  } catch (err) {
+    return reject401(
+      `The request was not authorized to invoke this service. ${(err as Error).message}`,
+    )
+  }
+  const decision = await input.authorize(caller, attributes)
+  if (decision.allowed) {
+    return {
+      kind: 'forward',
+      reason: 'allowed',
+      caller,
+      decision,
+      ...(fromServerless === undefined ? {} : { viaServerlessAuthorization: true }),
+    }
+  }
+  return {
+    kind: 'reject',
+    status: 403,
+    reason: 'denied',
+    detail: `The request was not authorized to invoke this service: ${caller.member} lacks run.routes.invoke on ${service.name}.`,
+    caller,
+    decision,
+  }
+}
+
+/** The audiences a service accepts: each URL with and without a trailing slash, plus custom ones. */
+export function audiencesFor(
+  urls: readonly string[],
+  customAudiences: readonly string[],
+): string[] {
+  const out = new Set<string>()
+  for (const url of urls) {
+    const bare = url.replace(/\/+$/, '')
+    out.add(bare)
+    out.add(`${bare}/`)
+  }
+  for (const a of customAudiences) out.add(a)
+  return [...out]
+}
+
+export class InvokeCheck {
+  readonly #checker: PermissionChecker
+  readonly #verifier: IdTokenVerifier
+
+  constructor(checker: PermissionChecker, verifier: IdTokenVerifier) {
+    this.#checker = checker
+    this.#verifier = verifier
+  }
+
+  /** One decision for one request. */
+  decide(
+    service: InvokeTarget,
+    credentials: InvokeCredentials,
+    attributes: RequestAttributes,
+  ): Promise<InvokeDecision> {
+    return decideInvoke({
+      service,
+      credentials,
+      attributes,
+      verifier: this.#verifier,
+      authorize: (caller, attrs) =>
+        this.#checker.decideNow(caller, INVOKE_PERMISSION, service.name, attrs),
+    })
+  }
+}
