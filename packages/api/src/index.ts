@@ -3,6 +3,10 @@
 // the fetch-based client.
 import './reasons.js'
 export * from './types.js'
+export * from './iam-types.js'
+export * from './orgpolicy-types.js'
+export * from './logging-types.js'
+export * from './wire-constants.js'
 export * from './route-template.js'
 export * from './routes.js'
 export * from './router.js'

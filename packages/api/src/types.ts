@@ -26,8 +26,6 @@ export interface Operation {
   readonly error?: RpcStatus
 }
 
-export const SERVICE_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Service'
-
 export type IngressTraffic =
   | 'INGRESS_TRAFFIC_UNSPECIFIED'
   | 'INGRESS_TRAFFIC_ALL'
@@ -136,6 +134,16 @@ export interface ProjectV3 {
   readonly updateTime: string
   readonly etag: string
   readonly labels?: Readonly<Record<string, string>>
+}
+
+export interface ListProjectsV1Response {
+  readonly projects?: readonly ProjectV1[]
+  readonly nextPageToken?: string
+}
+
+export interface ListProjectsV3Response {
+  readonly projects?: readonly ProjectV3[]
+  readonly nextPageToken?: string
 }
 
 /** cloudresourcemanager v1 Organization. */

@@ -2,13 +2,12 @@
 // assertion with its private key (node:crypto, no JWT library: the CLI must start fast) and
 // exchanging it at the key file's token_uri for an access token or an ID token. Tokens are kept
 // in memory for this process only, so a deleted key stops working at the next command.
+import { CLOUD_PLATFORM_SCOPE, JWT_BEARER_GRANT } from '@runiam/api'
 import { createSign } from 'node:crypto'
 import { CliError } from './cli-error.js'
 import { nodeFetch } from './node-fetch.js'
 import type { ServiceAccountKeyFile } from './settings/credentials.js'
 
-export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
-const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
 /** Renew a little before expiry so a token does not lapse in flight. */
 const SKEW_MS = 60_000
 
@@ -77,7 +76,7 @@ export async function exchange(
   claims: Record<string, unknown>,
 ): Promise<Record<string, unknown>> {
   const body = new URLSearchParams({
-    grant_type: JWT_BEARER,
+    grant_type: JWT_BEARER_GRANT,
     assertion: signAssertion(key, claims),
   }).toString()
   let status: number

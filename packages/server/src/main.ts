@@ -1,6 +1,7 @@
 // The composition root, and only wiring: config → complete → run, as SpiceDB does. It is the one
 // place that picks a store engine; it builds every part once (services, identity, gateway, admin
 // API, runtime) and hands each the others it needs. Rules live in the parts, never here.
+import { TOKEN_PATH } from '@runiam/api'
 import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -17,7 +18,7 @@ import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { createFrontDoor, type FrontDoor, type Logger } from './http/front-door.js'
 import { createAuthenticator } from './identity/authenticate.js'
-import { createIdentityRoutes, TOKEN_PATH } from './identity/identity-routes.js'
+import { createIdentityRoutes } from './identity/identity-routes.js'
 import { createIssuer } from './identity/issuer.js'
 import { createJwtBearerGrant } from './identity/jwt-bearer-grant.js'
 import { createServiceAccountAssertionCheck } from './identity/service-account-assertion.js'

@@ -1,6 +1,7 @@
 // A fetch-based client for runiam's server (Google's REST paths), usable from the browser and
 // Node alike. Every failure becomes an IamError, decoded once here from Google's envelope.
 import { Code, IamError, type Policy } from '@runiam/core'
+import { DEV_LOGIN_GRANT } from '../wire-constants.js'
 import { decodeError } from './decode-error.js'
 import type {
   ListProjectsResponse,
@@ -152,7 +153,7 @@ export function createClient(options: ClientOptions): RuniamClient {
 
   async function devLogin(subject: string): Promise<TokenResponse> {
     const body = new URLSearchParams({
-      grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
+      grant_type: DEV_LOGIN_GRANT,
       subject,
     }).toString()
     const { status, text } = await send(doFetch, endpoint, `${endpoint}/token`, {

@@ -14,10 +14,7 @@ export type {
 /** A project as Resource Manager v1 returns it. */
 export type Project = ProjectV1
 
-export interface ListProjectsResponse {
-  readonly projects?: readonly ProjectV1[]
-  readonly nextPageToken?: string
-}
+export type { ListProjectsV1Response as ListProjectsResponse } from '../types.js'
 
 /** A google.cloud.run.v2.Service request body (create / update): only the fields being set. */
 export interface ServiceInput {

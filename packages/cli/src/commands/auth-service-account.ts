@@ -1,6 +1,7 @@
 // `runiam auth activate-service-account` and `runiam auth print-identity-token`: service account
 // key files as credentials, and ID tokens for calling services (a user's dev login, a key file's
 // target_audience exchange, or generateIdToken when impersonating).
+import { DEV_LOGIN_GRANT } from '@runiam/api'
 import { CliError } from '../cli-error.js'
 import type { CommandContext } from '../command-context.js'
 import { flagBool, flagString } from '../resource-refs.js'
@@ -86,7 +87,7 @@ async function devIdToken(ctx: CommandContext, account: string, audience: string
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams({
-      grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
+      grant_type: DEV_LOGIN_GRANT,
       subject: account,
       audience,
     }).toString(),

@@ -5,6 +5,7 @@
 // generateAccessToken (the caller needs roles/iam.serviceAccountTokenCreator on SA) and cached
 // until five minutes before they expire. Bound to loopback: anyone who reaches it gets tokens.
 // Compat: reference google-client-libraries.md §7.
+import { CLOUD_PLATFORM_SCOPE } from '@runiam/api'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import type { RuniamClient } from '@runiam/api'
@@ -33,7 +34,7 @@ export interface RunningMetadataServer {
 
 const PREFIX = '/computeMetadata/v1'
 const REFRESH_BEFORE_MS = 5 * 60_000
-const SCOPES = ['https://www.googleapis.com/auth/cloud-platform']
+const SCOPES = [CLOUD_PLATFORM_SCOPE]
 
 function jwtExpiryMs(token: string): number {
   try {

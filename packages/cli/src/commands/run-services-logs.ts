@@ -3,20 +3,10 @@
 // entries, printed oldest first, one `YYYY-MM-DD HH:MM:SS TEXT` line each (UTC).
 // Compat: the filter is the one gcloud builds (resource type, service, region, severity and a
 // --freshness timestamp, plus --log-filter), and only stdout/stderr entries are printed.
+import type { ListLogEntriesResponse, LogEntry } from '@runiam/api'
 import { CliError } from '../cli-error.js'
 import type { CommandContext } from '../command-context.js'
 import { flagString, positional, serviceRef } from '../resource-refs.js'
-
-interface LogEntry {
-  logName?: string
-  textPayload?: string
-  timestamp?: string
-}
-
-interface ListLogEntriesResponse {
-  entries?: LogEntry[]
-  nextPageToken?: string
-}
 
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
 
@@ -41,7 +31,9 @@ function formatTime(rfc3339: string): string {
 }
 
 /** One printed line, or undefined for entries gcloud skips (system logs). */
-export function formatLogLine(entry: LogEntry): string | undefined {
+export function formatLogLine(
+  entry: Partial<Pick<LogEntry, 'logName' | 'textPayload' | 'timestamp'>>,
+): string | undefined {
   const kind = (entry.logName ?? '').split('%2F')[1]
   if (kind !== 'stdout' && kind !== 'stderr') return undefined
   return `${formatTime(entry.timestamp ?? '')} ${entry.textPayload ?? ''}`

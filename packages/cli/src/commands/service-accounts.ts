@@ -1,26 +1,17 @@
 // `runiam iam service-accounts create|list|describe|delete` and `… keys create|list|delete`,
 // against the IAM API's v1 paths, with gcloud's messages and prompts.
 import { chmod, writeFile } from 'node:fs/promises'
+import type {
+  CreatedServiceAccountKey,
+  ListServiceAccountKeysResponse,
+  ListServiceAccountsResponse,
+  ServiceAccount,
+} from '@runiam/api'
 import { CliError } from '../cli-error.js'
 import type { CommandContext } from '../command-context.js'
 import { formatList, formatResource, formatTable, parseFormat } from '../output/format.js'
 import { promptContinue } from '../prompt.js'
 import { flagString, positional, requireProject } from '../resource-refs.js'
-
-interface ServiceAccount {
-  readonly name: string
-  readonly email: string
-  readonly displayName?: string
-  readonly disabled?: boolean
-}
-
-interface ServiceAccountKey {
-  readonly name: string
-  readonly validAfterTime?: string
-  readonly validBeforeTime?: string
-  readonly disabled?: boolean
-  readonly privateKeyData?: string
-}
 
 /** Compat: gcloud names an account by email (or unique id) under `projects/-`. */
 function accountPath(account: string): string {
@@ -68,7 +59,7 @@ export async function list(ctx: CommandContext): Promise<void> {
   const accounts: ServiceAccount[] = []
   let pageToken: string | undefined
   do {
-    const page = await client.request<{ accounts?: ServiceAccount[]; nextPageToken?: string }>(
+    const page = await client.request<ListServiceAccountsResponse>(
       'GET',
       `/v1/projects/${encodeURIComponent(project)}/serviceAccounts`,
       { query: { pageSize: 100, pageToken } },
@@ -122,7 +113,7 @@ export async function keysCreate(ctx: CommandContext): Promise<void> {
   }
   const key = await (
     await ctx.client()
-  ).request<ServiceAccountKey>('POST', `${accountPath(account)}/keys`, {
+  ).request<CreatedServiceAccountKey>('POST', `${accountPath(account)}/keys`, {
     body: { privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE', keyAlgorithm: 'KEY_ALG_RSA_2048' },
   })
   if (typeof key.privateKeyData !== 'string') {
@@ -152,7 +143,7 @@ export async function keysList(ctx: CommandContext): Promise<void> {
     managed === 'any' ? {} : { keyTypes: managed === 'user' ? 'USER_MANAGED' : 'SYSTEM_MANAGED' }
   const res = await (
     await ctx.client()
-  ).request<{ keys?: ServiceAccountKey[] }>('GET', `${accountPath(account)}/keys`, { query })
+  ).request<ListServiceAccountKeysResponse>('GET', `${accountPath(account)}/keys`, { query })
   const keys = res.keys ?? []
   const format = parseFormat(ctx.settings.format)
   if (format.kind !== 'default') {

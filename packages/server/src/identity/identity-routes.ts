@@ -1,15 +1,12 @@
 // The HTTP face of runiam's identity layer: OpenID discovery, the JWKS, and the OAuth 2 token
 // endpoint. Errors here are OAuth's JSON shape ({error, error_description}), as Google's token
 // endpoint answers, not the IAM envelope.
+import { DEV_LOGIN_GRANT, JWKS_PATH, JWT_BEARER_GRANT, TOKEN_PATH } from '@runiam/api'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JWK } from 'jose'
 import { isValidEmail } from '@runiam/core'
 import type { Issuer } from './issuer.js'
-import { JWT_BEARER_GRANT, type GrantOutcome } from './jwt-bearer-grant.js'
-
-export const DEV_LOGIN_GRANT = 'urn:runiam:params:oauth:grant-type:dev-login'
-export const JWKS_PATH = '/oauth2/v3/certs'
-export const TOKEN_PATH = '/token'
+import type { GrantOutcome } from './jwt-bearer-grant.js'
 
 export interface IdentityRoutesOptions {
   readonly issuer: Issuer
@@ -70,10 +67,7 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
     id_token_signing_alg_values_supported: ['RS256'],
     response_types_supported: ['id_token'],
     subject_types_supported: ['public'],
-    grant_types_supported: [
-      ...(options.dev ? [DEV_LOGIN_GRANT] : []),
-      'urn:ietf:params:oauth:grant-type:jwt-bearer',
-    ],
+    grant_types_supported: [...(options.dev ? [DEV_LOGIN_GRANT] : []), JWT_BEARER_GRANT],
     claims_supported: ['aud', 'email', 'email_verified', 'exp', 'iat', 'iss', 'sub'],
   })
 

@@ -1,12 +1,12 @@
 // runiam as an OpenID Connect issuer: signs access tokens (for the admin API) and ID tokens
 // (audience = a service URL, for the gateway), and verifies its own access tokens.
+import { CLOUD_PLATFORM_SCOPE } from '@runiam/api'
 import { createHash } from 'node:crypto'
 import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose'
 import { asciiLower, Code, IamError, memberForEmail } from '@runiam/core'
 import type { Caller } from '../services/caller.js'
 import { SIGNING_ALG, type SigningKey } from './signing-keys.js'
 
-export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
 const ACCESS_TOKEN_TYP = 'at+jwt'
 
 export interface IssuerOptions {

@@ -11,8 +11,6 @@ import {
   type ServiceAccountAssertionCheck,
 } from './service-account-assertion.js'
 
-export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
-
 // Compat: google-auth-library (gtoken) signs with aud = Google's token URL whatever the key file
 // says, and sends no kid; Google's endpoint also accepts its older v4 URL. runiam keys are known
 // only to runiam, so accepting these audiences lets unmodified code work without widening trust.

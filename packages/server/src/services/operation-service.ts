@@ -1,5 +1,6 @@
 // operations.get for Cloud Run v2 (`projects/P/locations/L/operations/ID`) and Resource Manager
 // (`operations/cp.N`): every write stored its finished Operation, so a poll reads it back.
+import type { Operation } from '@runiam/api'
 import { Code, IamError, permissionDenied } from '@runiam/core'
 import type { Caller } from './caller.js'
 import type { ServiceContext } from './context.js'
@@ -19,7 +20,7 @@ export class OperationService {
   }
 
   /** Compat: run.projects.locations.operations.get (run.operations.get on the location). */
-  async getRun(caller: Caller, name: string): Promise<Record<string, unknown>> {
+  async getRun(caller: Caller, name: string): Promise<Operation> {
     const [, project = '', , location = '', , id = ''] = name.split('/')
     await this.#ctx.checker.require(
       caller,
@@ -32,7 +33,7 @@ export class OperationService {
       `projects/${p.projectId}/locations/${location}/operations/${id}`,
     )
     if (rec === undefined) throw operationNotFound(name)
-    return presentAs({ ...rec.body }, p.projectId, project)
+    return presentAs({ ...rec.body } as unknown as Operation, p.projectId, project)
   }
 
   /**
@@ -42,7 +43,7 @@ export class OperationService {
    * the organization) learns that it does not exist; anyone else gets the same PERMISSION_DENIED
    * as for an existing one (AIP-211).
    */
-  async getCrm(caller: Caller, name: string): Promise<Record<string, unknown>> {
+  async getCrm(caller: Caller, name: string): Promise<Operation> {
     const rec = await this.#ctx.store.getOperation(name)
     if (rec === undefined) {
       const org = await this.#ctx.checker.organization()
@@ -57,6 +58,6 @@ export class OperationService {
       'resourcemanager.projects.get',
       `projects/${String(projectId)}`,
     )
-    return op
+    return op as unknown as Operation
   }
 }

@@ -1,5 +1,11 @@
 // IAM service account keys (iam.googleapis.com v1 keys.*): only the public half is stored; the
 // private key leaves the server once, in the key file keys.create answers with.
+import type {
+  CreatedServiceAccountKey,
+  Empty,
+  ListServiceAccountKeysResponse,
+  ServiceAccountKey,
+} from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
 import type { ServiceAccountKeyRecord, ServiceAccountRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
@@ -36,7 +42,7 @@ export class ServiceAccountKeyService {
    * Compat: iam projects.serviceAccounts.keys.create: the key with `privateKeyData` (base64 of
    * Google's JSON key file). Only the public half is stored.
    */
-  async createKey(caller: Caller, name: string, body: unknown): Promise<Record<string, unknown>> {
+  async createKey(caller: Caller, name: string, body: unknown): Promise<CreatedServiceAccountKey> {
     const { sa } = await this.#access.authorize(caller, 'iam.serviceAccountKeys.create', name)
     if (sa === undefined) throw serviceAccountNotFound(name)
     if (body !== undefined && body !== null && !isObject(body)) {
@@ -71,7 +77,7 @@ export class ServiceAccountKeyService {
     caller: Caller,
     name: string,
     keyTypes: readonly string[],
-  ): Promise<Record<string, unknown>> {
+  ): Promise<ListServiceAccountKeysResponse> {
     const { sa } = await this.#access.authorize(caller, 'iam.serviceAccountKeys.list', name)
     if (sa === undefined) throw serviceAccountNotFound(name)
     if (keyTypes.length > 0 && !keyTypes.includes('USER_MANAGED')) return {}
@@ -92,13 +98,13 @@ export class ServiceAccountKeyService {
   }
 
   /** Compat: iam projects.serviceAccounts.keys.get. */
-  async getKey(caller: Caller, name: string): Promise<Record<string, unknown>> {
+  async getKey(caller: Caller, name: string): Promise<ServiceAccountKey> {
     const { sa, key } = await this.#key(caller, 'iam.serviceAccountKeys.get', name)
     return renderKey(sa, key)
   }
 
   /** Compat: iam projects.serviceAccounts.keys.delete: `{}`; the key stops working at once. */
-  async deleteKey(caller: Caller, name: string): Promise<Record<string, unknown>> {
+  async deleteKey(caller: Caller, name: string): Promise<Empty> {
     const { key } = await this.#key(caller, 'iam.serviceAccountKeys.delete', name)
     await this.#ctx.store.transact((tx) => tx.deleteServiceAccountKey(key.keyId))
     return {}

@@ -1,6 +1,7 @@
 // IAM service accounts and keys as data: their names, Google's JSON shapes, the key files and the
 // errors IAM answers with. A service account is both an identity (`serviceAccount:EMAIL`) and a
 // resource with its own allow policy, stored under `projects/{projectId}/serviceAccounts/{email}`.
+import type { ServiceAccount, ServiceAccountKey } from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
 import type { ServiceAccountKeyRecord, ServiceAccountRecord } from '@runiam/store'
 import { isoTime, randomDigits } from '../context.js'
@@ -36,7 +37,7 @@ export function serviceAccountName(sa: Pick<ServiceAccountRecord, 'projectId' | 
 }
 
 /** google.iam.admin.v1.ServiceAccount JSON. */
-export function renderServiceAccount(sa: ServiceAccountRecord): Record<string, unknown> {
+export function renderServiceAccount(sa: ServiceAccountRecord): ServiceAccount {
   return {
     name: serviceAccountName(sa),
     projectId: sa.projectId,
@@ -54,7 +55,7 @@ export function renderServiceAccount(sa: ServiceAccountRecord): Record<string, u
 export function renderKey(
   sa: ServiceAccountRecord,
   key: ServiceAccountKeyRecord,
-): Record<string, unknown> {
+): ServiceAccountKey {
   return {
     name: `${serviceAccountName(sa)}/keys/${key.keyId}`,
     validAfterTime: key.validAfterTime,

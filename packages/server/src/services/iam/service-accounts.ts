@@ -1,5 +1,6 @@
 // IAM service accounts (iam.googleapis.com v1): create, get, list, patch, delete, disable and
 // enable, and the account as an IAM policy target. Authorize first (AIP-211), then look up, then act.
+import type { Empty, ListServiceAccountsResponse, ServiceAccount } from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
 import type { ServiceAccountRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
@@ -31,11 +32,7 @@ export class ServiceAccountService {
   }
 
   /** Compat: iam projects.serviceAccounts.create. */
-  async create(
-    caller: Caller,
-    projectName: string,
-    body: unknown,
-  ): Promise<Record<string, unknown>> {
+  async create(caller: Caller, projectName: string, body: unknown): Promise<ServiceAccount> {
     const given = projectName.replace(/^projects\//, '')
     await this.#ctx.checker.require(caller, 'iam.serviceAccounts.create', `projects/${given}`)
     const project = await this.#ctx.checker.project(given)
@@ -100,7 +97,7 @@ export class ServiceAccountService {
   }
 
   /** Compat: iam projects.serviceAccounts.get (email or unique id; project `-` accepted). */
-  async get(caller: Caller, name: string): Promise<Record<string, unknown>> {
+  async get(caller: Caller, name: string): Promise<ServiceAccount> {
     const { sa } = await this.#access.authorize(caller, 'iam.serviceAccounts.get', name)
     if (sa === undefined) throw serviceAccountNotFound(name)
     return renderServiceAccount(sa)
@@ -111,7 +108,7 @@ export class ServiceAccountService {
     caller: Caller,
     projectName: string,
     request: ListRequest,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<ListServiceAccountsResponse> {
     const given = projectName.replace(/^projects\//, '')
     await this.#ctx.checker.require(caller, 'iam.serviceAccounts.list', `projects/${given}`)
     const project = await this.#ctx.checker.project(given)
@@ -131,14 +128,14 @@ export class ServiceAccountService {
         ? {}
         : { pageToken: request.pageToken }),
     })
-    const out: Record<string, unknown> = {}
-    if (page.items.length > 0) out['accounts'] = page.items.map(renderServiceAccount)
-    if (page.nextPageToken !== undefined) out['nextPageToken'] = page.nextPageToken
-    return out
+    return {
+      ...(page.items.length > 0 ? { accounts: page.items.map(renderServiceAccount) } : {}),
+      ...(page.nextPageToken === undefined ? {} : { nextPageToken: page.nextPageToken }),
+    }
   }
 
   /** Compat: iam projects.serviceAccounts.patch (displayName, description; mask optional). */
-  async patch(caller: Caller, name: string, body: unknown): Promise<Record<string, unknown>> {
+  async patch(caller: Caller, name: string, body: unknown): Promise<ServiceAccount> {
     const { sa } = await this.#access.authorize(caller, 'iam.serviceAccounts.update', name)
     if (sa === undefined) throw serviceAccountNotFound(name)
     if (!isObject(body))
@@ -187,7 +184,7 @@ export class ServiceAccountService {
   }
 
   /** Compat: iam projects.serviceAccounts.delete: `{}`; its keys and policy go with it. */
-  async delete(caller: Caller, name: string): Promise<Record<string, unknown>> {
+  async delete(caller: Caller, name: string): Promise<Empty> {
     const { sa } = await this.#access.authorize(caller, 'iam.serviceAccounts.delete', name)
     if (sa === undefined) throw serviceAccountNotFound(name)
     await this.#ctx.store.transact((tx) => tx.deleteServiceAccount(sa.email))
@@ -195,11 +192,7 @@ export class ServiceAccountService {
   }
 
   /** Compat: iam projects.serviceAccounts.disable / enable: `{}`. */
-  async setDisabled(
-    caller: Caller,
-    name: string,
-    disabled: boolean,
-  ): Promise<Record<string, unknown>> {
+  async setDisabled(caller: Caller, name: string, disabled: boolean): Promise<Empty> {
     const permission = disabled ? 'iam.serviceAccounts.disable' : 'iam.serviceAccounts.enable'
     const { sa } = await this.#access.authorize(caller, permission, name)
     if (sa === undefined) throw serviceAccountNotFound(name)

@@ -2,6 +2,7 @@
 // processes: authorize logging.logEntries.list on every project named (AIP-211: before looking
 // anything up), parse the filter, then answer Google's LogEntry shapes for Cloud Run revisions,
 // ordered by timestamp and paged.
+import type { ListLogEntriesResponse, LogEntry } from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
 import type { Caller } from '../caller.js'
 import type { PermissionChecker } from '../permission-checker.js'
@@ -11,25 +12,6 @@ import './logging-reasons.js'
 import type { LogLine, ServiceKey, ServiceLogReader } from './service-log-reader.js'
 
 export const LOG_ENTRIES_LIST_PERMISSION = 'logging.logEntries.list'
-
-/** google.logging.v2.LogEntry, as much of it as Cloud Run's stdout/stderr entries carry. */
-export interface LogEntry {
-  readonly logName: string
-  readonly resource: {
-    readonly type: 'cloud_run_revision'
-    readonly labels: Readonly<Record<string, string>>
-  }
-  readonly textPayload: string
-  readonly timestamp: string
-  readonly receiveTimestamp: string
-  readonly severity: string
-  readonly insertId: string
-}
-
-export interface ListLogEntriesResponse {
-  readonly entries?: LogEntry[]
-  readonly nextPageToken?: string
-}
 
 const DEFAULT_PAGE = 50
 const MAX_PAGE = 1000

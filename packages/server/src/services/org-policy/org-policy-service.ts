@@ -2,6 +2,12 @@
 // patch / delete, getEffectivePolicy and constraints.list, for the two constraints runiam
 // enforces. Authorize on the parent first (AIP-211), then validate, then act.
 // Compat: google.cloud.orgpolicy.v2.OrgPolicy (reference §10).
+import type {
+  Empty,
+  ListConstraintsResponse,
+  ListOrgPoliciesResponse,
+  OrgPolicy,
+} from '@runiam/api'
 import { Code, IamError, isIamError } from '@runiam/core'
 import type { OrgPolicyRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
@@ -98,8 +104,9 @@ export class OrgPolicyService {
     }
   }
 
-  #render(rec: OrgPolicyRecord, parent: Parent, c: ConstraintInfo): Json {
-    return { ...rec.policy, name: `${parent.display}/policies/${c.name}` }
+  #render(rec: OrgPolicyRecord, parent: Parent, c: ConstraintInfo): OrgPolicy {
+    // The stored body is the Policy this service wrote (#record); only its name is re-rooted.
+    return { ...(rec.policy as unknown as OrgPolicy), name: `${parent.display}/policies/${c.name}` }
   }
 
   #record(parent: Parent, c: ConstraintInfo, spec: Json): OrgPolicyRecord {
@@ -116,7 +123,7 @@ export class OrgPolicyService {
   }
 
   /** Compat: orgpolicy.{projects,organizations}.policies.get (NOT_FOUND when none is set). */
-  async get(caller: Caller, name: string): Promise<Json> {
+  async get(caller: Caller, name: string): Promise<OrgPolicy> {
     const ref = splitName(name)
     await this.#ctx.checker.require(caller, 'orgpolicy.policy.get', ref.parent)
     const c = constraintOf(ref.constraint)
@@ -131,7 +138,7 @@ export class OrgPolicyService {
     caller: Caller,
     parentName: string,
     query: { pageSize?: string | undefined; pageToken?: string | undefined },
-  ): Promise<Json> {
+  ): Promise<ListOrgPoliciesResponse> {
     await this.#ctx.checker.require(caller, 'orgpolicy.policies.list', parentName)
     const parent = await this.#parent(parentName)
     const size = query.pageSize === undefined || query.pageSize === '' ? 0 : Number(query.pageSize)
@@ -151,17 +158,17 @@ export class OrgPolicyService {
       const c = CONSTRAINTS.get(rec.name.slice(rec.name.lastIndexOf('/') + 1))
       return c === undefined ? [] : [this.#render(rec, parent, c)]
     })
-    const out: Json = {}
-    if (policies.length > 0) out['policies'] = policies
-    if (page.nextPageToken !== undefined) out['nextPageToken'] = page.nextPageToken
-    return out
+    return {
+      ...(policies.length > 0 ? { policies } : {}),
+      ...(page.nextPageToken === undefined ? {} : { nextPageToken: page.nextPageToken }),
+    }
   }
 
   /**
    * Compat: policies.getEffectivePolicy: the policy evaluated down the hierarchy, with no etag;
    * a constraint set nowhere answers its default (`enforce: false` / `allowAll: true`).
    */
-  async getEffective(caller: Caller, name: string): Promise<Json> {
+  async getEffective(caller: Caller, name: string): Promise<OrgPolicy> {
     const ref = splitName(name)
     await this.#ctx.checker.require(caller, 'orgpolicy.policy.get', ref.parent)
     const c = constraintOf(ref.constraint)
@@ -174,7 +181,7 @@ export class OrgPolicyService {
   }
 
   /** Compat: constraints.list: the constraints that can be set on the resource. */
-  async listConstraints(caller: Caller, parentName: string): Promise<Json> {
+  async listConstraints(caller: Caller, parentName: string): Promise<ListConstraintsResponse> {
     await this.#ctx.checker.require(caller, 'orgpolicy.constraints.list', parentName)
     const parent = await this.#parent(parentName)
     return {
@@ -182,7 +189,7 @@ export class OrgPolicyService {
         name: `${parent.display}/constraints/${c.name}`,
         displayName: c.displayName,
         description: c.description,
-        constraintDefault: 'ALLOW',
+        constraintDefault: 'ALLOW' as const,
         ...(c.kind === 'boolean'
           ? { booleanConstraint: {} }
           : { listConstraint: { supportsIn: true, supportsUnder: false } }),
@@ -246,7 +253,7 @@ export class OrgPolicyService {
   }
 
   /** Compat: policies.create (ALREADY_EXISTS when a policy for the constraint is set). */
-  async create(caller: Caller, parentName: string, raw: unknown): Promise<Json> {
+  async create(caller: Caller, parentName: string, raw: unknown): Promise<OrgPolicy> {
     await this.#ctx.checker.require(caller, 'orgpolicy.policies.create', parentName)
     const body = this.#body(raw)
     const name = body['name']
@@ -272,7 +279,7 @@ export class OrgPolicyService {
     name: string,
     query: { updateMask?: string | undefined },
     raw: unknown,
-  ): Promise<Json> {
+  ): Promise<OrgPolicy> {
     const ref = splitName(name)
     await this.#ctx.checker.require(caller, 'orgpolicy.policies.update', ref.parent)
     const c = constraintOf(ref.constraint)
@@ -318,7 +325,7 @@ export class OrgPolicyService {
   }
 
   /** Compat: policies.delete (optional `etag` must match); answers google.protobuf.Empty. */
-  async delete(caller: Caller, name: string, query: { etag?: string | undefined }): Promise<Json> {
+  async delete(caller: Caller, name: string, query: { etag?: string | undefined }): Promise<Empty> {
     const ref = splitName(name)
     await this.#ctx.checker.require(caller, 'orgpolicy.policies.delete', ref.parent)
     const c = constraintOf(ref.constraint)

@@ -1,5 +1,6 @@
 // The organization node (Resource Manager v1 and v3 shapes) and the policy target for its IAM.
 // Compat: cloudresourcemanager organizations.get / getIamPolicy / setIamPolicy / testIamPermissions.
+import type { OrganizationV1, OrganizationV3 } from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
 import type { OrganizationRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
@@ -14,10 +15,16 @@ export function organizationNotFound(name: string): IamError {
   })
 }
 
+export function renderOrganization(org: OrganizationRecord, version: 'v1'): OrganizationV1
+export function renderOrganization(org: OrganizationRecord, version: 'v3'): OrganizationV3
 export function renderOrganization(
   org: OrganizationRecord,
   version: CrmVersion,
-): Record<string, unknown> {
+): OrganizationV1 | OrganizationV3
+export function renderOrganization(
+  org: OrganizationRecord,
+  version: CrmVersion,
+): OrganizationV1 | OrganizationV3 {
   const name = `organizations/${org.id}`
   if (version === 'v1') {
     return {
@@ -46,7 +53,11 @@ export class OrganizationService {
     this.#ctx = ctx
   }
 
-  async get(caller: Caller, name: string, version: CrmVersion): Promise<Record<string, unknown>> {
+  async get(
+    caller: Caller,
+    name: string,
+    version: CrmVersion,
+  ): Promise<OrganizationV1 | OrganizationV3> {
     await this.#ctx.checker.require(caller, 'resourcemanager.organizations.get', name)
     const org = await this.#ctx.checker.organization()
     if (org === undefined || `organizations/${org.id}` !== name) throw organizationNotFound(name)

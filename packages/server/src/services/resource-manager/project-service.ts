@@ -1,5 +1,12 @@
 // Projects (Resource Manager v1 and v3 shapes): create, get, list, and the policy target for
 // project IAM. The creator of a project becomes its owner, as on Google.
+import type {
+  ListProjectsV1Response,
+  ListProjectsV3Response,
+  Operation,
+  ProjectV1,
+  ProjectV3,
+} from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
 import type { ProjectRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
@@ -18,7 +25,10 @@ export function projectNotFound(given: string): IamError {
   )
 }
 
-export function renderProject(p: ProjectRecord, version: CrmVersion): Record<string, unknown> {
+export function renderProject(p: ProjectRecord, version: 'v1'): ProjectV1
+export function renderProject(p: ProjectRecord, version: 'v3'): ProjectV3
+export function renderProject(p: ProjectRecord, version: CrmVersion): ProjectV1 | ProjectV3
+export function renderProject(p: ProjectRecord, version: CrmVersion): ProjectV1 | ProjectV3 {
   const labels = Object.keys(p.labels).length > 0 ? { labels: { ...p.labels } } : {}
   const orgId = p.parent.replace(/^organizations\//, '')
   if (version === 'v1') {
@@ -136,11 +146,7 @@ export class ProjectService {
   }
 
   /** Compat: cloudresourcemanager projects.create (v1 and v3): an Operation, done at once. */
-  async create(
-    caller: Caller,
-    body: unknown,
-    version: CrmVersion,
-  ): Promise<Record<string, unknown>> {
+  async create(caller: Caller, body: unknown, version: CrmVersion): Promise<Operation> {
     if (!isObject(body)) throw invalidArgument('project', 'Request body must be a JSON object.')
     const parent = await this.#parentOf(body, version)
     await this.#ctx.checker.require(caller, 'resourcemanager.projects.create', parent)
@@ -168,7 +174,7 @@ export class ProjectService {
         caller.member,
         now,
       )
-      const op =
+      const op: Operation =
         version === 'v1'
           ? {
               name: opName,
@@ -213,7 +219,7 @@ export class ProjectService {
     caller: Caller,
     idOrNumber: string,
     version: CrmVersion,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<ProjectV1 | ProjectV3> {
     await this.#ctx.checker.require(
       caller,
       'resourcemanager.projects.get',
@@ -229,7 +235,7 @@ export class ProjectService {
     caller: Caller,
     request: ListProjectsRequest,
     version: CrmVersion,
-  ): Promise<Record<string, unknown>> {
+  ): Promise<ListProjectsV1Response | ListProjectsV3Response> {
     const size =
       request.pageSize === undefined || request.pageSize === '' ? 0 : Number(request.pageSize)
     if (!Number.isInteger(size) || size < 0) {
@@ -264,10 +270,12 @@ export class ProjectService {
     } while (token !== undefined)
     visible.sort((a, b) => (a.projectId < b.projectId ? -1 : a.projectId > b.projectId ? 1 : 0))
     const slice = visible.slice(offset, offset + pageSize)
-    const out: Record<string, unknown> = {}
-    if (slice.length > 0) out['projects'] = slice.map((p) => renderProject(p, version))
-    if (offset + pageSize < visible.length) out['nextPageToken'] = btoa(String(offset + pageSize))
-    return out
+    return {
+      ...(slice.length > 0 ? { projects: slice.map((p) => renderProject(p, version)) } : {}),
+      ...(offset + pageSize < visible.length
+        ? { nextPageToken: btoa(String(offset + pageSize)) }
+        : {}),
+    } as ListProjectsV1Response | ListProjectsV3Response
   }
 
   /** `projects/{idOrNumber}` as a policy target; the policy is stored under the project id. */

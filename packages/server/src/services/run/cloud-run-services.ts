@@ -1,6 +1,12 @@
 // Cloud Run Admin API v2 services: create, get, list, patch, delete (each write answers with a
 // finished Operation that can be read back), and the policy target for service IAM (v1 and v2
 // paths alike). Authorize first, then look things up, then act.
+import {
+  SERVICE_TYPE_URL,
+  type ListServicesResponse,
+  type Operation,
+  type Service,
+} from '@runiam/api'
 import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
 import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
@@ -17,9 +23,10 @@ import {
   type ServiceInput,
 } from './service-body.js'
 
-export const SERVICE_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Service'
-
 export type Json = Record<string, unknown>
+
+/** A stored service body as the wire type: bodies are built by buildService in that shape. */
+const asService = (body: Readonly<Json>): Service => ({ ...body }) as unknown as Service
 
 /** Query parameters of the write methods, as strings from the URL. */
 export interface WriteQuery {
@@ -104,22 +111,27 @@ export class CloudRunServices {
     p: ProjectRecord,
     location: string,
     service: Json,
-  ): Promise<Json> {
+  ): Promise<Operation> {
     const name = `projects/${p.projectId}/locations/${location}/operations/${newUuid()}`
-    const op = {
+    const op: Operation = {
       name,
       metadata: { '@type': SERVICE_TYPE_URL, ...service },
       done: true,
       response: { '@type': SERVICE_TYPE_URL, ...service },
     }
     if (tx !== undefined) {
-      await tx.putOperation({ name, body: op, createTime: isoTime(this.#ctx.now()) })
+      await tx.putOperation({ name, body: { ...op }, createTime: isoTime(this.#ctx.now()) })
     }
     return op
   }
 
   /** Compat: run.projects.locations.services.create. */
-  async create(caller: Caller, parent: string, query: WriteQuery, body: unknown): Promise<Json> {
+  async create(
+    caller: Caller,
+    parent: string,
+    query: WriteQuery,
+    body: unknown,
+  ): Promise<Operation> {
     const [, project = '', , location = ''] = parent.split('/')
     const ref: ServiceRef = { project, location, serviceId: query.serviceId ?? '' }
     // Authorize on the would-be service name before anything about it is revealed.
@@ -146,7 +158,7 @@ export class CloudRunServices {
     p: ProjectRecord,
     input: ServiceInput,
     validateOnly: boolean,
-  ): Promise<Json> {
+  ): Promise<Operation> {
     const name = this.#canonical(ref, p)
     const now = this.#ctx.now()
     const service = buildService({
@@ -173,13 +185,13 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.get. */
-  async get(caller: Caller, name: string): Promise<Json> {
+  async get(caller: Caller, name: string): Promise<Service> {
     const ref = parseServiceName(name)
     await this.#ctx.checker.require(caller, 'run.services.get', name)
     const p = await this.#project(ref.project)
     const rec = await this.#ctx.store.getResource(this.#canonical(ref, p))
     if (rec === undefined) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
-    return presentAs({ ...rec.body }, p.projectId, ref.project)
+    return presentAs(asService(rec.body), p.projectId, ref.project)
   }
 
   /** Compat: run.projects.locations.services.list (location `-` lists every location). */
@@ -187,7 +199,7 @@ export class CloudRunServices {
     caller: Caller,
     parent: string,
     query: { pageSize?: string | undefined; pageToken?: string | undefined },
-  ): Promise<Json> {
+  ): Promise<ListServicesResponse> {
     const [, project = '', , location = ''] = parent.split('/')
     await this.#ctx.checker.require(caller, 'run.services.list', parent)
     const p = await this.#project(project)
@@ -219,15 +231,16 @@ export class CloudRunServices {
       items = page.items
       next = page.nextPageToken
     }
-    const out: Json = {}
-    if (items.length > 0)
-      out['services'] = items.map((r) => presentAs({ ...r.body }, p.projectId, project))
-    if (next !== undefined && next !== '') out['nextPageToken'] = next
-    return out
+    return {
+      ...(items.length > 0
+        ? { services: items.map((r) => presentAs(asService(r.body), p.projectId, project)) }
+        : {}),
+      ...(next !== undefined && next !== '' ? { nextPageToken: next } : {}),
+    }
   }
 
   /** Compat: run.projects.locations.services.patch (name from the path; body without name). */
-  async patch(caller: Caller, name: string, query: WriteQuery, body: unknown): Promise<Json> {
+  async patch(caller: Caller, name: string, query: WriteQuery, body: unknown): Promise<Operation> {
     const ref = parseServiceName(name)
     await this.#ctx.checker.require(caller, 'run.services.update', name)
     const validateOnly = flag('validateOnly', query.validateOnly)
@@ -305,7 +318,7 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.delete (optional `etag` must match). */
-  async delete(caller: Caller, name: string, query: WriteQuery): Promise<Json> {
+  async delete(caller: Caller, name: string, query: WriteQuery): Promise<Operation> {
     const ref = parseServiceName(name)
     await this.#ctx.checker.require(caller, 'run.services.delete', name)
     const validateOnly = flag('validateOnly', query.validateOnly)

@@ -1,0 +1,17 @@
+// Strings that are part of runiam's wire contract, defined once and imported by the server, the
+// CLI and the tests: type URLs, OAuth grant types and scopes, identity endpoint paths.
+
+/** The `@type` of a google.cloud.run.v2.Service inside an Operation's response. */
+export const SERVICE_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Service'
+
+/** OAuth 2.0 JWT-bearer grant (RFC 7523): service account key files exchange an assertion. */
+export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
+/** runiam's development login grant (`runiam auth login EMAIL`; only with `serve --dev`). */
+export const DEV_LOGIN_GRANT = 'urn:runiam:params:oauth:grant-type:dev-login'
+/** The scope of runiam's access tokens, as Google's. */
+export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platform'
+
+/** runiam's OAuth 2 token endpoint, relative to its issuer URL. */
+export const TOKEN_PATH = '/token'
+/** runiam's JWKS, relative to its issuer URL (Google's path). */
+export const JWKS_PATH = '/oauth2/v3/certs'
