@@ -128,5 +128,11 @@ export interface Store extends StoreReader {
    * replicas catch up with changesSince). Returns an unsubscribe function.
    */
   onChange(listener: (changes: readonly Change[]) => void): () => void
+  /**
+   * Resolves when the engine can serve right now (a trivial read); otherwise throws UNAVAILABLE
+   * (STORE_UNAVAILABLE, or STORE_CLOSED after close()). Answers within about 2 s whatever the
+   * database does: readiness checks (`/readyz`) call it.
+   */
+  ping(): Promise<void>
   close(): Promise<void>
 }

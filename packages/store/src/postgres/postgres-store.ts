@@ -194,6 +194,11 @@ class PostgresStore extends StoreReadsBase implements Store {
     return { changes, revision: changes.at(-1)?.revision ?? after }
   }
 
+  async ping(): Promise<void> {
+    if (this.#closed) throw storeClosed()
+    await this.#poolRows.revision()
+  }
+
   onChange(listener: Parameters<Store['onChange']>[0]): () => void {
     return this.#listeners.add(listener)
   }
