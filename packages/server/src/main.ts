@@ -311,9 +311,21 @@ export async function startServer(
       await gateway.handle(req, res)
       return
     }
-    if (path === '/healthz') {
-      routeLabel.set(res, 'healthz')
-      res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n')
+    if (path === '/healthz' || path === '/readyz') {
+      // Liveness (/healthz) stays 200 while the process runs; readiness (/readyz) is 503 while
+      // the store cannot serve, so a load balancer sends traffic elsewhere. ping() is bounded (2 s).
+      routeLabel.set(res, path.slice(1))
+      const storeState = await store.ping().then(
+        () => 'ok',
+        () => 'unavailable',
+      )
+      const status = path === '/healthz' ? 'ok' : storeState
+      res
+        .writeHead(status === 'ok' ? 200 : 503, {
+          'content-type': 'application/json',
+          'cache-control': 'no-store',
+        })
+        .end(JSON.stringify({ status, store: storeState }))
       return
     }
     if (path === '/metrics') {
