@@ -295,7 +295,7 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
     identity: parts.identity,
     admin: (req, res, ctx, target) => admin.handle(req, res, ctx, target),
     ready: () =>
-      store.revision().then(
+      store.ping().then(
         () => ({ ok: true, store: 'ok' }),
         () => ({ ok: false, store: 'unavailable' }),
       ),

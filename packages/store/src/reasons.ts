@@ -53,6 +53,10 @@ export const STORE_REASONS = {
     code: Code.UNAVAILABLE,
     doc: 'The database cannot be opened or reached (refused, dropped, disk full, read-only…).',
   },
+  STORE_COMMIT_UNKNOWN: {
+    code: Code.UNAVAILABLE,
+    doc: 'The database connection was lost after COMMIT was sent: the write may or may not be saved.',
+  },
   STORE_CLOSED: { code: Code.UNAVAILABLE, doc: 'The store was used after close().' },
   STORE_CONTENTION: {
     code: Code.ABORTED,

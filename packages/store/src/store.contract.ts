@@ -962,8 +962,19 @@ export function describeStoreContract(options: StoreContractOptions): void {
     })
 
     describe('lifecycle', () => {
+      test('ping resolves on a usable store, quickly, with nothing to show for it', async () => {
+        const started = Date.now()
+        await expect(store.ping()).resolves.toBeUndefined()
+        expect(Date.now() - started).toBeLessThan(2000)
+        await store.transact((tx) => tx.createResource(resource('s1')))
+        await Promise.all([store.ping(), store.ping(), store.ping()])
+        // A health check is no change.
+        expect((await store.changesSince(0)).changes).toHaveLength(1)
+      })
+
       test('a closed store refuses calls with UNAVAILABLE', async () => {
         await store.close()
+        await expectIamError(store.ping(), Code.UNAVAILABLE, 'STORE_CLOSED')
         await expectIamError(store.getResource('x'), Code.UNAVAILABLE, 'STORE_CLOSED')
         await expectIamError(
           store.transact(async () => 1),

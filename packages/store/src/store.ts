@@ -115,7 +115,10 @@ export interface Store extends StoreReader {
    * Runs `fn` in one transaction: commit when it resolves, roll back when it throws. Writes are
    * serialized (SQLite: one writer behind an async mutex with BEGIN IMMEDIATE; PostgreSQL:
    * per-transaction client). Do no network I/O inside `fn`. PostgreSQL may run `fn` again after a
-   * serialization failure or deadlock (bounded; then ABORTED), so keep it free of outside effects.
+   * serialization failure or deadlock (bounded; then ABORTED), or after its connection died before
+   * COMMIT was sent, so keep it free of outside effects. A rejected promise never hides a commit,
+   * except STORE_COMMIT_UNKNOWN (UNAVAILABLE): the connection died during COMMIT and the database
+   * could not say how it ended. A resolved promise means the transaction is durable.
    * Calling transact() from inside `fn` is refused (INTERNAL/BUG): use the tx you were given.
    */
   transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T>
@@ -128,5 +131,11 @@ export interface Store extends StoreReader {
    * replicas catch up with changesSince). Returns an unsubscribe function.
    */
   onChange(listener: (changes: readonly Change[]) => void): () => void
+  /**
+   * Resolves when the engine can serve right now (a trivial read); otherwise throws UNAVAILABLE
+   * (STORE_UNAVAILABLE, or STORE_CLOSED after close()). Answers within about 2 s whatever the
+   * database does: readiness checks (`/readyz`) call it.
+   */
+  ping(): Promise<void>
   close(): Promise<void>
 }

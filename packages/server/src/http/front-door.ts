@@ -71,7 +71,11 @@ const JSON_TYPE = 'application/json; charset=UTF-8'
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body)
-  res.writeHead(status, { 'content-type': JSON_TYPE, 'content-length': Buffer.byteLength(text) })
+  res.writeHead(status, {
+    'content-type': JSON_TYPE,
+    'content-length': Buffer.byteLength(text),
+    'cache-control': 'no-store',
+  })
   res.end(text)
 }
 
@@ -122,10 +126,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       const ready = await surfaces.ready()
       // Liveness stays 200 while the process serves; readiness follows the store.
       const ok = path === '/healthz' || ready.ok
-      sendJson(res, ok ? 200 : 503, {
-        status: ready.ok ? 'ok' : 'unavailable',
-        store: ready.store,
-      })
+      sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', store: ready.store })
       return
     }
     if (path === '/metrics') {

@@ -52,6 +52,29 @@ export function unavailable(cause: unknown): IamError {
   )
 }
 
+/**
+ * The connection died after COMMIT was sent and the database could not be asked how it ended: the
+ * change may or may not be saved. Never reported as success; the caller reads before retrying.
+ */
+export function commitUnknown(cause: unknown): IamError {
+  return new IamError(
+    Code.UNAVAILABLE,
+    'STORE_COMMIT_UNKNOWN',
+    'The database connection was lost while committing; the change may or may not have been saved. ' +
+      'Read the current state before retrying.',
+    { cause: sanitize(cause) },
+  )
+}
+
+/** The database did not answer a health check in time. */
+export function pingTimeout(ms: number): IamError {
+  return new IamError(
+    Code.UNAVAILABLE,
+    'STORE_UNAVAILABLE',
+    `The database is unavailable: it did not answer within ${ms} ms.`,
+  )
+}
+
 /** Writers kept colliding (serialization failures, deadlocks, a busy database) past our retries. */
 export function contention(cause: unknown): IamError {
   return new IamError(

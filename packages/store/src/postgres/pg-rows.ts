@@ -1,6 +1,7 @@
-// Row operations over node-postgres: the pool for reads outside transactions, one checked-out client
-// inside transact(). Hot reads are named statements, so each connection prepares them once.
-// Driver errors are translated here, before anything leaves the engine.
+// Row operations over node-postgres: the pool for reads outside transactions (PoolQueryable, which
+// retries a read whose connection was dead), one leased client inside transact(). Hot reads are
+// named statements, so each connection prepares them once. Driver errors are translated here,
+// before anything leaves the engine.
 import type pg from 'pg'
 import type {
   OperationRecord,
@@ -16,9 +17,7 @@ import type {
 } from '../records.js'
 import type { RowWrites } from '../internal/row-ops.js'
 import { translatePgError } from './pg-errors.js'
-
-/** A pool or a checked-out client. */
-export type Queryable = Pick<pg.Pool, 'query'> | Pick<pg.PoolClient, 'query'>
+import type { Queryable } from './pg-lease.js'
 
 interface ResourceRow {
   name: string
@@ -489,17 +488,23 @@ export class PgRows implements RowWrites {
   }
 
   /**
-   * Allocates revisions and records the changes; returns the first revision. The counter row stays
-   * locked until COMMIT, which is what keeps revisions in commit order: call it last.
+   * Allocates revisions and records the changes; returns the first revision and the transaction's
+   * id (to ask txid_status() how it ended if the connection dies during COMMIT). The counter row
+   * stays locked until COMMIT, which is what keeps revisions in commit order: call it last.
    */
-  async appendChanges(changes: readonly { kind: string; name: string }[]): Promise<number> {
-    const rows = await this.#rows<{ value: string }>(
+  async appendChanges(
+    changes: readonly { kind: string; name: string }[],
+  ): Promise<{ first: number; xid: string }> {
+    const rows = await this.#rows<{ value: string; xid: string }>(
       'bump_revision',
-      'UPDATE revision_counter SET value = value + $1 WHERE id = 1 RETURNING value',
+      'UPDATE revision_counter SET value = value + $1 WHERE id = 1 RETURNING value, txid_current()::text AS xid',
       [changes.length],
     )
     const last = rows[0]?.value
-    if (last === undefined) throw translatePgError(new Error('revision_counter row is missing'))
+    const xid = rows[0]?.xid
+    if (last === undefined || xid === undefined) {
+      throw translatePgError(new Error('revision_counter row is missing'))
+    }
     const first = Number(last) - changes.length + 1
     await this.#query(
       'insert_changes',
@@ -507,6 +512,6 @@ export class PgRows implements RowWrites {
        SELECT $1::bigint + ord - 1, kind, name FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(kind, name, ord)`,
       [first, changes.map((c) => c.kind), changes.map((c) => c.name)],
     )
-    return first
+    return { first, xid }
   }
 }

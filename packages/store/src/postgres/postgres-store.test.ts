@@ -9,7 +9,12 @@ import { Code, IamError, isIamError } from '@runiam/core'
 import { openPostgresStore } from '@runiam/store/postgres'
 import { contention } from '../internal/errors.js'
 import { POSTGRES_MIGRATIONS } from './migrations.js'
-import { translatePgError } from './pg-errors.js'
+import {
+  isPgConnectionError,
+  isPgTimeout,
+  translatePgConnectError,
+  translatePgError,
+} from './pg-errors.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
@@ -162,11 +167,36 @@ describe('translatePgError', () => {
     expect(translatePgError(new Error('Connection terminated unexpectedly')).code).toBe(
       Code.UNAVAILABLE,
     )
+    expect(translatePgError(new Error('Query read timeout')).code).toBe(Code.UNAVAILABLE)
+    expect(
+      translatePgError(coded('57014', 'canceling statement due to statement timeout')).code,
+    ).toBe(Code.UNAVAILABLE)
+    // 55000 means "not accepting connections" only when connecting; elsewhere it is unexpected.
+    expect(translatePgError(coded('55000')).code).toBe(Code.INTERNAL)
+    expect(translatePgConnectError(coded('55000')).reason).toBe('STORE_UNAVAILABLE')
     const other = translatePgError(coded('42P01', 'relation "x" does not exist'))
     expect([other.code, other.reason]).toEqual([Code.INTERNAL, 'STORE_INTERNAL'])
     expect((other.cause as Error).message).toBe('relation "x" does not exist')
     const mine = new IamError(Code.NOT_FOUND, 'NOT_FOUND', 'x')
     expect(translatePgError(mine)).toBe(mine)
+  })
+
+  it('tells a dead connection from a slow one (the latter is reported, not retried)', () => {
+    for (const e of [coded('57P01'), coded('ECONNRESET'), new Error('Connection terminated')]) {
+      expect([isPgConnectionError(e), isPgTimeout(e)]).toEqual([true, false])
+      expect(isPgConnectionError(translatePgError(e))).toBe(true)
+    }
+    for (const e of [
+      new Error('Query read timeout'),
+      new Error('timeout exceeded when trying to connect'),
+    ]) {
+      expect([isPgConnectionError(e), isPgTimeout(translatePgError(e))]).toEqual([true, true])
+    }
+    expect([isPgConnectionError(coded('57014')), isPgTimeout(coded('57014'))]).toEqual([
+      false,
+      true,
+    ])
+    expect(isPgConnectionError(coded('23505'))).toBe(false)
   })
 
   withPg('with a real driver error', () => {

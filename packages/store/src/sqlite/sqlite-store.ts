@@ -209,6 +209,11 @@ class SqliteStore extends StoreReadsBase implements Store {
     }
   }
 
+  async ping(): Promise<void> {
+    // The same read a request would do: the reader connection and the file behind it answer.
+    await this.revision()
+  }
+
   onChange(listener: Parameters<Store['onChange']>[0]): () => void {
     return this.#listeners.add(listener)
   }

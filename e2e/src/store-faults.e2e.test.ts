@@ -1,0 +1,266 @@
+// Store faults, black-box: `runiam serve` on PostgreSQL while its database connections are
+// terminated again and again under 20 concurrent writers, then a full outage (the database stops
+// accepting connections). The process must survive, every write it acknowledged must be in the
+// final policy, admin calls during the outage get Google's 503 UNAVAILABLE envelope, /readyz says
+// so, and service resumes by itself, without a restart.
+import { setTimeout as sleep } from 'node:timers/promises'
+import pg from 'pg'
+import { afterAll, describe, expect, it } from 'vitest'
+import { login, startServer, type ServerProcess } from './harness.js'
+
+const PG_ADMIN_URL =
+  process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+const requirePg = process.env['RUNIAM_REQUIRE_PG'] === '1'
+
+async function pgAvailable(): Promise<boolean> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 2000 })
+  try {
+    await client.connect()
+    await client.end()
+    return true
+  } catch (err) {
+    if (requirePg)
+      throw new Error(
+        `PostgreSQL is required (RUNIAM_REQUIRE_PG=1) but unreachable: ${String(err)}`,
+      )
+    console.warn(
+      `\n!!! PostgreSQL unreachable at ${PG_ADMIN_URL}: skipping the store-faults end-to-end test\n`,
+    )
+    return false
+  }
+}
+
+async function admin<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+const dbs: string[] = []
+afterAll(async () => {
+  if (dbs.length === 0) return
+  await admin(async (c) => {
+    for (const db of dbs) {
+      await c.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`).catch(() => undefined)
+      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`)
+    }
+  })
+})
+
+const terminate = (c: pg.Client, db: string): Promise<pg.QueryResult> =>
+  c.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [db])
+
+interface Reply {
+  readonly status: number
+  readonly body: Record<string, unknown>
+}
+
+interface Policy {
+  etag?: string
+  bindings?: { role: string; members: string[] }[]
+}
+
+const PASSWORD = 's3cret-never-shown'
+const ROLE = 'roles/run.invoker'
+
+describe('store faults on PostgreSQL', () => {
+  it('survives terminated connections and an outage; acknowledged writes are kept; /readyz follows the store', async (ctx) => {
+    if (!(await pgAvailable())) return ctx.skip()
+    const db = `runiam_faults_${process.pid}_${Date.now()}`
+    await admin((c) => c.query(`CREATE DATABASE ${db}`))
+    dbs.push(db)
+    const url = new URL(PG_ADMIN_URL)
+    url.pathname = `/${db}`
+    url.password = PASSWORD // trust authentication ignores it; nothing may ever show it
+    const server = await startServer(['--database', url.toString()])
+    try {
+      await run(server, db)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
+})
+
+async function run(server: ServerProcess, db: string): Promise<void> {
+  const owner = await login(server, 'admin@example.com', 'faults')
+  expect((await owner.run(['projects', 'create', 'faults'])).code).toBe(0)
+  const deploy = await owner.run([
+    'run',
+    'deploy',
+    'api',
+    '--upstream',
+    'http://127.0.0.1:9',
+    '--no-allow-unauthenticated',
+  ])
+  expect(deploy.code, deploy.stderr).toBe(0)
+  const token = (await owner.run(['auth', 'print-access-token'])).stdout.trim()
+  const resource = `${server.url}/v2/projects/faults/locations/us-central1/services/api`
+  const replies: Reply[] = []
+  /** Network failures mean the server is gone: there must be none. */
+  let networkFailures = 0
+
+  const call = async (method: 'GET' | 'POST', path: string, body?: unknown): Promise<Reply> => {
+    let res: Response
+    try {
+      res = await fetch(`${resource}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+    } catch (error) {
+      networkFailures++
+      throw error
+    }
+    const reply = { status: res.status, body: (await res.json()) as Record<string, unknown> }
+    replies.push(reply)
+    return reply
+  }
+  const getPolicy = () => call('GET', ':getIamPolicy')
+  const setPolicy = (policy: Policy) => call('POST', ':setIamPolicy', { policy })
+
+  /**
+   * A careful client: read-modify-write with the etag, retrying 409 (a concurrent edit) and 503
+   * (the database is unavailable) with backoff, like Google's client libraries. True when the
+   * server acknowledged the write with 200.
+   */
+  const addMember = async (member: string, deadline: number): Promise<boolean> => {
+    for (let attempt = 0; Date.now() < deadline; attempt++) {
+      const read = await getPolicy()
+      if (read.status === 200) {
+        const policy = read.body as Policy
+        const bindings = (policy.bindings ?? []).map((b) => ({ ...b, members: [...b.members] }))
+        const binding = bindings.find((b) => b.role === ROLE)
+        if (binding === undefined) bindings.push({ role: ROLE, members: [member] })
+        else if (!binding.members.includes(member)) binding.members.push(member)
+        const write = await setPolicy({ ...policy, bindings })
+        if (write.status === 200) return true
+        if (write.status !== 409 && write.status !== 503) {
+          throw new Error(`setIamPolicy: ${write.status} ${JSON.stringify(write.body)}`)
+        }
+      } else if (read.status !== 503) {
+        throw new Error(`getIamPolicy: ${read.status} ${JSON.stringify(read.body)}`)
+      }
+      await sleep(Math.min(200, 5 * 2 ** attempt) * Math.random())
+    }
+    return false
+  }
+
+  // 1. 20 concurrent writers while runiam's connections are terminated every few tens of ms.
+  const acknowledged: string[] = []
+  let kills = 0
+  let storming = true
+  const killer = admin(async (c) => {
+    while (storming) {
+      kills += (await terminate(c, db)).rowCount ?? 0
+      await sleep(20 + Math.random() * 60)
+    }
+  })
+  const deadline = Date.now() + 20_000
+  await Promise.all(
+    Array.from({ length: 20 }, async (_, w) => {
+      for (let i = 0; i < 4; i++) {
+        const member = `user:w${w}-${i}@example.com`
+        if (await addMember(member, deadline)) acknowledged.push(member)
+      }
+    }),
+  )
+  storming = false
+  await killer
+  const during = tally(replies)
+  console.log(
+    `store faults: ${kills} backends terminated; ${acknowledged.length}/80 writes acknowledged; replies ${JSON.stringify(during)}`,
+  )
+  expect(networkFailures).toBe(0)
+  expect(kills).toBeGreaterThan(10)
+  expect(acknowledged).toHaveLength(80) // the client's retries got every write through
+  // Nothing but success, an etag conflict or "unavailable": never a 500.
+  expect(Object.keys(during).filter((s) => !['200', '409', '503'].includes(s))).toEqual([])
+  for (const reply of replies.filter((r) => r.status === 503)) expectUnavailable(reply)
+
+  const health = await fetch(`${server.url}/healthz`)
+  expect(health.status).toBe(200)
+  const afterStorm = await getPolicy()
+  expect(afterStorm.status).toBe(200)
+  const members = membersOf(afterStorm.body as Policy)
+  for (const member of acknowledged) expect(members, member).toContain(member)
+
+  // 2. A full outage: the database accepts no connections at all.
+  await admin(async (c) => {
+    await c.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS false`)
+    await terminate(c, db)
+  })
+  let outageReplies: Reply[]
+  try {
+    const started = Date.now()
+    const ready = await fetch(`${server.url}/readyz`)
+    expect(ready.status).toBe(503)
+    expect(await ready.json()).toEqual({ status: 'unavailable', store: 'unavailable' })
+    expect(Date.now() - started).toBeLessThan(3000)
+    const live = await fetch(`${server.url}/healthz`)
+    expect(live.status).toBe(200)
+    expect(await live.json()).toEqual({ status: 'ok', store: 'unavailable' })
+
+    const writeStarted = Date.now()
+    const write = await setPolicy({
+      ...(afterStorm.body as Policy),
+      bindings: [
+        ...((afterStorm.body as Policy).bindings ?? []),
+        { role: 'roles/run.developer', members: ['user:outage@example.com'] },
+      ],
+    })
+    expect(Date.now() - writeStarted).toBeLessThan(5000)
+    const read = await getPolicy()
+    outageReplies = [write, read]
+  } finally {
+    await admin((c) => c.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`))
+  }
+  for (const reply of outageReplies) {
+    expect(reply.status, JSON.stringify(reply.body)).toBe(503)
+    expectUnavailable(reply)
+  }
+
+  // 3. Back by itself: ready again, and writes work, with no restart.
+  let readyAgain = 0
+  for (let i = 0; i < 50 && readyAgain !== 200; i++) {
+    readyAgain = (await fetch(`${server.url}/readyz`)).status
+    if (readyAgain !== 200) await sleep(100)
+  }
+  expect(readyAgain).toBe(200)
+  expect(await (await fetch(`${server.url}/readyz`)).json()).toEqual({ status: 'ok', store: 'ok' })
+  expect(await addMember('user:after@example.com', Date.now() + 10_000)).toBe(true)
+  const final = await getPolicy()
+  expect(final.status).toBe(200)
+  const finalMembers = membersOf(final.body as Policy)
+  for (const member of [...acknowledged, 'user:after@example.com'])
+    expect(finalMembers).toContain(member)
+  expect(finalMembers).not.toContain('user:outage@example.com')
+
+  // The database URL's password appears nowhere: not in replies, not in the server's log.
+  expect(JSON.stringify(replies)).not.toContain(PASSWORD)
+  expect(server.logs()).not.toContain(PASSWORD)
+}
+
+function expectUnavailable(reply: Reply): void {
+  const error = reply.body['error'] as {
+    code: number
+    status: string
+    message: string
+    details?: { reason?: string }[]
+  }
+  expect(error).toMatchObject({ code: 503, status: 'UNAVAILABLE' })
+  expect(['STORE_UNAVAILABLE', 'STORE_COMMIT_UNKNOWN']).toContain(error.details?.[0]?.reason)
+}
+
+function membersOf(policy: Policy): string[] {
+  return (policy.bindings ?? []).flatMap((b) => b.members)
+}
+
+function tally(replies: readonly Reply[]): Record<string, number> {
+  const counts: Record<string, number> = {}
+  for (const r of replies) counts[String(r.status)] = (counts[String(r.status)] ?? 0) + 1
+  return counts
+}
