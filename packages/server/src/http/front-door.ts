@@ -123,8 +123,18 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     if (path === '/healthz' || path === '/readyz') {
       ctx.route = path.slice(1)
       req.resume()
-      const ready = await surfaces.ready()
-      // Liveness stays 200 while the process serves; readiness follows the store.
+      // Liveness stays 200 while the process serves and never waits long on the store (a slow
+      // liveness probe would get a healthy process restarted during a database outage);
+      // readiness follows the store, bounded by the store's own ping deadline.
+      const ready =
+        path === '/readyz'
+          ? await surfaces.ready()
+          : await Promise.race([
+              surfaces.ready(),
+              new Promise<{ ok: boolean; store: string }>((resolve) =>
+                setTimeout(() => resolve({ ok: false, store: 'unknown' }), 250).unref(),
+              ),
+            ])
       const ok = path === '/healthz' || ready.ok
       sendJson(res, ok ? 200 : 503, { status: ok ? 'ok' : 'unavailable', store: ready.store })
       return
