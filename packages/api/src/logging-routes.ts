@@ -2,7 +2,7 @@
 // `runiam run services logs read` (and Google's logging clients) read what local service
 // processes printed. The permission is checked on every project in the body's resourceNames.
 // Compat: path, method id and permission follow google/logging/v2/logging.proto.
-import type { RouteSpec } from './routes.js'
+import type { RouteSpec } from './route-spec.js'
 
 export const LOGGING_ROUTES: readonly RouteSpec[] = [
   {

@@ -4,7 +4,7 @@
 // Compat: google/cloud/orgpolicy/v2/orgpolicy.proto http rules (reference §10). The policy-name
 // templates end in `**` so that `policies/constraints/NAME` reaches the service, which accepts
 // the `constraints/` prefix (gcloud's spelling) and answers with the bare name.
-import type { RouteResourceType, RouteSpec } from './routes.js'
+import type { RouteResourceType, RouteSpec } from './route-spec.js'
 
 function orgPolicyRoutes(kind: 'projects' | 'organizations'): RouteSpec[] {
   const resourceType: RouteResourceType = kind === 'projects' ? 'project' : 'organization'

@@ -1,7 +1,7 @@
 // Matches (method, path) against a route table. Pure: the admin server and tests use it; 404 vs
 // 405 is decided here so that every transport answers the same way.
 import { compileTemplate, type PathTemplate } from './route-template.js'
-import type { HttpMethod, RouteSpec } from './routes.js'
+import type { HttpMethod, RouteSpec } from './route-spec.js'
 
 export type RouteMatch<R extends RouteSpec = RouteSpec> =
   | { readonly kind: 'found'; readonly route: R; readonly params: Readonly<Record<string, string>> }

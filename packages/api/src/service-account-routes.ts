@@ -4,7 +4,7 @@
 // path templates never overlap.
 // Compat: paths, method ids and permissions follow google/iam/admin/v1/iam.proto and
 // google/iam/credentials/v1/iamcredentials.proto.
-import type { RouteSpec } from './routes.js'
+import type { RouteSpec } from './route-spec.js'
 
 const SA = 'projects/*/serviceAccounts/*'
 const KEY = `${SA}/keys/*`

@@ -1,6 +1,6 @@
 // The grammar of `runiam run services logs read`, for the command table; the implementation
 // (run-services-logs.ts) loads only when the command runs.
-import type { CommandDef } from './table.js'
+import type { CommandDef } from './command-def.js'
 
 /** The command's grammar, for the command table. */
 export const LOGS_COMMANDS: readonly CommandDef[] = [

@@ -1,7 +1,7 @@
 // The grammar of `runiam org-policies …` (gcloud's org-policies group), for the command table;
 // the implementation (org-policies.ts) loads only when a command runs.
 import type { FlagSpec } from '../args/spec.js'
-import type { CommandDef } from './table.js'
+import type { CommandDef } from './command-def.js'
 
 const org = () => import('./org-policies.js')
 

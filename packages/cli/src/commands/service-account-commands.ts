@@ -2,7 +2,7 @@
 // `runiam auth print-identity-token` and `runiam metadata-server`, for the command table; the
 // implementations load only when a command runs.
 import type { FlagSpec } from '../args/spec.js'
-import type { CommandDef } from './table.js'
+import type { CommandDef } from './command-def.js'
 
 const sa = () => import('./service-accounts.js')
 const auth = () => import('./auth-service-account.js')

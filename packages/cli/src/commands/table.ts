@@ -1,19 +1,12 @@
 // Every runiam command as data: its path, grammar and a lazy loader for its implementation.
 // main.ts only reads this table; implementations load on demand so startup stays fast.
-import type { ArgsSpec, FlagSpec, PositionalSpec } from '../args/spec.js'
-import type { CommandFn } from '../command-context.js'
+import type { FlagSpec, PositionalSpec } from '../args/spec.js'
+import type { CommandDef } from './command-def.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
 
-export interface CommandDef {
-  readonly path: readonly string[]
-  readonly summary: string
-  readonly args: ArgsSpec
-  readonly load: () => Promise<CommandFn>
-  /** Passes the raw words after the path through without parsing (`serve`). */
-  readonly raw?: boolean
-}
+export type { CommandDef } from './command-def.js'
 
 /** Flags every command accepts (gcloud's global flags plus --region, as runiam's brief says). */
 export const GLOBAL_FLAGS: readonly FlagSpec[] = [

@@ -1,7 +1,7 @@
 // The admin API's route handlers: one per route of the @runiam/api table, each translating the
 // HTTP request (path variables, query, JSON body) into a call of a transport-free service.
 import { routeKey, type ApiName, type RouteSpec } from '@runiam/api'
-import type { Caller } from '../services/caller.js'
+import type { Handler, HandlerContext } from './handler.js'
 import { parseRequestedVersion } from '../services/iam-policy/iam-policy-service.js'
 import type { PolicyTarget } from '../services/policy-target.js'
 import type { Services } from '../services/create-services.js'
@@ -9,15 +9,6 @@ import { isObject } from '../services/context.js'
 import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
-
-export interface HandlerContext {
-  readonly caller: Caller
-  readonly params: Readonly<Record<string, string>>
-  readonly query: URLSearchParams
-  readonly body: unknown
-}
-
-export type Handler = (ctx: HandlerContext) => Promise<unknown>
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 

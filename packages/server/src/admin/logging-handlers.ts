@@ -2,7 +2,7 @@
 // transport-free LogEntriesService (runtime/), which authorizes, filters and pages.
 import { routeKey } from '@runiam/api'
 import type { Services } from '../services/create-services.js'
-import type { Handler } from './handlers.js'
+import type { Handler } from './handler.js'
 
 export function loggingHandlers(s: Services): [string, Handler][] {
   return [

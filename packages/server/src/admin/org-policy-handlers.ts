@@ -2,7 +2,7 @@
 // path variables, query and body into calls of the transport-free OrgPolicyService.
 import { routeKey } from '@runiam/api'
 import type { Services } from '../services/create-services.js'
-import type { Handler, HandlerContext } from './handlers.js'
+import type { Handler, HandlerContext } from './handler.js'
 
 const param = (c: HandlerContext, name: string): string => c.params[name] ?? ''
 const q = (c: HandlerContext, name: string): string | undefined => c.query.get(name) ?? undefined

@@ -5,7 +5,7 @@ import { routeKey } from '@runiam/api'
 import type { Services } from '../services/create-services.js'
 import { isObject } from '../services/context.js'
 import { parseRequestedVersion } from '../services/iam-policy/iam-policy-service.js'
-import type { Handler, HandlerContext } from './handlers.js'
+import type { Handler, HandlerContext } from './handler.js'
 
 const param = (c: HandlerContext, name: string): string => c.params[name] ?? ''
 const q = (c: HandlerContext, name: string): string | undefined => c.query.get(name) ?? undefined
