@@ -106,3 +106,12 @@ export function presentAs<T>(value: T, canonical: string, given: string): T {
   }
   return walk(value) as T
 }
+
+/** A list request's pageSize: 0 when absent; INVALID_ARGUMENT (as Google words it) otherwise. */
+export function parsePageSize(raw: string | undefined): number {
+  const size = raw === undefined || raw === '' ? 0 : Number(raw)
+  if (!Number.isInteger(size) || size < 0) {
+    throw invalidArgument('pageSize', `Invalid value at 'page_size' (TYPE_INT32), "${raw}"`)
+  }
+  return size
+}

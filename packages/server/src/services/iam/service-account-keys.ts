@@ -6,7 +6,6 @@ import type {
   ListServiceAccountKeysResponse,
   ServiceAccountKey,
 } from '@runiam/api'
-import { Code, IamError } from '@runiam/core'
 import type { ServiceAccountKeyRecord, ServiceAccountRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
@@ -16,6 +15,7 @@ import {
   keyNotFound,
   newKey,
   renderKey,
+  requireSigner,
   serviceAccountNotFound,
   type ServiceAccountTokenSigner,
 } from './service-account-model.js'
@@ -32,10 +32,7 @@ export class ServiceAccountKeyService {
   }
 
   #requireSigner(): ServiceAccountTokenSigner {
-    if (this.#signer === undefined) {
-      throw new IamError(Code.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', 'This server mints no keys.')
-    }
-    return this.#signer
+    return requireSigner(this.#signer, 'keys')
   }
 
   /**

@@ -18,6 +18,17 @@ export interface ServiceAccountTokenSigner {
   signAccessToken(email: string, lifetimeSeconds: number): Promise<{ token: string }>
 }
 
+/** The signer, or UNIMPLEMENTED when this server was built without one (tests of other parts). */
+export function requireSigner(
+  signer: ServiceAccountTokenSigner | undefined,
+  what: 'keys' | 'tokens',
+): ServiceAccountTokenSigner {
+  if (signer === undefined) {
+    throw new IamError(Code.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', `This server mints no ${what}.`)
+  }
+  return signer
+}
+
 export const SERVICE_ACCOUNT_DOMAIN = 'iam.gserviceaccount.com'
 
 // Compat: CreateServiceAccountRequest.account_id: "must be 6-30 characters long, and match the

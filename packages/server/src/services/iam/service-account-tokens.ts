@@ -1,6 +1,5 @@
 // IAM Service Account Credentials (iamcredentials v1): generateIdToken and generateAccessToken for
 // a service account, through a delegation chain when one is given, as Google checks it.
-import { Code, IamError } from '@runiam/core'
 import type { ServiceAccountRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
@@ -9,6 +8,7 @@ import { ServiceAccountAccess } from './service-account-access.js'
 import {
   disabledAccount,
   MAX_TOKEN_LIFETIME_S,
+  requireSigner,
   serviceAccountNotFound,
   type ServiceAccountTokenSigner,
 } from './service-account-model.js'
@@ -25,10 +25,7 @@ export class ServiceAccountTokenService {
   }
 
   #requireSigner(): ServiceAccountTokenSigner {
-    if (this.#signer === undefined) {
-      throw new IamError(Code.UNIMPLEMENTED, 'METHOD_NOT_ALLOWED', 'This server mints no tokens.')
-    }
-    return this.#signer
+    return requireSigner(this.#signer, 'tokens')
   }
 
   /**

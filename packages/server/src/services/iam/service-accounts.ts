@@ -6,7 +6,7 @@ import type { ServiceAccountRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, isoTime, randomEtag, type ServiceContext } from '../context.js'
 import type { PolicyTarget } from '../policy-target.js'
-import { invalidArgument } from '../names.js'
+import { invalidArgument, parsePageSize } from '../names.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
 import { ServiceAccountAccess } from './service-account-access.js'
 import {
@@ -113,14 +113,7 @@ export class ServiceAccountService {
     await this.#ctx.checker.require(caller, 'iam.serviceAccounts.list', `projects/${given}`)
     const project = await this.#ctx.checker.project(given)
     if (project === undefined) throw projectNotFound(given)
-    const size =
-      request.pageSize === undefined || request.pageSize === '' ? 0 : Number(request.pageSize)
-    if (!Number.isInteger(size) || size < 0) {
-      throw invalidArgument(
-        'pageSize',
-        `Invalid value at 'page_size' (TYPE_INT32), "${request.pageSize}"`,
-      )
-    }
+    const size = parsePageSize(request.pageSize)
     const page = await this.#ctx.store.listServiceAccounts(project.projectId, {
       // Compat: IAM's default page size is 20, its maximum 100.
       pageSize: size === 0 ? 20 : Math.min(size, 100),

@@ -12,7 +12,7 @@ import { Code, IamError, isIamError } from '@runiam/core'
 import type { OrgPolicyRecord } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, isoTime, randomEtag, type ServiceContext } from '../context.js'
-import { invalidArgument } from '../names.js'
+import { invalidArgument, parsePageSize } from '../names.js'
 import {
   constraintOf,
   CONSTRAINTS,
@@ -141,13 +141,7 @@ export class OrgPolicyService {
   ): Promise<ListOrgPoliciesResponse> {
     await this.#ctx.checker.require(caller, 'orgpolicy.policies.list', parentName)
     const parent = await this.#parent(parentName)
-    const size = query.pageSize === undefined || query.pageSize === '' ? 0 : Number(query.pageSize)
-    if (!Number.isInteger(size) || size < 0) {
-      throw invalidArgument(
-        'pageSize',
-        `Invalid value at 'page_size' (TYPE_INT32), "${query.pageSize}"`,
-      )
-    }
+    const size = parsePageSize(query.pageSize)
     const page = await this.#ctx.store.listOrgPolicies(parent.canonical, {
       ...(size > 0 ? { pageSize: size } : {}),
       ...(query.pageToken !== undefined && query.pageToken !== ''

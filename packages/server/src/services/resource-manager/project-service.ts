@@ -12,7 +12,7 @@ import type { ProjectRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, isoTime, randomDigits, randomEtag, type ServiceContext } from '../context.js'
 import type { PolicyTarget } from '../policy-target.js'
-import { checkProjectId, invalidArgument } from '../names.js'
+import { checkProjectId, invalidArgument, parsePageSize } from '../names.js'
 import type { CrmVersion } from './organization-service.js'
 import { grantInTx } from './owner-policy.js'
 
@@ -236,14 +236,7 @@ export class ProjectService {
     request: ListProjectsRequest,
     version: CrmVersion,
   ): Promise<ListProjectsV1Response | ListProjectsV3Response> {
-    const size =
-      request.pageSize === undefined || request.pageSize === '' ? 0 : Number(request.pageSize)
-    if (!Number.isInteger(size) || size < 0) {
-      throw invalidArgument(
-        'pageSize',
-        `Invalid value at 'page_size' (TYPE_INT32), "${request.pageSize}"`,
-      )
-    }
+    const size = parsePageSize(request.pageSize)
     const pageSize = size === 0 ? 500 : Math.min(size, MAX_PAGE)
     let offset = 0
     if (request.pageToken !== undefined && request.pageToken !== '') {

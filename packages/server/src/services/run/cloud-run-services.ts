@@ -12,7 +12,7 @@ import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, isoTime, newUuid, type ServiceContext } from '../context.js'
 import type { PolicyTarget } from '../policy-target.js'
-import { checkRegion, checkServiceId, invalidArgument, presentAs } from '../names.js'
+import { checkRegion, checkServiceId, invalidArgument, presentAs, parsePageSize } from '../names.js'
 import { checkRequireInvokerIam } from '../org-policy/org-policy-enforcer.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
 import {
@@ -203,13 +203,7 @@ export class CloudRunServices {
     const [, project = '', , location = ''] = parent.split('/')
     await this.#ctx.checker.require(caller, 'run.services.list', parent)
     const p = await this.#project(project)
-    const size = query.pageSize === undefined || query.pageSize === '' ? 0 : Number(query.pageSize)
-    if (!Number.isInteger(size) || size < 0) {
-      throw invalidArgument(
-        'pageSize',
-        `Invalid value at 'page_size' (TYPE_INT32), "${query.pageSize}"`,
-      )
-    }
+    const size = parsePageSize(query.pageSize)
     let items: readonly ResourceRecord[]
     let next: string | undefined
     if (location === '-') {
