@@ -18,7 +18,7 @@ import {
 import type { CelTypeName, Overload } from './signatures.js'
 import { parseDate, parseDuration, parseExtractTemplate, parseRfc3339 } from './literals.js'
 import type { EpochTime } from './literals.js'
-import { validateTimeZone } from './time-zones.js'
+import { canonicalTimeZone } from './time-zones.js'
 import type { BoundedRegex } from './bounded-regex.js'
 import { compilePattern, PatternTooLargeError } from './compile-pattern.js'
 import { MAX_EXPRESSION_REGEX_SIZE } from './limits.js'
@@ -315,7 +315,7 @@ class Checker {
           if (literal !== undefined) this.fold(e, 'duration', parseDuration(literal))
           return
         default:
-          if (TIME_ACCESSOR_NAMES.has(fn) && literal !== undefined) validateTimeZone(literal)
+          if (TIME_ACCESSOR_NAMES.has(fn) && args[0] !== undefined) this.timeZone(args[0])
           return
       }
     } catch (err) {
@@ -340,6 +340,21 @@ class Checker {
       )
     }
     this.patterns.set(literal, regex)
+  }
+
+  /**
+   * A time-zone argument must be a literal: a zone read from the request would build a zone per
+   * distinct value at request time (~50 µs each). The literal is rewritten to the zone's
+   * canonical name ("europe/berlin", "US/Central" → "Europe/Berlin", "America/Chicago": the
+   * zone data ICU uses for both), so evaluation only ever looks up the few hundred canonical names.
+   */
+  private timeZone(arg: Expr): void {
+    const k = arg.exprKind
+    if (k.case !== 'constExpr' || k.value.constantKind.case !== 'stringValue') {
+      throw new Error('the time zone argument must be a string literal, e.g. "Europe/Berlin"')
+    }
+    const canonical = canonicalTimeZone(k.value.constantKind.value)
+    k.value.constantKind = { case: 'stringValue', value: canonical }
   }
 
   /** Replaces a literal conversion call by an identifier bound to its precomputed value. */

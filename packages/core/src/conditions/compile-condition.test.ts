@@ -265,6 +265,14 @@ describe('cost limits at write time', () => {
       'is invalid: the expression has 399 parts (literals, attributes, operators and calls); the maximum is 256.',
     )
   })
+
+  it('refuses a time zone read from the request (it would build a zone per request)', () => {
+    expect(
+      errorOf(() => compileCondition('request.time.getHours(request.path) == 1')).message,
+    ).toContain(
+      'the time zone argument must be a string literal, e.g. "Europe/Berlin" at column 30.',
+    )
+  })
 })
 
 describe('compile cache', () => {
