@@ -39,6 +39,7 @@ const regex: fc.Arbitrary<string> = fc.letrec<{ re: string }>((tie) => ({
     atom,
     fc.tuple(tie('re'), tie('re')).map(([x, y]) => x + y),
     fc.tuple(tie('re'), tie('re')).map(([x, y]) => `${x}|${y}`),
+    fc.array(atom, { minLength: 2, maxLength: 5 }).map((xs) => xs.join('|')),
     fc
       .tuple(tie('re'), fc.constantFrom('(', '(?:', '(?P<n>', '(?i:', '(?s:', '(?m:'))
       .map(([x, open]) => `${open}${x})`),

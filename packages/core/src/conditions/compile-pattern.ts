@@ -22,27 +22,38 @@ const REPEAT = /\{(\d+)(?:(,)(\d*))?\}/y
  * An upper bound of the number of RE2 instructions `pattern` compiles to: atoms count 1 (a
  * literal rune, a class, `.`, an assertion), groups add their capture instructions,
  * alternatives and `*`/`+`/`?` one instruction each, and `x{n,m}` multiplies x by m (or n + 1
- * for `{n,}`). Syntax errors are left to RE2JS; this only has to stay an over-estimate.
+ * for `{n,}`). Alternatives that are each one rune (`a|b|[0-9]`) count 1, as RE2 merges them into
+ * one class. Syntax errors are left to RE2JS; this only has to stay an over-estimate.
  */
 export function estimateProgramSize(pattern: string): number {
   let i = 0
   const n = pattern.length
   const sat = (x: number): number => (x > HUGE ? HUGE : x)
 
+  // Whether the last atom() matched exactly one rune (a literal, a class, `.`, `\d`…).
+  let rune = false
+  // Whether the last concatenation() was a single rune atom, unrepeated.
+  let single = false
+
   // An alternation: concatenations separated by '|', up to ')' or the end.
   const alternation = (): number => {
     let total = concatenation()
+    let allSingle = single
     while (i < n && pattern[i] === '|') {
       i++
       total = sat(total + 1 + concatenation())
+      allSingle &&= single
     }
-    return total
+    return allSingle ? 1 : total
   }
 
   const concatenation = (): number => {
     let total = 0
+    let atoms = 0
+    let repeated = false
     while (i < n && pattern[i] !== '|' && pattern[i] !== ')') {
       let size = atom()
+      atoms++
       // Repetition operators, possibly stacked (RE2 refuses most stackings; over-estimate them).
       for (;;) {
         const c = pattern[i]
@@ -60,15 +71,18 @@ export function estimateProgramSize(pattern: string): number {
         } else {
           break
         }
+        repeated = true
         if (pattern[i] === '?') i++ // non-greedy
       }
       total = sat(total + size)
     }
+    single = atoms === 1 && rune && !repeated
     return total
   }
 
   const atom = (): number => {
     const c = pattern[i] as string
+    rune = false
     if (c === '(') {
       i++
       let capture = 2
@@ -89,10 +103,12 @@ export function estimateProgramSize(pattern: string): number {
       }
       const inner = alternation()
       if (pattern[i] === ')') i++
+      rune = false // a group is never merged into a class (the inner atoms set the flag)
       return sat(inner + capture)
     }
     if (c === '[') {
       skipClass()
+      rune = true
       return 1
     }
     if (c === '\\') {
@@ -113,10 +129,13 @@ export function estimateProgramSize(pattern: string): number {
       } else if (e === 'x') {
         i += 2
       }
+      // Assertions and octal/back-reference-looking digits are not single runes.
+      rune = e !== undefined && !/[bBAzZ0-9]/.test(e)
       return 1
     }
     // A literal (a surrogate pair is one rune, two units: counting 2 over-estimates) or . ^ $
     i++
+    rune = c !== '^' && c !== '$' && !(c >= '\ud800' && c <= '\udfff')
     return 1
   }
 
