@@ -2,7 +2,9 @@
 import { runAuthorizerBench } from './authorizer-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
+import { runStallBench } from './stall-bench.js'
 
 runAuthorizerBench()
 await runCliBench()
 await runGatewayBench()
+await runStallBench()

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { Binding, Policy } from '../policy/types.js'
 import {
   check,
+  CHECK_CONDITION_BUDGET,
   compilePolicy,
   principalSetFor,
   testPermissions,
@@ -478,6 +479,50 @@ describe('check: conditional bindings', () => {
       grantedBy: [],
       conditionErrors: [],
     })
+  })
+})
+
+// Each conditional binding's evaluation is bounded by EVALUATION_BUDGET; a policy may hold many
+// (20 per role and member, several roles, several levels), so one check shares one budget.
+describe('check: the condition budget of one check', () => {
+  let x = 7
+  let long = '/'
+  for (let i = 1; i < 8192; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff
+    long += (x >> 16) & 1 ? 'a' : 'b'
+  }
+  const heavy = (i: number): Binding => ({
+    role: 'roles/run.invoker',
+    members: ['user:alice@example.com'],
+    condition: {
+      title: `heavy ${i}`,
+      expression: `request.path.matches("[ab]*a[ab]{${900 + i}}$")`,
+    },
+  })
+  const cheap: Binding = {
+    role: 'roles/run.invoker',
+    members: ['user:alice@example.com'],
+    condition: { title: 'cheap', expression: 'request.path.startsWith("/")' },
+  }
+
+  it('stops evaluating conditions once the check has spent its budget, and says so', () => {
+    const compiled = policies({ service: [heavy(0), heavy(1), heavy(2), cheap] })
+    const decision = decide(alice, INVOKE, compiled, { ...ATTRS, path: long })
+    expect(decision.allowed).toBe(false)
+    expect(decision.conditionErrors.map((e) => e.error)).toEqual([
+      'evaluation stopped: the condition needs more than its budget of 100,000 units of work for this request',
+      expect.stringMatching(
+        /^evaluation stopped: the condition needs more than its budget of [\d,]+ units/,
+      ),
+      `not evaluated: the conditions evaluated before it used up this check's budget of ${CHECK_CONDITION_BUDGET.toLocaleString('en-US')} units of work`,
+      `not evaluated: the conditions evaluated before it used up this check's budget of ${CHECK_CONDITION_BUDGET.toLocaleString('en-US')} units of work`,
+    ])
+  })
+
+  it('does not touch checks that stay within it', () => {
+    const compiled = policies({ service: [heavy(0), cheap] })
+    expect(decide(alice, INVOKE, compiled, { ...ATTRS, path: long }).allowed).toBe(true)
+    expect(decide(alice, INVOKE, compiled, { ...ATTRS, path: '/a' }).allowed).toBe(true)
   })
 })
 

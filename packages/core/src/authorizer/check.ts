@@ -5,8 +5,11 @@
 //   1. a permission no known role holds is denied at once;
 //   2. every level's unconditional grants for the caller's members (first hit returns a shared,
 //      frozen Decision built when the index was);
-//   3. only then, conditional bindings, in the order the policies were given.
-import type { RequestAttributes } from '../conditions/types.js'
+//   3. only then, conditional bindings, in the order the policies were given, within one work
+//      budget for the whole check (a policy may hold many conditional bindings, each bounded by
+//      the conditions' own per-evaluation budget: their sum must be bounded too).
+import { EVALUATION_BUDGET } from '../conditions/limits.js'
+import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
 import {
   isDecision,
   type CompiledPolicy,
@@ -14,6 +17,24 @@ import {
   type PolicyIndex,
 } from './compiled-policy.js'
 import type { CheckRequest, ConditionFailure, Decision } from './types.js'
+
+/**
+ * Work units (the conditions' EVALUATION_BUDGET units) all condition evaluations of one check may
+ * spend together: two worst-case conditions, ~2 ms. Conditions met after it is spent are not
+ * evaluated; their bindings grant nothing and are reported in conditionErrors. testPermissions
+ * shares one such budget across all the permissions it checks.
+ */
+export const CHECK_CONDITION_BUDGET = 2 * EVALUATION_BUDGET
+
+/** What is left of a check's condition budget; shared by the checks of one testPermissions. */
+interface ConditionBudget {
+  remaining: number
+}
+
+const BUDGET_SPENT: ConditionResult = Object.freeze({
+  ok: false,
+  error: `not evaluated: the conditions evaluated before it used up this check's budget of ${CHECK_CONDITION_BUDGET.toLocaleString('en-US')} units of work`,
+})
 
 const DENIED: Decision = Object.freeze({
   allowed: false,
@@ -33,6 +54,14 @@ const DENIED: Decision = Object.freeze({
  * grantedBy holds the deciding binding and conditionErrors those met before it.
  */
 export function check(request: CheckRequest, policies: readonly CompiledPolicy[]): Decision {
+  return checkWithin(request, policies, { remaining: CHECK_CONDITION_BUDGET })
+}
+
+function checkWithin(
+  request: CheckRequest,
+  policies: readonly CompiledPolicy[],
+  budget: ConditionBudget,
+): Decision {
   const permission = request.permission
   const members = request.principals.members
   let conditional = false
@@ -48,7 +77,7 @@ export function check(request: CheckRequest, policies: readonly CompiledPolicy[]
     if (grants.hasConditional) conditional = true
   }
   if (!conditional) return DENIED
-  return checkConditional(permission, members, request.attributes, policies)
+  return checkConditional(permission, members, request.attributes, policies, budget)
 }
 
 function checkConditional(
@@ -56,6 +85,7 @@ function checkConditional(
   members: ReadonlySet<string>,
   attributes: RequestAttributes,
   policies: readonly CompiledPolicy[],
+  budget: ConditionBudget,
 ): Decision {
   let errors: ConditionFailure[] | undefined
   let evaluated: ConditionalGrant['binding'][] | undefined
@@ -69,7 +99,17 @@ function checkConditional(
         // A binding naming several of the caller's members is evaluated (and reported) once.
         if (evaluated?.includes(grant.binding) === true) continue
         ;(evaluated ??= []).push(grant.binding)
-        const result = grant.condition.evaluate(attributes)
+        let result: ConditionResult
+        if (budget.remaining > 0) {
+          const metered = grant.condition.evaluateMetered(
+            attributes,
+            Math.min(EVALUATION_BUDGET, budget.remaining),
+          )
+          budget.remaining -= metered.cost
+          result = metered.result
+        } else {
+          result = BUDGET_SPENT
+        }
         if (result.ok) {
           if (!result.value) continue
           if (errors === undefined) return grant.allow
@@ -108,8 +148,9 @@ export function testPermissions(
   policies: readonly CompiledPolicy[],
 ): string[] {
   const held: string[] = []
+  const budget: ConditionBudget = { remaining: CHECK_CONDITION_BUDGET }
   for (const permission of permissions) {
-    const decision = check(
+    const decision = checkWithin(
       {
         principals: request.principals,
         permission,
@@ -117,6 +158,7 @@ export function testPermissions(
         attributes: request.attributes,
       },
       policies,
+      budget,
     )
     if (decision.allowed) held.push(permission)
   }

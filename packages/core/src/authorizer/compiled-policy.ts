@@ -31,6 +31,8 @@ export interface CompiledBindingCondition {
   readonly expression: string
   /** Evaluates the condition; a condition that failed to compile always returns its error. */
   readonly evaluate: CompiledCondition['evaluate']
+  /** evaluate() within `budget` work units, also reporting the work spent. */
+  readonly evaluateMetered: CompiledCondition['evaluateMetered']
 }
 
 /** A conditional binding as seen by one member for one permission. */
@@ -176,28 +178,33 @@ function compileBindingCondition(expr: {
   readonly expression: string
   readonly title?: string
 }): CompiledBindingCondition {
-  let evaluate: CompiledCondition['evaluate']
+  let evaluateMetered: CompiledCondition['evaluateMetered']
   try {
     const compiled = compileCondition(expr.expression)
     // The contract says evaluate never throws; a check must not crash if one ever does.
-    evaluate = (attributes) => {
+    evaluateMetered = (attributes, budget) => {
       try {
-        return compiled.evaluate(attributes)
+        return compiled.evaluateMetered(attributes, budget)
       } catch (error) {
-        return { ok: false, error: error instanceof Error ? error.message : String(error) }
+        const message = error instanceof Error ? error.message : String(error)
+        return { result: { ok: false, error: message }, cost: 0 }
       }
     }
   } catch (error) {
-    const failed: ConditionResult = Object.freeze({
-      ok: false,
-      error: `condition does not compile: ${error instanceof Error ? error.message : String(error)}`,
+    const failed = Object.freeze({
+      result: Object.freeze({
+        ok: false,
+        error: `condition does not compile: ${error instanceof Error ? error.message : String(error)}`,
+      }) as ConditionResult,
+      cost: 0,
     })
-    evaluate = () => failed
+    evaluateMetered = () => failed
   }
+  const evaluate: CompiledCondition['evaluate'] = (attributes) => evaluateMetered(attributes).result
   return Object.freeze(
     expr.title === undefined
-      ? { expression: expr.expression, evaluate }
-      : { title: expr.title, expression: expr.expression, evaluate },
+      ? { expression: expr.expression, evaluate, evaluateMetered }
+      : { title: expr.title, expression: expr.expression, evaluate, evaluateMetered },
   )
 }
 

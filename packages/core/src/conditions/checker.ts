@@ -3,6 +3,8 @@
 // infers a type for each node from the table in signatures.ts, validates literal arguments
 // (timestamps, dates, durations, time zones, RE2 patterns, extract templates) and folds literal
 // timestamp()/date()/duration() calls into constants so evaluation does not re-parse them.
+// It also bounds what a condition may cost: its number of AST nodes and the size of its compiled
+// regular expressions, which are compiled here, once, and handed to evaluation.
 import type { parse } from '@bufbuild/cel'
 import {
   ATTRIBUTES,
@@ -16,8 +18,10 @@ import {
 import type { CelTypeName, Overload } from './signatures.js'
 import { parseDate, parseDuration, parseExtractTemplate, parseRfc3339 } from './literals.js'
 import type { EpochTime } from './literals.js'
-import { validateTimeZone } from './time-zones.js'
-import { compileRe2 } from './runtime-env.js'
+import { canonicalTimeZone } from './time-zones.js'
+import type { BoundedRegex } from './bounded-regex.js'
+import { compilePattern, PatternTooLargeError } from './compile-pattern.js'
+import { MAX_EXPRESSION_REGEX_SIZE } from './limits.js'
 
 export type ParsedExpr = ReturnType<typeof parse>
 type Expr = ParsedExpr['expr']
@@ -44,6 +48,8 @@ export interface CheckResult {
   readonly attributesById: ReadonlyMap<bigint, string>
   /** Literal timestamps/durations replaced by identifiers in the AST. */
   readonly constants: readonly FoldedConstant[]
+  /** The compiled pattern of every matches() call, by pattern text. */
+  readonly patterns: ReadonlyMap<string, BoundedRegex>
 }
 
 const TIME_ACCESSOR_NAMES: ReadonlySet<string> = new Set(TIME_ACCESSORS)
@@ -82,9 +88,49 @@ function describe(e: unknown): string {
   return e instanceof Error ? e.message : String(e)
 }
 
+/** The number of nodes of an expression tree (iterative: the tree may be deep). */
+export function countNodes(root: Expr): number {
+  let count = 0
+  const stack: Expr[] = [root]
+  for (let e = stack.pop(); e !== undefined; e = stack.pop()) {
+    count++
+    const k = e.exprKind
+    switch (k.case) {
+      case 'selectExpr':
+        if (k.value.operand !== undefined) stack.push(k.value.operand)
+        break
+      case 'callExpr':
+        if (k.value.target !== undefined) stack.push(k.value.target)
+        stack.push(...k.value.args)
+        break
+      case 'listExpr':
+        stack.push(...k.value.elements)
+        break
+      case 'structExpr':
+        for (const entry of k.value.entries) {
+          if (entry.value !== undefined) stack.push(entry.value)
+          if (entry.keyKind.case === 'mapKey') stack.push(entry.keyKind.value)
+        }
+        break
+      case 'comprehensionExpr': {
+        const c = k.value
+        for (const x of [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result]) {
+          if (x !== undefined) stack.push(x)
+        }
+        break
+      }
+      default:
+        break
+    }
+  }
+  return count
+}
+
 class Checker {
   readonly attributesById = new Map<bigint, string>()
   readonly constants: FoldedConstant[] = []
+  readonly patterns = new Map<string, BoundedRegex>()
+  private regexSize = 0
 
   check(e: Expr): CelTypeName {
     switch (e.exprKind.case) {
@@ -251,7 +297,7 @@ class Checker {
           if (literal === undefined) {
             throw new Error('the pattern of matches() must be a string literal')
           }
-          compileRe2(literal)
+          this.pattern(literal, at)
           return
         case 'extract':
           if (literal === undefined) {
@@ -269,15 +315,46 @@ class Checker {
           if (literal !== undefined) this.fold(e, 'duration', parseDuration(literal))
           return
         default:
-          if (TIME_ACCESSOR_NAMES.has(fn) && literal !== undefined) validateTimeZone(literal)
+          if (TIME_ACCESSOR_NAMES.has(fn) && args[0] !== undefined) this.timeZone(args[0])
           return
       }
     } catch (err) {
       if (err instanceof CheckError) throw err
       const message =
-        fn === 'matches' ? `invalid RE2 pattern "${literal}": ${describe(err)}` : describe(err)
+        fn === 'matches' && !(err instanceof PatternTooLargeError)
+          ? `invalid RE2 pattern "${literal}": ${describe(err)}`
+          : describe(err)
       throw new CheckError(message, at)
     }
+  }
+
+  /** Compiles a matches() pattern once, within the per-pattern and per-expression size caps. */
+  private pattern(literal: string, at: bigint): void {
+    if (this.patterns.has(literal)) return
+    const regex = compilePattern(literal)
+    this.regexSize += regex.programSize
+    if (this.regexSize > MAX_EXPRESSION_REGEX_SIZE) {
+      throw new CheckError(
+        `the regular expressions of this condition compile to ${this.regexSize.toLocaleString('en-US')} instructions together; the maximum is ${MAX_EXPRESSION_REGEX_SIZE.toLocaleString('en-US')}`,
+        at,
+      )
+    }
+    this.patterns.set(literal, regex)
+  }
+
+  /**
+   * A time-zone argument must be a literal: a zone read from the request would build a zone per
+   * distinct value at request time (~50 µs each). The literal is rewritten to the zone's
+   * canonical name ("europe/berlin", "US/Central" → "Europe/Berlin", "America/Chicago": the
+   * zone data ICU uses for both), so evaluation only ever looks up the few hundred canonical names.
+   */
+  private timeZone(arg: Expr): void {
+    const k = arg.exprKind
+    if (k.case !== 'constExpr' || k.value.constantKind.case !== 'stringValue') {
+      throw new Error('the time zone argument must be a string literal, e.g. "Europe/Berlin"')
+    }
+    const canonical = canonicalTimeZone(k.value.constantKind.value)
+    k.value.constantKind = { case: 'stringValue', value: canonical }
   }
 
   /** Replaces a literal conversion call by an identifier bound to its precomputed value. */
@@ -304,5 +381,9 @@ export function checkExpression(parsed: ParsedExpr): CheckResult {
   if (type !== 'bool' && type !== 'dyn') {
     throw new CheckError(`the condition must evaluate to bool, not ${type}`, parsed.expr.id)
   }
-  return { attributesById: checker.attributesById, constants: checker.constants }
+  return {
+    attributesById: checker.attributesById,
+    constants: checker.constants,
+    patterns: checker.patterns,
+  }
 }

@@ -182,11 +182,27 @@ describe('limits', () => {
     expect(() => compileCondition(`${'('.repeat(32)}true${')'.repeat(32)}`)).not.toThrow()
   })
 
-  it('rejects long expressions', () => {
+  it('rejects expressions longer than 2,048 characters', () => {
     const long = `request.path == "${'a'.repeat(5000)}"`
     expect(errorOf(() => compileCondition(long)).message).toBe(
-      'The condition expression is 5,018 characters long; the maximum is 4,096.',
+      'The condition expression is 5,018 characters long; the maximum is 2,048.',
     )
+    const atLimit = `request.path == "${'a'.repeat(2048 - 18)}"`
+    expect(atLimit).toHaveLength(2048)
+    expect(() => compileCondition(atLimit)).not.toThrow()
+    expect(errorOf(() => compileCondition(`${atLimit} `)).message).toBe(
+      'The condition expression is 2,049 characters long; the maximum is 2,048.',
+    )
+  })
+
+  it('accepts 13 long resource.name.startsWith clauses (Google accepts them; ~1,100 characters)', () => {
+    const expr = Array.from(
+      { length: 13 },
+      (_, i) =>
+        `resource.name.startsWith("projects/_/buckets/exampleco-site-assets/objects/folder-${i}/")`,
+    ).join(' || ')
+    expect(expr.length).toBeGreaterThan(1100)
+    expect(() => compileCondition(expr)).not.toThrow()
   })
 
   it('quotes at most 200 characters of the expression', () => {
@@ -196,6 +212,66 @@ describe('limits', () => {
 
   it('survives a long chain of unary operators', () => {
     expect(() => compileCondition(`${'!'.repeat(2000)}true`)).not.toThrow()
+  })
+})
+
+// Conditions that made one request (a policy write, or an invocation) block the event loop.
+// Each was accepted before the cost limits (base 06dfdac): the regex below compiled to 200,002
+// RE2 instructions in ~150 ms when the policy was written, and `(a{10}){10}){10}`-style
+// expansions were accepted at any size RE2 allows.
+describe('cost limits at write time', () => {
+  const heavy = (k: number): string => `request.path.matches("[ab]*a[ab]{${k}}$")`
+
+  it('refuses a pattern that expands past 1,000 instructions, naming it, before compiling it', () => {
+    const pattern = `(?:${'abcdefghij'.repeat(20)}){1000}`
+    const e = errorOf(() => compileCondition(`request.path.matches("${pattern}")`))
+    expect(e.reason).toBe('INVALID_CONDITION')
+    expect(e.message).toContain(
+      `the regular expression "${pattern.slice(0, 80)}…" expands to more than 4,000 instructions (counted repetitions multiply); the maximum is 1,000 at column 22.`,
+    )
+  })
+
+  it('refuses nested counted repetitions, counted after expansion', () => {
+    const e = errorOf(() => compileCondition('resource.name.matches("((a{10}){10}){10}")'))
+    expect(e.message).toContain(
+      'the regular expression "((a{10}){10}){10}" compiles to 1,222 instructions (counted repetitions multiply); the maximum is 1,000',
+    )
+  })
+
+  it('caps the regular expressions of one condition at 2,000 instructions together', () => {
+    // [ab]*a[ab]{990}$ is 996 instructions: two fit, three do not.
+    expect(() => compileCondition(`${heavy(990)} || ${heavy(991)}`)).not.toThrow()
+    const e = errorOf(() => compileCondition(`${heavy(990)} || ${heavy(991)} || ${heavy(992)}`))
+    expect(e.message).toContain(
+      'the regular expressions of this condition compile to 2,991 instructions together; the maximum is 2,000 at column',
+    )
+    // The same pattern twice is compiled, and counted, once.
+    expect(() => compileCondition(`${heavy(990)} || ${heavy(990)} || ${heavy(991)}`)).not.toThrow()
+  })
+
+  it('refuses more than 256 names and literals before parsing', () => {
+    const hours = Array.from({ length: 300 }, (_, i) => i % 24).join(',')
+    const e = errorOf(() => compileCondition(`request.time.getHours() in [${hours}]`))
+    expect(e.message).toContain(
+      'is invalid: the expression has more than 256 parts (it has 304 literals and names); the maximum is 256.',
+    )
+    const fifty = Array.from({ length: 50 }, (_, i) => `"h${i}.example.com"`).join(', ')
+    expect(() => compileCondition(`request.host in [${fifty}]`)).not.toThrow()
+  })
+
+  it('refuses more than 256 AST nodes after parsing', () => {
+    const expr = Array.from({ length: 100 }, () => '(1 == 1)').join(' == ')
+    expect(errorOf(() => compileCondition(expr)).message).toContain(
+      'is invalid: the expression has 399 parts (literals, attributes, operators and calls); the maximum is 256.',
+    )
+  })
+
+  it('refuses a time zone read from the request (it would build a zone per request)', () => {
+    expect(
+      errorOf(() => compileCondition('request.time.getHours(request.path) == 1')).message,
+    ).toContain(
+      'the time zone argument must be a string literal, e.g. "Europe/Berlin" at column 30.',
+    )
   })
 })
 

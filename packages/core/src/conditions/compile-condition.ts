@@ -1,7 +1,9 @@
 // compileCondition: IAM condition text → a checked, planned, cached CompiledCondition.
 // Write time: size limits (before parsing, so hostile input cannot overflow the parser's stack),
-// CEL parse, the IAM checker, then @bufbuild/cel's plan(). Request time: evaluate() binds the
-// request attributes and never throws; any error means "this binding grants nothing".
+// CEL parse, the IAM checker (which also compiles the matches() patterns), then @bufbuild/cel's
+// plan(). Request time: evaluate() binds the request attributes, runs the plan under the work
+// budget and never throws; any error, an exhausted budget included, means "this binding grants
+// nothing".
 import { isCelError, parse, plan } from '@bufbuild/cel'
 import type { CelResult } from '@bufbuild/cel'
 import { reflect } from '@bufbuild/protobuf/reflect'
@@ -9,14 +11,33 @@ import type { ReflectMessage } from '@bufbuild/protobuf/reflect'
 import { DurationSchema, TimestampSchema } from '@bufbuild/protobuf/wkt'
 import { Code } from '../errors/code.js'
 import { IamError } from '../errors/iam-error.js'
-import { CheckError, checkExpression } from './checker.js'
+import { CheckError, checkExpression, countNodes } from './checker.js'
 import type { ParsedExpr } from './checker.js'
-import { MAX_EXPRESSION_LENGTH, MAX_LOGICAL_OPERATORS, scanExpression } from './limits.js'
+import type { BoundedRegex } from './bounded-regex.js'
+import { evaluation } from './evaluation-context.js'
+import {
+  EVALUATION_BUDGET,
+  MAX_ATTRIBUTE_LENGTH,
+  MAX_EXPRESSION_LENGTH,
+  MAX_EXPRESSION_NODES,
+  MAX_LOGICAL_OPERATORS,
+  scanExpression,
+} from './limits.js'
 import { conditionEnv, durationOf, timestampOf } from './runtime-env.js'
-import type { CompiledCondition, ConditionResult, RequestAttributes } from './types.js'
+import type {
+  CompiledCondition,
+  ConditionResult,
+  MeteredResult,
+  RequestAttributes,
+} from './types.js'
 
 /** Distinct expressions kept compiled; each costs a few KB. */
 export const COMPILED_CACHE_SIZE = 10_000
+/**
+ * Work units charged per AST node when an evaluation starts: a node costs ~0.1–0.3 µs to
+ * evaluate (a 256-node condition 10–50 µs), about 32 units' worth of matches() work.
+ */
+const NODE_COST = 32
 /** Longest expression quoted in an error message. */
 const QUOTE_LIMIT = 200
 
@@ -70,6 +91,19 @@ function requestTime(timeMs: number): ReflectMessage | undefined {
 }
 
 /**
+ * A string attribute as the condition may read it. Compat: runiam's limit, not Google's: longer
+ * values (a 10 KiB request.path, say) make the evaluation fail, so the binding grants nothing.
+ */
+function bounded(name: string, value: string | undefined): string | undefined {
+  if (value !== undefined && value.length > MAX_ATTRIBUTE_LENGTH) {
+    evaluation.meter.refuse(
+      `attribute '${name}' is ${value.length.toLocaleString('en-US')} characters long; conditions read at most ${MAX_ATTRIBUTE_LENGTH.toLocaleString('en-US')}`,
+    )
+  }
+  return value
+}
+
+/**
  * The bindings object handed to the plan. @bufbuild/cel resolves `request.path` by looking up the
  * name "request.path" first, so attributes are flat getters over the current attributes; absent
  * ones read as undefined and make the plan report an unresolved attribute. One instance per
@@ -81,19 +115,19 @@ class Bindings {
     return requestTime(this.attrs.timeMs)
   }
   get 'request.host'(): string | undefined {
-    return this.attrs.host
+    return bounded('request.host', this.attrs.host)
   }
   get 'request.path'(): string | undefined {
-    return this.attrs.path
+    return bounded('request.path', this.attrs.path)
   }
   get 'resource.name'(): string | undefined {
-    return this.attrs.resourceName
+    return bounded('resource.name', this.attrs.resourceName)
   }
   get 'resource.type'(): string | undefined {
-    return this.attrs.resourceType
+    return bounded('resource.type', this.attrs.resourceType)
   }
   get 'resource.service'(): string | undefined {
-    return this.attrs.resourceService
+    return bounded('resource.service', this.attrs.resourceService)
   }
 }
 
@@ -104,32 +138,64 @@ class Compiled implements CompiledCondition {
   private readonly program: Program
   private readonly bindings: Bindings
   private readonly attributesById: ReadonlyMap<bigint, string>
+  private readonly patterns: ReadonlyMap<string, BoundedRegex>
+  /** Work charged before the plan runs: its nodes' evaluation, which nothing else meters. */
+  private readonly baseCost: number
 
   constructor(
     expression: string,
     program: Program,
     bindings: Bindings,
     attributesById: ReadonlyMap<bigint, string>,
+    patterns: ReadonlyMap<string, BoundedRegex>,
+    baseCost: number,
   ) {
     this.expression = expression
     this.program = program
     this.bindings = bindings
     this.attributesById = attributesById
+    this.patterns = patterns
+    this.baseCost = baseCost
   }
 
   evaluate(attributes: RequestAttributes): ConditionResult {
+    return this.run(attributes)
+  }
+
+  evaluateMetered(attributes: RequestAttributes, budget?: number): MeteredResult {
+    const result = this.run(attributes, budget)
+    return { result, cost: evaluation.meter.spent }
+  }
+
+  private run(attributes: RequestAttributes, budget?: number): ConditionResult {
     const bindings = this.bindings
+    const meter = evaluation.meter
     bindings.attrs = attributes
-    let result: CelResult
+    evaluation.patterns = this.patterns
+    meter.reset(budget)
+    let result: CelResult | undefined
+    let thrown: unknown
     try {
+      meter.charge(this.baseCost)
       result = this.program(bindings as unknown as Record<string, unknown>)
     } catch (e) {
-      return {
-        ok: false,
-        error: `evaluation failed: ${e instanceof Error ? e.message : String(e)}`,
-      }
+      thrown = e
     } finally {
       bindings.attrs = NO_ATTRIBUTES
+      evaluation.patterns = evaluation.NO_PATTERNS
+    }
+    // CEL's && and || absorb errors (`error || true` is true), so a refused charge in one branch
+    // might not surface in the result: an exhausted budget fails the evaluation whatever it says.
+    if (meter.exceeded) {
+      return {
+        ok: false,
+        error: `evaluation stopped: the condition needs more than its budget of ${budgetText(budget)} units of work for this request`,
+      }
+    }
+    if (meter.refusal !== undefined) return { ok: false, error: meter.refusal }
+    if (thrown !== undefined) {
+      const message = thrown instanceof Error ? thrown.message : String(thrown)
+      return { ok: false, error: `evaluation failed: ${message}` }
     }
     if (result === true) return OK_TRUE
     if (result === false) return OK_FALSE
@@ -144,6 +210,10 @@ class Compiled implements CompiledCondition {
     }
     return error.message
   }
+}
+
+function budgetText(budget: number | undefined): string {
+  return (budget ?? EVALUATION_BUDGET).toLocaleString('en-US')
 }
 
 function build(expression: string): Compiled {
@@ -173,14 +243,28 @@ function build(expression: string): Compiled {
       `The condition expression has ${scan.logicalOperators} logical operators; the maximum is ${MAX_LOGICAL_OPERATORS}.`,
     )
   }
+  if (scan.operands > MAX_EXPRESSION_NODES) {
+    // Each literal and identifier is at least one AST node: refuse before paying for the parse.
+    throw invalid(
+      expression,
+      `the expression has more than ${MAX_EXPRESSION_NODES} parts (it has ${scan.operands} literals and names); the maximum is ${MAX_EXPRESSION_NODES}`,
+    )
+  }
   let parsed: ParsedExpr
   try {
     parsed = parse(expression)
   } catch (e) {
     throw syntaxError(expression, e)
   }
+  const nodes = countNodes(parsed.expr)
+  if (nodes > MAX_EXPRESSION_NODES) {
+    throw invalid(
+      expression,
+      `the expression has ${nodes} parts (literals, attributes, operators and calls); the maximum is ${MAX_EXPRESSION_NODES}`,
+    )
+  }
   try {
-    const { attributesById, constants } = checkExpression(parsed)
+    const { attributesById, constants, patterns } = checkExpression(parsed)
     const bindings = new Bindings()
     for (const c of constants) {
       // Folded literals are bound as pre-reflected messages, so each read is a property lookup.
@@ -191,7 +275,7 @@ function build(expression: string): Compiled {
       Object.defineProperty(bindings, c.name, { value, enumerable: true })
     }
     const program = plan(conditionEnv, parsed) as Program
-    return new Compiled(expression, program, bindings, attributesById)
+    return new Compiled(expression, program, bindings, attributesById, patterns, nodes * NODE_COST)
   } catch (e) {
     if (e instanceof CheckError) {
       throw invalid(expression, e.message, parsed.sourceInfo?.positions[e.exprId.toString()])

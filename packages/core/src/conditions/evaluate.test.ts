@@ -2,6 +2,8 @@
 // conditions, errors as results (never thrown), and the IAM-only functions.
 import { describe, expect, it } from 'vitest'
 import { compileCondition } from './compile-condition.js'
+import { EVALUATION_BUDGET, MAX_MATCH_INPUT_LENGTH } from './limits.js'
+import { matchesPattern } from './runtime-env.js'
 import type { ConditionResult, RequestAttributes } from './types.js'
 
 const T0 = Date.UTC(2026, 10, 28, 12, 0, 0) // Saturday 2026-11-28 12:00:00Z
@@ -138,9 +140,10 @@ describe('errors are results, never exceptions', () => {
     ).toBe(true)
   })
 
-  it('an unknown time zone from a runtime value is ok:false', () => {
-    const r = run('request.time.getHours(request.path) == 1', attrs({ path: 'Nowhere/City' }))
-    expect(r).toEqual({ ok: false, error: 'unknown time zone "Nowhere/City"' })
+  it('a time zone from a runtime value cannot reach evaluation: it must be a literal', () => {
+    expect(() => compileCondition('request.time.getHours(request.path) == 1')).toThrow(
+      'the time zone argument must be a string literal',
+    )
   })
 
   it('a non-finite request.time is ok:false', () => {
@@ -215,5 +218,125 @@ describe('RE2', () => {
     )
     expect(value('request.path.matches("^/\\\\pL+$")', attrs({ path: '/été' }))).toBe(true)
     expect(value('request.path.matches("^/\\\\pL+$")', attrs({ path: '/1' }))).toBe(false)
+  })
+})
+
+/** A deterministic mix of 'a' and 'b': the input on which RE2JS's lazy DFA explodes. */
+function abPath(n: number): string {
+  let x = 42
+  let s = '/'
+  for (let i = 1; i < n; i++) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff
+    s += (x >> 16) & 1 ? 'a' : 'b'
+  }
+  return s
+}
+
+// Each of these evaluated without bound before the evaluation budget (base 06dfdac): the first
+// took 30–250 ms per request on an 8 KiB path, the 12-clause one up to ~240 ms. Now each is an
+// error (the binding grants nothing) after at most EVALUATION_BUDGET units plus one charging
+// slice. No timings here: the bound is asserted on the meter.
+describe('the evaluation budget', () => {
+  const SLICE = 4096
+  const long = abPath(8192)
+
+  it('stops an exploding regex on an 8 KiB path: an error, never a hang', () => {
+    const c = compileCondition('request.path.matches("[ab]*a[ab]{900}$")')
+    const { result, cost } = c.evaluateMetered(attrs({ path: long }))
+    expect(result).toEqual({
+      ok: false,
+      error:
+        'evaluation stopped: the condition needs more than its budget of 100,000 units of work for this request',
+    })
+    expect(cost).toBeGreaterThan(EVALUATION_BUDGET)
+    expect(cost).toBeLessThanOrEqual(EVALUATION_BUDGET + SLICE + 1000)
+    // The same condition on a short path is an ordinary answer.
+    expect(c.evaluateMetered(attrs({ path: '/a' })).result).toEqual({ ok: true, value: false })
+  })
+
+  it('shares one budget across all calls of the condition', () => {
+    const twelve = Array.from(
+      { length: 12 },
+      (_, i) => `request.path.matches("[ab]*a[ab]{${20 + i}}c")`,
+    ).join(' || ')
+    const { result, cost } = compileCondition(twelve).evaluateMetered(attrs({ path: long }))
+    expect(result.ok).toBe(false)
+    expect(cost).toBeLessThanOrEqual(EVALUATION_BUDGET + SLICE + 100)
+  })
+
+  it('fails the evaluation even when || would absorb the error', () => {
+    const c = compileCondition('request.path.matches("[ab]*a[ab]{900}$") || true')
+    expect(c.evaluate(attrs({ path: long })).ok).toBe(false)
+    expect(c.evaluate(attrs({ path: '/a' }))).toEqual({ ok: true, value: true })
+  })
+
+  it('leaves room for a realistic regex without a literal prefix on an 8 KiB path', () => {
+    const c = compileCondition('request.path.matches("[0-9]+/users/[^/]+$")')
+    const { result, cost } = c.evaluateMetered(attrs({ path: `/${'x'.repeat(8180)}/1/users/a` }))
+    expect(result).toEqual({ ok: true, value: true })
+    expect(cost).toBeLessThan(EVALUATION_BUDGET / 2)
+  })
+
+  it('counts size() of an 8 KiB path without building an array, and counts code points', () => {
+    const c = compileCondition('size(request.path) == 8192')
+    const { result, cost } = c.evaluateMetered(attrs({ path: long }))
+    expect(result).toEqual({ ok: true, value: true })
+    expect(cost).toBeLessThan(1000)
+    expect(value('size(request.path) == 3', attrs({ path: '/😀é' }))).toBe(true)
+    expect(value('request.path.size() == 2', attrs({ path: '\ud83d' + 'x' }))).toBe(true)
+  })
+
+  it('can be lowered per evaluation (the authorizer passes what is left of its own)', () => {
+    const c = compileCondition('request.path.startsWith("/a") && request.host == "h"')
+    expect(c.evaluateMetered(attrs({ path: '/a', host: 'h' }), 10).result.ok).toBe(false)
+    expect(c.evaluateMetered(attrs({ path: '/a', host: 'h' }), 1000).result).toEqual({
+      ok: true,
+      value: true,
+    })
+  })
+})
+
+describe('attribute and input length caps', () => {
+  it('makes a condition reading a longer attribute an error', () => {
+    const c = compileCondition('request.path.startsWith("/")')
+    expect(c.evaluate(attrs({ path: `/${'a'.repeat(8191)}` }))).toEqual({ ok: true, value: true })
+    expect(c.evaluate(attrs({ path: `/${'a'.repeat(8192)}` }))).toEqual({
+      ok: false,
+      error: "attribute 'request.path' is 8,193 characters long; conditions read at most 8,192",
+    })
+    const host = compileCondition('request.host.endsWith(".run.app")')
+    expect(host.evaluate(attrs({ host: `${'a'.repeat(9000)}.run.app` })).ok).toBe(false)
+    // Not absorbed by || as CEL errors otherwise are: the condition must not read it at all.
+    const either = compileCondition('request.path.startsWith("/") || request.host == "h"')
+    expect(either.evaluate(attrs({ path: `/${'a'.repeat(8192)}`, host: 'h' })).ok).toBe(false)
+    expect(either.evaluate(attrs({ path: '/', host: 'h' }))).toEqual({ ok: true, value: true })
+  })
+
+  it('refuses matches() input longer than 8,192 characters', () => {
+    expect(MAX_MATCH_INPUT_LENGTH).toBe(8192)
+    // Attributes are capped at the same length, so call the function itself with a longer input.
+    expect(() => matchesPattern('a'.repeat(8193), '^/a')).toThrow(
+      'matches() input is 8,193 characters long; the maximum is 8,192',
+    )
+  })
+})
+
+describe('time zones', () => {
+  it('evaluates a zone as written and by its canonical name alike', () => {
+    for (const [written, canonical] of [
+      ['europe/berlin', 'Europe/Berlin'],
+      ['US/Central', 'America/Chicago'],
+      ['Etc/UTC', 'UTC'],
+    ] as const) {
+      for (const t of [T0, Date.UTC(2026, 6, 1, 23, 30)]) {
+        const a = attrs({ timeMs: t })
+        const hours = (zone: string): boolean =>
+          value(`request.time.getHours("${zone}") == ${new Date(t).getUTCHours()}`, a)
+        expect(hours(written)).toBe(hours(canonical))
+        expect(
+          value(`request.time.getHours("${written}") == request.time.getHours("${canonical}")`, a),
+        ).toBe(true)
+      }
+    }
   })
 })

@@ -47,6 +47,21 @@ describe('scanExpression', () => {
     expect(scanExpression(expression).problem).toEqual({ message, offset })
   })
 
+  const operands: [expression: string, count: number][] = [
+    ['true', 1],
+    ['request.path.startsWith("/a")', 4],
+    ['request.host in ["a", "b"]', 5],
+    ['request.time.getHours("UTC") >= 9 && x', 6],
+    ['size(request.path) > 1.5e3', 4],
+    ['0x1F == 31u', 2],
+    ["r'a' == b\"x\" && rb'y' == R'z'", 4],
+    ['"a // not a comment" == a // b c d', 2],
+    ['a_b1.c2', 2],
+  ]
+  it.each(operands)('counts the names and literals of %j: %i', (expression, count) => {
+    expect(scanExpression(expression).operands).toBe(count)
+  })
+
   it('finds no problem in balanced input', () => {
     expect(scanExpression('f((a), [b], "(")').problem).toBeUndefined()
   })

@@ -133,37 +133,46 @@ class IanaZone implements Zone {
 
 const UTC_ZONE = new FixedZone(0)
 const FIXED_OFFSET = /^([+-]?)(\d{2}):(\d{2})$/
-const zones = new Map<string, Zone>()
-const MAX_CACHED_ZONES = 1000
+/**
+ * IANA zones by canonical name. Never evicted: conditions name zones by canonical name (the
+ * checker rewrites them), so this holds at most the few hundred zones ICU knows. A cache keyed
+ * by the names as written could be thrashed (ICU accepts any letter case), and every miss costs a
+ * new Intl.DateTimeFormat (~50 µs) at request time.
+ */
+const ianaZones = new Map<string, IanaZone>()
+/** Fixed offsets ("+05:30"), cheap to build; bounded by the offsets the pattern allows. */
+const fixedZones = new Map<string, FixedZone>()
+const MAX_FIXED_ZONES = 5000
 
-function createZone(name: string): Zone {
-  const m = FIXED_OFFSET.exec(name)
-  if (m !== null) {
-    const hours = Number(m[2])
-    const minutes = Number(m[3])
-    if (hours > 23 || minutes > 59) throw new Error(`invalid time zone offset "${name}"`)
-    return new FixedZone((m[1] === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000)
-  }
+function fixedZone(m: RegExpExecArray, name: string): FixedZone {
+  const hours = Number(m[2])
+  const minutes = Number(m[3])
+  if (hours > 23 || minutes > 59) throw new Error(`invalid time zone offset "${name}"`)
+  return new FixedZone((m[1] === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000)
+}
+
+/** Builds the zone for an IANA name; returns it with ICU's canonical name for it. */
+function createIanaZone(name: string): { canonical: string; zone: IanaZone } {
   if (name === '' || !/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) {
     throw new Error(`unknown time zone "${name}"`)
   }
+  let format: Intl.DateTimeFormat
   try {
-    return new IanaZone(
-      new Intl.DateTimeFormat('en-US', {
-        timeZone: name,
-        hourCycle: 'h23',
-        era: 'short', // keeps years of the first centuries AD unambiguous
-        year: 'numeric',
-        month: 'numeric',
-        day: 'numeric',
-        hour: 'numeric',
-        minute: 'numeric',
-        second: 'numeric',
-      }),
-    )
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone: name,
+      hourCycle: 'h23',
+      era: 'short', // keeps years of the first centuries AD unambiguous
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+    })
   } catch {
     throw new Error(`unknown time zone "${name}"`)
   }
+  return { canonical: format.resolvedOptions().timeZone, zone: new IanaZone(format) }
 }
 
 /**
@@ -171,18 +180,41 @@ function createZone(name: string): Zone {
  * offset ("+05:30", "-08:00"). Throws an Error naming the zone when it is unknown.
  */
 export function zoneNamed(name: string): Zone {
-  let zone = zones.get(name)
-  if (zone === undefined) {
-    zone = createZone(name)
-    if (zones.size >= MAX_CACHED_ZONES) zones.clear()
-    zones.set(name, zone)
+  const known = ianaZones.get(name) ?? fixedZones.get(name)
+  if (known !== undefined) return known
+  const m = FIXED_OFFSET.exec(name)
+  if (m !== null) {
+    const zone = fixedZone(m, name)
+    if (fixedZones.size >= MAX_FIXED_ZONES) fixedZones.clear()
+    fixedZones.set(name, zone)
+    return zone
   }
+  const { canonical, zone } = createIanaZone(name)
+  const shared = ianaZones.get(canonical)
+  if (shared !== undefined) return shared
+  ianaZones.set(canonical, zone)
   return zone
 }
 
-/** Throws when the zone name is not valid; used at write time. */
+/**
+ * Validates a time-zone argument and returns the name evaluation should use: a fixed offset as
+ * written, an IANA zone by ICU's canonical name. Throws an Error naming an unknown zone.
+ */
+export function canonicalTimeZone(name: string): string {
+  if (ianaZones.has(name) || fixedZones.has(name)) return name
+  const m = FIXED_OFFSET.exec(name)
+  if (m !== null) {
+    fixedZone(m, name)
+    return name
+  }
+  const { canonical, zone } = createIanaZone(name)
+  if (!ianaZones.has(canonical)) ianaZones.set(canonical, zone)
+  return canonical
+}
+
+/** Throws when the zone name is not valid. */
 export function validateTimeZone(name: string): void {
-  zoneNamed(name)
+  canonicalTimeZone(name)
 }
 
 /** Calendar fields of an instant in a zone; UTC when the zone is undefined (CEL's default). */

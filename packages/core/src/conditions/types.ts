@@ -18,8 +18,19 @@ export interface RequestAttributes {
 export type ConditionResult =
   { readonly ok: true; readonly value: boolean } | { readonly ok: false; readonly error: string }
 
+/** An evaluation's result and the work it cost, in the units of EVALUATION_BUDGET. */
+export interface MeteredResult {
+  readonly result: ConditionResult
+  readonly cost: number
+}
+
 export interface CompiledCondition {
   readonly expression: string
-  /** Never throws: an evaluation error is returned, and the caller treats it as "no grant". */
+  /**
+   * Never throws: an evaluation error is returned, and the caller treats it as "no grant". An
+   * evaluation that needs more than EVALUATION_BUDGET units of work is such an error.
+   */
   evaluate(attributes: RequestAttributes): ConditionResult
+  /** evaluate(), also reporting the work spent; `budget` overrides EVALUATION_BUDGET (tests). */
+  evaluateMetered(attributes: RequestAttributes, budget?: number): MeteredResult
 }
