@@ -80,6 +80,10 @@ export const REASONS = {
     code: Code.INVALID_ARGUMENT,
     doc: 'More than 20 conditional bindings of one role to one member.',
   },
+  CONDITIONS_TOO_LARGE: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'The distinct condition expressions of one policy add up to more than 65,536 characters (runiam\'s cap; Google limits a policy to "a few 10s of KB").',
+  },
   INVALID_AUDIT_CONFIG: {
     code: Code.INVALID_ARGUMENT,
     doc: 'An auditConfigs entry without a service or with an unknown logType.',

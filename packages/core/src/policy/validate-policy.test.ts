@@ -409,6 +409,43 @@ describe('limits', () => {
     expect(e.reason).toBe('TOO_MANY_CONDITIONAL_BINDINGS')
     expect(e.message).toContain('roles/run.invoker to member user:a@example.com (21)')
   })
+
+  it('caps the distinct condition text of a policy before compiling any of it', () => {
+    let checked = 0
+    const counting: ValidatePolicyContext = { ...svc, checkCondition: () => void checked++ }
+    // 40 distinct conditions of 1,600 characters: 64,000 characters, under 65,536.
+    const mk = (n: number, size: number) => ({
+      version: 3,
+      bindings: Array.from({ length: n }, (_, i) =>
+        b(
+          'roles/run.invoker',
+          [`user:u${i}@example.com`],
+          cond(`request.path == "/${String(i).padStart(3, '0')}${'x'.repeat(size - 22)}"`),
+        ),
+      ),
+    })
+    expect(() => validatePolicy(mk(40, 1600), counting)).not.toThrow()
+    expect(checked).toBe(40)
+    checked = 0
+    const e = errorOf(mk(41, 1600), counting)
+    expect(e.reason).toBe('CONDITIONS_TOO_LARGE')
+    expect(e.message).toBe(
+      'The conditions of the policy add up to 65600 characters, more than the 65536 allowed.',
+    )
+    expect(checked).toBe(0)
+    // The same expression repeated counts once.
+    const repeated = {
+      version: 3,
+      bindings: Array.from({ length: 100 }, (_, i) =>
+        b(
+          'roles/run.invoker',
+          [`user:u${i}@example.com`],
+          cond(`request.path == "/${'x'.repeat(1590)}"`),
+        ),
+      ),
+    }
+    expect(() => validatePolicy(repeated, svc)).not.toThrow()
+  })
 })
 
 describe('checkCondition hook', () => {

@@ -16,6 +16,7 @@ import {
 import type { RequestAttributes } from '@runiam/core/conditions'
 import type { Change, OrganizationRecord, ProjectRecord, Store } from '@runiam/store'
 import type { Caller } from './caller.js'
+import { compileConditionsInSlices } from './condition-slices.js'
 import { parseRunName } from './names.js'
 
 export interface PermissionCheckerOptions {
@@ -148,6 +149,7 @@ export class PermissionChecker {
     if (missing.length > 0) {
       const epoch = this.#epoch
       const stored = await this.#store.getPolicies(missing)
+      for (const sp of stored.values()) await compileConditionsInSlices(sp.policy.bindings)
       if (epoch === this.#epoch) {
         if (this.#policies.size > MAX_CACHED) this.#policies.clear()
         for (const n of missing) {

@@ -17,6 +17,7 @@ import {
 } from '@runiam/core'
 import { validateConditionExpr } from '@runiam/core/conditions'
 import type { Caller } from '../caller.js'
+import { compileConditionsInSlices } from '../condition-slices.js'
 import type { PolicyTarget } from '../policy-target.js'
 import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
@@ -114,9 +115,19 @@ export class IamPolicyService {
       )
     }
     const mask = typeof rawMask === 'string' ? rawMask : undefined
-    const incoming = validatePolicy(body['policy'], {
+    const rawPolicy = body['policy']
+    const failures = await compileConditionsInSlices(
+      isObject(rawPolicy) ? rawPolicy['bindings'] : undefined,
+    )
+    const incoming = validatePolicy(rawPolicy, {
       resourceType: target.type,
-      checkCondition: (e) => validateConditionExpr(e),
+      checkCondition: (e) => {
+        const failed = failures.get(e.expression ?? '')
+        if (failed !== undefined && typeof e.title === 'string' && e.title.trim() !== '') {
+          throw failed
+        }
+        validateConditionExpr(e)
+      },
     })
     const etagGiven = incoming.etag !== undefined && incoming.etag !== ''
     const written = await this.#ctx.store.transact(async (tx) => {
