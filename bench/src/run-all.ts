@@ -1,4 +1,5 @@
 // `npm run bench`: every benchmark, one after the other, each printing its JSON lines.
+import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
@@ -8,3 +9,4 @@ runAuthorizerBench()
 await runCliBench()
 await runGatewayBench()
 await runStallBench()
+await runAuthFloodBench()

@@ -13,14 +13,20 @@ export const BIN = join(ROOT, 'packages/cli/dist/bin.js')
 export interface ServerProcess {
   readonly url: string
   readonly dataDir: string
+  /** Without --dev: the bootstrap service account's key file (owner of the organization). */
+  readonly bootstrapKeyFile: string
   readonly logs: () => string
   stop(): Promise<void>
 }
 
-/** Starts `runiam serve --dev --port 0` on a fresh data folder (or the given extra flags). */
+/**
+ * Starts `runiam serve --dev --port 0` on a fresh data folder (or the given extra flags). With
+ * `dev: false` the server runs as in production: no dev login, and the bootstrap service account's
+ * key file (`bootstrapKeyFile`) is the way in.
+ */
 export async function startServer(
   extra: readonly string[] = [],
-  options: { dataDir?: string; keepData?: boolean } = {},
+  options: { dataDir?: string; keepData?: boolean; dev?: boolean } = {},
 ): Promise<ServerProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'runiam-e2e-'))
   const child: ChildProcess = spawn(
@@ -28,7 +34,7 @@ export async function startServer(
     [
       BIN,
       'serve',
-      '--dev',
+      ...(options.dev === false ? [] : ['--dev']),
       '--data',
       dataDir,
       ...(extra.includes('--port') ? [] : ['--port', '0']),
@@ -58,6 +64,7 @@ export async function startServer(
   return {
     url,
     dataDir,
+    bootstrapKeyFile: join(dataDir, 'bootstrap-key.json'),
     logs: () => err,
     async stop() {
       if (child.exitCode === null) {
@@ -114,6 +121,26 @@ export async function login(server: ServerProcess, email: string, project?: stri
   }
   const r = await cli(['auth', 'login', email], env)
   if (r.code !== 0) throw new Error(`login ${email} failed: ${r.stderr}`)
+  return { email, run: (args, input) => cli(args, env, input) }
+}
+
+/** A fresh config dir with `keyFile`'s service account activated (a server without --dev). */
+export async function keyFileUser(
+  server: ServerProcess,
+  keyFile: string,
+  project?: string,
+): Promise<User> {
+  const dir = mkdtempSync(join(tmpdir(), 'runiam-sa-user-'))
+  const env: Record<string, string> = {
+    RUNIAM_CONFIG_DIR: dir,
+    RUNIAM_API_ENDPOINT: server.url,
+    RUNIAM_REGION: 'us-central1',
+    HOME: dir,
+    ...(project === undefined ? {} : { RUNIAM_PROJECT: project }),
+  }
+  const r = await cli(['auth', 'activate-service-account', '--key-file', keyFile], env)
+  if (r.code !== 0) throw new Error(`activating ${keyFile} failed: ${r.stderr}`)
+  const email = /\[(.+)\]/.exec(r.stderr)?.[1] ?? ''
   return { email, run: (args, input) => cli(args, env, input) }
 }
 

@@ -246,6 +246,45 @@ describe('service accounts through the CLI', () => {
     })
     expect(payload['email']).toBe(EMAIL)
   })
+  it("keys create refuses an 11th key with Google's error, and works again after a delete", async () => {
+    const limited = `key-limit-sa@${PROJECT}.iam.gserviceaccount.com`
+    const c = await owner.run(['iam', 'service-accounts', 'create', 'key-limit-sa'])
+    expect(c.code, c.stderr).toBe(0)
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-key-limit-'))
+    const create = (n: number) =>
+      owner.run([
+        'iam',
+        'service-accounts',
+        'keys',
+        'create',
+        join(dir, `key-${n}.json`),
+        `--iam-account=${limited}`,
+      ])
+    const ids: string[] = []
+    for (let n = 1; n <= 10; n++) {
+      const k = await create(n)
+      expect(k.code, k.stderr).toBe(0)
+      ids.push(/created key \[([0-9a-f]{40})\]/.exec(k.stderr)?.[1] ?? '')
+    }
+    const eleventh = await create(11)
+    expect(eleventh).toMatchObject({
+      code: 1,
+      stderr:
+        'ERROR: (runiam.iam.service-accounts.keys.create) FAILED_PRECONDITION: Precondition check failed.\n',
+    })
+    const del = await owner.run([
+      'iam',
+      'service-accounts',
+      'keys',
+      'delete',
+      ids[0] ?? '',
+      `--iam-account=${limited}`,
+      '--quiet',
+    ])
+    expect(del.code, del.stderr).toBe(0)
+    const again = await create(12)
+    expect(again.code, again.stderr).toBe(0)
+  }, 60_000)
 })
 
 describe('runiam metadata-server with unmodified google-auth-library code', () => {

@@ -17,6 +17,7 @@ import { handleAuthz } from './gateway/authz-endpoint.js'
 import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { createFrontDoor, type FrontDoor, type Logger } from './http/front-door.js'
+import { closeIfBodyUnread, readBody } from './http/read-body.js'
 import { createAuthenticator } from './identity/authenticate.js'
 import { createIdentityRoutes } from './identity/identity-routes.js'
 import { createIssuer } from './identity/issuer.js'
@@ -204,6 +205,10 @@ async function complete(
     dev: config.dev,
     log,
     jwtBearer: createJwtBearerGrant({ store, assertions, issuer, tokenUri, now }),
+    bodies: {
+      read: (req, limit) => readBody(req, { limit, timeoutMs: config.bodyTimeoutSeconds * 1000 }),
+      decline: closeIfBodyUnread,
+    },
   })
   // Services whose container has a command run as local processes (runtime/); their output is
   // kept under the data folder and read through Cloud Logging's entries:list.

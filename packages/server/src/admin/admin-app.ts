@@ -4,12 +4,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { encodeError, ROUTES, routeKey, type RouteMatch } from '@runiam/api'
 import { Code, IamError, unauthenticated } from '@runiam/core'
+import { closeIfBodyUnread, readJsonBody } from '../http/read-body.js'
 import type { RequestContext } from '../http/request-context.js'
 import type { Caller } from '../services/caller.js'
 import type { Services } from '../services/create-services.js'
 import '../services/reasons.js'
 import { createHandlers, domainOf } from './handlers.js'
-import { readJsonBody } from './read-body.js'
 
 export interface AdminAppOptions {
   /** The services, built once by the composition root and shared with the gateway. */
@@ -83,7 +83,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
         )
       }
       if (m.kind === 'method-not-allowed') {
-        req.resume()
+        closeIfBodyUnread(req, res)
         const err = new IamError(
           Code.UNIMPLEMENTED,
           'METHOD_NOT_ALLOWED',
@@ -100,7 +100,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       ctx.caller = caller
       const body = m.route.body
         ? await readJsonBody(req, { timeoutMs: options.bodyTimeoutMs ?? 30_000 })
-        : (req.resume(), undefined)
+        : (closeIfBodyUnread(req, res), undefined)
       const handler = handlers.get(routeKey(m.route))
       if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
       const result = await handler({ caller, params: m.params, query, body })
@@ -137,7 +137,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
         res.end()
         return
       }
-      if (!req.complete) req.resume()
+      closeIfBodyUnread(req, res)
       send(res, status, body, headers)
     }
   }

@@ -268,6 +268,49 @@ describe('keys', () => {
       "'iam.serviceAccounts.delete'",
     )
   })
+  it("refuses an 11th key with Google's 400 FAILED_PRECONDITION; deleting one makes room", async () => {
+    const other = `projects/${P}/serviceAccounts/key-limit@${P}.iam.gserviceaccount.com`
+    expect(
+      (
+        await h.call('POST', `/v1/projects/${P}/serviceAccounts`, {
+          as: OWNER,
+          body: { accountId: 'key-limit' },
+        })
+      ).status,
+    ).toBe(200)
+    // Concurrent creates: the limit holds because the count and the insert share a transaction.
+    const first = await Promise.all(
+      Array.from({ length: 12 }, () =>
+        h.call('POST', `/v1/${other}/keys`, { as: OWNER, body: {} }),
+      ),
+    )
+    expect(first.filter((r) => r.status === 200)).toHaveLength(10)
+    for (const refused of first.filter((r) => r.status !== 200)) {
+      expect(refused.status).toBe(400)
+      expect(refused.json['error']).toMatchObject({
+        code: 400,
+        status: 'FAILED_PRECONDITION',
+        message: 'Precondition check failed.',
+        details: [
+          expect.objectContaining({
+            reason: 'SERVICE_ACCOUNT_KEY_LIMIT',
+            metadata: { email: `key-limit@${P}.iam.gserviceaccount.com`, limit: '10' },
+          }),
+        ],
+      })
+    }
+    const keys = (await h.call('GET', `/v1/${other}/keys`, { as: OWNER })).json['keys'] as {
+      name: string
+    }[]
+    expect(keys).toHaveLength(10)
+    // Another account's keys are counted apart.
+    expect((await h.call('POST', `/v1/${saName}/keys`, { as: OWNER, body: {} })).status).toBe(200)
+    expect((await h.call('DELETE', `/v1/${keys[0]?.name ?? ''}`, { as: OWNER })).status).toBe(200)
+    expect((await h.call('POST', `/v1/${other}/keys`, { as: OWNER, body: {} })).status).toBe(200)
+    expect(errorOf(await h.call('POST', `/v1/${other}/keys`, { as: OWNER, body: {} })).code).toBe(
+      400,
+    )
+  })
 })
 
 describe("a service account's policy", () => {

@@ -161,7 +161,11 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     })
   }
 
-  const server = createServer((req, res) => {
+  // Node enforces headersTimeout and requestTimeout only when it sweeps its connections (every
+  // 30 s by default), so a stalled client would outlive a short --headers-timeout by up to that
+  // much: sweep at least twice per headers timeout (and at least once a second).
+  const sweepMs = Math.max(100, Math.min(1000, Math.floor(options.limits.headersTimeoutMs / 2)))
+  const server = createServer({ connectionsCheckingInterval: sweepMs }, (req, res) => {
     const started = process.hrtime.bigint()
     const ctx: RequestContext = { requestId: nextId(), route: 'unknown', log: {} }
     res.setHeader('x-request-id', ctx.requestId)

@@ -16,6 +16,19 @@ export interface IdentityRoutesOptions {
   log?(entry: Record<string, unknown>): void
   /** The JWT-bearer grant for service account key files (createJwtBearerGrant). */
   jwtBearer?(assertion: string): Promise<GrantOutcome>
+  /** How request bodies are read or declined: http/read-body.ts, wired in by main.ts. */
+  readonly bodies: RequestBodies
+}
+
+/** So that a client trickling a body cannot hold a connection of the token endpoint open. */
+export interface RequestBodies {
+  /**
+   * The body, at most `limit` bytes, within the server's body deadline: rejects when it is
+   * larger; destroys the request (closing the connection) when the client is too slow.
+   */
+  read(req: IncomingMessage, limit: number): Promise<Buffer>
+  /** Answering without reading the body: the connection closes after the answer. */
+  decline(req: IncomingMessage, res: ServerResponse): void
 }
 
 const MAX_FORM_BYTES = 64 * 1024
@@ -34,15 +47,16 @@ function oauthError(res: ServerResponse, status: number, error: string, descript
   sendJson(res, status, { error, error_description: description })
 }
 
-async function readForm(req: IncomingMessage): Promise<URLSearchParams | undefined> {
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_FORM_BYTES) return undefined
-    chunks.push(chunk as Buffer)
+async function readForm(
+  req: IncomingMessage,
+  bodies: RequestBodies,
+): Promise<URLSearchParams | undefined> {
+  let text: string
+  try {
+    text = (await bodies.read(req, MAX_FORM_BYTES)).toString('utf8')
+  } catch {
+    return undefined
   }
-  const text = Buffer.concat(chunks).toString('utf8')
   const type = req.headers['content-type'] ?? ''
   if (type.includes('application/json')) {
     try {
@@ -72,10 +86,16 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
   })
 
   async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (req.method !== 'POST') return oauthError(res, 405, 'invalid_request', 'Use POST.')
-    const form = await readForm(req)
-    if (form === undefined)
+    if (req.method !== 'POST') {
+      options.bodies.decline(req, res)
+      return oauthError(res, 405, 'invalid_request', 'Use POST.')
+    }
+    const form = await readForm(req, options.bodies)
+    if (form === undefined) {
+      // Too large (or, after the deadline, a destroyed request nobody will read the answer of).
+      options.bodies.decline(req, res)
       return oauthError(res, 400, 'invalid_request', 'Malformed or too large request body.')
+    }
     const grant = form.get('grant_type') ?? ''
     if (grant === DEV_LOGIN_GRANT) {
       if (!options.dev) {
@@ -121,10 +141,12 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
     path: string,
   ): Promise<boolean> {
     if (path === '/.well-known/openid-configuration') {
+      options.bodies.decline(req, res)
       sendJson(res, 200, discovery(), 'public, max-age=300')
       return true
     }
     if (path === JWKS_PATH || path === '/.well-known/jwks.json') {
+      options.bodies.decline(req, res)
       sendJson(res, 200, await options.jwks(), 'public, max-age=300')
       return true
     }

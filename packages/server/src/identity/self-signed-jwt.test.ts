@@ -1,6 +1,7 @@
 // Self-signed service account JWTs (AIP-4111) as admin API credentials, over real HTTP and SQLite:
 // the two forms google-auth-library's JWTAccess signs (scope claim; aud = the API endpoint) are
 // the account, with its permissions; every forged, foreign or badly timed one is 401.
+import { KeyObject, sign } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -200,6 +201,40 @@ describe('self-signed service account JWTs', () => {
     const r = await list(hs)
     expect(r.status).toBe(401)
     expect(errorOf(r).message).toContain('HS256')
+  })
+
+  it('without a kid, is tried against every key of the account: the last of several verifies', async () => {
+    for (let n = 0; n < 3; n++) {
+      const r = await h.call('POST', `/v1/projects/${P}/serviceAccounts/${EMAIL}/keys`, {
+        as: OWNER,
+        body: {},
+      })
+      expect(r.status).toBe(200)
+      const file = JSON.parse(
+        Buffer.from(String(r.json['privateKeyData']), 'base64').toString('utf8'),
+      ) as { private_key: string; private_key_id: string }
+      const key = await importPKCS8(file.private_key, 'RS256')
+      expect((await list(await selfSigned({ key, kid: null }))).status).toBe(200)
+      expect((await list(await selfSigned({ key, kid: file.private_key_id }))).status).toBe(200)
+      // Its own key id is the only kid it is checked against.
+      expect((await list(await selfSigned({ key, kid: keyId }))).status).toBe(401)
+    }
+  })
+
+  it('refuses one whose header has critical extensions or an unencoded payload, though well signed', async () => {
+    // Built by hand: jose would not sign these.
+    const enc = (x: unknown) => Buffer.from(JSON.stringify(x)).toString('base64url')
+    const claims = { iss: EMAIL, sub: EMAIL, scope: CLOUD_PLATFORM, iat: IAT, exp: IAT + 600 }
+    for (const extra of [{ crit: ['exp'] }, { b64: false, crit: ['b64'] }, { crit: [] }]) {
+      const input = `${enc({ alg: 'RS256', kid: keyId, ...extra })}.${enc(claims)}`
+      const signature = sign('sha256', Buffer.from(input), KeyObject.from(privateKey))
+      const token = `${input}.${signature.toString('base64url')}`
+      expect((await list(token)).status, JSON.stringify(extra)).toBe(401)
+    }
+    // The same by hand without the extensions: accepted, so the refusals above are theirs.
+    const plain = `${enc({ alg: 'RS256', kid: keyId })}.${enc(claims)}`
+    const ok = `${plain}.${sign('sha256', Buffer.from(plain), KeyObject.from(privateKey)).toString('base64url')}`
+    expect((await list(ok)).status).toBe(200)
   })
 
   it('stops working once the key is deleted', async () => {

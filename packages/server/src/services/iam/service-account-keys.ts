@@ -6,7 +6,8 @@ import type {
   ListServiceAccountKeysResponse,
   ServiceAccountKey,
 } from '@runiam/api'
-import type { ServiceAccountKeyRecord, ServiceAccountRecord } from '@runiam/store'
+import { Code, IamError } from '@runiam/core'
+import type { ServiceAccountKeyRecord, ServiceAccountRecord, StoreReader } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
@@ -19,6 +20,23 @@ import {
   serviceAccountNotFound,
   type ServiceAccountTokenSigner,
 } from './service-account-model.js'
+
+/** Compat: IAM allows at most 10 user-managed keys per service account (disabled ones count). */
+export const MAX_KEYS_PER_SERVICE_ACCOUNT = 10
+
+/**
+ * Compat: keys.create on an account that has its 10 keys: Google's answer (since at least 2022; in
+ * 2018 it was RESOURCE_EXHAUSTED "Maximum number of keys on account reached.") carries no detail,
+ * so the ErrorInfo metadata says which limit was hit.
+ */
+function keyLimitReached(email: string): IamError {
+  return new IamError(
+    Code.FAILED_PRECONDITION,
+    'SERVICE_ACCOUNT_KEY_LIMIT',
+    'Precondition check failed.',
+    { metadata: { email, limit: String(MAX_KEYS_PER_SERVICE_ACCOUNT) } },
+  )
+}
 
 export class ServiceAccountKeyService {
   readonly #ctx: ServiceContext
@@ -60,8 +78,16 @@ export class ServiceAccountKeyService {
         `Unsupported keyAlgorithm ${JSON.stringify(alg)}: runiam issues KEY_ALG_RSA_2048 keys only.`,
       )
     }
+    const atLimit = async (reader: Pick<StoreReader, 'listServiceAccountKeys'>) =>
+      (await reader.listServiceAccountKeys(sa.email)).length >= MAX_KEYS_PER_SERVICE_ACCOUNT
+    // Checked before the (slow) key generation so refusals cost nothing, and again inside the
+    // transaction so that concurrent creates cannot pass the limit together.
+    if (await atLimit(this.#ctx.store)) throw keyLimitReached(sa.email)
     const { record, keyFile } = await newKey(sa, this.#ctx.now(), this.#requireSigner())
-    await this.#ctx.store.transact((tx) => tx.createServiceAccountKey(record))
+    await this.#ctx.store.transact(async (tx) => {
+      if (await atLimit(tx)) throw keyLimitReached(sa.email)
+      await tx.createServiceAccountKey(record)
+    })
     return {
       ...renderKey(sa, record),
       privateKeyType: 'TYPE_GOOGLE_CREDENTIALS_FILE',

@@ -7,6 +7,10 @@ export const SERVICE_ACCOUNT_REASONS = {
     code: Code.FAILED_PRECONDITION,
     doc: 'generateIdToken / generateAccessToken for a disabled service account (or through a disabled delegate).',
   },
+  SERVICE_ACCOUNT_KEY_LIMIT: {
+    code: Code.FAILED_PRECONDITION,
+    doc: "keys.create on a service account that already has 10 keys (Google's limit): delete one first.",
+  },
 } as const
 
 registerReasons(SERVICE_ACCOUNT_REASONS)
