@@ -300,6 +300,24 @@ describeNginx('nginx auth_request in front of an upstream, decided by runiam', (
     expect(other.moved).toEqual({ 'reject/denied': 1 })
   })
 
+  it('dot segments cannot climb out of a request.path condition through nginx', async () => {
+    // bob holds run.invoker only under /admin (the test above); nginx forwards the path as sent.
+    const bob = `Bearer ${await idToken('bob@example.com', serviceUri)}`
+    for (const path of ['/admin/../other', '/admin/%2e%2e/other', '/admin/.%2E/other']) {
+      const n = seen.length
+      const r = await viaNginx(path, { 'x-serverless-authorization': bob })
+      expect({ path, status: r.status, reached: seen.slice(n).map((x) => x.path) }).toEqual({
+        path,
+        status: 403,
+        reached: [],
+      })
+    }
+    const n = seen.length
+    const encoded = await viaNginx('/admin/..%2Fother', { 'x-serverless-authorization': bob })
+    expect(encoded.status).not.toBe(200)
+    expect(seen.length).toBe(n)
+  })
+
   it('the authz location is internal: clients cannot call it through nginx', async () => {
     const r = await viaNginx('/_runiam/authz', {
       authorization: `Bearer ${await idToken('alice@example.com', serviceUri)}`,

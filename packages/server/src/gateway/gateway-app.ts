@@ -1,7 +1,8 @@
-// The invoker gateway: for a request to a service host, find the service, make the invoke
-// decision (services/invoke-check.ts, one per request), then forward to the service's upstream,
-// a local process, or the built-in responder. Refusals are Google's HTML pages; every decision
-// goes into the request's access-log line (never the token) and the metrics.
+// The invoker gateway: for a request to a service host, normalise the request target, find the
+// service, make the invoke decision (services/invoke-check.ts, one per request) on the normalised
+// path, then forward exactly that path to the service's upstream, a local process, or the
+// built-in responder. Refusals are Google's HTML pages; every decision goes into the request's
+// access-log line (never the token) and the metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Code, IamError } from '@runiam/core'
@@ -11,13 +12,16 @@ import type { InvokeCheck, InvokeDecision } from '../services/invoke-check.js'
 import { respondBuiltin } from './builtin-responder.js'
 import type { HostIndex, ServiceRoute } from './host-index.js'
 import {
+  badRequestPage,
   forbiddenPage,
   notFoundPage,
   unauthorizedPage,
   unavailablePage,
+  uriTooLongPage,
   type ErrorPage,
 } from './pages.js'
 import { forward, forwardUpgrade } from './proxy.js'
+import { normaliseTarget } from './request-target.js'
 
 /** Starts (or finds) a service's local process and says where it listens. */
 export interface LocalRuntime {
@@ -75,7 +79,16 @@ export interface Gateway {
 }
 
 type Admission =
-  | { ok: true; route: ServiceRoute; caller?: Caller; outcome: InvokeDecision }
+  | {
+      ok: true
+      route: ServiceRoute
+      caller?: Caller
+      outcome: InvokeDecision
+      /** The normalised path: what the condition saw. */
+      path: string
+      /** That path and the original query: what the upstream receives. */
+      target: string
+    }
   | { ok: false; page: ErrorPage; headers?: Record<string, string> }
 
 export function createGateway(options: GatewayOptions): Gateway {
@@ -101,7 +114,14 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function admit(req: IncomingMessage, ctx: RequestContext): Promise<Admission> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const normalised = normaliseTarget(req.url ?? '/')
+    if (!normalised.ok) {
+      ctx.log['decision'] = 'reject'
+      ctx.log['reason'] = normalised.status === 414 ? 'path-too-long' : 'invalid-path'
+      ctx.log['detail'] = normalised.why
+      return { ok: false, page: normalised.status === 414 ? uriTooLongPage() : badRequestPage() }
+    }
+    const { path, target } = normalised
     const { route, outcome } = await check({
       host: req.headers.host ?? '',
       path,
@@ -127,6 +147,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       ok: true,
       route,
       outcome,
+      path,
+      target,
       ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
     }
   }
@@ -171,10 +193,12 @@ export function createGateway(options: GatewayOptions): Gateway {
         upstream === undefined
           ? await respondBuiltin(req, res, {
               service: route.name,
+              path: admitted.path,
               ...(caller === undefined ? {} : { caller }),
             })
           : await forward(req, res, {
               upstream,
+              target: admitted.target,
               timeoutMs: options.timeoutMs,
               ...(caller === undefined ? {} : { caller }),
             })
@@ -187,7 +211,7 @@ export function createGateway(options: GatewayOptions): Gateway {
           .map(([k, v]) => `${k}: ${v}\r\n`)
           .join('')
         socket.end(
-          `HTTP/1.1 ${page.status} ${page.status === 401 ? 'Unauthorized' : page.status === 403 ? 'Forbidden' : 'Error'}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(page.body)}\r\n${extra}connection: close\r\n\r\n${page.body}`,
+          `HTTP/1.1 ${page.status} ${STATUS_WORDS[page.status] ?? 'Error'}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(page.body)}\r\n${extra}connection: close\r\n\r\n${page.body}`,
         )
       }
       if (!admitted.ok) return refuse(admitted.page, admitted.headers)
@@ -197,12 +221,22 @@ export function createGateway(options: GatewayOptions): Gateway {
       } catch {
         return refuse(unavailablePage())
       }
-      if (upstream === undefined) return refuse(notFoundPage(req.url ?? '/'))
+      if (upstream === undefined) return refuse(notFoundPage(admitted.path))
       forwardUpgrade(req, socket, head, {
         upstream,
+        target: admitted.target,
         timeoutMs: options.timeoutMs,
         ...(admitted.caller === undefined ? {} : { caller: admitted.caller }),
       })
     },
   }
+}
+
+const STATUS_WORDS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  414: 'URI Too Long',
+  503: 'Service Unavailable',
 }

@@ -31,6 +31,7 @@ async function gateway(upstream: URL, timeoutMs = 5000) {
   const g = await listen((req, res) => {
     void forward(req, res, {
       upstream,
+      target: req.url ?? '/',
       caller: { member: 'user:alice@example.com', email: 'alice@example.com' },
       timeoutMs,
     })
@@ -38,6 +39,7 @@ async function gateway(upstream: URL, timeoutMs = 5000) {
   g.server.on('upgrade', (req, socket, head) => {
     forwardUpgrade(req, socket, head, {
       upstream,
+      target: req.url ?? '/',
       caller: { member: 'user:alice@example.com' },
       timeoutMs,
     })

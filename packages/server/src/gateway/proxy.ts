@@ -27,6 +27,8 @@ export const CALLER_EMAIL_HEADER = 'x-runiam-caller-email'
 
 export interface ForwardOptions {
   readonly upstream: URL
+  /** The normalised path and original query to request (gateway/request-target.ts). */
+  readonly target: string
   /** The verified caller; undefined when the service admits unauthenticated requests. */
   readonly caller?: Caller
   /** Deadline for the upstream's response headers, ms. */
@@ -153,7 +155,7 @@ export function forward(
   return poolFor(upstream)
     .request({
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-      path: `${upstream.pathname.replace(/\/$/, '')}${req.url ?? '/'}`,
+      path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
       headers,
       body: hasBody(req) ? req : null,
       signal: cancel,
@@ -217,7 +219,7 @@ export function forwardUpgrade(
     hostname: upstream.hostname,
     port: upstream.port === '' ? 80 : Number(upstream.port),
     method: req.method,
-    path: `${upstream.pathname.replace(/\/$/, '')}${req.url ?? '/'}`,
+    path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
     headers: upstreamHeaders(req, upstream, options.caller, true),
   })
   const timer = setTimeout(() => up.destroy(new Error('upstream timeout')), options.timeoutMs)
