@@ -7,8 +7,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AUTHZ_PREFIX } from '../http/front-door.js'
 import type { RequestContext } from '../http/request-context.js'
+import { bearer } from '../services/invoke-check.js'
 import { INVALID_TOKEN_CHALLENGE, type Gateway } from './gateway-app.js'
-import { CALLER_EMAIL_HEADER, CALLER_HEADER } from './proxy.js'
+import { CALLER_EMAIL_HEADER, CALLER_HEADER, withoutSignature } from './proxy.js'
 import { normaliseTarget, type RequestTarget } from './request-target.js'
 
 const first = (v: string | string[] | undefined): string | undefined =>
@@ -50,11 +51,12 @@ export async function handleAuthz(
     res.end()
     return target.status
   }
+  const serverless = req.headersDistinct['x-serverless-authorization']
   const { route, outcome } = await gateway.check({
     host,
     path: target.path,
     authorization: req.headersDistinct['authorization'],
-    serverlessAuthorization: req.headersDistinct['x-serverless-authorization'],
+    serverlessAuthorization: serverless,
   })
   if (outcome?.caller !== undefined) ctx.caller = outcome.caller
   if (route !== undefined) ctx.log['service'] = route.name
@@ -80,6 +82,12 @@ export async function handleAuthz(
       headers[CALLER_HEADER] = outcome.caller.member
       if (outcome.caller.email !== undefined) headers[CALLER_EMAIL_HEADER] = outcome.caller.email
     }
+    // The one X-Serverless-Authorization the check verified, unsigned, for the proxy to pass on
+    // in place of the client's (docs/nginx.md); absent otherwise, which makes nginx drop it.
+    const verified =
+      outcome.viaServerlessAuthorization === true ? bearer(serverless?.[0]) : undefined
+    const unsigned = verified === undefined ? undefined : withoutSignature(verified)
+    if (unsigned !== undefined) headers['x-serverless-authorization'] = unsigned
   }
   res.writeHead(status, headers)
   res.end()

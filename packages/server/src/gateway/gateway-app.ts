@@ -8,7 +8,7 @@ import type { Duplex } from 'node:stream'
 import { Code, IamError } from '@runiam/core'
 import type { RequestContext } from '../http/request-context.js'
 import type { Caller } from '../services/caller.js'
-import type { InvokeCheck, InvokeDecision } from '../services/invoke-check.js'
+import { bearer, type InvokeCheck, type InvokeDecision } from '../services/invoke-check.js'
 import { respondBuiltin } from './builtin-responder.js'
 import type { HostIndex, ServiceRoute } from './host-index.js'
 import {
@@ -20,7 +20,7 @@ import {
   uriTooLongPage,
   type ErrorPage,
 } from './pages.js'
-import { forward, forwardUpgrade } from './proxy.js'
+import { forward, forwardUpgrade, withoutSignature } from './proxy.js'
 import { normaliseTarget } from './request-target.js'
 
 /** Starts (or finds) a service's local process and says where it listens. */
@@ -88,6 +88,8 @@ type Admission =
       path: string
       /** That path and the original query: what the upstream receives. */
       target: string
+      /** The verified X-Serverless-Authorization, signature removed. */
+      serverlessAuthorization?: string
     }
   | { ok: false; page: ErrorPage; headers?: Record<string, string> }
 
@@ -122,11 +124,12 @@ export function createGateway(options: GatewayOptions): Gateway {
       return { ok: false, page: normalised.status === 414 ? uriTooLongPage() : badRequestPage() }
     }
     const { path, target } = normalised
+    const serverless = req.headersDistinct['x-serverless-authorization']
     const { route, outcome } = await check({
       host: req.headers.host ?? '',
       path,
       authorization: req.headersDistinct['authorization'],
-      serverlessAuthorization: req.headersDistinct['x-serverless-authorization'],
+      serverlessAuthorization: serverless,
     })
     if (route === undefined || outcome === undefined) return { ok: false, page: notFoundPage(path) }
     ctx.log['service'] = route.name
@@ -143,6 +146,12 @@ export function createGateway(options: GatewayOptions): Gateway {
           }
         : { ok: false, page: forbiddenPage(path) }
     }
+    // Only the token the check verified goes on (the check refused duplicates), unsigned.
+    const verified =
+      outcome.kind === 'forward' && outcome.viaServerlessAuthorization === true
+        ? bearer(serverless?.[0])
+        : undefined
+    const serverlessAuthorization = verified === undefined ? undefined : withoutSignature(verified)
     return {
       ok: true,
       route,
@@ -150,6 +159,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       path,
       target,
       ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
+      ...(serverlessAuthorization === undefined ? {} : { serverlessAuthorization }),
     }
   }
 
@@ -195,12 +205,18 @@ export function createGateway(options: GatewayOptions): Gateway {
               service: route.name,
               path: admitted.path,
               ...(caller === undefined ? {} : { caller }),
+              ...(admitted.serverlessAuthorization === undefined
+                ? {}
+                : { serverlessAuthorization: admitted.serverlessAuthorization }),
             })
           : await forward(req, res, {
               upstream,
               target: admitted.target,
               timeoutMs: options.timeoutMs,
               ...(caller === undefined ? {} : { caller }),
+              ...(admitted.serverlessAuthorization === undefined
+                ? {}
+                : { serverlessAuthorization: admitted.serverlessAuthorization }),
             })
       options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
     },
@@ -227,6 +243,9 @@ export function createGateway(options: GatewayOptions): Gateway {
         target: admitted.target,
         timeoutMs: options.timeoutMs,
         ...(admitted.caller === undefined ? {} : { caller: admitted.caller }),
+        ...(admitted.serverlessAuthorization === undefined
+          ? {}
+          : { serverlessAuthorization: admitted.serverlessAuthorization }),
       })
     },
   }

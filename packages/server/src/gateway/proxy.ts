@@ -1,7 +1,8 @@
 // Forwards an admitted request to the service's upstream over HTTP/1.1, streaming bodies both
 // ways (memory stays flat for any size), with hop-by-hop headers stripped, X-Forwarded-* set,
 // the verified caller announced in headers the upstream can trust (clients cannot forge them: any
-// incoming X-Runiam-* header is dropped), a deadline, and Google-style 502/503/504 pages.
+// incoming header that reads as X-Runiam-* or X-Serverless-Authorization in any case or with `_`
+// for `-` is dropped), a deadline, and Google-style 502/503/504 pages.
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import { EventEmitter } from 'node:events'
 import { Pool, type Dispatcher } from 'undici'
@@ -31,8 +32,38 @@ export interface ForwardOptions {
   readonly target: string
   /** The verified caller; undefined when the service admits unauthenticated requests. */
   readonly caller?: Caller
+  /**
+   * The X-Serverless-Authorization value the check verified, signature already removed; the
+   * only one the upstream receives (none when the token came from Authorization or none was).
+   */
+  readonly serverlessAuthorization?: string
   /** Deadline for the upstream's response headers, ms. */
   readonly timeoutMs: number
+}
+
+/** How a header name reads to frameworks that fold case and treat `_` as `-` (CGI, WSGI, Rack). */
+const canonicalName = (name: string): string => name.toLowerCase().replace(/_/g, '-')
+
+/** A header the gateway sets itself or passes on only after the check, in any spelling. */
+function reserved(canonical: string): boolean {
+  return (
+    canonical.startsWith('x-runiam') ||
+    canonical === 'x-serverless-authorization' ||
+    canonical === 'authorization' ||
+    canonical.startsWith('x-forwarded-') ||
+    canonical === 'host'
+  )
+}
+
+/**
+ * Compat: Cloud Run hands the container X-Serverless-Authorization with its signature removed,
+ * so the token's claims can be read but the token cannot be replayed. Undefined for anything
+ * that is not a bearer JWS.
+ */
+export function withoutSignature(token: string): string | undefined {
+  const parts = token.split('.')
+  if (parts.length !== 3 || parts[0] === '' || parts[1] === '') return undefined
+  return `Bearer ${parts[0]}.${parts[1]}.`
 }
 
 /**
@@ -72,7 +103,7 @@ function sendPage(res: ServerResponse, page: ErrorPage): void {
 export function upstreamHeaders(
   req: IncomingMessage,
   upstream: URL,
-  caller: Caller | undefined,
+  options: Pick<ForwardOptions, 'caller' | 'serverlessAuthorization'>,
   upgrade = false,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
@@ -84,18 +115,18 @@ export function upstreamHeaders(
   )
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue
-    if (HOP_BY_HOP.has(name) || connectionListed.has(name) || name.startsWith('x-runiam-')) continue
-    if (name === 'host' || name.startsWith('x-forwarded-')) continue
+    if (HOP_BY_HOP.has(name) || connectionListed.has(name)) continue
+    if (reserved(canonicalName(name))) continue
     out[name] = value
   }
-  // Compat: Cloud Run hands the container X-Serverless-Authorization with its signature removed,
-  // so the token's claims can be read but the token cannot be replayed.
-  const serverless = req.headers['x-serverless-authorization']
-  if (typeof serverless === 'string') {
-    out['x-serverless-authorization'] = serverless.replace(
-      /^(Bearer\s+[^.]+\.[^.]+)\.[^.\s]+/i,
-      '$1.',
-    )
+  // Authorization is the application's (the check read it only when X-Serverless-Authorization
+  // was absent), but one request carrying several is ambiguous: pass it on only when it is one.
+  const authorization = req.headersDistinct['authorization']
+  if (authorization?.length === 1 && authorization[0] !== undefined) {
+    out['authorization'] = authorization[0]
+  }
+  if (options.serverlessAuthorization !== undefined) {
+    out['x-serverless-authorization'] = options.serverlessAuthorization
   }
   const remote = req.socket.remoteAddress ?? ''
   const prior = req.headers['x-forwarded-for']
@@ -103,9 +134,9 @@ export function upstreamHeaders(
   out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http'
   out['x-forwarded-host'] = req.headers.host ?? ''
   out['host'] = upstream.host
-  if (caller !== undefined) {
-    out[CALLER_HEADER] = caller.member
-    if (caller.email !== undefined) out[CALLER_EMAIL_HEADER] = caller.email
+  if (options.caller !== undefined) {
+    out[CALLER_HEADER] = options.caller.member
+    if (options.caller.email !== undefined) out[CALLER_EMAIL_HEADER] = options.caller.email
   }
   if (upgrade) {
     out['connection'] = 'Upgrade'
@@ -150,7 +181,7 @@ export function forward(
     }
   }
   res.once('close', onClose)
-  const headers = upstreamHeaders(req, upstream, options.caller)
+  const headers = upstreamHeaders(req, upstream, options)
   delete headers['host'] // undici sets it from the origin
   return poolFor(upstream)
     .request({
@@ -220,7 +251,7 @@ export function forwardUpgrade(
     port: upstream.port === '' ? 80 : Number(upstream.port),
     method: req.method,
     path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
-    headers: upstreamHeaders(req, upstream, options.caller, true),
+    headers: upstreamHeaders(req, upstream, options, true),
   })
   const timer = setTimeout(() => up.destroy(new Error('upstream timeout')), options.timeoutMs)
   up.on('upgrade', (upRes, upSocket, upHead) => {
