@@ -224,7 +224,7 @@ async function complete(
     inheritedEnv: inheritedEnv(),
     log,
   })
-  // Which upstreams services may name: the config's allow-list, never runiam itself.
+  // One upstream policy: services write under it, the gateway re-checks every request with it.
   const upstreams = new UpstreamPolicy({
     allow: config.upstreams.allow,
     self: { port: env.port, hosts: listenHosts(config.host) },
@@ -264,6 +264,7 @@ async function complete(
     gateway: createGateway({
       hosts,
       invoke: new InvokeCheck(services.checker, verifier),
+      upstreams,
       now,
       timeoutMs: config.requestTimeoutSeconds * 1000,
       observer: env.metrics.gateway,

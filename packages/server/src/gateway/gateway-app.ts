@@ -1,17 +1,20 @@
 // The invoker gateway: for a request to a service host, normalise the request target, find the
 // service, make the invoke decision (services/invoke-check.ts, one per request) on the normalised
-// path, then forward exactly that path to the service's upstream, a local process, or the
-// built-in responder. Refusals are Google's HTML pages; every decision goes into the request's
-// access-log line (never the token) and the metrics.
+// path, re-check the upstream (services/run/upstream-policy.ts: the allow-list, runiam's own
+// address, another service's backend or local process), then forward exactly that path to the
+// service's upstream, a local process, or the built-in responder. Refusals are Google's HTML
+// pages; every decision goes into the request's access-log line (never the token) and the metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Code, IamError } from '@runiam/core'
 import type { RequestContext } from '../http/request-context.js'
 import type { Caller } from '../services/caller.js'
 import { bearer, type InvokeCheck, type InvokeDecision } from '../services/invoke-check.js'
+import { backendKey, classifyHost, type UpstreamPolicy } from '../services/run/upstream-policy.js'
 import { respondBuiltin } from './builtin-responder.js'
 import type { HostIndex, ServiceRoute } from './host-index.js'
 import {
+  badGatewayPage,
   badRequestPage,
   forbiddenPage,
   notFoundPage,
@@ -26,6 +29,8 @@ import { normaliseTarget } from './request-target.js'
 /** Starts (or finds) a service's local process and says where it listens. */
 export interface LocalRuntime {
   upstreamFor(route: ServiceRoute): Promise<URL>
+  /** The service whose local process listens on this loopback port now, if any. */
+  serviceOnPort?(port: number): string | undefined
 }
 
 export interface GatewayObserver {
@@ -41,6 +46,8 @@ export interface GatewayOptions {
   /** Deadline for an upstream's response headers, ms (Cloud Run's default request timeout is 300 s). */
   readonly timeoutMs: number
   readonly runtime?: LocalRuntime
+  /** Re-checked on every request; without it every runiam.dev/upstream is refused. */
+  readonly upstreams?: Pick<UpstreamPolicy, 'check'>
   readonly observer?: GatewayObserver
   log?(entry: Record<string, unknown>): void
 }
@@ -92,6 +99,9 @@ type Admission =
       serverlessAuthorization?: string
     }
   | { ok: false; page: ErrorPage; headers?: Record<string, string> }
+
+/** Why an upstream is refused at request time, or undefined; cached per route (see below). */
+type UpstreamRefusal = string | undefined
 
 export function createGateway(options: GatewayOptions): Gateway {
   const log = (entry: Record<string, unknown>) => options.log?.(entry)
@@ -163,8 +173,48 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
+  // Route objects are rebuilt whenever a service changes, so what depends only on the stored
+  // services and the policy is decided once per route; local process ports are asked each time.
+  const staticRefusals = new WeakMap<ServiceRoute, UpstreamRefusal>()
+
+  async function refusalOf(route: ServiceRoute, upstream: URL): Promise<UpstreamRefusal> {
+    let refusal = staticRefusals.get(route)
+    if (!staticRefusals.has(route)) {
+      const verdict = options.upstreams?.check(upstream.href)
+      if (verdict === undefined) refusal = 'this gateway has no upstream policy'
+      else if (!verdict.ok) refusal = verdict.message
+      else {
+        const owner = await options.hosts.upstreamOwner(upstream)
+        refusal =
+          owner !== undefined && owner !== route.name
+            ? `its backend ${backendKey(upstream)} is the upstream of another service (${owner})`
+            : undefined
+      }
+      staticRefusals.set(route, refusal)
+    }
+    if (refusal !== undefined) return refusal
+    if (classifyHost(upstream.hostname) === 'loopback') {
+      const port = Number(
+        upstream.port === '' ? (upstream.protocol === 'https:' ? 443 : 80) : upstream.port,
+      )
+      const other = options.runtime?.serviceOnPort?.(port)
+      if (other !== undefined && other !== route.name) {
+        return `port ${port} is the local process of another service (${other})`
+      }
+    }
+    return undefined
+  }
+
+  /** The service's upstream, or undefined for the built-in responder; throws when refused. */
   async function upstreamOf(route: ServiceRoute): Promise<URL | undefined> {
-    if (route.upstream !== undefined) return route.upstream
+    if (route.upstream !== undefined) {
+      const refusal = await refusalOf(route, route.upstream)
+      if (refusal !== undefined) throw new UpstreamRefused(route.upstream, refusal)
+      return route.upstream
+    }
+    if (route.upstreamText !== undefined) {
+      throw new UpstreamRefused(undefined, `its upstream "${route.upstreamText}" is not a URL`)
+    }
     if (route.container === undefined) return undefined
     if (options.runtime === undefined) {
       // Running a service's command is opt-in: never fall back to the built-in responder, which
@@ -176,6 +226,23 @@ export function createGateway(options: GatewayOptions): Gateway {
       )
     }
     return options.runtime.upstreamFor(route)
+  }
+
+  /** Logs why the upstream could not be used; the page to answer with. */
+  function upstreamFailure(route: ServiceRoute, err: unknown, ctx: RequestContext): ErrorPage {
+    if (err instanceof UpstreamRefused) {
+      ctx.log['upstreamRefused'] = err.why
+      log({
+        event: 'upstream_refused',
+        requestId: ctx.requestId,
+        service: route.name,
+        upstream: err.upstream?.origin ?? null,
+        why: err.why,
+      })
+      return badGatewayPage()
+    }
+    log({ event: 'upstream_start_failed', service: route.name, error: (err as Error).message })
+    return unavailablePage()
   }
 
   return {
@@ -193,10 +260,10 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         upstream = await upstreamOf(route)
       } catch (err) {
-        log({ event: 'upstream_start_failed', service: route.name, error: (err as Error).message })
+        const page = upstreamFailure(route, err, ctx)
         req.resume()
-        sendPage(res, unavailablePage())
-        options.observer?.upstream(route, 503, 0)
+        sendPage(res, page)
+        options.observer?.upstream(route, page.status, 0)
         return
       }
       const status =
@@ -205,9 +272,6 @@ export function createGateway(options: GatewayOptions): Gateway {
               service: route.name,
               path: admitted.path,
               ...(caller === undefined ? {} : { caller }),
-              ...(admitted.serverlessAuthorization === undefined
-                ? {}
-                : { serverlessAuthorization: admitted.serverlessAuthorization }),
             })
           : await forward(req, res, {
               upstream,
@@ -234,8 +298,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       let upstream: URL | undefined
       try {
         upstream = await upstreamOf(admitted.route)
-      } catch {
-        return refuse(unavailablePage())
+      } catch (err) {
+        return refuse(upstreamFailure(admitted.route, err, ctx))
       }
       if (upstream === undefined) return refuse(notFoundPage(admitted.path))
       forwardUpgrade(req, socket, head, {
@@ -257,5 +321,17 @@ const STATUS_WORDS: Readonly<Record<number, string>> = {
   403: 'Forbidden',
   404: 'Not Found',
   414: 'URI Too Long',
+  502: 'Bad Gateway',
   503: 'Service Unavailable',
+}
+
+/** An upstream the gateway will not call (services/run/upstream-policy.ts), and why. */
+class UpstreamRefused extends Error {
+  readonly upstream: URL | undefined
+  readonly why: string
+  constructor(upstream: URL | undefined, why: string) {
+    super(why)
+    this.upstream = upstream
+    this.why = why
+  }
 }

@@ -2,12 +2,15 @@
 // ways (memory stays flat for any size), with hop-by-hop headers stripped, X-Forwarded-* set,
 // the verified caller announced in headers the upstream can trust (clients cannot forge them: any
 // incoming header that reads as X-Runiam-* or X-Serverless-Authorization in any case or with `_`
-// for `-` is dropped), a deadline, and Google-style 502/503/504 pages.
+// for `-` is dropped), a deadline, and Google-style 502/503/504 pages. Connections are opened
+// only to addresses that are not link-local, metadata or unspecified, whatever a name resolves to.
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import { EventEmitter } from 'node:events'
 import { Pool, type Dispatcher } from 'undici'
 import type { Duplex } from 'node:stream'
 import type { Caller } from '../services/caller.js'
+import { classifyAddress } from '../services/run/upstream-policy.js'
 import { badGatewayPage, timeoutPage, unavailablePage, type ErrorPage } from './pages.js'
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
@@ -66,6 +69,41 @@ export function withoutSignature(token: string): string | undefined {
   return `Bearer ${parts[0]}.${parts[1]}.`
 }
 
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void
+
+/**
+ * net.connect's `lookup`, refusing names that resolve to a link-local, metadata or unspecified
+ * address (the upstream policy checks the name as written; this checks where it leads now).
+ */
+export function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback) {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err !== null) return callback(err, [])
+    const bad = addresses.find((a) => {
+      const kind = classifyAddress(a.address)
+      return kind === 'link-local' || kind === 'metadata' || kind === 'unspecified'
+    })
+    if (bad !== undefined) {
+      const refused: NodeJS.ErrnoException = new Error(
+        `${hostname} resolves to ${bad.address}, a link-local, metadata or unspecified address`,
+      )
+      refused.code = 'EUPSTREAMFORBIDDEN'
+      return callback(refused, [])
+    }
+    if (options.all === true) return callback(null, addresses)
+    const first = addresses[0]
+    if (first === undefined)
+      return callback(
+        Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }),
+        [],
+      )
+    callback(null, first.address, first.family)
+  })
+}
+
 /**
  * One connection pool per upstream origin (undici: markedly cheaper per request than
  * node:http's client, which dominated the gateway's profile). Bodies stream with backpressure.
@@ -81,7 +119,12 @@ function poolFor(upstream: URL): Pool {
       pools.delete(origin)
       void oldest.close()
     }
-    pool = new Pool(upstream.origin, { connections: 256, keepAliveTimeout: 10_000, pipelining: 1 })
+    pool = new Pool(upstream.origin, {
+      connections: 256,
+      keepAliveTimeout: 10_000,
+      pipelining: 1,
+      connect: { lookup: guardedLookup },
+    })
     pools.set(upstream.origin, pool)
   }
   return pool
@@ -150,7 +193,12 @@ function errorPageFor(err: unknown): ErrorPage {
   const e = err as { code?: string; cause?: { code?: string } }
   const code = e.code ?? e.cause?.code
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'ETIMEDOUT_RUNIAM') return timeoutPage()
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'EUPSTREAMFORBIDDEN'
+  ) {
     return unavailablePage()
   }
   return badGatewayPage()
@@ -252,6 +300,7 @@ export function forwardUpgrade(
     method: req.method,
     path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
     headers: upstreamHeaders(req, upstream, options, true),
+    lookup: guardedLookup,
   })
   const timer = setTimeout(() => up.destroy(new Error('upstream timeout')), options.timeoutMs)
   up.on('upgrade', (upRes, upSocket, upHead) => {
