@@ -111,12 +111,17 @@ describe('@google-cloud/run v2 ServicesClient', () => {
     expect(got.uri).toBe(created.uri)
     expect(got.template?.containers?.[0]?.image).toBe('us-docker.pkg.dev/cloudrun/container/hello')
 
+    // Each service its own backend: one upstream serves one service (docs/gateway.md).
+    const otherUpstream: Record<string, string> = {
+      'gc-svc-2': 'http://127.0.0.1:9',
+      'gc-svc-3': 'http://127.0.0.1:13',
+    }
     for (const id of ['gc-svc-2', 'gc-svc-3']) {
       const [more] = await services.createService({
         parent: PARENT,
         serviceId: id,
         service: {
-          annotations: { 'runiam.dev/upstream': upstreamUrl() },
+          annotations: { 'runiam.dev/upstream': otherUpstream[id] ?? '' },
           template: { containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] },
         },
       })
@@ -141,7 +146,7 @@ describe('@google-cloud/run v2 ServicesClient', () => {
     const [updated] = await updating.promise()
     expect(updated.labels).toEqual({ team: 'payments' })
     // The mask kept everything else.
-    expect(updated.annotations?.['runiam.dev/upstream']).toBe(upstreamUrl())
+    expect(updated.annotations?.['runiam.dev/upstream']).toBe(otherUpstream['gc-svc-2'])
     expect(updated.template?.containers?.[0]?.image).toBe(
       'us-docker.pkg.dev/cloudrun/container/hello',
     )

@@ -90,7 +90,12 @@ let nginxPort = 0
 let serviceUri = ''
 let serviceHost = ''
 /** What the upstream saw, one entry per request it answered. */
-const seen: { path: string; caller: string | undefined; email: string | undefined }[] = []
+const seen: {
+  path: string
+  caller: string | undefined
+  email: string | undefined
+  serverless?: string
+}[] = []
 
 const idToken = (email: string, audience: string): Promise<string> =>
   mintIdToken(server, email, audience)
@@ -132,10 +137,12 @@ beforeAll(async () => {
       const v = req.headers[name]
       return Array.isArray(v) ? v[0] : v
     }
+    const serverless = h('x-serverless-authorization')
     seen.push({
       path: req.url ?? '',
       caller: h('x-runiam-caller'),
       email: h('x-runiam-caller-email'),
+      ...(serverless === undefined ? {} : { serverless }),
     })
     const body = JSON.stringify({ caller: h('x-runiam-caller') ?? null })
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': body.length })
@@ -298,6 +305,43 @@ describeNginx('nginx auth_request in front of an upstream, decided by runiam', (
     const other = await viaNginx('/other', { 'x-serverless-authorization': `Bearer ${bob}` })
     expect(other.status).toBe(403)
     expect(other.moved).toEqual({ 'reject/denied': 1 })
+  })
+
+  it('dot segments cannot climb out of a request.path condition through nginx', async () => {
+    // bob holds run.invoker only under /admin (the test above); nginx forwards the path as sent.
+    const bob = `Bearer ${await idToken('bob@example.com', serviceUri)}`
+    for (const path of ['/admin/../other', '/admin/%2e%2e/other', '/admin/.%2E/other']) {
+      const n = seen.length
+      const r = await viaNginx(path, { 'x-serverless-authorization': bob })
+      expect({ path, status: r.status, reached: seen.slice(n).map((x) => x.path) }).toEqual({
+        path,
+        status: 403,
+        reached: [],
+      })
+    }
+    const n = seen.length
+    const encoded = await viaNginx('/admin/..%2Fother', { 'x-serverless-authorization': bob })
+    expect(encoded.status).not.toBe(200)
+    expect(seen.length).toBe(n)
+  })
+
+  it('the service receives only the X-Serverless-Authorization runiam verified, unsigned', async () => {
+    const bob = await idToken('bob@example.com', serviceUri)
+    const n = seen.length
+    const r = await viaNginx('/admin/x', { 'x-serverless-authorization': `Bearer ${bob}` })
+    expect(r.status).toBe(200)
+    const [h, p] = bob.split('.')
+    expect(seen.slice(n).map((x) => x.serverless)).toEqual([`Bearer ${h}.${p}.`])
+    // Verified through Authorization: the client's X-Serverless-Authorization (not a bearer
+    // token, so the check read Authorization) is not passed on.
+    const alice = await idToken('alice@example.com', serviceUri)
+    const m = seen.length
+    const a = await viaNginx('/x', {
+      authorization: `Bearer ${alice}`,
+      'x-serverless-authorization': 'forged.claims.signature',
+    })
+    expect(a.status).toBe(200)
+    expect(seen.slice(m).map((x) => x.serverless)).toEqual([undefined])
   })
 
   it('the authz location is internal: clients cannot call it through nginx', async () => {

@@ -5,6 +5,7 @@ import { TOKEN_PATH } from '@runiam/api'
 import { existsSync } from 'node:fs'
 import type { Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
@@ -35,6 +36,7 @@ import { ensureOrganization } from './services/bootstrap/ensure-organization.js'
 import { createServices } from './services/create-services.js'
 import type { ServiceAccountTokenSigner } from './services/iam/service-account-model.js'
 import { InvokeCheck } from './services/invoke-check.js'
+import { UpstreamPolicy } from './services/run/upstream-policy.js'
 
 export type { Logger } from './http/front-door.js'
 
@@ -75,6 +77,15 @@ function listen(server: Server, host: string, port: number): Promise<number> {
 }
 
 const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
+
+/** The hosts runiam answers on: the listen host, or every local address for 0.0.0.0 / ::. */
+function listenHosts(host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [urlHost(host)]
+  const local = Object.values(networkInterfaces()).flatMap((list) =>
+    (list ?? []).map((i) => urlHost(i.address.replace(/%.*$/, ''))),
+  )
+  return [urlHost(host), 'localhost', ...local]
+}
 
 /** Opens the store, listens, completes the parts, serves until close(). */
 export async function startServer(
@@ -219,6 +230,13 @@ async function complete(
     inheritedEnv: inheritedEnv(),
     log,
   })
+  // One upstream policy: services write under it, the gateway re-checks every request with it.
+  const upstreams = new UpstreamPolicy({
+    allow: config.upstreams.allow,
+    self: { port: env.port, hosts: listenHosts(config.host) },
+    selfUrls: [issuer.issuer],
+    runDomain: config.runDomain,
+  })
   const services = createServices({
     store,
     now,
@@ -226,6 +244,7 @@ async function complete(
     servicePort: env.port,
     serviceLogs,
     serviceAccountTokens: signer,
+    upstreams,
   })
   const hosts = new HostIndex(store)
   return {
@@ -251,6 +270,7 @@ async function complete(
     gateway: createGateway({
       hosts,
       invoke: new InvokeCheck(services.checker, verifier),
+      upstreams,
       now,
       timeoutMs: config.requestTimeoutSeconds * 1000,
       observer: env.metrics.gateway,

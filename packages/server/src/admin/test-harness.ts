@@ -9,6 +9,7 @@ import { createFrontDoor } from '../http/front-door.js'
 import type { Caller } from '../services/caller.js'
 import { ensureOrganization } from '../services/bootstrap/ensure-organization.js'
 import { createServices, type Services, type ServicesOptions } from '../services/create-services.js'
+import { UpstreamPolicy } from '../services/run/upstream-policy.js'
 import { createAdminApp } from './admin-app.js'
 
 export const OWNER = 'user:owner@example.com'
@@ -57,6 +58,12 @@ export async function startHarness(
     now: () => nowMs,
     runDomain: 'run.localhost',
     servicePort: 8080,
+    // As `runiam serve --dev`: loopback upstreams may be named.
+    upstreams: new UpstreamPolicy({
+      allow: [{ kind: 'loopback' }],
+      self: { port: 8080, hosts: ['127.0.0.1'] },
+      runDomain: 'run.localhost',
+    }),
   })
   const app = createAdminApp({
     services,

@@ -45,6 +45,29 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--config', file])).toThrow(/unknown setting 'prot'/)
   })
 
+  it('reads upstreams.allow: loopback by default in --dev only, every bad entry named', () => {
+    expect(loadConfig(['--dev']).upstreams).toEqual({ allow: [{ kind: 'loopback' }] })
+    expect(loadConfig([]).upstreams).toEqual({ allow: [] })
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-cfg-'))
+    const file = join(dir, 'c.yaml')
+    writeFileSync(
+      file,
+      'upstreams:\n  allow:\n    - http://10.0.0.5:8080\n    - https://*.internal.example\n',
+    )
+    // Given, the list replaces --dev's default: loopback only when named.
+    expect(loadConfig(['--dev', '--config', file]).upstreams.allow).toEqual([
+      { kind: 'origin', scheme: 'http', host: '10.0.0.5', port: 8080 },
+      { kind: 'wildcard', scheme: 'https', suffix: 'internal.example', port: 443 },
+    ])
+    writeFileSync(
+      file,
+      'upstreams:\n  allow:\n    - ftp://x\n    - http://10.0.0.5/api\n  deny: []\n',
+    )
+    expect(() => loadConfig(['--config', file])).toThrow(
+      /upstreams: unknown key 'deny'[\s\S]*upstreams\.allow\[0\][\s\S]*upstreams\.allow\[1\]/,
+    )
+  })
+
   it('redacts the database password when printed', () => {
     const c = loadConfig(['--database', 'postgres://u:secret@db:5432/x'])
     expect(JSON.stringify(redactConfig(c))).not.toContain('secret')

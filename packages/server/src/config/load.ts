@@ -11,6 +11,7 @@ import {
   type ServerConfig,
   type TrustedIssuerConfig,
 } from './schema.js'
+import { parseUpstreams } from './upstream-allow.js'
 
 type Raw = Record<string, unknown>
 
@@ -231,7 +232,12 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     )
   }
   const trustedIssuers = parseTrustedIssuers(merged['trustedIssuers'], problems)
-  const known = new Set<string>([...Object.values(FLAGS).map((f) => f.key), 'trustedIssuers'])
+  const upstreams = parseUpstreams(file['upstreams'], dev, problems)
+  const known = new Set<string>([
+    ...Object.values(FLAGS).map((f) => f.key),
+    'trustedIssuers',
+    'upstreams',
+  ])
   for (const k of Object.keys(file))
     if (!known.has(k)) problems.push(`unknown setting '${k}' in ${configFile}`)
   const bootstrapOwners = Array.isArray(owners) ? (owners as string[]) : []
@@ -253,6 +259,7 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     bodyTimeoutSeconds: num('bodyTimeoutSeconds', 1, 3600),
     localProcesses: merged['localProcesses'] === undefined ? dev : bool('localProcesses'),
     trustedIssuers,
+    upstreams,
   }
   if (problems.length > 0)
     throw usage(`Invalid server configuration:\n  - ${problems.join('\n  - ')}`)

@@ -38,7 +38,32 @@ export interface ServerConfig {
   readonly bodyTimeoutSeconds: number
   /** OIDC issuers whose ID tokens are accepted at the gateway (and, with apiAudiences, the API). */
   readonly trustedIssuers: readonly TrustedIssuerConfig[]
+  /**
+   * Where services may send the gateway's requests (annotation runiam.dev/upstream), config file
+   * only. Default: loopback with --dev, nothing otherwise. docs/gateway.md has the rules.
+   */
+  readonly upstreams: { readonly allow: readonly UpstreamAllowEntry[] }
 }
+
+/**
+ * One `upstreams.allow` entry, parsed. Written as `loopback`, `http://10.0.0.5:8080`,
+ * `https://*.internal.example` (one DNS label in place of `*`) or `http://10.0.0.5:*` (any port);
+ * no path, query or user info. Hosts are WHATWG-canonical; an omitted port is the scheme's.
+ */
+export type UpstreamAllowEntry =
+  | { readonly kind: 'loopback' }
+  | {
+      readonly kind: 'origin'
+      readonly scheme: 'http' | 'https'
+      readonly host: string
+      readonly port: number | '*'
+    }
+  | {
+      readonly kind: 'wildcard'
+      readonly scheme: 'http' | 'https'
+      readonly suffix: string
+      readonly port: number | '*'
+    }
 
 /** A trusted external token issuer (config file only). */
 export interface TrustedIssuerConfig {

@@ -7,20 +7,28 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { AUTHZ_PREFIX } from '../http/front-door.js'
 import type { RequestContext } from '../http/request-context.js'
+import { bearer } from '../services/invoke-check.js'
 import { INVALID_TOKEN_CHALLENGE, type Gateway } from './gateway-app.js'
-import { CALLER_EMAIL_HEADER, CALLER_HEADER } from './proxy.js'
+import { CALLER_EMAIL_HEADER, CALLER_HEADER, withoutSignature } from './proxy.js'
+import { normaliseTarget, type RequestTarget } from './request-target.js'
 
 const first = (v: string | string[] | undefined): string | undefined =>
   Array.isArray(v) ? v[0] : v
 
-/** The original request as the proxy describes it. */
-export function originalRequest(req: IncomingMessage): { host: string; path: string } {
+/**
+ * The original request as the proxy describes it, its path normalised as the gateway normalises
+ * its own (gateway/request-target.ts), so `request.path` conditions judge the path a normalising
+ * upstream serves: `/public/../admin` is judged as `/admin`.
+ */
+export function originalRequest(req: IncomingMessage): { host: string; target: RequestTarget } {
   const h = req.headers
   const host = first(h['x-original-host']) ?? first(h['x-forwarded-host']) ?? first(h.host) ?? ''
   const uri = first(h['x-original-uri'])
   const rest = (req.url ?? '').slice(AUTHZ_PREFIX.length)
-  const path = (uri ?? (rest === '' ? '/' : rest)).split('?')[0] ?? '/'
-  return { host, path: path.startsWith('/') ? path : `/${path}` }
+  return {
+    host,
+    target: normaliseTarget(uri ?? (rest === '' || rest.startsWith('?') ? '/' : rest)),
+  }
 }
 
 export async function handleAuthz(
@@ -30,12 +38,25 @@ export async function handleAuthz(
   ctx: RequestContext,
 ): Promise<number> {
   req.resume()
-  const { host, path } = originalRequest(req)
+  const { host, target } = originalRequest(req)
+  const headers: Record<string, string> = { 'content-length': '0', 'cache-control': 'no-store' }
+  if (!target.ok) {
+    // nginx turns any answer but 2xx/401/403 into its 500: the request is refused either way.
+    const reason = target.status === 414 ? 'path-too-long' : 'invalid-path'
+    ctx.log['decision'] = 'reject'
+    ctx.log['reason'] = reason
+    ctx.log['detail'] = target.why
+    headers['x-runiam-reason'] = reason
+    res.writeHead(target.status, headers)
+    res.end()
+    return target.status
+  }
+  const serverless = req.headersDistinct['x-serverless-authorization']
   const { route, outcome } = await gateway.check({
     host,
-    path,
+    path: target.path,
     authorization: req.headersDistinct['authorization'],
-    serverlessAuthorization: req.headersDistinct['x-serverless-authorization'],
+    serverlessAuthorization: serverless,
   })
   if (outcome?.caller !== undefined) ctx.caller = outcome.caller
   if (route !== undefined) ctx.log['service'] = route.name
@@ -43,7 +64,6 @@ export async function handleAuthz(
     ctx.log['decision'] = outcome.kind
     ctx.log['reason'] = outcome.reason
   }
-  const headers: Record<string, string> = { 'content-length': '0', 'cache-control': 'no-store' }
   let status: number
   if (route === undefined || outcome === undefined) {
     status = 403
@@ -62,6 +82,12 @@ export async function handleAuthz(
       headers[CALLER_HEADER] = outcome.caller.member
       if (outcome.caller.email !== undefined) headers[CALLER_EMAIL_HEADER] = outcome.caller.email
     }
+    // The one X-Serverless-Authorization the check verified, unsigned, for the proxy to pass on
+    // in place of the client's (docs/nginx.md); absent otherwise, which makes nginx drop it.
+    const verified =
+      outcome.viaServerlessAuthorization === true ? bearer(serverless?.[0]) : undefined
+    const unsigned = verified === undefined ? undefined : withoutSignature(verified)
+    if (unsigned !== undefined) headers['x-serverless-authorization'] = unsigned
   }
   res.writeHead(status, headers)
   res.end()

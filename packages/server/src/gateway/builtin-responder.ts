@@ -15,7 +15,12 @@ const SHOWN_HEADERS = new Set([
 export async function respondBuiltin(
   req: IncomingMessage,
   res: ServerResponse,
-  context: { readonly service: string; readonly caller?: Caller },
+  context: {
+    readonly service: string
+    /** The normalised path the check saw. */
+    readonly path: string
+    readonly caller?: Caller
+  },
 ): Promise<number> {
   let bodyBytes = 0
   for await (const chunk of req) bodyBytes += (chunk as Buffer).length
@@ -28,7 +33,7 @@ export async function respondBuiltin(
       service: context.service,
       method: req.method,
       host: req.headers.host ?? '',
-      path: (req.url ?? '/').split('?')[0],
+      path: context.path,
       query: Object.fromEntries(new URL(req.url ?? '/', 'http://x').searchParams),
       headers,
       bodyBytes,

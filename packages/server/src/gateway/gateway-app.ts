@@ -1,27 +1,36 @@
-// The invoker gateway: for a request to a service host, find the service, make the invoke
-// decision (services/invoke-check.ts, one per request), then forward to the service's upstream,
-// a local process, or the built-in responder. Refusals are Google's HTML pages; every decision
-// goes into the request's access-log line (never the token) and the metrics.
+// The invoker gateway: for a request to a service host, normalise the request target, find the
+// service, make the invoke decision (services/invoke-check.ts, one per request) on the normalised
+// path, re-check the upstream (services/run/upstream-policy.ts: the allow-list, runiam's own
+// address, another service's backend or local process), then forward exactly that path to the
+// service's upstream, a local process, or the built-in responder. Refusals are Google's HTML
+// pages; every decision goes into the request's access-log line (never the token) and the metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { Code, IamError } from '@runiam/core'
 import type { RequestContext } from '../http/request-context.js'
 import type { Caller } from '../services/caller.js'
-import type { InvokeCheck, InvokeDecision } from '../services/invoke-check.js'
+import { bearer, type InvokeCheck, type InvokeDecision } from '../services/invoke-check.js'
+import { backendKey, classifyHost, type UpstreamPolicy } from '../services/run/upstream-policy.js'
 import { respondBuiltin } from './builtin-responder.js'
 import type { HostIndex, ServiceRoute } from './host-index.js'
 import {
+  badGatewayPage,
+  badRequestPage,
   forbiddenPage,
   notFoundPage,
   unauthorizedPage,
   unavailablePage,
+  uriTooLongPage,
   type ErrorPage,
 } from './pages.js'
-import { forward, forwardUpgrade } from './proxy.js'
+import { forward, forwardUpgrade, withoutSignature } from './proxy.js'
+import { normaliseTarget } from './request-target.js'
 
 /** Starts (or finds) a service's local process and says where it listens. */
 export interface LocalRuntime {
   upstreamFor(route: ServiceRoute): Promise<URL>
+  /** The service whose local process listens on this loopback port now, if any. */
+  serviceOnPort?(port: number): string | undefined
 }
 
 export interface GatewayObserver {
@@ -37,6 +46,8 @@ export interface GatewayOptions {
   /** Deadline for an upstream's response headers, ms (Cloud Run's default request timeout is 300 s). */
   readonly timeoutMs: number
   readonly runtime?: LocalRuntime
+  /** Re-checked on every request; without it every runiam.dev/upstream is refused. */
+  readonly upstreams?: Pick<UpstreamPolicy, 'check'>
   readonly observer?: GatewayObserver
   log?(entry: Record<string, unknown>): void
 }
@@ -75,8 +86,22 @@ export interface Gateway {
 }
 
 type Admission =
-  | { ok: true; route: ServiceRoute; caller?: Caller; outcome: InvokeDecision }
+  | {
+      ok: true
+      route: ServiceRoute
+      caller?: Caller
+      outcome: InvokeDecision
+      /** The normalised path: what the condition saw. */
+      path: string
+      /** That path and the original query: what the upstream receives. */
+      target: string
+      /** The verified X-Serverless-Authorization, signature removed. */
+      serverlessAuthorization?: string
+    }
   | { ok: false; page: ErrorPage; headers?: Record<string, string> }
+
+/** Why an upstream is refused at request time, or undefined; cached per route (see below). */
+type UpstreamRefusal = string | undefined
 
 export function createGateway(options: GatewayOptions): Gateway {
   const log = (entry: Record<string, unknown>) => options.log?.(entry)
@@ -101,12 +126,20 @@ export function createGateway(options: GatewayOptions): Gateway {
   }
 
   async function admit(req: IncomingMessage, ctx: RequestContext): Promise<Admission> {
-    const path = (req.url ?? '/').split('?')[0] ?? '/'
+    const normalised = normaliseTarget(req.url ?? '/')
+    if (!normalised.ok) {
+      ctx.log['decision'] = 'reject'
+      ctx.log['reason'] = normalised.status === 414 ? 'path-too-long' : 'invalid-path'
+      ctx.log['detail'] = normalised.why
+      return { ok: false, page: normalised.status === 414 ? uriTooLongPage() : badRequestPage() }
+    }
+    const { path, target } = normalised
+    const serverless = req.headersDistinct['x-serverless-authorization']
     const { route, outcome } = await check({
       host: req.headers.host ?? '',
       path,
       authorization: req.headersDistinct['authorization'],
-      serverlessAuthorization: req.headersDistinct['x-serverless-authorization'],
+      serverlessAuthorization: serverless,
     })
     if (route === undefined || outcome === undefined) return { ok: false, page: notFoundPage(path) }
     ctx.log['service'] = route.name
@@ -123,16 +156,65 @@ export function createGateway(options: GatewayOptions): Gateway {
           }
         : { ok: false, page: forbiddenPage(path) }
     }
+    // Only the token the check verified goes on (the check refused duplicates), unsigned.
+    const verified =
+      outcome.kind === 'forward' && outcome.viaServerlessAuthorization === true
+        ? bearer(serverless?.[0])
+        : undefined
+    const serverlessAuthorization = verified === undefined ? undefined : withoutSignature(verified)
     return {
       ok: true,
       route,
       outcome,
+      path,
+      target,
       ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
+      ...(serverlessAuthorization === undefined ? {} : { serverlessAuthorization }),
     }
   }
 
+  // Route objects are rebuilt whenever a service changes, so what depends only on the stored
+  // services and the policy is decided once per route; local process ports are asked each time.
+  const staticRefusals = new WeakMap<ServiceRoute, UpstreamRefusal>()
+
+  async function refusalOf(route: ServiceRoute, upstream: URL): Promise<UpstreamRefusal> {
+    let refusal = staticRefusals.get(route)
+    if (!staticRefusals.has(route)) {
+      const verdict = options.upstreams?.check(upstream.href)
+      if (verdict === undefined) refusal = 'this gateway has no upstream policy'
+      else if (!verdict.ok) refusal = verdict.message
+      else {
+        const owner = await options.hosts.upstreamOwner(upstream)
+        refusal =
+          owner !== undefined && owner !== route.name
+            ? `its backend ${backendKey(upstream)} is the upstream of another service (${owner})`
+            : undefined
+      }
+      staticRefusals.set(route, refusal)
+    }
+    if (refusal !== undefined) return refusal
+    if (classifyHost(upstream.hostname) === 'loopback') {
+      const port = Number(
+        upstream.port === '' ? (upstream.protocol === 'https:' ? 443 : 80) : upstream.port,
+      )
+      const other = options.runtime?.serviceOnPort?.(port)
+      if (other !== undefined && other !== route.name) {
+        return `port ${port} is the local process of another service (${other})`
+      }
+    }
+    return undefined
+  }
+
+  /** The service's upstream, or undefined for the built-in responder; throws when refused. */
   async function upstreamOf(route: ServiceRoute): Promise<URL | undefined> {
-    if (route.upstream !== undefined) return route.upstream
+    if (route.upstream !== undefined) {
+      const refusal = await refusalOf(route, route.upstream)
+      if (refusal !== undefined) throw new UpstreamRefused(route.upstream, refusal)
+      return route.upstream
+    }
+    if (route.upstreamText !== undefined) {
+      throw new UpstreamRefused(undefined, `its upstream "${route.upstreamText}" is not a URL`)
+    }
     if (route.container === undefined) return undefined
     if (options.runtime === undefined) {
       // Running a service's command is opt-in: never fall back to the built-in responder, which
@@ -144,6 +226,23 @@ export function createGateway(options: GatewayOptions): Gateway {
       )
     }
     return options.runtime.upstreamFor(route)
+  }
+
+  /** Logs why the upstream could not be used; the page to answer with. */
+  function upstreamFailure(route: ServiceRoute, err: unknown, ctx: RequestContext): ErrorPage {
+    if (err instanceof UpstreamRefused) {
+      ctx.log['upstreamRefused'] = err.why
+      log({
+        event: 'upstream_refused',
+        requestId: ctx.requestId,
+        service: route.name,
+        upstream: err.upstream?.origin ?? null,
+        why: err.why,
+      })
+      return badGatewayPage()
+    }
+    log({ event: 'upstream_start_failed', service: route.name, error: (err as Error).message })
+    return unavailablePage()
   }
 
   return {
@@ -161,22 +260,27 @@ export function createGateway(options: GatewayOptions): Gateway {
       try {
         upstream = await upstreamOf(route)
       } catch (err) {
-        log({ event: 'upstream_start_failed', service: route.name, error: (err as Error).message })
+        const page = upstreamFailure(route, err, ctx)
         req.resume()
-        sendPage(res, unavailablePage())
-        options.observer?.upstream(route, 503, 0)
+        sendPage(res, page)
+        options.observer?.upstream(route, page.status, 0)
         return
       }
       const status =
         upstream === undefined
           ? await respondBuiltin(req, res, {
               service: route.name,
+              path: admitted.path,
               ...(caller === undefined ? {} : { caller }),
             })
           : await forward(req, res, {
               upstream,
+              target: admitted.target,
               timeoutMs: options.timeoutMs,
               ...(caller === undefined ? {} : { caller }),
+              ...(admitted.serverlessAuthorization === undefined
+                ? {}
+                : { serverlessAuthorization: admitted.serverlessAuthorization }),
             })
       options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
     },
@@ -187,22 +291,47 @@ export function createGateway(options: GatewayOptions): Gateway {
           .map(([k, v]) => `${k}: ${v}\r\n`)
           .join('')
         socket.end(
-          `HTTP/1.1 ${page.status} ${page.status === 401 ? 'Unauthorized' : page.status === 403 ? 'Forbidden' : 'Error'}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(page.body)}\r\n${extra}connection: close\r\n\r\n${page.body}`,
+          `HTTP/1.1 ${page.status} ${STATUS_WORDS[page.status] ?? 'Error'}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(page.body)}\r\n${extra}connection: close\r\n\r\n${page.body}`,
         )
       }
       if (!admitted.ok) return refuse(admitted.page, admitted.headers)
       let upstream: URL | undefined
       try {
         upstream = await upstreamOf(admitted.route)
-      } catch {
-        return refuse(unavailablePage())
+      } catch (err) {
+        return refuse(upstreamFailure(admitted.route, err, ctx))
       }
-      if (upstream === undefined) return refuse(notFoundPage(req.url ?? '/'))
+      if (upstream === undefined) return refuse(notFoundPage(admitted.path))
       forwardUpgrade(req, socket, head, {
         upstream,
+        target: admitted.target,
         timeoutMs: options.timeoutMs,
         ...(admitted.caller === undefined ? {} : { caller: admitted.caller }),
+        ...(admitted.serverlessAuthorization === undefined
+          ? {}
+          : { serverlessAuthorization: admitted.serverlessAuthorization }),
       })
     },
+  }
+}
+
+const STATUS_WORDS: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  414: 'URI Too Long',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+}
+
+/** An upstream the gateway will not call (services/run/upstream-policy.ts), and why. */
+class UpstreamRefused extends Error {
+  readonly upstream: URL | undefined
+  readonly why: string
+  constructor(upstream: URL | undefined, why: string) {
+    super(why)
+    this.upstream = upstream
+    this.why = why
   }
 }

@@ -1,17 +1,21 @@
 // Which service answers a Host: an in-memory index from every service URL's host name to what
-// the gateway needs (its name, audiences, invoker switch, upstream). Rebuilt from the store after
-// any resource change (in-process feed; other replicas' changes via `refresh`), so a deploy or an
-// invoker-switch flip is seen by the very next request and unchanged requests touch no store.
+// the gateway needs (its name, audiences, invoker switch, upstream), and which service owns each
+// upstream backend. Rebuilt from the store after any resource change (in-process feed; other
+// replicas' changes via `refresh`), so a deploy or an invoker-switch flip is seen by the very
+// next request and unchanged requests touch no store.
 import type { ResourceRecord, Store } from '@runiam/store'
 import { audiencesFor, type InvokeTarget } from '../services/invoke-check.js'
+import { backendKey, UPSTREAM_ANNOTATION } from '../services/run/upstream-policy.js'
 
-export const UPSTREAM_ANNOTATION = 'runiam.dev/upstream'
+export { UPSTREAM_ANNOTATION }
 
 export interface ServiceRoute extends InvokeTarget {
   /** The service id, e.g. "hello". */
   readonly service: string
-  /** runiam.dev/upstream, when set. */
+  /** runiam.dev/upstream, when set and a URL. */
   readonly upstream?: URL
+  /** runiam.dev/upstream as stored, when set (a value that is not a URL is never forwarded to). */
+  readonly upstreamText?: string
   /** The container's command/args/env, when the service runs as a local process. */
   readonly container?: {
     readonly command: readonly string[]
@@ -78,6 +82,7 @@ export function routeOf(record: ResourceRecord): { hosts: string[]; route: Servi
     invokerIamDisabled: body['invokerIamDisabled'] === true,
     audiences: audiencesFor(urls, strings(body['customAudiences'])),
     ...(upstream === undefined ? {} : { upstream }),
+    ...(typeof upstreamText === 'string' && upstreamText !== '' ? { upstreamText } : {}),
     ...(container === undefined ? {} : { container }),
     etag: record.etag,
     ...(revision === undefined ? {} : { revision }),
@@ -88,10 +93,16 @@ export function routeOf(record: ResourceRecord): { hosts: string[]; route: Servi
 const normalizeHost = (hostHeader: string): string =>
   hostHeader.replace(/:\d+$/, '').replace(/\.$/, '').toLowerCase()
 
+interface Index {
+  readonly byHost: Map<string, ServiceRoute>
+  /** backendKey → the service that owns that backend: the first created to name it. */
+  readonly owners: Map<string, { readonly name: string; readonly createTime: string }>
+}
+
 export class HostIndex {
   readonly #store: Store
-  #byHost: Map<string, ServiceRoute> | undefined
-  #loading: Promise<Map<string, ServiceRoute>> | undefined
+  #index: Index | undefined
+  #loading: Promise<Index> | undefined
   #epoch = 0
   readonly #unsubscribe: () => void
 
@@ -105,31 +116,52 @@ export class HostIndex {
   /** Drops the index; the next lookup rebuilds it. */
   invalidate(): void {
     this.#epoch++
-    this.#byHost = undefined
+    this.#index = undefined
     this.#loading = undefined
   }
 
-  async #build(): Promise<Map<string, ServiceRoute>> {
+  async #build(): Promise<Index> {
     const epoch = this.#epoch
     const records = await this.#store.listAllResources('service')
-    const map = new Map<string, ServiceRoute>()
+    const index: Index = { byHost: new Map(), owners: new Map() }
     for (const r of records) {
       const { hosts, route } = routeOf(r)
-      for (const h of hosts) map.set(h, route)
+      for (const h of hosts) index.byHost.set(h, route)
+      if (route.upstream === undefined) continue
+      // Services stored before upstreams had one owner each may share a backend: the first
+      // created keeps it (ties by name), the others are refused at request time.
+      const key = backendKey(route.upstream)
+      const held = index.owners.get(key)
+      const mine = { name: r.name, createTime: r.createTime }
+      if (
+        held === undefined ||
+        mine.createTime < held.createTime ||
+        (mine.createTime === held.createTime && mine.name < held.name)
+      ) {
+        index.owners.set(key, mine)
+      }
     }
-    if (epoch === this.#epoch) this.#byHost = map
-    return map
+    if (epoch === this.#epoch) this.#index = index
+    return index
+  }
+
+  async #current(): Promise<Index> {
+    return this.#index ?? (await (this.#loading ??= this.#build()))
   }
 
   /** Synchronously, when the index is built: the route for a Host, or undefined (unknown or not built). */
   lookupNow(hostHeader: string): ServiceRoute | undefined {
-    return this.#byHost?.get(normalizeHost(hostHeader))
+    return this.#index?.byHost.get(normalizeHost(hostHeader))
   }
 
   /** The service for a Host header value (port ignored, case-insensitive), if any. */
   async lookup(hostHeader: string): Promise<ServiceRoute | undefined> {
-    const map = this.#byHost ?? (await (this.#loading ??= this.#build()))
-    return map.get(normalizeHost(hostHeader))
+    return (await this.#current()).byHost.get(normalizeHost(hostHeader))
+  }
+
+  /** The service whose upstream is this backend (any spelling of it), if any. */
+  async upstreamOwner(upstream: URL): Promise<string | undefined> {
+    return (await this.#current()).owners.get(backendKey(upstream))?.name
   }
 
   close(): void {

@@ -94,3 +94,24 @@ export function timeoutPage(): ErrorPage {
     ),
   }
 }
+
+/** 400: a request target the gateway will not interpret (gateway/request-target.ts). */
+export function badRequestPage(): ErrorPage {
+  return {
+    status: 400,
+    body: page(
+      400,
+      'Bad Request',
+      'Bad Request',
+      'Your client has issued a malformed or illegal request.',
+    ),
+  }
+}
+
+/** 414: a path longer than the gateway accepts. */
+export function uriTooLongPage(): ErrorPage {
+  return {
+    status: 414,
+    body: page(414, 'URI Too Long', 'URI Too Long', 'The requested URL is too large to process.'),
+  }
+}

@@ -31,13 +31,16 @@ async function gateway(upstream: URL, timeoutMs = 5000) {
   const g = await listen((req, res) => {
     void forward(req, res, {
       upstream,
+      target: req.url ?? '/',
       caller: { member: 'user:alice@example.com', email: 'alice@example.com' },
+      serverlessAuthorization: 'Bearer aaa.bbb.',
       timeoutMs,
     })
   })
   g.server.on('upgrade', (req, socket, head) => {
     forwardUpgrade(req, socket, head, {
       upstream,
+      target: req.url ?? '/',
       caller: { member: 'user:alice@example.com' },
       timeoutMs,
     })
@@ -80,7 +83,11 @@ describe('proxy', () => {
         'x-drop-me': '1',
         'x-keep': 'yes',
         authorization: 'Bearer app',
-        'x-serverless-authorization': 'Bearer aaa.bbb.ccc',
+        // The gateway passes on only the token its check verified (here: Bearer aaa.bbb.).
+        'x-serverless-authorization': 'Bearer zzz.yyy.signed',
+        x_serverless_authorization: 'Bearer zzz.yyy.signed',
+        x_runiam_caller: 'user:forged@example.com',
+        'x-runiam_caller-email': 'forged@example.com',
       },
     })
     const seen = JSON.parse(await text(r.res)) as Record<string, string>
@@ -90,6 +97,8 @@ describe('proxy', () => {
     expect(seen['x-keep']).toBe('yes')
     expect(seen['authorization']).toBe('Bearer app')
     expect(seen['x-serverless-authorization']).toBe('Bearer aaa.bbb.')
+    expect(JSON.stringify(seen)).not.toContain('forged')
+    expect(JSON.stringify(seen)).not.toContain('signed')
     expect(seen['x-forwarded-for']).toBe('127.0.0.1')
     expect(seen['x-forwarded-proto']).toBe('http')
     expect(seen['x-forwarded-host']).toBe(gw.host)

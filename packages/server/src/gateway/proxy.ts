@@ -1,12 +1,16 @@
 // Forwards an admitted request to the service's upstream over HTTP/1.1, streaming bodies both
 // ways (memory stays flat for any size), with hop-by-hop headers stripped, X-Forwarded-* set,
 // the verified caller announced in headers the upstream can trust (clients cannot forge them: any
-// incoming X-Runiam-* header is dropped), a deadline, and Google-style 502/503/504 pages.
+// incoming header that reads as X-Runiam-* or X-Serverless-Authorization in any case or with `_`
+// for `-` is dropped), a deadline, and Google-style 502/503/504 pages. Connections are opened
+// only to addresses that are not link-local, metadata or unspecified, whatever a name resolves to.
+import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import { EventEmitter } from 'node:events'
 import { Pool, type Dispatcher } from 'undici'
 import type { Duplex } from 'node:stream'
 import type { Caller } from '../services/caller.js'
+import { classifyAddress } from '../services/run/upstream-policy.js'
 import { badGatewayPage, timeoutPage, unavailablePage, type ErrorPage } from './pages.js'
 
 /** Headers that describe one hop, never forwarded (RFC 9110 §7.6.1). */
@@ -27,10 +31,77 @@ export const CALLER_EMAIL_HEADER = 'x-runiam-caller-email'
 
 export interface ForwardOptions {
   readonly upstream: URL
+  /** The normalised path and original query to request (gateway/request-target.ts). */
+  readonly target: string
   /** The verified caller; undefined when the service admits unauthenticated requests. */
   readonly caller?: Caller
+  /**
+   * The X-Serverless-Authorization value the check verified, signature already removed; the
+   * only one the upstream receives (none when the token came from Authorization or none was).
+   */
+  readonly serverlessAuthorization?: string
   /** Deadline for the upstream's response headers, ms. */
   readonly timeoutMs: number
+}
+
+/** How a header name reads to frameworks that fold case and treat `_` as `-` (CGI, WSGI, Rack). */
+const canonicalName = (name: string): string => name.toLowerCase().replace(/_/g, '-')
+
+/** A header the gateway sets itself or passes on only after the check, in any spelling. */
+function reserved(canonical: string): boolean {
+  return (
+    canonical.startsWith('x-runiam') ||
+    canonical === 'x-serverless-authorization' ||
+    canonical === 'authorization' ||
+    canonical.startsWith('x-forwarded-') ||
+    canonical === 'host'
+  )
+}
+
+/**
+ * Compat: Cloud Run hands the container X-Serverless-Authorization with its signature removed,
+ * so the token's claims can be read but the token cannot be replayed. Undefined for anything
+ * that is not a bearer JWS.
+ */
+export function withoutSignature(token: string): string | undefined {
+  const parts = token.split('.')
+  if (parts.length !== 3 || parts[0] === '' || parts[1] === '') return undefined
+  return `Bearer ${parts[0]}.${parts[1]}.`
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void
+
+/**
+ * net.connect's `lookup`, refusing names that resolve to a link-local, metadata or unspecified
+ * address (the upstream policy checks the name as written; this checks where it leads now).
+ */
+export function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback) {
+  dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err !== null) return callback(err, [])
+    const bad = addresses.find((a) => {
+      const kind = classifyAddress(a.address)
+      return kind === 'link-local' || kind === 'metadata' || kind === 'unspecified'
+    })
+    if (bad !== undefined) {
+      const refused: NodeJS.ErrnoException = new Error(
+        `${hostname} resolves to ${bad.address}, a link-local, metadata or unspecified address`,
+      )
+      refused.code = 'EUPSTREAMFORBIDDEN'
+      return callback(refused, [])
+    }
+    if (options.all === true) return callback(null, addresses)
+    const first = addresses[0]
+    if (first === undefined)
+      return callback(
+        Object.assign(new Error(`${hostname} has no address`), { code: 'ENOTFOUND' }),
+        [],
+      )
+    callback(null, first.address, first.family)
+  })
 }
 
 /**
@@ -48,7 +119,12 @@ function poolFor(upstream: URL): Pool {
       pools.delete(origin)
       void oldest.close()
     }
-    pool = new Pool(upstream.origin, { connections: 256, keepAliveTimeout: 10_000, pipelining: 1 })
+    pool = new Pool(upstream.origin, {
+      connections: 256,
+      keepAliveTimeout: 10_000,
+      pipelining: 1,
+      connect: { lookup: guardedLookup },
+    })
     pools.set(upstream.origin, pool)
   }
   return pool
@@ -70,7 +146,7 @@ function sendPage(res: ServerResponse, page: ErrorPage): void {
 export function upstreamHeaders(
   req: IncomingMessage,
   upstream: URL,
-  caller: Caller | undefined,
+  options: Pick<ForwardOptions, 'caller' | 'serverlessAuthorization'>,
   upgrade = false,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
@@ -82,18 +158,18 @@ export function upstreamHeaders(
   )
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue
-    if (HOP_BY_HOP.has(name) || connectionListed.has(name) || name.startsWith('x-runiam-')) continue
-    if (name === 'host' || name.startsWith('x-forwarded-')) continue
+    if (HOP_BY_HOP.has(name) || connectionListed.has(name)) continue
+    if (reserved(canonicalName(name))) continue
     out[name] = value
   }
-  // Compat: Cloud Run hands the container X-Serverless-Authorization with its signature removed,
-  // so the token's claims can be read but the token cannot be replayed.
-  const serverless = req.headers['x-serverless-authorization']
-  if (typeof serverless === 'string') {
-    out['x-serverless-authorization'] = serverless.replace(
-      /^(Bearer\s+[^.]+\.[^.]+)\.[^.\s]+/i,
-      '$1.',
-    )
+  // Authorization is the application's (the check read it only when X-Serverless-Authorization
+  // was absent), but one request carrying several is ambiguous: pass it on only when it is one.
+  const authorization = req.headersDistinct['authorization']
+  if (authorization?.length === 1 && authorization[0] !== undefined) {
+    out['authorization'] = authorization[0]
+  }
+  if (options.serverlessAuthorization !== undefined) {
+    out['x-serverless-authorization'] = options.serverlessAuthorization
   }
   const remote = req.socket.remoteAddress ?? ''
   const prior = req.headers['x-forwarded-for']
@@ -101,9 +177,9 @@ export function upstreamHeaders(
   out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http'
   out['x-forwarded-host'] = req.headers.host ?? ''
   out['host'] = upstream.host
-  if (caller !== undefined) {
-    out[CALLER_HEADER] = caller.member
-    if (caller.email !== undefined) out[CALLER_EMAIL_HEADER] = caller.email
+  if (options.caller !== undefined) {
+    out[CALLER_HEADER] = options.caller.member
+    if (options.caller.email !== undefined) out[CALLER_EMAIL_HEADER] = options.caller.email
   }
   if (upgrade) {
     out['connection'] = 'Upgrade'
@@ -117,7 +193,12 @@ function errorPageFor(err: unknown): ErrorPage {
   const e = err as { code?: string; cause?: { code?: string } }
   const code = e.code ?? e.cause?.code
   if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'ETIMEDOUT_RUNIAM') return timeoutPage()
-  if (code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EHOSTUNREACH') {
+  if (
+    code === 'ECONNREFUSED' ||
+    code === 'ENOTFOUND' ||
+    code === 'EHOSTUNREACH' ||
+    code === 'EUPSTREAMFORBIDDEN'
+  ) {
     return unavailablePage()
   }
   return badGatewayPage()
@@ -148,12 +229,12 @@ export function forward(
     }
   }
   res.once('close', onClose)
-  const headers = upstreamHeaders(req, upstream, options.caller)
+  const headers = upstreamHeaders(req, upstream, options)
   delete headers['host'] // undici sets it from the origin
   return poolFor(upstream)
     .request({
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-      path: `${upstream.pathname.replace(/\/$/, '')}${req.url ?? '/'}`,
+      path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
       headers,
       body: hasBody(req) ? req : null,
       signal: cancel,
@@ -217,8 +298,9 @@ export function forwardUpgrade(
     hostname: upstream.hostname,
     port: upstream.port === '' ? 80 : Number(upstream.port),
     method: req.method,
-    path: `${upstream.pathname.replace(/\/$/, '')}${req.url ?? '/'}`,
-    headers: upstreamHeaders(req, upstream, options.caller, true),
+    path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
+    headers: upstreamHeaders(req, upstream, options, true),
+    lookup: guardedLookup,
   })
   const timer = setTimeout(() => up.destroy(new Error('upstream timeout')), options.timeoutMs)
   up.on('upgrade', (upRes, upSocket, upHead) => {

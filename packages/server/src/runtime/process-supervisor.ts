@@ -431,6 +431,18 @@ export class ProcessSupervisor {
     if (slot !== undefined) await this.#retire(slot)
   }
 
+  /**
+   * The service whose process was given this loopback port and has not exited, if any: the
+   * gateway refuses to let another service's upstream reach it.
+   */
+  serviceOnPort(port: number): string | undefined {
+    for (const slot of this.#slots.values()) {
+      const inst = slot.instance
+      if (inst?.port === port && !inst.hasExited) return slot.name
+    }
+    return undefined
+  }
+
   status(name: string): ProcessStatus {
     const slot = this.#slots.get(name)
     if (slot === undefined) return { state: 'stopped', starts: 0, failures: 0 }

@@ -18,6 +18,7 @@ import { ServiceAccountKeyService } from './iam/service-account-keys.js'
 import type { ServiceAccountTokenSigner } from './iam/service-account-model.js'
 import { ServiceAccountTokenService } from './iam/service-account-tokens.js'
 import { ServiceAccountService } from './iam/service-accounts.js'
+import { UpstreamPolicy } from './run/upstream-policy.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -29,6 +30,8 @@ export interface ServicesOptions {
   readonly serviceLogs?: ServiceLogReader
   /** Mints service account tokens and writes key files; without it those methods fail. */
   readonly serviceAccountTokens?: ServiceAccountTokenSigner
+  /** Which upstreams services may name; without it none may (the built-in responder serves). */
+  readonly upstreams?: UpstreamPolicy
 }
 
 export interface Services {
@@ -59,12 +62,19 @@ export function createServices(options: ServicesOptions): Services {
     runDomain: options.runDomain,
     servicePort: options.servicePort,
   }
+  const upstreams =
+    options.upstreams ??
+    new UpstreamPolicy({
+      allow: [],
+      self: { port: options.servicePort, hosts: [] },
+      runDomain: options.runDomain,
+    })
   return {
     checker,
     iam: new IamPolicyService(ctx),
     organizations: new OrganizationService(ctx),
     projects: new ProjectService(ctx),
-    runServices: new CloudRunServices(ctx),
+    runServices: new CloudRunServices(ctx, upstreams),
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
     serviceAccounts: new ServiceAccountService(ctx),

@@ -22,6 +22,7 @@ import {
   writableOf,
   type ServiceInput,
 } from './service-body.js'
+import { checkServiceUpstream, type UpstreamPolicy } from './upstream-policy.js'
 
 export type Json = Record<string, unknown>
 
@@ -90,9 +91,12 @@ const nameOf = (r: ServiceRef): string =>
 
 export class CloudRunServices {
   readonly #ctx: ServiceContext
+  /** Which upstreams a service may name (checked on create and patch). */
+  readonly #upstreams: UpstreamPolicy
 
-  constructor(ctx: ServiceContext) {
+  constructor(ctx: ServiceContext, upstreams: UpstreamPolicy) {
     this.#ctx = ctx
+    this.#upstreams = upstreams
   }
 
   async #project(given: string): Promise<ProjectRecord> {
@@ -175,10 +179,12 @@ export class CloudRunServices {
     if (validateOnly) {
       if ((await this.#ctx.store.getResource(name)) !== undefined)
         throw alreadyExists(ref.serviceId)
+      await checkServiceUpstream(this.#upstreams, this.#ctx.store, name, service)
       return this.#operation(undefined, p, ref.location, service)
     }
     return this.#ctx.store.transact(async (tx) => {
       if ((await tx.getResource(name)) !== undefined) throw alreadyExists(ref.serviceId)
+      await checkServiceUpstream(this.#upstreams, tx, name, service)
       await tx.createResource(toRecord(name, p, ref.location, service))
       return this.#operation(tx, p, ref.location, service)
     })
@@ -289,17 +295,20 @@ export class CloudRunServices {
       servicePort: this.#ctx.servicePort,
       previous: current.body,
     })
-    if (validateOnly)
+    if (validateOnly) {
+      await checkServiceUpstream(this.#upstreams, this.#ctx.store, canonical, service, current.body)
       return presentAs(
         await this.#operation(undefined, p, ref.location, service),
         p.projectId,
         ref.project,
       )
+    }
     const op = await this.#ctx.store.transact(async (tx) => {
       const record = {
         ...toRecord(canonical, p, ref.location, service),
         createTime: current.createTime,
       }
+      await checkServiceUpstream(this.#upstreams, tx, canonical, service, current.body)
       try {
         await tx.updateResource(record, { ifEtag: current.etag })
       } catch (err) {
