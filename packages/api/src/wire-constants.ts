@@ -15,3 +15,9 @@ export const CLOUD_PLATFORM_SCOPE = 'https://www.googleapis.com/auth/cloud-platf
 export const TOKEN_PATH = '/token'
 /** runiam's JWKS, relative to its issuer URL (Google's path). */
 export const JWKS_PATH = '/oauth2/v3/certs'
+
+/** The annotation naming a service's upstream URL (`runiam run deploy S --upstream URL`). */
+export const UPSTREAM_ANNOTATION = 'runiam.dev/upstream'
+/** Headers the invoker gateway sets for the upstream: the verified caller's member and email. */
+export const CALLER_HEADER = 'x-runiam-caller'
+export const CALLER_EMAIL_HEADER = 'x-runiam-caller-email'

@@ -1,6 +1,7 @@
 // `runiam run deploy SERVICE`: create or update a service through Cloud Run v2 (its upstream in
 // the annotation runiam.dev/upstream), then gcloud's --[no-]allow-unauthenticated handling
 // (reference §8.2): an allUsers roles/run.invoker binding added or removed through v1 IAM.
+import { UPSTREAM_ANNOTATION } from '@runiam/api'
 import type { Policy, RuniamClient, Service, ServiceRef } from '@runiam/api'
 
 /** The v2 Service request body (the api package's ServiceInput). */
@@ -10,7 +11,7 @@ import type { CommandContext } from '../command-context.js'
 import { canPrompt, promptContinue } from '../prompt.js'
 import { flagBool, flagString, positional, serviceRef } from '../resource-refs.js'
 
-export const UPSTREAM_ANNOTATION = 'runiam.dev/upstream'
+export { UPSTREAM_ANNOTATION }
 /** The image recorded when none is given: the upstream (or the built-in responder) serves. */
 export const DEFAULT_IMAGE = 'us-docker.pkg.dev/cloudrun/container/hello'
 const INVOKER_ROLE = 'roles/run.invoker'

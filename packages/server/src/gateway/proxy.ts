@@ -4,6 +4,7 @@
 // incoming header that reads as X-Runiam-* or X-Serverless-Authorization in any case or with `_`
 // for `-` is dropped), a deadline, and Google-style 502/503/504 pages. Connections are opened
 // only to addresses that are not link-local, metadata or unspecified, whatever a name resolves to.
+import { CALLER_EMAIL_HEADER, CALLER_HEADER } from '@runiam/api'
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
 import { EventEmitter } from 'node:events'
@@ -26,8 +27,7 @@ const HOP_BY_HOP = new Set([
   'upgrade',
 ])
 
-export const CALLER_HEADER = 'x-runiam-caller'
-export const CALLER_EMAIL_HEADER = 'x-runiam-caller-email'
+export { CALLER_EMAIL_HEADER, CALLER_HEADER }
 
 export interface ForwardOptions {
   readonly upstream: URL

@@ -7,10 +7,11 @@
 // again by the gateway on every request (502), since the allow-list, runiam's own address and the
 // other services can change after the service was stored. Pure: addresses are classified from
 // their text, nothing is resolved here.
+import { UPSTREAM_ANNOTATION } from '@runiam/api'
 import { Code, IamError, registerReasons } from '@runiam/core'
 import type { StoreReader } from '@runiam/store'
 
-export const UPSTREAM_ANNOTATION = 'runiam.dev/upstream'
+export { UPSTREAM_ANNOTATION }
 
 export const UPSTREAM_REASONS = {
   INVALID_UPSTREAM: {
