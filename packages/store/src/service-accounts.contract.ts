@@ -195,6 +195,33 @@ export function describeServiceAccountContract(options: StoreContractOptions): v
       expect(await store.getServiceAccount(sa.email)).toBeUndefined()
     })
 
+    it('lockServiceAccount makes count-then-insert exact under concurrent writers', async () => {
+      const sa = account('locked-acct')
+      await store.transact((tx) => tx.createServiceAccount(sa))
+      const LIMIT = 10
+      // 16 writers, each: lock, count, insert if under the limit. Without the lock, PostgreSQL at
+      // READ COMMITTED lets several count the same 9 and all insert.
+      const outcomes = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          store
+            .transact(async (tx) => {
+              await tx.lockServiceAccount(sa.email)
+              const n = (await tx.listServiceAccountKeys(sa.email)).length
+              if (n >= LIMIT) return 'full'
+              await new Promise((r) => setTimeout(r, 5)) // widen the race window
+              await tx.createServiceAccountKey(key(`k${String(i).padStart(2, '0')}`, sa.email))
+              return 'created'
+            })
+            .catch((err: unknown) => (isIamError(err) ? err.code : 'error')),
+        ),
+      )
+      expect(outcomes.filter((o) => o === 'created')).toHaveLength(LIMIT)
+      expect(await store.listServiceAccountKeys(sa.email)).toHaveLength(LIMIT)
+      await expect(
+        store.transact((tx) => tx.lockServiceAccount('nobody@p1.iam.gserviceaccount.com')),
+      ).rejects.toMatchObject({ code: Code.NOT_FOUND })
+    })
+
     it('survives a reopen', async () => {
       const openSame = options.openSame
       if (openSame === undefined) return

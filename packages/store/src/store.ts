@@ -101,6 +101,12 @@ export interface StoreTx extends StoreReader {
   updateServiceAccount(sa: ServiceAccountRecord): Promise<void>
   /** Also deletes its keys and its allow policy. NOT_FOUND if missing. */
   deleteServiceAccount(email: string): Promise<void>
+  /**
+   * Holds the service account until the transaction ends: transactions that lock the same
+   * account run one after the other, so a count of its keys read after the lock stays true
+   * until commit (a limit cannot be passed by concurrent writers). NOT_FOUND if missing.
+   */
+  lockServiceAccount(email: string): Promise<void>
   /** ALREADY_EXISTS if the key id is taken; NOT_FOUND if the account is missing. */
   createServiceAccountKey(key: ServiceAccountKeyRecord): Promise<void>
   /** Replaces the record (disable/enable), matched by key id. NOT_FOUND if missing. */

@@ -81,6 +81,12 @@ export interface RowWrites extends RowReads {
   /** Deletes every key of the account; true if there was one. */
   deleteServiceAccountKeysOf(email: string): Promise<boolean>
   insertServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean>
+  /**
+   * Holds the account's row until the transaction ends, so transactions that lock the same
+   * account run one after the other (PostgreSQL: SELECT … FOR UPDATE; SQLite's one writer
+   * already does). False if there is no such account.
+   */
+  lockServiceAccount(email: string): Promise<boolean>
   updateServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean>
   deleteServiceAccountKey(keyId: string): Promise<boolean>
 }

@@ -192,6 +192,10 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
       if (await rows().deletePolicy(name)) changed(ChangeKind.policy, name)
     },
 
+    async lockServiceAccount(email) {
+      if (!(await rows().lockServiceAccount(email))) throw notFound('Service account', email)
+    },
+
     async createServiceAccountKey(key) {
       const sa = await rows().serviceAccount(key.serviceAccountEmail)
       if (sa === undefined || sa.email !== key.serviceAccountEmail) {

@@ -376,6 +376,15 @@ export class PgRows implements RowWrites {
     return rows[0]?.record
   }
 
+  async lockServiceAccount(email: string): Promise<boolean> {
+    const rows = await this.#rows<{ email: string }>(
+      'lock_service_account',
+      'SELECT email FROM service_accounts WHERE email = $1 FOR UPDATE',
+      [email],
+    )
+    return rows.length > 0
+  }
+
   async serviceAccounts(
     projectId: string,
     after: string | undefined,

@@ -505,6 +505,13 @@ export class SqliteRows implements RowWrites {
     return sync(() => this.#run('DELETE FROM service_account_keys WHERE email = ?', email))
   }
 
+  lockServiceAccount(email: string): Promise<boolean> {
+    // Writes already run one at a time (BEGIN IMMEDIATE on the one write connection).
+    return sync(
+      () => this.#get('SELECT email FROM service_accounts WHERE email = ?', email) !== undefined,
+    )
+  }
+
   insertServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean> {
     return sync(() =>
       this.#run(

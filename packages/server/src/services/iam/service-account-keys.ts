@@ -81,10 +81,13 @@ export class ServiceAccountKeyService {
     const atLimit = async (reader: Pick<StoreReader, 'listServiceAccountKeys'>) =>
       (await reader.listServiceAccountKeys(sa.email)).length >= MAX_KEYS_PER_SERVICE_ACCOUNT
     // Checked before the (slow) key generation so refusals cost nothing, and again inside the
-    // transaction so that concurrent creates cannot pass the limit together.
+    // transaction, under the account's lock, so that concurrent creates (on any replica) cannot
+    // pass the limit together.
     if (await atLimit(this.#ctx.store)) throw keyLimitReached(sa.email)
     const { record, keyFile } = await newKey(sa, this.#ctx.now(), this.#requireSigner())
     await this.#ctx.store.transact(async (tx) => {
+      // The account's lock makes the count exact until commit, on every engine and replica.
+      await tx.lockServiceAccount(sa.email)
       if (await atLimit(tx)) throw keyLimitReached(sa.email)
       await tx.createServiceAccountKey(record)
     })
