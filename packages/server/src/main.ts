@@ -3,9 +3,6 @@
 // API, runtime) and hands each the others it needs. Rules live in the parts, never here.
 import { TOKEN_PATH } from '@runiam/api'
 import { existsSync } from 'node:fs'
-import type { Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { networkInterfaces } from 'node:os'
 import { join } from 'node:path'
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
@@ -18,6 +15,7 @@ import { handleAuthz } from './gateway/authz-endpoint.js'
 import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { createFrontDoor, type FrontDoor, type Logger } from './http/front-door.js'
+import { listen, listenHosts, urlHost } from './http/listen.js'
 import { closeIfBodyUnread, readBody } from './http/read-body.js'
 import { createAuthenticator } from './identity/authenticate.js'
 import { createIdentityRoutes } from './identity/identity-routes.js'
@@ -64,27 +62,6 @@ export async function openStore(config: ServerConfig): Promise<Store> {
   const { openSqliteStore } = await import('@runiam/store/sqlite')
   // SQLite's file is created 0600 before it is opened (data-dir.ts), so its WAL is too.
   return openSqliteStore({ path: join(config.dataDir, 'runiam.db') })
-}
-
-function listen(server: Server, host: string, port: number): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => {
-      server.off('error', reject)
-      resolve((server.address() as AddressInfo).port)
-    })
-  })
-}
-
-const urlHost = (host: string): string => (host.includes(':') ? `[${host}]` : host)
-
-/** The hosts runiam answers on: the listen host, or every local address for 0.0.0.0 / ::. */
-function listenHosts(host: string): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [urlHost(host)]
-  const local = Object.values(networkInterfaces()).flatMap((list) =>
-    (list ?? []).map((i) => urlHost(i.address.replace(/%.*$/, ''))),
-  )
-  return [urlHost(host), 'localhost', ...local]
 }
 
 /** Opens the store, listens, completes the parts, serves until close(). */
