@@ -18,23 +18,14 @@
 // the server under `node --cpu-prof`. Prints a `skipped` line if the server cannot be set up.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { createSign, randomBytes } from 'node:crypto'
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  closeSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { round } from './measure.js'
+import { BIN, failureReason, startServe, stop, type Serve, waitFor } from './processes.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const DEFAULT_BIN = join(ROOT, 'packages/cli/dist/bin.js')
 const PROJECT = 'auth-flood'
 const AUDIENCE = 'https://cloudresourcemanager.googleapis.com/'
 const FLOOD_CONNECTIONS = 32
@@ -42,20 +33,7 @@ const VICTIM_SAMPLES = 300
 const COST_BUDGET_MS = 3000
 const COST_MAX = 3000
 
-const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits
 const b64url = (x: Buffer | string): string => Buffer.from(x).toString('base64url')
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a !== null ? a.port : 0
-      s.close(() => res(port))
-    })
-  })
-}
 
 interface KeyFile {
   readonly client_email: string
@@ -232,30 +210,10 @@ interface Sample {
 function summarize(times: number[]): Sample {
   const sorted = [...times].sort((a, b) => a - b)
   return {
-    p50Ms: round(percentile(sorted, 0.5)),
-    p99Ms: round(percentile(sorted, 0.99)),
+    p50Ms: round(percentile(sorted, 0.5), 3),
+    p99Ms: round(percentile(sorted, 0.99), 3),
     samples: sorted.length,
   }
-}
-
-async function waitFor(what: string, ok: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    try {
-      if (await ok()) return
-    } catch {
-      // not yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`${what} not ready after ${ms} ms`)
-}
-
-function stop(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
-  const exited = new Promise<void>((r) => child.once('exit', () => r()))
-  child.kill(signal)
-  return exited
 }
 
 const skip = (reason: string): void =>
@@ -270,30 +228,19 @@ export interface AuthFloodOptions {
 }
 
 export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise<void> {
-  const bin = options.bin ?? DEFAULT_BIN
+  const bin = options.bin ?? BIN
   const floodRate = options.floodRate ?? 1000
   if (!existsSync(bin)) return skip(`CLI not built: ${bin} missing (run npm run build)`)
   const dir = mkdtempSync(join(tmpdir(), 'runiam-auth-flood-'))
   const tickHz = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
-  const port = await freePort()
-  const base = `http://127.0.0.1:${port}`
-  const logPath = join(dir, 'runiam.log')
-  const logFd = openSync(logPath, 'w')
-  const nodeArgs =
-    options.cpuProfDir === undefined
-      ? []
-      : (mkdirSync(options.cpuProfDir, { recursive: true }),
-        ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfDir)])
-  const server = spawn(
-    process.execPath,
-    [...nodeArgs, bin, 'serve', '--port', String(port), '--data', join(dir, 'data')],
-    { stdio: ['ignore', 'ignore', logFd] },
-  )
-  closeSync(logFd)
-  const client = new Client(base)
+  let server: Serve | undefined
+  let clientToClose: Client | undefined
   let flood: ChildProcess | undefined
   try {
-    await waitFor('runiam', async () => (await fetch(`${base}/healthz`)).ok)
+    server = await startServe(dir, { dev: false, bin, cpuProfDir: options.cpuProfDir })
+    const { child: serverProcess, api: base } = server
+    const client = new Client(base)
+    clientToClose = client
     const keyPath = join(dir, 'data', 'bootstrap-key.json')
     await waitFor('bootstrap key file', () => Promise.resolve(existsSync(keyPath)))
     const key = JSON.parse(readFileSync(keyPath, 'utf8')) as KeyFile
@@ -347,14 +294,14 @@ export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise
       for (let i = 0; i < 50; i++) await client.call('GET', victimPath, tokenFor(kind))
       const times: number[] = []
       let status = 0
-      const cpu0 = cpuMs(server.pid ?? 0, tickHz)
+      const cpu0 = cpuMs(serverProcess.pid ?? 0, tickHz)
       const deadline = Date.now() + COST_BUDGET_MS
       while (times.length < COST_MAX && Date.now() < deadline) {
         const r = await client.call('GET', victimPath, tokenFor(kind))
         status = r.status
         times.push(r.ms)
       }
-      const cpu1 = cpuMs(server.pid ?? 0, tickHz)
+      const cpu1 = cpuMs(serverProcess.pid ?? 0, tickHz)
       cost[kind] = {
         ...summarize(times),
         status,
@@ -370,7 +317,7 @@ export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise
       JSON.stringify({
         bench: 'auth-flood',
         measure: 'per-request-cost',
-        server: `${bin === DEFAULT_BIN ? 'this build' : bin}: SQLite, no --dev, access log to a file`,
+        server: `${bin === BIN ? 'this build' : bin}: SQLite, no --dev, access log to a file`,
         request: `GET ${victimPath}, one connection, one request at a time`,
         kinds: cost,
         ratio: {
@@ -418,9 +365,7 @@ export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise
       await waitFor('flood', () => Promise.resolve(out.includes('ready')))
       await new Promise((r) => setTimeout(r, 500)) // let the flood reach its pace
       const sample = await victim()
-      const exited = new Promise<void>((r) => flood?.once('exit', () => r()))
-      flood.kill('SIGTERM')
-      await exited
+      await stop(flood)
       flood = undefined
       const stats = JSON.parse(out.split('\n').find((l) => l.startsWith('{')) ?? '{}') as {
         perSec?: number
@@ -456,16 +401,13 @@ export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise
         }),
       )
     }
-    await stop(server, 'SIGINT') // a clean exit writes the --cpu-prof profile
+    await stop(serverProcess, 'SIGINT') // a clean exit writes the --cpu-prof profile
   } catch (error) {
-    const log = existsSync(logPath) ? readFileSync(logPath, 'utf8').slice(-1500) : ''
-    skip(
-      `${error instanceof Error ? error.message : String(error)}${log ? ` | runiam: ${log}` : ''}`,
-    )
+    skip(failureReason(error, dir))
   } finally {
-    client.close()
+    clientToClose?.close()
     if (flood !== undefined) await stop(flood)
-    await stop(server)
+    if (server !== undefined) await stop(server.child)
     rmSync(dir, { recursive: true, force: true })
   }
 }

@@ -2,45 +2,17 @@
 // against a live dev server, beside an empty `node -e 0` measured in the same run. The CLI must
 // start fast (it never loads the CEL engine or the server), so the goal is ≤150 ms per run.
 // If the CLI or server is not built or a set-up step fails, prints one `skipped` line saying why.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { round } from './measure.js'
+import { BIN, failureReason, runiamCli, startServe, stop, type Serve } from './processes.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = join(ROOT, 'packages/cli/dist/bin.js')
 const RUNS = 20
 const SERVICE = 'bench-svc'
 const PROJECT = 'bench-project'
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
-
-async function waitHealthy(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`server exited with status ${server.exitCode}`)
-    try {
-      const response = await fetch(`${url}/healthz`)
-      if (response.ok) return
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`server not healthy at ${url}/healthz after ${timeoutMs} ms`)
-}
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b)
@@ -72,35 +44,17 @@ export async function runCliBench(): Promise<void> {
     return
   }
   const dir = mkdtempSync(join(tmpdir(), 'runiam-cli-bench-'))
-  const port = await freePort()
-  const endpoint = `http://127.0.0.1:${port}`
-  const env = {
-    ...process.env,
-    RUNIAM_CONFIG_DIR: join(dir, 'config'),
-    RUNIAM_API_ENDPOINT: endpoint,
-  }
-  const server = spawn(
-    process.execPath,
-    [BIN, 'serve', '--dev', '--port', String(port), '--data', join(dir, 'data')],
-    { env, stdio: ['ignore', 'ignore', 'pipe'] },
-  )
-  let serverErr = ''
-  server.stderr?.on('data', (chunk: Buffer) => {
-    serverErr = (serverErr + chunk.toString()).slice(-2000)
-  })
+  let server: Serve | undefined
   try {
-    await waitHealthy(endpoint, server, 30_000)
-    const cli = (args: string[]): void => {
-      const r = spawnSync(process.execPath, [BIN, ...args], {
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      })
-      if (r.status !== 0) {
-        throw new Error(
-          `\`runiam ${args.join(' ')}\` exited ${r.status}: ${String(r.stderr).trim()}`,
-        )
-      }
+    server = await startServe(dir, { dev: true })
+    // The whole inherited environment, as a user's shell has it (NODE_OPTIONS,
+    // NODE_EXTRA_CA_CERTS and the like change how long every node process takes to start).
+    const env = {
+      ...process.env,
+      RUNIAM_CONFIG_DIR: join(dir, 'config'),
+      RUNIAM_API_ENDPOINT: server.api,
     }
+    const cli = runiamCli(env)
     cli(['auth', 'login', 'admin@example.com'])
     cli(['config', 'set', 'project', PROJECT])
     cli(['projects', 'create', PROJECT])
@@ -116,27 +70,21 @@ export async function runCliBench(): Promise<void> {
         bench: 'cli',
         measure: 'get-iam-policy-process',
         runs: RUNS,
-        runiam: { medianMs: round1(runiamMedian), minMs: round1(Math.min(...runiam)) },
-        'node -e 0': { medianMs: round1(nodeMedian), minMs: round1(Math.min(...node)) },
-        ratio: { 'runiam/node': round1(runiamMedian / nodeMedian) },
-        overMedianNodeMs: round1(runiamMedian - nodeMedian),
+        runiam: { medianMs: round(runiamMedian, 1), minMs: round(Math.min(...runiam), 1) },
+        'node -e 0': { medianMs: round(nodeMedian, 1), minMs: round(Math.min(...node), 1) },
+        ratio: { 'runiam/node': round(runiamMedian / nodeMedian, 1) },
+        overMedianNodeMs: round(runiamMedian - nodeMedian, 1),
         goal: '≤150 ms per whole-process run (median)',
-        loadAverage1m: Math.round((loadavg()[0] ?? 0) * 100) / 100,
+        loadAverage1m: round(loadavg()[0] ?? 0),
         met: runiamMedian <= 150,
       }),
     )
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error)
-    skip(`${message}${serverErr === '' ? '' : ` | server stderr: ${serverErr.trim()}`}`)
+    skip(failureReason(error, dir))
   } finally {
-    server.kill()
-    await new Promise((r) => (server.exitCode !== null ? r(null) : server.once('exit', r)))
+    if (server !== undefined) await stop(server.child)
     rmSync(dir, { recursive: true, force: true })
   }
-}
-
-function round1(x: number): number {
-  return Math.round(x * 10) / 10
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await runCliBench()

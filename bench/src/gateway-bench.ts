@@ -9,23 +9,31 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import {
   chmodSync,
-  closeSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
-  openSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { round } from './measure.js'
+import {
+  BIN,
+  cliEnv,
+  devLogin,
+  failureReason,
+  freePort,
+  ROOT,
+  runiamCli,
+  startServe,
+  stop,
+  waitFor,
+} from './processes.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = join(ROOT, 'packages/cli/dist/bin.js')
 const PROJECT = 'gw-bench'
 const SERVICE = 'hello'
 const REGION = 'us-central1'
@@ -34,20 +42,6 @@ const CONNECTIONS = 64
 const SECONDS = 10
 const WARMUP_SECONDS = 2
 const FLIPS = 50
-
-const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits
-
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a !== null ? a.port : 0
-      s.close(() => res(port))
-    })
-  })
-}
 
 /** The first candidate that runs at all (wrk -v exits 1, so only a spawn error counts). */
 function which(candidates: readonly string[], args: readonly string[]): string | undefined {
@@ -170,28 +164,9 @@ class Children {
     this.#all.push(c)
     return c
   }
-  async stop(c: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
-    if (c.exitCode !== null || c.signalCode !== null) return
-    const exited = new Promise((r) => c.once('exit', r))
-    c.kill(signal)
-    await exited
-  }
   async stopAll(): Promise<void> {
-    for (const c of this.#all.reverse()) await this.stop(c, 'SIGTERM')
+    for (const c of this.#all.reverse()) await stop(c, 'SIGTERM')
   }
-}
-
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    try {
-      if (await probe()) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`${what} did not come up in ${ms} ms`)
 }
 
 const agent = new Agent({ keepAlive: true, maxSockets: 1 })
@@ -295,7 +270,6 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
   const children = new Children()
   const dir = mkdtempSync(join(tmpdir(), 'runiam-gw-bench-'))
   chmodSync(dir, 0o755) // nginx's workers drop root and write temp files under here
-  let runiamLog = ''
   try {
     // (a) the upstream
     const upPort = await freePort()
@@ -304,47 +278,10 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
     await waitFor('upstream', async () => (await fetch(upstreamUrl)).ok)
 
     // runiam, in its own process as in production (access log on, to a file)
-    const apiPort = await freePort()
-    const api = `http://127.0.0.1:${apiPort}`
-    runiamLog = join(dir, 'runiam.log')
-    const logFd = openSync(runiamLog, 'w')
-    const nodeArgs =
-      options.cpuProfDir === undefined
-        ? []
-        : (mkdirSync(options.cpuProfDir, { recursive: true }),
-          ['--cpu-prof', '--cpu-prof-dir', resolve(options.cpuProfDir)])
-    const runiam = children.add(
-      spawn(
-        process.execPath,
-        [
-          ...nodeArgs,
-          BIN,
-          'serve',
-          '--dev',
-          '--port',
-          String(apiPort),
-          '--data',
-          join(dir, 'data'),
-        ],
-        { stdio: ['ignore', 'ignore', logFd] },
-      ),
-    )
-    closeSync(logFd)
-    await waitFor('runiam', async () => (await fetch(`${api}/healthz`)).ok)
-    const env = {
-      PATH: process.env['PATH'] ?? '',
-      HOME: dir,
-      RUNIAM_CONFIG_DIR: join(dir, 'config'),
-      RUNIAM_API_ENDPOINT: api,
-      RUNIAM_PROJECT: PROJECT,
-      RUNIAM_REGION: REGION,
-    }
-    const cli = (args: string[]): string => {
-      const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' })
-      if (r.status !== 0)
-        throw new Error(`runiam ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
-      return r.stdout
-    }
+    const serve = await startServe(dir, { dev: true, cpuProfDir: options.cpuProfDir })
+    const runiam = children.add(serve.child)
+    const { api, port: apiPort } = serve
+    const cli = runiamCli(cliEnv(dir, api, { RUNIAM_PROJECT: PROJECT, RUNIAM_REGION: REGION }))
     cli(['auth', 'login', 'admin@example.com'])
     cli(['projects', 'create', PROJECT])
     cli(['run', 'deploy', SERVICE, '--no-allow-unauthenticated', '--upstream', upstreamUrl])
@@ -354,20 +291,8 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
       }
     ).uri
     const host = new URL(uri).hostname
-    const token = async (audience?: string) => {
-      const r = await fetch(`${api}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
-          subject: audience === undefined ? 'admin@example.com' : CALLER,
-          ...(audience === undefined ? {} : { audience }),
-        }),
-      })
-      return (await r.json()) as { access_token: string; id_token: string }
-    }
-    const admin = (await token()).access_token
-    const idToken = (await token(uri)).id_token
+    const admin = (await devLogin(api, 'admin@example.com')).access_token
+    const idToken = (await devLogin(api, CALLER, uri)).id_token
     const resource = `${api}/v2/projects/${PROJECT}/locations/${REGION}/services/${SERVICE}`
     const got = await fetch(`${resource}:getIamPolicy?options.requestedPolicyVersion=3`, {
       headers: { authorization: `Bearer ${admin}` },
@@ -487,13 +412,10 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
         met: viaGateway.staleDecisions === 0 && viaNginx.staleDecisions === 0,
       }),
     )
-    await children.stop(nginx, 'SIGQUIT')
-    await children.stop(runiam, 'SIGINT') // a clean exit writes the --cpu-prof profile
+    await stop(nginx, 'SIGQUIT')
+    await stop(runiam, 'SIGINT') // a clean exit writes the --cpu-prof profile
   } catch (error) {
-    const log = existsSync(runiamLog) ? readFileSync(runiamLog, 'utf8').slice(-1500) : ''
-    skip(
-      `${error instanceof Error ? error.message : String(error)}${log ? ` | runiam: ${log}` : ''}`,
-    )
+    skip(failureReason(error, dir))
   } finally {
     agent.destroy()
     await children.stopAll()

@@ -107,7 +107,8 @@ export function memory(): Memory {
   }
 }
 
-export function round(x: number, digits: number): number {
+/** x rounded to `digits` decimals (default 2). */
+export function round(x: number, digits = 2): number {
   const f = 10 ** digits
   return Math.round(x * f) / f
 }

@@ -12,18 +12,25 @@
 //      state, and the work units the conditions spent.
 // Goal: longest block ≤ 5 ms with the heaviest condition. One JSON line per measurement, no
 // asserts; `skipped` if the CLI is not built.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request } from 'node:http'
-import { createServer } from 'node:net'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { check, compilePolicy, principalSetFor } from '@runiam/core/authorizer'
 import { compileCondition, EVALUATION_BUDGET } from '@runiam/core/conditions'
+import { round } from './measure.js'
+import {
+  BIN,
+  cliEnv,
+  devLogin,
+  failureReason,
+  runiamCli,
+  startServe,
+  stop,
+  type Serve,
+} from './processes.js'
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url))
-const BIN = join(ROOT, 'packages/cli/dist/bin.js')
 const PROJECT = 'stall-bench'
 const REGION = 'us-central1'
 const CALLER = 'bench@example.com'
@@ -50,8 +57,6 @@ const HEAVIEST =
   'request.path.startsWith("/ok") || request.path.matches("[ab]*a[ab]{990}$") || request.path.matches("[ab]*b[ab]{990}$")'
 /** Same decision (403) on the same path, for almost no work. */
 const TRIVIAL = 'request.path.startsWith("/ok")'
-
-const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits
 
 /** An 8 KiB path of a/b, different per seed. */
 function abPath(seed: number, length = PATH_LENGTH): string {
@@ -144,31 +149,6 @@ function inProcess(): void {
 
 // ---------- 1. server: runiam serve's own event-loop monitor ----------
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.once('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address()
-      const port = typeof a === 'object' && a !== null ? a.port : 0
-      s.close(() => res(port))
-    })
-  })
-}
-
-async function waitFor(what: string, probe: () => Promise<boolean>, ms = 30_000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (Date.now() < deadline) {
-    try {
-      if (await probe()) return
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  throw new Error(`${what} did not come up in ${ms} ms`)
-}
-
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
 
 /** One GET with a Host header (fetch cannot set Host): its status and client-side time. */
@@ -231,48 +211,14 @@ async function phase(port: number, target: Target, count: number, seed: number) 
 
 async function server(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'runiam-stall-bench-'))
-  let child: ChildProcess | undefined
-  const log = join(dir, 'runiam.log')
+  let serve: Serve | undefined
   try {
-    const port = await freePort()
-    const api = `http://127.0.0.1:${port}`
-    const logFd = openSync(log, 'w')
-    child = spawn(
-      process.execPath,
-      [BIN, 'serve', '--dev', '--port', String(port), '--data', join(dir, 'data')],
-      { stdio: ['ignore', 'ignore', logFd] },
-    )
-    closeSync(logFd)
-    await waitFor('runiam', async () => (await fetch(`${api}/healthz`)).ok)
-    const env = {
-      PATH: process.env['PATH'] ?? '',
-      HOME: dir,
-      RUNIAM_CONFIG_DIR: join(dir, 'config'),
-      RUNIAM_API_ENDPOINT: api,
-      RUNIAM_PROJECT: PROJECT,
-      RUNIAM_REGION: REGION,
-    }
-    const cli = (args: string[]): string => {
-      const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8' })
-      if (r.status !== 0)
-        throw new Error(`runiam ${args.join(' ')} exited ${r.status}: ${r.stderr}`)
-      return r.stdout
-    }
-    const token = async (audience?: string) => {
-      const r = await fetch(`${api}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
-          subject: audience === undefined ? 'admin@example.com' : CALLER,
-          ...(audience === undefined ? {} : { audience }),
-        }),
-      })
-      return (await r.json()) as { access_token: string; id_token: string }
-    }
+    serve = await startServe(dir, { dev: true })
+    const { port, api } = serve
+    const cli = runiamCli(cliEnv(dir, api, { RUNIAM_PROJECT: PROJECT, RUNIAM_REGION: REGION }))
     cli(['auth', 'login', 'admin@example.com'])
     cli(['projects', 'create', PROJECT])
-    const admin = (await token()).access_token
+    const admin = (await devLogin(api, 'admin@example.com')).access_token
     const deploy = async (name: string, expression: string): Promise<Target> => {
       cli(['run', 'deploy', name, '--no-allow-unauthenticated'])
       const uri = (
@@ -298,7 +244,7 @@ async function server(): Promise<void> {
         },
       )
       if (set.status !== 200) throw new Error(`setIamPolicy ${set.status}: ${await set.text()}`)
-      return { host: new URL(uri).hostname, token: (await token(uri)).id_token }
+      return { host: new URL(uri).hostname, token: (await devLogin(api, CALLER, uri)).id_token }
     }
     const heavy = await deploy('heaviest', HEAVIEST)
     const trivial = await deploy('trivial', TRIVIAL)
@@ -373,21 +319,16 @@ async function server(): Promise<void> {
       }),
     )
   } catch (error) {
-    const tail = existsSync(log) ? readFileSync(log, 'utf8').slice(-1500) : ''
     console.log(
       JSON.stringify({
         bench: 'stall',
         measure: 'server-event-loop',
-        skipped: `${error instanceof Error ? error.message : String(error)}${tail ? ` | runiam: ${tail}` : ''}`,
+        skipped: failureReason(error, dir),
       }),
     )
   } finally {
     agent.destroy()
-    if (child !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((r) => child?.once('exit', r))
-      child.kill('SIGTERM')
-      await exited
-    }
+    if (serve !== undefined) await stop(serve.child)
     rmSync(dir, { recursive: true, force: true })
   }
 }
