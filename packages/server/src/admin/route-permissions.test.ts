@@ -46,6 +46,7 @@ function fill(template: string, orgId: string): string {
     serviceAccounts: `robot@${PROJECT}.iam.gserviceaccount.com`,
     keys: 'k1',
     policies: 'iam.allowedPolicyMemberDomains',
+    namespaces: PROJECT,
   }
   return template
     .replace(/\{projectId\}/, PROJECT)
