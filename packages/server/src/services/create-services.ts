@@ -4,6 +4,8 @@ import type { PrincipalSet } from '@runiam/core/authorizer'
 import type { Store } from '@runiam/store'
 import type { Caller } from './caller.js'
 import { CloudRunServices } from './run/cloud-run-services.js'
+import { CloudRunWorkerPools } from './run/cloud-run-worker-pools.js'
+import { RunOperations } from './run/run-operations.js'
 import type { ServiceContext } from './context.js'
 import { IamPolicyService } from './iam-policy/iam-policy-service.js'
 import { OperationService } from './operation-service.js'
@@ -28,6 +30,8 @@ export interface ServicesOptions {
   principals?(caller: Caller | undefined): Promise<PrincipalSet>
   /** What local service processes printed (entries:list); without it no entries are found. */
   readonly serviceLogs?: ServiceLogReader
+  /** What local worker pool processes printed (entries:list, resource.type cloud_run_worker_pool). */
+  readonly workerPoolLogs?: ServiceLogReader
   /** Mints service account tokens and writes key files; without it those methods fail. */
   readonly serviceAccountTokens?: ServiceAccountTokenSigner
   /** Which upstreams services may name; without it none may (the built-in responder serves). */
@@ -40,6 +44,9 @@ export interface Services {
   readonly organizations: OrganizationService
   readonly projects: ProjectService
   readonly runServices: CloudRunServices
+  readonly workerPools: CloudRunWorkerPools
+  /** Cloud Run's operations (v1 and v2): get, list, wait, delete. */
+  readonly runOperations: RunOperations
   readonly operations: OperationService
   readonly orgPolicies: OrgPolicyService
   readonly serviceAccounts: ServiceAccountService
@@ -75,12 +82,14 @@ export function createServices(options: ServicesOptions): Services {
     organizations: new OrganizationService(ctx),
     projects: new ProjectService(ctx),
     runServices: new CloudRunServices(ctx, upstreams),
+    workerPools: new CloudRunWorkerPools(ctx),
+    runOperations: new RunOperations(ctx),
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
     serviceAccounts: new ServiceAccountService(ctx),
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
-    logEntries: new LogEntriesService(checker, options.serviceLogs),
+    logEntries: new LogEntriesService(checker, options.serviceLogs, options.workerPoolLogs),
     close: () => checker.close(),
   }
 }
