@@ -5,6 +5,7 @@ import type { CommandDef } from './command-def.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
+import { WORKER_POOL_COMMANDS } from './worker-pool-commands.js'
 
 export type { CommandDef } from './command-def.js'
 
@@ -275,4 +276,6 @@ export const COMMANDS: readonly CommandDef[] = [
   ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
+  ...WORKER_POOL_COMMANDS,
+  ...iamCommands(['run', 'worker-pools'], 'WORKER_POOL', 'worker pool'),
 ]
