@@ -32,18 +32,27 @@ export function resourceEtagConflict(): IamError {
   )
 }
 
+/** The last time and sequence number timeOrderedUuid used (per process). */
+let last = { ms: -1, seq: 0 }
+
 /**
- * A UUID whose first 48 bits are the time in milliseconds (the layout of UUID version 7), so
- * that operations listed by name come in the order they were made.
+ * A UUID whose first 48 bits are the time in milliseconds and next 12 a sequence number within
+ * that millisecond (UUID version 7 with a counter), so that operations listed by name come in
+ * the order this process made them, even many in one millisecond, or under a frozen clock.
  */
 export function timeOrderedUuid(nowMs: number): string {
+  const ms = Math.max(0, Math.floor(nowMs))
+  if (ms > last.ms) last = { ms, seq: 0 }
+  else if (last.seq < 0xfff) last = { ms: last.ms, seq: last.seq + 1 }
+  else last = { ms: last.ms + 1, seq: 0 }
   const b = globalThis.crypto.getRandomValues(new Uint8Array(16))
-  let t = Math.max(0, Math.floor(nowMs))
+  let t = last.ms
   for (let i = 5; i >= 0; i--) {
     b[i] = t % 256
     t = Math.floor(t / 256)
   }
-  b[6] = ((b[6] ?? 0) & 0x0f) | 0x70
+  b[6] = 0x70 | (last.seq >> 8)
+  b[7] = last.seq & 0xff
   b[8] = ((b[8] ?? 0) & 0x3f) | 0x80
   const hex = [...b].map((x) => x.toString(16).padStart(2, '0')).join('')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
