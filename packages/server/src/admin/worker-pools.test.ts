@@ -297,6 +297,10 @@ describe('worker pool IAM', () => {
       },
     })
     expect(tested.json).toEqual({ permissions: ['run.workerpools.get', 'run.workerpools.update'] })
+    // A grant on one pool reaches nothing above it: not the location's operations.
+    const ops = await h.call('GET', `/v2/${LOC}/operations`, { as: BOB })
+    expect(ops.status).toBe(403)
+    expect(errorOf(ops).message).toContain("'run.operations.list'")
     const beta = await h.call('GET', `${POOLS}/beta`, { as: BOB })
     expect(beta.status).toBe(403)
     expect(errorOf(beta).message).toContain("'run.workerpools.get'")

@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/load.js'
 import { startServer, type RunningServer } from '../main.js'
+import { localInstances, MAX_LOCAL_INSTANCES } from './worker-pool-runner.js'
 
 const PROJECT = 'pool-proc'
 const REGION = 'us-central1'
@@ -233,5 +234,19 @@ describe('worker pools as local processes', () => {
     await server?.close()
     server = undefined
     expect(alive(started.pid)).toBe(false)
+  })
+})
+
+describe('how many processes a worker pool gets here', () => {
+  it('manualInstanceCount, 1 without it, never more than the local cap whatever a writer asks', () => {
+    expect(localInstances({})).toBe(1)
+    expect(localInstances({ scaling: {} })).toBe(1)
+    expect(localInstances({ scaling: { manualInstanceCount: 0 } })).toBe(0)
+    expect(localInstances({ scaling: { manualInstanceCount: 3 } })).toBe(3)
+    expect(localInstances({ scaling: { manualInstanceCount: 2 ** 31 - 1 } })).toBe(
+      MAX_LOCAL_INSTANCES,
+    )
+    expect(localInstances({ scaling: { manualInstanceCount: -1 } })).toBe(1)
+    expect(localInstances({ scaling: { manualInstanceCount: '5' } })).toBe(1)
   })
 })
