@@ -5,7 +5,8 @@
 export interface LogEntry {
   readonly logName: string
   readonly resource: {
-    readonly type: 'cloud_run_revision'
+    /** A service's revision, or a worker pool (`cloud_run_worker_pool`). */
+    readonly type: 'cloud_run_revision' | 'cloud_run_worker_pool'
     readonly labels: Readonly<Record<string, string>>
   }
   readonly textPayload: string

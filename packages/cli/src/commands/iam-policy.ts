@@ -1,5 +1,5 @@
 // get-iam-policy, set-iam-policy, add-iam-policy-binding and remove-iam-policy-binding for Cloud
-// Run services and projects, with gcloud's algorithm (reference §8.1): read the policy at version
+// Run services and worker pools and for projects, with gcloud's algorithm (reference §8.1): read the policy at version
 // 3, change it, force version 3 and write it back with its etag. The whole cycle is retried when
 // the write loses an etag race (SPEC §2), so concurrent users lose nothing.
 import type { Policy, RuniamClient } from '@runiam/api'
@@ -10,11 +10,16 @@ import { formatResource, parseFormat } from '../output/format.js'
 import { canPrompt, promptChoice, promptContinue, promptResponse } from '../prompt.js'
 import { parseJsonOrYaml, readFileText } from '../read-structured-file.js'
 import { flagBool, flagString, positional, serviceRef } from '../resource-refs.js'
+import {
+  getWorkerPoolIamPolicy,
+  setWorkerPoolIamPolicy,
+  workerPoolRef,
+} from '../worker-pool-api.js'
 
 /** The resource whose policy a command changes. */
 interface PolicyTarget {
   /** gcloud's resource word in "Updated IAM policy for service [S]." */
-  readonly kind: 'service' | 'project'
+  readonly kind: 'service' | 'project' | 'workerpool'
   readonly name: string
   get(c: RuniamClient): Promise<Policy>
   set(c: RuniamClient, policy: Policy, updateMask?: string): Promise<Policy>
@@ -22,7 +27,7 @@ interface PolicyTarget {
   fileMask(keys: readonly string[]): string
 }
 
-/** gcloud's policy version for services and projects (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
+/** gcloud's policy version for services, worker pools and projects (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
 const POLICY_VERSION = 3
 
 function target(ctx: CommandContext): PolicyTarget {
@@ -35,6 +40,17 @@ function target(ctx: CommandContext): PolicyTarget {
       set: (c, p, mask) => c.setProjectIamPolicy(project, p, mask),
       // Compat: gcloud projects set-iam-policy always adds bindings and etag to the mask.
       fileMask: (keys) => [...new Set([...keys, 'bindings', 'etag'])].sort().join(','),
+    }
+  }
+  if (ctx.id.startsWith('run.worker-pools.')) {
+    const pool = workerPoolRef(ctx, positional(ctx, 'WORKER_POOL'))
+    return {
+      // Compat: gcloud's resource spec for worker pool IAM is named `workerpool`.
+      kind: 'workerpool',
+      name: pool.workerPool,
+      get: (c) => getWorkerPoolIamPolicy(c, pool, POLICY_VERSION),
+      set: (c, p, mask) => setWorkerPoolIamPolicy(c, pool, p, mask),
+      fileMask: (keys) => [...keys].sort().join(','),
     }
   }
   const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))

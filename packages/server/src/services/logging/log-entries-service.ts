@@ -30,7 +30,35 @@ const LOG_IDS: Record<LogLine['stream'], string> = {
   system: 'run.googleapis.com%2Fvarlog%2Fsystem',
 }
 
-export function toLogEntry(key: ServiceKey, line: LogLine): LogEntry {
+/** What a line came from: a service's revision, or a worker pool's (Cloud Logging resources). */
+export type LogSource = 'service' | 'workerPool'
+
+export function toLogEntry(
+  key: ServiceKey,
+  line: LogLine,
+  source: LogSource = 'service',
+): LogEntry {
+  if (source === 'workerPool') {
+    return {
+      logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
+      // Compat: Cloud Run worker pools log as resource type cloud_run_worker_pool (what
+      // `gcloud run worker-pools logs read` filters on).
+      resource: {
+        type: 'cloud_run_worker_pool',
+        labels: {
+          worker_pool_name: key.service,
+          revision_name: line.revision,
+          location: key.region,
+          project_id: key.project,
+        },
+      },
+      textPayload: line.text,
+      timestamp: line.timestamp,
+      receiveTimestamp: line.timestamp,
+      severity: line.severity,
+      insertId: line.insertId,
+    }
+  }
   return {
     logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
     resource: {
@@ -65,11 +93,18 @@ function pageSizeOf(raw: unknown): number {
 
 export class LogEntriesService {
   readonly #checker: PermissionChecker
-  readonly #logs: ServiceLogReader | undefined
+  readonly #sources: readonly (readonly [LogSource, ServiceLogReader | undefined])[]
 
-  constructor(checker: PermissionChecker, logs: ServiceLogReader | undefined) {
+  constructor(
+    checker: PermissionChecker,
+    logs: ServiceLogReader | undefined,
+    workerPoolLogs?: ServiceLogReader,
+  ) {
     this.#checker = checker
-    this.#logs = logs
+    this.#sources = [
+      ['service', logs],
+      ['workerPool', workerPoolLogs],
+    ]
   }
 
   /** Compat: logging.entries.list. */
@@ -124,10 +159,12 @@ export class LogEntriesService {
     for (const given of projects) {
       const project = await this.#checker.project(given)
       if (project === undefined) throw projectNotFound(given)
-      for (const key of this.#logs?.services(project.projectId) ?? []) {
-        for (const line of this.#logs?.lines(key) ?? []) {
-          const entry = toLogEntry(key, line)
-          if (matchesFilter(entry, clauses)) all.push(entry)
+      for (const [source, logs] of this.#sources) {
+        for (const key of logs?.services(project.projectId) ?? []) {
+          for (const line of logs?.lines(key) ?? []) {
+            const entry = toLogEntry(key, line, source)
+            if (matchesFilter(entry, clauses)) all.push(entry)
+          }
         }
       }
     }

@@ -7,10 +7,10 @@ import {
   type Operation,
   type Service,
 } from '@runiam/api'
-import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
+import { Code, isIamError, resourceNotFound, type IamError } from '@runiam/core'
 import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
-import { isObject, isoTime, newUuid, type ServiceContext } from '../context.js'
+import { isObject, isoTime, type ServiceContext } from '../context.js'
 import type { PolicyTarget } from '../policy-target.js'
 import { checkRegion, checkServiceId, invalidArgument, presentAs, parsePageSize } from '../names.js'
 import { checkRequireInvokerIam } from '../org-policy/org-policy-enforcer.js'
@@ -22,6 +22,13 @@ import {
   writableOf,
   type ServiceInput,
 } from './service-body.js'
+import {
+  finishedOperation,
+  resourceAlreadyExists as alreadyExists,
+  resourceEtagConflict as etagConflict,
+  unquoteEtag as unquote,
+  writeFlag as flag,
+} from './run-resource-writes.js'
 import { checkServiceUpstream, type UpstreamPolicy } from './upstream-policy.js'
 
 export type Json = Record<string, unknown>
@@ -44,37 +51,9 @@ export interface SurfaceOptions {
   readonly shownAs?: string
 }
 
-function flag(name: string, raw: string | undefined): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false
-  if (raw === 'true') return true
-  throw invalidArgument(name, `Invalid value at '${name}' (TYPE_BOOL), "${raw}"`)
-}
-
-/** Etags arrive quoted from some clients (`etag=%22…%22`); compare without the quotes. */
-const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1')
-
 export function serviceNotFound(serviceId: string, location: string, project: string): IamError {
   // Compat: Cloud Run v2's NOT_FOUND wording.
   return resourceNotFound('SERVICE', serviceId, location, project)
-}
-
-function alreadyExists(serviceId: string): IamError {
-  return new IamError(
-    Code.ALREADY_EXISTS,
-    'ALREADY_EXISTS',
-    `Resource '${serviceId}' already exists.`,
-    {
-      metadata: { name: serviceId },
-    },
-  )
-}
-
-function etagConflict(): IamError {
-  return new IamError(
-    Code.ABORTED,
-    'ETAG_MISMATCH',
-    'The etag in the request does not match the current etag of the resource. Read the resource again and retry.',
-  )
 }
 
 /** `projects/P/locations/L/services/S` split, with P as given. */
@@ -122,17 +101,13 @@ export class CloudRunServices {
     location: string,
     service: Json,
   ): Promise<Operation> {
-    const name = `projects/${p.projectId}/locations/${location}/operations/${newUuid()}`
-    const op: Operation = {
-      name,
-      metadata: { '@type': SERVICE_TYPE_URL, ...service },
-      done: true,
-      response: { '@type': SERVICE_TYPE_URL, ...service },
-    }
-    if (tx !== undefined) {
-      await tx.putOperation({ name, body: { ...op }, createTime: isoTime(this.#ctx.now()) })
-    }
-    return op
+    return finishedOperation(tx, {
+      projectId: p.projectId,
+      location,
+      typeUrl: SERVICE_TYPE_URL,
+      body: service,
+      nowMs: this.#ctx.now(),
+    })
   }
 
   /** Compat: run.projects.locations.services.create. */
