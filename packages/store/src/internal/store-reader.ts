@@ -9,11 +9,13 @@ import type {
   ResourceRecord,
 } from '../records.js'
 import type { StoreReader } from '../store.js'
+import { createGroupReader } from './group-reader.js'
 import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
 
 export function createStoreReader(rows: () => RowReads): StoreReader {
   return {
+    ...createGroupReader(() => rows().groups),
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
     async listProjects(page?: PageRequest): Promise<Page<ProjectRecord>> {
