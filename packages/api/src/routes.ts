@@ -7,6 +7,7 @@ import type { ApiName, HttpMethod, RouteResourceType, RouteSpec } from './route-
 import { ORG_POLICY_ROUTES } from './org-policy-routes.js'
 import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
 import { LOGGING_ROUTES } from './logging-routes.js'
+import { KNATIVE_ROUTES } from './knative-routes.js'
 import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
 
 export * from './route-spec.js'
@@ -270,6 +271,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...ORG_POLICY_ROUTES,
   // Cloud Logging v2: reading what local service processes printed.
   ...LOGGING_ROUTES,
+  // Cloud Run v1 services (Knative serving objects): `run services describe --format export`, `replace`.
+  ...KNATIVE_ROUTES,
   ...CLOUD_IDENTITY_ROUTES,
 ]
 

@@ -6,6 +6,7 @@ import { IDENTITY_GROUPS_COMMANDS } from './identity-groups-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
+import { KNATIVE_COMMANDS } from './knative-commands.js'
 
 export type { CommandDef } from './command-def.js'
 
@@ -276,5 +277,6 @@ export const COMMANDS: readonly CommandDef[] = [
   ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
+  ...KNATIVE_COMMANDS,
   ...IDENTITY_GROUPS_COMMANDS,
 ]

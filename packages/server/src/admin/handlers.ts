@@ -9,6 +9,7 @@ import { isObject } from '../services/context.js'
 import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
+import { knativeHandlers } from './knative-handlers.js'
 import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
@@ -155,6 +156,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...orgPolicyHandlers(s))
   entries.push(...serviceAccountHandlers(s))
   entries.push(...loggingHandlers(s))
+  entries.push(...knativeHandlers(s))
   entries.push(...cloudIdentityHandlers(s))
   return new Map(entries)
 }

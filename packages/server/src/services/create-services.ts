@@ -4,6 +4,7 @@ import type { PrincipalSet } from '@runiam/core/authorizer'
 import type { Store } from '@runiam/store'
 import type { Caller } from './caller.js'
 import { CloudRunServices } from './run/cloud-run-services.js'
+import { KnativeServices } from './run/knative-services.js'
 import type { ServiceContext } from './context.js'
 import { IamPolicyService } from './iam-policy/iam-policy-service.js'
 import { OperationService } from './operation-service.js'
@@ -42,6 +43,8 @@ export interface Services {
   readonly organizations: OrganizationService
   readonly projects: ProjectService
   readonly runServices: CloudRunServices
+  /** Cloud Run v1 (Knative) services: a view of the same stored services. */
+  readonly knativeServices: KnativeServices
   readonly operations: OperationService
   readonly orgPolicies: OrgPolicyService
   readonly serviceAccounts: ServiceAccountService
@@ -88,6 +91,7 @@ export function createServices(options: ServicesOptions): Services {
     organizations: new OrganizationService(ctx),
     projects: new ProjectService(ctx),
     runServices: new CloudRunServices(ctx, upstreams),
+    knativeServices: new KnativeServices(ctx, upstreams),
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
     serviceAccounts: new ServiceAccountService(ctx),

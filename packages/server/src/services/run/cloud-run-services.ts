@@ -38,6 +38,12 @@ export interface WriteQuery {
   readonly serviceId?: string | undefined
 }
 
+/** How the calling surface names things: the v1 (Knative) API names resources differently. */
+export interface SurfaceOptions {
+  /** The resource a PERMISSION_DENIED names (default: the v2 name the method was given). */
+  readonly shownAs?: string
+}
+
 function flag(name: string, raw: string | undefined): boolean {
   if (raw === undefined || raw === '' || raw === 'false') return false
   if (raw === 'true') return true
@@ -135,18 +141,24 @@ export class CloudRunServices {
     parent: string,
     query: WriteQuery,
     body: unknown,
+    surface: SurfaceOptions = {},
   ): Promise<Operation> {
     const [, project = '', , location = ''] = parent.split('/')
     const ref: ServiceRef = { project, location, serviceId: query.serviceId ?? '' }
     // Authorize on the would-be service name before anything about it is revealed.
-    await this.#ctx.checker.require(caller, 'run.services.create', nameOf(ref))
+    await this.#ctx.checker.require(caller, 'run.services.create', nameOf(ref), surface.shownAs)
     const validateOnly = flag('validateOnly', query.validateOnly)
     checkServiceId(query.serviceId)
     checkRegion(location)
     const input = readServiceInput(body ?? {})
     if (input['invokerIamDisabled'] === true) {
       // Compat: disabling the invoker check also needs run.services.setIamPolicy (public access doc).
-      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', nameOf(ref))
+      await this.#ctx.checker.require(
+        caller,
+        'run.services.setIamPolicy',
+        nameOf(ref),
+        surface.shownAs,
+      )
     }
     const p = await this.#project(project)
     if (input['invokerIamDisabled'] === true) {
@@ -191,9 +203,9 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.get. */
-  async get(caller: Caller, name: string): Promise<Service> {
+  async get(caller: Caller, name: string, surface: SurfaceOptions = {}): Promise<Service> {
     const ref = parseServiceName(name)
-    await this.#ctx.checker.require(caller, 'run.services.get', name)
+    await this.#ctx.checker.require(caller, 'run.services.get', name, surface.shownAs)
     const p = await this.#project(ref.project)
     const rec = await this.#ctx.store.getResource(this.#canonical(ref, p))
     if (rec === undefined) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
@@ -205,9 +217,10 @@ export class CloudRunServices {
     caller: Caller,
     parent: string,
     query: { pageSize?: string | undefined; pageToken?: string | undefined },
+    surface: SurfaceOptions = {},
   ): Promise<ListServicesResponse> {
     const [, project = '', , location = ''] = parent.split('/')
-    await this.#ctx.checker.require(caller, 'run.services.list', parent)
+    await this.#ctx.checker.require(caller, 'run.services.list', parent, surface.shownAs)
     const p = await this.#project(project)
     const size = parsePageSize(query.pageSize)
     let items: readonly ResourceRecord[]
@@ -240,9 +253,16 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.patch (name from the path; body without name). */
-  async patch(caller: Caller, name: string, query: WriteQuery, body: unknown): Promise<Operation> {
+  async patch(
+    caller: Caller,
+    name: string,
+    query: WriteQuery,
+    body: unknown,
+    surface: SurfaceOptions = {},
+  ): Promise<Operation> {
     const ref = parseServiceName(name)
-    await this.#ctx.checker.require(caller, 'run.services.update', name)
+    const shownAs = surface.shownAs
+    await this.#ctx.checker.require(caller, 'run.services.update', name, shownAs)
     const validateOnly = flag('validateOnly', query.validateOnly)
     const allowMissing = flag('allowMissing', query.allowMissing)
     const incoming = readServiceInput(body ?? {})
@@ -256,11 +276,11 @@ export class CloudRunServices {
     if (current === undefined) {
       if (!allowMissing) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
       // Compat: allow_missing: "the caller must have 'run.services.create' permissions".
-      await this.#ctx.checker.require(caller, 'run.services.create', name)
+      await this.#ctx.checker.require(caller, 'run.services.create', name, shownAs)
       checkServiceId(ref.serviceId, 'service.name')
       checkRegion(ref.location)
       if (incoming['invokerIamDisabled'] === true) {
-        await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+        await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name, shownAs)
         await checkRequireInvokerIam(this.#ctx.store, canonical)
       }
       return presentAs(
@@ -275,7 +295,7 @@ export class CloudRunServices {
         ? incoming
         : readServiceInput(applyServiceMask(writableOf(current.body), incoming, mask))
     if ((merged['invokerIamDisabled'] === true) !== (current.body['invokerIamDisabled'] === true)) {
-      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name, shownAs)
       // Compat: constraints/run.managed.requireInvokerIam governs turning the check off; a
       // service that already has it off keeps it (the constraint is not retroactive).
       if (merged['invokerIamDisabled'] === true)
@@ -321,9 +341,14 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.delete (optional `etag` must match). */
-  async delete(caller: Caller, name: string, query: WriteQuery): Promise<Operation> {
+  async delete(
+    caller: Caller,
+    name: string,
+    query: WriteQuery,
+    surface: SurfaceOptions = {},
+  ): Promise<Operation> {
     const ref = parseServiceName(name)
-    await this.#ctx.checker.require(caller, 'run.services.delete', name)
+    await this.#ctx.checker.require(caller, 'run.services.delete', name, surface.shownAs)
     const validateOnly = flag('validateOnly', query.validateOnly)
     const p = await this.#project(ref.project)
     const canonical = this.#canonical(ref, p)

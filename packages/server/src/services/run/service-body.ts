@@ -118,15 +118,20 @@ function enumValue(
   throw invalidArgument(field, `Invalid value at '${field}', ${JSON.stringify(raw)}`)
 }
 
+/** The system namespace a label or annotation key belongs to, if any (`run.googleapis.com`…). */
+export function reservedNamespaceOf(key: string): string | undefined {
+  const slash = key.indexOf('/')
+  if (slash < 0) return undefined
+  const prefix = key.slice(0, slash)
+  return RESERVED_NAMESPACES.find((n) => prefix === n || prefix.endsWith(`.${n}`))
+}
+
 function stringMap(field: string, raw: unknown): Record<string, string> {
   if (!isObject(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
     throw invalidArgument(field, `Invalid value at '${field}', ${JSON.stringify(raw)}`)
   }
   for (const key of Object.keys(raw)) {
-    const slash = key.indexOf('/')
-    if (slash < 0) continue
-    const prefix = key.slice(0, slash)
-    const ns = RESERVED_NAMESPACES.find((n) => prefix === n || prefix.endsWith(`.${n}`))
+    const ns = reservedNamespaceOf(key)
     if (ns !== undefined) {
       throw invalidArgument(
         `${field}[${key}]`,
