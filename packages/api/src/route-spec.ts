@@ -12,6 +12,7 @@ export type ApiName =
   | 'iamcredentials/v1'
   | 'orgpolicy/v2'
   | 'logging/v2'
+  | 'cloudidentity/v1'
 
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 

@@ -9,6 +9,7 @@ import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
 import { LOGGING_ROUTES } from './logging-routes.js'
 import { KNATIVE_ROUTES } from './knative-routes.js'
 import { RUN_OPERATION_ROUTES, WORKER_POOL_ROUTES } from './worker-pool-routes.js'
+import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
 
 export * from './route-spec.js'
 
@@ -276,6 +277,7 @@ export const ROUTES: readonly RouteSpec[] = [
   // Cloud Run v2 and v1: worker pools and their IAM; operations list, wait and delete.
   ...WORKER_POOL_ROUTES,
   ...RUN_OPERATION_ROUTES,
+  ...CLOUD_IDENTITY_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

@@ -3,5 +3,8 @@
 import './reasons.js'
 export type * from './records.js'
 export type * from './store.js'
+export type * from './group-records.js'
+export type * from './group-store.js'
+export { groupName, membershipName } from './group-records.js'
 export { ChangeKind } from './internal/change-feed.js'
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './internal/paging.js'

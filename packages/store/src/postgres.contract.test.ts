@@ -7,6 +7,7 @@ import { describe, it } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
 import type { Store } from './store.js'
 import { describeOperationsContract } from './operations.contract.js'
+import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
@@ -74,6 +75,7 @@ if (problem === undefined) {
   describeStoreContract(options)
   describeServiceAccountContract(options)
   describeOperationsContract(options)
+  describeGroupContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { openSqliteStore } from '@runiam/store/sqlite'
 import type { Store } from './store.js'
 import { describeOperationsContract } from './operations.contract.js'
+import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
@@ -34,3 +35,4 @@ const options: StoreContractOptions = {
 describeStoreContract(options)
 describeServiceAccountContract(options)
 describeOperationsContract(options)
+describeGroupContract(options)

@@ -3,6 +3,7 @@
 // Absence is `undefined`; conflicts are IamErrors (ALREADY_EXISTS, ABORTED); driver errors never
 // leave an engine untranslated.
 import type { Policy } from '@runiam/core'
+import type { GroupReader, GroupWriter } from './group-store.js'
 import type {
   Change,
   ChangeBatch,
@@ -20,7 +21,7 @@ import type {
   StoredPolicy,
 } from './records.js'
 
-export interface StoreReader {
+export interface StoreReader extends GroupReader {
   getOrganization(): Promise<OrganizationRecord | undefined>
   /** By project id or project number. */
   getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
@@ -67,7 +68,7 @@ export interface PutPolicyOptions {
   readonly updateTime?: string
 }
 
-export interface StoreTx extends StoreReader {
+export interface StoreTx extends StoreReader, GroupWriter {
   /** Creates the organization node; ALREADY_EXISTS if there is one. */
   createOrganization(org: OrganizationRecord): Promise<void>
   /** ALREADY_EXISTS if the project id or number is taken. */

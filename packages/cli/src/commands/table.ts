@@ -2,6 +2,7 @@
 // main.ts only reads this table; implementations load on demand so startup stays fast.
 import type { FlagSpec, PositionalSpec } from '../args/spec.js'
 import type { CommandDef } from './command-def.js'
+import { IDENTITY_GROUPS_COMMANDS } from './identity-groups-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
@@ -280,4 +281,5 @@ export const COMMANDS: readonly CommandDef[] = [
   ...KNATIVE_COMMANDS,
   ...WORKER_POOL_COMMANDS,
   ...iamCommands(['run', 'worker-pools'], 'WORKER_POOL', 'worker pool'),
+  ...IDENTITY_GROUPS_COMMANDS,
 ]

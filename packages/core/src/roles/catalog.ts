@@ -96,8 +96,10 @@ function permissionTarget(permission: string): ResourceType {
   ) {
     return 'serviceAccount'
   }
-  // Creating a project and anything on the organization are checked on the organization.
+  // Creating a project, anything on the organization and managing its groups are checked on the
+  // organization.
   if (
+    permission.startsWith('cloudidentity.') ||
     permission.startsWith('resourcemanager.organizations.') ||
     permission === 'resourcemanager.projects.create'
   ) {

@@ -11,6 +11,7 @@ import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
 import { knativeHandlers } from './knative-handlers.js'
 import { workerPoolHandlers } from './worker-pool-handlers.js'
+import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 
@@ -158,12 +159,14 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...loggingHandlers(s))
   entries.push(...knativeHandlers(s))
   entries.push(...workerPoolHandlers(s))
+  entries.push(...cloudIdentityHandlers(s))
   return new Map(entries)
 }
 
 /** The ErrorInfo domain of a route's API. */
 export function domainOf(route: RouteSpec): string {
   if (route.api === 'logging/v2') return 'logging.googleapis.com'
+  if (route.api === 'cloudidentity/v1') return 'cloudidentity.googleapis.com'
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
   if (route.api === 'iam/v1') return 'iam.googleapis.com'
   if (route.api === 'iamcredentials/v1') return 'iamcredentials.googleapis.com'

@@ -22,6 +22,8 @@ import type { ServiceAccountTokenSigner } from './iam/service-account-model.js'
 import { ServiceAccountTokenService } from './iam/service-account-tokens.js'
 import { ServiceAccountService } from './iam/service-accounts.js'
 import { UpstreamPolicy } from './run/upstream-policy.js'
+import { CloudIdentityGroupService } from './cloud-identity/cloud-identity-groups.js'
+import { GroupDirectory } from './cloud-identity/group-directory.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -56,14 +58,25 @@ export interface Services {
   readonly serviceAccountKeys: ServiceAccountKeyService
   readonly serviceAccountTokens: ServiceAccountTokenService
   readonly logEntries: LogEntriesService
+  /** Cloud Identity groups and memberships; `group:` principals come from their directory. */
+  readonly groups: CloudIdentityGroupService
   /** Stops following the store's change feed. */
   close(): void
 }
 
 export function createServices(options: ServicesOptions): Services {
+  // Callers' principals include their groups (transitively): the directory keeps memberships in
+  // memory and drops them on any group change the checker applies.
+  const directory = new GroupDirectory(options.store)
   const checker = new PermissionChecker(options.store, {
     now: options.now,
-    ...(options.principals === undefined ? {} : { principals: options.principals }),
+    changed: (changes) => directory.changed(changes),
+    ...(options.principals === undefined
+      ? {
+          principals: (c: Caller | undefined) => directory.principals(c),
+          principalsNow: (c: Caller | undefined) => directory.principalsNow(c),
+        }
+      : { principals: options.principals }),
   })
   const ctx: ServiceContext = {
     store: options.store,
@@ -94,6 +107,7 @@ export function createServices(options: ServicesOptions): Services {
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
     logEntries: new LogEntriesService(checker, options.serviceLogs, options.workerPoolLogs),
+    groups: new CloudIdentityGroupService(ctx),
     close: () => checker.close(),
   }
 }

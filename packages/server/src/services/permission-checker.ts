@@ -23,6 +23,16 @@ export interface PermissionCheckerOptions {
   now(): number
   /** The caller's principal set; default: principalSetFor(member) (no groups). */
   principals?(caller: Caller | undefined): Promise<PrincipalSet>
+  /**
+   * The same set when it is known without a lookup (undefined: ask `principals`). Lets decideNow
+   * stay synchronous on the gateway's hot path with a principals hook (groups) in place.
+   */
+  principalsNow?(caller: Caller | undefined): PrincipalSet | undefined
+  /**
+   * Told of every batch of changes the checker applies (this process's commits and catchUp's),
+   * before any later decision: caches the principals depend on (group memberships) drop here.
+   */
+  changed?(changes: readonly Change[]): void
 }
 
 /** Entries kept before the policy cache is dropped wholesale (bounded memory, simple). */
@@ -60,6 +70,7 @@ export class PermissionChecker {
   }
 
   #apply(changes: readonly Change[]): void {
+    this.#options.changed?.(changes)
     this.#epoch++
     this.#chains.clear()
     for (const c of changes) {
@@ -191,8 +202,8 @@ export class PermissionChecker {
 
   /**
    * The decision for `caller` with the request's full attributes (request.time included),
-   * synchronously when the policies are cached and principals need no lookup: the invoker
-   * gateway's per-request path. Otherwise the same decision, asynchronously.
+   * synchronously when the policies are cached and principals need no lookup (principalsNow):
+   * the invoker gateway's per-request path. Otherwise the same decision, asynchronously.
    */
   decideNow(
     caller: Caller | undefined,
@@ -201,11 +212,14 @@ export class PermissionChecker {
     attributes: RequestAttributes,
   ): Decision | Promise<Decision> {
     const policies = this.#chains.get(resource)
-    if (policies !== undefined && this.#options.principals === undefined) {
-      return check(
-        { principals: principalSetFor(caller?.member), permission, resource, attributes },
-        policies,
-      )
+    if (policies !== undefined) {
+      const principals =
+        this.#options.principals === undefined
+          ? principalSetFor(caller?.member)
+          : this.#options.principalsNow?.(caller)
+      if (principals !== undefined) {
+        return check({ principals, permission, resource, attributes }, policies)
+      }
     }
     return Promise.all([this.policiesFor(resource), this.#principals(caller)]).then(
       ([chain, principals]) => check({ principals, permission, resource, attributes }, chain),

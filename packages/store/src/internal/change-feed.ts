@@ -13,6 +13,8 @@ export const ChangeKind = {
   key: 'key',
   serviceAccount: 'serviceAccount',
   serviceAccountKey: 'serviceAccountKey',
+  group: 'group',
+  groupMembership: 'groupMembership',
 } as const
 
 /** A change recorded inside a transaction, before commit gives it a revision. */

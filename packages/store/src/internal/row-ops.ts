@@ -14,8 +14,11 @@ import type {
   SigningKeyRecord,
   StoredPolicy,
 } from '../records.js'
+import type { GroupRowReads, GroupRowWrites } from './group-row-ops.js'
 
 export interface RowReads {
+  /** Cloud Identity groups and memberships (group-row-ops.ts). */
+  readonly groups: GroupRowReads
   organization(): Promise<OrganizationRecord | undefined>
   /** Matches the project id or the project number. */
   project(idOrNumber: string): Promise<ProjectRecord | undefined>
@@ -60,6 +63,7 @@ export interface RowReads {
 
 /** Row writes. Booleans say whether a row was written (false: key taken, missing or etag differs). */
 export interface RowWrites extends RowReads {
+  readonly groups: GroupRowWrites
   insertOrganization(org: OrganizationRecord): Promise<boolean>
   insertProject(project: ProjectRecord): Promise<boolean>
   /** Only where both the project id and the project number match. */

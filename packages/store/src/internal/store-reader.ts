@@ -9,6 +9,7 @@ import type {
   ResourceRecord,
 } from '../records.js'
 import type { StoreReader } from '../store.js'
+import { createGroupReader } from './group-reader.js'
 import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
 
@@ -23,6 +24,7 @@ function prefixEnd(prefix: string): string {
 
 export function createStoreReader(rows: () => RowReads): StoreReader {
   return {
+    ...createGroupReader(() => rows().groups),
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
     async listProjects(page?: PageRequest): Promise<Page<ProjectRecord>> {

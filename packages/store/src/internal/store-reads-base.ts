@@ -33,4 +33,14 @@ export abstract class StoreReadsBase implements StoreReader {
     this.#reads.getServiceAccountKey(keyId)
   listServiceAccountKeys: StoreReader['listServiceAccountKeys'] = (email) =>
     this.#reads.listServiceAccountKeys(email)
+  getGroup: StoreReader['getGroup'] = (id) => this.#reads.getGroup(id)
+  getGroupByEmail: StoreReader['getGroupByEmail'] = (email) => this.#reads.getGroupByEmail(email)
+  listGroups: StoreReader['listGroups'] = (parent, page) => this.#reads.listGroups(parent, page)
+  getMembership: StoreReader['getMembership'] = (groupId, id) =>
+    this.#reads.getMembership(groupId, id)
+  findMembership: StoreReader['findMembership'] = (groupId, memberKey) =>
+    this.#reads.findMembership(groupId, memberKey)
+  listMemberships: StoreReader['listMemberships'] = (groupId, page) =>
+    this.#reads.listMemberships(groupId, page)
+  listMembershipEdges: StoreReader['listMembershipEdges'] = () => this.#reads.listMembershipEdges()
 }

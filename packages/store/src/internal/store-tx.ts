@@ -13,6 +13,7 @@ import {
   resourceEtagMismatch,
 } from './errors.js'
 import type { RowWrites } from './row-ops.js'
+import { createGroupTx } from './group-tx.js'
 import { createStoreReader } from './store-reader.js'
 
 export interface TxHandle {
@@ -37,6 +38,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
 
   const tx: StoreTx = {
     ...createStoreReader(rows),
+    ...createGroupTx(() => rows().groups, changed),
 
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {

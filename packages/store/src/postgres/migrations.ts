@@ -4,6 +4,8 @@
 // Key columns use COLLATE "C" (bytewise), the order SQLite's BINARY collation gives, so lists page
 // identically on both engines whatever the database's locale. Records are jsonb.
 
+import { POSTGRES_GROUPS_MIGRATION } from './groups-migration.js'
+
 export interface Migration {
   readonly version: number
   readonly sql: string
@@ -109,4 +111,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX service_account_keys_by_email ON service_account_keys (email, key_id);
     `,
   },
+  POSTGRES_GROUPS_MIGRATION,
 ]

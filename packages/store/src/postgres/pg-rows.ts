@@ -16,6 +16,7 @@ import type {
   StoredPolicy,
 } from '../records.js'
 import type { RowWrites } from '../internal/row-ops.js'
+import { PgGroupRows } from './pg-group-rows.js'
 import { translatePgError } from './pg-errors.js'
 import type { Queryable } from './pg-lease.js'
 
@@ -87,9 +88,11 @@ function json(value: unknown): string {
 
 export class PgRows implements RowWrites {
   readonly #db: Queryable
+  readonly groups: PgGroupRows
 
   constructor(db: Queryable) {
     this.#db = db
+    this.groups = new PgGroupRows(db)
   }
 
   async #query<R extends pg.QueryResultRow>(

@@ -101,6 +101,8 @@ withPg('openPostgresStore', () => {
     )
     expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
       'changes',
+      'cloud_identity_groups',
+      'cloud_identity_memberships',
       'operations',
       'org_policies',
       'organizations',

@@ -4,6 +4,8 @@
 // Key columns are TEXT compared bytewise (SQLite's BINARY collation), the same order PostgreSQL
 // gets from COLLATE "C", so lists page identically on both engines. Records are JSON text.
 
+import { SQLITE_GROUPS_MIGRATION } from './groups-migration.js'
+
 export interface Migration {
   readonly version: number
   readonly sql: string
@@ -107,4 +109,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX service_account_keys_by_email ON service_account_keys (email, key_id);
     `,
   },
+  SQLITE_GROUPS_MIGRATION,
 ]

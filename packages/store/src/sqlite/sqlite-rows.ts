@@ -15,6 +15,7 @@ import type {
   StoredPolicy,
 } from '../records.js'
 import type { RowWrites } from '../internal/row-ops.js'
+import { SqliteGroupRows } from './sqlite-group-rows.js'
 import { translateSqliteError } from './sqlite-errors.js'
 
 interface ResourceRow {
@@ -93,9 +94,11 @@ function sync<T>(fn: () => T): Promise<T> {
 export class SqliteRows implements RowWrites {
   readonly #db: Database.Database
   readonly #statements = new Map<string, Database.Statement>()
+  readonly groups: SqliteGroupRows
 
   constructor(db: Database.Database) {
     this.#db = db
+    this.groups = new SqliteGroupRows(db)
   }
 
   #stmt(sql: string): Database.Statement {

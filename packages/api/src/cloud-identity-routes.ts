@@ -1,0 +1,115 @@
+// The Cloud Identity Groups API's routes (cloudidentity.googleapis.com v1), as data for
+// routes.ts. Compat: paths and method ids follow Google's discovery document. Google checks no
+// IAM permission here (Workspace admin roles decide); runiam checks the cloudidentity.groups.*
+// permissions below on the organization (docs/api-compat.md, "Groups").
+import type { RouteSpec } from './route-spec.js'
+
+const GROUP = 'groups/*'
+const MEMBERSHIP = 'groups/*/memberships/*'
+
+export const CLOUD_IDENTITY_ROUTES: readonly RouteSpec[] = [
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.create',
+    method: 'POST',
+    template: '/v1/groups',
+    permission: 'cloudidentity.groups.create',
+    resourceType: 'organization',
+    body: true,
+    note: 'initialGroupConfig in the query',
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.list',
+    method: 'GET',
+    template: '/v1/groups',
+    permission: 'cloudidentity.groups.list',
+    resourceType: 'organization',
+    body: false,
+    note: 'parent=customers/C… in the query',
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.lookup',
+    method: 'GET',
+    template: '/v1/groups:lookup',
+    permission: 'cloudidentity.groups.get',
+    resourceType: 'organization',
+    body: false,
+    note: 'groupKey.id in the query',
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.get',
+    method: 'GET',
+    template: `/v1/{name=${GROUP}}`,
+    permission: 'cloudidentity.groups.get',
+    resourceType: 'organization',
+    body: false,
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.patch',
+    method: 'PATCH',
+    template: `/v1/{name=${GROUP}}`,
+    permission: 'cloudidentity.groups.update',
+    resourceType: 'organization',
+    body: true,
+    note: 'updateMask in the query: display_name, description, labels',
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.delete',
+    method: 'DELETE',
+    template: `/v1/{name=${GROUP}}`,
+    permission: 'cloudidentity.groups.delete',
+    resourceType: 'organization',
+    body: false,
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.memberships.create',
+    method: 'POST',
+    template: `/v1/{parent=${GROUP}}/memberships`,
+    permission: 'cloudidentity.groups.memberships.create',
+    resourceType: 'organization',
+    body: true,
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.memberships.list',
+    method: 'GET',
+    template: `/v1/{parent=${GROUP}}/memberships`,
+    permission: 'cloudidentity.groups.memberships.list',
+    resourceType: 'organization',
+    body: false,
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.memberships.lookup',
+    method: 'GET',
+    template: `/v1/{parent=${GROUP}}/memberships:lookup`,
+    permission: 'cloudidentity.groups.memberships.get',
+    resourceType: 'organization',
+    body: false,
+    note: 'memberKey.id in the query',
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.memberships.get',
+    method: 'GET',
+    template: `/v1/{name=${MEMBERSHIP}}`,
+    permission: 'cloudidentity.groups.memberships.get',
+    resourceType: 'organization',
+    body: false,
+  },
+  {
+    api: 'cloudidentity/v1',
+    id: 'cloudidentity.groups.memberships.delete',
+    method: 'DELETE',
+    template: `/v1/{name=${MEMBERSHIP}}`,
+    permission: 'cloudidentity.groups.memberships.delete',
+    resourceType: 'organization',
+    body: false,
+  },
+]
