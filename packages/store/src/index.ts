@@ -3,5 +3,6 @@
 import './reasons.js'
 export type * from './records.js'
 export type * from './store.js'
+export type * from './custom-roles.js'
 export { ChangeKind } from './internal/change-feed.js'
 export { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from './internal/paging.js'

@@ -7,6 +7,7 @@ import { describe, it } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
 import type { Store } from './store.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
+import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -72,6 +73,7 @@ if (problem === undefined) {
   }
   describeStoreContract(options)
   describeServiceAccountContract(options)
+  describeCustomRoleContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

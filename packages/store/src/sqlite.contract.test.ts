@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { openSqliteStore } from '@runiam/store/sqlite'
 import type { Store } from './store.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
+import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
 const files = new Map<Store, string>()
@@ -32,3 +33,4 @@ const options: StoreContractOptions = {
 }
 describeStoreContract(options)
 describeServiceAccountContract(options)
+describeCustomRoleContract(options)

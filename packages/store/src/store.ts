@@ -19,8 +19,9 @@ import type {
   SigningKeyRecord,
   StoredPolicy,
 } from './records.js'
+import type { CustomRoleReader, CustomRoleWriter } from './custom-roles.js'
 
-export interface StoreReader {
+export interface StoreReader extends CustomRoleReader {
   getOrganization(): Promise<OrganizationRecord | undefined>
   /** By project id or project number. */
   getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
@@ -62,7 +63,7 @@ export interface PutPolicyOptions {
   readonly updateTime?: string
 }
 
-export interface StoreTx extends StoreReader {
+export interface StoreTx extends StoreReader, CustomRoleWriter {
   /** Creates the organization node; ALREADY_EXISTS if there is one. */
   createOrganization(org: OrganizationRecord): Promise<void>
   /** ALREADY_EXISTS if the project id or number is taken. */

@@ -13,6 +13,7 @@ export const ChangeKind = {
   key: 'key',
   serviceAccount: 'serviceAccount',
   serviceAccountKey: 'serviceAccountKey',
+  role: 'role',
 } as const
 
 /** A change recorded inside a transaction, before commit gives it a revision. */

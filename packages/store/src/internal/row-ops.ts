@@ -14,8 +14,11 @@ import type {
   SigningKeyRecord,
   StoredPolicy,
 } from '../records.js'
+import type { CustomRoleRows } from './custom-role-rows.js'
 
 export interface RowReads {
+  /** Custom roles' rows (reads and writes), on the same connection. */
+  readonly customRoles: CustomRoleRows
   organization(): Promise<OrganizationRecord | undefined>
   /** Matches the project id or the project number. */
   project(idOrNumber: string): Promise<ProjectRecord | undefined>

@@ -11,9 +11,11 @@ import type {
 import type { StoreReader } from '../store.js'
 import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
+import { customRoleReader } from './custom-role-ops.js'
 
 export function createStoreReader(rows: () => RowReads): StoreReader {
   return {
+    ...customRoleReader(() => rows().customRoles),
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
     async listProjects(page?: PageRequest): Promise<Page<ProjectRecord>> {

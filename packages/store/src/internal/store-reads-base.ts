@@ -31,4 +31,12 @@ export abstract class StoreReadsBase implements StoreReader {
     this.#reads.getServiceAccountKey(keyId)
   listServiceAccountKeys: StoreReader['listServiceAccountKeys'] = (email) =>
     this.#reads.listServiceAccountKeys(email)
+  getCustomRole: StoreReader['getCustomRole'] = (name) => this.#reads.getCustomRole(name)
+  getCustomRoles: StoreReader['getCustomRoles'] = (names) => this.#reads.getCustomRoles(names)
+  listCustomRoles: StoreReader['listCustomRoles'] = (parent, request) =>
+    this.#reads.listCustomRoles(parent, request)
+  listAllCustomRoles: StoreReader['listAllCustomRoles'] = (parent) =>
+    this.#reads.listAllCustomRoles(parent)
+  policiesBindingRole: StoreReader['policiesBindingRole'] = (role) =>
+    this.#reads.policiesBindingRole(role)
 }

@@ -14,6 +14,7 @@ import {
 } from './errors.js'
 import type { RowWrites } from './row-ops.js'
 import { createStoreReader } from './store-reader.js'
+import { customRoleWriter } from './custom-role-ops.js'
 
 export interface TxHandle {
   readonly tx: StoreTx
@@ -37,6 +38,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
 
   const tx: StoreTx = {
     ...createStoreReader(rows),
+    ...customRoleWriter(() => rows().customRoles, changed),
 
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {

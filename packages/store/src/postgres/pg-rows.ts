@@ -18,6 +18,7 @@ import type {
 import type { RowWrites } from '../internal/row-ops.js'
 import { translatePgError } from './pg-errors.js'
 import type { Queryable } from './pg-lease.js'
+import { PgCustomRoleRows } from './pg-custom-role-rows.js'
 
 interface ResourceRow {
   name: string
@@ -87,9 +88,11 @@ function json(value: unknown): string {
 
 export class PgRows implements RowWrites {
   readonly #db: Queryable
+  readonly customRoles: PgCustomRoleRows
 
   constructor(db: Queryable) {
     this.#db = db
+    this.customRoles = new PgCustomRoleRows(db)
   }
 
   async #query<R extends pg.QueryResultRow>(

@@ -101,6 +101,7 @@ withPg('openPostgresStore', () => {
     )
     expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
       'changes',
+      'custom_roles',
       'operations',
       'org_policies',
       'organizations',

@@ -107,4 +107,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX service_account_keys_by_email ON service_account_keys (email, key_id);
     `,
   },
+  {
+    // Version 5: IAM custom roles (versions 4 and 6 belong to other tables; numbers may have gaps).
+    version: 5,
+    sql: `
+      CREATE TABLE custom_roles (
+        name TEXT PRIMARY KEY,
+        parent TEXT NOT NULL,
+        -- 1 while the role is deleted (kept for undelete, then purged)
+        deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+        record TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX custom_roles_by_parent ON custom_roles (parent, name);
+    `,
+  },
 ]

@@ -16,6 +16,7 @@ import type {
 } from '../records.js'
 import type { RowWrites } from '../internal/row-ops.js'
 import { translateSqliteError } from './sqlite-errors.js'
+import { SqliteCustomRoleRows } from './sqlite-custom-role-rows.js'
 
 interface ResourceRow {
   name: string
@@ -93,9 +94,11 @@ function sync<T>(fn: () => T): Promise<T> {
 export class SqliteRows implements RowWrites {
   readonly #db: Database.Database
   readonly #statements = new Map<string, Database.Statement>()
+  readonly customRoles: SqliteCustomRoleRows
 
   constructor(db: Database.Database) {
     this.#db = db
+    this.customRoles = new SqliteCustomRoleRows(db)
   }
 
   #stmt(sql: string): Database.Statement {
