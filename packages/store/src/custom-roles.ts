@@ -25,6 +25,8 @@ export interface CustomRoleRecord {
   readonly updateTime: string
   /** RFC 3339; present while the role is deleted. */
   readonly deleteTime?: string
+  /** RFC 3339; set once the deleted role was purged (its bindings removed): it only reserves its id. */
+  readonly purgeTime?: string
 }
 
 export interface ListCustomRolesRequest extends PageRequest {

@@ -9,6 +9,7 @@ import { isObject } from '../services/context.js'
 import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
+import { roleHandlers } from './role-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 
@@ -154,6 +155,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...orgPolicyHandlers(s))
   entries.push(...serviceAccountHandlers(s))
   entries.push(...loggingHandlers(s))
+  entries.push(...roleHandlers(s))
   return new Map(entries)
 }
 

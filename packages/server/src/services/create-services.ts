@@ -19,6 +19,7 @@ import type { ServiceAccountTokenSigner } from './iam/service-account-model.js'
 import { ServiceAccountTokenService } from './iam/service-account-tokens.js'
 import { ServiceAccountService } from './iam/service-accounts.js'
 import { UpstreamPolicy } from './run/upstream-policy.js'
+import { CustomRoleService } from './iam/custom-roles.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -46,6 +47,7 @@ export interface Services {
   readonly serviceAccountKeys: ServiceAccountKeyService
   readonly serviceAccountTokens: ServiceAccountTokenService
   readonly logEntries: LogEntriesService
+  readonly roles: CustomRoleService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -81,6 +83,7 @@ export function createServices(options: ServicesOptions): Services {
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
     logEntries: new LogEntriesService(checker, options.serviceLogs),
+    roles: new CustomRoleService(ctx),
     close: () => checker.close(),
   }
 }
