@@ -5,6 +5,7 @@ import type { CommandDef } from './command-def.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
+import { IAM_ROLES_COMMANDS } from './iam-roles-commands.js'
 
 export type { CommandDef } from './command-def.js'
 
@@ -275,4 +276,6 @@ export const COMMANDS: readonly CommandDef[] = [
   ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
+  ...iamCommands(['iam', 'service-accounts'], 'SERVICE_ACCOUNT', 'service account'),
+  ...IAM_ROLES_COMMANDS,
 ]
