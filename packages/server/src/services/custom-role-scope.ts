@@ -72,14 +72,18 @@ export async function customRolesForPolicy(
   store: StoreReader,
   resource: string,
   rawBindings: unknown,
-  orgId: string | undefined,
+  organizationId: () => Promise<string | undefined>,
   nowMs: number,
 ): Promise<ReadonlyMap<string, CustomRoleForPolicy>> {
-  const names = customRoleNamesIn(rawBindings).filter((n) => {
+  const named = customRoleNamesIn(rawBindings)
+  const out = new Map<string, CustomRoleForPolicy>()
+  // Most policies bind no custom role: then nothing is read.
+  if (named.length === 0) return out
+  const orgId = await organizationId()
+  const names = named.filter((n) => {
     const parsed = parseCustomRoleName(n)
     return parsed !== undefined && inHierarchy(parsed, resource, orgId)
   })
-  const out = new Map<string, CustomRoleForPolicy>()
   if (names.length === 0) return out
   const found = await store.getCustomRoles(names)
   let stored: Policy | undefined | null = null

@@ -162,8 +162,10 @@ export class PermissionChecker {
       const epoch = this.#epoch
       const stored = await this.#store.getPolicies(missing)
       for (const sp of stored.values()) await compileConditionsInSlices(sp.policy.bindings)
-      await this.#customRoles.load([...stored.values()].flatMap((sp) => customRolesOf(sp.policy)))
-      const orgId = (await this.organization())?.id
+      // Most policies bind no custom role: then nothing more is read.
+      const roles = [...stored.values()].flatMap((sp) => customRolesOf(sp.policy))
+      await this.#customRoles.load(roles)
+      const orgId = roles.length === 0 ? undefined : (await this.organization())?.id
       const compile = (n: string, policy: Policy): CompiledPolicy =>
         compilePolicy(n, policy, { customRoles: this.#customRoles.resolverFor(n, orgId) })
       if (epoch === this.#epoch) {

@@ -125,7 +125,7 @@ export class IamPolicyService {
       this.#ctx.store,
       key,
       isObject(rawPolicy) ? rawPolicy['bindings'] : undefined,
-      (await this.#ctx.checker.organization())?.id,
+      async () => (await this.#ctx.checker.organization())?.id,
       this.#ctx.now(),
     )
     const incoming = validatePolicy(rawPolicy, {
