@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { BASIC_ROLE_IAM_EXTRA, SERVICE_ACCOUNT_ROLES } from './service-account-roles.mjs'
 import { BASIC_ROLE_LOGGING_EXTRA, LOGGING_ROLES } from './logging-roles.mjs'
 import { BASIC_ROLE_CLOUD_IDENTITY_EXTRA, CLOUD_IDENTITY_ROLES } from './cloud-identity-roles.mjs'
+import { BASIC_ROLE_ROLES_EXTRA, CUSTOM_ROLE_ROLES } from './custom-role-roles.mjs'
 
 const src = new URL('../../shared/reference/roles.json', import.meta.url)
 const out = new URL('../packages/core/src/roles/catalog-data.ts', import.meta.url)
@@ -122,6 +123,8 @@ for (const [name, r] of Object.entries(data)) {
     ...(BASIC_ROLE_LOGGING_EXTRA[name] ?? []),
     // Group management: see cloud-identity-roles.mjs.
     ...(BASIC_ROLE_CLOUD_IDENTITY_EXTRA[name] ?? []),
+    // iam.roles.*: see custom-role-roles.mjs.
+    ...(BASIC_ROLE_ROLES_EXTRA[name] ?? []),
   ]
   roles[name] = {
     title: r.title,
@@ -135,6 +138,7 @@ for (const [name, r] of Object.entries({
   ...SERVICE_ACCOUNT_ROLES,
   ...LOGGING_ROLES,
   ...CLOUD_IDENTITY_ROLES,
+  ...CUSTOM_ROLE_ROLES,
 })) {
   roles[name] = { ...r, permissions: [...new Set(r.permissions)].sort() }
 }

@@ -4,6 +4,7 @@
 import './reasons.js'
 export * from './types.js'
 export * from './iam-types.js'
+export * from './role-types.js'
 export * from './orgpolicy-types.js'
 export * from './logging-types.js'
 export * from './knative-types.js'

@@ -10,6 +10,7 @@ import { LOGGING_ROUTES } from './logging-routes.js'
 import { KNATIVE_ROUTES } from './knative-routes.js'
 import { RUN_OPERATION_ROUTES, WORKER_POOL_ROUTES } from './worker-pool-routes.js'
 import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
+import { ROLE_ROUTES } from './role-routes.js'
 
 export * from './route-spec.js'
 
@@ -278,6 +279,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...WORKER_POOL_ROUTES,
   ...RUN_OPERATION_ROUTES,
   ...CLOUD_IDENTITY_ROUTES,
+  // IAM: predefined and custom roles, testable permissions.
+  ...ROLE_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

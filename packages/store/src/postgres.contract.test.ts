@@ -9,6 +9,7 @@ import type { Store } from './store.js'
 import { describeOperationsContract } from './operations.contract.js'
 import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
+import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -76,6 +77,7 @@ if (problem === undefined) {
   describeServiceAccountContract(options)
   describeOperationsContract(options)
   describeGroupContract(options)
+  describeCustomRoleContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

@@ -7,6 +7,7 @@ import type { Store } from './store.js'
 import { describeOperationsContract } from './operations.contract.js'
 import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
+import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
 const files = new Map<Store, string>()
@@ -36,3 +37,4 @@ describeStoreContract(options)
 describeServiceAccountContract(options)
 describeOperationsContract(options)
 describeGroupContract(options)
+describeCustomRoleContract(options)

@@ -20,8 +20,9 @@ import type {
   SigningKeyRecord,
   StoredPolicy,
 } from './records.js'
+import type { CustomRoleReader, CustomRoleWriter } from './custom-roles.js'
 
-export interface StoreReader extends GroupReader {
+export interface StoreReader extends GroupReader, CustomRoleReader {
   getOrganization(): Promise<OrganizationRecord | undefined>
   /** By project id or project number. */
   getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
@@ -68,7 +69,7 @@ export interface PutPolicyOptions {
   readonly updateTime?: string
 }
 
-export interface StoreTx extends StoreReader, GroupWriter {
+export interface StoreTx extends StoreReader, GroupWriter, CustomRoleWriter {
   /** Creates the organization node; ALREADY_EXISTS if there is one. */
   createOrganization(org: OrganizationRecord): Promise<void>
   /** ALREADY_EXISTS if the project id or number is taken. */

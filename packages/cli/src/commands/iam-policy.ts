@@ -15,22 +15,26 @@ import {
   setWorkerPoolIamPolicy,
   workerPoolRef,
 } from '../worker-pool-api.js'
+import { serviceAccountTarget } from './service-account-policy-target.js'
 
 /** The resource whose policy a command changes. */
-interface PolicyTarget {
+export interface PolicyTarget {
   /** gcloud's resource word in "Updated IAM policy for service [S]." */
-  readonly kind: 'service' | 'project' | 'workerpool'
+  readonly kind: string
+  /** The word set-iam-policy uses, when it differs (gcloud's Python commands). */
+  readonly setKind?: string
   readonly name: string
   get(c: RuniamClient): Promise<Policy>
   set(c: RuniamClient, policy: Policy, updateMask?: string): Promise<Policy>
-  /** updateMask for set-iam-policy from the top-level keys present in the file. */
-  fileMask(keys: readonly string[]): string
+  /** updateMask for set-iam-policy from the top-level keys present in the file (none: no mask). */
+  fileMask(keys: readonly string[]): string | undefined
 }
 
 /** gcloud's policy version for services, worker pools and projects (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
 const POLICY_VERSION = 3
 
 function target(ctx: CommandContext): PolicyTarget {
+  if (ctx.id.startsWith('iam.service-accounts.')) return serviceAccountTarget(ctx)
   if (ctx.id.startsWith('projects.')) {
     const project = positional(ctx, 'PROJECT_ID')
     return {
@@ -64,9 +68,9 @@ function target(ctx: CommandContext): PolicyTarget {
   }
 }
 
-function logUpdated(ctx: CommandContext, t: PolicyTarget): void {
+function logUpdated(ctx: CommandContext, t: PolicyTarget, kind = t.kind): void {
   // Compat: gcloud iam_util.LogSetIamPolicy.
-  ctx.io.stderr(`Updated IAM policy for ${t.kind} [${t.name}].\n`)
+  ctx.io.stderr(`Updated IAM policy for ${kind} [${t.name}].\n`)
 }
 
 export async function getIamPolicy(ctx: CommandContext): Promise<void> {
@@ -109,7 +113,7 @@ export async function setIamPolicy(ctx: CommandContext): Promise<void> {
   }
   policy.version = POLICY_VERSION
   const result = await t.set(await ctx.client(), policy, t.fileMask(keys))
-  logUpdated(ctx, t)
+  logUpdated(ctx, t, t.setKind)
   ctx.io.stdout(formatResource(result, format))
 }
 

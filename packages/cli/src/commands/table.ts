@@ -8,6 +8,7 @@ import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
 import { KNATIVE_COMMANDS } from './knative-commands.js'
 import { WORKER_POOL_COMMANDS } from './worker-pool-commands.js'
+import { IAM_ROLES_COMMANDS } from './iam-roles-commands.js'
 
 export type { CommandDef } from './command-def.js'
 
@@ -282,4 +283,6 @@ export const COMMANDS: readonly CommandDef[] = [
   ...WORKER_POOL_COMMANDS,
   ...iamCommands(['run', 'worker-pools'], 'WORKER_POOL', 'worker pool'),
   ...IDENTITY_GROUPS_COMMANDS,
+  ...iamCommands(['iam', 'service-accounts'], 'SERVICE_ACCOUNT', 'service account'),
+  ...IAM_ROLES_COMMANDS,
 ]

@@ -41,16 +41,18 @@ function referenceCheck(
   permission: string,
   attributes: RequestAttributes,
   levels: readonly Level[],
+  /** Custom roles' permissions by name (a role absent here grants nothing). */
+  custom: Readonly<Record<string, readonly string[]>> = {},
 ): ReferenceResult {
   const grants: string[] = []
   const failures: ConditionFailure[] = []
   let unconditional = false
   for (const level of levels) {
     for (const binding of level.policy.bindings ?? []) {
-      const role = ROLE_DATA[binding.role]
-      if (role === undefined) continue
+      const rolePermissions = ROLE_DATA[binding.role]?.permissions ?? custom[binding.role]
+      if (rolePermissions === undefined) continue
       let roleHasPermission = false
-      for (const p of role.permissions) if (p === permission) roleHasPermission = true
+      for (const p of rolePermissions) if (p === permission) roleHasPermission = true
       if (!roleHasPermission) continue
       const matching = binding.members.map(normalizeMember).filter((m) => principals.members.has(m))
       if (matching.length === 0) continue
@@ -105,7 +107,8 @@ const MEMBERS = [
   'group:ENG@example.com',
   'domain:Example.COM',
 ]
-const ROLES = [...Object.keys(ROLE_DATA), 'roles/run.unknown', 'projects/p0/roles/custom']
+const CUSTOM_ROLES = ['projects/p0/roles/custom', 'organizations/1/roles/custom2']
+const ROLES = [...Object.keys(ROLE_DATA), 'roles/run.unknown', ...CUSTOM_ROLES]
 const CONDITIONS = [
   'request.path.startsWith("/admin")',
   'request.path == "/admin/x"',
@@ -275,6 +278,51 @@ describe('authorizer ≡ naive reference evaluator', () => {
           )
           const want = permissions.filter(
             (p) => referenceCheck(principals, p, attributes, levels).allowed,
+          )
+          expect(got).toEqual(want)
+        },
+      ),
+      { numRuns: RUNS },
+    )
+  })
+
+  it('with custom roles: grants exactly what the resolver says each role holds', () => {
+    // Each custom role holds a random subset of the permissions, or is unknown (deleted). Only
+    // permissions some predefined role holds: custom roles are validated to hold no others, and
+    // the authorizer answers an unknown permission without looking at any binding.
+    const known = PERMISSIONS.filter((p) =>
+      Object.values(ROLE_DATA).some((r) => r.permissions.includes(p)),
+    )
+    const customArb = fc.record(
+      Object.fromEntries(
+        CUSTOM_ROLES.map((r) => [r, fc.option(fc.subarray(known), { nil: undefined })]),
+      ),
+    )
+    fc.assert(
+      fc.property(
+        hierarchyArb,
+        principalsArb,
+        fc.shuffledSubarray(PERMISSIONS),
+        attributesArb,
+        customArb,
+        (levels, principals, permissions, attributes, roles) => {
+          const custom: Record<string, readonly string[]> = {}
+          for (const [name, perms] of Object.entries(roles))
+            if (perms !== undefined) custom[name] = perms
+          const resolver = (role: string) => {
+            const perms = custom[role]
+            return perms === undefined ? undefined : new Set(perms)
+          }
+          const compiled = levels.map((l) =>
+            compilePolicy(l.resource, l.policy, { customRoles: resolver }),
+          )
+          const got = testPermissions(
+            { principals, resource: 'r', attributes },
+            permissions,
+            compiled,
+          )
+          const want = permissions.filter(
+            (p) => referenceCheck(principals, p, attributes, levels, custom).allowed,
           )
           expect(got).toEqual(want)
         },

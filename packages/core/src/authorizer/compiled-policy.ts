@@ -64,6 +64,22 @@ export class PermissionGrants extends Map<string, Decision | MemberGrants> {
 const NO_GRANTS = new PermissionGrants()
 const NO_ERRORS = Object.freeze([]) as readonly never[]
 
+/**
+ * The permissions of a custom role (`projects/P/roles/R`, `organizations/O/roles/R`) as the
+ * caller knows them, or undefined when it grants nothing (unknown, deleted, disabled, or not in
+ * the policy's hierarchy). Called while a permission's index is built, so synchronously: the
+ * caller loads the roles a policy names before compiling it.
+ */
+export type CustomRoleResolver = (role: string) => ReadonlySet<string> | undefined
+
+export interface CompileOptions {
+  /**
+   * Resolves custom roles; without it a custom role grants nothing. A compiled policy keeps what
+   * it resolved: when a custom role changes, compile the policies that bind it again.
+   */
+  readonly customRoles?: CustomRoleResolver
+}
+
 /** The implementation behind CompiledPolicy; only this folder sees it. */
 export class PolicyIndex implements CompiledPolicy {
   readonly resource: string
@@ -79,11 +95,23 @@ export class PolicyIndex implements CompiledPolicy {
   #k2: string | undefined = undefined
   #g2: PermissionGrants = NO_GRANTS
   readonly #byPermission = new Map<string, PermissionGrants>()
+  readonly #customRoles: CustomRoleResolver | undefined
 
-  constructor(resource: string, etag: string | undefined, bindings: readonly CompiledBinding[]) {
+  constructor(
+    resource: string,
+    etag: string | undefined,
+    bindings: readonly CompiledBinding[],
+    customRoles?: CustomRoleResolver,
+  ) {
     this.resource = resource
     if (etag !== undefined) this.etag = etag
     this.bindings = bindings
+    this.#customRoles = customRoles
+  }
+
+  /** A role's permissions: predefined from the catalog, custom through the resolver. */
+  #permissionsOf(role: string): ReadonlySet<string> | undefined {
+    return rolePermissionSet(role) ?? this.#customRoles?.(role)
   }
 
   /** What grants `permission` on this policy, built on first use and kept. */
@@ -120,7 +148,7 @@ export class PolicyIndex implements CompiledPolicy {
       return grants
     }
     for (const binding of this.bindings) {
-      if (rolePermissionSet(binding.role)?.has(permission) !== true) continue
+      if (this.#permissionsOf(binding.role)?.has(permission) !== true) continue
       for (const member of binding.members) {
         const condition = binding.condition
         if (condition === undefined) {
@@ -159,7 +187,11 @@ function canonical(member: string): string {
  * does not compile (it passed validation under another version, say) grants nothing and is
  * reported as a condition error whenever it would have decided a check.
  */
-export function compilePolicy(resource: string, policy: Policy): CompiledPolicy {
+export function compilePolicy(
+  resource: string,
+  policy: Policy,
+  options: CompileOptions = {},
+): CompiledPolicy {
   const bindings = (policy.bindings ?? []).map((binding): CompiledBinding => {
     // Canonical stored policies are already normalised; normalising again keeps a caller that
     // compiles a hand-written policy from silently missing `user:Alice@Example.com`.
@@ -171,7 +203,7 @@ export function compilePolicy(resource: string, policy: Policy): CompiledPolicy 
       condition: compileBindingCondition(binding.condition),
     })
   })
-  return new PolicyIndex(resource, policy.etag, Object.freeze(bindings))
+  return new PolicyIndex(resource, policy.etag, Object.freeze(bindings), options.customRoles)
 }
 
 function compileBindingCondition(expr: {

@@ -4,7 +4,9 @@ import './reasons.js'
 export * from './types.js'
 export { compilePolicy } from './compiled-policy.js'
 export type {
+  CompileOptions,
   CompiledPolicy,
+  CustomRoleResolver,
   CompiledBinding,
   CompiledBindingCondition,
 } from './compiled-policy.js'

@@ -25,7 +25,7 @@ export const REASONS = {
   },
   ROLE_NOT_FOUND: {
     code: Code.INVALID_ARGUMENT,
-    doc: 'The role is not a role runiam knows (predefined roles only).',
+    doc: "The role is neither a predefined role nor a custom role of the resource's hierarchy (or it is a deleted custom role being bound anew).",
   },
   ROLE_NOT_SUPPORTED: {
     code: Code.INVALID_ARGUMENT,

@@ -6,7 +6,8 @@ import { IamError, isIamError } from '../errors/iam-error.js'
 import { REASONS, badRequestDetail, formatCount, type CoreReason } from '../errors/reasons.js'
 import { isPublicMember } from '../members/classify.js'
 import { normalizeMember, parseMember } from '../members/member.js'
-import { getRole, isBasicRole, isGrantableOn } from '../roles/catalog.js'
+import { customRoleGrantableOn, getRole, isBasicRole, isGrantableOn } from '../roles/catalog.js'
+import { isCustomRoleName } from '../roles/custom-role.js'
 import { conditionKey } from './canonicalize-policy.js'
 import { isWithcondRole } from './compute-etag.js'
 import type {
@@ -29,6 +30,21 @@ export interface ValidatePolicyContext {
   readonly checkCondition?: (expr: Expr) => void
   /** The field path of the policy in the request, for messages. Default "policy". */
   readonly field?: string
+  /**
+   * The custom roles this policy may bind, by name: those its bindings name that exist in the
+   * resource's hierarchy (its project's and its organization's). A custom role name not in the map
+   * does not exist there. Supplied by the server; without it no custom role may be bound.
+   */
+  readonly customRoles?: ReadonlyMap<string, CustomRoleForPolicy>
+}
+
+/** What validatePolicy needs to know of a custom role. */
+export interface CustomRoleForPolicy {
+  readonly includedPermissions: readonly string[]
+  /** Deleted (or purged): no principal may be newly bound to it. */
+  readonly deleted: boolean
+  /** For a deleted role: the members (normalised) the stored policy already binds to it. */
+  readonly boundMembers?: ReadonlySet<string>
 }
 
 // Compat: IAM limits (cloud.google.com/iam/quotas).
@@ -234,8 +250,17 @@ function checkMember(c: Collector, member: string, field: string): boolean {
   }
 }
 
-function checkRole(c: Collector, role: string, field: string, resourceType: ResourceType): void {
-  if (isWithcondRole(role)) {
+function checkRole(
+  c: Collector,
+  role: string,
+  field: string,
+  ctx: ValidatePolicyContext,
+  members: readonly string[],
+): void {
+  const resourceType = ctx.resourceType
+  if (isCustomRoleName(role)) {
+    checkCustomRole(c, role, field, ctx, members)
+  } else if (isWithcondRole(role)) {
     c.add(
       'WITHCOND_ROLE',
       field,
@@ -245,6 +270,34 @@ function checkRole(c: Collector, role: string, field: string, resourceType: Reso
   } else if (getRole(role) === undefined) {
     c.add('ROLE_NOT_FOUND', field, `Role (${role}) does not exist in the resource's hierarchy.`)
   } else if (!isGrantableOn(role, resourceType)) {
+    c.add('ROLE_NOT_SUPPORTED', field, `Role ${role} is not supported for this resource.`)
+  }
+}
+
+// Compat: IAM custom roles: usable in the policies of the project (and what is in it) or the
+// organization that defines them; a deleted one can no longer be bound, though the bindings it
+// already had stay (granting nothing) until it is purged.
+function checkCustomRole(
+  c: Collector,
+  role: string,
+  field: string,
+  ctx: ValidatePolicyContext,
+  members: readonly string[],
+): void {
+  const custom = ctx.customRoles?.get(role)
+  const missing = `Role (${role}) does not exist in the resource's hierarchy.`
+  if (custom === undefined) {
+    c.add('ROLE_NOT_FOUND', field, missing)
+  } else if (custom.deleted) {
+    const added = members.find((m) => custom.boundMembers?.has(normalizeMember(m)) !== true)
+    if (added !== undefined) {
+      c.add(
+        'ROLE_NOT_FOUND',
+        field,
+        `${missing} It is deleted: ${added} cannot be bound to it (undelete the role first).`,
+      )
+    }
+  } else if (!customRoleGrantableOn(custom.includedPermissions, ctx.resourceType)) {
     c.add('ROLE_NOT_SUPPORTED', field, `Role ${role} is not supported for this resource.`)
   }
 }
@@ -296,7 +349,7 @@ function validateBinding(
   if (role === undefined || members === undefined) return undefined
 
   if (role === '') c.add('EMPTY_BINDING', `${field}.role`, `The binding at '${field}' has no role.`)
-  else checkRole(c, role, `${field}.role`, ctx.resourceType)
+  else checkRole(c, role, `${field}.role`, ctx, members)
   if (members.length === 0) {
     c.add(
       'EMPTY_BINDING',

@@ -148,3 +148,40 @@ export function assertGrantable(role: string, resourceType: ResourceType): void 
   if (!roles.has(role)) throw roleNotFound(role)
   if (!isGrantableOn(role, resourceType)) throw roleNotSupported(role)
 }
+
+const knownPermissions: ReadonlySet<string> = new Set(
+  [...roles.values()].flatMap((r) => r.includedPermissions),
+)
+let sortedPermissions: readonly string[] | undefined
+
+/** Whether some predefined role holds the permission: the permissions runiam knows. */
+export function isKnownPermission(permission: string): boolean {
+  return knownPermissions.has(permission)
+}
+
+/**
+ * Whether a permission can be checked on (or below) a resource type: it applies to that type or
+ * to a type under it. Compat: IAM's "testable permissions" of a resource (queryTestablePermissions)
+ * and the rule that makes a role grantable there.
+ */
+export function permissionAppliesTo(permission: string, resourceType: ResourceType): boolean {
+  return ABOVE[permissionTarget(permission)].includes(resourceType)
+}
+
+/** Every known permission testable on a resource type, sorted. */
+export function testablePermissions(resourceType: ResourceType): readonly string[] {
+  sortedPermissions ??= [...knownPermissions].sort()
+  return sortedPermissions.filter((p) => permissionAppliesTo(p, resourceType))
+}
+
+/**
+ * Whether a custom role with these permissions may be granted on a resource type: the same rule
+ * as for predefined roles. A custom role without permissions grants nothing and may be bound
+ * anywhere in its hierarchy (Google is silent; a placeholder role is what a user expects to bind).
+ */
+export function customRoleGrantableOn(
+  permissions: readonly string[],
+  resourceType: ResourceType,
+): boolean {
+  return permissions.length === 0 || permissions.some((p) => permissionAppliesTo(p, resourceType))
+}

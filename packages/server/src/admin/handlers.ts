@@ -12,6 +12,7 @@ import { serviceAccountHandlers } from './service-account-handlers.js'
 import { knativeHandlers } from './knative-handlers.js'
 import { workerPoolHandlers } from './worker-pool-handlers.js'
 import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
+import { roleHandlers } from './role-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 
@@ -160,6 +161,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...knativeHandlers(s))
   entries.push(...workerPoolHandlers(s))
   entries.push(...cloudIdentityHandlers(s))
+  entries.push(...roleHandlers(s))
   return new Map(entries)
 }
 

@@ -24,6 +24,7 @@ import { ServiceAccountService } from './iam/service-accounts.js'
 import { UpstreamPolicy } from './run/upstream-policy.js'
 import { CloudIdentityGroupService } from './cloud-identity/cloud-identity-groups.js'
 import { GroupDirectory } from './cloud-identity/group-directory.js'
+import { CustomRoleService } from './iam/custom-roles.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -60,6 +61,7 @@ export interface Services {
   readonly logEntries: LogEntriesService
   /** Cloud Identity groups and memberships; `group:` principals come from their directory. */
   readonly groups: CloudIdentityGroupService
+  readonly roles: CustomRoleService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -108,6 +110,7 @@ export function createServices(options: ServicesOptions): Services {
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
     logEntries: new LogEntriesService(checker, options.serviceLogs, options.workerPoolLogs),
     groups: new CloudIdentityGroupService(ctx),
+    roles: new CustomRoleService(ctx),
     close: () => checker.close(),
   }
 }

@@ -3,7 +3,7 @@
 // answers with the pure authorizer. The caches are invalidated by the store's change feed, so a
 // decision right after a setIamPolicy sees it (read-your-writes) and a decision makes no store
 // round trip when nothing changed.
-import { permissionDenied } from '@runiam/core'
+import { permissionDenied, type Policy } from '@runiam/core'
 import {
   check,
   compilePolicy,
@@ -17,6 +17,7 @@ import type { RequestAttributes } from '@runiam/core/conditions'
 import type { Change, OrganizationRecord, ProjectRecord, Store } from '@runiam/store'
 import type { Caller } from './caller.js'
 import { compileConditionsInSlices } from './condition-slices.js'
+import { CustomRoleCache, customRolesOf } from './custom-role-cache.js'
 import { parseRunName } from './names.js'
 
 export interface PermissionCheckerOptions {
@@ -42,6 +43,8 @@ export class PermissionChecker {
   readonly #store: Store
   readonly #options: PermissionCheckerOptions
   readonly #policies = new Map<string, CompiledPolicy | null>()
+  /** The custom roles compiled policies resolve (projects/P/roles/R, organizations/O/roles/R). */
+  readonly #customRoles: CustomRoleCache
   readonly #projects = new Map<string, ProjectRecord | null>()
   #org: OrganizationRecord | null | undefined
   /** Compiled ancestry chains by resource name; dropped whole on any change (the hot path's cache). */
@@ -56,6 +59,7 @@ export class PermissionChecker {
   constructor(store: Store, options: PermissionCheckerOptions) {
     this.#store = store
     this.#options = options
+    this.#customRoles = new CustomRoleCache(store)
     this.#unsubscribe = store.onChange((changes) => this.#apply(changes))
     this.#baseline = store.revision().then(
       (r) => {
@@ -86,6 +90,14 @@ export class PermissionChecker {
           break
         case 'organization':
           this.#org = undefined
+          break
+        case 'role':
+          // A custom role changed: recompile the policies that bind it on their next use.
+          this.#customRoles.invalidate(c.name)
+          for (const [name, policy] of this.#policies) {
+            if (policy?.bindings.some((b) => b.role === c.name) === true)
+              this.#policies.delete(name)
+          }
           break
         default:
           break
@@ -161,18 +173,24 @@ export class PermissionChecker {
       const epoch = this.#epoch
       const stored = await this.#store.getPolicies(missing)
       for (const sp of stored.values()) await compileConditionsInSlices(sp.policy.bindings)
+      // Most policies bind no custom role: then nothing more is read.
+      const roles = [...stored.values()].flatMap((sp) => customRolesOf(sp.policy))
+      await this.#customRoles.load(roles)
+      const orgId = roles.length === 0 ? undefined : (await this.organization())?.id
+      const compile = (n: string, policy: Policy): CompiledPolicy =>
+        compilePolicy(n, policy, { customRoles: this.#customRoles.resolverFor(n, orgId) })
       if (epoch === this.#epoch) {
         if (this.#policies.size > MAX_CACHED) this.#policies.clear()
         for (const n of missing) {
           const sp = stored.get(n)
-          this.#policies.set(n, sp === undefined ? null : compilePolicy(n, sp.policy))
+          this.#policies.set(n, sp === undefined ? null : compile(n, sp.policy))
         }
       } else {
         const out: CompiledPolicy[] = []
         for (const n of names) {
           const sp = stored.get(n)
           const cached = this.#policies.get(n)
-          if (sp !== undefined) out.push(compilePolicy(n, sp.policy))
+          if (sp !== undefined) out.push(compile(n, sp.policy))
           else if (cached) out.push(cached)
         }
         return out

@@ -15,6 +15,7 @@ export const ChangeKind = {
   serviceAccountKey: 'serviceAccountKey',
   group: 'group',
   groupMembership: 'groupMembership',
+  role: 'role',
 } as const
 
 /** A change recorded inside a transaction, before commit gives it a revision. */

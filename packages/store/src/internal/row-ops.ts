@@ -14,11 +14,14 @@ import type {
   SigningKeyRecord,
   StoredPolicy,
 } from '../records.js'
+import type { CustomRoleRows } from './custom-role-rows.js'
 import type { GroupRowReads, GroupRowWrites } from './group-row-ops.js'
 
 export interface RowReads {
   /** Cloud Identity groups and memberships (group-row-ops.ts). */
   readonly groups: GroupRowReads
+  /** Custom roles' rows (reads and writes), on the same connection. */
+  readonly customRoles: CustomRoleRows
   organization(): Promise<OrganizationRecord | undefined>
   /** Matches the project id or the project number. */
   project(idOrNumber: string): Promise<ProjectRecord | undefined>

@@ -12,6 +12,7 @@ import type { StoreReader } from '../store.js'
 import { createGroupReader } from './group-reader.js'
 import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
+import { customRoleReader } from './custom-role-ops.js'
 
 /**
  * The smallest string greater than every string that starts with `prefix` (bytewise, as both
@@ -25,6 +26,7 @@ function prefixEnd(prefix: string): string {
 export function createStoreReader(rows: () => RowReads): StoreReader {
   return {
     ...createGroupReader(() => rows().groups),
+    ...customRoleReader(() => rows().customRoles),
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
     async listProjects(page?: PageRequest): Promise<Page<ProjectRecord>> {

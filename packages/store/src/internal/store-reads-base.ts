@@ -43,4 +43,12 @@ export abstract class StoreReadsBase implements StoreReader {
   listMemberships: StoreReader['listMemberships'] = (groupId, page) =>
     this.#reads.listMemberships(groupId, page)
   listMembershipEdges: StoreReader['listMembershipEdges'] = () => this.#reads.listMembershipEdges()
+  getCustomRole: StoreReader['getCustomRole'] = (name) => this.#reads.getCustomRole(name)
+  getCustomRoles: StoreReader['getCustomRoles'] = (names) => this.#reads.getCustomRoles(names)
+  listCustomRoles: StoreReader['listCustomRoles'] = (parent, request) =>
+    this.#reads.listCustomRoles(parent, request)
+  listAllCustomRoles: StoreReader['listAllCustomRoles'] = (parent) =>
+    this.#reads.listAllCustomRoles(parent)
+  policiesBindingRole: StoreReader['policiesBindingRole'] = (role) =>
+    this.#reads.policiesBindingRole(role)
 }

@@ -15,6 +15,7 @@ import {
 import type { RowWrites } from './row-ops.js'
 import { createGroupTx } from './group-tx.js'
 import { createStoreReader } from './store-reader.js'
+import { customRoleWriter } from './custom-role-ops.js'
 
 export interface TxHandle {
   readonly tx: StoreTx
@@ -39,6 +40,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
   const tx: StoreTx = {
     ...createStoreReader(rows),
     ...createGroupTx(() => rows().groups, changed),
+    ...customRoleWriter(() => rows().customRoles, changed),
 
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {

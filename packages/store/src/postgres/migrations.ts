@@ -112,4 +112,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     `,
   },
   POSTGRES_GROUPS_MIGRATION,
+  {
+    // Version 5: IAM custom roles (versions 4 and 6 belong to other tables; numbers may have gaps).
+    version: 5,
+    sql: `
+      CREATE TABLE custom_roles (
+        name text COLLATE "C" PRIMARY KEY,
+        parent text COLLATE "C" NOT NULL,
+        -- true while the role is deleted (kept for undelete, then purged)
+        deleted boolean NOT NULL,
+        record jsonb NOT NULL
+      );
+      CREATE INDEX custom_roles_by_parent ON custom_roles (parent, name);
+    `,
+  },
 ]

@@ -19,6 +19,7 @@ import type { RowWrites } from '../internal/row-ops.js'
 import { PgGroupRows } from './pg-group-rows.js'
 import { translatePgError } from './pg-errors.js'
 import type { Queryable } from './pg-lease.js'
+import { PgCustomRoleRows } from './pg-custom-role-rows.js'
 
 interface ResourceRow {
   name: string
@@ -89,10 +90,12 @@ function json(value: unknown): string {
 export class PgRows implements RowWrites {
   readonly #db: Queryable
   readonly groups: PgGroupRows
+  readonly customRoles: PgCustomRoleRows
 
   constructor(db: Queryable) {
     this.#db = db
     this.groups = new PgGroupRows(db)
+    this.customRoles = new PgCustomRoleRows(db)
   }
 
   async #query<R extends pg.QueryResultRow>(

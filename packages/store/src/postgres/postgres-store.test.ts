@@ -103,6 +103,7 @@ withPg('openPostgresStore', () => {
       'changes',
       'cloud_identity_groups',
       'cloud_identity_memberships',
+      'custom_roles',
       'operations',
       'org_policies',
       'organizations',

@@ -110,4 +110,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   SQLITE_GROUPS_MIGRATION,
+  {
+    // Version 5: IAM custom roles (versions 4 and 6 belong to other tables; numbers may have gaps).
+    version: 5,
+    sql: `
+      CREATE TABLE custom_roles (
+        name TEXT PRIMARY KEY,
+        parent TEXT NOT NULL,
+        -- 1 while the role is deleted (kept for undelete, then purged)
+        deleted INTEGER NOT NULL CHECK (deleted IN (0, 1)),
+        record TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX custom_roles_by_parent ON custom_roles (parent, name);
+    `,
+  },
 ]

@@ -17,6 +17,7 @@ import type {
 import type { RowWrites } from '../internal/row-ops.js'
 import { SqliteGroupRows } from './sqlite-group-rows.js'
 import { translateSqliteError } from './sqlite-errors.js'
+import { SqliteCustomRoleRows } from './sqlite-custom-role-rows.js'
 
 interface ResourceRow {
   name: string
@@ -95,10 +96,12 @@ export class SqliteRows implements RowWrites {
   readonly #db: Database.Database
   readonly #statements = new Map<string, Database.Statement>()
   readonly groups: SqliteGroupRows
+  readonly customRoles: SqliteCustomRoleRows
 
   constructor(db: Database.Database) {
     this.#db = db
     this.groups = new SqliteGroupRows(db)
+    this.customRoles = new SqliteCustomRoleRows(db)
   }
 
   #stmt(sql: string): Database.Statement {

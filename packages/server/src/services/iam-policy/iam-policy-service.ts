@@ -22,6 +22,7 @@ import type { PolicyTarget } from '../policy-target.js'
 import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
 import { checkDomainRestrictedSharing } from '../org-policy/org-policy-enforcer.js'
+import { customRolesForPolicy } from '../custom-role-scope.js'
 
 export interface TestIamPermissionsResponse {
   permissions?: string[]
@@ -119,8 +120,17 @@ export class IamPolicyService {
     const failures = await compileConditionsInSlices(
       isObject(rawPolicy) ? rawPolicy['bindings'] : undefined,
     )
+    // The custom roles of the resource's hierarchy that the policy names (IAM custom roles).
+    const customRoles = await customRolesForPolicy(
+      this.#ctx.store,
+      key,
+      isObject(rawPolicy) ? rawPolicy['bindings'] : undefined,
+      async () => (await this.#ctx.checker.organization())?.id,
+      this.#ctx.now(),
+    )
     const incoming = validatePolicy(rawPolicy, {
       resourceType: target.type,
+      customRoles,
       checkCondition: (e) => {
         const failed = failures.get(e.expression ?? '')
         if (failed !== undefined && typeof e.title === 'string' && e.title.trim() !== '') {
