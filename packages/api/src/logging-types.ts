@@ -1,13 +1,16 @@
 // Google's Cloud Logging v2 JSON shapes for entries:list, as Cloud Run's stdout/stderr entries
-// carry them.
+// (of services and of jobs' tasks) carry them.
 
 /** google.logging.v2.LogEntry, as much of it as Cloud Run's stdout/stderr entries carry. */
 export interface LogEntry {
   readonly logName: string
   readonly resource: {
-    readonly type: 'cloud_run_revision'
+    /** A service's output is `cloud_run_revision`, a job's task's `cloud_run_job`. */
+    readonly type: 'cloud_run_revision' | 'cloud_run_job'
     readonly labels: Readonly<Record<string, string>>
   }
+  /** A job's entries: `run.googleapis.com/execution_name`, `…/task_index`, `…/task_attempt`. */
+  readonly labels?: Readonly<Record<string, string>>
   readonly textPayload: string
   readonly timestamp: string
   readonly receiveTimestamp: string

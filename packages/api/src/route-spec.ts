@@ -17,7 +17,15 @@ export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE'
 
 /** What a route's permission is checked on. */
 export type RouteResourceType =
-  'organization' | 'project' | 'location' | 'service' | 'operation' | 'serviceAccount'
+  | 'organization'
+  | 'project'
+  | 'location'
+  | 'service'
+  | 'operation'
+  | 'serviceAccount'
+  | 'job'
+  | 'execution'
+  | 'task'
 
 export interface RouteSpec {
   readonly api: ApiName

@@ -3,6 +3,10 @@
 
 /** The `@type` of a google.cloud.run.v2.Service inside an Operation's response. */
 export const SERVICE_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Service'
+/** The `@type` of a google.cloud.run.v2.Job inside an Operation (job create, patch, delete). */
+export const JOB_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Job'
+/** The `@type` of a google.cloud.run.v2.Execution inside an Operation (run, cancel, delete). */
+export const EXECUTION_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Execution'
 
 /** OAuth 2.0 JWT-bearer grant (RFC 7523): service account key files exchange an assertion. */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'
