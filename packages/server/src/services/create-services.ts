@@ -19,6 +19,7 @@ import type { ServiceAccountTokenSigner } from './iam/service-account-model.js'
 import { ServiceAccountTokenService } from './iam/service-account-tokens.js'
 import { ServiceAccountService } from './iam/service-accounts.js'
 import { UpstreamPolicy } from './run/upstream-policy.js'
+import { createJobServices, type JobServices, type JobServicesOptions } from './run/job-services.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -32,6 +33,8 @@ export interface ServicesOptions {
   readonly serviceAccountTokens?: ServiceAccountTokenSigner
   /** Which upstreams services may name; without it none may (the built-in responder serves). */
   readonly upstreams?: UpstreamPolicy
+  /** Jobs: how executions run (local processes) and where their output is read. */
+  readonly jobs?: JobServicesOptions
 }
 
 export interface Services {
@@ -46,6 +49,8 @@ export interface Services {
   readonly serviceAccountKeys: ServiceAccountKeyService
   readonly serviceAccountTokens: ServiceAccountTokenService
   readonly logEntries: LogEntriesService
+  /** Cloud Run jobs, their executions and tasks. */
+  readonly jobs: JobServices
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -69,6 +74,7 @@ export function createServices(options: ServicesOptions): Services {
       self: { port: options.servicePort, hosts: [] },
       runDomain: options.runDomain,
     })
+  const jobs = createJobServices(ctx, options.jobs)
   return {
     checker,
     iam: new IamPolicyService(ctx),
@@ -80,7 +86,11 @@ export function createServices(options: ServicesOptions): Services {
     serviceAccounts: new ServiceAccountService(ctx),
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
-    logEntries: new LogEntriesService(checker, options.serviceLogs),
-    close: () => checker.close(),
+    logEntries: new LogEntriesService(checker, options.serviceLogs, options.jobs?.logs),
+    jobs,
+    close: () => {
+      checker.close()
+      jobs.executions.close()
+    },
   }
 }

@@ -30,6 +30,30 @@ const LOG_IDS: Record<LogLine['stream'], string> = {
   system: 'run.googleapis.com%2Fvarlog%2Fsystem',
 }
 
+/**
+ * A job task's line. Compat: Cloud Run jobs log as resource `cloud_run_job` (labels job_name,
+ * location, project_id) with the execution, task index and attempt as entry labels.
+ */
+export function toJobLogEntry(key: ServiceKey, line: LogLine): LogEntry {
+  return {
+    logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
+    resource: {
+      type: 'cloud_run_job',
+      labels: { job_name: key.service, location: key.region, project_id: key.project },
+    },
+    labels: {
+      'run.googleapis.com/execution_name': line.revision,
+      'run.googleapis.com/task_index': line.labels?.['task_index'] ?? '0',
+      'run.googleapis.com/task_attempt': line.labels?.['task_attempt'] ?? '0',
+    },
+    textPayload: line.text,
+    timestamp: line.timestamp,
+    receiveTimestamp: line.timestamp,
+    severity: line.severity,
+    insertId: line.insertId,
+  }
+}
+
 export function toLogEntry(key: ServiceKey, line: LogLine): LogEntry {
   return {
     logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
@@ -66,10 +90,17 @@ function pageSizeOf(raw: unknown): number {
 export class LogEntriesService {
   readonly #checker: PermissionChecker
   readonly #logs: ServiceLogReader | undefined
+  /** What job tasks printed (keyed by job: `service` is the job id). */
+  readonly #jobLogs: ServiceLogReader | undefined
 
-  constructor(checker: PermissionChecker, logs: ServiceLogReader | undefined) {
+  constructor(
+    checker: PermissionChecker,
+    logs: ServiceLogReader | undefined,
+    jobLogs?: ServiceLogReader,
+  ) {
     this.#checker = checker
     this.#logs = logs
+    this.#jobLogs = jobLogs
   }
 
   /** Compat: logging.entries.list. */
@@ -127,6 +158,12 @@ export class LogEntriesService {
       for (const key of this.#logs?.services(project.projectId) ?? []) {
         for (const line of this.#logs?.lines(key) ?? []) {
           const entry = toLogEntry(key, line)
+          if (matchesFilter(entry, clauses)) all.push(entry)
+        }
+      }
+      for (const key of this.#jobLogs?.services(project.projectId) ?? []) {
+        for (const line of this.#jobLogs?.lines(key) ?? []) {
+          const entry = toJobLogEntry(key, line)
           if (matchesFilter(entry, clauses)) all.push(entry)
         }
       }

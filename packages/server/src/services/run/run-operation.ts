@@ -1,0 +1,30 @@
+// A Cloud Run v2 long-running Operation for a job, an execution or a task write: named under the
+// project's location, typed (`@type`) metadata and response, and stored so that operations.get
+// reads it back. Compat: google.longrunning.Operation as Cloud Run v2 answers it.
+import type { AnyMessage, Operation } from '@runiam/api'
+import type { StoreTx } from '@runiam/store'
+import { isoTime, newUuid } from '../context.js'
+
+export interface RunOperationArgs {
+  readonly projectId: string
+  readonly location: string
+  readonly typeUrl: string
+  readonly body: Readonly<Record<string, unknown>>
+  /** Finished (with `response`) or still running (metadata only). */
+  readonly done: boolean
+  /** An existing operation's name (rewriting it when it finishes); default: a new one. */
+  readonly name?: string
+}
+
+export function runOperation(a: RunOperationArgs): Operation {
+  const name = a.name ?? `projects/${a.projectId}/locations/${a.location}/operations/${newUuid()}`
+  const message: AnyMessage = { '@type': a.typeUrl, ...a.body }
+  return a.done
+    ? { name, metadata: message, done: true, response: message }
+    : { name, metadata: message, done: false }
+}
+
+/** Stores the operation (created or rewritten) so that operations.get reads it back. */
+export async function putRunOperation(tx: StoreTx, op: Operation, nowMs: number): Promise<void> {
+  await tx.putOperation({ name: op.name, body: { ...op }, createTime: isoTime(nowMs) })
+}
