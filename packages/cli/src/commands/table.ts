@@ -2,6 +2,7 @@
 // main.ts only reads this table; implementations load on demand so startup stays fast.
 import type { FlagSpec, PositionalSpec } from '../args/spec.js'
 import type { CommandDef } from './command-def.js'
+import { JOBS_COMMANDS } from './jobs-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
@@ -275,4 +276,5 @@ export const COMMANDS: readonly CommandDef[] = [
   ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
+  ...JOBS_COMMANDS,
 ]
