@@ -434,6 +434,29 @@ describe('jobs.run: executions that really run', () => {
     )
   })
 
+  it('validateOnly answers the execution that would run, and runs nothing', async () => {
+    const before = ok(await h.call('GET', `/v2/${LOC}/jobs/writer`, { as: OWNER }))
+    const op = ok(
+      await h.call('POST', `/v2/${LOC}/jobs/writer:run`, {
+        as: OWNER,
+        body: { validateOnly: true, overrides: { taskCount: 5 } },
+      }),
+    )
+    expect(op['done']).toBe(true)
+    const execution = op['response'] as Record<string, unknown>
+    expect(execution).toMatchObject({ taskCount: 5 })
+    expect((await h.call('GET', `/v2/${String(execution['name'])}`, { as: OWNER })).status).toBe(
+      404,
+    )
+    const after = ok(await h.call('GET', `/v2/${LOC}/jobs/writer`, { as: OWNER }))
+    expect(after['executionCount']).toBe(before['executionCount'])
+    const stale = await h.call('POST', `/v2/${LOC}/jobs/writer:run`, {
+      as: OWNER,
+      body: { etag: 'not-the-etag' },
+    })
+    expect(stale.status).toBe(409)
+  })
+
   it('fails after the retries, naming the task; records exit codes', async () => {
     await createJob(
       'failing',

@@ -250,7 +250,18 @@ export class JobExecutions {
         done: false,
         name: opName,
       })
-      if (req.validateOnly) return { execution, plan, status, op: pending, stored: false }
+      if (req.validateOnly) {
+        // The execution that would run, as a finished operation (nothing is stored or started).
+        const op = runOperation({
+          projectId: p.projectId,
+          location: ref.location,
+          typeUrl: EXECUTION_TYPE_URL,
+          body: execution,
+          done: true,
+          name: opName,
+        })
+        return { execution, plan, status, op, stored: false }
+      }
       await tx.createResource(record('execution', jobName, execution))
       for (let index = 0; index < plan.taskCount; index++) {
         const task = newTaskBody({

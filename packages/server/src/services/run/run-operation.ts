@@ -24,7 +24,15 @@ export function runOperation(a: RunOperationArgs): Operation {
     : { name, metadata: message, done: false }
 }
 
-/** Stores the operation (created or rewritten) so that operations.get reads it back. */
+/**
+ * Stores the operation so that operations.get reads it back; rewriting one (a run that finished)
+ * keeps its creation time.
+ */
 export async function putRunOperation(tx: StoreTx, op: Operation, nowMs: number): Promise<void> {
-  await tx.putOperation({ name: op.name, body: { ...op }, createTime: isoTime(nowMs) })
+  const previous = await tx.getOperation(op.name)
+  await tx.putOperation({
+    name: op.name,
+    body: { ...op },
+    createTime: previous?.createTime ?? isoTime(nowMs),
+  })
 }
