@@ -5,8 +5,8 @@
 export interface LogEntry {
   readonly logName: string
   readonly resource: {
-    /** A service's output is `cloud_run_revision`, a job's task's `cloud_run_job`. */
-    readonly type: 'cloud_run_revision' | 'cloud_run_job'
+    /** A service's revision, a worker pool (`cloud_run_worker_pool`) or a job's task (`cloud_run_job`). */
+    readonly type: 'cloud_run_revision' | 'cloud_run_worker_pool' | 'cloud_run_job'
     readonly labels: Readonly<Record<string, string>>
   }
   /** A job's entries: `run.googleapis.com/execution_name`, `…/task_index`, `…/task_attempt`. */

@@ -26,6 +26,7 @@ export type RouteResourceType =
   | 'job'
   | 'execution'
   | 'task'
+  | 'workerPool'
 
 export interface RouteSpec {
   readonly api: ApiName

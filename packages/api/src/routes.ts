@@ -8,6 +8,8 @@ import { ORG_POLICY_ROUTES } from './org-policy-routes.js'
 import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
 import { LOGGING_ROUTES } from './logging-routes.js'
 import { JOB_ROUTES } from './job-routes.js'
+import { KNATIVE_ROUTES } from './knative-routes.js'
+import { RUN_OPERATION_ROUTES, WORKER_POOL_ROUTES } from './worker-pool-routes.js'
 
 export * from './route-spec.js'
 
@@ -272,6 +274,11 @@ export const ROUTES: readonly RouteSpec[] = [
   ...LOGGING_ROUTES,
   // Cloud Run v2 jobs, executions and tasks, and job IAM on v2 and v1.
   ...JOB_ROUTES,
+  // Cloud Run v1 services (Knative serving objects): `run services describe --format export`, `replace`.
+  ...KNATIVE_ROUTES,
+  // Cloud Run v2 and v1: worker pools and their IAM; operations list, wait and delete.
+  ...WORKER_POOL_ROUTES,
+  ...RUN_OPERATION_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

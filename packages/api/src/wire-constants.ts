@@ -7,6 +7,8 @@ export const SERVICE_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Service
 export const JOB_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Job'
 /** The `@type` of a google.cloud.run.v2.Execution inside an Operation (run, cancel, delete). */
 export const EXECUTION_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Execution'
+/** The `@type` of a google.cloud.run.v2.WorkerPool inside an Operation's metadata and response. */
+export const WORKER_POOL_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.WorkerPool'
 
 /** OAuth 2.0 JWT-bearer grant (RFC 7523): service account key files exchange an assertion. */
 export const JWT_BEARER_GRANT = 'urn:ietf:params:oauth:grant-type:jwt-bearer'

@@ -29,6 +29,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js'
 import { JobRunner } from './runtime/job-runner.js'
 import { ProcessSupervisor } from './runtime/process-supervisor.js'
 import { ServiceLogs } from './runtime/service-logs.js'
+import { WorkerPoolRunner } from './runtime/worker-pool-runner.js'
 import { ensureBootstrapServiceAccount } from './services/bootstrap/bootstrap-service-account.js'
 import { seedDemo } from './services/bootstrap/demo.js'
 import { ensureOrganization } from './services/bootstrap/ensure-organization.js'
@@ -216,6 +217,23 @@ async function complete(
     inheritedEnv: inheritedEnv(),
     log,
   })
+  // Worker pools with a command run as local processes too (their own supervisor, folders and
+  // logs), started when created and kept running; only with --local-processes (run()).
+  const workerPoolLogs = new ServiceLogs({
+    dir: join(config.dataDir, 'worker-pool-logs'),
+    now,
+    log,
+  })
+  const workerPools = new WorkerPoolRunner({
+    store,
+    supervisor: new ProcessSupervisor({
+      logs: workerPoolLogs,
+      workDir: join(config.dataDir, 'worker-pools'),
+      inheritedEnv: inheritedEnv(),
+      log,
+    }),
+    log,
+  })
   // One upstream policy: services write under it, the gateway re-checks every request with it.
   const upstreams = new UpstreamPolicy({
     allow: config.upstreams.allow,
@@ -229,6 +247,7 @@ async function complete(
     runDomain: config.runDomain,
     servicePort: env.port,
     serviceLogs,
+    workerPoolLogs,
     serviceAccountTokens: signer,
     upstreams,
     jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
@@ -251,6 +270,8 @@ async function complete(
     serviceLogs,
     jobRunner,
     jobLogs,
+    workerPools,
+    workerPoolLogs,
     identity,
     admin: createAdminApp({
       services,
@@ -305,6 +326,7 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
       .then((records) => runtime.sync(records.map((r) => routeOf(r).route)))
       .catch((err: unknown) => parts.log({ event: 'runtime_sync_failed', error: String(err) }))
   })
+  if (parts.config.localProcesses) void parts.workerPools.start()
   door.serve({
     authz: async (req, res, ctx) => void (await handleAuthz(gateway, req, res, ctx)),
     gateway,
@@ -339,7 +361,9 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
       // Running executions are cancelled (their processes stopped) and that is recorded.
       await parts.jobRunner.close()
       await parts.services.jobs.executions.flush()
+      await parts.workerPools.close()
       await parts.serviceLogs.close()
+      await parts.workerPoolLogs.close()
       await parts.jobLogs.close()
       await store.close()
     },

@@ -6,6 +6,7 @@ import pg from 'pg'
 import { describe, it } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
 import type { Store } from './store.js'
+import { describeOperationsContract } from './operations.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
@@ -72,6 +73,7 @@ if (problem === undefined) {
   }
   describeStoreContract(options)
   describeServiceAccountContract(options)
+  describeOperationsContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { openSqliteStore } from '@runiam/store/sqlite'
 import type { Store } from './store.js'
+import { describeOperationsContract } from './operations.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 
@@ -32,3 +33,4 @@ const options: StoreContractOptions = {
 }
 describeStoreContract(options)
 describeServiceAccountContract(options)
+describeOperationsContract(options)

@@ -38,6 +38,11 @@ export interface StoreReader {
   /** Several at once (organization, project and resource policies for one decision). */
   getPolicies(resources: readonly string[]): Promise<ReadonlyMap<string, StoredPolicy>>
   getOperation(name: string): Promise<OperationRecord | undefined>
+  /**
+   * Operations whose name starts with `prefix` (e.g. `projects/p/locations/l/operations/`),
+   * ordered by name (bytewise), paged.
+   */
+  listOperations(prefix: string, page?: PageRequest): Promise<Page<OperationRecord>>
   /** An organization policy by its name (parent by project id, never number). */
   getOrgPolicy(name: string): Promise<OrgPolicyRecord | undefined>
   /** The organization policies set on `projects/p` or `organizations/o`, ordered by name. */
@@ -93,6 +98,8 @@ export interface StoreTx extends StoreReader {
   deleteOrgPolicy(name: string, options?: { readonly ifEtag?: string }): Promise<void>
   /** Creates or replaces. */
   putOperation(op: OperationRecord): Promise<void>
+  /** NOT_FOUND if missing. */
+  deleteOperation(name: string): Promise<void>
   /** Creates or replaces (retiring a key re-puts it with retireTime). */
   putSigningKey(key: SigningKeyRecord): Promise<void>
   /** ALREADY_EXISTS if the email or the unique id is taken. */

@@ -1,7 +1,7 @@
 // get-iam-policy, set-iam-policy, add-iam-policy-binding and remove-iam-policy-binding for Cloud
-// Run services, jobs and projects, with gcloud's algorithm (reference §8.1): read the policy at
-// version 3, change it, force version 3 and write it back with its etag (jobs: no version, no
-// conditions, as gcloud's job commands). The whole cycle is retried when
+// Run services, worker pools, jobs and projects, with gcloud's algorithm (reference §8.1): read
+// the policy at version 3, change it, force version 3 and write it back with its etag (jobs: no
+// version, no conditions, as gcloud's job commands). The whole cycle is retried when
 // the write loses an etag race (SPEC §2), so concurrent users lose nothing.
 import type { Policy, RuniamClient } from '@runiam/api'
 import type { ConditionArgument, Expr } from '@runiam/core'
@@ -12,11 +12,16 @@ import { canPrompt, promptChoice, promptContinue, promptResponse } from '../prom
 import { parseJsonOrYaml, readFileText } from '../read-structured-file.js'
 import { flagBool, flagString, positional, serviceRef } from '../resource-refs.js'
 import { jobRef, jobV1Path } from '../job-refs.js'
+import {
+  getWorkerPoolIamPolicy,
+  setWorkerPoolIamPolicy,
+  workerPoolRef,
+} from '../worker-pool-api.js'
 
 /** The resource whose policy a command changes. */
 interface PolicyTarget {
   /** gcloud's resource word in "Updated IAM policy for service [S]." */
-  readonly kind: 'service' | 'project' | 'job'
+  readonly kind: 'service' | 'project' | 'workerpool' | 'job'
   readonly name: string
   get(c: RuniamClient): Promise<Policy>
   set(c: RuniamClient, policy: Policy, updateMask?: string): Promise<Policy>
@@ -28,7 +33,7 @@ interface PolicyTarget {
   readonly conditions: boolean
 }
 
-/** gcloud's policy version for services and projects (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
+/** gcloud's policy version for services, worker pools and projects (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
 const POLICY_VERSION = 3
 
 function target(ctx: CommandContext): PolicyTarget {
@@ -58,6 +63,19 @@ function target(ctx: CommandContext): PolicyTarget {
         c.request('POST', `${jobV1Path(job)}:setIamPolicy`, {
           body: mask === undefined ? { policy: p } : { policy: p, updateMask: mask },
         }),
+      fileMask: (keys) => [...keys].sort().join(','),
+    }
+  }
+  if (ctx.id.startsWith('run.worker-pools.')) {
+    const pool = workerPoolRef(ctx, positional(ctx, 'WORKER_POOL'))
+    return {
+      // Compat: gcloud's resource spec for worker pool IAM is named `workerpool`.
+      kind: 'workerpool',
+      name: pool.workerPool,
+      version: POLICY_VERSION,
+      conditions: true,
+      get: (c) => getWorkerPoolIamPolicy(c, pool, POLICY_VERSION),
+      set: (c, p, mask) => setWorkerPoolIamPolicy(c, pool, p, mask),
       fileMask: (keys) => [...keys].sort().join(','),
     }
   }

@@ -1,6 +1,7 @@
-// `runiam run services logs read SERVICE`: reads a service's output through Cloud Logging's
-// entries:list and prints it the way `gcloud run services logs read` does: the newest --limit
-// entries, printed oldest first, one `YYYY-MM-DD HH:MM:SS TEXT` line each (UTC).
+// `runiam run services logs read SERVICE` (and `run worker-pools logs read`, through readLogs):
+// reads a service's output through Cloud Logging's entries:list and prints it the way `gcloud
+// run services logs read` does: the newest --limit entries, printed oldest first, one
+// `YYYY-MM-DD HH:MM:SS TEXT` line each (UTC).
 // Compat: the filter is the one gcloud builds (resource type, service, region, severity and a
 // --freshness timestamp, plus --log-filter), and only stdout/stderr entries are printed.
 import type { ListLogEntriesResponse, LogEntry } from '@runiam/api'
@@ -43,6 +44,28 @@ const quote = (s: string): string => `"${s.replace(/["\\]/g, '\\$&')}"`
 
 export async function read(ctx: CommandContext): Promise<void> {
   const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))
+  await readLogs(ctx, {
+    project: ref.project,
+    region: ref.region,
+    resourceType: 'cloud_run_revision',
+    nameLabel: 'service_name',
+    name: ref.service,
+  })
+}
+
+/** Whose logs `readLogs` reads: a Cloud Logging resource type and the label naming it. */
+export interface LogsTarget {
+  readonly project: string
+  readonly region: string
+  /** `cloud_run_revision` (a service) or `cloud_run_worker_pool`. */
+  readonly resourceType: string
+  /** `service_name` or `worker_pool_name`. */
+  readonly nameLabel: string
+  readonly name: string
+}
+
+/** `logs read` for any Cloud Run resource: the flags and output of gcloud's logs commands. */
+export async function readLogs(ctx: CommandContext, ref: LogsTarget): Promise<void> {
   const limitText = flagString(ctx, 'limit')
   let limit: number | undefined
   if (limitText !== undefined) {
@@ -65,8 +88,8 @@ export async function read(ctx: CommandContext): Promise<void> {
   const logFilter = flagString(ctx, 'log-filter')
   const clauses = [
     ...(logFilter === undefined ? [] : [logFilter]),
-    `resource.type = ${quote('cloud_run_revision')}`,
-    `resource.labels.service_name = ${quote(ref.service)}`,
+    `resource.type = ${quote(ref.resourceType)}`,
+    `resource.labels.${ref.nameLabel} = ${quote(ref.name)}`,
     `resource.labels.location = ${quote(ref.region)}`,
     'severity >= DEFAULT',
     `timestamp >= ${quote(new Date(since).toISOString())}`,

@@ -70,6 +70,10 @@ function withV1Fields(service: Service): Record<string, unknown> {
 }
 
 export async function describe(ctx: CommandContext): Promise<void> {
+  if (ctx.settings.format?.trim() === 'export') {
+    // Compat: gcloud's export printer prints the v1 (Knative) Service for `replace`.
+    return (await import('./run-services-yaml.js')).describeExport(ctx)
+  }
   const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))
   const service = await (await ctx.client()).getService(ref)
   const format = parseFormat(ctx.settings.format)

@@ -6,6 +6,8 @@ import { JOBS_COMMANDS } from './jobs-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
+import { KNATIVE_COMMANDS } from './knative-commands.js'
+import { WORKER_POOL_COMMANDS } from './worker-pool-commands.js'
 
 export type { CommandDef } from './command-def.js'
 
@@ -277,4 +279,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
   ...JOBS_COMMANDS,
+  ...KNATIVE_COMMANDS,
+  ...WORKER_POOL_COMMANDS,
+  ...iamCommands(['run', 'worker-pools'], 'WORKER_POOL', 'worker pool'),
 ]

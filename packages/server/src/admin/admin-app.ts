@@ -103,7 +103,14 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
         : (closeIfBodyUnread(req, res), undefined)
       const handler = handlers.get(routeKey(m.route))
       if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
-      const result = await handler({ caller, params: m.params, query, body })
+      const host = req.headers.host
+      const result = await handler({
+        caller,
+        params: m.params,
+        query,
+        body,
+        ...(host === undefined ? {} : { host }),
+      })
       send(res, 200, result)
     } catch (thrown) {
       const err = IamError.from(thrown)

@@ -7,6 +7,8 @@ export interface HandlerContext {
   readonly params: Readonly<Record<string, string>>
   readonly query: URLSearchParams
   readonly body: unknown
+  /** The request's Host header (Cloud Run's v1 API reads a region from `{region}-…` hosts). */
+  readonly host?: string
 }
 
 export type Handler = (ctx: HandlerContext) => Promise<unknown>

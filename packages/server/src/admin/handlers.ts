@@ -10,6 +10,8 @@ import { jobHandlers } from './job-handlers.js'
 import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
+import { knativeHandlers } from './knative-handlers.js'
+import { workerPoolHandlers } from './worker-pool-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 
@@ -112,7 +114,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
     ...iamHandlers(s, 'run/v1', 'run.projects.locations.services', svc, true),
     [
       routeKey({ api: 'run/v2', id: 'run.projects.locations.operations.get' }),
-      (c) => s.operations.getRun(c.caller, param(c, 'name')),
+      (c) => s.runOperations.get(c.caller, param(c, 'name')),
     ],
   ]
   for (const v of ['v1', 'v3'] as const) {
@@ -156,6 +158,8 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...serviceAccountHandlers(s))
   entries.push(...loggingHandlers(s))
   entries.push(...jobHandlers(s))
+  entries.push(...knativeHandlers(s))
+  entries.push(...workerPoolHandlers(s))
   return new Map(entries)
 }
 

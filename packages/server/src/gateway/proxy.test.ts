@@ -7,7 +7,7 @@ import {
   type Server,
   type ServerResponse,
 } from 'node:http'
-import type { AddressInfo } from 'node:net'
+import { createServer as createTcpServer, type AddressInfo } from 'node:net'
 import { Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { WebSocket, WebSocketServer } from 'ws'
@@ -186,5 +186,35 @@ describe('proxy', () => {
     const r2 = await send(gw2)
     expect(r2.status).toBe(504)
     expect(await text(r2.res)).toContain('Gateway Timeout')
+  })
+
+  it('opens a WebSocket handshake to an https upstream over TLS (a ClientHello, not plain HTTP)', async () => {
+    // A bare TCP listener records the first bytes; it cannot finish TLS, so the gateway answers
+    // 502. Before, node:http refused the https: protocol and the client's socket was dropped.
+    let first: Buffer | undefined
+    const tls = createTcpServer((sock) => {
+      sock.once('data', (d: Buffer) => {
+        first = d
+        sock.destroy()
+      })
+    })
+    await new Promise<void>((r) => tls.listen(0, '127.0.0.1', r))
+    const port = (tls.address() as AddressInfo).port
+    try {
+      const gw = await gateway(new URL(`https://127.0.0.1:${port}`))
+      const answer = await new Promise<string>((resolve, reject) => {
+        const req = request(new URL('/ws', gw), {
+          headers: { connection: 'Upgrade', upgrade: 'websocket' },
+        })
+        req.on('response', (res) => resolve(String(res.statusCode)))
+        req.on('upgrade', () => resolve('101'))
+        req.on('error', reject)
+        req.end()
+      })
+      expect(answer).toBe('502')
+      expect(first?.[0]).toBe(0x16) // TLS handshake record
+    } finally {
+      await new Promise((r) => tls.close(r))
+    }
   })
 })

@@ -7,6 +7,7 @@
 import { CALLER_EMAIL_HEADER, CALLER_HEADER } from '@runiam/api'
 import { lookup as dnsLookup, type LookupAddress, type LookupOptions } from 'node:dns'
 import { request as httpRequest, type IncomingMessage, type ServerResponse } from 'node:http'
+import { request as httpsRequest } from 'node:https'
 import { EventEmitter } from 'node:events'
 import { Pool, type Dispatcher } from 'undici'
 import type { Duplex } from 'node:stream'
@@ -293,10 +294,12 @@ export function forwardUpgrade(
   options: ForwardOptions,
 ): void {
   const { upstream } = options
-  const up = httpRequest({
+  // An https upstream needs TLS for the handshake too: node:http refuses the https: protocol.
+  const https = upstream.protocol === 'https:'
+  const up = (https ? httpsRequest : httpRequest)({
     protocol: upstream.protocol,
-    hostname: upstream.hostname,
-    port: upstream.port === '' ? 80 : Number(upstream.port),
+    hostname: upstream.hostname.replace(/^\[|\]$/g, ''),
+    port: upstream.port === '' ? (https ? 443 : 80) : Number(upstream.port),
     method: req.method,
     path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
     headers: upstreamHeaders(req, upstream, options, true),

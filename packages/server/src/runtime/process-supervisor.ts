@@ -6,8 +6,13 @@
 // (a redeploy: another etag or container), stopped when the service is deleted and on close
 // (SIGTERM to its process group, SIGKILL after a grace period). Its output goes to ServiceLogs.
 //
+// Worker pools (routes of kind 'workerPool') run the same way without a port: `keep` starts each
+// instance's process as soon as it is asked for, it counts as running once spawned, and it gets
+// CLOUD_RUN_WORKER_POOL / CLOUD_RUN_WORKER_POOL_REVISION instead of PORT and K_*.
+//
 // Trust boundary: the command runs with the server's user and environment folder. Whoever can
-// create or update a service (run.services.create / run.services.update) can run any program here.
+// create or update a service or worker pool (run.services.create / update, run.workerpools.create
+// / update) can run any program here.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdirSync } from 'node:fs'
 import { connect, createServer } from 'node:net'
@@ -18,8 +23,12 @@ import { MAX_LINE, type LogStream, type ServiceKey, type ServiceLogs } from './s
 
 /** What the supervisor needs of a service (the gateway's ServiceRoute has all of it). */
 export interface ProcessRoute {
-  /** projects/P/locations/R/services/S */
+  /** projects/P/locations/R/services/S (or …/workerPools/W) */
   readonly name: string
+  /** A service (listens on PORT, started by a request) or a worker pool (no port). */
+  readonly kind?: 'service' | 'workerPool'
+  /** A worker pool's instance number (0, 1, …): one process each; absent means one. */
+  readonly instance?: number
   readonly etag: string
   /** The revision id (K_REVISION), e.g. hello-00002-abc; derived from the etag when absent. */
   readonly revision?: string
@@ -62,7 +71,8 @@ export interface ProcessStatus {
 interface Instance {
   child?: ChildProcess
   port?: number
-  ready: Promise<URL>
+  /** Where it listens; undefined for a worker pool, which listens nowhere. */
+  ready: Promise<URL | undefined>
   readonly exited: Promise<void>
   markExited(): void
   hasExited: boolean
@@ -74,7 +84,10 @@ interface Instance {
 }
 
 interface Slot {
+  /** The route's name plus, for a worker pool instance, `#N`: the key of #slots. */
+  readonly id: string
   readonly name: string
+  readonly kind: 'service' | 'workerPool'
   readonly key: ServiceKey
   readonly fingerprint: string
   readonly revision: string
@@ -116,6 +129,10 @@ function accepts(port: number): Promise<boolean> {
   })
 }
 
+function slotIdOf(route: ProcessRoute): string {
+  return route.instance === undefined ? route.name : `${route.name}#${route.instance}`
+}
+
 function keyOf(name: string): ServiceKey {
   const p = name.split('/')
   return { project: p[1] ?? '', region: p[3] ?? '', service: p[5] ?? '' }
@@ -126,6 +143,14 @@ function revisionFromEtag(service: string, etag: string): string {
   let h = 0
   for (let i = 0; i < etag.length; i++) h = (h * 31 + etag.charCodeAt(i)) >>> 0
   return `${service}-${h.toString(36).padStart(7, '0').slice(0, 7)}`
+}
+
+/** The URL a service's process listens on (a worker pool's has none: a misuse). */
+function listening(slot: Slot, url: URL | undefined): URL {
+  if (url === undefined) {
+    throw unavailable('PROCESS_START_FAILED', `Worker pool ${slot.name} does not listen on a port.`)
+  }
+  return url
 }
 
 function unavailable(reason: 'PROCESS_START_FAILED' | 'PROCESS_START_TIMEOUT', message: string) {
@@ -160,29 +185,8 @@ export class ProcessSupervisor {
     if (container === undefined || container.command.length === 0) {
       throw unavailable('PROCESS_START_FAILED', `Service ${route.name} has no container command.`)
     }
-    const fingerprint = JSON.stringify([route.etag, container])
-    let slot = this.#slots.get(route.name)
-    if (slot !== undefined && slot.fingerprint !== fingerprint) {
-      // A redeploy: the old process goes away in the background, the new one starts now.
-      void this.#retire(slot)
-      slot = undefined
-    }
-    if (slot === undefined) {
-      const key = keyOf(route.name)
-      slot = {
-        name: route.name,
-        key,
-        fingerprint,
-        revision: route.revision ?? revisionFromEtag(key.service, route.etag),
-        container,
-        failures: 0,
-        starts: 0,
-        retryAt: 0,
-        removed: false,
-      }
-      this.#slots.set(route.name, slot)
-    }
-    if (slot.instance !== undefined) return slot.instance.ready
+    const slot = this.#slotFor(route, container)
+    if (slot.instance !== undefined) return listening(slot, await slot.instance.ready)
     const wait = slot.retryAt - this.#now()
     if (wait > 0) {
       throw unavailable(
@@ -190,7 +194,50 @@ export class ProcessSupervisor {
         `Service ${route.name} is waiting to be restarted (${slot.lastError ?? 'it exited'}); next attempt in ${Math.ceil(wait / 1000)} s.`,
       )
     }
-    return this.#start(slot).ready
+    return listening(slot, await this.#start(slot).ready)
+  }
+
+  /** The route's slot: the current one, or a new one when there is none or the route changed. */
+  #slotFor(route: ProcessRoute, container: NonNullable<ProcessRoute['container']>): Slot {
+    const id = slotIdOf(route)
+    const fingerprint = JSON.stringify([route.etag, container])
+    const slot = this.#slots.get(id)
+    if (slot !== undefined && slot.fingerprint === fingerprint) return slot
+    // A redeploy: the old process goes away in the background, the new one starts now.
+    if (slot !== undefined) void this.#retire(slot)
+    const key = keyOf(route.name)
+    const fresh: Slot = {
+      id,
+      name: route.name,
+      kind: route.kind ?? 'service',
+      key,
+      fingerprint,
+      revision: route.revision ?? revisionFromEtag(key.service, route.etag),
+      container,
+      failures: 0,
+      starts: 0,
+      retryAt: 0,
+      removed: false,
+    }
+    this.#slots.set(id, fresh)
+    return fresh
+  }
+
+  /**
+   * Keeps exactly these processes: those whose route is gone, has no command or changed are
+   * stopped (as sync does), and every route with a command that has no process gets one now
+   * (worker pools, which no request starts). A process that dies is restarted with backoff.
+   */
+  async keep(routes: Iterable<ProcessRoute>): Promise<void> {
+    const list = [...routes]
+    await this.sync(list)
+    if (this.#closed) return
+    for (const route of list) {
+      const container = route.container
+      if (container === undefined || container.command.length === 0) continue
+      const slot = this.#slotFor(route, container)
+      if (slot.instance === undefined && slot.restartTimer === undefined) this.#start(slot)
+    }
   }
 
   #start(slot: Slot): Instance {
@@ -216,26 +263,32 @@ export class ProcessSupervisor {
     return inst
   }
 
-  async #launch(slot: Slot, inst: Instance): Promise<URL> {
-    const port = await freePort()
+  async #launch(slot: Slot, inst: Instance): Promise<URL | undefined> {
+    const port = slot.kind === 'workerPool' ? undefined : await freePort()
+    const what = slot.kind === 'workerPool' ? 'Worker pool' : 'Service'
     if (inst.stopping || this.#closed) {
       inst.hasExited = true
       inst.markExited()
-      throw unavailable('PROCESS_START_FAILED', `Service ${slot.name} was stopped while starting.`)
+      throw unavailable('PROCESS_START_FAILED', `${what} ${slot.name} was stopped while starting.`)
     }
-    inst.port = port
+    if (port !== undefined) inst.port = port
     const { key, container } = slot
     const cwd = join(this.#options.workDir, key.project, key.region, key.service)
     const [file = '', ...commandArgs] = container.command
-    // Compat: Cloud Run's container contract sets PORT and the K_* variables; they win over the
-    // container's own env, as Cloud Run reserves them.
+    // Compat: Cloud Run's container contract sets PORT and the K_* variables for a service, and
+    // CLOUD_RUN_WORKER_POOL / CLOUD_RUN_WORKER_POOL_REVISION for a worker pool; they win over
+    // the container's own env, as Cloud Run reserves them.
     const env: Record<string, string> = {
       ...this.#options.inheritedEnv,
       ...container.env,
-      PORT: String(port),
-      K_SERVICE: key.service,
-      K_REVISION: slot.revision,
-      K_CONFIGURATION: key.service,
+      ...(port === undefined
+        ? { CLOUD_RUN_WORKER_POOL: key.service, CLOUD_RUN_WORKER_POOL_REVISION: slot.revision }
+        : {
+            PORT: String(port),
+            K_SERVICE: key.service,
+            K_REVISION: slot.revision,
+            K_CONFIGURATION: key.service,
+          }),
     }
     let child: ChildProcess
     try {
@@ -251,8 +304,16 @@ export class ProcessSupervisor {
       return this.#failedBeforeListening(slot, inst, `cannot start ${file}: ${String(err)}`)
     }
     inst.child = child
-    this.#note(slot, `Starting ${file} on port ${port}.`, 'INFO')
-    this.#log({ event: 'process_start', service: slot.name, pid: child.pid, port })
+    const spawned = new Promise<void>((resolve) => {
+      child.once('spawn', () => resolve())
+      void inst.exited.then(() => resolve())
+    })
+    this.#note(
+      slot,
+      port === undefined ? `Starting ${file}.` : `Starting ${file} on port ${port}.`,
+      'INFO',
+    )
+    this.#log({ event: 'process_start', [slot.kind]: slot.id, pid: child.pid, port })
     const flushers = (['stdout', 'stderr'] as const).map((s) => this.#capture(slot, child, s))
     let spawnError: string | undefined
     child.once('error', (err) => {
@@ -270,12 +331,23 @@ export class ProcessSupervisor {
       } else {
         this.#note(slot, `Container called exit(${code ?? 0}).`, code === 0 ? 'INFO' : 'ERROR')
       }
-      this.#log({ event: 'process_exit', service: slot.name, pid: child.pid, code, signal })
+      this.#log({ event: 'process_exit', [slot.kind]: slot.id, pid: child.pid, code, signal })
       inst.markExited()
       this.#afterExit(slot, inst, spawnError ?? signal ?? `exit code ${code ?? 0}`)
     }
     // 'close', not 'exit': the last lines of output are read before the exit is noted.
     child.once('close', onExit)
+
+    if (port === undefined) {
+      // A worker pool listens nowhere: it is running once the OS has started it.
+      await spawned
+      if (inst.hasExited) {
+        const why = spawnError !== undefined ? `cannot start ${file}: ${spawnError}` : 'it exited'
+        throw unavailable('PROCESS_START_FAILED', `Worker pool ${slot.name}: ${why}.`)
+      }
+      inst.listening = true
+      return undefined
+    }
 
     const deadline = this.#now() + (this.#options.startDeadlineMs ?? 30_000)
     let interval = 25
@@ -323,7 +395,8 @@ export class ProcessSupervisor {
     inst.hasExited = true
     inst.markExited()
     this.#afterExit(slot, inst, why)
-    throw unavailable('PROCESS_START_FAILED', `Service ${slot.name}: ${why}.`)
+    const what = slot.kind === 'workerPool' ? 'Worker pool' : 'Service'
+    throw unavailable('PROCESS_START_FAILED', `${what} ${slot.name}: ${why}.`)
   }
 
   /** Splits a stream into lines for the logs; returns a flush for the last unterminated line. */
@@ -398,12 +471,13 @@ export class ProcessSupervisor {
 
   async #retire(slot: Slot): Promise<void> {
     slot.removed = true
-    if (this.#slots.get(slot.name) === slot) this.#slots.delete(slot.name)
+    if (this.#slots.get(slot.id) === slot) this.#slots.delete(slot.id)
     if (slot.restartTimer !== undefined) clearTimeout(slot.restartTimer)
+    slot.restartTimer = undefined
     const inst = slot.instance
     if (inst === undefined) return
     inst.stopping = true
-    this.#log({ event: 'process_stop', service: slot.name, pid: inst.child?.pid })
+    this.#log({ event: 'process_stop', [slot.kind]: slot.id, pid: inst.child?.pid })
     await this.#terminate(inst)
   }
 
@@ -413,9 +487,9 @@ export class ProcessSupervisor {
    */
   async sync(routes: Iterable<ProcessRoute>): Promise<void> {
     const current = new Map<string, ProcessRoute>()
-    for (const r of routes) current.set(r.name, r)
+    for (const r of routes) current.set(slotIdOf(r), r)
     const stale = [...this.#slots.values()].filter((slot) => {
-      const r = current.get(slot.name)
+      const r = current.get(slot.id)
       return (
         r?.container === undefined ||
         r.container.command.length === 0 ||
@@ -425,10 +499,10 @@ export class ProcessSupervisor {
     await Promise.all(stale.map((s) => this.#retire(s)))
   }
 
-  /** Stops one service's process (e.g. on delete). */
+  /** Stops one service's process, or every process of one worker pool (e.g. on delete). */
   async stop(name: string): Promise<void> {
-    const slot = this.#slots.get(name)
-    if (slot !== undefined) await this.#retire(slot)
+    const slots = [...this.#slots.values()].filter((s) => s.name === name)
+    await Promise.all(slots.map((s) => this.#retire(s)))
   }
 
   /**
@@ -443,6 +517,7 @@ export class ProcessSupervisor {
     return undefined
   }
 
+  /** A service's process, or one worker pool instance's (`NAME#N`). */
   status(name: string): ProcessStatus {
     const slot = this.#slots.get(name)
     if (slot === undefined) return { state: 'stopped', starts: 0, failures: 0 }

@@ -4,6 +4,9 @@ import type { PrincipalSet } from '@runiam/core/authorizer'
 import type { Store } from '@runiam/store'
 import type { Caller } from './caller.js'
 import { CloudRunServices } from './run/cloud-run-services.js'
+import { KnativeServices } from './run/knative-services.js'
+import { CloudRunWorkerPools } from './run/cloud-run-worker-pools.js'
+import { RunOperations } from './run/run-operations.js'
 import type { ServiceContext } from './context.js'
 import { IamPolicyService } from './iam-policy/iam-policy-service.js'
 import { OperationService } from './operation-service.js'
@@ -29,6 +32,8 @@ export interface ServicesOptions {
   principals?(caller: Caller | undefined): Promise<PrincipalSet>
   /** What local service processes printed (entries:list); without it no entries are found. */
   readonly serviceLogs?: ServiceLogReader
+  /** What local worker pool processes printed (entries:list, resource.type cloud_run_worker_pool). */
+  readonly workerPoolLogs?: ServiceLogReader
   /** Mints service account tokens and writes key files; without it those methods fail. */
   readonly serviceAccountTokens?: ServiceAccountTokenSigner
   /** Which upstreams services may name; without it none may (the built-in responder serves). */
@@ -43,6 +48,11 @@ export interface Services {
   readonly organizations: OrganizationService
   readonly projects: ProjectService
   readonly runServices: CloudRunServices
+  /** Cloud Run v1 (Knative) services: a view of the same stored services. */
+  readonly knativeServices: KnativeServices
+  readonly workerPools: CloudRunWorkerPools
+  /** Cloud Run's operations (v1 and v2): get, list, wait, delete. */
+  readonly runOperations: RunOperations
   readonly operations: OperationService
   readonly orgPolicies: OrgPolicyService
   readonly serviceAccounts: ServiceAccountService
@@ -81,12 +91,20 @@ export function createServices(options: ServicesOptions): Services {
     organizations: new OrganizationService(ctx),
     projects: new ProjectService(ctx),
     runServices: new CloudRunServices(ctx, upstreams),
+    knativeServices: new KnativeServices(ctx, upstreams),
+    workerPools: new CloudRunWorkerPools(ctx),
+    runOperations: new RunOperations(ctx),
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
     serviceAccounts: new ServiceAccountService(ctx),
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
-    logEntries: new LogEntriesService(checker, options.serviceLogs, options.jobs?.logs),
+    logEntries: new LogEntriesService(
+      checker,
+      options.serviceLogs,
+      options.workerPoolLogs,
+      options.jobs?.logs,
+    ),
     jobs,
     close: () => {
       checker.close()

@@ -73,6 +73,11 @@ export interface RunName {
   readonly id?: string
 }
 
+// Compat: Cloud Run v1 spells the worker pool collection `workerpools`, v2 `workerPools`; both
+// name one resource, whose policy is kept under the v2 spelling.
+const V2_COLLECTION: Readonly<Record<string, string>> = { workerpools: 'workerPools' }
+
+/** `kind` is the v2 collection name (`services`, `workerPools`, …) whichever version was used. */
 export function parseRunName(name: string): RunName | undefined {
   const p = name.split('/')
   if (p[0] !== 'projects' || p[2] !== 'locations' || p[1] === undefined || p[3] === undefined) {
@@ -80,7 +85,7 @@ export function parseRunName(name: string): RunName | undefined {
   }
   if (p.length === 4) return { project: p[1], location: p[3] }
   if (p.length >= 6 && p[4] !== undefined && p[5] !== undefined) {
-    return { project: p[1], location: p[3], kind: p[4], id: p[5] }
+    return { project: p[1], location: p[3], kind: V2_COLLECTION[p[4]] ?? p[4], id: p[5] }
   }
   return undefined
 }

@@ -1,10 +1,9 @@
-// operations.get for Cloud Run v2 (`projects/P/locations/L/operations/ID`) and Resource Manager
-// (`operations/cp.N`): every write stored its finished Operation, so a poll reads it back.
+// operations.get for Resource Manager (`operations/cp.N`): every project create stored its
+// finished Operation, so a poll reads it back. Cloud Run's operations are run/run-operations.ts.
 import type { Operation } from '@runiam/api'
 import { Code, IamError, permissionDenied } from '@runiam/core'
 import type { Caller } from './caller.js'
 import type { ServiceContext } from './context.js'
-import { presentAs } from './names.js'
 
 function operationNotFound(name: string): IamError {
   return new IamError(Code.NOT_FOUND, 'RESOURCE_NOT_FOUND', `Operation '${name}' not found.`, {
@@ -17,23 +16,6 @@ export class OperationService {
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx
-  }
-
-  /** Compat: run.projects.locations.operations.get (run.operations.get on the location). */
-  async getRun(caller: Caller, name: string): Promise<Operation> {
-    const [, project = '', , location = '', , id = ''] = name.split('/')
-    await this.#ctx.checker.require(
-      caller,
-      'run.operations.get',
-      `projects/${project}/locations/${location}`,
-    )
-    const p = await this.#ctx.checker.project(project)
-    if (p === undefined) throw operationNotFound(name)
-    const rec = await this.#ctx.store.getOperation(
-      `projects/${p.projectId}/locations/${location}/operations/${id}`,
-    )
-    if (rec === undefined) throw operationNotFound(name)
-    return presentAs({ ...rec.body } as unknown as Operation, p.projectId, project)
   }
 
   /**

@@ -230,10 +230,18 @@ export class PermissionChecker {
     )
   }
 
-  /** Throws PERMISSION_DENIED naming the permission and the resource as the caller wrote it. */
-  async require(caller: Caller | undefined, permission: string, resource: string): Promise<void> {
+  /**
+   * Throws PERMISSION_DENIED naming the permission and the resource as the caller wrote it
+   * (`shownAs`, when the request named it otherwise: the v1 API's `namespaces/P/services/S`).
+   */
+  async require(
+    caller: Caller | undefined,
+    permission: string,
+    resource: string,
+    shownAs: string = resource,
+  ): Promise<void> {
     const d = await this.decide(caller, permission, resource)
-    if (!d.allowed) throw permissionDenied(permission, resource)
+    if (!d.allowed) throw permissionDenied(permission, shownAs)
   }
 
   /** The subset of `permissions` the caller holds on `resource`, in request order. */

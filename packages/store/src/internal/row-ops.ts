@@ -34,6 +34,13 @@ export interface RowReads {
   /** One query for all of them; absent ones are simply missing from the result. */
   policies(resources: readonly string[]): Promise<StoredPolicy[]>
   operation(name: string): Promise<OperationRecord | undefined>
+  /** Names in [`from`, `to`) bytewise and greater than `after`, ordered by name, at most `limit`. */
+  operations(
+    from: string,
+    to: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<OperationRecord[]>
   orgPolicy(name: string): Promise<OrgPolicyRecord | undefined>
   /** Ordered by name, names greater than `after`, at most `limit`. */
   orgPolicies(parent: string, after: string | undefined, limit: number): Promise<OrgPolicyRecord[]>
@@ -73,6 +80,7 @@ export interface RowWrites extends RowReads {
   /** Only where the name matches and, when `ifEtag` is given, the stored etag equals it. */
   deleteOrgPolicy(name: string, ifEtag: string | undefined): Promise<boolean>
   upsertOperation(op: OperationRecord): Promise<void>
+  deleteOperation(name: string): Promise<boolean>
   upsertSigningKey(key: SigningKeyRecord): Promise<void>
   /** False if the email or the unique id is taken. */
   insertServiceAccount(sa: ServiceAccountRecord): Promise<boolean>

@@ -12,6 +12,15 @@ import type { StoreReader } from '../store.js'
 import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
 
+/**
+ * The smallest string greater than every string that starts with `prefix` (bytewise, as both
+ * engines order keys): the prefix with its last UTF-16 unit incremented. Names are ASCII.
+ */
+function prefixEnd(prefix: string): string {
+  if (prefix === '') return '\uffff'
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1)
+}
+
 export function createStoreReader(rows: () => RowReads): StoreReader {
   return {
     getOrganization: async () => rows().organization(),
@@ -39,6 +48,11 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
       return new Map(found.map((p) => [p.resource, p]))
     },
     getOperation: async (name) => rows().operation(name),
+    async listOperations(prefix, page) {
+      const w = pageWindow(page)
+      const found = await rows().operations(prefix, prefixEnd(prefix), w.after, w.size + 1)
+      return toPage(found, w.size, (op) => op.name)
+    },
     getOrgPolicy: async (name) => rows().orgPolicy(name),
     async listOrgPolicies(parent: string, page?: PageRequest): Promise<Page<OrgPolicyRecord>> {
       const w = pageWindow(page)

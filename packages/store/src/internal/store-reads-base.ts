@@ -20,6 +20,8 @@ export abstract class StoreReadsBase implements StoreReader {
   getPolicy: StoreReader['getPolicy'] = (resource) => this.#reads.getPolicy(resource)
   getPolicies: StoreReader['getPolicies'] = (resources) => this.#reads.getPolicies(resources)
   getOperation: StoreReader['getOperation'] = (name) => this.#reads.getOperation(name)
+  listOperations: StoreReader['listOperations'] = (prefix, page) =>
+    this.#reads.listOperations(prefix, page)
   getOrgPolicy: StoreReader['getOrgPolicy'] = (name) => this.#reads.getOrgPolicy(name)
   listOrgPolicies: StoreReader['listOrgPolicies'] = (parent, page) =>
     this.#reads.listOrgPolicies(parent, page)

@@ -158,6 +158,11 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
       changed(ChangeKind.operation, op.name)
     },
 
+    async deleteOperation(name) {
+      if (!(await rows().deleteOperation(name))) throw notFound('Operation', name)
+      changed(ChangeKind.operation, name)
+    },
+
     async putSigningKey(key) {
       await rows().upsertSigningKey(key)
       changed(ChangeKind.key, key.kid)

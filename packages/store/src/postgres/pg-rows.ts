@@ -216,6 +216,24 @@ export class PgRows implements RowWrites {
       : { name: row.name, body: row.body, createTime: row.create_time }
   }
 
+  async operations(
+    from: string,
+    to: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<OperationRecord[]> {
+    const rows = await this.#rows<{
+      name: string
+      create_time: string
+      body: Record<string, unknown>
+    }>(
+      'operations',
+      'SELECT name, create_time, body FROM operations WHERE name >= $1 AND name < $2 AND name > $3 ORDER BY name LIMIT $4',
+      [from, to, after ?? '', limit],
+    )
+    return rows.map((row) => ({ name: row.name, body: row.body, createTime: row.create_time }))
+  }
+
   async signingKeys(): Promise<SigningKeyRecord[]> {
     const rows = await this.#rows<{ record: SigningKeyRecord }>(
       'signing_keys',
@@ -354,6 +372,10 @@ export class PgRows implements RowWrites {
        ON CONFLICT (name) DO UPDATE SET create_time = excluded.create_time, body = excluded.body`,
       [op.name, op.createTime, json(op.body)],
     )
+  }
+
+  deleteOperation(name: string): Promise<boolean> {
+    return this.#changed('delete_operation', 'DELETE FROM operations WHERE name = $1', [name])
   }
 
   async upsertSigningKey(key: SigningKeyRecord): Promise<void> {

@@ -220,6 +220,27 @@ export class SqliteRows implements RowWrites {
     })
   }
 
+  operations(
+    from: string,
+    to: string,
+    after: string | undefined,
+    limit: number,
+  ): Promise<OperationRecord[]> {
+    return sync(() =>
+      this.#all<{ name: string; create_time: string; body: string }>(
+        'SELECT name, create_time, body FROM operations WHERE name >= ? AND name < ? AND name > ? ORDER BY name LIMIT ?',
+        from,
+        to,
+        after ?? '',
+        limit,
+      ).map((row) => ({
+        name: row.name,
+        body: JSON.parse(row.body) as Record<string, unknown>,
+        createTime: row.create_time,
+      })),
+    )
+  }
+
   orgPolicy(name: string): Promise<OrgPolicyRecord | undefined> {
     return sync(() => {
       const row = this.#get<OrgPolicyRow>(
@@ -416,6 +437,10 @@ export class SqliteRows implements RowWrites {
         JSON.stringify(op.body),
       )
     })
+  }
+
+  deleteOperation(name: string): Promise<boolean> {
+    return sync(() => this.#run('DELETE FROM operations WHERE name = ?', name))
   }
 
   upsertSigningKey(key: SigningKeyRecord): Promise<void> {

@@ -54,7 +54,36 @@ export function toJobLogEntry(key: ServiceKey, line: LogLine): LogEntry {
   }
 }
 
-export function toLogEntry(key: ServiceKey, line: LogLine): LogEntry {
+/** What a line came from: a service's revision, a worker pool's, or a job's task (Cloud Logging resources). */
+export type LogSource = 'service' | 'workerPool' | 'job'
+
+export function toLogEntry(
+  key: ServiceKey,
+  line: LogLine,
+  source: LogSource = 'service',
+): LogEntry {
+  if (source === 'job') return toJobLogEntry(key, line)
+  if (source === 'workerPool') {
+    return {
+      logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
+      // Compat: Cloud Run worker pools log as resource type cloud_run_worker_pool (what
+      // `gcloud run worker-pools logs read` filters on).
+      resource: {
+        type: 'cloud_run_worker_pool',
+        labels: {
+          worker_pool_name: key.service,
+          revision_name: line.revision,
+          location: key.region,
+          project_id: key.project,
+        },
+      },
+      textPayload: line.text,
+      timestamp: line.timestamp,
+      receiveTimestamp: line.timestamp,
+      severity: line.severity,
+      insertId: line.insertId,
+    }
+  }
   return {
     logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
     resource: {
@@ -89,18 +118,21 @@ function pageSizeOf(raw: unknown): number {
 
 export class LogEntriesService {
   readonly #checker: PermissionChecker
-  readonly #logs: ServiceLogReader | undefined
-  /** What job tasks printed (keyed by job: `service` is the job id). */
-  readonly #jobLogs: ServiceLogReader | undefined
+  readonly #sources: readonly (readonly [LogSource, ServiceLogReader | undefined])[]
 
   constructor(
     checker: PermissionChecker,
     logs: ServiceLogReader | undefined,
+    workerPoolLogs?: ServiceLogReader,
+    /** What job tasks printed (keyed by job: `service` is the job id). */
     jobLogs?: ServiceLogReader,
   ) {
     this.#checker = checker
-    this.#logs = logs
-    this.#jobLogs = jobLogs
+    this.#sources = [
+      ['service', logs],
+      ['workerPool', workerPoolLogs],
+      ['job', jobLogs],
+    ]
   }
 
   /** Compat: logging.entries.list. */
@@ -155,16 +187,12 @@ export class LogEntriesService {
     for (const given of projects) {
       const project = await this.#checker.project(given)
       if (project === undefined) throw projectNotFound(given)
-      for (const key of this.#logs?.services(project.projectId) ?? []) {
-        for (const line of this.#logs?.lines(key) ?? []) {
-          const entry = toLogEntry(key, line)
-          if (matchesFilter(entry, clauses)) all.push(entry)
-        }
-      }
-      for (const key of this.#jobLogs?.services(project.projectId) ?? []) {
-        for (const line of this.#jobLogs?.lines(key) ?? []) {
-          const entry = toJobLogEntry(key, line)
-          if (matchesFilter(entry, clauses)) all.push(entry)
+      for (const [source, logs] of this.#sources) {
+        for (const key of logs?.services(project.projectId) ?? []) {
+          for (const line of logs?.lines(key) ?? []) {
+            const entry = toLogEntry(key, line, source)
+            if (matchesFilter(entry, clauses)) all.push(entry)
+          }
         }
       }
     }

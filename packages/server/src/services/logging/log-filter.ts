@@ -52,6 +52,7 @@ const SEVERITY_NUMBERS: Record<string, number> = {
 const LABELS = new Set([
   'service_name',
   'job_name',
+  'worker_pool_name',
   'location',
   'project_id',
   'revision_name',

@@ -3,11 +3,11 @@
 // v2 paths alike). Authorize first, then look things up, then act. Running a job and its
 // executions and tasks are JobExecutions' (job-executions.ts).
 import { JOB_TYPE_URL, type Job, type ListJobsResponse, type Operation } from '@runiam/api'
-import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
-import type { ProjectRecord, ResourceRecord } from '@runiam/store'
+import { Code, isIamError, resourceNotFound, type IamError } from '@runiam/core'
+import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, isoTime, type ServiceContext } from '../context.js'
-import { checkRegion, checkServiceId, invalidArgument, parsePageSize, presentAs } from '../names.js'
+import { checkRegion, checkServiceId, parsePageSize, presentAs } from '../names.js'
 import type { PolicyTarget } from '../policy-target.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
 import {
@@ -21,7 +21,13 @@ import {
 } from './job-body.js'
 import type { JobExecutions } from './job-executions.js'
 import { jobNameOf, parseJobName, type JobRef } from './job-names.js'
-import { putRunOperation, runOperation } from './run-operation.js'
+import {
+  finishedOperation,
+  resourceAlreadyExists,
+  resourceEtagConflict,
+  unquoteEtag,
+  writeFlag,
+} from './run-resource-writes.js'
 
 /** Query parameters of the write methods, as strings from the URL. */
 export interface JobWriteQuery {
@@ -32,37 +38,9 @@ export interface JobWriteQuery {
   readonly etag?: string | undefined
 }
 
-export function queryFlag(name: string, raw: string | undefined): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false
-  if (raw === 'true') return true
-  throw invalidArgument(name, `Invalid value at '${name}' (TYPE_BOOL), "${raw}"`)
-}
-
-/** Etags arrive quoted from some clients (`etag=%22…%22`); compare without the quotes. */
-export const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1')
-
 export function jobNotFound(r: JobRef): IamError {
   // Compat: Cloud Run v2's NOT_FOUND wording.
   return resourceNotFound('JOB', r.jobId, r.location, r.project)
-}
-
-export function etagConflict(): IamError {
-  return new IamError(
-    Code.ABORTED,
-    'ETAG_MISMATCH',
-    'The etag in the request does not match the current etag of the resource. Read the resource again and retry.',
-  )
-}
-
-function alreadyExists(jobId: string): IamError {
-  return new IamError(
-    Code.ALREADY_EXISTS,
-    'ALREADY_EXISTS',
-    `Resource '${jobId}' already exists.`,
-    {
-      metadata: { name: jobId },
-    },
-  )
 }
 
 const asJob = (body: Readonly<Json>): Job => ({ ...body }) as unknown as Job
@@ -99,13 +77,19 @@ export class CloudRunJobs {
     return p
   }
 
-  #operation(p: ProjectRecord, location: string, job: Json): Operation {
-    return runOperation({
+  /** The finished Operation of a write, stored in `tx` when given (not on validateOnly). */
+  #operation(
+    tx: StoreTx | undefined,
+    p: ProjectRecord,
+    location: string,
+    job: Json,
+  ): Promise<Operation> {
+    return finishedOperation(tx, {
       projectId: p.projectId,
       location,
       typeUrl: JOB_TYPE_URL,
       body: job,
-      done: true,
+      nowMs: this.#ctx.now(),
     })
   }
 
@@ -119,7 +103,7 @@ export class CloudRunJobs {
     const [, project = '', , location = ''] = parent.split('/')
     const ref: JobRef = { project, location, jobId: query.jobId ?? '' }
     await this.#ctx.checker.require(caller, 'run.jobs.create', jobNameOf(ref))
-    const validateOnly = queryFlag('validateOnly', query.validateOnly)
+    const validateOnly = writeFlag('validateOnly', query.validateOnly)
     checkServiceId(query.jobId, 'jobId')
     checkRegion(location)
     const input = readJobInput(body ?? {})
@@ -147,15 +131,14 @@ export class CloudRunJobs {
       nowMs: this.#ctx.now(),
     })
     if (validateOnly) {
-      if ((await this.#ctx.store.getResource(name)) !== undefined) throw alreadyExists(ref.jobId)
-      return this.#operation(p, ref.location, job)
+      if ((await this.#ctx.store.getResource(name)) !== undefined)
+        throw resourceAlreadyExists(ref.jobId)
+      return this.#operation(undefined, p, ref.location, job)
     }
     return this.#ctx.store.transact(async (tx) => {
-      if ((await tx.getResource(name)) !== undefined) throw alreadyExists(ref.jobId)
+      if ((await tx.getResource(name)) !== undefined) throw resourceAlreadyExists(ref.jobId)
       await tx.createResource(jobRecord(name, p, ref.location, job))
-      const op = this.#operation(p, ref.location, job)
-      await putRunOperation(tx, op, this.#ctx.now())
-      return op
+      return this.#operation(tx, p, ref.location, job)
     })
   }
 
@@ -217,12 +200,12 @@ export class CloudRunJobs {
   ): Promise<Operation> {
     const ref = parseJobName(name, 'job.name')
     await this.#ctx.checker.require(caller, 'run.jobs.update', name)
-    const validateOnly = queryFlag('validateOnly', query.validateOnly)
-    const allowMissing = queryFlag('allowMissing', query.allowMissing)
+    const validateOnly = writeFlag('validateOnly', query.validateOnly)
+    const allowMissing = writeFlag('allowMissing', query.allowMissing)
     const incoming = readJobInput(body ?? {})
     const requestEtag =
       isObject(body) && typeof body['etag'] === 'string' && body['etag'] !== ''
-        ? unquote(body['etag'])
+        ? unquoteEtag(body['etag'])
         : undefined
     const p = await this.#project(ref.project)
     const canonical = jobNameOf(ref, p.projectId)
@@ -246,11 +229,13 @@ export class CloudRunJobs {
         ? incoming
         : readJobInput(applyJobMask(writableOfJob(current.body), incoming, mask))
     requireTemplate(merged)
-    if (requestEtag !== undefined && requestEtag !== current.body['etag']) throw etagConflict()
+    if (requestEtag !== undefined && requestEtag !== current.body['etag'])
+      throw resourceEtagConflict()
     const op = await this.#ctx.store.transact(async (tx) => {
       // Read again inside the transaction: a run in between changed executionCount.
       const now = (await tx.getResource(canonical)) ?? current
-      if (requestEtag !== undefined && requestEtag !== now.body['etag']) throw etagConflict()
+      if (requestEtag !== undefined && requestEtag !== now.body['etag'])
+        throw resourceEtagConflict()
       const job = buildJob({
         name: canonical,
         input: merged,
@@ -258,19 +243,17 @@ export class CloudRunJobs {
         nowMs: this.#ctx.now(),
         previous: now.body,
       })
-      const operation = this.#operation(p, ref.location, job)
-      if (validateOnly) return operation
+      if (validateOnly) return this.#operation(undefined, p, ref.location, job)
       try {
         await tx.updateResource(
           { ...jobRecord(canonical, p, ref.location, job), createTime: now.createTime },
           { ifEtag: now.etag },
         )
       } catch (err) {
-        if (isIamError(err) && err.code === Code.ABORTED) throw etagConflict()
+        if (isIamError(err) && err.code === Code.ABORTED) throw resourceEtagConflict()
         throw err
       }
-      await putRunOperation(tx, operation, this.#ctx.now())
-      return operation
+      return this.#operation(tx, p, ref.location, job)
     })
     return presentAs(op, p.projectId, ref.project)
   }
@@ -282,7 +265,7 @@ export class CloudRunJobs {
   async delete(caller: Caller, name: string, query: JobWriteQuery): Promise<Operation> {
     const ref = parseJobName(name)
     await this.#ctx.checker.require(caller, 'run.jobs.delete', name)
-    const validateOnly = queryFlag('validateOnly', query.validateOnly)
+    const validateOnly = writeFlag('validateOnly', query.validateOnly)
     const p = await this.#project(ref.project)
     const canonical = jobNameOf(ref, p.projectId)
     const check = (current: ResourceRecord | undefined): ResourceRecord => {
@@ -290,16 +273,20 @@ export class CloudRunJobs {
       if (
         query.etag !== undefined &&
         query.etag !== '' &&
-        unquote(query.etag) !== current.body['etag']
+        unquoteEtag(query.etag) !== current.body['etag']
       ) {
-        throw etagConflict()
+        throw resourceEtagConflict()
       }
       return current
     }
     const found = check(await this.#ctx.store.getResource(canonical))
     if (validateOnly) {
       const final = { ...found.body, deleteTime: isoTime(this.#ctx.now()) }
-      return presentAs(this.#operation(p, ref.location, final), p.projectId, ref.project)
+      return presentAs(
+        await this.#operation(undefined, p, ref.location, final),
+        p.projectId,
+        ref.project,
+      )
     }
     await this.#executions.stopAll(canonical, `Job ${ref.jobId} was deleted.`)
     const op = await this.#ctx.store.transact(async (tx) => {
@@ -307,9 +294,7 @@ export class CloudRunJobs {
       await this.#executions.deleteAllOf(tx, canonical)
       await tx.deleteResource(canonical)
       const final = { ...current.body, deleteTime: isoTime(this.#ctx.now()) }
-      const operation = this.#operation(p, ref.location, final)
-      await putRunOperation(tx, operation, this.#ctx.now())
-      return operation
+      return this.#operation(tx, p, ref.location, final)
     })
     return presentAs(op, p.projectId, ref.project)
   }

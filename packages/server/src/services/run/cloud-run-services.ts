@@ -7,10 +7,10 @@ import {
   type Operation,
   type Service,
 } from '@runiam/api'
-import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
+import { Code, isIamError, resourceNotFound, type IamError } from '@runiam/core'
 import type { ProjectRecord, ResourceRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
-import { isObject, isoTime, newUuid, type ServiceContext } from '../context.js'
+import { isObject, isoTime, type ServiceContext } from '../context.js'
 import type { PolicyTarget } from '../policy-target.js'
 import { checkRegion, checkServiceId, invalidArgument, presentAs, parsePageSize } from '../names.js'
 import { checkRequireInvokerIam } from '../org-policy/org-policy-enforcer.js'
@@ -22,6 +22,13 @@ import {
   writableOf,
   type ServiceInput,
 } from './service-body.js'
+import {
+  finishedOperation,
+  resourceAlreadyExists as alreadyExists,
+  resourceEtagConflict as etagConflict,
+  unquoteEtag as unquote,
+  writeFlag as flag,
+} from './run-resource-writes.js'
 import { checkServiceUpstream, type UpstreamPolicy } from './upstream-policy.js'
 
 export type Json = Record<string, unknown>
@@ -38,37 +45,15 @@ export interface WriteQuery {
   readonly serviceId?: string | undefined
 }
 
-function flag(name: string, raw: string | undefined): boolean {
-  if (raw === undefined || raw === '' || raw === 'false') return false
-  if (raw === 'true') return true
-  throw invalidArgument(name, `Invalid value at '${name}' (TYPE_BOOL), "${raw}"`)
+/** How the calling surface names things: the v1 (Knative) API names resources differently. */
+export interface SurfaceOptions {
+  /** The resource a PERMISSION_DENIED names (default: the v2 name the method was given). */
+  readonly shownAs?: string
 }
-
-/** Etags arrive quoted from some clients (`etag=%22…%22`); compare without the quotes. */
-const unquote = (s: string): string => s.replace(/^"(.*)"$/, '$1')
 
 export function serviceNotFound(serviceId: string, location: string, project: string): IamError {
   // Compat: Cloud Run v2's NOT_FOUND wording.
   return resourceNotFound('SERVICE', serviceId, location, project)
-}
-
-function alreadyExists(serviceId: string): IamError {
-  return new IamError(
-    Code.ALREADY_EXISTS,
-    'ALREADY_EXISTS',
-    `Resource '${serviceId}' already exists.`,
-    {
-      metadata: { name: serviceId },
-    },
-  )
-}
-
-function etagConflict(): IamError {
-  return new IamError(
-    Code.ABORTED,
-    'ETAG_MISMATCH',
-    'The etag in the request does not match the current etag of the resource. Read the resource again and retry.',
-  )
 }
 
 /** `projects/P/locations/L/services/S` split, with P as given. */
@@ -116,17 +101,13 @@ export class CloudRunServices {
     location: string,
     service: Json,
   ): Promise<Operation> {
-    const name = `projects/${p.projectId}/locations/${location}/operations/${newUuid()}`
-    const op: Operation = {
-      name,
-      metadata: { '@type': SERVICE_TYPE_URL, ...service },
-      done: true,
-      response: { '@type': SERVICE_TYPE_URL, ...service },
-    }
-    if (tx !== undefined) {
-      await tx.putOperation({ name, body: { ...op }, createTime: isoTime(this.#ctx.now()) })
-    }
-    return op
+    return finishedOperation(tx, {
+      projectId: p.projectId,
+      location,
+      typeUrl: SERVICE_TYPE_URL,
+      body: service,
+      nowMs: this.#ctx.now(),
+    })
   }
 
   /** Compat: run.projects.locations.services.create. */
@@ -135,18 +116,24 @@ export class CloudRunServices {
     parent: string,
     query: WriteQuery,
     body: unknown,
+    surface: SurfaceOptions = {},
   ): Promise<Operation> {
     const [, project = '', , location = ''] = parent.split('/')
     const ref: ServiceRef = { project, location, serviceId: query.serviceId ?? '' }
     // Authorize on the would-be service name before anything about it is revealed.
-    await this.#ctx.checker.require(caller, 'run.services.create', nameOf(ref))
+    await this.#ctx.checker.require(caller, 'run.services.create', nameOf(ref), surface.shownAs)
     const validateOnly = flag('validateOnly', query.validateOnly)
     checkServiceId(query.serviceId)
     checkRegion(location)
     const input = readServiceInput(body ?? {})
     if (input['invokerIamDisabled'] === true) {
       // Compat: disabling the invoker check also needs run.services.setIamPolicy (public access doc).
-      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', nameOf(ref))
+      await this.#ctx.checker.require(
+        caller,
+        'run.services.setIamPolicy',
+        nameOf(ref),
+        surface.shownAs,
+      )
     }
     const p = await this.#project(project)
     if (input['invokerIamDisabled'] === true) {
@@ -191,9 +178,9 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.get. */
-  async get(caller: Caller, name: string): Promise<Service> {
+  async get(caller: Caller, name: string, surface: SurfaceOptions = {}): Promise<Service> {
     const ref = parseServiceName(name)
-    await this.#ctx.checker.require(caller, 'run.services.get', name)
+    await this.#ctx.checker.require(caller, 'run.services.get', name, surface.shownAs)
     const p = await this.#project(ref.project)
     const rec = await this.#ctx.store.getResource(this.#canonical(ref, p))
     if (rec === undefined) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
@@ -205,9 +192,10 @@ export class CloudRunServices {
     caller: Caller,
     parent: string,
     query: { pageSize?: string | undefined; pageToken?: string | undefined },
+    surface: SurfaceOptions = {},
   ): Promise<ListServicesResponse> {
     const [, project = '', , location = ''] = parent.split('/')
-    await this.#ctx.checker.require(caller, 'run.services.list', parent)
+    await this.#ctx.checker.require(caller, 'run.services.list', parent, surface.shownAs)
     const p = await this.#project(project)
     const size = parsePageSize(query.pageSize)
     let items: readonly ResourceRecord[]
@@ -240,9 +228,16 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.patch (name from the path; body without name). */
-  async patch(caller: Caller, name: string, query: WriteQuery, body: unknown): Promise<Operation> {
+  async patch(
+    caller: Caller,
+    name: string,
+    query: WriteQuery,
+    body: unknown,
+    surface: SurfaceOptions = {},
+  ): Promise<Operation> {
     const ref = parseServiceName(name)
-    await this.#ctx.checker.require(caller, 'run.services.update', name)
+    const shownAs = surface.shownAs
+    await this.#ctx.checker.require(caller, 'run.services.update', name, shownAs)
     const validateOnly = flag('validateOnly', query.validateOnly)
     const allowMissing = flag('allowMissing', query.allowMissing)
     const incoming = readServiceInput(body ?? {})
@@ -256,11 +251,11 @@ export class CloudRunServices {
     if (current === undefined) {
       if (!allowMissing) throw serviceNotFound(ref.serviceId, ref.location, ref.project)
       // Compat: allow_missing: "the caller must have 'run.services.create' permissions".
-      await this.#ctx.checker.require(caller, 'run.services.create', name)
+      await this.#ctx.checker.require(caller, 'run.services.create', name, shownAs)
       checkServiceId(ref.serviceId, 'service.name')
       checkRegion(ref.location)
       if (incoming['invokerIamDisabled'] === true) {
-        await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+        await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name, shownAs)
         await checkRequireInvokerIam(this.#ctx.store, canonical)
       }
       return presentAs(
@@ -275,7 +270,7 @@ export class CloudRunServices {
         ? incoming
         : readServiceInput(applyServiceMask(writableOf(current.body), incoming, mask))
     if ((merged['invokerIamDisabled'] === true) !== (current.body['invokerIamDisabled'] === true)) {
-      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name)
+      await this.#ctx.checker.require(caller, 'run.services.setIamPolicy', name, shownAs)
       // Compat: constraints/run.managed.requireInvokerIam governs turning the check off; a
       // service that already has it off keeps it (the constraint is not retroactive).
       if (merged['invokerIamDisabled'] === true)
@@ -321,9 +316,14 @@ export class CloudRunServices {
   }
 
   /** Compat: run.projects.locations.services.delete (optional `etag` must match). */
-  async delete(caller: Caller, name: string, query: WriteQuery): Promise<Operation> {
+  async delete(
+    caller: Caller,
+    name: string,
+    query: WriteQuery,
+    surface: SurfaceOptions = {},
+  ): Promise<Operation> {
     const ref = parseServiceName(name)
-    await this.#ctx.checker.require(caller, 'run.services.delete', name)
+    await this.#ctx.checker.require(caller, 'run.services.delete', name, surface.shownAs)
     const validateOnly = flag('validateOnly', query.validateOnly)
     const p = await this.#project(ref.project)
     const canonical = this.#canonical(ref, p)

@@ -23,7 +23,8 @@ import type { Caller } from '../caller.js'
 import { isObject, isoTime, randomSuffix, type ServiceContext } from '../context.js'
 import { invalidArgument, parsePageSize, presentAs } from '../names.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
-import { etagConflict, jobNotFound, queryFlag, unquote } from './cloud-run-jobs.js'
+import { jobNotFound } from './cloud-run-jobs.js'
+import { resourceEtagConflict, unquoteEtag, writeFlag } from './run-resource-writes.js'
 import {
   counts,
   completionStatus,
@@ -201,7 +202,8 @@ export class JobExecutions {
     const created = await this.#ctx.store.transact(async (tx) => {
       const job = await tx.getResource(jobName)
       if (job === undefined) throw jobNotFound(ref)
-      if (req.etag !== undefined && unquote(req.etag) !== job.body['etag']) throw etagConflict()
+      if (req.etag !== undefined && unquoteEtag(req.etag) !== job.body['etag'])
+        throw resourceEtagConflict()
       const plan = planExecution(job.body, req.overrides)
       let executionId = ''
       for (let i = 0; i < 5 && executionId === ''; i++) {
@@ -218,6 +220,7 @@ export class JobExecutions {
         typeUrl: EXECUTION_TYPE_URL,
         body: {},
         done: false,
+        nowMs,
       }).name
       const et = isObject(job.body['template']) ? job.body['template'] : {}
       const status: ExecutionStatus = {
@@ -248,6 +251,7 @@ export class JobExecutions {
         typeUrl: EXECUTION_TYPE_URL,
         body: execution,
         done: false,
+        nowMs: this.#ctx.now(),
         name: opName,
       })
       if (req.validateOnly) {
@@ -258,6 +262,7 @@ export class JobExecutions {
           typeUrl: EXECUTION_TYPE_URL,
           body: execution,
           done: true,
+          nowMs: this.#ctx.now(),
           name: opName,
         })
         return { execution, plan, status, op, stored: false }
@@ -497,6 +502,7 @@ export class JobExecutions {
         typeUrl: EXECUTION_TYPE_URL,
         body: execution,
         done: true,
+        nowMs: this.#ctx.now(),
         name: opName,
       })
       await putRunOperation(tx, op, nowMs)
@@ -726,12 +732,13 @@ export class JobExecutions {
       }
     }
     const validateOnly = b['validateOnly'] === true || b['validate_only'] === true
-    const etag = typeof b['etag'] === 'string' && b['etag'] !== '' ? unquote(b['etag']) : undefined
+    const etag =
+      typeof b['etag'] === 'string' && b['etag'] !== '' ? unquoteEtag(b['etag']) : undefined
     const p = await this.#project(ref.project)
     const canonical = executionNameOf(ref, p.projectId)
     const rec = await this.#ctx.store.getResource(canonical)
     if (rec === undefined) throw executionNotFound(ref)
-    if (etag !== undefined && etag !== rec.body['etag']) throw etagConflict()
+    if (etag !== undefined && etag !== rec.body['etag']) throw resourceEtagConflict()
     if (isExecutionDone(rec.body)) throw alreadyCompleted(ref.executionId)
     const operation = (execution: Json): Operation =>
       runOperation({
@@ -740,6 +747,7 @@ export class JobExecutions {
         typeUrl: EXECUTION_TYPE_URL,
         body: execution,
         done: true,
+        nowMs: this.#ctx.now(),
       })
     if (validateOnly) return presentAs(operation(rec.body), p.projectId, ref.project)
     await this.#stop(
@@ -767,7 +775,7 @@ export class JobExecutions {
   ): Promise<Operation> {
     const ref = parseExecutionName(name)
     await this.#ctx.checker.require(caller, 'run.executions.delete', name)
-    const validateOnly = queryFlag('validateOnly', query.validateOnly)
+    const validateOnly = writeFlag('validateOnly', query.validateOnly)
     const p = await this.#project(ref.project)
     const canonical = executionNameOf(ref, p.projectId)
     const check = (rec: ResourceRecord | undefined): ResourceRecord => {
@@ -775,9 +783,9 @@ export class JobExecutions {
       if (
         query.etag !== undefined &&
         query.etag !== '' &&
-        unquote(query.etag) !== rec.body['etag']
+        unquoteEtag(query.etag) !== rec.body['etag']
       ) {
-        throw etagConflict()
+        throw resourceEtagConflict()
       }
       return rec
     }
@@ -789,6 +797,7 @@ export class JobExecutions {
         typeUrl: EXECUTION_TYPE_URL,
         body: { ...execution, deleteTime: this.#now() },
         done: true,
+        nowMs: this.#ctx.now(),
       })
     if (validateOnly) return presentAs(operation(found.body), p.projectId, ref.project)
     if (!isExecutionDone(found.body)) {

@@ -72,7 +72,7 @@ const INGRESS = [
   'INGRESS_TRAFFIC_NONE',
 ] as const
 // Compat: google.api.LaunchStage numbering.
-const LAUNCH_STAGE: Readonly<Record<number, string>> = {
+export const LAUNCH_STAGE: Readonly<Record<number, string>> = {
   0: 'LAUNCH_STAGE_UNSPECIFIED',
   1: 'EARLY_ACCESS',
   2: 'ALPHA',
@@ -104,7 +104,8 @@ const RESERVED_NAMESPACES = [
 /** The template a service gets when the request has none: the built-in responder (SPEC §4). */
 export const BUILTIN_TEMPLATE = { containers: [{ image: 'runiam/builtin' }] }
 
-function enumValue(
+/** An enum given as its number (client libraries) or name; answered as the name. */
+export function enumValue(
   field: string,
   raw: unknown,
   names: Readonly<Record<number, string>> | readonly string[],
@@ -118,19 +119,25 @@ function enumValue(
   throw invalidArgument(field, `Invalid value at '${field}', ${JSON.stringify(raw)}`)
 }
 
-function stringMap(field: string, raw: unknown): Record<string, string> {
+/** The system namespace a label or annotation key belongs to, if any (`run.googleapis.com`…). */
+export function reservedNamespaceOf(key: string): string | undefined {
+  const slash = key.indexOf('/')
+  if (slash < 0) return undefined
+  const prefix = key.slice(0, slash)
+  return RESERVED_NAMESPACES.find((n) => prefix === n || prefix.endsWith(`.${n}`))
+}
+
+/** A labels or annotations map: string values, no key in a reserved system namespace. */
+export function stringMap(field: string, raw: unknown): Record<string, string> {
   if (!isObject(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
     throw invalidArgument(field, `Invalid value at '${field}', ${JSON.stringify(raw)}`)
   }
   for (const key of Object.keys(raw)) {
-    const slash = key.indexOf('/')
-    if (slash < 0) continue
-    const prefix = key.slice(0, slash)
-    const ns = RESERVED_NAMESPACES.find((n) => prefix === n || prefix.endsWith(`.${n}`))
+    const ns = reservedNamespaceOf(key)
     if (ns !== undefined) {
       throw invalidArgument(
         `${field}[${key}]`,
-        `Invalid ${field.replace('service.', '')} key '${key}': keys in the ${ns} namespace ` +
+        `Invalid ${field.replace(/^[a-z_]+\./, '')} key '${key}': keys in the ${ns} namespace ` +
           'are reserved and cannot be set through the v2 API.',
       )
     }
@@ -197,17 +204,18 @@ export function readServiceInput(body: unknown): ServiceInput {
   return out
 }
 
-function readTemplate(raw: unknown): Record<string, unknown> {
+/** A revision template: its containers each need an image. `prefix` names the resource field. */
+export function readTemplate(raw: unknown, prefix = 'service'): Record<string, unknown> {
   if (!isObject(raw)) {
     throw invalidArgument(
-      'service.template',
-      `Invalid value at 'service.template', ${JSON.stringify(raw)}`,
+      `${prefix}.template`,
+      `Invalid value at '${prefix}.template', ${JSON.stringify(raw)}`,
     )
   }
   const t: Record<string, unknown> = { ...raw }
   if (t['executionEnvironment'] !== undefined) {
     t['executionEnvironment'] = enumValue(
-      'service.template.execution_environment',
+      `${prefix}.template.execution_environment`,
       t['executionEnvironment'],
       EXECUTION_ENV,
     )
@@ -216,22 +224,22 @@ function readTemplate(raw: unknown): Record<string, unknown> {
   if (containers !== undefined) {
     if (!Array.isArray(containers)) {
       throw invalidArgument(
-        'service.template.containers',
-        `Invalid value at 'service.template.containers', ${JSON.stringify(containers)}`,
+        `${prefix}.template.containers`,
+        `Invalid value at '${prefix}.template.containers', ${JSON.stringify(containers)}`,
       )
     }
     containers.forEach((c: unknown, i) => {
       if (!isObject(c) || typeof c['image'] !== 'string' || c['image'] === '') {
         throw invalidArgument(
-          `service.template.containers[${i}].image`,
-          `service.template.containers[${i}].image: Required field is not set.`,
+          `${prefix}.template.containers[${i}].image`,
+          `${prefix}.template.containers[${i}].image: Required field is not set.`,
         )
       }
     })
   }
-  if (t['labels'] !== undefined) t['labels'] = stringMap('service.template.labels', t['labels'])
+  if (t['labels'] !== undefined) t['labels'] = stringMap(`${prefix}.template.labels`, t['labels'])
   if (t['annotations'] !== undefined) {
-    t['annotations'] = stringMap('service.template.annotations', t['annotations'])
+    t['annotations'] = stringMap(`${prefix}.template.annotations`, t['annotations'])
   }
   return t
 }
@@ -359,6 +367,16 @@ export function applyServiceMask(
   incoming: ServiceInput,
   mask: string,
 ): ServiceInput {
+  return applyMask(base, incoming, mask, WRITABLE)
+}
+
+/** applyServiceMask for any resource body whose writable top-level fields are `writable`. */
+export function applyMask(
+  base: Record<string, unknown>,
+  incoming: Record<string, unknown>,
+  mask: string,
+  writable: readonly string[],
+): Record<string, unknown> {
   const out: Record<string, unknown> = structuredClone(base)
   for (const rawPath of mask.split(',')) {
     const trimmed = rawPath.trim()
@@ -368,7 +386,7 @@ export function applyServiceMask(
       .split('.')
       .map((s) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()))
     const top = path[0] ?? ''
-    if (!(WRITABLE as readonly string[]).includes(top)) {
+    if (!writable.includes(top)) {
       throw new IamError(
         Code.INVALID_ARGUMENT,
         'INVALID_UPDATE_MASK',
