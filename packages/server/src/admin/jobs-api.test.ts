@@ -463,7 +463,15 @@ describe('jobs.run: executions that really run', () => {
       jobBody('console.error("boom");process.exit(3)', { template: { maxRetries: 1 } }),
     )
     const op = ok(await h.call('POST', `/v2/${LOC}/jobs/failing:run`, { as: OWNER, body: {} }))
-    const execution = await finished(String(op['name']))
+    // operations.wait returns once the execution has completed.
+    const waited = ok(
+      await h.call('POST', `/v2/${String(op['name'])}:wait`, {
+        as: OWNER,
+        body: { timeout: '30s' },
+      }),
+    )
+    expect(waited['done']).toBe(true)
+    const execution = waited['response'] as Record<string, unknown>
     const id = String(execution['name']).split('/').at(-1) ?? ''
     expect(execution).toMatchObject({ failedCount: 1, retriedCount: 1 })
     expect((execution['conditions'] as Record<string, unknown>[])[0]).toMatchObject({
