@@ -24,6 +24,9 @@ export type RouteResourceType =
   | 'service'
   | 'operation'
   | 'serviceAccount'
+  | 'job'
+  | 'execution'
+  | 'task'
   | 'workerPool'
 
 export interface RouteSpec {

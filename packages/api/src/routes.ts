@@ -7,6 +7,7 @@ import type { ApiName, HttpMethod, RouteResourceType, RouteSpec } from './route-
 import { ORG_POLICY_ROUTES } from './org-policy-routes.js'
 import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
 import { LOGGING_ROUTES } from './logging-routes.js'
+import { JOB_ROUTES } from './job-routes.js'
 import { KNATIVE_ROUTES } from './knative-routes.js'
 import { RUN_OPERATION_ROUTES, WORKER_POOL_ROUTES } from './worker-pool-routes.js'
 import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
@@ -273,6 +274,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...ORG_POLICY_ROUTES,
   // Cloud Logging v2: reading what local service processes printed.
   ...LOGGING_ROUTES,
+  // Cloud Run v2 jobs, executions and tasks, and job IAM on v2 and v1.
+  ...JOB_ROUTES,
   // Cloud Run v1 services (Knative serving objects): `run services describe --format export`, `replace`.
   ...KNATIVE_ROUTES,
   // Cloud Run v2 and v1: worker pools and their IAM; operations list, wait and delete.

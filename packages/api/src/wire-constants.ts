@@ -3,6 +3,10 @@
 
 /** The `@type` of a google.cloud.run.v2.Service inside an Operation's response. */
 export const SERVICE_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Service'
+/** The `@type` of a google.cloud.run.v2.Job inside an Operation (job create, patch, delete). */
+export const JOB_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Job'
+/** The `@type` of a google.cloud.run.v2.Execution inside an Operation (run, cancel, delete). */
+export const EXECUTION_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.Execution'
 /** The `@type` of a google.cloud.run.v2.WorkerPool inside an Operation's metadata and response. */
 export const WORKER_POOL_TYPE_URL = 'type.googleapis.com/google.cloud.run.v2.WorkerPool'
 

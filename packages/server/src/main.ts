@@ -26,6 +26,7 @@ import { loadOrCreateSigningKey, publicJwks } from './identity/signing-keys.js'
 import { createTokenVerifier } from './identity/token-verifier.js'
 import { externalIssuers, runiamIssuer } from './identity/trusted-issuers.js'
 import { createMetrics, type Metrics } from './observability/metrics.js'
+import { JobRunner } from './runtime/job-runner.js'
 import { ProcessSupervisor } from './runtime/process-supervisor.js'
 import { ServiceLogs } from './runtime/service-logs.js'
 import { WorkerPoolRunner } from './runtime/worker-pool-runner.js'
@@ -208,6 +209,14 @@ async function complete(
     inheritedEnv: inheritedEnv(),
     log,
   })
+  // Job executions run as local processes too (same opt-in); their output is read the same way.
+  const jobLogs = new ServiceLogs({ dir: join(config.dataDir, 'job-logs'), now, log })
+  const jobRunner = new JobRunner({
+    logs: jobLogs,
+    workDir: join(config.dataDir, 'jobs'),
+    inheritedEnv: inheritedEnv(),
+    log,
+  })
   // Worker pools with a command run as local processes too (their own supervisor, folders and
   // logs), started when created and kept running; only with --local-processes (run()).
   const workerPoolLogs = new ServiceLogs({
@@ -241,7 +250,10 @@ async function complete(
     workerPoolLogs,
     serviceAccountTokens: signer,
     upstreams,
+    jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
   })
+  // Executions an earlier run of this server left unfinished are failed (not resumed).
+  await services.jobs.executions.reconcile()
   const hosts = new HostIndex(store)
   return {
     config,
@@ -256,6 +268,8 @@ async function complete(
     hosts,
     runtime,
     serviceLogs,
+    jobRunner,
+    jobLogs,
     workerPools,
     workerPoolLogs,
     identity,
@@ -344,9 +358,13 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
       })
       stopRuntimeSync()
       await runtime.close()
+      // Running executions are cancelled (their processes stopped) and that is recorded.
+      await parts.jobRunner.close()
+      await parts.services.jobs.executions.flush()
       await parts.workerPools.close()
       await parts.serviceLogs.close()
       await parts.workerPoolLogs.close()
+      await parts.jobLogs.close()
       await store.close()
     },
   }

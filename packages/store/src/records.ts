@@ -26,14 +26,17 @@ export interface ProjectRecord {
   readonly etag: string
 }
 
-/** A Cloud Run resource: service, job or worker pool (later: executions, tasks). */
-export type ResourceKind = 'service' | 'job' | 'workerPool'
+/**
+ * A Cloud Run resource: service, job or worker pool, or a job's execution (parent: the job's
+ * name) or an execution's task (parent: the execution's name).
+ */
+export type ResourceKind = 'service' | 'job' | 'workerPool' | 'execution' | 'task'
 
 export interface ResourceRecord {
   /** Full name, e.g. `projects/p/locations/us-central1/services/s` (project id, never number). */
   readonly name: string
   readonly kind: ResourceKind
-  /** `projects/p/locations/l` */
+  /** `projects/p/locations/l`; an execution's is its job's name, a task's its execution's. */
   readonly parent: string
   /** The v2 JSON body as served (Service, Job, WorkerPool), including name, uid, etag… */
   readonly body: Readonly<Record<string, unknown>>

@@ -64,7 +64,13 @@ function resource(
   parent = LOC,
   etag = `e-${id}`,
 ): ResourceRecord {
-  const collection = kind === 'service' ? 'services' : kind === 'job' ? 'jobs' : 'workerPools'
+  const collection = {
+    service: 'services',
+    job: 'jobs',
+    workerPool: 'workerPools',
+    execution: 'executions',
+    task: 'tasks',
+  }[kind]
   const name = `${parent}/${collection}/${id}`
   return {
     name,
@@ -379,6 +385,27 @@ export function describeStoreContract(options: StoreContractOptions): void {
           `${other}/services/c`,
         ])
         expect(await store.listAllResources('job')).toEqual([resource('j1', 'job')])
+      })
+
+      test("a job's executions and an execution's tasks list under their parent's name", async () => {
+        const job = `${LOC}/jobs/j1`
+        const e1 = `${job}/executions/j1-aaaaa`
+        await store.transact(async (tx) => {
+          await tx.createResource(resource('j1', 'job'))
+          await tx.createResource(resource('j1-bbbbb', 'execution', job))
+          await tx.createResource(resource('j1-aaaaa', 'execution', job))
+          await tx.createResource(resource('j1-aaaaa-task1', 'task', e1))
+          await tx.createResource(resource('j1-aaaaa-task0', 'task', e1))
+        })
+        const executions = await store.listResources(job, 'execution')
+        expect(executions.items.map((r) => r.name)).toEqual([e1, `${job}/executions/j1-bbbbb`])
+        expect((await store.listResources(e1, 'task')).items.map((r) => r.name)).toEqual([
+          `${e1}/tasks/j1-aaaaa-task0`,
+          `${e1}/tasks/j1-aaaaa-task1`,
+        ])
+        // Neither kind shows up among the location's jobs.
+        expect((await store.listResources(LOC, 'job')).items.map((r) => r.name)).toEqual([job])
+        expect((await store.listAllResources('task')).length).toBe(2)
       })
     })
 

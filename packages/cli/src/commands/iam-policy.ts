@@ -1,6 +1,7 @@
 // get-iam-policy, set-iam-policy, add-iam-policy-binding and remove-iam-policy-binding for Cloud
-// Run services and worker pools and for projects, with gcloud's algorithm (reference §8.1): read the policy at version
-// 3, change it, force version 3 and write it back with its etag. The whole cycle is retried when
+// Run services, worker pools, jobs and projects, with gcloud's algorithm (reference §8.1): read
+// the policy at version 3, change it, force version 3 and write it back with its etag (jobs: no
+// version, no conditions, as gcloud's job commands). The whole cycle is retried when
 // the write loses an etag race (SPEC §2), so concurrent users lose nothing.
 import type { Policy, RuniamClient } from '@runiam/api'
 import type { ConditionArgument, Expr } from '@runiam/core'
@@ -10,6 +11,7 @@ import { formatResource, parseFormat } from '../output/format.js'
 import { canPrompt, promptChoice, promptContinue, promptResponse } from '../prompt.js'
 import { parseJsonOrYaml, readFileText } from '../read-structured-file.js'
 import { flagBool, flagString, positional, serviceRef } from '../resource-refs.js'
+import { jobRef, jobV1Path } from '../job-refs.js'
 import {
   getWorkerPoolIamPolicy,
   setWorkerPoolIamPolicy,
@@ -28,6 +30,10 @@ export interface PolicyTarget {
   set(c: RuniamClient, policy: Policy, updateMask?: string): Promise<Policy>
   /** updateMask for set-iam-policy from the top-level keys present in the file (none: no mask). */
   fileMask(keys: readonly string[]): string | undefined
+  /** The policy version gcloud forces on writes; undefined: none (jobs). */
+  readonly version?: number
+  /** Whether gcloud's binding commands take --condition for this kind (default true; not jobs). */
+  readonly conditions?: boolean
 }
 
 /** gcloud's policy version for services, worker pools and projects (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
@@ -40,10 +46,28 @@ function target(ctx: CommandContext): PolicyTarget {
     return {
       kind: 'project',
       name: project,
+      version: POLICY_VERSION,
+      conditions: true,
       get: (c) => c.getProjectIamPolicy(project, POLICY_VERSION),
       set: (c, p, mask) => c.setProjectIamPolicy(project, p, mask),
       // Compat: gcloud projects set-iam-policy always adds bindings and etag to the mask.
       fileMask: (keys) => [...new Set([...keys, 'bindings', 'etag'])].sort().join(','),
+    }
+  }
+  if (ctx.id.startsWith('run.jobs.')) {
+    // Compat: gcloud's run jobs IAM commands (surface/run/jobs/*iam_policy*.yaml) send no
+    // requestedPolicyVersion, force no version and take no --condition.
+    const job = jobRef(ctx, positional(ctx, 'JOB'))
+    return {
+      kind: 'job',
+      name: job.job,
+      conditions: false,
+      get: (c) => c.request('GET', `${jobV1Path(job)}:getIamPolicy`),
+      set: (c, p, mask) =>
+        c.request('POST', `${jobV1Path(job)}:setIamPolicy`, {
+          body: mask === undefined ? { policy: p } : { policy: p, updateMask: mask },
+        }),
+      fileMask: (keys) => [...keys].sort().join(','),
     }
   }
   if (ctx.id.startsWith('run.worker-pools.')) {
@@ -52,6 +76,8 @@ function target(ctx: CommandContext): PolicyTarget {
       // Compat: gcloud's resource spec for worker pool IAM is named `workerpool`.
       kind: 'workerpool',
       name: pool.workerPool,
+      version: POLICY_VERSION,
+      conditions: true,
       get: (c) => getWorkerPoolIamPolicy(c, pool, POLICY_VERSION),
       set: (c, p, mask) => setWorkerPoolIamPolicy(c, pool, p, mask),
       fileMask: (keys) => [...keys].sort().join(','),
@@ -61,6 +87,8 @@ function target(ctx: CommandContext): PolicyTarget {
   return {
     kind: 'service',
     name: ref.service,
+    version: POLICY_VERSION,
+    conditions: true,
     get: (c) => c.getServiceIamPolicy(ref, POLICY_VERSION),
     set: (c, p, mask) => c.setServiceIamPolicy(ref, p, mask),
     // Compat: gcloud's ParsePolicyFileWithUpdateMask: the sorted top-level keys of the file.
@@ -111,7 +139,7 @@ export async function setIamPolicy(ctx: CommandContext): Promise<void> {
       cancelOnNo: true,
     })
   }
-  policy.version = POLICY_VERSION
+  if (t.version !== undefined) policy.version = t.version
   const result = await t.set(await ctx.client(), policy, t.fileMask(keys))
   logUpdated(ctx, t, t.setKind)
   ctx.io.stdout(formatResource(result, format))
@@ -201,7 +229,7 @@ async function mutateBinding(ctx: CommandContext, mode: 'add' | 'remove'): Promi
   const result = await readModifyWrite(async () => {
     const policy = await t.get(client)
     for (;;) {
-      const req = { member, role, condition, conditionsEnabled: true, all }
+      const req = { member, role, condition, conditionsEnabled: t.conditions !== false, all }
       let change
       try {
         change = mode === 'add' ? addBinding(policy, req) : removeBinding(policy, req)
@@ -217,7 +245,10 @@ async function mutateBinding(ctx: CommandContext, mode: 'add' | 'remove'): Promi
         continue
       }
       warning = change.warning
-      return t.set(client, { ...change.policy, version: POLICY_VERSION })
+      return t.set(
+        client,
+        t.version === undefined ? change.policy : { ...change.policy, version: t.version },
+      )
     }
   })
   if (warning !== undefined) ctx.io.stderr(`WARNING: ${warning}\n`)

@@ -17,6 +17,7 @@ export function serviceAccountTarget(ctx: CommandContext): PolicyTarget {
     kind: 'serviceAccount',
     setKind: 'service account',
     name: account,
+    version: 3,
     get: (c) =>
       c.request<Policy>('POST', `${path}:getIamPolicy`, {
         query: { 'options.requestedPolicyVersion': 3 },

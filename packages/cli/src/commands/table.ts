@@ -3,6 +3,7 @@
 import type { FlagSpec, PositionalSpec } from '../args/spec.js'
 import type { CommandDef } from './command-def.js'
 import { IDENTITY_GROUPS_COMMANDS } from './identity-groups-commands.js'
+import { JOBS_COMMANDS } from './jobs-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
@@ -279,6 +280,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
+  ...JOBS_COMMANDS,
   ...KNATIVE_COMMANDS,
   ...WORKER_POOL_COMMANDS,
   ...iamCommands(['run', 'worker-pools'], 'WORKER_POOL', 'worker pool'),

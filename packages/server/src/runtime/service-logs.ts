@@ -25,6 +25,8 @@ export interface LogLine {
   readonly severity: string
   readonly revision: string
   readonly text: string
+  /** A job's lines: which task and attempt printed them (`task_index`, `task_attempt`). */
+  readonly labels?: Readonly<Record<string, string>>
 }
 
 /** The read side, for the entries:list service. */
@@ -85,7 +87,11 @@ function isLogLine(x: unknown): x is LogLine {
     typeof r['text'] === 'string' &&
     (r['stream'] === 'stdout' || r['stream'] === 'stderr' || r['stream'] === 'system') &&
     typeof r['severity'] === 'string' &&
-    typeof r['revision'] === 'string'
+    typeof r['revision'] === 'string' &&
+    (r['labels'] === undefined ||
+      (typeof r['labels'] === 'object' &&
+        r['labels'] !== null &&
+        Object.values(r['labels']).every((v) => typeof v === 'string')))
   )
 }
 
@@ -186,6 +192,7 @@ export class ServiceLogs implements ServiceLogReader {
     text: string,
     revision: string,
     severity = 'DEFAULT',
+    labels?: Readonly<Record<string, string>>,
   ): LogLine {
     const ms = this.#options.now()
     const seq = this.#seq++ % 0x100000000
@@ -196,6 +203,7 @@ export class ServiceLogs implements ServiceLogReader {
       severity,
       revision,
       text: text.length > MAX_LINE ? text.slice(0, MAX_LINE) : text,
+      ...(labels === undefined ? {} : { labels }),
     }
     this.#ring(key).push(line)
     this.#file(key)?.write(`${JSON.stringify(line)}\n`)

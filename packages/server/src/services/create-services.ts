@@ -25,6 +25,7 @@ import { UpstreamPolicy } from './run/upstream-policy.js'
 import { CloudIdentityGroupService } from './cloud-identity/cloud-identity-groups.js'
 import { GroupDirectory } from './cloud-identity/group-directory.js'
 import { CustomRoleService } from './iam/custom-roles.js'
+import { createJobServices, type JobServices, type JobServicesOptions } from './run/job-services.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -40,6 +41,8 @@ export interface ServicesOptions {
   readonly serviceAccountTokens?: ServiceAccountTokenSigner
   /** Which upstreams services may name; without it none may (the built-in responder serves). */
   readonly upstreams?: UpstreamPolicy
+  /** Jobs: how executions run (local processes) and where their output is read. */
+  readonly jobs?: JobServicesOptions
 }
 
 export interface Services {
@@ -62,6 +65,8 @@ export interface Services {
   /** Cloud Identity groups and memberships; `group:` principals come from their directory. */
   readonly groups: CloudIdentityGroupService
   readonly roles: CustomRoleService
+  /** Cloud Run jobs, their executions and tasks. */
+  readonly jobs: JobServices
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -94,6 +99,7 @@ export function createServices(options: ServicesOptions): Services {
       self: { port: options.servicePort, hosts: [] },
       runDomain: options.runDomain,
     })
+  const jobs = createJobServices(ctx, options.jobs)
   return {
     checker,
     iam: new IamPolicyService(ctx),
@@ -108,9 +114,18 @@ export function createServices(options: ServicesOptions): Services {
     serviceAccounts: new ServiceAccountService(ctx),
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
-    logEntries: new LogEntriesService(checker, options.serviceLogs, options.workerPoolLogs),
     groups: new CloudIdentityGroupService(ctx),
     roles: new CustomRoleService(ctx),
-    close: () => checker.close(),
+    logEntries: new LogEntriesService(
+      checker,
+      options.serviceLogs,
+      options.workerPoolLogs,
+      options.jobs?.logs,
+    ),
+    jobs,
+    close: () => {
+      checker.close()
+      jobs.executions.close()
+    },
   }
 }

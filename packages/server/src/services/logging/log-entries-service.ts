@@ -30,14 +30,39 @@ const LOG_IDS: Record<LogLine['stream'], string> = {
   system: 'run.googleapis.com%2Fvarlog%2Fsystem',
 }
 
-/** What a line came from: a service's revision, or a worker pool's (Cloud Logging resources). */
-export type LogSource = 'service' | 'workerPool'
+/**
+ * A job task's line. Compat: Cloud Run jobs log as resource `cloud_run_job` (labels job_name,
+ * location, project_id) with the execution, task index and attempt as entry labels.
+ */
+export function toJobLogEntry(key: ServiceKey, line: LogLine): LogEntry {
+  return {
+    logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
+    resource: {
+      type: 'cloud_run_job',
+      labels: { job_name: key.service, location: key.region, project_id: key.project },
+    },
+    labels: {
+      'run.googleapis.com/execution_name': line.revision,
+      'run.googleapis.com/task_index': line.labels?.['task_index'] ?? '0',
+      'run.googleapis.com/task_attempt': line.labels?.['task_attempt'] ?? '0',
+    },
+    textPayload: line.text,
+    timestamp: line.timestamp,
+    receiveTimestamp: line.timestamp,
+    severity: line.severity,
+    insertId: line.insertId,
+  }
+}
+
+/** What a line came from: a service's revision, a worker pool's, or a job's task (Cloud Logging resources). */
+export type LogSource = 'service' | 'workerPool' | 'job'
 
 export function toLogEntry(
   key: ServiceKey,
   line: LogLine,
   source: LogSource = 'service',
 ): LogEntry {
+  if (source === 'job') return toJobLogEntry(key, line)
   if (source === 'workerPool') {
     return {
       logName: `projects/${key.project}/logs/${LOG_IDS[line.stream]}`,
@@ -99,11 +124,14 @@ export class LogEntriesService {
     checker: PermissionChecker,
     logs: ServiceLogReader | undefined,
     workerPoolLogs?: ServiceLogReader,
+    /** What job tasks printed (keyed by job: `service` is the job id). */
+    jobLogs?: ServiceLogReader,
   ) {
     this.#checker = checker
     this.#sources = [
       ['service', logs],
       ['workerPool', workerPoolLogs],
+      ['job', jobLogs],
     ]
   }
 

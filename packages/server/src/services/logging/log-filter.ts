@@ -17,6 +17,8 @@ export interface FilterClause {
 /** The entry fields a filter can test, as strings. */
 export interface FilterableEntry {
   readonly resource: { readonly type: string; readonly labels: Readonly<Record<string, string>> }
+  /** The entry's own labels (a job's: run.googleapis.com/execution_name, …/task_index, …). */
+  readonly labels?: Readonly<Record<string, string>>
   readonly logName: string
   readonly severity: string
   readonly timestamp: string
@@ -49,6 +51,7 @@ const SEVERITY_NUMBERS: Record<string, number> = {
 
 const LABELS = new Set([
   'service_name',
+  'job_name',
   'worker_pool_name',
   'location',
   'project_id',
@@ -60,7 +63,7 @@ function unsupported(what: string): IamError {
   return new IamError(
     Code.INVALID_ARGUMENT,
     'UNSUPPORTED_LOG_FILTER',
-    `Unsupported filter ${what}: runiam evaluates AND-ed comparisons on resource.type, resource.labels.{${[...LABELS].join(',')}}, logName, severity, timestamp and textPayload.`,
+    `Unsupported filter ${what}: runiam evaluates AND-ed comparisons on resource.type, resource.labels.{${[...LABELS].join(',')}}, labels."run.googleapis.com/…", logName, severity, timestamp and textPayload.`,
     { metadata: { filter: what } },
   )
 }
@@ -93,6 +96,8 @@ function checkField(field: string, op: FilterOp, value: string): void {
   }
   const label = field.startsWith('resource.labels.') ? field.slice('resource.labels.'.length) : ''
   if (LABELS.has(label) && (op === '=' || op === '!=' || op === ':')) return
+  // Entry labels, e.g. labels."run.googleapis.com/execution_name" (a job's entries carry them).
+  if (field.startsWith('labels.') && (op === '=' || op === '!=' || op === ':')) return
   throw unsupported(clause)
 }
 
@@ -144,9 +149,11 @@ export function parseLogFilter(filter: string): FilterClause[] {
         clauses.push(...conjunction(depth + 1))
         continue
       }
-      const field = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(s.slice(i))?.[0]
+      let field = /^[A-Za-z_][A-Za-z0-9_.]*/.exec(s.slice(i))?.[0]
       if (field === undefined) throw syntax(`unexpected '${s.slice(i, i + 20)}'`)
       i += field.length
+      // A quoted last part: labels."run.googleapis.com/execution_name".
+      if (field.endsWith('.') && s[i] === '"') field += quoted()
       ws()
       const op = /^(>=|<=|!=|=~|!~|=|>|<|:)/.exec(s.slice(i))?.[0]
       if (op === undefined) {
@@ -212,7 +219,9 @@ export function matchesFilter(entry: FilterableEntry, clauses: readonly FilterCl
             ? logId(entry.logName)
             : c.field === 'textPayload'
               ? entry.textPayload
-              : (entry.resource.labels[c.field.slice('resource.labels.'.length)] ?? '')
+              : c.field.startsWith('labels.')
+                ? (entry.labels?.[c.field.slice('labels.'.length)] ?? '')
+                : (entry.resource.labels[c.field.slice('resource.labels.'.length)] ?? '')
       const wanted = c.field === 'logName' ? logId(c.value) : c.value
       // Compat: ':' is Cloud Logging's case-insensitive "has" (substring) operator.
       ok =

@@ -17,6 +17,8 @@ export interface LogLine {
   readonly severity: string
   readonly revision: string
   readonly text: string
+  /** A job's lines: which task and attempt printed them (`task_index`, `task_attempt`). */
+  readonly labels?: Readonly<Record<string, string>>
 }
 
 export interface ServiceLogReader {
