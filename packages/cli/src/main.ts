@@ -178,6 +178,14 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
   const wantsHelp = found.rest.some((t) => t === '--help' || t === '-h')
   const debug = env['RUNIAM_DEBUG'] === '1'
   if (found.def === undefined) {
+    if (
+      found.path.length === 0 &&
+      found.invalid === undefined &&
+      found.rest.includes('--version')
+    ) {
+      io.stdout(await (await import('./version.js')).versionText())
+      return 0
+    }
     if (found.invalid !== undefined) {
       io.stderr(`ERROR: (${id}) Invalid choice: '${found.invalid}'.\n`)
       io.stderr(`Usage: ${[TOOL, ...found.path].join(' ')} [optional flags] <group | command>\n`)
