@@ -9,6 +9,7 @@ import { CliError } from './cli-error.js'
 import type { CommandContext } from './command-context.js'
 import { COMMANDS, GLOBAL_FLAGS, type CommandDef } from './commands/table.js'
 import type { Io } from './io.js'
+import { outputRequest } from './output/output-flags.js'
 import type { Env } from './settings/env.js'
 
 const TOOL = 'runiam'
@@ -218,7 +219,7 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
       project: str(args, 'project'),
       region: str(args, 'region'),
       account: str(args, 'account'),
-      format: str(args, 'format'),
+      format: outputRequest(args),
       quiet: args.flags.get('quiet') === true,
     })
     const ctx = commandContext(id, args, io, settings)

@@ -1,6 +1,7 @@
 // Every runiam command as data: its path, grammar and a lazy loader for its implementation.
 // main.ts only reads this table; implementations load on demand so startup stays fast.
 import type { FlagSpec, PositionalSpec } from '../args/spec.js'
+import { OUTPUT_FLAGS } from '../output/output-flags.js'
 import type { CommandDef } from './command-def.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
@@ -17,8 +18,9 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     name: 'format',
     kind: 'string',
     metavar: 'FORMAT',
-    help: 'Output format: yaml (default for resources), json, or value(FIELD,…).',
+    help: 'Output format: yaml (default for resources), json, value(KEY,…), csv(KEY,…), table(KEY,…) or none.',
   },
+  ...OUTPUT_FLAGS,
   {
     name: 'quiet',
     kind: 'bool',
