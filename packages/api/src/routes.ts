@@ -7,6 +7,7 @@ import type { ApiName, HttpMethod, RouteResourceType, RouteSpec } from './route-
 import { ORG_POLICY_ROUTES } from './org-policy-routes.js'
 import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
 import { LOGGING_ROUTES } from './logging-routes.js'
+import { HIERARCHY_ROUTES } from './hierarchy-routes.js'
 
 export * from './route-spec.js'
 
@@ -269,6 +270,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...ORG_POLICY_ROUTES,
   // Cloud Logging v2: reading what local service processes printed.
   ...LOGGING_ROUTES,
+  // Resource Manager: organizations.search and projects.getAncestry.
+  ...HIERARCHY_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

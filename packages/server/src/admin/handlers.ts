@@ -6,6 +6,7 @@ import { parseRequestedVersion } from '../services/iam-policy/iam-policy-service
 import type { PolicyTarget } from '../services/policy-target.js'
 import type { Services } from '../services/create-services.js'
 import { isObject } from '../services/context.js'
+import { hierarchyHandlers } from './hierarchy-handlers.js'
 import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
@@ -154,6 +155,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...orgPolicyHandlers(s))
   entries.push(...serviceAccountHandlers(s))
   entries.push(...loggingHandlers(s))
+  entries.push(...hierarchyHandlers(s))
   return new Map(entries)
 }
 

@@ -8,6 +8,7 @@ import type { ServiceContext } from './context.js'
 import { IamPolicyService } from './iam-policy/iam-policy-service.js'
 import { OperationService } from './operation-service.js'
 import { OrganizationService } from './resource-manager/organization-service.js'
+import { HierarchyService } from './resource-manager/hierarchy-service.js'
 import { OrgPolicyService } from './org-policy/org-policy-service.js'
 import { PermissionChecker } from './permission-checker.js'
 import { ProjectService } from './resource-manager/project-service.js'
@@ -46,6 +47,8 @@ export interface Services {
   readonly serviceAccountKeys: ServiceAccountKeyService
   readonly serviceAccountTokens: ServiceAccountTokenService
   readonly logEntries: LogEntriesService
+  /** organizations.search and projects.getAncestry. */
+  readonly hierarchy: HierarchyService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -81,6 +84,7 @@ export function createServices(options: ServicesOptions): Services {
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),
     logEntries: new LogEntriesService(checker, options.serviceLogs),
+    hierarchy: new HierarchyService(ctx),
     close: () => checker.close(),
   }
 }
