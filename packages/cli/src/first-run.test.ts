@@ -24,7 +24,7 @@ describe('runiam --version and --help', () => {
     const r = await runCli(['--help'], { env })
     expect(r.code).toBe(0)
     expect(r.stdout).toMatch(/^NAME\n {4}runiam\n/)
-    for (const word of ['auth', 'config', 'projects', 'run', 'serve'])
+    for (const word of ['auth', 'config', 'organizations', 'projects', 'run', 'serve'])
       expect(r.stdout).toMatch(new RegExp(`^ {4}${word}\\b`, 'm'))
   })
 

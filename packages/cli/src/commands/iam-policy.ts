@@ -10,11 +10,12 @@ import { formatResource, parseFormat } from '../output/format.js'
 import { canPrompt, promptChoice, promptContinue, promptResponse } from '../prompt.js'
 import { parseJsonOrYaml, readFileText } from '../read-structured-file.js'
 import { flagBool, flagString, positional, serviceRef } from '../resource-refs.js'
+import { organizationPolicyTarget } from './organizations.js'
 
 /** The resource whose policy a command changes. */
-interface PolicyTarget {
+export interface PolicyTarget {
   /** gcloud's resource word in "Updated IAM policy for service [S]." */
-  readonly kind: 'service' | 'project'
+  readonly kind: 'service' | 'project' | 'organization'
   readonly name: string
   get(c: RuniamClient): Promise<Policy>
   set(c: RuniamClient, policy: Policy, updateMask?: string): Promise<Policy>
@@ -26,6 +27,7 @@ interface PolicyTarget {
 const POLICY_VERSION = 3
 
 function target(ctx: CommandContext): PolicyTarget {
+  if (ctx.id.startsWith('organizations.')) return organizationPolicyTarget(ctx)
   if (ctx.id.startsWith('projects.')) {
     const project = positional(ctx, 'PROJECT_ID')
     return {

@@ -3,6 +3,7 @@
 import type { FlagSpec, PositionalSpec } from '../args/spec.js'
 import { OUTPUT_FLAGS } from '../output/output-flags.js'
 import type { CommandDef } from './command-def.js'
+import { HIERARCHY_COMMANDS } from './hierarchy-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
@@ -277,4 +278,6 @@ export const COMMANDS: readonly CommandDef[] = [
   ...LOGS_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
+  ...HIERARCHY_COMMANDS,
+  ...iamCommands(['organizations'], 'ORGANIZATION_ID', 'organization'),
 ]
