@@ -3,6 +3,7 @@
 import type { FlagSpec, PositionalSpec } from '../args/spec.js'
 import { OUTPUT_FLAGS } from '../output/output-flags.js'
 import type { CommandDef } from './command-def.js'
+import { CONTAINER_FLAGS } from './container-flags.js'
 import { HIERARCHY_COMMANDS } from './hierarchy-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
@@ -217,6 +218,7 @@ export const COMMANDS: readonly CommandDef[] = [
           help: 'Where the invoker gateway forwards allowed requests (annotation runiam.dev/upstream).',
         },
         { name: 'image', kind: 'string', metavar: 'IMAGE', help: 'The container image.' },
+        ...CONTAINER_FLAGS,
         {
           name: 'allow-unauthenticated',
           kind: 'bool',
