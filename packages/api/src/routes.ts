@@ -12,6 +12,7 @@ import { KNATIVE_ROUTES } from './knative-routes.js'
 import { RUN_OPERATION_ROUTES, WORKER_POOL_ROUTES } from './worker-pool-routes.js'
 import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
 import { ROLE_ROUTES } from './role-routes.js'
+import { HIERARCHY_ROUTES } from './hierarchy-routes.js'
 
 export * from './route-spec.js'
 
@@ -284,6 +285,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...CLOUD_IDENTITY_ROUTES,
   // IAM: predefined and custom roles, testable permissions.
   ...ROLE_ROUTES,
+  // Resource Manager: organizations.search and projects.getAncestry.
+  ...HIERARCHY_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

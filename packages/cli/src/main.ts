@@ -9,6 +9,7 @@ import { CliError } from './cli-error.js'
 import type { CommandContext } from './command-context.js'
 import { COMMANDS, GLOBAL_FLAGS, type CommandDef } from './commands/table.js'
 import type { Io } from './io.js'
+import { outputRequest } from './output/output-flags.js'
 import type { Env } from './settings/env.js'
 
 const TOOL = 'runiam'
@@ -178,6 +179,14 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
   const wantsHelp = found.rest.some((t) => t === '--help' || t === '-h')
   const debug = env['RUNIAM_DEBUG'] === '1'
   if (found.def === undefined) {
+    if (
+      found.path.length === 0 &&
+      found.invalid === undefined &&
+      found.rest.includes('--version')
+    ) {
+      io.stdout(await (await import('./version.js')).versionText())
+      return 0
+    }
     if (found.invalid !== undefined) {
       io.stderr(`ERROR: (${id}) Invalid choice: '${found.invalid}'.\n`)
       io.stderr(`Usage: ${[TOOL, ...found.path].join(' ')} [optional flags] <group | command>\n`)
@@ -210,7 +219,7 @@ export async function run(argv: readonly string[], io: Io, env: Env): Promise<nu
       project: str(args, 'project'),
       region: str(args, 'region'),
       account: str(args, 'account'),
-      format: str(args, 'format'),
+      format: outputRequest(args),
       quiet: args.flags.get('quiet') === true,
     })
     const ctx = commandContext(id, args, io, settings)

@@ -1,6 +1,7 @@
 // `runiam serve`: parse flags into the typed config, start the server, print where it listens
 // (and, with --demo, what to try), and stop cleanly on SIGINT/SIGTERM.
 import { loadConfig, redactConfig } from './config/load.js'
+import { serveHelp } from './config/serve-help.js'
 import { startServer, type RunningServer } from './main.js'
 
 function demoBanner(server: RunningServer): string {
@@ -56,7 +57,12 @@ function bufferedLog(write: (text: string) => void) {
   }
 }
 
-export async function serve(argv: readonly string[]): Promise<RunningServer> {
+/** Serves until SIGINT/SIGTERM; `--help` prints the flags and returns exit status 0. */
+export async function serve(argv: readonly string[]): Promise<RunningServer | number> {
+  if (argv.some((a) => a === '--help' || a === '-h')) {
+    process.stdout.write(serveHelp())
+    return 0
+  }
   const config = loadConfig(argv)
   const log = bufferedLog((text) => process.stderr.write(text))
   const server = await startServer(config, { log })

@@ -18,6 +18,7 @@ import {
   workerPoolRef,
 } from '../worker-pool-api.js'
 import { serviceAccountTarget } from './service-account-policy-target.js'
+import { organizationPolicyTarget } from './organizations.js'
 
 /** The resource whose policy a command changes. */
 export interface PolicyTarget {
@@ -41,6 +42,7 @@ const POLICY_VERSION = 3
 
 function target(ctx: CommandContext): PolicyTarget {
   if (ctx.id.startsWith('iam.service-accounts.')) return serviceAccountTarget(ctx)
+  if (ctx.id.startsWith('organizations.')) return organizationPolicyTarget(ctx)
   if (ctx.id.startsWith('projects.')) {
     const project = positional(ctx, 'PROJECT_ID')
     return {

@@ -10,6 +10,7 @@ import { CliError } from '../cli-error.js'
 import type { CommandContext } from '../command-context.js'
 import { canPrompt, promptContinue } from '../prompt.js'
 import { flagBool, flagString, positional, serviceRef } from '../resource-refs.js'
+import { containerFields } from './container-flags.js'
 
 export { UPSTREAM_ANNOTATION }
 /** The image recorded when none is given: the upstream (or the built-in responder) serves. */
@@ -108,6 +109,7 @@ export async function deploy(ctx: CommandContext): Promise<void> {
   const upstream = flagString(ctx, 'upstream')
   const image = flagString(ctx, 'image')
   const invokerIamCheck = flagBool(ctx, 'invoker-iam-check')
+  const container = containerFields(ctx)
   if (upstream !== undefined) {
     let ok = false
     try {
@@ -129,7 +131,9 @@ export async function deploy(ctx: CommandContext): Promise<void> {
   let service: Service | undefined
   try {
     if (existing === undefined) {
-      const body: ServiceInput = { template: { containers: [{ image: image ?? DEFAULT_IMAGE }] } }
+      const body: ServiceInput = {
+        template: { containers: [{ image: image ?? DEFAULT_IMAGE, ...container }] },
+      }
       if (upstream !== undefined) body.annotations = { [UPSTREAM_ANNOTATION]: upstream }
       if (invokerIamCheck !== undefined) body.invokerIamDisabled = !invokerIamCheck
       ctx.io.stderr('Deploying new service...')
@@ -145,6 +149,8 @@ export async function deploy(ctx: CommandContext): Promise<void> {
       const containers = (existing.template?.containers ?? []).map((c) => ({ ...c }))
       if (image !== undefined) containers[0] = { ...(containers[0] ?? {}), image }
       if (containers.length === 0) containers.push({ image: DEFAULT_IMAGE })
+      const first = containers[0]
+      if (first !== undefined) containers[0] = { ...first, ...container }
       body.template = { ...existing.template, containers }
       mask.push('template')
       if (invokerIamCheck !== undefined) {

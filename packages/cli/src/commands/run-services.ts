@@ -1,7 +1,13 @@
 // `runiam run services list|describe|delete` against Cloud Run v2.
 import type { Service } from '@runiam/api'
 import type { CommandContext } from '../command-context.js'
-import { formatList, formatResource, formatTable, parseFormat } from '../output/format.js'
+import {
+  formatList,
+  formatResource,
+  formatTable,
+  parseFormat,
+  formatExpression,
+} from '../output/format.js'
 import { promptContinue } from '../prompt.js'
 import { positional, requireProject, serviceRef } from '../resource-refs.js'
 
@@ -70,7 +76,7 @@ function withV1Fields(service: Service): Record<string, unknown> {
 }
 
 export async function describe(ctx: CommandContext): Promise<void> {
-  if (ctx.settings.format?.trim() === 'export') {
+  if (formatExpression(ctx.settings.format)?.trim() === 'export') {
     // Compat: gcloud's export printer prints the v1 (Knative) Service for `replace`.
     return (await import('./run-services-yaml.js')).describeExport(ctx)
   }

@@ -1,9 +1,12 @@
 // Every runiam command as data: its path, grammar and a lazy loader for its implementation.
 // main.ts only reads this table; implementations load on demand so startup stays fast.
 import type { FlagSpec, PositionalSpec } from '../args/spec.js'
+import { OUTPUT_FLAGS } from '../output/output-flags.js'
 import type { CommandDef } from './command-def.js'
 import { IDENTITY_GROUPS_COMMANDS } from './identity-groups-commands.js'
 import { JOBS_COMMANDS } from './jobs-commands.js'
+import { CONTAINER_FLAGS } from './container-flags.js'
+import { HIERARCHY_COMMANDS } from './hierarchy-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
@@ -22,8 +25,9 @@ export const GLOBAL_FLAGS: readonly FlagSpec[] = [
     name: 'format',
     kind: 'string',
     metavar: 'FORMAT',
-    help: 'Output format: yaml (default for resources), json, or value(FIELD,…).',
+    help: 'Output format: yaml (default for resources), json, value(KEY,…), csv(KEY,…), table(KEY,…) or none.',
   },
+  ...OUTPUT_FLAGS,
   {
     name: 'quiet',
     kind: 'bool',
@@ -219,6 +223,7 @@ export const COMMANDS: readonly CommandDef[] = [
           help: 'Where the invoker gateway forwards allowed requests (annotation runiam.dev/upstream).',
         },
         { name: 'image', kind: 'string', metavar: 'IMAGE', help: 'The container image.' },
+        ...CONTAINER_FLAGS,
         {
           name: 'allow-unauthenticated',
           kind: 'bool',
@@ -287,4 +292,6 @@ export const COMMANDS: readonly CommandDef[] = [
   ...IDENTITY_GROUPS_COMMANDS,
   ...iamCommands(['iam', 'service-accounts'], 'SERVICE_ACCOUNT', 'service account'),
   ...IAM_ROLES_COMMANDS,
+  ...HIERARCHY_COMMANDS,
+  ...iamCommands(['organizations'], 'ORGANIZATION_ID', 'organization'),
 ]

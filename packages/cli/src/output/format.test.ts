@@ -70,7 +70,8 @@ describe('formats', () => {
       { name: 'y', bindings: [] },
     ]
     expect(formatList(items, parseFormat('value(name, bindings.role)'))).toBe('x\tr1;r2\ny\t\n')
-    expect(() => parseFormat('table')).toThrow(/Format must be one of/)
+    expect(() => parseFormat('table')).toThrow('Format [table] requires a non-empty projection.')
+    expect(() => parseFormat('bogus')).toThrow(/Format must be one of .*received \[bogus\]/)
   })
 
   it('aligns table columns', () => {

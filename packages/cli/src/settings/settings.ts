@@ -1,6 +1,7 @@
 // Resolved settings for one invocation: flag > environment > properties file > default (SPEC §6).
 import { homedir } from 'node:os'
 import { join } from 'node:path'
+import type { OutputRequest } from '../output/format.js'
 import type { Env } from './env.js'
 import { readProperties, type Properties } from './config-file.js'
 
@@ -20,7 +21,8 @@ export interface Settings {
   readonly project: string | undefined
   readonly region: string | undefined
   readonly account: string | undefined
-  readonly format: string | undefined
+  /** --format; with --flatten or --filter, all three (output/output-flags.ts). */
+  readonly format: string | OutputRequest | undefined
   readonly quiet: boolean
   /** RUNIAM_DEBUG=1: print stack traces of unexpected errors. */
   readonly debug: boolean
@@ -33,7 +35,7 @@ export interface FlagOverrides {
   readonly project?: string | undefined
   readonly region?: string | undefined
   readonly account?: string | undefined
-  readonly format?: string | undefined
+  readonly format?: string | OutputRequest | undefined
   readonly quiet?: boolean | undefined
 }
 

@@ -7,6 +7,7 @@ import type { PolicyTarget } from '../services/policy-target.js'
 import type { Services } from '../services/create-services.js'
 import { isObject } from '../services/context.js'
 import { jobHandlers } from './job-handlers.js'
+import { hierarchyHandlers } from './hierarchy-handlers.js'
 import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
@@ -164,6 +165,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...workerPoolHandlers(s))
   entries.push(...cloudIdentityHandlers(s))
   entries.push(...roleHandlers(s))
+  entries.push(...hierarchyHandlers(s))
   return new Map(entries)
 }
 

@@ -15,27 +15,120 @@ import { parseUpstreams } from './upstream-allow.js'
 
 type Raw = Record<string, unknown>
 
-const FLAGS: Record<
-  string,
-  { key: keyof ServerConfig; kind: 'string' | 'number' | 'bool' | 'list' }
-> = {
-  '--host': { key: 'host', kind: 'string' },
-  '--port': { key: 'port', kind: 'number' },
-  '--data': { key: 'dataDir', kind: 'string' },
-  '--database': { key: 'database', kind: 'string' },
-  '--dev': { key: 'dev', kind: 'bool' },
-  '--demo': { key: 'demo', kind: 'bool' },
-  '--bootstrap-owner': { key: 'bootstrapOwners', kind: 'list' },
-  '--organization-domain': { key: 'organizationDomain', kind: 'string' },
-  '--run-domain': { key: 'runDomain', kind: 'string' },
-  '--issuer': { key: 'issuer', kind: 'string' },
-  '--token-lifetime': { key: 'tokenLifetimeSeconds', kind: 'number' },
-  '--access-log': { key: 'accessLog', kind: 'bool' },
-  '--request-timeout': { key: 'requestTimeoutSeconds', kind: 'number' },
-  '--headers-timeout': { key: 'headersTimeoutSeconds', kind: 'number' },
-  '--body-timeout': { key: 'bodyTimeoutSeconds', kind: 'number' },
-  '--local-processes': { key: 'localProcesses', kind: 'bool' },
+/** One `runiam serve` flag: the config key it sets, how its value is read, and its help text. */
+export interface ServeFlag {
+  readonly key: keyof ServerConfig
+  readonly kind: 'string' | 'number' | 'bool' | 'list'
+  /** The value's name in help (value flags only). */
+  readonly metavar?: string
+  readonly help: string
 }
+
+/**
+ * Every `serve` flag: the parser below and `runiam serve --help` (serve-help.ts) both read this
+ * table, so the help cannot drift from what is parsed.
+ */
+export const FLAGS: Readonly<Record<string, ServeFlag>> = {
+  '--host': {
+    key: 'host',
+    kind: 'string',
+    metavar: 'ADDR',
+    help: 'Listen address (default 127.0.0.1). --dev is refused unless it is a loopback address.',
+  },
+  '--port': {
+    key: 'port',
+    kind: 'number',
+    metavar: 'N',
+    help: 'Listen port (default 8080; 0 picks a free port).',
+  },
+  '--data': {
+    key: 'dataDir',
+    kind: 'string',
+    metavar: 'DIR',
+    help: 'Embedded store: SQLite file DIR/runiam.db (default ./.runiam), kept owner-only.',
+  },
+  '--database': {
+    key: 'database',
+    kind: 'string',
+    metavar: 'URL',
+    help: 'postgres://… : PostgreSQL instead of SQLite; several servers may share one database.',
+  },
+  '--dev': {
+    key: 'dev',
+    kind: 'bool',
+    help: 'Development identity: `runiam auth login EMAIL` for any account, no password.',
+  },
+  '--demo': {
+    key: 'demo',
+    kind: 'bool',
+    help: 'Seed project demo-project with service hello, and print commands to try.',
+  },
+  '--bootstrap-owner': {
+    key: 'bootstrapOwners',
+    kind: 'list',
+    metavar: 'MEMBER',
+    help: 'Repeatable: granted roles/owner on the organization (dev default user:admin@example.com).',
+  },
+  '--organization-domain': {
+    key: 'organizationDomain',
+    kind: 'string',
+    metavar: 'D',
+    help: "The organization's domain (default example.com).",
+  },
+  '--run-domain': {
+    key: 'runDomain',
+    kind: 'string',
+    metavar: 'D',
+    help: 'Base domain of service URLs (default run.localhost).',
+  },
+  '--issuer': {
+    key: 'issuer',
+    kind: 'string',
+    metavar: 'URL',
+    help: 'The OIDC issuer URL in tokens (default http://HOST:PORT once listening).',
+  },
+  '--token-lifetime': {
+    key: 'tokenLifetimeSeconds',
+    kind: 'number',
+    metavar: 'S',
+    help: 'Lifetime of access and ID tokens, seconds (default 3600).',
+  },
+  '--access-log': {
+    key: 'accessLog',
+    kind: 'bool',
+    help: 'A JSON access log line per request on stderr (default on; --no-access-log turns it off).',
+  },
+  '--request-timeout': {
+    key: 'requestTimeoutSeconds',
+    kind: 'number',
+    metavar: 'S',
+    help: "The gateway's deadline for an upstream's response headers (default 300 s).",
+  },
+  '--headers-timeout': {
+    key: 'headersTimeoutSeconds',
+    kind: 'number',
+    metavar: 'S',
+    help: 'Slow clients: time to send the request line and headers (default 20 s).',
+  },
+  '--body-timeout': {
+    key: 'bodyTimeoutSeconds',
+    kind: 'number',
+    metavar: 'S',
+    help: 'Slow clients: time to send an admin API or token endpoint body (default 30 s).',
+  },
+  '--local-processes': {
+    key: 'localProcesses',
+    kind: 'bool',
+    help: "Run services whose container has a command as local processes, as the server's OS user (default on with --dev, off otherwise).",
+  },
+}
+
+/** `--config FILE`, parsed apart from FLAGS because it names where the other settings are. */
+export const CONFIG_FLAG = {
+  name: '--config',
+  metavar: 'FILE',
+  help: 'The same settings as YAML, plus trustedIssuers and upstreams (docs/gateway.md); flags win.',
+} as const
 
 function usage(message: string): IamError {
   return new IamError(Code.INVALID_ARGUMENT, 'INVALID_CONFIG', message)

@@ -11,6 +11,7 @@ import type { ServiceContext } from './context.js'
 import { IamPolicyService } from './iam-policy/iam-policy-service.js'
 import { OperationService } from './operation-service.js'
 import { OrganizationService } from './resource-manager/organization-service.js'
+import { HierarchyService } from './resource-manager/hierarchy-service.js'
 import { OrgPolicyService } from './org-policy/org-policy-service.js'
 import { PermissionChecker } from './permission-checker.js'
 import { ProjectService } from './resource-manager/project-service.js'
@@ -67,6 +68,8 @@ export interface Services {
   readonly roles: CustomRoleService
   /** Cloud Run jobs, their executions and tasks. */
   readonly jobs: JobServices
+  /** organizations.search and projects.getAncestry. */
+  readonly hierarchy: HierarchyService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -123,6 +126,7 @@ export function createServices(options: ServicesOptions): Services {
       options.jobs?.logs,
     ),
     jobs,
+    hierarchy: new HierarchyService(ctx),
     close: () => {
       checker.close()
       jobs.executions.close()

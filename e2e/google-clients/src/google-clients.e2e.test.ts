@@ -4,16 +4,25 @@
 // ProjectsClient (project IAM; its errors are GaxiosErrors with the HTTP status, a property of
 // that library's google-gax 5), and google-auth-library's GoogleAuth with a key file made by
 // runiam (access token and ID token from runiam's token endpoint; the ID token passes the gateway).
+// @google-cloud/run comes from this folder's own install (google-cloud-run.ts says why).
 import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { v3 as resourceManager } from '@google-cloud/resource-manager'
-import { v2 as run } from '@google-cloud/run'
 import { GoogleAuth, OAuth2Client, gaxios } from 'google-auth-library'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { invokeService, login, startServer, type ServerProcess, type User } from './harness.js'
+import {
+  invokeService,
+  login,
+  startServer,
+  type ServerProcess,
+  type User,
+} from '../../src/harness.js'
+import { googleCloudRun } from './google-cloud-run.js'
+
+const { v2: run } = await googleCloudRun()
 
 const PROJECT = 'gclient-proj'
 const PARENT = `projects/${PROJECT}/locations/us-central1`

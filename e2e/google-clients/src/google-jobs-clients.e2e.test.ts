@@ -6,10 +6,12 @@
 import { existsSync, mkdtempSync, readFileSync, readdirSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { v2 as run } from '@google-cloud/run'
 import { OAuth2Client } from 'google-auth-library'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { login, startServer, type ServerProcess, type User } from './harness.js'
+import { login, startServer, type ServerProcess, type User } from '../../src/harness.js'
+import { googleCloudRun } from './google-cloud-run.js'
+
+const { v2: run } = await googleCloudRun()
 
 const PROJECT = 'gjobs-proj'
 const PARENT = `projects/${PROJECT}/locations/us-central1`

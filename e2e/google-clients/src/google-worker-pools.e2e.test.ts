@@ -3,10 +3,12 @@
 // (checkCreateWorkerPoolProgress) and the operations client the generated client carries
 // (getOperation, listOperationsAsync with paging, deleteOperation), IAM with an etag round trip;
 // a denied call surfaces as GoogleError code 7 and an etag conflict as 10, as on Google.
-import { v2 as run } from '@google-cloud/run'
 import { OAuth2Client } from 'google-auth-library'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { login, startServer, type ServerProcess, type User } from './harness.js'
+import { login, startServer, type ServerProcess, type User } from '../../src/harness.js'
+import { googleCloudRun } from './google-cloud-run.js'
+
+const { v2: run } = await googleCloudRun()
 
 const PROJECT = 'gc-pools'
 const PARENT = `projects/${PROJECT}/locations/us-central1`
