@@ -43,6 +43,20 @@ describe('run', () => {
     )
   })
 
+  it('takes gcloud release tracks (beta, alpha) as the same commands', async () => {
+    for (const track of ['beta', 'alpha']) {
+      const r = await runCli(
+        [track, 'run', 'worker-pools', 'get-iam-policy', 'w', '--project', 'p'],
+        {
+          env,
+        },
+      )
+      expect(r.stderr).toContain('Missing required argument [--region]')
+    }
+    const help = await runCli(['beta', 'run', 'services', '--help'], { env })
+    expect(help.code).toBe(0)
+  })
+
   it('accepts global flags before the command words', async () => {
     const r = await runCli(['--project', 'p', 'run', 'services', 'get-iam-policy', 's'], { env })
     expect(r.stderr).toContain('Missing required argument [--region]')

@@ -47,6 +47,9 @@ function findCommand(argv: readonly string[]): Found {
       if (valuedGlobals.has(tok) && i + 1 < argv.length) rest.push(argv[++i] as string)
       continue
     }
+    // Compat: gcloud's release tracks (`gcloud beta run worker-pools …`, as Google's guides
+    // write some commands) name the same commands here: the track word is skipped.
+    if (path.length === 0 && (tok === 'beta' || tok === 'alpha')) continue
     const next = [...path, tok]
     if (!COMMANDS.some((c) => isPrefix(next, c.path))) {
       invalid = tok
