@@ -2,8 +2,9 @@
 // role and every basic role, granted on the organization to a caller of its own, each admin
 // method of the route table is allowed (anything but 403) exactly when the role holds every
 // permission Google checks for that method. Google's checks come from the crawled method map
-// (../shared/reference/method-tables/iam_dataset_run_method_map.json) for Cloud Run methods and
+// (fixtures/run-method-map.json) for Cloud Run methods and
 // from the route table otherwise; the route table must agree with the map wherever both speak.
+// The map is a copy in fixtures/ (from shared/reference/method-tables/), so a clone is complete.
 // Over a real socket and SQLite, through the real front door and services.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -21,15 +22,7 @@ interface MethodMap {
   readonly [methodId: string]: { readonly permissions: readonly { readonly name: string }[] }
 }
 const METHOD_MAP = JSON.parse(
-  readFileSync(
-    fileURLToPath(
-      new URL(
-        '../../../../../shared/reference/method-tables/iam_dataset_run_method_map.json',
-        import.meta.url,
-      ),
-    ),
-    'utf8',
-  ),
+  readFileSync(fileURLToPath(new URL('./fixtures/run-method-map.json', import.meta.url)), 'utf8'),
 ) as MethodMap
 
 /**
