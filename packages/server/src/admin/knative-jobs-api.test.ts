@@ -805,6 +805,28 @@ describe('authorization before existence', () => {
     expect(r.status).toBe(404)
   })
 
+  it('a labelSelector cannot widen an executions list beyond the namespace', async () => {
+    for (const selector of [
+      'run.googleapis.com/job=greeter/executions/x',
+      'run.googleapis.com/job=../../other-jobs',
+    ]) {
+      const r = await h.call(
+        'GET',
+        `${NS}/executions?labelSelector=${encodeURIComponent(selector)}`,
+        { as: OWNER },
+      )
+      expect(ok(r)['items'], selector).toEqual([])
+    }
+    const s = await h.call(
+      'GET',
+      `${NS}/executions?labelSelector=${encodeURIComponent('run.googleapis.com/job=greeter')}`,
+      { as: STRANGER },
+    )
+    expect(errorOf(s).message).toBe(
+      `Permission 'run.executions.list' denied on resource 'namespaces/${P}' (or it may not exist).`,
+    )
+  })
+
   it('a viewer may read but not replace, delete or run', async () => {
     ok(await h.call('GET', `${NS}/jobs/reporter`, { as: VIEWER }))
     for (const [method, path, permission] of [

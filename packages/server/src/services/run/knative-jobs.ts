@@ -61,6 +61,9 @@ export interface KnativeJobQuery {
 
 type Json = Record<string, unknown>
 
+/** What a job id may look like (checkServiceId's rule), for ids read from a labelSelector. */
+const JOB_ID = /^[a-z](?:[a-z0-9-]{0,47}[a-z0-9])?$/
+
 function stale(): IamError {
   return new IamError(
     Code.ABORTED,
@@ -406,7 +409,12 @@ export class KnativeJobs {
   ): Promise<KnativeExecutionList> {
     const selector = parseLabelSelector(query.labelSelector)
     const job = selector.find((r) => r.key === EXECUTION_JOB_LABEL && r.op === '=')?.value
-    const parent = this.#jobName(at, at.region ?? '-', job === undefined || job === '' ? '-' : job)
+    // Only a job id narrows the parent; anything else (`a/executions/b`…) only filters.
+    const parent = this.#jobName(
+      at,
+      at.region ?? '-',
+      job !== undefined && JOB_ID.test(job) ? job : '-',
+    )
     await this.#ctx.checker.require(caller, 'run.executions.list', parent, this.#shownAs(at))
     const page = await this.#executions.list(caller, parent, {
       pageSize: query.limit,
