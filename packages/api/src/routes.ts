@@ -9,6 +9,7 @@ import { SERVICE_ACCOUNT_ROUTES } from './service-account-routes.js'
 import { LOGGING_ROUTES } from './logging-routes.js'
 import { JOB_ROUTES } from './job-routes.js'
 import { KNATIVE_ROUTES } from './knative-routes.js'
+import { KNATIVE_JOB_ROUTES } from './knative-job-routes.js'
 import { RUN_OPERATION_ROUTES, WORKER_POOL_ROUTES } from './worker-pool-routes.js'
 import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
 import { ROLE_ROUTES } from './role-routes.js'
@@ -279,6 +280,8 @@ export const ROUTES: readonly RouteSpec[] = [
   ...JOB_ROUTES,
   // Cloud Run v1 services (Knative serving objects): `run services describe --format export`, `replace`.
   ...KNATIVE_ROUTES,
+  // Cloud Run v1 jobs and executions (k8s-style objects): `run jobs describe --format export`, `replace`.
+  ...KNATIVE_JOB_ROUTES,
   // Cloud Run v2 and v1: worker pools and their IAM; operations list, wait and delete.
   ...WORKER_POOL_ROUTES,
   ...RUN_OPERATION_ROUTES,

@@ -38,6 +38,8 @@ export type QueryValue = string | number | boolean | undefined
 export interface RequestOptions {
   readonly query?: Readonly<Record<string, QueryValue>>
   readonly body?: unknown
+  /** Extra headers, e.g. the regional `Host` Cloud Run's v1 namespaces API reads a region from. */
+  readonly headers?: Readonly<Record<string, string>>
 }
 
 /** Tokens from runiam's token endpoint (OAuth 2.0 token response). */
@@ -138,7 +140,7 @@ export function createClient(options: ClientOptions): RuniamClient {
   const getToken = options.getToken
 
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json' }
+    const headers: Record<string, string> = { ...opts.headers, accept: 'application/json' }
     if (getToken !== undefined) headers['authorization'] = `Bearer ${await getToken()}`
     const init: RequestInit = { method, headers }
     if (opts.body !== undefined) {

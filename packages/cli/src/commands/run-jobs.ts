@@ -21,7 +21,13 @@ import {
   type ExecutionRef,
   type JobRef,
 } from '../job-refs.js'
-import { formatList, formatResource, formatTable, parseFormat } from '../output/format.js'
+import {
+  formatExpression,
+  formatList,
+  formatResource,
+  formatTable,
+  parseFormat,
+} from '../output/format.js'
 import { promptContinue } from '../prompt.js'
 import { flagBool, flagString, positional, requireProject } from '../resource-refs.js'
 import { formatLogLine, parseFreshness } from './run-services-logs.js'
@@ -163,6 +169,10 @@ export async function create(ctx: CommandContext): Promise<void> {
 }
 
 export async function describe(ctx: CommandContext): Promise<void> {
+  if (formatExpression(ctx.settings.format)?.trim() === 'export') {
+    // Compat: gcloud's export printer prints the v1 Job for `run jobs replace`.
+    return (await import('./run-jobs-yaml.js')).describeExport(ctx)
+  }
   const ref = jobRef(ctx, positional(ctx, 'JOB'))
   const job = await (await ctx.client()).request<Job>('GET', jobPath(ref))
   ctx.io.stdout(formatResource(job, parseFormat(ctx.settings.format)))

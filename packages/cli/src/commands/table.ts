@@ -11,6 +11,7 @@ import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
 import { KNATIVE_COMMANDS } from './knative-commands.js'
+import { KNATIVE_JOB_COMMANDS } from './knative-job-commands.js'
 import { WORKER_POOL_COMMANDS } from './worker-pool-commands.js'
 import { IAM_ROLES_COMMANDS } from './iam-roles-commands.js'
 
@@ -287,6 +288,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...SERVICE_ACCOUNT_COMMANDS,
   ...JOBS_COMMANDS,
   ...KNATIVE_COMMANDS,
+  ...KNATIVE_JOB_COMMANDS,
   ...WORKER_POOL_COMMANDS,
   ...iamCommands(['run', 'worker-pools'], 'WORKER_POOL', 'worker pool'),
   ...IDENTITY_GROUPS_COMMANDS,

@@ -12,6 +12,7 @@ import { loggingHandlers } from './logging-handlers.js'
 import { orgPolicyHandlers } from './org-policy-handlers.js'
 import { serviceAccountHandlers } from './service-account-handlers.js'
 import { knativeHandlers } from './knative-handlers.js'
+import { knativeJobHandlers } from './knative-job-handlers.js'
 import { workerPoolHandlers } from './worker-pool-handlers.js'
 import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
 import { roleHandlers } from './role-handlers.js'
@@ -162,6 +163,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...loggingHandlers(s))
   entries.push(...jobHandlers(s))
   entries.push(...knativeHandlers(s))
+  entries.push(...knativeJobHandlers(s))
   entries.push(...workerPoolHandlers(s))
   entries.push(...cloudIdentityHandlers(s))
   entries.push(...roleHandlers(s))

@@ -5,6 +5,7 @@ import type { Store } from '@runiam/store'
 import type { Caller } from './caller.js'
 import { CloudRunServices } from './run/cloud-run-services.js'
 import { KnativeServices } from './run/knative-services.js'
+import { KnativeJobs } from './run/knative-jobs.js'
 import { CloudRunWorkerPools } from './run/cloud-run-worker-pools.js'
 import { RunOperations } from './run/run-operations.js'
 import type { ServiceContext } from './context.js'
@@ -68,6 +69,8 @@ export interface Services {
   readonly roles: CustomRoleService
   /** Cloud Run jobs, their executions and tasks. */
   readonly jobs: JobServices
+  /** Cloud Run v1 jobs and executions (run.googleapis.com/v1 objects): views of the same ones. */
+  readonly knativeJobs: KnativeJobs
   /** organizations.search and projects.getAncestry. */
   readonly hierarchy: HierarchyService
   /** Stops following the store's change feed. */
@@ -126,6 +129,7 @@ export function createServices(options: ServicesOptions): Services {
       options.jobs?.logs,
     ),
     jobs,
+    knativeJobs: new KnativeJobs(ctx, jobs),
     hierarchy: new HierarchyService(ctx),
     close: () => {
       checker.close()

@@ -48,11 +48,11 @@ const INGRESS: readonly (readonly [string, string])[] = [
   ['internal-and-cloud-load-balancing', 'INGRESS_TRAFFIC_INTERNAL_LOAD_BALANCER'],
   ['none', 'INGRESS_TRAFFIC_NONE'],
 ]
-const EXECUTION_ENV: readonly (readonly [string, string])[] = [
+export const EXECUTION_ENV: readonly (readonly [string, string])[] = [
   ['gen1', 'EXECUTION_ENVIRONMENT_GEN1'],
   ['gen2', 'EXECUTION_ENVIRONMENT_GEN2'],
 ]
-const LAUNCH_STAGES = [
+export const LAUNCH_STAGES = [
   'EARLY_ACCESS',
   'ALPHA',
   'BETA',
@@ -109,15 +109,15 @@ const MAPPED_CONTAINER = new Set([
 // ---------------------------------------------------------------------------------------------
 // v2 → v1 (every read, and the answer of every v1 write)
 
-const lastSegment = (name: unknown): string =>
+export const lastSegment = (name: unknown): string =>
   typeof name === 'string' ? (name.split('/').pop() ?? '') : ''
 
-const asInt = (s: unknown): number => {
+export const asInt = (s: unknown): number => {
   const n = Number(s)
   return Number.isInteger(n) ? n : 0
 }
 
-function conditionOf(c: unknown): KnativeCondition | undefined {
+export function conditionOf(c: unknown): KnativeCondition | undefined {
   if (!isObject(c) || typeof c['type'] !== 'string') return undefined
   const state = c['state']
   return {
@@ -149,7 +149,7 @@ function trafficToV1(raw: unknown, latestReady?: string): KnativeTrafficTarget[]
   })
 }
 
-function containerToV1(c: Json): Json {
+export function containerToV1(c: Json): Json {
   const out: Json = {}
   for (const k of ['name', 'image', 'command', 'args', 'workingDir'] as const) {
     if (c[k] !== undefined) out[k] = c[k]
@@ -317,11 +317,11 @@ const unknownField = (path: string, key: string) =>
     `Invalid JSON payload received. Unknown name "${key}" at '${path === '' ? 'service' : path}': Cannot find field.`,
   )
 
-const badValue = (path: string, type: string, value: unknown) =>
+export const badValue = (path: string, type: string, value: unknown) =>
   invalidArgument(path, `Invalid value at '${path}' (${type}), ${JSON.stringify(value)}`)
 
 /** Checks that `obj` at `path` has only keys of `known` (`ignored` ones are accepted and dropped). */
-function checkKeys(
+export function checkKeys(
   obj: Json,
   path: string,
   known: readonly string[],
@@ -332,19 +332,19 @@ function checkKeys(
   }
 }
 
-function objectAt(raw: unknown, path: string): Json | undefined {
+export function objectAt(raw: unknown, path: string): Json | undefined {
   if (raw === undefined || raw === null) return undefined
   if (!isObject(raw)) throw badValue(path, 'TYPE_MESSAGE', raw)
   return raw
 }
 
-function stringAt(raw: unknown, path: string): string | undefined {
+export function stringAt(raw: unknown, path: string): string | undefined {
   if (raw === undefined || raw === null) return undefined
   if (typeof raw !== 'string') throw badValue(path, 'TYPE_STRING', raw)
   return raw
 }
 
-function intAt(raw: unknown, path: string, min: number, max: number): number | undefined {
+export function intAt(raw: unknown, path: string, min: number, max: number): number | undefined {
   if (raw === undefined || raw === null) return undefined
   if (typeof raw !== 'number' || !Number.isInteger(raw) || raw < min || raw > max) {
     throw badValue(path, 'TYPE_INT32', raw)
@@ -352,13 +352,13 @@ function intAt(raw: unknown, path: string, min: number, max: number): number | u
   return raw
 }
 
-function stringListAt(raw: unknown, path: string): string[] | undefined {
+export function stringListAt(raw: unknown, path: string): string[] | undefined {
   if (raw === undefined || raw === null) return undefined
   if (!Array.isArray(raw)) throw badValue(path, 'TYPE_STRING', raw)
   return raw.map((v, i) => stringAt(v, `${path}[${i}]`) ?? '')
 }
 
-function stringMapAt(raw: unknown, path: string): Record<string, string> {
+export function stringMapAt(raw: unknown, path: string): Record<string, string> {
   const obj = objectAt(raw, path) ?? {}
   for (const [k, v] of Object.entries(obj)) {
     if (typeof v !== 'string') throw badValue(`${path}[${k}]`, 'TYPE_STRING', v)
@@ -377,7 +377,7 @@ function boolAnnotation(value: string, path: string, key: string): boolean {
   )
 }
 
-function enumAnnotation(
+export function enumAnnotation(
   value: string,
   path: string,
   key: string,
@@ -465,7 +465,7 @@ function readServiceAnnotations(
   out['annotations'] = kept
 }
 
-function readLabels(raw: Record<string, string>): Record<string, string> {
+export function readLabels(raw: Record<string, string>): Record<string, string> {
   const kept: Record<string, string> = {}
   for (const [key, value] of Object.entries(raw)) {
     if (reservedNamespaceOf(key) === undefined) kept[key] = value
@@ -487,7 +487,7 @@ const CONTAINER_IGNORED = [
   'volumeMounts',
 ]
 
-function readContainer(raw: unknown, path: string): Json {
+export function readContainer(raw: unknown, path: string): Json {
   const c = objectAt(raw, path) ?? {}
   checkKeys(c, path, CONTAINER_KEYS, CONTAINER_IGNORED)
   const out: Json = {}
@@ -652,7 +652,7 @@ function readTrafficTarget(raw: unknown, path: string): Json {
 }
 
 // ObjectMeta fields that are output only or k8s machinery: accepted and ignored on write.
-const META_OUTPUT = [
+export const META_OUTPUT = [
   'uid',
   'generation',
   'creationTimestamp',

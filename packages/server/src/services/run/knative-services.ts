@@ -5,35 +5,29 @@
 // organization constraint, the upstream policy and validation are the v2 code paths, not copies.
 import {
   KNATIVE_SERVING_API_VERSION,
-  LOCATION_LABEL,
   type KnativeService,
   type KnativeServiceList,
   type KnativeStatus,
   type Operation,
   type Service,
 } from '@runiam/api'
-import {
-  Code,
-  IamError,
-  isIamError,
-  permissionDenied,
-  registerReasons,
-  resourceNotFound,
-} from '@runiam/core'
+import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
 import type { Caller } from '../caller.js'
-import { isObject, type ServiceContext } from '../context.js'
+import type { ServiceContext } from '../context.js'
 import { checkRegion, checkServiceId, invalidArgument } from '../names.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
 import { CloudRunServices, type SurfaceOptions } from './cloud-run-services.js'
+import {
+  checkNamespace,
+  checkRegionAgrees,
+  dryRunOf as dryRunFlag,
+  lookUpNamed,
+  peekTarget,
+  regionNotProvided,
+  regionOf,
+} from './knative-region.js'
 import { readKnativeService, toKnativeService, withUnmappedFields } from './knative-service.js'
 import type { UpstreamPolicy } from './upstream-policy.js'
-
-registerReasons({
-  REGION_NOT_PROVIDED: {
-    code: Code.INVALID_ARGUMENT,
-    doc: 'A v1 (Knative) services call whose region is named nowhere: not in the host name, the path, the location label, nor by a service of that name in one region only.',
-  },
-})
 
 /** Where a v1 call is aimed, from its path (and, for the namespaces paths, its Host). */
 export interface KnativeTarget {
@@ -53,20 +47,6 @@ export interface KnativeQuery {
   readonly continue?: string | undefined
 }
 
-/** Compat: Cloud Run's v1 answer when no region can be found (googleapis/google-api-go-client#436). */
-function regionNotProvided(): IamError {
-  const description = 'No region provided in host name, in resource name/parent, or in the request.'
-  return new IamError(Code.INVALID_ARGUMENT, 'REGION_NOT_PROVIDED', 'The request has errors', {
-    metadata: { field: 'region' },
-    details: [
-      {
-        '@type': 'type.googleapis.com/google.rpc.BadRequest',
-        fieldViolations: [{ field: 'region', description }],
-      },
-    ],
-  })
-}
-
 function stale(): IamError {
   return new IamError(
     Code.ABORTED,
@@ -84,8 +64,7 @@ function responseOf(op: Operation): Service {
 const surface = (shownAs: string | undefined): SurfaceOptions =>
   shownAs === undefined ? {} : { shownAs }
 
-const dryRunOf = (q: KnativeQuery): string | undefined =>
-  q.dryRun !== undefined && q.dryRun !== '' ? 'true' : undefined
+const dryRunOf = (q: KnativeQuery): string | undefined => dryRunFlag(q.dryRun)
 
 export class KnativeServices {
   readonly #ctx: ServiceContext
@@ -116,9 +95,8 @@ export class KnativeServices {
 
   /**
    * The region of a call whose path and Host name none: the one region where the project has a
-   * service of this name. Nothing is revealed before authorization: with no such service the
-   * permission is checked on the project (`locations/-`), with several on each of them, and a
-   * denial names the resource as the request did, whatever exists.
+   * service of this name (knative-region.ts, shared with the v1 jobs API). Nothing is revealed
+   * before authorization.
    */
   async #lookUpRegion(
     caller: Caller,
@@ -127,32 +105,17 @@ export class KnativeServices {
     permission: string,
     onMissing: 'notFound' | 'regionRequired',
   ): Promise<string> {
-    const shownAs = this.#shownAs(at, serviceId)
-    const p = await this.#ctx.checker.project(at.project)
-    const suffix = `/services/${serviceId}`
-    const regions =
-      p === undefined
-        ? []
-        : (await this.#ctx.store.listAllResources('service'))
-            .map((r) => r.name)
-            .filter((n) => n.startsWith(`projects/${p.projectId}/locations/`) && n.endsWith(suffix))
-            .map((n) => n.split('/')[3] ?? '')
-    if (regions.length === 1) return regions[0] as string
-    if (regions.length === 0) {
-      await this.#ctx.checker.require(caller, permission, this.#name(at, '-', serviceId), shownAs)
-      if (p === undefined) throw projectNotFound(at.project)
-      if (onMissing === 'regionRequired') throw regionNotProvided()
-      throw resourceNotFound('SERVICE', serviceId, undefined, at.project)
-    }
-    for (const region of regions) {
-      const d = await this.#ctx.checker.decide(
-        caller,
-        permission,
-        this.#name(at, region, serviceId),
-      )
-      if (d.allowed) throw regionNotProvided()
-    }
-    throw permissionDenied(permission, shownAs ?? this.#name(at, '-', serviceId))
+    const name = await lookUpNamed(this.#ctx, caller, {
+      project: at.project,
+      kind: 'service',
+      suffix: `/services/${serviceId}`,
+      permission,
+      shownAs: this.#shownAs(at, serviceId),
+      placeholder: this.#name(at, '-', serviceId),
+      onMissing,
+      notFound: () => resourceNotFound('SERVICE', serviceId, undefined, at.project),
+    })
+    return regionOf(name)
   }
 
   /** Compat: run.namespaces.services.get / run.projects.locations.services.get (v1). */
@@ -195,16 +158,16 @@ export class KnativeServices {
     // Authorize before anything is validated or looked up, on what the body says it creates.
     const peek = peekTarget(body)
     const region = at.region ?? peek.region
-    const shownAs = this.#shownAs(at, peek.serviceId)
+    const shownAs = this.#shownAs(at, peek.name)
     await this.#ctx.checker.require(
       caller,
       'run.services.create',
-      this.#name(at, region ?? '-', peek.serviceId ?? '-'),
+      this.#name(at, region ?? '-', peek.name ?? '-'),
       shownAs,
     )
     const write = readKnativeService(body)
     const serviceId = checkServiceId(write.serviceId, 'metadata.name')
-    await this.#checkNamespace(at, write.namespace)
+    await checkNamespace(this.#ctx, at.project, write.namespace)
     checkRegionAgrees(at.region, write.region)
     const location = region ?? write.region
     if (location === undefined) throw regionNotProvided()
@@ -246,7 +209,7 @@ export class KnativeServices {
       )
     }
     checkServiceId(serviceId, 'metadata.name')
-    await this.#checkNamespace(at, write.namespace)
+    await checkNamespace(this.#ctx, at.project, write.namespace)
     checkRegionAgrees(at.region, write.region)
     checkRegion(region)
     const p = await this.#ctx.checker.project(at.project)
@@ -302,36 +265,4 @@ export class KnativeServices {
       details: { name: serviceId, group: 'serving.knative.dev', kind: 'services', uid: gone.uid },
     }
   }
-
-  /** metadata.namespace, when given, must name the request's project (by id or number). */
-  async #checkNamespace(at: KnativeTarget, namespace: string | undefined): Promise<void> {
-    if (namespace === undefined || namespace === at.project) return
-    const p = await this.#ctx.checker.project(at.project)
-    if (p !== undefined && (namespace === p.projectId || namespace === p.projectNumber)) return
-    throw invalidArgument(
-      'metadata.namespace',
-      `metadata.namespace '${namespace}' does not match the project '${at.project}' of the request: it must be the project ID or the project number.`,
-    )
-  }
-}
-
-/** metadata.name and the location label, if the body has them as strings (before validation). */
-function peekTarget(body: unknown): { serviceId?: string; region?: string } {
-  const meta = isObject(body) ? body['metadata'] : undefined
-  if (!isObject(meta)) return {}
-  const name = meta['name']
-  const labels = meta['labels']
-  const region = isObject(labels) ? labels[LOCATION_LABEL] : undefined
-  return {
-    ...(typeof name === 'string' && name !== '' ? { serviceId: name } : {}),
-    ...(typeof region === 'string' && region !== '' ? { region } : {}),
-  }
-}
-
-function checkRegionAgrees(fromRequest: string | undefined, fromLabel: string | undefined): void {
-  if (fromRequest === undefined || fromLabel === undefined || fromRequest === fromLabel) return
-  throw invalidArgument(
-    'metadata.labels[cloud.googleapis.com/location]',
-    `The location label '${fromLabel}' does not match the region '${fromRequest}' of the request.`,
-  )
 }
