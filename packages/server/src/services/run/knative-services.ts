@@ -16,7 +16,7 @@ import type { Caller } from '../caller.js'
 import type { ServiceContext } from '../context.js'
 import { checkRegion, checkServiceId, invalidArgument } from '../names.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
-import { CloudRunServices, type SurfaceOptions } from './cloud-run-services.js'
+import { CloudRunServices } from './cloud-run-services.js'
 import {
   checkNamespace,
   checkRegionAgrees,
@@ -27,6 +27,7 @@ import {
   regionOf,
 } from './knative-region.js'
 import { readKnativeService, toKnativeService, withUnmappedFields } from './knative-service.js'
+import type { SurfaceOptions } from './run-resources.js'
 import type { UpstreamPolicy } from './upstream-policy.js'
 
 /** Where a v1 call is aimed, from its path (and, for the namespaces paths, its Host). */
