@@ -36,7 +36,7 @@ import {
   stringAt,
   stringMapAt,
 } from './knative-service.js'
-import { reservedNamespaceOf } from './service-body.js'
+import { reservedNamespaceOf } from './run-resource-body.js'
 
 type Json = Record<string, unknown>
 

@@ -17,7 +17,8 @@ import {
 } from '@runiam/api'
 import { isObject } from '../context.js'
 import { invalidArgument } from '../names.js'
-import { reservedNamespaceOf, writableOf, type ServiceInput } from './service-body.js'
+import { reservedNamespaceOf } from './run-resource-body.js'
+import { writableOf, type ServiceInput } from './service-body.js'
 
 type Json = Record<string, unknown>
 
