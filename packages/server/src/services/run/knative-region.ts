@@ -4,7 +4,7 @@
 // services and jobs surfaces, so both resolve regions, and refuse ambiguity, the same way, and
 // neither lets the lookup show through a denial (AIP-211).
 import { LOCATION_LABEL } from '@runiam/api'
-import { Code, IamError, permissionDenied, registerReasons } from '@runiam/core'
+import { Code, IamError, permissionDenied, registerReasons, resourceNotFound } from '@runiam/core'
 import type { ResourceKind } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
@@ -88,6 +88,69 @@ export async function lookUpNamed(
     if (d.allowed) throw regionNotProvided()
   }
   throw permissionDenied(l.permission, l.shownAs ?? l.placeholder)
+}
+
+/** Where a v1 call is aimed: its namespace (or project) and the region its Host or path names. */
+export interface KnativeAim {
+  /** The namespace (project id or number), or the project of a /v1/projects path. */
+  readonly project: string
+  /** The region, when the path or a regional Host (`us-central1-…`) names it. */
+  readonly region: string | undefined
+  /** False for a /v1/projects/P/locations/L path, whose denials name the v2 resource. */
+  readonly namespaced?: boolean
+}
+
+/** A kind of resource the v1 namespaces APIs serve. */
+export interface KnativeKind {
+  /** The v2 collection (`services`, `jobs`), also the v1 one. */
+  readonly collection: 'services' | 'jobs'
+  /** The store's kind of record. */
+  readonly kind: 'service' | 'job'
+  /** The kind a NOT_FOUND names: `SERVICE`, `JOB`. */
+  readonly notFoundKind: string
+  /** `run.services`, `run.jobs`. */
+  readonly permissionPrefix: string
+}
+
+/**
+ * How a denial names the resource: `namespaces/P/{collection}/ID`, or `namespaces/P` for the
+ * namespace itself, as Google's v1 API does (nothing different on a /v1/projects path).
+ */
+export function v1NameOf(at: KnativeAim, collection?: string, id?: string): string | undefined {
+  if (at.namespaced === false) return undefined
+  return collection === undefined || id === undefined
+    ? `namespaces/${at.project}`
+    : `namespaces/${at.project}/${collection}/${id}`
+}
+
+/** The v2 name a v1 call is checked on: `projects/P/locations/R/{collection}/ID`. */
+export const v2NameOf = (at: KnativeAim, region: string, collection: string, id: string): string =>
+  `projects/${at.project}/locations/${region}/${collection}/${id}`
+
+/**
+ * The region of a call whose path and Host name none: the one region where the project has a
+ * resource of this kind and id (lookUpNamed: nothing is revealed before authorization).
+ */
+export async function lookUpRegion(
+  ctx: ServiceContext,
+  caller: Caller,
+  at: KnativeAim,
+  k: KnativeKind,
+  id: string,
+  permission: string,
+  onMissing: 'notFound' | 'regionRequired',
+): Promise<string> {
+  const name = await lookUpNamed(ctx, caller, {
+    project: at.project,
+    kind: k.kind,
+    suffix: `/${k.collection}/${id}`,
+    permission,
+    shownAs: v1NameOf(at, k.collection, id),
+    placeholder: v2NameOf(at, '-', k.collection, id),
+    onMissing,
+    notFound: () => resourceNotFound(k.notFoundKind, id, undefined, at.project),
+  })
+  return regionOf(name)
 }
 
 /** The region of a canonical `projects/P/locations/L/…` name. */
