@@ -22,7 +22,8 @@ export function jobNotFound(r: JobRef): IamError {
   return resourceNotFound('JOB', r.jobId, r.location, r.project)
 }
 
-const JOBS: RunResourceKind = {
+/** A job, as the methods every kind shares (and the v1 API) take it. */
+export const JOBS: RunResourceKind = {
   kind: 'job',
   collection: 'jobs',
   permissionPrefix: 'run.jobs',

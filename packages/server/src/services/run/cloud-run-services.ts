@@ -27,7 +27,8 @@ function parseServiceName(name: string) {
   return { project: p[1] ?? '', location: p[3] ?? '', id: p[5] ?? '' }
 }
 
-const SERVICES: RunResourceKind = {
+/** A service, as the methods every kind shares (and the v1 API) take it. */
+export const SERVICES: RunResourceKind = {
   kind: 'service',
   collection: 'services',
   permissionPrefix: 'run.services',

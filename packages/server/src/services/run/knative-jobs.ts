@@ -20,7 +20,7 @@ import { resourceNotFound } from '@runiam/core'
 import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
-import type { CloudRunJobs } from './cloud-run-jobs.js'
+import { JOBS, type CloudRunJobs } from './cloud-run-jobs.js'
 import type { JobExecutions } from './job-executions.js'
 import type { JobServices } from './job-services.js'
 import {
@@ -115,11 +115,12 @@ function hasOverrides(body: unknown): boolean {
 
 /** A job as the shared v1 write paths (knative-writes.ts) take it: no v1 names on v2 calls. */
 function jobWriter(jobs: CloudRunJobs): KnativeWriter {
+  const { collection, kind, notFoundKind, permissionPrefix } = JOBS
   return {
-    collection: 'jobs',
-    kind: 'job',
-    notFoundKind: 'JOB',
-    permissionPrefix: 'run.jobs',
+    collection,
+    kind,
+    notFoundKind,
+    permissionPrefix,
     noun: 'job',
     read: (body) => {
       const { jobId, ...rest } = readKnativeJob(body)

@@ -10,6 +10,7 @@ import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
+import type { RunResourceKind } from './run-resource-kind.js'
 
 registerReasons({
   REGION_NOT_PROVIDED: {
@@ -100,17 +101,11 @@ export interface KnativeAim {
   readonly namespaced?: boolean
 }
 
-/** A kind of resource the v1 namespaces APIs serve. */
-export interface KnativeKind {
-  /** The v2 collection (`services`, `jobs`), also the v1 one. */
-  readonly collection: 'services' | 'jobs'
-  /** The store's kind of record. */
-  readonly kind: 'service' | 'job'
-  /** The kind a NOT_FOUND names: `SERVICE`, `JOB`. */
-  readonly notFoundKind: string
-  /** `run.services`, `run.jobs`. */
-  readonly permissionPrefix: string
-}
+/** What the v1 namespaces APIs need of a kind's description (run-resource-kind.ts). */
+export type KnativeKind = Pick<
+  RunResourceKind,
+  'collection' | 'kind' | 'notFoundKind' | 'permissionPrefix'
+>
 
 /**
  * How a denial names the resource: `namespaces/P/{collection}/ID`, or `namespaces/P` for the

@@ -12,7 +12,7 @@ import {
 } from '@runiam/api'
 import type { Caller } from '../caller.js'
 import type { ServiceContext } from '../context.js'
-import { CloudRunServices } from './cloud-run-services.js'
+import { CloudRunServices, SERVICES } from './cloud-run-services.js'
 import { dryRunOf, lookUpRegion, v1NameOf, v2NameOf, type KnativeAim } from './knative-region.js'
 import { readKnativeService, toKnativeService, withUnmappedFields } from './knative-service.js'
 import {
@@ -45,11 +45,12 @@ const surface = (shownAs: string | undefined): SurfaceOptions =>
 
 /** A service as the shared v1 write paths (knative-writes.ts) take it. */
 function serviceWriter(v2: CloudRunServices): KnativeWriter {
+  const { collection, kind, notFoundKind, permissionPrefix } = SERVICES
   return {
-    collection: 'services',
-    kind: 'service',
-    notFoundKind: 'SERVICE',
-    permissionPrefix: 'run.services',
+    collection,
+    kind,
+    notFoundKind,
+    permissionPrefix,
     noun: 'service',
     read: (body) => {
       const { serviceId, ...rest } = readKnativeService(body)
