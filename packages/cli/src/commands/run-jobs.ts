@@ -6,8 +6,6 @@ import type {
   Job,
   ListExecutionsResponse,
   ListJobsResponse,
-  ListLogEntriesResponse,
-  LogEntry,
   Operation,
   RunJobRequest,
 } from '@runiam/api'
@@ -30,7 +28,7 @@ import {
 } from '../output/format.js'
 import { promptContinue } from '../prompt.js'
 import { flagBool, flagString, positional, requireProject } from '../resource-refs.js'
-import { formatLogLine, parseFreshness } from './run-services-logs.js'
+import { readLogs } from './cloud-run-logs.js'
 
 /** The image recorded when none is given (runiam runs the command, never the image). */
 export const DEFAULT_JOB_IMAGE = 'us-docker.pkg.dev/cloudrun/container/job'
@@ -408,59 +406,21 @@ export async function deleteExecution(ctx: CommandContext): Promise<void> {
 
 // ---- logs -------------------------------------------------------------------------------------
 
-const quote = (s: string): string => `"${s.replace(/["\\]/g, '\\$&')}"`
-
 /**
- * `run jobs logs read JOB`: what the job's tasks printed, through Cloud Logging's entries:list,
- * printed as `gcloud run services logs read` prints a service's (newest --limit, oldest first).
+ * `run jobs logs read JOB`: what the job's tasks printed (--execution: one execution's), as
+ * `gcloud run services logs read` prints a service's (newest --limit, oldest first).
  */
 export async function logsRead(ctx: CommandContext): Promise<void> {
   const ref: JobRef = jobRef(ctx, positional(ctx, 'JOB'))
-  const limit = intFlag(ctx, 'limit', 1)
-  const order = (flagString(ctx, 'order') ?? 'desc').toLowerCase()
-  if (order !== 'desc' && order !== 'asc') {
-    throw new CliError(
-      `argument --order: Invalid choice: '${order}'. Valid choices are [asc, desc].`,
-      2,
-    )
-  }
-  const since = Date.now() - parseFreshness(flagString(ctx, 'freshness') ?? '1d')
-  const logFilter = flagString(ctx, 'log-filter')
   const execution = flagString(ctx, 'execution')
-  const clauses = [
-    ...(logFilter === undefined ? [] : [logFilter]),
-    `resource.type = ${quote('cloud_run_job')}`,
-    `resource.labels.job_name = ${quote(ref.job)}`,
-    `resource.labels.location = ${quote(ref.region)}`,
+  await readLogs(ctx, {
+    project: ref.project,
+    region: ref.region,
+    resourceType: 'cloud_run_job',
+    nameLabel: 'job_name',
+    name: ref.job,
     ...(execution === undefined
-      ? []
-      : [`labels."run.googleapis.com/execution_name" = ${quote(execution)}`]),
-    'severity >= DEFAULT',
-    `timestamp >= ${quote(new Date(since).toISOString())}`,
-  ]
-  const filter = clauses.map((c) => `(${c})`).join(' AND ')
-  const client = await ctx.client()
-  const entries: LogEntry[] = []
-  let pageToken: string | undefined
-  do {
-    const want = limit === undefined ? 1000 : Math.min(1000, limit - entries.length)
-    const page = await client.request<ListLogEntriesResponse>('POST', '/v2/entries:list', {
-      body: {
-        resourceNames: [`projects/${ref.project}`],
-        filter,
-        orderBy: `timestamp ${order}`,
-        pageSize: want,
-        ...(pageToken === undefined ? {} : { pageToken }),
-      },
-    })
-    entries.push(...(page.entries ?? []))
-    pageToken = page.nextPageToken === '' ? undefined : page.nextPageToken
-  } while (pageToken !== undefined && (limit === undefined || entries.length < limit))
-  const lines = entries
-    .slice(0, limit)
-    .map(formatLogLine)
-    .filter((l): l is string => l !== undefined)
-  // Compat: gcloud prints the fetched lines in reverse, so the default (desc) reads oldest first.
-  lines.reverse()
-  if (lines.length > 0) ctx.io.stdout(`${lines.join('\n')}\n`)
+      ? {}
+      : { labels: { 'run.googleapis.com/execution_name': execution } }),
+  })
 }

@@ -1,6 +1,6 @@
 // How `run services logs read` prints entries (gcloud's one-line format) and parses --freshness.
 import { describe, expect, it } from 'vitest'
-import { formatLogLine, parseFreshness } from './run-services-logs.js'
+import { formatLogLine, parseFreshness } from './cloud-run-logs.js'
 
 describe('run services logs read', () => {
   it("prints stdout and stderr entries as 'YYYY-MM-DD HH:MM:SS TEXT' in UTC and skips others", () => {

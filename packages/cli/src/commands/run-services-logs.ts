@@ -1,46 +1,8 @@
-// `runiam run services logs read SERVICE` (and `run worker-pools logs read`, through readLogs):
-// reads a service's output through Cloud Logging's entries:list and prints it the way `gcloud
-// run services logs read` does: the newest --limit entries, printed oldest first, one
-// `YYYY-MM-DD HH:MM:SS TEXT` line each (UTC).
-// Compat: the filter is the one gcloud builds (resource type, service, region, severity and a
-// --freshness timestamp, plus --log-filter), and only stdout/stderr entries are printed.
-import type { ListLogEntriesResponse, LogEntry } from '@runiam/api'
-import { CliError } from '../cli-error.js'
+// `runiam run services logs read SERVICE`: what the service's processes printed, through
+// cloud-run-logs.ts (shared with jobs and worker pools).
 import type { CommandContext } from '../command-context.js'
-import { flagString, positional, serviceRef } from '../resource-refs.js'
-
-const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400, w: 604_800 }
-
-/** gcloud's --freshness durations: 30s, 10m, 2h, 1d, 1w. */
-export function parseFreshness(text: string): number {
-  const m = /^(\d+)([smhdw])$/i.exec(text.trim())
-  if (m === null) {
-    throw new CliError(
-      `argument --freshness: Failed to parse duration: ${text}. Use a number and a unit (s, m, h, d), e.g. 1d.`,
-      2,
-    )
-  }
-  return Number(m[1]) * (UNITS[(m[2] ?? 's').toLowerCase()] ?? 1) * 1000
-}
-
-const pad = (n: number): string => String(n).padStart(2, '0')
-
-function formatTime(rfc3339: string): string {
-  const d = new Date(rfc3339)
-  if (Number.isNaN(d.getTime())) return rfc3339
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`
-}
-
-/** One printed line, or undefined for entries gcloud skips (system logs). */
-export function formatLogLine(
-  entry: Partial<Pick<LogEntry, 'logName' | 'textPayload' | 'timestamp'>>,
-): string | undefined {
-  const kind = (entry.logName ?? '').split('%2F')[1]
-  if (kind !== 'stdout' && kind !== 'stderr') return undefined
-  return `${formatTime(entry.timestamp ?? '')} ${entry.textPayload ?? ''}`
-}
-
-const quote = (s: string): string => `"${s.replace(/["\\]/g, '\\$&')}"`
+import { positional, serviceRef } from '../resource-refs.js'
+import { readLogs } from './cloud-run-logs.js'
 
 export async function read(ctx: CommandContext): Promise<void> {
   const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))
@@ -51,72 +13,4 @@ export async function read(ctx: CommandContext): Promise<void> {
     nameLabel: 'service_name',
     name: ref.service,
   })
-}
-
-/** Whose logs `readLogs` reads: a Cloud Logging resource type and the label naming it. */
-export interface LogsTarget {
-  readonly project: string
-  readonly region: string
-  /** `cloud_run_revision` (a service) or `cloud_run_worker_pool`. */
-  readonly resourceType: string
-  /** `service_name` or `worker_pool_name`. */
-  readonly nameLabel: string
-  readonly name: string
-}
-
-/** `logs read` for any Cloud Run resource: the flags and output of gcloud's logs commands. */
-export async function readLogs(ctx: CommandContext, ref: LogsTarget): Promise<void> {
-  const limitText = flagString(ctx, 'limit')
-  let limit: number | undefined
-  if (limitText !== undefined) {
-    limit = Number(limitText)
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new CliError(
-        `argument --limit: Value must be greater than or equal to 1; received: ${limitText}`,
-        2,
-      )
-    }
-  }
-  const order = (flagString(ctx, 'order') ?? 'desc').toLowerCase()
-  if (order !== 'desc' && order !== 'asc') {
-    throw new CliError(
-      `argument --order: Invalid choice: '${order}'. Valid choices are [asc, desc].`,
-      2,
-    )
-  }
-  const since = Date.now() - parseFreshness(flagString(ctx, 'freshness') ?? '1d')
-  const logFilter = flagString(ctx, 'log-filter')
-  const clauses = [
-    ...(logFilter === undefined ? [] : [logFilter]),
-    `resource.type = ${quote(ref.resourceType)}`,
-    `resource.labels.${ref.nameLabel} = ${quote(ref.name)}`,
-    `resource.labels.location = ${quote(ref.region)}`,
-    'severity >= DEFAULT',
-    `timestamp >= ${quote(new Date(since).toISOString())}`,
-  ]
-  const filter = clauses.map((c) => `(${c})`).join(' AND ')
-  const client = await ctx.client()
-  const entries: LogEntry[] = []
-  let pageToken: string | undefined
-  do {
-    const want = limit === undefined ? 1000 : Math.min(1000, limit - entries.length)
-    const page = await client.request<ListLogEntriesResponse>('POST', '/v2/entries:list', {
-      body: {
-        resourceNames: [`projects/${ref.project}`],
-        filter,
-        orderBy: `timestamp ${order}`,
-        pageSize: want,
-        ...(pageToken === undefined ? {} : { pageToken }),
-      },
-    })
-    entries.push(...(page.entries ?? []))
-    pageToken = page.nextPageToken === '' ? undefined : page.nextPageToken
-  } while (pageToken !== undefined && (limit === undefined || entries.length < limit))
-  const lines = entries
-    .slice(0, limit)
-    .map(formatLogLine)
-    .filter((l): l is string => l !== undefined)
-  // Compat: gcloud prints the fetched lines in reverse, so the default (desc) reads oldest first.
-  lines.reverse()
-  if (lines.length > 0) ctx.io.stdout(`${lines.join('\n')}\n`)
 }

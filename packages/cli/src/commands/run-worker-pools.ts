@@ -16,7 +16,7 @@ import {
   workerPoolRef,
   type WorkerPoolRef,
 } from '../worker-pool-api.js'
-import { readLogs } from './run-services-logs.js'
+import { readLogs } from './cloud-run-logs.js'
 
 /** The image recorded when none is given: runiam runs commands, not images. */
 export const DEFAULT_WORKER_POOL_IMAGE = 'us-docker.pkg.dev/cloudrun/container/worker-pool'

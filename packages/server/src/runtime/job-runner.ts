@@ -8,10 +8,11 @@
 //
 // Trust boundary: the command runs as the server's OS user. Whoever can create or update a job,
 // or run it with overrides, can run any program here; whoever can run it, run its command.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { join } from 'node:path'
-import { MAX_LINE, type LogStream, type ServiceLogs } from './service-logs.js'
+import { captureLines } from './output-lines.js'
+import { signalGroup, spawnGroup } from './process-group.js'
+import type { LogStream, ServiceLogs } from './service-logs.js'
 
 /** One execution to run (the services' ExecutionRun). */
 export interface JobExecutionRun {
@@ -199,14 +200,13 @@ export class JobRunner {
     let child: ChildProcess
     try {
       const cwd = join(this.#options.workDir, run.project, run.location, run.job, run.execution)
-      mkdirSync(cwd, { recursive: true, mode: 0o700 })
-      child = spawn(file, [...commandArgs, ...run.container.args], {
+      // Its own process group, so a timeout or cancel also stops what it started (sh -c …).
+      child = spawnGroup(
+        file,
+        [...commandArgs, ...run.container.args],
         cwd,
-        env: taskEnv(this.#options.inheritedEnv, run, index, attempt),
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group, so a timeout or cancel also stops what it started (sh -c …).
-        detached: true,
-      })
+        taskEnv(this.#options.inheritedEnv, run, index, attempt),
+      )
     } catch (err) {
       this.#ended(r, a, null, null, `cannot start ${file}: ${String(err)}`)
       return
@@ -220,7 +220,9 @@ export class JobRunner {
       attempt,
       pid: child.pid,
     })
-    const flushers = (['stdout', 'stderr'] as const).map((s) => this.#capture(r, a, child, s))
+    const flushers = (['stdout', 'stderr'] as const).map((s) =>
+      captureLines(child[s], (text) => this.#line(r, index, attempt, s, text)),
+    )
     let spawnError: string | undefined
     child.once('error', (err) => {
       spawnError = err.message
@@ -324,41 +326,8 @@ export class JobRunner {
     this.#pump(r)
   }
 
-  /** Splits a stream into lines for the logs; returns a flush for the last unterminated line. */
-  #capture(r: Running, a: Attempt, child: ChildProcess, stream: 'stdout' | 'stderr') {
-    const source = child[stream]
-    let pending = ''
-    const emit = (text: string) =>
-      this.#line(r, a.index, a.attempt, stream, text.replace(/\r$/, ''))
-    source?.setEncoding('utf8')
-    source?.on('data', (chunk: string) => {
-      pending += chunk
-      const parts = pending.split('\n')
-      pending = parts.pop() ?? ''
-      for (const p of parts) emit(p)
-      while (pending.length > MAX_LINE) {
-        emit(pending.slice(0, MAX_LINE))
-        pending = pending.slice(MAX_LINE)
-      }
-    })
-    return () => {
-      if (pending !== '') emit(pending)
-      pending = ''
-    }
-  }
-
   #signal(a: Attempt, signal: NodeJS.Signals): void {
-    const pid = a.child?.pid
-    if (pid === undefined || a.exited) return
-    try {
-      process.kill(-pid, signal)
-    } catch {
-      try {
-        a.child?.kill(signal)
-      } catch {
-        // Already gone.
-      }
-    }
+    if (!a.exited) signalGroup(a.child, signal)
   }
 
   /** SIGTERM now, SIGKILL after the grace period if it is still there. */

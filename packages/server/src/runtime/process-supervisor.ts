@@ -13,13 +13,14 @@
 // Trust boundary: the command runs with the server's user and environment folder. Whoever can
 // create or update a service or worker pool (run.services.create / update, run.workerpools.create
 // / update) can run any program here.
-import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdirSync } from 'node:fs'
+import type { ChildProcess } from 'node:child_process'
 import { connect, createServer } from 'node:net'
 import { join } from 'node:path'
 import { IamError, Code } from '@runiam/core'
+import { captureLines } from './output-lines.js'
+import { signalGroup, spawnGroup } from './process-group.js'
 import './reasons.js'
-import { MAX_LINE, type LogStream, type ServiceKey, type ServiceLogs } from './service-logs.js'
+import type { ServiceKey, ServiceLogs } from './service-logs.js'
 
 /** What the supervisor needs of a service (the gateway's ServiceRoute has all of it). */
 export interface ProcessRoute {
@@ -292,14 +293,8 @@ export class ProcessSupervisor {
     }
     let child: ChildProcess
     try {
-      mkdirSync(cwd, { recursive: true, mode: 0o700 })
-      child = spawn(file, [...commandArgs, ...container.args], {
-        cwd,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        // Its own process group, so stopping it also stops whatever it started (sh -c …).
-        detached: true,
-      })
+      // Its own process group, so stopping it also stops whatever it started (sh -c …).
+      child = spawnGroup(file, [...commandArgs, ...container.args], cwd, env)
     } catch (err) {
       return this.#failedBeforeListening(slot, inst, `cannot start ${file}: ${String(err)}`)
     }
@@ -314,7 +309,9 @@ export class ProcessSupervisor {
       'INFO',
     )
     this.#log({ event: 'process_start', [slot.kind]: slot.id, pid: child.pid, port })
-    const flushers = (['stdout', 'stderr'] as const).map((s) => this.#capture(slot, child, s))
+    const flushers = (['stdout', 'stderr'] as const).map((s) =>
+      captureLines(child[s], (text) => this.#options.logs.append(slot.key, s, text, slot.revision)),
+    )
     let spawnError: string | undefined
     child.once('error', (err) => {
       spawnError = err.message
@@ -399,29 +396,6 @@ export class ProcessSupervisor {
     throw unavailable('PROCESS_START_FAILED', `${what} ${slot.name}: ${why}.`)
   }
 
-  /** Splits a stream into lines for the logs; returns a flush for the last unterminated line. */
-  #capture(slot: Slot, child: ChildProcess, stream: LogStream & ('stdout' | 'stderr')) {
-    const source = child[stream]
-    let pending = ''
-    const emit = (text: string) =>
-      this.#options.logs.append(slot.key, stream, text.replace(/\r$/, ''), slot.revision)
-    source?.setEncoding('utf8')
-    source?.on('data', (chunk: string) => {
-      pending += chunk
-      const parts = pending.split('\n')
-      pending = parts.pop() ?? ''
-      for (const p of parts) emit(p)
-      while (pending.length > MAX_LINE) {
-        emit(pending.slice(0, MAX_LINE))
-        pending = pending.slice(MAX_LINE)
-      }
-    })
-    return () => {
-      if (pending !== '') emit(pending)
-      pending = ''
-    }
-  }
-
   #afterExit(slot: Slot, inst: Instance, why: string): void {
     if (slot.instance === inst) slot.instance = undefined
     if (inst.stopping || slot.removed || this.#closed) return
@@ -440,17 +414,7 @@ export class ProcessSupervisor {
   }
 
   #signal(inst: Instance, signal: NodeJS.Signals): void {
-    const pid = inst.child?.pid
-    if (pid === undefined || inst.hasExited) return
-    try {
-      process.kill(-pid, signal)
-    } catch {
-      try {
-        inst.child?.kill(signal)
-      } catch {
-        // Already gone.
-      }
-    }
+    if (!inst.hasExited) signalGroup(inst.child, signal)
   }
 
   /** SIGTERM, then SIGKILL after the grace period; resolves once the process has exited. */

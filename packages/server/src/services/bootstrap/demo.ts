@@ -2,8 +2,8 @@
 // and service 'hello' in us-central1 answered by the built-in responder. Idempotent.
 import { Code, IamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
-import { toRecord } from '../run/cloud-run-services.js'
 import { createProjectInTx } from '../resource-manager/project-service.js'
+import { runResourceRecord } from '../run/run-resource-writes.js'
 import { buildService } from '../run/service-body.js'
 
 export const DEMO_PROJECT = 'demo-project'
@@ -50,7 +50,7 @@ export async function seedDemo(
       runDomain: options.runDomain,
       servicePort: options.servicePort,
     })
-    await tx.createResource(toRecord(name, project, DEMO_REGION, service))
+    await tx.createResource(runResourceRecord('service', name, project, DEMO_REGION, service))
   })
   return { project: DEMO_PROJECT, service: DEMO_SERVICE, region: DEMO_REGION }
 }

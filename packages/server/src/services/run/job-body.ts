@@ -1,13 +1,28 @@
 // The v2 Job JSON: validating what a caller may write (the execution template, its task template
 // and containers, enums as numbers or names, reserved label and annotation namespaces, unknown
 // fields), building the stored body with its output fields, update masks, and the RunJobRequest
-// with its overrides. Compat: google.cloud.run.v2.Job, ExecutionTemplate, TaskTemplate,
-// RunJobRequest.
-import { Code, IamError } from '@runiam/core'
-import { isObject, isoTime, newUuid, randomEtag } from '../context.js'
+// with its overrides. The rules every resource body shares are run-resource-body.ts's.
+// Compat: google.cloud.run.v2.Job, ExecutionTemplate, TaskTemplate, RunJobRequest.
+import { isObject, randomEtag } from '../context.js'
 import { invalidArgument } from '../names.js'
+import {
+  applyMask,
+  baseBody,
+  checkStrings,
+  enumValue,
+  EXECUTION_ENV,
+  invalidValue as bad,
+  LAUNCH_STAGE,
+  OUTPUT_ONLY,
+  readWritable,
+  SNAKE as COMMON_SNAKE,
+  stringMap,
+  writableFields,
+  type BodyShape,
+  type Json,
+} from './run-resource-body.js'
 
-export type Json = Record<string, unknown>
+export type { Json }
 
 /** Fields of a Job a caller may set. */
 const WRITABLE = [
@@ -20,31 +35,8 @@ const WRITABLE = [
   'template',
 ] as const
 
-/** Output-only fields: accepted and ignored (a get → edit → update round trip sends them back). */
-const OUTPUT_ONLY = new Set([
-  'name',
-  'uid',
-  'generation',
-  'createTime',
-  'updateTime',
-  'deleteTime',
-  'expireTime',
-  'creator',
-  'lastModifier',
-  'observedGeneration',
-  'terminalCondition',
-  'conditions',
-  'executionCount',
-  'latestCreatedExecution',
-  'reconciling',
-  'satisfiesPzs',
-  'etag',
-])
-
 const SNAKE: Readonly<Record<string, string>> = {
-  client_version: 'clientVersion',
-  launch_stage: 'launchStage',
-  binary_authorization: 'binaryAuthorization',
+  ...COMMON_SNAKE,
   task_count: 'taskCount',
   max_retries: 'maxRetries',
   service_account: 'serviceAccount',
@@ -53,31 +45,6 @@ const SNAKE: Readonly<Record<string, string>> = {
   run_execution_token: 'runExecutionToken',
 }
 const camel = (k: string): string => SNAKE[k] ?? k
-
-// Compat: google.api.LaunchStage numbering.
-const LAUNCH_STAGES = [
-  'LAUNCH_STAGE_UNSPECIFIED',
-  'EARLY_ACCESS',
-  'ALPHA',
-  'BETA',
-  'GA',
-  'DEPRECATED',
-  'UNIMPLEMENTED',
-  'PRELAUNCH',
-] as const
-const EXECUTION_ENVIRONMENTS = [
-  'EXECUTION_ENVIRONMENT_UNSPECIFIED',
-  'EXECUTION_ENVIRONMENT_GEN1',
-  'EXECUTION_ENVIRONMENT_GEN2',
-] as const
-
-// Compat: v2 rejects labels and annotations in these system namespaces.
-const RESERVED_NAMESPACES = [
-  'run.googleapis.com',
-  'cloud.googleapis.com',
-  'serving.knative.dev',
-  'autoscaling.knative.dev',
-]
 
 /** Compat: Cloud Run's defaults for a job's tasks. */
 export const DEFAULT_MAX_RETRIES = 3
@@ -99,36 +66,9 @@ export const RESERVED_ENV = [
   'CLOUD_RUN_TASK_COUNT',
 ]
 
-const bad = (field: string, raw: unknown): IamError =>
-  invalidArgument(field, `Invalid value at '${field}', ${JSON.stringify(raw)}`)
-
-function enumValue(field: string, raw: unknown, names: readonly string[]): string {
-  if (typeof raw === 'number' && Number.isInteger(raw) && names[raw] !== undefined) {
-    return names[raw]
-  }
-  if (typeof raw === 'string' && names.includes(raw)) return raw
-  throw bad(field, raw)
-}
-
-function stringMap(field: string, raw: unknown): Record<string, string> {
-  if (!isObject(raw) || Object.values(raw).some((v) => typeof v !== 'string')) {
-    throw bad(field, raw)
-  }
-  for (const key of Object.keys(raw)) {
-    const slash = key.indexOf('/')
-    if (slash < 0) continue
-    const prefix = key.slice(0, slash)
-    const ns = RESERVED_NAMESPACES.find((n) => prefix === n || prefix.endsWith(`.${n}`))
-    if (ns !== undefined) {
-      throw invalidArgument(
-        `${field}[${key}]`,
-        `Invalid ${field} key '${key}': keys in the ${ns} namespace are reserved and cannot be ` +
-          'set through the v2 API.',
-      )
-    }
-  }
-  return raw as Record<string, string>
-}
+/** A job's reserved label messages name the whole field (`job.labels`, `job.template.labels`). */
+const labelMap = (field: string, raw: unknown): Record<string, string> =>
+  stringMap(field, raw, field)
 
 /** An int32 as proto3 JSON allows it (a number or a decimal string), within [min, max]. */
 function int(field: string, raw: unknown, min: number, max: number): number {
@@ -227,7 +167,7 @@ function readTaskTemplate(field: string, raw: unknown): Json {
     out['executionEnvironment'] = enumValue(
       `${field}.execution_environment`,
       out['executionEnvironment'],
-      EXECUTION_ENVIRONMENTS,
+      EXECUTION_ENV,
     )
   }
   return out
@@ -248,9 +188,9 @@ function readExecutionTemplate(raw: unknown): Json {
     }
     out[key] = v
   }
-  if (out['labels'] !== undefined) out['labels'] = stringMap(`${field}.labels`, out['labels'])
+  if (out['labels'] !== undefined) out['labels'] = labelMap(`${field}.labels`, out['labels'])
   if (out['annotations'] !== undefined) {
-    out['annotations'] = stringMap(`${field}.annotations`, out['annotations'])
+    out['annotations'] = labelMap(`${field}.annotations`, out['annotations'])
   }
   if (out['taskCount'] !== undefined) {
     out['taskCount'] = int(`${field}.task_count`, out['taskCount'], 0, MAX_TASK_COUNT)
@@ -265,38 +205,29 @@ function readExecutionTemplate(raw: unknown): Json {
 /** The writable part of a Job request body, validated, with enums as names. */
 export type JobInput = Json
 
+const SHAPE: BodyShape = {
+  field: 'job',
+  type: 'Job',
+  writable: WRITABLE,
+  outputOnly: new Set([...OUTPUT_ONLY, 'executionCount', 'latestCreatedExecution']),
+  snake: SNAKE,
+  fullFieldInKeyErrors: true,
+  other: (key, rawKey, value) => {
+    if (key !== 'startExecutionToken' && key !== 'runExecutionToken') return false
+    if (value === null || value === undefined || value === '') return true
+    throw invalidArgument(
+      `job.${rawKey}`,
+      `job.${rawKey} is not supported by runiam: run the job with jobs.run (runiam run jobs execute).`,
+    )
+  },
+}
+
 export function readJobInput(body: unknown): JobInput {
-  if (!isObject(body)) throw invalidArgument('job', 'Request body must be a JSON Job object.')
-  const out: JobInput = {}
-  for (const [rawKey, value] of Object.entries(body)) {
-    const key = camel(rawKey)
-    if (OUTPUT_ONLY.has(key)) continue
-    if (key === 'startExecutionToken' || key === 'runExecutionToken') {
-      if (value === null || value === undefined || value === '') continue
-      throw invalidArgument(
-        `job.${rawKey}`,
-        `job.${rawKey} is not supported by runiam: run the job with jobs.run (runiam run jobs execute).`,
-      )
-    }
-    if (!(WRITABLE as readonly string[]).includes(key)) {
-      throw invalidArgument(
-        rawKey,
-        `Invalid JSON payload received. Unknown name "${rawKey}" at 'job': Cannot find field.`,
-      )
-    }
-    if (value === null || value === undefined) continue
-    out[key] = value
-  }
-  if (out['labels'] !== undefined) out['labels'] = stringMap('job.labels', out['labels'])
-  if (out['annotations'] !== undefined) {
-    out['annotations'] = stringMap('job.annotations', out['annotations'])
-  }
+  const out: JobInput = readWritable(body, SHAPE)
   if (out['launchStage'] !== undefined) {
-    out['launchStage'] = enumValue('job.launch_stage', out['launchStage'], LAUNCH_STAGES)
+    out['launchStage'] = enumValue('job.launch_stage', out['launchStage'], LAUNCH_STAGE)
   }
-  for (const f of ['client', 'clientVersion'] as const) {
-    if (out[f] !== undefined && typeof out[f] !== 'string') throw bad(`job.${f}`, out[f])
-  }
+  checkStrings(out, 'job', ['client', 'clientVersion'])
   if (out['template'] !== undefined) out['template'] = readExecutionTemplate(out['template'])
   return out
 }
@@ -334,22 +265,10 @@ export interface BuildJobArgs {
 
 /** The full stored Job body for a create (no previous) or an update. */
 export function buildJob(a: BuildJobArgs): Json {
-  const t = isoTime(a.nowMs)
+  const { generation, time: t, body } = baseBody(a)
   const prev = a.previous
-  const generation = prev === undefined ? 1 : Number(prev['generation'] ?? '0') + 1
   const input = a.input
-  const body: Json = {
-    name: a.name,
-    uid: prev === undefined ? newUuid() : prev['uid'],
-    generation: String(generation),
-    labels: input['labels'] ?? {},
-    annotations: input['annotations'] ?? {},
-    createTime: prev === undefined ? t : prev['createTime'],
-    updateTime: t,
-    creator: prev === undefined ? a.actor : prev['creator'],
-    lastModifier: a.actor,
-    ...(input['client'] === undefined ? {} : { client: input['client'] }),
-    ...(input['clientVersion'] === undefined ? {} : { clientVersion: input['clientVersion'] }),
+  Object.assign(body, {
     launchStage: input['launchStage'] ?? 'GA',
     ...(input['binaryAuthorization'] === undefined
       ? {}
@@ -358,7 +277,7 @@ export function buildJob(a: BuildJobArgs): Json {
     observedGeneration: String(generation),
     terminalCondition: { type: 'Ready', state: 'CONDITION_SUCCEEDED', lastTransitionTime: t },
     conditions: [],
-  }
+  })
   if (prev?.['executionCount'] !== undefined) body['executionCount'] = prev['executionCount']
   if (prev?.['latestCreatedExecution'] !== undefined) {
     body['latestCreatedExecution'] = prev['latestCreatedExecution']
@@ -369,9 +288,7 @@ export function buildJob(a: BuildJobArgs): Json {
 
 /** The writable fields of a stored body (the base an update mask applies to). */
 export function writableOfJob(body: Readonly<Json>): JobInput {
-  const out: JobInput = {}
-  for (const f of WRITABLE) if (body[f] !== undefined) out[f] = body[f]
-  return out
+  return writableFields(body, WRITABLE)
 }
 
 /**
@@ -379,34 +296,7 @@ export function writableOfJob(body: Readonly<Json>): JobInput {
  * into `base`, or removed when `incoming` lacks it. `*` means every writable field.
  */
 export function applyJobMask(base: JobInput, incoming: JobInput, mask: string): JobInput {
-  const out: Json = structuredClone(base)
-  for (const rawPath of mask.split(',')) {
-    const trimmed = rawPath.trim()
-    if (trimmed === '') continue
-    if (trimmed === '*') return incoming
-    const path = trimmed
-      .split('.')
-      .map((s) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()))
-    if (!(WRITABLE as readonly string[]).includes(path[0] ?? '')) {
-      throw new IamError(
-        Code.INVALID_ARGUMENT,
-        'INVALID_UPDATE_MASK',
-        `Invalid update mask path "${trimmed}".`,
-        { metadata: { path: trimmed } },
-      )
-    }
-    let src: unknown = incoming
-    for (const seg of path) src = isObject(src) ? src[seg] : undefined
-    let dst: Json = out
-    for (const seg of path.slice(0, -1)) {
-      if (!isObject(dst[seg])) dst[seg] = {}
-      dst = dst[seg] as Json
-    }
-    const last = path[path.length - 1] ?? ''
-    if (src === undefined) delete dst[last]
-    else dst[last] = structuredClone(src)
-  }
-  return out
+  return applyMask(base, incoming, mask, WRITABLE)
 }
 
 /** RunJobRequest.overrides, validated. */

@@ -3,7 +3,7 @@
 // replace` sends back; and the v1 views of executions and of a RunJobRequest. Pure: no store, no
 // authorization. Reading a v1 body validates it (400 naming the v1 field) and yields the v2
 // request body the v2 job methods take, so both surfaces share every rule after this point.
-// Container fields map as for services (knative-service.ts). Compat: Cloud Run v1 Job, TaskSpec,
+// What every v1 object has is knative-object.ts's, containers knative-container.ts's. Compat: Cloud Run v1 Job, TaskSpec,
 // ExecutionSpec (reference §1.8b) and googlecloudsdk api_lib/run (job.py, execution.py).
 import {
   EXECUTION_JOB_LABEL,
@@ -18,35 +18,40 @@ import {
 import { isObject } from '../context.js'
 import { invalidArgument } from '../names.js'
 import { MAX_TASK_COUNT, RESERVED_ENV, type JobInput, writableOfJob } from './job-body.js'
+import { containerToV1, readContainer, withUnmappedContainers } from './knative-container.js'
 import {
-  EXECUTION_ENV,
-  LAUNCH_STAGES,
-  META_OUTPUT,
   asInt,
   badValue,
   checkKeys,
   conditionOf,
-  containerToV1,
   enumAnnotation,
+  EXECUTION_ENV,
   intAt,
   lastSegment,
+  META_OUTPUT,
   objectAt,
-  readContainer,
   readLabels,
+  required,
+  strMap,
   stringAt,
   stringMapAt,
-} from './knative-service.js'
-import { reservedNamespaceOf } from './service-body.js'
-
-type Json = Record<string, unknown>
+  type Json,
+} from './knative-fields.js'
+import {
+  annotationsOf,
+  conditionsOf,
+  metadataOf,
+  readKnativeObject,
+  type KnativeObjectShape,
+  type KnativeObjectWrite,
+} from './knative-object.js'
+import { reservedNamespaceOf } from './run-resource-body.js'
 
 // Compat: the annotation names Cloud Run's v1 API uses for v2 Job fields (gcloud job.py's
 // AUTHOR_ANNOTATION is run.googleapis.com/creator, unlike a Service's serving.knative.dev one).
 const A = {
   creator: 'run.googleapis.com/creator',
   lastModifier: 'run.googleapis.com/lastModifier',
-  clientName: 'run.googleapis.com/client-name',
-  clientVersion: 'run.googleapis.com/client-version',
   launchStage: 'run.googleapis.com/launch-stage',
   binaryAuthorization: 'run.googleapis.com/binary-authorization',
   breakglass: 'run.googleapis.com/binary-authorization-breakglass',
@@ -72,22 +77,8 @@ const MAPPED_TASK = new Set([
   'serviceAccount',
   'executionEnvironment',
 ])
-const MAPPED_CONTAINER = new Set([
-  'name',
-  'image',
-  'command',
-  'args',
-  'env',
-  'ports',
-  'resources',
-  'workingDir',
-])
-
 // ---------------------------------------------------------------------------------------------
 // v2 → v1 (every read, and the answer of every v1 write)
-
-const strMap = (raw: unknown): Record<string, string> =>
-  isObject(raw) ? { ...(raw as Record<string, string>) } : {}
 
 const nonZero = (k: string, v: unknown): Json =>
   typeof v === 'number' && v !== 0 ? { [k]: v } : {}
@@ -140,17 +131,7 @@ function executionTemplateToV1(t: Json): Json {
 /** The v1 view of a stored (v2) job. `namespace` is the project number, as Google's. */
 export function toKnativeJob(job: Job, projectNumber: string): KnativeJob {
   const j = job as unknown as Json
-  const parts = String(j['name'] ?? '').split('/')
-  const region = parts[3] ?? ''
-  const jobId = parts[5] ?? ''
-  const annotations = strMap(j['annotations'])
-  if (typeof j['creator'] === 'string') annotations[A.creator] = j['creator']
-  if (typeof j['lastModifier'] === 'string') annotations[A.lastModifier] = j['lastModifier']
-  if (typeof j['client'] === 'string') annotations[A.clientName] = j['client']
-  if (typeof j['clientVersion'] === 'string') annotations[A.clientVersion] = j['clientVersion']
-  if (typeof j['launchStage'] === 'string' && j['launchStage'] !== 'GA') {
-    annotations[A.launchStage] = j['launchStage']
-  }
+  const annotations = annotationsOf(j, A)
   const binauthz = j['binaryAuthorization']
   if (isObject(binauthz)) {
     if (binauthz['useDefault'] === true) annotations[A.binaryAuthorization] = 'default'
@@ -161,32 +142,16 @@ export function toKnativeJob(job: Job, projectNumber: string): KnativeJob {
       annotations[A.breakglass] = binauthz['breakglassJustification']
     }
   }
-  const conditions = [
-    j['terminalCondition'],
-    ...(Array.isArray(j['conditions']) ? j['conditions'] : []),
-  ]
-    .map(conditionOf)
-    .filter((c): c is KnativeCondition => c !== undefined)
   const latest = j['latestCreatedExecution']
   const template = isObject(j['template']) ? j['template'] : {}
   return {
     apiVersion: KNATIVE_RUN_API_VERSION,
     kind: 'Job',
-    metadata: {
-      name: jobId,
-      namespace: projectNumber,
-      selfLink: `/apis/run.googleapis.com/v1/namespaces/${projectNumber}/jobs/${jobId}`,
-      uid: String(j['uid'] ?? ''),
-      resourceVersion: String(j['etag'] ?? ''),
-      generation: asInt(j['generation']),
-      creationTimestamp: String(j['createTime'] ?? ''),
-      labels: { ...strMap(j['labels']), [LOCATION_LABEL]: region },
-      annotations,
-    },
+    metadata: metadataOf(j, projectNumber, '/apis/run.googleapis.com/v1', annotations),
     spec: { template: executionTemplateToV1(template) },
     status: {
       observedGeneration: asInt(j['observedGeneration'] ?? j['generation']),
-      conditions,
+      conditions: conditionsOf(j),
       ...nonZero('executionCount', j['executionCount']),
       ...(isObject(latest)
         ? {
@@ -277,42 +242,10 @@ export function toKnativeExecution(execution: Execution, projectNumber: string):
 // ---------------------------------------------------------------------------------------------
 // v1 → v2 (create and replace)
 
-/** A v1 Job request, read: where it says it goes, and the v2 body that says the rest. */
-export interface KnativeJobWrite {
-  /** metadata.name. */
+/** A v1 Job request, read: where it says it goes (metadata.name as `jobId`), and the v2 body. */
+export type KnativeJobWrite = Omit<KnativeObjectWrite, 'id'> & {
   readonly jobId: string | undefined
-  /** metadata.namespace as written (a project id or number), if any. */
-  readonly namespace: string | undefined
-  /** metadata.labels['cloud.googleapis.com/location'], if any. */
-  readonly region: string | undefined
-  /** metadata.resourceVersion: the etag the write expects, if any. */
-  readonly resourceVersion: string | undefined
-  /** The v2 Job request body (writable fields only). */
-  readonly input: JobInput
 }
-
-const unknownField = (path: string, key: string) =>
-  invalidArgument(
-    path === '' ? key : `${path}.${key}`,
-    `Invalid JSON payload received. Unknown name "${key}" at '${path === '' ? 'job' : path}': Cannot find field.`,
-  )
-
-function checkJobKeys(
-  obj: Json,
-  path: string,
-  known: readonly string[],
-  ignored: readonly string[] = [],
-): void {
-  if (path !== '') {
-    checkKeys(obj, path, known, ignored)
-    return
-  }
-  for (const k of Object.keys(obj)) {
-    if (!known.includes(k) && !ignored.includes(k)) throw unknownField(path, k)
-  }
-}
-
-const required = (path: string) => invalidArgument(path, `${path}: Required field is not set.`)
 
 /** An int64 as proto3 JSON allows it: a number or a decimal string. */
 function int64At(raw: unknown, path: string, min: number, max: number): number | undefined {
@@ -333,48 +266,34 @@ function rangedInt(raw: unknown, path: string, min: number, max: number): number
   return n
 }
 
-/** Job-level annotations: the mapped ones become v2 fields, system ones are dropped. */
-function readJobAnnotations(raw: Record<string, string>, path: string, out: JobInput): void {
-  const kept: Record<string, string> = {}
-  const binauthz: Json = {}
-  for (const [key, value] of Object.entries(raw)) {
-    switch (key) {
-      case A.clientName:
-        out['client'] = value
-        break
-      case A.clientVersion:
-        out['clientVersion'] = value
-        break
-      case A.launchStage:
-        if (!LAUNCH_STAGES.includes(value)) {
-          throw invalidArgument(
-            `${path}[${key}]`,
-            `Invalid value for annotation ${key}: ${JSON.stringify(value)}. Expected one of: ${LAUNCH_STAGES.join(', ')}.`,
-          )
-        }
-        out['launchStage'] = value
-        break
-      case A.binaryAuthorization:
-        if (value.trim() === '') {
-          throw invalidArgument(
-            `${path}[${key}]`,
-            `Invalid value for annotation ${key}: "". Expected 'default' or a policy name.`,
-          )
-        }
-        if (value === 'default') binauthz['useDefault'] = true
-        else binauthz['policy'] = value
-        break
-      case A.breakglass:
-        binauthz['breakglassJustification'] = value
-        break
-      default:
-        // Other system annotations (output-only ones such as creator and lastModifier, and
-        // settings runiam does not model) are accepted and ignored; a user's own are kept.
-        if (reservedNamespaceOf(key) === undefined) kept[key] = value
-    }
+/** The job's binaryAuthorization, started when an annotation first says something of it. */
+function binauthzOf(out: Json): Json {
+  const current = out['binaryAuthorization']
+  if (isObject(current)) return current
+  const fresh: Json = {}
+  out['binaryAuthorization'] = fresh
+  return fresh
+}
+
+/** A job's own annotations that carry v2 fields: true when `key` is one. */
+function readJobAnnotation(key: string, value: string, path: string, out: Json): boolean {
+  switch (key) {
+    case A.binaryAuthorization:
+      if (value.trim() === '') {
+        throw invalidArgument(
+          `${path}[${key}]`,
+          `Invalid value for annotation ${key}: "". Expected 'default' or a policy name.`,
+        )
+      }
+      if (value === 'default') binauthzOf(out)['useDefault'] = true
+      else binauthzOf(out)['policy'] = value
+      return true
+    case A.breakglass:
+      binauthzOf(out)['breakglassJustification'] = value
+      return true
+    default:
+      return false
   }
-  out['annotations'] = kept
-  if (Object.keys(binauthz).length > 0) out['binaryAuthorization'] = binauthz
 }
 
 // k8s fields Cloud Run's v1 TaskSpec has and runiam does not model: accepted, ignored.
@@ -461,53 +380,25 @@ function readExecutionTemplate(raw: unknown, path: string): Json {
   return out
 }
 
+/** A v1 Job: its annotations and spec (the execution template). */
+const JOB: KnativeObjectShape = {
+  root: 'job',
+  notAnObject: 'Request body must be a JSON (run.googleapis.com/v1) Job object.',
+  apiVersion: KNATIVE_RUN_API_VERSION,
+  kind: 'Job',
+  readAnnotation: readJobAnnotation,
+  readSpec: (raw, input) => {
+    const spec = objectAt(raw, 'spec')
+    if (spec === undefined) throw required('spec.template')
+    checkKeys(spec, 'spec', ['template'])
+    input['template'] = readExecutionTemplate(spec['template'], 'spec.template')
+  },
+}
+
 /** Reads and validates a v1 Job request body; 400 INVALID_ARGUMENT naming the bad field. */
 export function readKnativeJob(body: unknown): KnativeJobWrite {
-  if (!isObject(body)) {
-    throw invalidArgument('job', 'Request body must be a JSON (run.googleapis.com/v1) Job object.')
-  }
-  checkJobKeys(body, '', ['apiVersion', 'kind', 'metadata', 'spec'], ['status'])
-  const apiVersion = stringAt(body['apiVersion'], 'apiVersion')
-  if (apiVersion !== undefined && apiVersion !== KNATIVE_RUN_API_VERSION) {
-    throw invalidArgument(
-      'apiVersion',
-      `Invalid apiVersion ${JSON.stringify(apiVersion)}: expected "${KNATIVE_RUN_API_VERSION}".`,
-    )
-  }
-  const kind = stringAt(body['kind'], 'kind')
-  if (kind !== undefined && kind !== 'Job') {
-    throw invalidArgument('kind', `Invalid kind ${JSON.stringify(kind)}: expected "Job".`)
-  }
-  const meta = objectAt(body['metadata'], 'metadata') ?? {}
-  checkKeys(
-    meta,
-    'metadata',
-    ['name', 'namespace', 'labels', 'annotations', 'resourceVersion'],
-    META_OUTPUT,
-  )
-  const input: JobInput = {}
-  const labels = stringMapAt(meta['labels'], 'metadata.labels')
-  const region = labels[LOCATION_LABEL]
-  input['labels'] = readLabels(labels)
-  readJobAnnotations(
-    stringMapAt(meta['annotations'], 'metadata.annotations'),
-    'metadata.annotations',
-    input,
-  )
-  const spec = objectAt(body['spec'], 'spec')
-  if (spec === undefined) throw required('spec.template')
-  checkKeys(spec, 'spec', ['template'])
-  input['template'] = readExecutionTemplate(spec['template'], 'spec.template')
-  const name = stringAt(meta['name'], 'metadata.name')
-  const namespace = stringAt(meta['namespace'], 'metadata.namespace')
-  const resourceVersion = stringAt(meta['resourceVersion'], 'metadata.resourceVersion')
-  return {
-    jobId: name === '' ? undefined : name,
-    namespace: namespace === '' ? undefined : namespace,
-    region: region === '' ? undefined : region,
-    resourceVersion: resourceVersion === '' ? undefined : resourceVersion,
-    input,
-  }
+  const { id, ...write } = readKnativeObject(body, JOB)
+  return { jobId: id, ...write }
 }
 
 /**
@@ -529,27 +420,8 @@ export function withUnmappedJobFields(input: JobInput, current: Readonly<Json>):
   for (const [k, v] of Object.entries(curTask)) {
     if (!MAPPED_TASK.has(k)) merged[k] = structuredClone(v)
   }
-  const curContainers = Array.isArray(curTask['containers']) ? curTask['containers'] : []
   if (Array.isArray(merged['containers'])) {
-    merged['containers'] = merged['containers'].map((c: unknown, i) => {
-      const prev: unknown = curContainers[i]
-      if (!isObject(c) || !isObject(prev)) return c
-      const container: Json = { ...c }
-      for (const [k, v] of Object.entries(prev)) {
-        if (!MAPPED_CONTAINER.has(k)) container[k] = structuredClone(v)
-      }
-      const prevResources = prev['resources']
-      if (isObject(prevResources)) {
-        const resources: Json = {
-          ...structuredClone(
-            Object.fromEntries(Object.entries(prevResources).filter(([k]) => k !== 'limits')),
-          ),
-          ...(isObject(container['resources']) ? container['resources'] : {}),
-        }
-        if (Object.keys(resources).length > 0) container['resources'] = resources
-      }
-      return container
-    })
+    merged['containers'] = withUnmappedContainers(merged['containers'], curTask['containers'])
   }
   out['template'] = { ...template, template: merged }
   return out

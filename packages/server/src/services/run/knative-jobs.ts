@@ -15,14 +15,12 @@ import {
   type KnativeJob,
   type KnativeJobList,
   type KnativeStatus,
-  type Operation,
 } from '@runiam/api'
-import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
+import { resourceNotFound } from '@runiam/core'
 import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
-import { checkRegion, checkServiceId, invalidArgument } from '../names.js'
-import { projectNotFound } from '../resource-manager/project-service.js'
-import type { CloudRunJobs } from './cloud-run-jobs.js'
+import { invalidArgument } from '../names.js'
+import { JOBS, type CloudRunJobs } from './cloud-run-jobs.js'
 import type { JobExecutions } from './job-executions.js'
 import type { JobServices } from './job-services.js'
 import {
@@ -33,22 +31,24 @@ import {
   withUnmappedJobFields,
 } from './knative-job.js'
 import {
-  checkNamespace,
-  checkRegionAgrees,
   dryRunOf,
   lookUpNamed,
-  peekTarget,
-  regionNotProvided,
-  regionOf,
+  lookUpRegion,
+  v1NameOf,
+  v2NameOf,
+  type KnativeAim,
 } from './knative-region.js'
+import {
+  createFromV1,
+  deletedStatus,
+  projectNumberOf,
+  replaceFromV1,
+  resourceOf,
+  type KnativeWriter,
+} from './knative-writes.js'
 
 /** Where a v1 jobs call is aimed: the namespace of its path and the region of its Host. */
-export interface KnativeJobTarget {
-  /** The namespace: a project id or number. */
-  readonly project: string
-  /** The region, when a regional Host (`us-central1-…`) names it. */
-  readonly region: string | undefined
-}
+export type KnativeJobTarget = Omit<KnativeAim, 'namespaced'>
 
 /** v1 query parameters, as strings from the URL. */
 export interface KnativeJobQuery {
@@ -59,25 +59,8 @@ export interface KnativeJobQuery {
   readonly labelSelector?: string | undefined
 }
 
-type Json = Record<string, unknown>
-
 /** What a job id may look like (checkServiceId's rule), for ids read from a labelSelector. */
 const JOB_ID = /^[a-z](?:[a-z0-9-]{0,47}[a-z0-9])?$/
-
-function stale(): IamError {
-  return new IamError(
-    Code.ABORTED,
-    'ETAG_MISMATCH',
-    'The metadata.resourceVersion in the request does not match the current resourceVersion of the job. Read the job again and retry.',
-  )
-}
-
-/** The resource an Operation carries (its `@type` removed): the response, else the metadata. */
-function resourceOf<T>(op: Operation): T {
-  const message = op.done === true ? op.response : op.metadata
-  const { '@type': _type, ...body } = (message ?? { '@type': '' }) as Json
-  return body as T
-}
 
 interface Requirement {
   readonly key: string
@@ -130,32 +113,41 @@ function hasOverrides(body: unknown): boolean {
   return !isObject(o) || Object.values(o).some((v) => v !== undefined && v !== null)
 }
 
+/** A job as the shared v1 write paths (knative-writes.ts) take it: no v1 names on v2 calls. */
+function jobWriter(jobs: CloudRunJobs): KnativeWriter {
+  const { collection, kind, notFoundKind, permissionPrefix } = JOBS
+  return {
+    collection,
+    kind,
+    notFoundKind,
+    permissionPrefix,
+    noun: 'job',
+    read: (body) => {
+      const { jobId, ...rest } = readKnativeJob(body)
+      return { id: jobId, ...rest }
+    },
+    withUnmapped: withUnmappedJobFields,
+    create: (caller, parent, jobId, validateOnly, input) =>
+      jobs.create(caller, parent, { jobId, validateOnly }, input),
+    patch: (caller, name, validateOnly, body) =>
+      jobs.patch(caller, name, { allowMissing: 'true', validateOnly }, body),
+    // Compat: creating through replace needs run.jobs.create too (v2's allowMissing rule).
+    replaceChecksCreate: true,
+  }
+}
+
 export class KnativeJobs {
   readonly #ctx: ServiceContext
   readonly #jobs: CloudRunJobs
   readonly #executions: JobExecutions
+  readonly #writer: KnativeWriter
 
   /** `jobs` must be the server's own job services: executions are tracked there. */
   constructor(ctx: ServiceContext, jobs: JobServices) {
     this.#ctx = ctx
     this.#jobs = jobs.jobs
     this.#executions = jobs.executions
-  }
-
-  #shownAs(at: KnativeJobTarget, collection?: 'jobs' | 'executions', id?: string): string {
-    return collection === undefined || id === undefined
-      ? `namespaces/${at.project}`
-      : `namespaces/${at.project}/${collection}/${id}`
-  }
-
-  #jobName(at: KnativeJobTarget, region: string, jobId: string): string {
-    return `projects/${at.project}/locations/${region}/jobs/${jobId}`
-  }
-
-  async #projectNumber(project: string): Promise<string> {
-    const p = await this.#ctx.checker.project(project)
-    if (p === undefined) throw projectNotFound(project)
-    return p.projectNumber
+    this.#writer = jobWriter(jobs.jobs)
   }
 
   /** The job's region: the Host's, else the one region where the project has the job. */
@@ -164,20 +156,11 @@ export class KnativeJobs {
     at: KnativeJobTarget,
     jobId: string,
     permission: string,
-    onMissing: 'notFound' | 'regionRequired' = 'notFound',
   ): Promise<string> {
-    if (at.region !== undefined) return at.region
-    const name = await lookUpNamed(this.#ctx, caller, {
-      project: at.project,
-      kind: 'job',
-      suffix: `/jobs/${jobId}`,
-      permission,
-      shownAs: this.#shownAs(at, 'jobs', jobId),
-      placeholder: this.#jobName(at, '-', jobId),
-      onMissing,
-      notFound: () => resourceNotFound('JOB', jobId, undefined, at.project),
-    })
-    return regionOf(name)
+    return (
+      at.region ??
+      (await lookUpRegion(this.#ctx, caller, at, this.#writer, jobId, permission, 'notFound'))
+    )
   }
 
   /**
@@ -194,7 +177,7 @@ export class KnativeJobs {
     // Cloud Run's ids are `{job}-{5 characters}`: the likely job, for a check on a missing one.
     const cut = executionId.lastIndexOf('-')
     const job = cut > 0 ? executionId.slice(0, cut) : '-'
-    const shownAs = this.#shownAs(at, 'executions', executionId)
+    const shownAs = v1NameOf(at, 'executions', executionId)
     const name = await lookUpNamed(this.#ctx, caller, {
       project: at.project,
       kind: 'execution',
@@ -202,7 +185,7 @@ export class KnativeJobs {
       region: at.region,
       permission,
       shownAs,
-      placeholder: `${this.#jobName(at, at.region ?? '-', job)}/executions/${executionId}`,
+      placeholder: `${v2NameOf(at, at.region ?? '-', 'jobs', job)}/executions/${executionId}`,
       onMissing: 'notFound',
       notFound: () => resourceNotFound('EXECUTION', executionId, at.region, at.project),
     })
@@ -215,10 +198,10 @@ export class KnativeJobs {
   /** Compat: run.namespaces.jobs.get. */
   async get(caller: Caller, at: KnativeJobTarget, jobId: string): Promise<KnativeJob> {
     const region = await this.#jobRegion(caller, at, jobId, 'run.jobs.get')
-    const name = this.#jobName(at, region, jobId)
-    await this.#ctx.checker.require(caller, 'run.jobs.get', name, this.#shownAs(at, 'jobs', jobId))
+    const name = v2NameOf(at, region, 'jobs', jobId)
+    await this.#ctx.checker.require(caller, 'run.jobs.get', name, v1NameOf(at, 'jobs', jobId))
     const job = await this.#jobs.get(caller, name)
-    return toKnativeJob(job, await this.#projectNumber(at.project))
+    return toKnativeJob(job, await projectNumberOf(this.#ctx, at.project))
   }
 
   /** Compat: run.namespaces.jobs.list (every region when the Host names none). */
@@ -228,13 +211,13 @@ export class KnativeJobs {
     query: KnativeJobQuery,
   ): Promise<KnativeJobList> {
     const parent = `projects/${at.project}/locations/${at.region ?? '-'}`
-    await this.#ctx.checker.require(caller, 'run.jobs.list', parent, this.#shownAs(at))
+    await this.#ctx.checker.require(caller, 'run.jobs.list', parent, v1NameOf(at))
     const selector = parseLabelSelector(query.labelSelector)
     const page = await this.#jobs.list(caller, parent, {
       pageSize: query.limit,
       pageToken: query.continue,
     })
-    const number = await this.#projectNumber(at.project)
+    const number = await projectNumberOf(this.#ctx, at.project)
     return {
       apiVersion: KNATIVE_RUN_API_VERSION,
       kind: 'JobsList',
@@ -252,29 +235,8 @@ export class KnativeJobs {
     query: KnativeJobQuery,
     body: unknown,
   ): Promise<KnativeJob> {
-    // Authorize before anything is validated or looked up, on what the body says it creates.
-    const peek = peekTarget(body)
-    const region = at.region ?? peek.region
-    await this.#ctx.checker.require(
-      caller,
-      'run.jobs.create',
-      this.#jobName(at, region ?? '-', peek.name ?? '-'),
-      peek.name === undefined ? this.#shownAs(at) : this.#shownAs(at, 'jobs', peek.name),
-    )
-    const write = readKnativeJob(body)
-    const jobId = checkServiceId(write.jobId, 'metadata.name')
-    await checkNamespace(this.#ctx, at.project, write.namespace)
-    checkRegionAgrees(at.region, write.region)
-    const location = region ?? write.region
-    if (location === undefined) throw regionNotProvided()
-    checkRegion(location)
-    const op = await this.#jobs.create(
-      caller,
-      `projects/${at.project}/locations/${location}`,
-      { jobId, validateOnly: dryRunOf(query.dryRun) },
-      write.input,
-    )
-    return toKnativeJob(resourceOf<Job>(op), await this.#projectNumber(at.project))
+    const op = await createFromV1(this.#ctx, caller, at, this.#writer, query.dryRun, body)
+    return toKnativeJob(resourceOf<Job>(op), await projectNumberOf(this.#ctx, at.project))
   }
 
   /**
@@ -289,54 +251,16 @@ export class KnativeJobs {
     query: KnativeJobQuery,
     body: unknown,
   ): Promise<KnativeJob> {
-    const shownAs = this.#shownAs(at, 'jobs', jobId)
-    const region =
-      at.region ??
-      peekTarget(body).region ??
-      (await this.#jobRegion(caller, at, jobId, 'run.jobs.update', 'regionRequired'))
-    const name = this.#jobName(at, region, jobId)
-    await this.#ctx.checker.require(caller, 'run.jobs.update', name, shownAs)
-    const write = readKnativeJob(body)
-    if (write.jobId !== undefined && write.jobId !== jobId) {
-      throw invalidArgument(
-        'metadata.name',
-        `metadata.name '${write.jobId}' does not match the job '${jobId}' of the request.`,
-      )
-    }
-    checkServiceId(jobId, 'metadata.name')
-    await checkNamespace(this.#ctx, at.project, write.namespace)
-    checkRegionAgrees(at.region, write.region)
-    checkRegion(region)
-    const p = await this.#ctx.checker.project(at.project)
-    if (p === undefined) throw projectNotFound(at.project)
-    const current = await this.#ctx.store.getResource(
-      `projects/${p.projectId}/locations/${region}/jobs/${jobId}`,
+    const { op, projectNumber } = await replaceFromV1(
+      this.#ctx,
+      caller,
+      at,
+      this.#writer,
+      jobId,
+      query.dryRun,
+      body,
     )
-    if (current === undefined) {
-      // Compat: creating through replace needs run.jobs.create too (v2's allowMissing rule).
-      await this.#ctx.checker.require(caller, 'run.jobs.create', name, shownAs)
-      if (write.resourceVersion !== undefined) throw stale()
-    }
-    const input =
-      current === undefined ? write.input : withUnmappedJobFields(write.input, current.body)
-    // The etag of what the unmapped fields were read from: a concurrent write is a conflict,
-    // never silently merged.
-    const etag = write.resourceVersion ?? current?.body['etag']
-    let op: Operation
-    try {
-      op = await this.#jobs.patch(
-        caller,
-        name,
-        { allowMissing: 'true', validateOnly: dryRunOf(query.dryRun) },
-        typeof etag === 'string' ? { ...input, etag } : input,
-      )
-    } catch (err) {
-      if (write.resourceVersion !== undefined && isIamError(err) && err.code === Code.ABORTED) {
-        throw stale()
-      }
-      throw err
-    }
-    return toKnativeJob(resourceOf<Job>(op), p.projectNumber)
+    return toKnativeJob(resourceOf<Job>(op), projectNumber)
   }
 
   /** Compat: run.namespaces.jobs.delete: answers a k8s Status. Its executions go with it. */
@@ -347,20 +271,10 @@ export class KnativeJobs {
     query: KnativeJobQuery,
   ): Promise<KnativeStatus> {
     const region = await this.#jobRegion(caller, at, jobId, 'run.jobs.delete')
-    const name = this.#jobName(at, region, jobId)
-    await this.#ctx.checker.require(
-      caller,
-      'run.jobs.delete',
-      name,
-      this.#shownAs(at, 'jobs', jobId),
-    )
+    const name = v2NameOf(at, region, 'jobs', jobId)
+    await this.#ctx.checker.require(caller, 'run.jobs.delete', name, v1NameOf(at, 'jobs', jobId))
     const op = await this.#jobs.delete(caller, name, { validateOnly: dryRunOf(query.dryRun) })
-    const gone = resourceOf<Job>(op)
-    return {
-      status: 'Success',
-      metadata: {},
-      details: { name: jobId, group: 'run.googleapis.com', kind: 'jobs', uid: gone.uid },
-    }
+    return deletedStatus(jobId, 'run.googleapis.com', 'jobs', resourceOf<Job>(op).uid)
   }
 
   /**
@@ -373,15 +287,18 @@ export class KnativeJobs {
     jobId: string,
     body: unknown,
   ): Promise<KnativeExecution> {
-    const shownAs = this.#shownAs(at, 'jobs', jobId)
+    const shownAs = v1NameOf(at, 'jobs', jobId)
     const region = await this.#jobRegion(caller, at, jobId, 'run.jobs.run')
-    const name = this.#jobName(at, region, jobId)
+    const name = v2NameOf(at, region, 'jobs', jobId)
     await this.#ctx.checker.require(caller, 'run.jobs.run', name, shownAs)
     if (hasOverrides(body)) {
       await this.#ctx.checker.require(caller, 'run.jobs.runWithOverrides', name, shownAs)
     }
     const op = await this.#executions.run(caller, name, readKnativeRunRequest(body))
-    return toKnativeExecution(resourceOf<Execution>(op), await this.#projectNumber(at.project))
+    return toKnativeExecution(
+      resourceOf<Execution>(op),
+      await projectNumberOf(this.#ctx, at.project),
+    )
   }
 
   // ---- executions -----------------------------------------------------------------------------
@@ -394,7 +311,7 @@ export class KnativeJobs {
   ): Promise<KnativeExecution> {
     const name = await this.#executionName(caller, at, executionId, 'run.executions.get')
     const execution = await this.#executions.get(caller, name)
-    return toKnativeExecution(execution, await this.#projectNumber(at.project))
+    return toKnativeExecution(execution, await projectNumberOf(this.#ctx, at.project))
   }
 
   /**
@@ -410,17 +327,18 @@ export class KnativeJobs {
     const selector = parseLabelSelector(query.labelSelector)
     const job = selector.find((r) => r.key === EXECUTION_JOB_LABEL && r.op === '=')?.value
     // Only a job id narrows the parent; anything else (`a/executions/b`…) only filters.
-    const parent = this.#jobName(
+    const parent = v2NameOf(
       at,
       at.region ?? '-',
+      'jobs',
       job !== undefined && JOB_ID.test(job) ? job : '-',
     )
-    await this.#ctx.checker.require(caller, 'run.executions.list', parent, this.#shownAs(at))
+    await this.#ctx.checker.require(caller, 'run.executions.list', parent, v1NameOf(at))
     const page = await this.#executions.list(caller, parent, {
       pageSize: query.limit,
       pageToken: query.continue,
     })
-    const number = await this.#projectNumber(at.project)
+    const number = await projectNumberOf(this.#ctx, at.project)
     return {
       apiVersion: KNATIVE_RUN_API_VERSION,
       kind: 'ExecutionsList',
@@ -440,16 +358,7 @@ export class KnativeJobs {
     const name = await this.#executionName(caller, at, executionId, 'run.executions.delete')
     const op = await this.#executions.delete(caller, name, {})
     const gone = resourceOf<Execution>(op)
-    return {
-      status: 'Success',
-      metadata: {},
-      details: {
-        name: executionId,
-        group: 'run.googleapis.com',
-        kind: 'executions',
-        uid: gone.uid,
-      },
-    }
+    return deletedStatus(executionId, 'run.googleapis.com', 'executions', gone.uid)
   }
 
   /**
@@ -467,7 +376,7 @@ export class KnativeJobs {
       caller,
       'run.jobs.run',
       name,
-      this.#shownAs(at, 'executions', executionId),
+      v1NameOf(at, 'executions', executionId),
     )
     const b = body ?? {}
     if (!isObject(b)) throw invalidArgument('body', 'Request body must be a JSON object.')
@@ -478,6 +387,9 @@ export class KnativeJobs {
       )
     }
     const op = await this.#executions.cancel(caller, name, {})
-    return toKnativeExecution(resourceOf<Execution>(op), await this.#projectNumber(at.project))
+    return toKnativeExecution(
+      resourceOf<Execution>(op),
+      await projectNumberOf(this.#ctx, at.project),
+    )
   }
 }

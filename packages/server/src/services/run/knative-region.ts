@@ -4,12 +4,13 @@
 // services and jobs surfaces, so both resolve regions, and refuse ambiguity, the same way, and
 // neither lets the lookup show through a denial (AIP-211).
 import { LOCATION_LABEL } from '@runiam/api'
-import { Code, IamError, permissionDenied, registerReasons } from '@runiam/core'
+import { Code, IamError, permissionDenied, registerReasons, resourceNotFound } from '@runiam/core'
 import type { ResourceKind } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
+import type { RunResourceKind } from './run-resource-kind.js'
 
 registerReasons({
   REGION_NOT_PROVIDED: {
@@ -88,6 +89,63 @@ export async function lookUpNamed(
     if (d.allowed) throw regionNotProvided()
   }
   throw permissionDenied(l.permission, l.shownAs ?? l.placeholder)
+}
+
+/** Where a v1 call is aimed: its namespace (or project) and the region its Host or path names. */
+export interface KnativeAim {
+  /** The namespace (project id or number), or the project of a /v1/projects path. */
+  readonly project: string
+  /** The region, when the path or a regional Host (`us-central1-…`) names it. */
+  readonly region: string | undefined
+  /** False for a /v1/projects/P/locations/L path, whose denials name the v2 resource. */
+  readonly namespaced?: boolean
+}
+
+/** What the v1 namespaces APIs need of a kind's description (run-resource-kind.ts). */
+export type KnativeKind = Pick<
+  RunResourceKind,
+  'collection' | 'kind' | 'notFoundKind' | 'permissionPrefix'
+>
+
+/**
+ * How a denial names the resource: `namespaces/P/{collection}/ID`, or `namespaces/P` for the
+ * namespace itself, as Google's v1 API does (nothing different on a /v1/projects path).
+ */
+export function v1NameOf(at: KnativeAim, collection?: string, id?: string): string | undefined {
+  if (at.namespaced === false) return undefined
+  return collection === undefined || id === undefined
+    ? `namespaces/${at.project}`
+    : `namespaces/${at.project}/${collection}/${id}`
+}
+
+/** The v2 name a v1 call is checked on: `projects/P/locations/R/{collection}/ID`. */
+export const v2NameOf = (at: KnativeAim, region: string, collection: string, id: string): string =>
+  `projects/${at.project}/locations/${region}/${collection}/${id}`
+
+/**
+ * The region of a call whose path and Host name none: the one region where the project has a
+ * resource of this kind and id (lookUpNamed: nothing is revealed before authorization).
+ */
+export async function lookUpRegion(
+  ctx: ServiceContext,
+  caller: Caller,
+  at: KnativeAim,
+  k: KnativeKind,
+  id: string,
+  permission: string,
+  onMissing: 'notFound' | 'regionRequired',
+): Promise<string> {
+  const name = await lookUpNamed(ctx, caller, {
+    project: at.project,
+    kind: k.kind,
+    suffix: `/${k.collection}/${id}`,
+    permission,
+    shownAs: v1NameOf(at, k.collection, id),
+    placeholder: v2NameOf(at, '-', k.collection, id),
+    onMissing,
+    notFound: () => resourceNotFound(k.notFoundKind, id, undefined, at.project),
+  })
+  return regionOf(name)
 }
 
 /** The region of a canonical `projects/P/locations/L/…` name. */

@@ -8,33 +8,26 @@ import {
   type KnativeService,
   type KnativeServiceList,
   type KnativeStatus,
-  type Operation,
   type Service,
 } from '@runiam/api'
-import { Code, IamError, isIamError, resourceNotFound } from '@runiam/core'
 import type { Caller } from '../caller.js'
 import type { ServiceContext } from '../context.js'
-import { checkRegion, checkServiceId, invalidArgument } from '../names.js'
-import { projectNotFound } from '../resource-manager/project-service.js'
-import { CloudRunServices, type SurfaceOptions } from './cloud-run-services.js'
-import {
-  checkNamespace,
-  checkRegionAgrees,
-  dryRunOf as dryRunFlag,
-  lookUpNamed,
-  peekTarget,
-  regionNotProvided,
-  regionOf,
-} from './knative-region.js'
+import { CloudRunServices, SERVICES } from './cloud-run-services.js'
+import { dryRunOf, lookUpRegion, v1NameOf, v2NameOf, type KnativeAim } from './knative-region.js'
 import { readKnativeService, toKnativeService, withUnmappedFields } from './knative-service.js'
+import {
+  createFromV1,
+  deletedStatus,
+  projectNumberOf,
+  replaceFromV1,
+  resourceOf,
+  type KnativeWriter,
+} from './knative-writes.js'
+import type { SurfaceOptions } from './run-resources.js'
 import type { UpstreamPolicy } from './upstream-policy.js'
 
 /** Where a v1 call is aimed, from its path (and, for the namespaces paths, its Host). */
-export interface KnativeTarget {
-  /** The namespace (project id or number), or the project of a /v1/projects path. */
-  readonly project: string
-  /** The region, when the path or a regional Host (`us-central1-…`) names it. */
-  readonly region: string | undefined
+export interface KnativeTarget extends KnativeAim {
   /** A namespaces path: denials name `namespaces/P/services/S`, as Google's v1 API does. */
   readonly namespaced: boolean
 }
@@ -47,99 +40,78 @@ export interface KnativeQuery {
   readonly continue?: string | undefined
 }
 
-function stale(): IamError {
-  return new IamError(
-    Code.ABORTED,
-    'ETAG_MISMATCH',
-    'The metadata.resourceVersion in the request does not match the current resourceVersion of the service. Read the service again and retry.',
-  )
-}
-
-/** The Service of a finished Operation's response (its `@type` removed). */
-function responseOf(op: Operation): Service {
-  const { '@type': _type, ...service } = op.response ?? { '@type': '' }
-  return service as unknown as Service
-}
-
 const surface = (shownAs: string | undefined): SurfaceOptions =>
   shownAs === undefined ? {} : { shownAs }
 
-const dryRunOf = (q: KnativeQuery): string | undefined => dryRunFlag(q.dryRun)
+/** A service as the shared v1 write paths (knative-writes.ts) take it. */
+function serviceWriter(v2: CloudRunServices): KnativeWriter {
+  const { collection, kind, notFoundKind, permissionPrefix } = SERVICES
+  return {
+    collection,
+    kind,
+    notFoundKind,
+    permissionPrefix,
+    noun: 'service',
+    read: (body) => {
+      const { serviceId, ...rest } = readKnativeService(body)
+      return { id: serviceId, ...rest }
+    },
+    withUnmapped: withUnmappedFields,
+    create: (caller, parent, serviceId, validateOnly, input, shownAs) =>
+      v2.create(caller, parent, { serviceId, validateOnly }, input, surface(shownAs)),
+    patch: (caller, name, validateOnly, body, shownAs) =>
+      v2.patch(caller, name, { allowMissing: 'true', validateOnly }, body, surface(shownAs)),
+  }
+}
 
 export class KnativeServices {
   readonly #ctx: ServiceContext
   /** The v2 methods every v1 call goes through. */
   readonly #v2: CloudRunServices
+  readonly #writer: KnativeWriter
 
   constructor(ctx: ServiceContext, upstreams: UpstreamPolicy) {
     this.#ctx = ctx
     this.#v2 = new CloudRunServices(ctx, upstreams)
+    this.#writer = serviceWriter(this.#v2)
   }
 
-  #shownAs(at: KnativeTarget, serviceId?: string): string | undefined {
-    if (!at.namespaced) return undefined
-    return serviceId === undefined
-      ? `namespaces/${at.project}`
-      : `namespaces/${at.project}/services/${serviceId}`
-  }
-
-  #name(at: KnativeTarget, region: string, serviceId: string): string {
-    return `projects/${at.project}/locations/${region}/services/${serviceId}`
-  }
-
-  async #projectNumber(project: string): Promise<string> {
-    const p = await this.#ctx.checker.project(project)
-    if (p === undefined) throw projectNotFound(project)
-    return p.projectNumber
-  }
-
-  /**
-   * The region of a call whose path and Host name none: the one region where the project has a
-   * service of this name (knative-region.ts, shared with the v1 jobs API). Nothing is revealed
-   * before authorization.
-   */
-  async #lookUpRegion(
+  /** The region the path or Host names, else the one where the project has the service. */
+  async #region(
     caller: Caller,
     at: KnativeTarget,
     serviceId: string,
     permission: string,
-    onMissing: 'notFound' | 'regionRequired',
   ): Promise<string> {
-    const name = await lookUpNamed(this.#ctx, caller, {
-      project: at.project,
-      kind: 'service',
-      suffix: `/services/${serviceId}`,
-      permission,
-      shownAs: this.#shownAs(at, serviceId),
-      placeholder: this.#name(at, '-', serviceId),
-      onMissing,
-      notFound: () => resourceNotFound('SERVICE', serviceId, undefined, at.project),
-    })
-    return regionOf(name)
+    return (
+      at.region ??
+      (await lookUpRegion(this.#ctx, caller, at, this.#writer, serviceId, permission, 'notFound'))
+    )
   }
+
+  #toV1 = async (service: Service, at: KnativeTarget): Promise<KnativeService> =>
+    toKnativeService(service, await projectNumberOf(this.#ctx, at.project))
 
   /** Compat: run.namespaces.services.get / run.projects.locations.services.get (v1). */
   async get(caller: Caller, at: KnativeTarget, serviceId: string): Promise<KnativeService> {
-    const region =
-      at.region ?? (await this.#lookUpRegion(caller, at, serviceId, 'run.services.get', 'notFound'))
+    const region = await this.#region(caller, at, serviceId, 'run.services.get')
     const service = await this.#v2.get(
       caller,
-      this.#name(at, region, serviceId),
-      surface(this.#shownAs(at, serviceId)),
+      v2NameOf(at, region, 'services', serviceId),
+      surface(v1NameOf(at, 'services', serviceId)),
     )
-    return toKnativeService(service, await this.#projectNumber(at.project))
+    return this.#toV1(service, at)
   }
 
   /** Compat: run.namespaces.services.list (every region when none is named). */
   async list(caller: Caller, at: KnativeTarget, query: KnativeQuery): Promise<KnativeServiceList> {
-    const shownAs = this.#shownAs(at)
     const page = await this.#v2.list(
       caller,
       `projects/${at.project}/locations/${at.region ?? '-'}`,
       { pageSize: query.limit, pageToken: query.continue },
-      surface(shownAs),
+      surface(v1NameOf(at)),
     )
-    const number = await this.#projectNumber(at.project)
+    const number = await projectNumberOf(this.#ctx, at.project)
     return {
       apiVersion: KNATIVE_SERVING_API_VERSION,
       kind: 'ServiceList',
@@ -155,31 +127,8 @@ export class KnativeServices {
     query: KnativeQuery,
     body: unknown,
   ): Promise<KnativeService> {
-    // Authorize before anything is validated or looked up, on what the body says it creates.
-    const peek = peekTarget(body)
-    const region = at.region ?? peek.region
-    const shownAs = this.#shownAs(at, peek.name)
-    await this.#ctx.checker.require(
-      caller,
-      'run.services.create',
-      this.#name(at, region ?? '-', peek.name ?? '-'),
-      shownAs,
-    )
-    const write = readKnativeService(body)
-    const serviceId = checkServiceId(write.serviceId, 'metadata.name')
-    await checkNamespace(this.#ctx, at.project, write.namespace)
-    checkRegionAgrees(at.region, write.region)
-    const location = region ?? write.region
-    if (location === undefined) throw regionNotProvided()
-    checkRegion(location)
-    const op = await this.#v2.create(
-      caller,
-      `projects/${at.project}/locations/${location}`,
-      { serviceId, validateOnly: dryRunOf(query) },
-      write.input,
-      surface(shownAs),
-    )
-    return toKnativeService(responseOf(op), await this.#projectNumber(at.project))
+    const op = await createFromV1(this.#ctx, caller, at, this.#writer, query.dryRun, body)
+    return this.#toV1(resourceOf<Service>(op), at)
   }
 
   /**
@@ -194,51 +143,16 @@ export class KnativeServices {
     query: KnativeQuery,
     body: unknown,
   ): Promise<KnativeService> {
-    const shownAs = this.#shownAs(at, serviceId)
-    const peeked = at.region ?? peekTarget(body).region
-    const region =
-      peeked ??
-      (await this.#lookUpRegion(caller, at, serviceId, 'run.services.update', 'regionRequired'))
-    const name = this.#name(at, region, serviceId)
-    await this.#ctx.checker.require(caller, 'run.services.update', name, shownAs)
-    const write = readKnativeService(body)
-    if (write.serviceId !== undefined && write.serviceId !== serviceId) {
-      throw invalidArgument(
-        'metadata.name',
-        `metadata.name '${write.serviceId}' does not match the service '${serviceId}' of the request.`,
-      )
-    }
-    checkServiceId(serviceId, 'metadata.name')
-    await checkNamespace(this.#ctx, at.project, write.namespace)
-    checkRegionAgrees(at.region, write.region)
-    checkRegion(region)
-    const p = await this.#ctx.checker.project(at.project)
-    if (p === undefined) throw projectNotFound(at.project)
-    const current = await this.#ctx.store.getResource(
-      `projects/${p.projectId}/locations/${region}/services/${serviceId}`,
+    const { op, projectNumber } = await replaceFromV1(
+      this.#ctx,
+      caller,
+      at,
+      this.#writer,
+      serviceId,
+      query.dryRun,
+      body,
     )
-    if (write.resourceVersion !== undefined && current === undefined) throw stale()
-    const input =
-      current === undefined ? write.input : withUnmappedFields(write.input, current.body)
-    // The etag of what the unmapped fields were read from: a concurrent write is a conflict,
-    // never silently merged.
-    const etag = write.resourceVersion ?? current?.body['etag']
-    let op: Operation
-    try {
-      op = await this.#v2.patch(
-        caller,
-        name,
-        { allowMissing: 'true', validateOnly: dryRunOf(query) },
-        typeof etag === 'string' ? { ...input, etag } : input,
-        surface(shownAs),
-      )
-    } catch (err) {
-      if (write.resourceVersion !== undefined && isIamError(err) && err.code === Code.ABORTED) {
-        throw stale()
-      }
-      throw err
-    }
-    return toKnativeService(responseOf(op), p.projectNumber)
+    return toKnativeService(resourceOf<Service>(op), projectNumber)
   }
 
   /** Compat: run.namespaces.services.delete: answers a k8s Status. */
@@ -248,21 +162,14 @@ export class KnativeServices {
     serviceId: string,
     query: KnativeQuery,
   ): Promise<KnativeStatus> {
-    const shownAs = this.#shownAs(at, serviceId)
-    const region =
-      at.region ??
-      (await this.#lookUpRegion(caller, at, serviceId, 'run.services.delete', 'notFound'))
+    const region = await this.#region(caller, at, serviceId, 'run.services.delete')
     const op = await this.#v2.delete(
       caller,
-      this.#name(at, region, serviceId),
-      { validateOnly: dryRunOf(query) },
-      surface(shownAs),
+      v2NameOf(at, region, 'services', serviceId),
+      { validateOnly: dryRunOf(query.dryRun) },
+      surface(v1NameOf(at, 'services', serviceId)),
     )
-    const gone = responseOf(op)
-    return {
-      status: 'Success',
-      metadata: {},
-      details: { name: serviceId, group: 'serving.knative.dev', kind: 'services', uid: gone.uid },
-    }
+    const gone = resourceOf<Service>(op)
+    return deletedStatus(serviceId, 'serving.knative.dev', 'services', gone.uid)
   }
 }

@@ -1,10 +1,10 @@
-// What every Cloud Run v2 resource write shares (services, worker pools, and any later kind): the
-// boolean query flags, etag comparison and its conflict, the ALREADY_EXISTS answer, and the
-// finished google.longrunning.Operation each write answers with and stores, so that operations
-// get, list and wait read it back.
+// What every Cloud Run v2 resource write shares (services, jobs, worker pools, and any later
+// kind): the boolean query flags, etag comparison and its conflict, the ALREADY_EXISTS answer, the
+// stored record of a resource body, and the finished google.longrunning.Operation each write
+// answers with and stores, so that operations get, list and wait read it back.
 import type { Operation } from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
-import type { StoreTx } from '@runiam/store'
+import type { ProjectRecord, ResourceKind, ResourceRecord, StoreTx } from '@runiam/store'
 import { isoTime } from '../context.js'
 import { invalidArgument } from '../names.js'
 
@@ -30,6 +30,25 @@ export function resourceEtagConflict(): IamError {
     'ETAG_MISMATCH',
     'The etag in the request does not match the current etag of the resource. Read the resource again and retry.',
   )
+}
+
+/** The store record of a resource body (its etag and times are the body's). */
+export function runResourceRecord(
+  kind: ResourceKind,
+  name: string,
+  p: Pick<ProjectRecord, 'projectId'>,
+  location: string,
+  body: Readonly<Record<string, unknown>>,
+): ResourceRecord {
+  return {
+    name,
+    kind,
+    parent: `projects/${p.projectId}/locations/${location}`,
+    body,
+    etag: String(body['etag']),
+    createTime: String(body['createTime']),
+    updateTime: String(body['updateTime']),
+  }
 }
 
 /** The last time and sequence number timeOrderedUuid used (per process). */

@@ -1,12 +1,26 @@
 // The v2 WorkerPool JSON: what a caller may write (enums as ints or names, reserved annotation
 // namespaces, unknown fields, the template's containers, instance splits and scaling) and the
-// stored body with its output fields (uid, generation, conditions, revisions, etag). The field
-// rules a worker pool shares with a service come from service-body.ts.
+// stored body with its output fields (uid, generation, conditions, revisions, etag). The rules
+// every resource body shares are run-resource-body.ts's; the revision template's, service-body.ts's.
 // Compat: google.cloud.run.v2.WorkerPool, WorkerPoolRevisionTemplate, InstanceSplit,
 // WorkerPoolScaling.
-import { isObject, isoTime, newUuid, randomEtag, randomSuffix } from '../context.js'
+import { isObject, randomEtag, randomSuffix } from '../context.js'
 import { invalidArgument } from '../names.js'
-import { applyMask, enumValue, LAUNCH_STAGE, readTemplate, stringMap } from './service-body.js'
+import {
+  applyMask,
+  baseBody,
+  checkAudiences,
+  checkStrings,
+  enumValue,
+  invalidValue as bad,
+  LAUNCH_STAGE,
+  OUTPUT_ONLY,
+  readWritable,
+  SNAKE,
+  writableFields,
+  type BodyShape,
+} from './run-resource-body.js'
+import { readTemplate } from './service-body.js'
 
 /** Fields a caller may set. */
 const WRITABLE = [
@@ -23,35 +37,18 @@ const WRITABLE = [
   'customAudiences',
 ] as const
 
-/** Output-only fields: accepted and ignored (a get → edit → update round trip sends them back). */
-const OUTPUT_ONLY = new Set([
-  'name',
-  'uid',
-  'generation',
-  'createTime',
-  'updateTime',
-  'deleteTime',
-  'expireTime',
-  'creator',
-  'lastModifier',
-  'observedGeneration',
-  'terminalCondition',
-  'conditions',
-  'latestReadyRevision',
-  'latestCreatedRevision',
-  'instanceSplitStatuses',
-  'threatDetectionEnabled',
-  'satisfiesPzs',
-  'reconciling',
-  'etag',
-])
-
-const SNAKE: Readonly<Record<string, string>> = {
-  client_version: 'clientVersion',
-  launch_stage: 'launchStage',
-  binary_authorization: 'binaryAuthorization',
-  instance_splits: 'instanceSplits',
-  custom_audiences: 'customAudiences',
+const SHAPE: BodyShape = {
+  field: 'worker_pool',
+  type: 'WorkerPool',
+  writable: WRITABLE,
+  outputOnly: new Set([
+    ...OUTPUT_ONLY,
+    'latestReadyRevision',
+    'latestCreatedRevision',
+    'instanceSplitStatuses',
+    'threatDetectionEnabled',
+  ]),
+  snake: { ...SNAKE, instance_splits: 'instanceSplits', custom_audiences: 'customAudiences' },
 }
 
 // Compat: instance_split.proto InstanceSplitAllocationType, numbered as clients send it.
@@ -64,36 +61,12 @@ const SPLIT_TYPE = [
 /** The writable part of a WorkerPool request body, validated and with enums as names. */
 export type WorkerPoolInput = Record<string, unknown>
 
-const bad = (field: string, value: unknown) =>
-  invalidArgument(field, `Invalid value at '${field}', ${JSON.stringify(value)}`)
-
 export function readWorkerPoolInput(body: unknown): WorkerPoolInput {
-  if (!isObject(body)) {
-    throw invalidArgument('worker_pool', 'Request body must be a JSON WorkerPool object.')
-  }
-  const out: WorkerPoolInput = {}
-  for (const [rawKey, value] of Object.entries(body)) {
-    const key = SNAKE[rawKey] ?? rawKey
-    if (OUTPUT_ONLY.has(key)) continue
-    if (!(WRITABLE as readonly string[]).includes(key)) {
-      throw invalidArgument(
-        rawKey,
-        `Invalid JSON payload received. Unknown name "${rawKey}" at 'worker_pool': Cannot find field.`,
-      )
-    }
-    if (value === null || value === undefined) continue
-    out[key] = value
-  }
-  if (out['labels'] !== undefined) out['labels'] = stringMap('worker_pool.labels', out['labels'])
-  if (out['annotations'] !== undefined) {
-    out['annotations'] = stringMap('worker_pool.annotations', out['annotations'])
-  }
+  const out: WorkerPoolInput = readWritable(body, SHAPE)
   if (out['launchStage'] !== undefined) {
     out['launchStage'] = enumValue('worker_pool.launch_stage', out['launchStage'], LAUNCH_STAGE)
   }
-  for (const f of ['description', 'client', 'clientVersion'] as const) {
-    if (out[f] !== undefined && typeof out[f] !== 'string') throw bad(`worker_pool.${f}`, out[f])
-  }
+  checkStrings(out, 'worker_pool', ['description', 'client', 'clientVersion'])
   // Compat: "This field currently has a 512-character limit."
   if (typeof out['description'] === 'string' && out['description'].length > 512) {
     throw invalidArgument(
@@ -101,13 +74,7 @@ export function readWorkerPoolInput(body: unknown): WorkerPoolInput {
       `worker_pool.description is ${out['description'].length} characters long; the limit is 512.`,
     )
   }
-  const aud = out['customAudiences']
-  if (
-    aud !== undefined &&
-    (!Array.isArray(aud) || aud.some((a) => typeof a !== 'string' || a === ''))
-  ) {
-    throw bad('worker_pool.custom_audiences', aud)
-  }
+  checkAudiences(out, 'worker_pool')
   if (out['template'] !== undefined) out['template'] = readTemplate(out['template'], 'worker_pool')
   if (out['instanceSplits'] !== undefined) {
     out['instanceSplits'] = readInstanceSplits(out['instanceSplits'])
@@ -186,25 +153,11 @@ export interface BuildWorkerPoolArgs {
 
 /** The full stored WorkerPool body for a create (no previous) or an update. */
 export function buildWorkerPool(a: BuildWorkerPoolArgs): Record<string, unknown> {
-  const t = isoTime(a.nowMs)
-  const prev = a.previous
-  const generation = prev === undefined ? 1 : Number(prev['generation'] ?? '0') + 1
+  const { generation, time: t, body } = baseBody(a)
   const revision = `${a.name}/revisions/${a.workerPoolId}-${String(generation).padStart(5, '0')}-${randomSuffix(3)}`
   const input = a.input
   const latest = { type: SPLIT_TYPE[1], percent: 100 }
-  const body: Record<string, unknown> = {
-    name: a.name,
-    ...(input['description'] === undefined ? {} : { description: input['description'] }),
-    uid: prev === undefined ? newUuid() : prev['uid'],
-    generation: String(generation),
-    labels: input['labels'] ?? {},
-    annotations: input['annotations'] ?? {},
-    createTime: prev === undefined ? t : prev['createTime'],
-    updateTime: t,
-    creator: prev === undefined ? a.actor : prev['creator'],
-    lastModifier: a.actor,
-    ...(input['client'] === undefined ? {} : { client: input['client'] }),
-    ...(input['clientVersion'] === undefined ? {} : { clientVersion: input['clientVersion'] }),
+  return Object.assign(body, {
     launchStage: input['launchStage'] ?? 'GA',
     ...(input['binaryAuthorization'] === undefined
       ? {}
@@ -222,15 +175,12 @@ export function buildWorkerPool(a: BuildWorkerPoolArgs): Record<string, unknown>
     latestCreatedRevision: revision,
     instanceSplitStatuses: [latest],
     etag: randomEtag(),
-  }
-  return body
+  })
 }
 
 /** The writable fields of a stored body (the base an update mask applies to). */
 export function writableOfWorkerPool(body: Readonly<Record<string, unknown>>): WorkerPoolInput {
-  const out: WorkerPoolInput = {}
-  for (const f of WRITABLE) if (body[f] !== undefined) out[f] = body[f]
-  return out
+  return writableFields(body, WRITABLE)
 }
 
 /** Applies an update mask (paths dotted, camelCase or snake_case; `*` for every field). */
