@@ -1034,6 +1034,55 @@ export function describeStoreContract(options: StoreContractOptions): void {
       })
 
       testSame(
+        "refresh() delivers another process's commits once, and never this process's twice",
+        async (openSame) => {
+          await store.transact((tx) => tx.createResource(resource('before')))
+          const other = await openSame(store)
+          const seen: string[] = []
+          const unsubscribe = other.onChange((changes) =>
+            seen.push(...changes.map((c) => `${c.revision}:${c.name}`)),
+          )
+          try {
+            // History from before the store was opened is not replayed.
+            expect(other.appliedRevision()).toBe(await store.revision())
+            expect(await other.refresh()).toBe(await store.revision())
+            expect(seen).toEqual([])
+            await store.transact((tx) => tx.createResource(resource('a')))
+            await other.transact((tx) => tx.createResource(resource('own')))
+            await store.transact((tx) => tx.createResource(resource('b')))
+            const ownRevision = other.appliedRevision()
+            // Its own commit is delivered at once; the other store's only on refresh.
+            expect(seen.map((s) => s.split(':')[1])).toEqual([resource('own').name])
+            const [first, again] = await Promise.all([other.refresh(), other.refresh()])
+            const head = await store.revision()
+            expect(first).toBe(head)
+            expect(again).toBe(head)
+            expect(other.appliedRevision()).toBe(head)
+            expect(ownRevision).toBeLessThan(head)
+            expect(seen.map((s) => s.split(':')[1])).toEqual([
+              resource('own').name,
+              resource('a').name,
+              resource('b').name,
+            ])
+            await other.refresh()
+            expect(seen).toHaveLength(3)
+            // Many commits elsewhere: delivered in revision order, each once, across batches.
+            for (let i = 0; i < 30; i++) {
+              await store.transact((tx) => tx.createResource(resource(`m${i}`)))
+            }
+            await other.refresh()
+            const revisions = seen.slice(3).map((s) => Number(s.split(':')[0]))
+            expect(revisions).toHaveLength(30)
+            expect(revisions).toEqual([...revisions].sort((a, b) => a - b))
+            expect(other.appliedRevision()).toBe(await store.revision())
+          } finally {
+            unsubscribe()
+            await other.close()
+          }
+        },
+      )
+
+      testSame(
         "two stores on one database both work and see each other's commits",
         async (openSame) => {
           const other = await openSame(store)

@@ -147,6 +147,17 @@ export interface Store extends StoreReader {
    */
   onChange(listener: (changes: readonly Change[]) => void): () => void
   /**
+   * Delivers to the onChange listeners what other processes (PostgreSQL replicas, workers on one
+   * SQLite file) committed since appliedRevision(), and resolves with the new appliedRevision().
+   * This process's own commits were delivered at commit. A change may reach the listeners twice
+   * (they invalidate caches, so that is harmless), never not at all. History from before the store
+   * was opened is never replayed. Calls made while one runs share one follow-up run that sees
+   * everything committed before the call.
+   */
+  refresh(): Promise<number>
+  /** Every change up to this revision has reached this process's onChange listeners. */
+  appliedRevision(): number
+  /**
    * Resolves when the engine can serve right now (a trivial read); otherwise throws UNAVAILABLE
    * (STORE_UNAVAILABLE, or STORE_CLOSED after close()). Answers within about 2 s whatever the
    * database does: readiness checks (`/readyz`) call it.

@@ -30,7 +30,8 @@ export interface PermissionCheckerOptions {
    */
   principalsNow?(caller: Caller | undefined): PrincipalSet | undefined
   /**
-   * Told of every batch of changes the checker applies (this process's commits and catchUp's),
+   * Told of every batch of changes the checker applies (this process's commits, and other
+   * processes' when the store refreshes),
    * before any later decision: caches the principals depend on (group memberships) drop here.
    */
   changed?(changes: readonly Change[]): void
@@ -51,22 +52,14 @@ export class PermissionChecker {
   readonly #chains = new Map<string, readonly CompiledPolicy[]>()
   /** Bumped on every change: a load that raced with a change is not cached. */
   #epoch = 0
-  #revision = 0
   readonly #unsubscribe: () => void
-  /** The revision when this checker started: catchUp never replays history older than it. */
-  readonly #baseline: Promise<void>
 
   constructor(store: Store, options: PermissionCheckerOptions) {
     this.#store = store
     this.#options = options
     this.#customRoles = new CustomRoleCache(store)
+    // This process's commits arrive at commit; other processes' when the store refreshes.
     this.#unsubscribe = store.onChange((changes) => this.#apply(changes))
-    this.#baseline = store.revision().then(
-      (r) => {
-        if (r > this.#revision) this.#revision = r
-      },
-      () => {},
-    )
   }
 
   close(): void {
@@ -78,7 +71,6 @@ export class PermissionChecker {
     this.#epoch++
     this.#chains.clear()
     for (const c of changes) {
-      if (c.revision > this.#revision) this.#revision = c.revision
       switch (c.kind) {
         case 'policy':
         case 'resource':
@@ -102,22 +94,6 @@ export class PermissionChecker {
         default:
           break
       }
-    }
-  }
-
-  /**
-   * Applies changes committed by other processes (PostgreSQL replicas). The in-process feed
-   * covers this process's own writes; the composition root calls this on LISTEN/NOTIFY or a timer.
-   */
-  async catchUp(): Promise<void> {
-    await this.#baseline
-    for (;;) {
-      const batch = await this.#store.changesSince(this.#revision, 1000)
-      if (batch.changes.length === 0) {
-        this.#revision = Math.max(this.#revision, batch.revision)
-        return
-      }
-      this.#apply(batch.changes)
     }
   }
 

@@ -109,7 +109,14 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await Promise.all([pool.end(), control.end()]).catch(() => undefined)
     throw isIamError(error) ? error : translatePgError(error)
   }
-  return new PostgresStore(pool, control)
+  const store = new PostgresStore(pool, control)
+  try {
+    await store.startFeed()
+  } catch (error) {
+    await store.close().catch(() => undefined)
+    throw isIamError(error) ? error : translatePgError(error)
+  }
+  return store
 }
 
 async function migrate(
@@ -357,6 +364,22 @@ class PostgresStore extends StoreReadsBase implements Store {
 
   onChange(listener: Parameters<Store['onChange']>[0]): () => void {
     return this.#listeners.add(listener)
+  }
+
+  /** Where the feed stands at open: history before it is never replayed to this process. */
+  async startFeed(): Promise<void> {
+    this.#listeners.start(await this.#poolRows.revision())
+  }
+
+  refresh(): Promise<number> {
+    return this.#listeners.refresh(async (after, limit) => {
+      if (this.#closed) throw storeClosed()
+      return this.#poolRows.changesSince(after, limit)
+    })
+  }
+
+  appliedRevision(): number {
+    return this.#listeners.applied
   }
 
   async close(): Promise<void> {

@@ -149,6 +149,7 @@ class SqliteStore extends StoreReadsBase implements Store {
     this.#writeRows = new SqliteRows(writer)
     this.#readRows = new SqliteRows(reader)
     this.#lockTimeoutMs = lockTimeoutMs
+    this.#listeners.start(this.#readRows.revision())
   }
 
   protected override readRows(): RowReads {
@@ -216,6 +217,21 @@ class SqliteStore extends StoreReadsBase implements Store {
 
   onChange(listener: Parameters<Store['onChange']>[0]): () => void {
     return this.#listeners.add(listener)
+  }
+
+  refresh(): Promise<number> {
+    return this.#listeners.refresh(async (after, limit) => {
+      if (this.#closed) throw storeClosed()
+      try {
+        return this.#readRows.changesSince(after, limit)
+      } catch (error) {
+        throw translateSqliteError(error)
+      }
+    })
+  }
+
+  appliedRevision(): number {
+    return this.#listeners.applied
   }
 
   async close(): Promise<void> {

@@ -139,7 +139,7 @@ describe('a deleted custom role over time', () => {
 })
 
 describe('role changes from another process', () => {
-  it('take effect once the checker catches up with the change feed', async () => {
+  it('take effect once the store refreshes from the change feed', async () => {
     expect(await can('run.services.get')).toBe(true)
     const other = await openSqliteStore({ path: join(dir, 'db.sqlite') })
     const t = createServices({ store: other, now: () => clock, runDomain: 'r', servicePort: 1 })
@@ -151,9 +151,9 @@ describe('role changes from another process', () => {
       t.close()
       await other.close()
     }
-    // Not in this process's in-process feed: the cached decision stands until catchUp.
+    // Not in this process's in-process feed: the cached decision stands until refresh.
     expect(await can('run.services.get')).toBe(true)
-    await s.checker.catchUp()
+    await store.refresh()
     expect(await can('run.services.get')).toBe(false)
   })
 })
