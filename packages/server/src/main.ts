@@ -36,6 +36,7 @@ import { ensureOrganization } from './services/bootstrap/ensure-organization.js'
 import { createServices } from './services/create-services.js'
 import type { ServiceAccountTokenSigner } from './services/iam/service-account-model.js'
 import { InvokeCheck } from './services/invoke-check.js'
+import { Propagation } from './services/propagation.js'
 import { UpstreamPolicy } from './services/run/upstream-policy.js'
 
 export type { Logger } from './http/front-door.js'
@@ -255,6 +256,8 @@ async function complete(
   // Executions an earlier run of this server left unfinished are failed (not resumed).
   await services.jobs.executions.reconcile()
   const hosts = new HostIndex(store)
+  // Workers and replicas join as peers; a write is answered once they have all applied it.
+  const propagation = new Propagation({ timeoutMs: 2_000, log })
   return {
     config,
     store,
@@ -273,11 +276,13 @@ async function complete(
     workerPools,
     workerPoolLogs,
     identity,
+    propagation,
     admin: createAdminApp({
       services,
       authenticate,
       log,
       bodyTimeoutMs: config.bodyTimeoutSeconds * 1000,
+      settle: () => propagation.settle(store.committedRevision()),
     }),
     gateway: createGateway({
       hosts,

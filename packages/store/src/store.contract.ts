@@ -1051,6 +1051,7 @@ export function describeStoreContract(options: StoreContractOptions): void {
             await other.transact((tx) => tx.createResource(resource('own')))
             await store.transact((tx) => tx.createResource(resource('b')))
             const ownRevision = other.appliedRevision()
+            expect(other.committedRevision()).toBe(ownRevision)
             // Its own commit is delivered at once; the other store's only on refresh.
             expect(seen.map((s) => s.split(':')[1])).toEqual([resource('own').name])
             const [first, again] = await Promise.all([other.refresh(), other.refresh()])

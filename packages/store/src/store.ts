@@ -157,6 +157,8 @@ export interface Store extends StoreReader {
   refresh(): Promise<number>
   /** Every change up to this revision has reached this process's onChange listeners. */
   appliedRevision(): number
+  /** The newest revision this process committed since it opened the store (0: none). */
+  committedRevision(): number
   /**
    * Resolves when the engine can serve right now (a trivial read); otherwise throws UNAVAILABLE
    * (STORE_UNAVAILABLE, or STORE_CLOSED after close()). Answers within about 2 s whatever the

@@ -22,6 +22,11 @@ export interface AdminAppOptions {
   log?(entry: Record<string, unknown>): void
   /** Time a client has to send a request body, ms (slow clients are cut off). */
   readonly bodyTimeoutMs?: number
+  /**
+   * Called after a write succeeds and before it is answered: resolves once the other workers and
+   * replicas have applied what this process committed (services/propagation.ts).
+   */
+  settle?(): Promise<void>
 }
 
 /** What the front door hands over: the path it matched, the query and the match itself. */
@@ -111,6 +116,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
         body,
         ...(host === undefined ? {} : { host }),
       })
+      if (method !== 'GET' && options.settle !== undefined) await options.settle()
       send(res, 200, result)
     } catch (thrown) {
       const err = IamError.from(thrown)

@@ -35,6 +35,8 @@ export class ChangeListeners {
   readonly #listeners = new Set<(changes: readonly Change[]) => void>()
   /** Every change with a revision ≤ this has reached the listeners (or predates the store's open). */
   #applied = 0
+  /** The newest revision this process committed. */
+  #committed = 0
   /** This process's own revisions above #applied, already emitted at commit. */
   readonly #ahead = new Set<number>()
   /** The refresh running now, and whether another must follow it (a notice came meanwhile). */
@@ -50,6 +52,10 @@ export class ChangeListeners {
     return this.#applied
   }
 
+  get committed(): number {
+    return this.#committed
+  }
+
   add(listener: (changes: readonly Change[]) => void): () => void {
     // Wrapped so that one function registered twice gets two independent subscriptions.
     const entry = (changes: readonly Change[]): void => listener(changes)
@@ -61,7 +67,10 @@ export class ChangeListeners {
 
   /** This process's commit: its changes reach the listeners now, before the caller hears back. */
   emit(changes: readonly Change[]): void {
-    for (const c of changes) if (c.revision > this.#applied) this.#ahead.add(c.revision)
+    for (const c of changes) {
+      if (c.revision > this.#applied) this.#ahead.add(c.revision)
+      if (c.revision > this.#committed) this.#committed = c.revision
+    }
     this.#advance()
     this.#deliver(changes)
   }

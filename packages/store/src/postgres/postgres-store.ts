@@ -382,6 +382,10 @@ class PostgresStore extends StoreReadsBase implements Store {
     return this.#listeners.applied
   }
 
+  committedRevision(): number {
+    return this.#listeners.committed
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true

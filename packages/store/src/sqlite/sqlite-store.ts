@@ -234,6 +234,10 @@ class SqliteStore extends StoreReadsBase implements Store {
     return this.#listeners.applied
   }
 
+  committedRevision(): number {
+    return this.#listeners.committed
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return
     // Let transactions already queued finish (they were accepted before close), then refuse more.
