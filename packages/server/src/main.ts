@@ -139,7 +139,7 @@ async function complete(
   const { store, log, now } = env
   const key = await loadOrCreateSigningKey(store, now())
   const issuer = createIssuer({
-    issuer: config.issuer ?? env.url,
+    issuer: config.issuerUrl ?? env.url,
     key,
     jwks: await publicJwks(store),
     lifetimeSeconds: config.tokenLifetimeSeconds,
