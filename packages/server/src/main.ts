@@ -264,6 +264,7 @@ async function complete(
     serviceAccountTokens: signer,
     upstreams,
     jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
+    signingKeys: keySchedule,
   })
   // Executions an earlier run of this server left unfinished are failed (not resumed).
   await services.jobs.executions.reconcile()

@@ -6,6 +6,7 @@
 // and the clock skew: no live token can still name it). docs/security.md, "Signing keys".
 import type { SigningKeyRecord } from '@runiam/store'
 import { Code, IamError } from '@runiam/core'
+import './signing-key-reasons.js'
 
 const ms = (iso: string | undefined): number | undefined =>
   iso === undefined ? undefined : Date.parse(iso)
