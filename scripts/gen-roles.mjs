@@ -7,6 +7,7 @@ import { BASIC_ROLE_IAM_EXTRA, SERVICE_ACCOUNT_ROLES } from './service-account-r
 import { BASIC_ROLE_LOGGING_EXTRA, LOGGING_ROLES } from './logging-roles.mjs'
 import { BASIC_ROLE_CLOUD_IDENTITY_EXTRA, CLOUD_IDENTITY_ROLES } from './cloud-identity-roles.mjs'
 import { BASIC_ROLE_ROLES_EXTRA, CUSTOM_ROLE_ROLES } from './custom-role-roles.mjs'
+import { BASIC_ROLE_RUNIAM_EXTRA } from './runiam-roles.mjs'
 
 const src = new URL('../../shared/reference/roles.json', import.meta.url)
 const out = new URL('../packages/core/src/roles/catalog-data.ts', import.meta.url)
@@ -125,6 +126,8 @@ for (const [name, r] of Object.entries(data)) {
     ...(BASIC_ROLE_CLOUD_IDENTITY_EXTRA[name] ?? []),
     // iam.roles.*: see custom-role-roles.mjs.
     ...(BASIC_ROLE_ROLES_EXTRA[name] ?? []),
+    // runiam's own permissions (signing key rotation): see runiam-roles.mjs.
+    ...(BASIC_ROLE_RUNIAM_EXTRA[name] ?? []),
   ]
   roles[name] = {
     title: r.title,

@@ -7,7 +7,8 @@
 //
 // 1. Per request, one connection, one request at a time: latency p50/p99 and the server's CPU per
 //    request for a valid known-kid JWT (GET a project: 200), a known kid with a bad signature,
-//    an unknown kid, no kid, another account's kid, and no credentials at all (the floor). Goal:
+//    an unknown kid, no kid, another account's kid, an access token claiming runiam's own issuer
+//    under an unknown kid, and no credentials at all (the floor). Goal:
 //    an unknown-kid JWT costs no more than a known-kid one.
 // 2. A victim calling GET project with a valid self-signed JWT, one call at a time: p50 alone and
 //    during a flood (another process, `--flood-rate` requests/s over 32 connections; 0 = as fast as
@@ -58,7 +59,7 @@ function selfSignedJwt(key: KeyFile): string {
   return `${head}.${body}.${b64url(signature)}`
 }
 
-type ForgedKind = 'unknown-kid' | 'no-kid' | 'other-account-kid'
+type ForgedKind = 'unknown-kid' | 'no-kid' | 'other-account-kid' | 'runiam-unknown-kid'
 type Kind = 'known-kid' | 'known-kid-bad-signature' | ForgedKind | 'no-credentials'
 
 /**
@@ -66,23 +67,30 @@ type Kind = 'known-kid' | 'known-kid-bad-signature' | ForgedKind | 'no-credentia
  * kid, when unknown) each time. Self-contained apart from randomBytes and AUDIENCE, because the
  * flood process runs its source too (FLOOD_JS), so the bench and the flood forge alike.
  */
-function forge(kind: string, email: string, kids: { own: string; other: string }): string {
+function forge(
+  kind: string,
+  email: string,
+  kids: { own: string; other: string; issuer: string },
+): string {
   const enc = (x: Buffer | string): string => Buffer.from(x).toString('base64url')
   const now = Math.floor(Date.now() / 1000)
+  // runiam-unknown-kid: an access token claiming runiam's own issuer under a made-up kid, which
+  // may make the server reload its signing keys (at most once a second).
+  const runiam = kind === 'runiam-unknown-kid'
   const kid =
-    kind === 'unknown-kid'
+    kind === 'unknown-kid' || runiam
       ? randomBytes(20).toString('hex')
       : kind === 'other-account-kid'
         ? kids.other
         : kind === 'known-kid-bad-signature'
           ? kids.own
           : undefined
-  const header =
-    kid === undefined ? { alg: 'RS256', typ: 'JWT' } : { alg: 'RS256', typ: 'JWT', kid }
+  const typ = runiam ? 'at+jwt' : 'JWT'
+  const header = kid === undefined ? { alg: 'RS256', typ } : { alg: 'RS256', typ, kid }
   const claims = {
-    iss: email,
+    iss: runiam ? kids.issuer : email,
     sub: email,
-    aud: AUDIENCE,
+    aud: runiam ? kids.issuer : AUDIENCE,
     iat: now,
     exp: now + 3600,
     jti: randomBytes(8).toString('hex'),
@@ -271,7 +279,12 @@ export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise
     const otherKey = JSON.parse(
       await must('POST', `/v1/projects/-/serviceAccounts/${other.email}/keys`, {}),
     ) as { name: string }
-    const kids = { own: key.private_key_id, other: otherKey.name.split('/').at(-1) ?? '' }
+    const kids = {
+      own: key.private_key_id,
+      other: otherKey.name.split('/').at(-1) ?? '',
+      // runiam's issuer: the server's own address (no --issuer-url here).
+      issuer: base,
+    }
     const victimPath = `/v1/projects/${PROJECT}`
     const tokenFor = (kind: Kind): string | undefined =>
       kind === 'known-kid'
@@ -287,6 +300,7 @@ export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise
       'unknown-kid',
       'no-kid',
       'other-account-kid',
+      'runiam-unknown-kid',
       'no-credentials',
     ]
     const cost: Record<string, Sample & { status: number; serverCpuUs?: number }> = {}
@@ -373,7 +387,12 @@ export async function runAuthFloodBench(options: AuthFloodOptions = {}): Promise
       return { alone, during: sample, floodAnsweredPerSec: stats.perSec ?? 0 }
     }
     const peer = await during('no-credentials')
-    for (const kind of ['unknown-kid', 'no-kid', 'other-account-kid'] as const) {
+    for (const kind of [
+      'unknown-kid',
+      'no-kid',
+      'other-account-kid',
+      'runiam-unknown-kid',
+    ] as const) {
       const r = await during(kind)
       const ratio = round(r.during.p50Ms / r.alone.p50Ms, 2)
       console.log(

@@ -14,6 +14,7 @@ import { RUN_OPERATION_ROUTES, WORKER_POOL_ROUTES } from './worker-pool-routes.j
 import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
 import { ROLE_ROUTES } from './role-routes.js'
 import { HIERARCHY_ROUTES } from './hierarchy-routes.js'
+import { SIGNING_KEY_ROUTES } from './signing-key-routes.js'
 
 export * from './route-spec.js'
 
@@ -290,6 +291,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...ROLE_ROUTES,
   // Resource Manager: organizations.search and projects.getAncestry.
   ...HIERARCHY_ROUTES,
+  ...SIGNING_KEY_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

@@ -22,7 +22,8 @@ import { createIdentityRoutes } from './identity/identity-routes.js'
 import { createIssuer } from './identity/issuer.js'
 import { createJwtBearerGrant } from './identity/jwt-bearer-grant.js'
 import { createServiceAccountAssertionCheck } from './identity/service-account-assertion.js'
-import { loadOrCreateSigningKey, publicJwks } from './identity/signing-keys.js'
+import { SigningKeyRing } from './identity/signing-key-ring.js'
+import { loadOrCreateSigningKey } from './identity/signing-keys.js'
 import { createTokenVerifier } from './identity/token-verifier.js'
 import { externalIssuers, runiamIssuer } from './identity/trusted-issuers.js'
 import { createMetrics, type Metrics } from './observability/metrics.js'
@@ -34,7 +35,11 @@ import { ensureBootstrapServiceAccount } from './services/bootstrap/bootstrap-se
 import { seedDemo } from './services/bootstrap/demo.js'
 import { ensureOrganization } from './services/bootstrap/ensure-organization.js'
 import { createServices } from './services/create-services.js'
-import type { ServiceAccountTokenSigner } from './services/iam/service-account-model.js'
+import {
+  MAX_TOKEN_LIFETIME_S,
+  type ServiceAccountTokenSigner,
+} from './services/iam/service-account-model.js'
+import type { ScheduleTimes } from './services/keys/key-schedule.js'
 import { InvokeCheck } from './services/invoke-check.js'
 import { Propagation } from './services/propagation.js'
 import { UpstreamPolicy } from './services/run/upstream-policy.js'
@@ -137,11 +142,18 @@ async function complete(
   },
 ) {
   const { store, log, now } = env
-  const key = await loadOrCreateSigningKey(store, now())
+  // The signing keys follow the store (rotation on any replica) and their schedule in time.
+  const keySchedule = signingKeySchedule(config)
+  const keys = await SigningKeyRing.open(store, await loadOrCreateSigningKey(store, now()), {
+    now,
+    // Well inside the activation delay, so a replica whose change feed is lost still knows a new
+    // key before it signs, and deletes dropped keys soon after their time.
+    resyncMs: Math.min(60_000, Math.max(1_000, keySchedule.activationDelayMs / 4)),
+    log,
+  })
   const issuer = createIssuer({
-    issuer: config.issuer ?? env.url,
-    key,
-    jwks: await publicJwks(store),
+    issuer: config.issuerUrl ?? env.url,
+    keys,
     lifetimeSeconds: config.tokenLifetimeSeconds,
     now,
   })
@@ -172,10 +184,7 @@ async function complete(
       : undefined
   const assertions = createServiceAccountAssertionCheck({ store, now })
   const verifier = createTokenVerifier({
-    issuers: [
-      runiamIssuer(issuer.issuer, await publicJwks(store)),
-      ...externalIssuers(config.trustedIssuers),
-    ],
+    issuers: [runiamIssuer(issuer.issuer, keys), ...externalIssuers(config.trustedIssuers)],
     now,
   })
   const authenticate = createAuthenticator({
@@ -192,7 +201,10 @@ async function complete(
   })
   const identity = createIdentityRoutes({
     issuer,
-    jwks: () => publicJwks(store),
+    jwks: () => keys.jwks(),
+    // Half the activation delay: a cache filled just before a rotation expires with time to
+    // spare before the new key signs (docs/security.md, "Signing keys").
+    jwksMaxAgeSeconds: Math.floor(config.keyActivationSeconds / 2),
     dev: config.dev,
     log,
     jwtBearer: createJwtBearerGrant({ store, assertions, issuer, tokenUri, now }),
@@ -252,6 +264,7 @@ async function complete(
     serviceAccountTokens: signer,
     upstreams,
     jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
+    signingKeys: keySchedule,
   })
   // Executions an earlier run of this server left unfinished are failed (not resumed).
   await services.jobs.executions.reconcile()
@@ -277,6 +290,7 @@ async function complete(
     workerPoolLogs,
     identity,
     propagation,
+    keys,
     admin: createAdminApp({
       services,
       authenticate,
@@ -294,6 +308,18 @@ async function complete(
       log,
       ...(config.localProcesses ? { runtime } : {}),
     }),
+  }
+}
+
+/**
+ * When a rotated key signs and when a retired one is dropped: after the configured activation
+ * delay, and after the longest token runiam signs (its configured lifetime, or generateAccessToken's
+ * hour) plus the 30 s of clock skew its verifiers allow.
+ */
+function signingKeySchedule(config: ServerConfig): ScheduleTimes {
+  return {
+    activationDelayMs: config.keyActivationSeconds * 1000,
+    retentionMs: (Math.max(config.tokenLifetimeSeconds, MAX_TOKEN_LIFETIME_S) + 30) * 1000,
   }
 }
 
@@ -356,6 +382,7 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
     ...(parts.bootstrap === undefined ? {} : { bootstrap: parts.bootstrap }),
     async close() {
       parts.hosts.close()
+      parts.keys.close()
       parts.services.close()
       await new Promise<void>((resolve) => {
         door.server.close(() => resolve())

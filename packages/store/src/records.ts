@@ -86,8 +86,18 @@ export interface SigningKeyRecord {
   readonly privateJwk: Readonly<Record<string, unknown>>
   readonly publicJwk: Readonly<Record<string, unknown>>
   readonly createTime: string
-  /** Keys are retired, not deleted, so tokens already issued keep verifying until they expire. */
+  /**
+   * From when the key signs (published in the JWKS before that, so every replica and every JWKS
+   * cache knows it first). Absent: from createTime (keys made at first start).
+   */
+  readonly activateTime?: string
+  /** From when the key no longer signs; it still verifies the tokens it signed until dropTime. */
   readonly retireTime?: string
+  /**
+   * From when the key neither signs nor verifies and leaves the JWKS (retireTime plus the longest
+   * token lifetime and the clock skew); the record is then deleted.
+   */
+  readonly dropTime?: string
 }
 
 export interface Page<T> {

@@ -725,6 +725,32 @@ export function describeStoreContract(options: StoreContractOptions): void {
         const retired = { ...key('k1', T0), retireTime: T1 }
         await store.transact((tx) => tx.putSigningKey(retired))
         expect(await store.listSigningKeys()).toEqual([retired, key('k2', T1)])
+        await store.transact((tx) => tx.deleteSigningKey('k1'))
+        expect(await store.listSigningKeys()).toEqual([key('k2', T1)])
+        await expect(store.transact((tx) => tx.deleteSigningKey('k1'))).rejects.toMatchObject({
+          code: Code.NOT_FOUND,
+        })
+      })
+
+      test('lockSigningKeys makes create-unless-one-exists exact under concurrent writers', async () => {
+        // Without the lock, PostgreSQL at READ COMMITTED lets every writer see no key and insert.
+        await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            store.transact(async (tx) => {
+              await tx.lockSigningKeys()
+              if ((await tx.listSigningKeys()).length > 0) return
+              await new Promise((r) => setTimeout(r, 5)) // widen the race window
+              await tx.putSigningKey({
+                kid: `k${i}`,
+                alg: 'RS256',
+                privateJwk: {},
+                publicJwk: {},
+                createTime: T0,
+              })
+            }),
+          ),
+        )
+        expect(await store.listSigningKeys()).toHaveLength(1)
       })
     })
 

@@ -104,6 +104,14 @@ export interface StoreTx extends StoreReader, GroupWriter, CustomRoleWriter {
   deleteOperation(name: string): Promise<void>
   /** Creates or replaces (retiring a key re-puts it with retireTime). */
   putSigningKey(key: SigningKeyRecord): Promise<void>
+  /** Deletes a signing key (once it is past its dropTime). NOT_FOUND if missing. */
+  deleteSigningKey(kid: string): Promise<void>
+  /**
+   * Holds runiam's signing keys until the transaction ends: transactions that lock them run one
+   * after the other, so "create a key unless there is one" and "rotate unless a rotation is
+   * pending" stay exact when several replicas do it at once (PostgreSQL: an advisory lock).
+   */
+  lockSigningKeys(): Promise<void>
   /** ALREADY_EXISTS if the email or the unique id is taken. */
   createServiceAccount(sa: ServiceAccountRecord): Promise<void>
   /** Replaces the record, matched by email. NOT_FOUND if missing. */

@@ -7,6 +7,7 @@ import { IDENTITY_GROUPS_COMMANDS } from './identity-groups-commands.js'
 import { JOBS_COMMANDS } from './jobs-commands.js'
 import { CONTAINER_FLAGS } from './container-flags.js'
 import { HIERARCHY_COMMANDS } from './hierarchy-commands.js'
+import { ADMIN_COMMANDS } from './admin-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
@@ -296,4 +297,5 @@ export const COMMANDS: readonly CommandDef[] = [
   ...IAM_ROLES_COMMANDS,
   ...HIERARCHY_COMMANDS,
   ...iamCommands(['organizations'], 'ORGANIZATION_ID', 'organization'),
+  ...ADMIN_COMMANDS,
 ]

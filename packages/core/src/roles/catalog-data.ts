@@ -1047,6 +1047,7 @@ export const ROLE_DATA: Readonly<Record<string, RoleData>> = {
       'run.workerpools.sshRead',
       'run.workerpools.sshRoot',
       'run.workerpools.update',
+      'runiam.signingKeys.rotate',
     ],
   },
   'roles/editor': {

@@ -96,11 +96,12 @@ function permissionTarget(permission: string): ResourceType {
   ) {
     return 'serviceAccount'
   }
-  // Creating a project, anything on the organization and managing its groups are checked on the
-  // organization.
+  // Creating a project, anything on the organization, managing its groups and runiam's own methods
+  // (signing key rotation) are checked on the organization.
   if (
     permission.startsWith('cloudidentity.') ||
     permission.startsWith('resourcemanager.organizations.') ||
+    permission.startsWith('runiam.') ||
     permission === 'resourcemanager.projects.create'
   ) {
     return 'organization'

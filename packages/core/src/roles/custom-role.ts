@@ -230,6 +230,8 @@ export function customRolePermissionProblem(
   // project-level role cannot hold (terraform-google-iam#158: resourcemanager.projects.list).
   const invalid = `Permission ${permission} is not valid.`
   if (!isKnownPermission(permission)) return invalid
+  // runiam's own permissions (signing key rotation) stay with roles/owner alone.
+  if (permission.startsWith('runiam.')) return invalid
   if (level === 'project') {
     if (!permissionAppliesTo(permission, 'project') || PROJECT_LEVEL_UNSUPPORTED.has(permission)) {
       return invalid

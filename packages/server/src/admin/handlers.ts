@@ -168,6 +168,10 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...cloudIdentityHandlers(s))
   entries.push(...roleHandlers(s))
   entries.push(...hierarchyHandlers(s))
+  entries.push([
+    routeKey({ api: 'runiam/v1', id: 'runiam.signingKeys.rotate' }),
+    (c) => s.signingKeys.rotate(c.caller),
+  ])
   return new Map(entries)
 }
 
@@ -178,5 +182,6 @@ export function domainOf(route: RouteSpec): string {
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
   if (route.api === 'iam/v1') return 'iam.googleapis.com'
   if (route.api === 'iamcredentials/v1') return 'iamcredentials.googleapis.com'
+  if (route.api === 'runiam/v1') return 'runiam.dev'
   return route.api.startsWith('run/') ? 'run.googleapis.com' : 'cloudresourcemanager.googleapis.com'
 }

@@ -35,6 +35,57 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--database', 'mysql://x'])).toThrow(/postgres:\/\//)
   })
 
+  it('takes --issuer-url (or its old name --issuer, which must agree) and the key activation delay', () => {
+    expect(loadConfig([]).issuerUrl).toBeUndefined()
+    expect(loadConfig([]).keyActivationSeconds).toBe(600)
+    expect(loadConfig(['--issuer-url', 'https://iam.example.com']).issuerUrl).toBe(
+      'https://iam.example.com',
+    )
+    expect(loadConfig(['--issuer=http://127.0.0.1:9000']).issuerUrl).toBe('http://127.0.0.1:9000')
+    expect(
+      loadConfig(['--issuer', 'https://iam.example.com', '--issuer-url', 'https://iam.example.com'])
+        .issuerUrl,
+    ).toBe('https://iam.example.com')
+    expect(() =>
+      loadConfig(['--issuer', 'https://a.example.com', '--issuer-url', 'https://b.example.com']),
+    ).toThrow(
+      /--issuer-url and its old name --issuer disagree \("https:\/\/b\.example\.com" and "https:\/\/a\.example\.com"\)/,
+    )
+    expect(loadConfig(['--key-activation-delay', '2']).keyActivationSeconds).toBe(2)
+    expect(() => loadConfig(['--key-activation-delay', '0'])).toThrow(/keyActivationSeconds/)
+  })
+
+  it('refuses an issuer URL that is not spelled exactly as tokens will carry it', () => {
+    const refused: [string, RegExp][] = [
+      ['https://iam.example.com/', /written as tokens will carry it, https:\/\/iam\.example\.com/],
+      ['HTTPS://IAM.example.com', /written as tokens will carry it, https:\/\/iam\.example\.com/],
+      ['https://iam.example.com:443', /https:\/\/iam\.example\.com \(lower-case, no default port/],
+      ['https://iam.example.com/runiam', /origin only/],
+      ['https://iam.example.com?x=1', /origin only/],
+      ['https://iam.example.com#top', /origin only/],
+      ['https://u:p@iam.example.com', /origin only/],
+      ['ftp://iam.example.com', /http or https URL, got "ftp:\/\/iam\.example\.com"/],
+      ['iam.example.com', /http or https URL/],
+    ]
+    for (const [url, why] of refused) {
+      expect(() => loadConfig(['--issuer-url', url]), url).toThrow(why)
+    }
+  })
+
+  it('reads issuerUrl (or issuer) from the config file; a flag wins over the file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-cfg-'))
+    const file = join(dir, 'c.yaml')
+    writeFileSync(file, 'issuerUrl: https://iam.example.com\n')
+    expect(loadConfig(['--config', file]).issuerUrl).toBe('https://iam.example.com')
+    expect(
+      loadConfig(['--config', file, '--issuer-url', 'https://other.example.com']).issuerUrl,
+    ).toBe('https://other.example.com')
+    writeFileSync(file, 'issuer: https://old.example.com\n')
+    expect(loadConfig(['--config', file]).issuerUrl).toBe('https://old.example.com')
+    writeFileSync(file, 'issuer: https://old.example.com\nissuerUrl: https://new.example.com\n')
+    expect(() => loadConfig(['--config', file])).toThrow(/issuerUrl and its old name issuer/)
+  })
+
   it('reads a YAML config file, flags win, unknown keys are named', () => {
     const dir = mkdtempSync(join(tmpdir(), 'runiam-cfg-'))
     const file = join(dir, 'c.yaml')

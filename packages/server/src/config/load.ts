@@ -11,6 +11,7 @@ import {
   type ServerConfig,
   type TrustedIssuerConfig,
 } from './schema.js'
+import { issuerUrlProblem } from './issuer-url.js'
 import { parseUpstreams } from './upstream-allow.js'
 
 type Raw = Record<string, unknown>
@@ -22,6 +23,11 @@ export interface ServeFlag {
   /** The value's name in help (value flags only). */
   readonly metavar?: string
   readonly help: string
+  /**
+   * The raw name the value is kept under until validation, when it is not `key`: an old name
+   * kept apart from the new one, so that both set can be compared (they must agree).
+   */
+  readonly rawKey?: string
 }
 
 /**
@@ -81,17 +87,30 @@ export const FLAGS: Readonly<Record<string, ServeFlag>> = {
     metavar: 'D',
     help: 'Base domain of service URLs (default run.localhost).',
   },
-  '--issuer': {
-    key: 'issuer',
+  '--issuer-url': {
+    key: 'issuerUrl',
     kind: 'string',
     metavar: 'URL',
-    help: 'The OIDC issuer URL in tokens (default http://HOST:PORT once listening).',
+    help: 'The public issuer URL of tokens, the same on every replica (default http://HOST:PORT once listening).',
+  },
+  '--issuer': {
+    key: 'issuerUrl',
+    rawKey: 'issuer',
+    kind: 'string',
+    metavar: 'URL',
+    help: 'Old name of --issuer-url (both given: they must agree).',
   },
   '--token-lifetime': {
     key: 'tokenLifetimeSeconds',
     kind: 'number',
     metavar: 'S',
     help: 'Lifetime of access and ID tokens, seconds (default 3600).',
+  },
+  '--key-activation-delay': {
+    key: 'keyActivationSeconds',
+    kind: 'number',
+    metavar: 'S',
+    help: 'Seconds between publishing a rotated signing key and signing with it (default 600; the JWKS is cached for half of it).',
   },
   '--access-log': {
     key: 'accessLog',
@@ -150,22 +169,23 @@ export function parseServeArgs(argv: readonly string[]): { raw: Raw; configFile?
     }
     const negated = name.startsWith('--no-') ? FLAGS[`--${name.slice(5)}`] : undefined
     if (negated?.kind === 'bool') {
-      raw[negated.key] = false
+      raw[negated.rawKey ?? negated.key] = false
       continue
     }
     const spec = FLAGS[name]
     if (spec === undefined) throw usage(`unrecognized arguments: ${arg}`)
+    const key = spec.rawKey ?? spec.key
     if (spec.kind === 'bool') {
-      raw[spec.key] = inline === undefined ? true : !/^(false|0|no)$/i.test(inline)
+      raw[key] = inline === undefined ? true : !/^(false|0|no)$/i.test(inline)
       continue
     }
     const value = inline ?? argv[++i]
     if (value === undefined) throw usage(`argument ${name}: expected one argument`)
     if (spec.kind === 'list') {
-      const list = (raw[spec.key] as string[] | undefined) ?? []
+      const list = (raw[key] as string[] | undefined) ?? []
       list.push(value)
-      raw[spec.key] = list
-    } else raw[spec.key] = value
+      raw[key] = list
+    } else raw[key] = value
   }
   return configFile === undefined ? { raw } : { raw, configFile }
 }
@@ -279,6 +299,34 @@ function parseTrustedIssuers(value: unknown, problems: string[]): TrustedIssuerC
   return out
 }
 
+/**
+ * The issuer URL from the flags, else the file, under either name (`issuerUrl`, or its old name
+ * `issuer`); both names in one place must agree. Checked to be canonical (issuer-url.ts).
+ */
+function resolveIssuerUrl(flags: Raw, file: Raw, problems: string[]): string | undefined {
+  const pick = (source: Raw, names: string): unknown => {
+    const current = source['issuerUrl']
+    const old = source['issuer']
+    if (current !== undefined && old !== undefined && current !== old) {
+      problems.push(
+        `${names} disagree (${JSON.stringify(current)} and ${JSON.stringify(old)}): give only --issuer-url (issuerUrl)`,
+      )
+    }
+    return current ?? old
+  }
+  const value =
+    pick(flags, '--issuer-url and its old name --issuer') ??
+    pick(file, 'issuerUrl and its old name issuer in the config file')
+  if (value === undefined) return undefined
+  if (typeof value !== 'string') {
+    problems.push(`issuerUrl must be a string, got ${JSON.stringify(value)}`)
+    return undefined
+  }
+  const problem = issuerUrlProblem(value)
+  if (problem !== undefined) problems.push(problem)
+  return value
+}
+
 /** Merges defaults ← file ← flags and validates the result; throws one error listing every problem. */
 export function loadConfig(argv: readonly string[]): ServerConfig {
   const { raw: flags, configFile } = parseServeArgs(argv)
@@ -324,10 +372,11 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
       `--dev lets anyone log in as anyone, so it is refused unless --host is a loopback address (got ${host})`,
     )
   }
+  const issuerUrl = resolveIssuerUrl(flags, file, problems)
   const trustedIssuers = parseTrustedIssuers(merged['trustedIssuers'], problems)
   const upstreams = parseUpstreams(file['upstreams'], dev, problems)
   const known = new Set<string>([
-    ...Object.values(FLAGS).map((f) => f.key),
+    ...Object.values(FLAGS).flatMap((f) => [f.key, f.rawKey ?? f.key]),
     'trustedIssuers',
     'upstreams',
   ])
@@ -344,8 +393,9 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     bootstrapOwners: bootstrapOwners.length === 0 && dev ? [DEV_DEFAULT_OWNER] : bootstrapOwners,
     organizationDomain: str('organizationDomain') ?? DEFAULTS.organizationDomain,
     runDomain: str('runDomain') ?? DEFAULTS.runDomain,
-    ...(merged['issuer'] === undefined ? {} : { issuer: str('issuer') ?? '' }),
+    ...(issuerUrl === undefined ? {} : { issuerUrl }),
     tokenLifetimeSeconds: num('tokenLifetimeSeconds', 60, 86400),
+    keyActivationSeconds: num('keyActivationSeconds', 1, 7 * 86400),
     accessLog: bool('accessLog'),
     requestTimeoutSeconds: num('requestTimeoutSeconds', 1, 3600),
     headersTimeoutSeconds: num('headersTimeoutSeconds', 1, 300),

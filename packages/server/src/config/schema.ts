@@ -19,10 +19,19 @@ export interface ServerConfig {
   readonly organizationDomain: string
   /** Base domain of service URLs: http://{service}-{projectNumber}.{region}.{runDomain}:{port} */
   readonly runDomain: string
-  /** The OIDC issuer URL; default http://{host}:{port} once listening. */
-  readonly issuer?: string
+  /**
+   * The public issuer URL of runiam's tokens (`iss`), the same on every replica so that a token
+   * minted by one verifies on all; default http://{host}:{port} once listening. Config file: also
+   * `issuer` (its old name). Canonical origin only (issuer-url.ts).
+   */
+  readonly issuerUrl?: string
   /** Lifetime of access and ID tokens, seconds. */
   readonly tokenLifetimeSeconds: number
+  /**
+   * Between publishing a rotated signing key and signing with it, seconds: at least the
+   * propagation to every replica plus the JWKS cache lifetime, which is half of it.
+   */
+  readonly keyActivationSeconds: number
   /** Write JSON access logs to stderr. */
   readonly accessLog: boolean
   /**
@@ -103,6 +112,7 @@ export const DEFAULTS = {
   organizationDomain: 'example.com',
   runDomain: 'run.localhost',
   tokenLifetimeSeconds: 3600,
+  keyActivationSeconds: 600,
   accessLog: true,
   requestTimeoutSeconds: 300,
   headersTimeoutSeconds: 20,

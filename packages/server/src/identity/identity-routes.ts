@@ -11,6 +11,11 @@ import type { GrantOutcome } from './jwt-bearer-grant.js'
 export interface IdentityRoutesOptions {
   readonly issuer: Issuer
   readonly jwks: () => Promise<{ keys: JWK[] }>
+  /**
+   * How long relying parties may cache the JWKS, seconds: less than the signing key activation
+   * delay, so every cache holds a rotated key before any token carries it. Default 300.
+   */
+  readonly jwksMaxAgeSeconds?: number
   /** Development identity: the dev-login grant is accepted. */
   readonly dev: boolean
   log?(entry: Record<string, unknown>): void
@@ -74,6 +79,7 @@ async function readForm(
 /** Returns a handler that answers identity paths and returns false for every other path. */
 export function createIdentityRoutes(options: IdentityRoutesOptions) {
   const { issuer } = options
+  const jwksMaxAge = options.jwksMaxAgeSeconds ?? 300
   const discovery = () => ({
     issuer: issuer.issuer,
     jwks_uri: `${issuer.issuer}${JWKS_PATH}`,
@@ -147,7 +153,7 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
     }
     if (path === JWKS_PATH || path === '/.well-known/jwks.json') {
       options.bodies.decline(req, res)
-      sendJson(res, 200, await options.jwks(), 'public, max-age=300')
+      sendJson(res, 200, await options.jwks(), `public, max-age=${jwksMaxAge}`)
       return true
     }
     if (path === TOKEN_PATH) {

@@ -1,6 +1,13 @@
 // Tokens runiam signs verify; forged, expired, foreign and mis-addressed ones do not.
 import { describe, expect, it } from 'vitest'
-import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
+import {
+  SignJWT,
+  UnsecuredJWT,
+  createLocalJWKSet,
+  exportJWK,
+  generateKeyPair,
+  type CryptoKey,
+} from 'jose'
 import { memberForEmail } from '@runiam/core'
 import { createIssuer, subjectFor } from './issuer.js'
 import type { SigningKey } from './signing-keys.js'
@@ -17,8 +24,7 @@ async function setup() {
   const key = await makeKey('k1')
   const issuer = createIssuer({
     issuer: ISS,
-    key,
-    jwks: { keys: [key.publicJwk] },
+    keys: { signingKey: async () => key, getKey: createLocalJWKSet({ keys: [key.publicJwk] }) },
     lifetimeSeconds: 3600,
     now: () => clock,
   })

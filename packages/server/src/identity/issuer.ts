@@ -2,18 +2,24 @@
 // (audience = a service URL, for the gateway), and verifies its own access tokens.
 import { CLOUD_PLATFORM_SCOPE } from '@runiam/api'
 import { createHash } from 'node:crypto'
-import { SignJWT, createLocalJWKSet, errors as joseErrors, jwtVerify, type JWK } from 'jose'
+import { SignJWT, errors as joseErrors, jwtVerify, type JWTVerifyGetKey } from 'jose'
 import { asciiLower, Code, IamError, memberForEmail } from '@runiam/core'
 import type { Caller } from '../services/caller.js'
 import { SIGNING_ALG, type SigningKey } from './signing-keys.js'
 
 const ACCESS_TOKEN_TYP = 'at+jwt'
 
+/** Where the issuer's keys come from (signing-key-ring.ts: they follow the store and the time). */
+export interface IssuerKeys {
+  /** The key that signs now. */
+  signingKey(): Promise<SigningKey>
+  /** Looks up the public key a token's header names, among the keys that verify now. */
+  readonly getKey: JWTVerifyGetKey
+}
+
 export interface IssuerOptions {
   readonly issuer: string
-  readonly key: SigningKey
-  /** Every public key that may have signed a live token. */
-  readonly jwks: { keys: JWK[] }
+  readonly keys: IssuerKeys
   readonly lifetimeSeconds: number
   readonly now: () => number
 }
@@ -40,15 +46,15 @@ export interface Issuer {
 }
 
 export function createIssuer(options: IssuerOptions): Issuer {
-  const { issuer, key, lifetimeSeconds, now } = options
-  const keySet = createLocalJWKSet(options.jwks)
-  const sign = (
+  const { issuer, keys, lifetimeSeconds, now } = options
+  const sign = async (
     claims: Record<string, unknown>,
     typ: string,
     aud: string,
     sub: string,
     lifetime = lifetimeSeconds,
   ) => {
+    const key = await keys.signingKey()
     const iat = Math.floor(now() / 1000)
     return new SignJWT(claims)
       .setProtectedHeader({ alg: SIGNING_ALG, kid: key.kid, typ })
@@ -78,7 +84,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
     },
     async verifyAccessToken(token) {
       try {
-        const { payload } = await jwtVerify(token, keySet, {
+        const { payload } = await jwtVerify(token, keys.getKey, {
           issuer,
           audience: issuer,
           typ: ACCESS_TOKEN_TYP,

@@ -1,10 +1,12 @@
-// runiam's own signing key: created at first start and kept in the store (so every replica and
-// every restart signs and verifies with the same key). The private JWK is a secret: never logged.
-import { randomUUID } from 'node:crypto'
-import { exportJWK, generateKeyPair, importJWK, type JWK, type CryptoKey } from 'jose'
+// runiam's own signing keys: created at first start and kept in the store (so every replica and
+// every restart signs and verifies with the same keys). The private JWK is a secret: never logged.
+// Which key signs when is the schedule of services/keys/key-schedule.ts; signing-key-ring.ts keeps
+// them in memory.
 import type { SigningKeyRecord, Store } from '@runiam/store'
+import type { CryptoKey, JWK } from 'jose'
+import { newSigningKey, SIGNING_ALG } from '../services/keys/new-signing-key.js'
 
-export const SIGNING_ALG = 'RS256'
+export { SIGNING_ALG }
 
 export interface SigningKey {
   readonly kid: string
@@ -12,36 +14,24 @@ export interface SigningKey {
   readonly publicJwk: JWK
 }
 
-async function importRecord(record: SigningKeyRecord): Promise<SigningKey> {
-  const privateKey = (await importJWK(record.privateJwk as JWK, record.alg)) as CryptoKey
-  return { kid: record.kid, privateKey, publicJwk: record.publicJwk as JWK }
-}
-
-/** Returns the active signing key, creating one when the store has none. */
-export async function loadOrCreateSigningKey(store: Store, now: number): Promise<SigningKey> {
-  const active = (await store.listSigningKeys()).find((k) => k.retireTime === undefined)
-  if (active !== undefined) return importRecord(active)
-  const created = await store.transact(async (tx) => {
-    // Another process may have created one meanwhile; the write lock makes this check exact.
-    const again = (await tx.listSigningKeys()).find((k) => k.retireTime === undefined)
-    if (again !== undefined) return again
-    const { privateKey, publicKey } = await generateKeyPair(SIGNING_ALG, { extractable: true })
-    const kid = randomUUID().replaceAll('-', '')
-    const publicJwk = { ...(await exportJWK(publicKey)), kid, alg: SIGNING_ALG, use: 'sig' }
-    const record: SigningKeyRecord = {
-      kid,
-      alg: SIGNING_ALG,
-      privateJwk: { ...(await exportJWK(privateKey)), kid, alg: SIGNING_ALG },
-      publicJwk,
-      createTime: new Date(now).toISOString(),
-    }
-    await tx.putSigningKey(record)
-    return record
+/**
+ * Makes sure the store holds a signing key, creating one when it has none, and returns every
+ * stored key. Exactly one key results when several replicas start at once on an empty database:
+ * the check and the insert run under the store's signing key lock.
+ */
+export async function loadOrCreateSigningKey(
+  store: Store,
+  now: number,
+): Promise<readonly SigningKeyRecord[]> {
+  const stored = await store.listSigningKeys()
+  if (stored.length > 0) return stored
+  // Generated before the transaction: it takes tens of milliseconds, too long to hold the lock.
+  const fresh = await newSigningKey(now)
+  return store.transact(async (tx) => {
+    await tx.lockSigningKeys()
+    const again = await tx.listSigningKeys()
+    if (again.length > 0) return again
+    await tx.putSigningKey(fresh)
+    return [fresh]
   })
-  return importRecord(created)
-}
-
-/** The public keys that verify runiam's tokens (retired keys included until they expire). */
-export async function publicJwks(store: Store): Promise<{ keys: JWK[] }> {
-  return { keys: (await store.listSigningKeys()).map((k) => k.publicJwk as JWK) }
 }

@@ -11,6 +11,7 @@ import {
   decodeJwt,
   errors as joseErrors,
   jwtVerify,
+  type JWTHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose'
@@ -38,6 +39,12 @@ export interface TrustedIssuer {
   readonly allowServiceAccounts?: boolean
   /** Longest accepted lifetime (exp − iat), seconds. Default 24 h. */
   readonly maxLifetimeSeconds?: number
+  /**
+   * Whether a token signed by this key may still be accepted, asked again on every use of a token
+   * verified earlier: runiam's own keys are dropped on a schedule, and a token verified before
+   * its key was dropped must not outlive the key in the cache. Absent: keys are never withdrawn.
+   */
+  verifies?(kid: string | undefined): boolean
 }
 
 /** Compat: Google's own ID tokens live one hour; a day is generous for any issuer. */
@@ -103,6 +110,8 @@ interface Verified {
   readonly audiences: readonly string[]
   /** Seconds since the epoch. */
   readonly exp: number
+  readonly issuer: TrustedIssuer
+  readonly kid: string | undefined
 }
 
 const audiencesOf = (payload: JWTPayload): string[] =>
@@ -126,6 +135,8 @@ export function createTokenVerifier(options: {
 
   function admit(entry: Verified, audiences: readonly string[]): Caller {
     if (options.now() / 1000 - tolerance > entry.exp) throw invalid('it has expired')
+    if (entry.issuer.verifies !== undefined && !entry.issuer.verifies(entry.kid))
+      throw invalid("its signature does not verify with the issuer's keys")
     if (!entry.audiences.some((a) => audiences.includes(a)))
       throw invalid('claim aud is not acceptable')
     return entry.identity
@@ -145,14 +156,17 @@ export function createTokenVerifier(options: {
       if (issuer === undefined)
         throw invalid(`issuer ${JSON.stringify(claims.iss ?? null)} is not trusted`)
       let payload: JWTPayload
+      let kid: string | undefined
       try {
-        ;({ payload } = await jwtVerify(token, issuer.keys, {
+        let protectedHeader: JWTHeaderParameters
+        ;({ payload, protectedHeader } = await jwtVerify(token, issuer.keys, {
           issuer: issuer.issuer,
           algorithms: [...ACCEPTED_ALGORITHMS],
           clockTolerance: tolerance,
           currentDate: new Date(options.now()),
           requiredClaims: ['exp', 'iat', 'aud'],
         }))
+        kid = protectedHeader.kid
       } catch (cause) {
         if (cause instanceof joseErrors.JWTExpired) throw invalid('it has expired', cause)
         if (cause instanceof joseErrors.JWTClaimValidationFailed) {
@@ -164,6 +178,8 @@ export function createTokenVerifier(options: {
         identity: mapIdentity(issuer, payload, options.now(), tolerance),
         audiences: audiencesOf(payload),
         exp: payload.exp ?? 0,
+        issuer,
+        kid,
       }
       if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) {
         const oldest = cache.keys().next().value

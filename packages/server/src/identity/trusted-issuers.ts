@@ -1,9 +1,10 @@
-// Builds the token verifier's issuer list: runiam's own issuer (its keys from the store) and the
-// trusted external issuers of the config file (keys from a JWKS URL, fetched with a timeout and
-// cached by jose, or from a JWKS file read at start).
+// Builds the token verifier's issuer list: runiam's own issuer (its keys from the store, through
+// signing-key-ring.ts) and the trusted external issuers of the config file (keys from a JWKS URL,
+// fetched with a timeout and cached by jose, or from a JWKS file read at start).
 import { readFileSync } from 'node:fs'
 import { createLocalJWKSet, createRemoteJWKSet, type JSONWebKeySet } from 'jose'
 import { Code, IamError } from '@runiam/core'
+import type { SigningKeyRing } from './signing-key-ring.js'
 import type { TrustedIssuer } from './token-verifier.js'
 
 function readJwksFile(path: string): JSONWebKeySet {
@@ -53,11 +54,13 @@ export function externalIssuers(configs: readonly TrustedIssuerSettings[]): Trus
   }))
 }
 
-export function runiamIssuer(issuer: string, jwks: JSONWebKeySet): TrustedIssuer {
-  // runiam's own ID tokens speak for service accounts (generateIdToken, key files).
+export function runiamIssuer(issuer: string, keys: SigningKeyRing): TrustedIssuer {
+  // runiam's own ID tokens speak for service accounts (generateIdToken, key files). Its keys
+  // follow the store and their schedule, so a rotation on any replica is seen here.
   return {
     issuer,
-    keys: createLocalJWKSet(jwks),
+    keys: keys.getKey,
+    verifies: (kid) => keys.verifies(kid),
     mapping: { kind: 'email' },
     allowServiceAccounts: true,
   }

@@ -28,6 +28,8 @@ import { CloudIdentityGroupService } from './cloud-identity/cloud-identity-group
 import { GroupDirectory } from './cloud-identity/group-directory.js'
 import { CustomRoleService } from './iam/custom-roles.js'
 import { createJobServices, type JobServices, type JobServicesOptions } from './run/job-services.js'
+import type { ScheduleTimes } from './keys/key-schedule.js'
+import { SigningKeyService } from './keys/signing-key-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -45,6 +47,8 @@ export interface ServicesOptions {
   readonly upstreams?: UpstreamPolicy
   /** Jobs: how executions run (local processes) and where their output is read. */
   readonly jobs?: JobServicesOptions
+  /** The signing key schedule rotation writes (default: main.ts's defaults, 600 s and 1 h). */
+  readonly signingKeys?: ScheduleTimes
 }
 
 export interface Services {
@@ -73,6 +77,8 @@ export interface Services {
   readonly knativeJobs: KnativeJobs
   /** organizations.search and projects.getAncestry. */
   readonly hierarchy: HierarchyService
+  /** Rotation of runiam's signing keys (runiam's own method). */
+  readonly signingKeys: SigningKeyService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -131,6 +137,10 @@ export function createServices(options: ServicesOptions): Services {
     jobs,
     knativeJobs: new KnativeJobs(ctx, jobs),
     hierarchy: new HierarchyService(ctx),
+    signingKeys: new SigningKeyService(
+      ctx,
+      options.signingKeys ?? { activationDelayMs: 600_000, retentionMs: 3_630_000 },
+    ),
     close: () => {
       checker.close()
       jobs.executions.close()

@@ -89,6 +89,9 @@ export interface RowWrites extends RowReads {
   upsertOperation(op: OperationRecord): Promise<void>
   deleteOperation(name: string): Promise<boolean>
   upsertSigningKey(key: SigningKeyRecord): Promise<void>
+  deleteSigningKey(kid: string): Promise<boolean>
+  /** Serializes the transactions that call it (PostgreSQL: advisory lock; SQLite: one writer). */
+  lockSigningKeys(): Promise<void>
   /** False if the email or the unique id is taken. */
   insertServiceAccount(sa: ServiceAccountRecord): Promise<boolean>
   updateServiceAccount(sa: ServiceAccountRecord): Promise<boolean>

@@ -172,6 +172,15 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
       changed(ChangeKind.key, key.kid)
     },
 
+    async deleteSigningKey(kid) {
+      if (!(await rows().deleteSigningKey(kid))) throw notFound('Signing key', kid)
+      changed(ChangeKind.key, kid)
+    },
+
+    async lockSigningKeys() {
+      await rows().lockSigningKeys()
+    },
+
     async createServiceAccount(sa) {
       if (!(await rows().insertServiceAccount(sa))) {
         const byEmail = await rows().serviceAccount(sa.email)

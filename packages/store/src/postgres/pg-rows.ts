@@ -393,6 +393,19 @@ export class PgRows implements RowWrites {
     )
   }
 
+  deleteSigningKey(kid: string): Promise<boolean> {
+    return this.#changed('delete_signing_key', 'DELETE FROM signing_keys WHERE kid = $1', [kid])
+  }
+
+  async lockSigningKeys(): Promise<void> {
+    // Two int4 keys: a key space apart from the migration and custom role locks.
+    await this.#query(
+      'lock_signing_keys',
+      "SELECT pg_advisory_xact_lock(hashtext('runiam.signing_keys'), 0)",
+      [],
+    )
+  }
+
   // --- service accounts and their keys
 
   async serviceAccount(emailOrUniqueId: string): Promise<ServiceAccountRecord | undefined> {

@@ -461,6 +461,15 @@ export class SqliteRows implements RowWrites {
     })
   }
 
+  deleteSigningKey(kid: string): Promise<boolean> {
+    return sync(() => this.#run('DELETE FROM signing_keys WHERE kid = ?', kid))
+  }
+
+  lockSigningKeys(): Promise<void> {
+    // Writes already run one at a time (BEGIN IMMEDIATE on the one write connection).
+    return Promise.resolve()
+  }
+
   // --- service accounts and their keys
 
   serviceAccount(emailOrUniqueId: string): Promise<ServiceAccountRecord | undefined> {
