@@ -13,6 +13,7 @@ import { openStore } from './main.js'
 import { DEFAULT_MAX_FILE_MB, readExportFile, writeExportFile } from './portability/export-file.js'
 import { exportStore } from './portability/export-store.js'
 import { importStore } from './portability/import-store.js'
+import './portability/portability-reasons.js'
 
 export type OpsCommand = 'export' | 'import' | 'migrate'
 
@@ -50,7 +51,7 @@ ${STORE_FLAGS}`,
 }
 
 function usage(message: string): IamError {
-  return new IamError(Code.INVALID_ARGUMENT, 'INVALID_ARGUMENTS', message)
+  return new IamError(Code.INVALID_ARGUMENT, 'INVALID_CONFIG', message)
 }
 
 interface Parsed {
