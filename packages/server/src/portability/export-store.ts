@@ -100,7 +100,10 @@ async function readTables(store: StoreReader, includePrivateKeys: boolean): Prom
       kid: k.kid,
       alg: k.alg,
       publicJwk: k.publicJwk,
-      ...(includePrivateKeys ? { privateJwk: k.privateJwk } : {}),
+      // A key imported without its private half has none to give (it only verifies).
+      ...(includePrivateKeys && Object.keys(k.privateJwk).length > 0
+        ? { privateJwk: k.privateJwk }
+        : {}),
       createTime: k.createTime,
       ...(k.retireTime === undefined ? {} : { retireTime: k.retireTime }),
     }))

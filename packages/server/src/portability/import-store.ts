@@ -684,11 +684,14 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
     const base = about(label, () => {
       known(o, ['kid', 'alg', 'publicJwk', 'privateJwk', 'createTime', 'retireTime'])
       const hasPrivate = o['privateJwk'] !== undefined
-      if (hasPrivate !== (privateKeys === 'included')) {
+      if (hasPrivate && privateKeys === 'omitted') {
+        throw refuse("the file says private keys are omitted, but this key has a 'privateJwk'.")
+      }
+      // With private keys included, only a retired key may lack one (it was itself imported
+      // without it, and only verifies).
+      if (!hasPrivate && privateKeys === 'included' && o['retireTime'] === undefined) {
         throw refuse(
-          privateKeys === 'included'
-            ? "the file says its private keys are included, but this key has no 'privateJwk'."
-            : "the file says private keys are omitted, but this key has a 'privateJwk'.",
+          "the file says its private keys are included, but this key, which is not retired, has no 'privateJwk'.",
         )
       }
       return {

@@ -351,6 +351,14 @@ describe('export → import round trip', () => {
     expect(kids).toContain(key.kid)
     // The service account's key (public half) came along: its key file keeps working.
     expect((await d.listServiceAccountKeys(`my-robot@${P}.iam.gserviceaccount.com`)).length).toBe(1)
+    // And the store moves on again, private keys and all: the verify-only keys stay verify-only.
+    const again = await exportStore(d, { includePrivateKeys: true, now: NOW })
+    expect(again.signingKeys.filter((k) => k.privateJwk !== undefined).map((k) => k.kid)).toEqual([
+      key.kid,
+    ])
+    const e = await sqlite('e')
+    await importStore(e, again, { now: Date.now() })
+    expect((await loadOrCreateSigningKey(e, Date.now())).kid).toBe(key.kid)
   })
 
   describe('attacks on the file', () => {
@@ -432,12 +440,20 @@ describe('export → import round trip', () => {
           const p = (d['policies'] as { policy: { bindings: unknown[] } }[])[i]
           p?.policy.bindings.push(binding)
         })
-      const at = new RegExp(
-        `^policies\\[${i}\\] \\(${LOC.replaceAll('/', '\\/')}\\/services\\/hello\\): `,
+      const prefix = `^policies\\[${i}\\] \\(${LOC.replaceAll('/', '\\/')}\\/services\\/hello\\): `
+      const at = (why: string) => new RegExp(prefix + why)
+      await refused(
+        withBinding({ role: 'roles/run.invoker', members: ['user:not an email'] }),
+        at('.*not a valid email'),
       )
-      await refused(withBinding({ role: 'roles/run.invoker', members: ['user:not an email'] }), at)
-      await refused(withBinding({ role: 'roles/run.invoker', members: ['alice@example.com'] }), at)
-      await refused(withBinding({ role: 'roles/no.such.role', members: [ALICE] }), at)
+      await refused(
+        withBinding({ role: 'roles/run.invoker', members: ['alice@example.com'] }),
+        at('Policy members must be of the form'),
+      )
+      await refused(
+        withBinding({ role: 'roles/no.such.role', members: [ALICE] }),
+        at('Role \\(roles/no.such.role\\) does not exist'),
+      )
       await refused(
         withBinding({ role: 'roles/owner', members: [ALICE] }),
         /not supported for this resource/,
@@ -448,7 +464,7 @@ describe('export → import round trip', () => {
           members: [ALICE],
           condition: { title: 't', expression: 'request.time <' },
         }),
-        at,
+        at('Condition expression "request.time <" is invalid'),
       )
       await refused(
         withBinding({
@@ -456,7 +472,7 @@ describe('export → import round trip', () => {
           members: [ALICE],
           condition: { title: 't', expression: 'resource.nope == 1' },
         }),
-        at,
+        at(".*undefined attribute 'resource.nope'"),
       )
       // A project's custom role cannot grant in another project.
       await refused(
@@ -476,7 +492,7 @@ describe('export → import round trip', () => {
             })
           else p.policy.bindings.push({ role: `projects/${P}/roles/invoker`, members: [ALICE] })
         }),
-        /policies\[\d+\] \(projects\/second-project\)/,
+        /policies\[\d+\] \(projects\/second-project\): Role \(projects\/move-project\/roles\/invoker\) does not exist/,
       )
       // A membership naming a group that is not in the file.
       await refused(
@@ -528,6 +544,13 @@ describe('export → import round trip', () => {
       await refused(
         edit((d) => (d['privateKeys'] = 'omitted')),
         /signingKeys\[0\].*says private keys are omitted, but this key has a 'privateJwk'/,
+      )
+      await refused(
+        edit((d) => {
+          const k = (d['signingKeys'] as Record<string, unknown>[])[0]
+          if (k !== undefined) delete k['privateJwk']
+        }),
+        /signingKeys\[0\].*which is not retired, has no 'privateJwk'/,
       )
       const other = await exportStore(stores[3] as Store, { includePrivateKeys: true, now: NOW })
       await refused(
