@@ -29,11 +29,11 @@ const HELP: Record<OpsCommand, string> = {
 
 Writes everything runiam keeps (organization, projects, Cloud Run resources, allow policies with
 their etags, org policies, custom roles, groups, service accounts and their public keys, issuer
-signing keys) to FILE as versioned JSON, atomically. Operations are left out (transient).
+signing keys) to FILE as versioned JSON, atomically and owner-only (0600). Operations are left out (transient).
 See docs/operations.md.
 
   --output FILE            where to write the export (required)
-  --include-private-keys   also export the issuer's private signing keys (FILE is created 0600)
+  --include-private-keys   also export the issuer's private signing keys
 ${STORE_FLAGS}`,
   import: `Usage: runiam import FILE [--data DIR | --database URL] [--max-file-mb N]
 
@@ -138,7 +138,7 @@ async function runExport(argv: readonly string[], out: Write): Promise<number> {
   const doc = await withStore(config, (store) =>
     exportStore(store, { includePrivateKeys, now: Date.now() }),
   )
-  writeExportFile(output, `${JSON.stringify(doc, null, 2)}\n`, includePrivateKeys)
+  writeExportFile(output, `${JSON.stringify(doc, null, 2)}\n`)
   out(
     `Exported ${where(config)} (revision ${doc.source.revision}) to [${output}]: ` +
       `${doc.projects.length} projects, ${doc.resources.length} Run resources, ` +

@@ -1,5 +1,6 @@
 // Reading and writing export files. Writing is atomic (a temporary file in the same folder,
-// flushed, then renamed over the name), and a file holding private keys is created 0600. Reading
+// flushed, then renamed over the name) and owner-only (0600): it holds every policy of the store,
+// and with --include-private-keys the issuer's private keys. Reading
 // refuses a file above a size limit before reading it, so a huge or hostile file never costs
 // more memory than the limit allows.
 import { randomBytes } from 'node:crypto'
@@ -19,11 +20,11 @@ import { Code, IamError } from '@runiam/core'
 /** Default largest file `runiam import` reads (MiB); `--max-file-mb` raises it. */
 export const DEFAULT_MAX_FILE_MB = 64
 
-export function writeExportFile(path: string, text: string, secret: boolean): void {
+export function writeExportFile(path: string, text: string): void {
   const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`)
   let fd: number
   try {
-    fd = openSync(tmp, 'wx', secret ? 0o600 : 0o644)
+    fd = openSync(tmp, 'wx', 0o600)
   } catch (err) {
     throw new IamError(
       Code.FAILED_PRECONDITION,
