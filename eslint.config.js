@@ -148,6 +148,20 @@ export default tseslint.config(
       forbid: ['admin', 'gateway', 'identity', 'runtime', 'config', 'observability', 'data-dir'],
     },
     {
+      dir: 'portability',
+      why: "export/import work over the Store interface and the services' rules; no surface, no engine",
+      forbid: [
+        'admin',
+        'gateway',
+        'identity',
+        'runtime',
+        'config',
+        'http',
+        'observability',
+        'data-dir',
+      ],
+    },
+    {
       dir: 'data-dir',
       why: 'the data folder helpers import nothing of the server',
       forbid: [

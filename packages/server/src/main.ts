@@ -5,7 +5,7 @@ import { TOKEN_PATH } from '@runiam/api'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { Code, IamError } from '@runiam/core'
-import type { Store } from '@runiam/store'
+import type { MigrationReport, Store } from '@runiam/store'
 import { createAdminApp } from './admin/admin-app.js'
 import { inheritedEnv } from './config/inherited-env.js'
 import type { ServerConfig } from './config/schema.js'
@@ -62,14 +62,17 @@ interface Options {
   readonly now?: () => number
 }
 
-export async function openStore(config: ServerConfig): Promise<Store> {
+export async function openStore(
+  config: ServerConfig,
+  options: { readonly onMigrated?: (report: MigrationReport) => void } = {},
+): Promise<Store> {
   if (config.database !== undefined) {
     const { openPostgresStore } = await import('@runiam/store/postgres')
-    return openPostgresStore({ url: config.database })
+    return openPostgresStore({ url: config.database, ...options })
   }
   const { openSqliteStore } = await import('@runiam/store/sqlite')
   // SQLite's file is created 0600 before it is opened (data-dir.ts), so its WAL is too.
-  return openSqliteStore({ path: join(config.dataDir, 'runiam.db') })
+  return openSqliteStore({ path: join(config.dataDir, 'runiam.db'), ...options })
 }
 
 /** Opens the store, listens, completes the parts, serves until close(). */

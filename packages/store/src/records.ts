@@ -168,3 +168,12 @@ export function serviceAccountResource(
 ): string {
   return `projects/${sa.projectId}/serviceAccounts/${sa.email}`
 }
+
+/** What an engine's schema migrations did at open (schema versions are the highest applied). */
+export interface MigrationReport {
+  /** 0: a new database. */
+  readonly before: number
+  readonly after: number
+  /** The versions applied now, in order; empty when the schema was already current. */
+  readonly applied: readonly number[]
+}

@@ -140,6 +140,27 @@ export const COMMANDS: readonly CommandDef[] = [
     load: async () => (await import('./serve.js')).serve,
   },
   {
+    path: ['export'],
+    summary: 'Write the store to a versioned JSON file (see `runiam export --help`).',
+    args: { positionals: [], flags: [] },
+    raw: true,
+    load: async () => (await import('./ops-tools.js')).exportStore,
+  },
+  {
+    path: ['import'],
+    summary: 'Read an export into an empty store (see `runiam import --help`).',
+    args: { positionals: [], flags: [] },
+    raw: true,
+    load: async () => (await import('./ops-tools.js')).importStore,
+  },
+  {
+    path: ['migrate'],
+    summary: "Apply the store's schema migrations without serving (see `runiam migrate --help`).",
+    args: { positionals: [], flags: [] },
+    raw: true,
+    load: async () => (await import('./ops-tools.js')).migrateStore,
+  },
+  {
     path: ['auth', 'login'],
     summary: 'Obtain credentials for an account (development login) and make it active.',
     args: { positionals: [pos('ACCOUNT', 'The account to log in as.')], flags: [] },

@@ -4,6 +4,7 @@
 // them in memory.
 import type { SigningKeyRecord, Store } from '@runiam/store'
 import type { CryptoKey, JWK } from 'jose'
+import { signingKeyAt } from '../services/keys/key-schedule.js'
 import { newSigningKey, SIGNING_ALG } from '../services/keys/new-signing-key.js'
 
 export { SIGNING_ALG }
@@ -15,7 +16,8 @@ export interface SigningKey {
 }
 
 /**
- * Makes sure the store holds a signing key, creating one when it has none, and returns every
+ * Makes sure the store holds a key that can sign now, creating one when it has none (an empty
+ * store, or one imported without private keys, whose keys only verify), and returns every
  * stored key. Exactly one key results when several replicas start at once on an empty database:
  * the check and the insert run under the store's signing key lock.
  */
@@ -24,14 +26,14 @@ export async function loadOrCreateSigningKey(
   now: number,
 ): Promise<readonly SigningKeyRecord[]> {
   const stored = await store.listSigningKeys()
-  if (stored.length > 0) return stored
+  if (signingKeyAt(stored, now) !== undefined) return stored
   // Generated before the transaction: it takes tens of milliseconds, too long to hold the lock.
   const fresh = await newSigningKey(now)
   return store.transact(async (tx) => {
     await tx.lockSigningKeys()
     const again = await tx.listSigningKeys()
-    if (again.length > 0) return again
+    if (signingKeyAt(again, now) !== undefined) return again
     await tx.putSigningKey(fresh)
-    return [fresh]
+    return [...again, fresh]
   })
 }

@@ -29,6 +29,7 @@ import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
 import { createStoreTx } from '../internal/store-tx.js'
 import { POSTGRES_MIGRATIONS, type Migration } from './migrations.js'
+import type { MigrationReport } from '../records.js'
 import { isPgConnectionError, isPgTimeout, translatePgError } from './pg-errors.js'
 import { guardPool, lease, PoolQueryable, type Lease } from './pg-lease.js'
 import { PgRows } from './pg-rows.js'
@@ -45,6 +46,8 @@ export interface PostgresStoreOptions {
    * server's logs and pg_terminate_backend tell runiam's connections apart. The URL's wins.
    */
   readonly applicationName?: string
+  /** Told the schema versions before and after the migrations applied at open (`runiam migrate`). */
+  readonly onMigrated?: (report: MigrationReport) => void
 }
 
 /** How many times a transaction is run when PostgreSQL reports 40001 or 40P01 or a lost connection. */
@@ -104,7 +107,8 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   guardPool(pool)
   guardPool(control)
   try {
-    await migrate(pool, schema, POSTGRES_MIGRATIONS)
+    const report = await migrate(pool, schema, POSTGRES_MIGRATIONS)
+    options.onMigrated?.(report)
   } catch (error) {
     await Promise.all([pool.end(), control.end()]).catch(() => undefined)
     throw isIamError(error) ? error : translatePgError(error)
@@ -123,7 +127,7 @@ async function migrate(
   pool: pg.Pool,
   schema: string | undefined,
   migrations: readonly Migration[],
-): Promise<void> {
+): Promise<MigrationReport> {
   const leased = await lease(pool)
   // No timeout of ours for migrations (they run once, and may be slow on a big database).
   const query = <R extends pg.QueryResultRow>(text: string, values: unknown[] = []) =>
@@ -151,12 +155,15 @@ async function migrate(
     }
     // Every migration not yet applied, in version order: numbers may have gaps, and a lower
     // number may arrive after a higher one was applied (parallel branches of the schema).
+    const done: number[] = []
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(m.version)) continue
       await query(m.sql)
       await query('INSERT INTO schema_version (version) VALUES ($1)', [m.version])
+      done.push(m.version)
     }
     await query('COMMIT')
+    return { before: current, after: Math.max(current, ...done), applied: done }
   } catch (error) {
     broken = leased.lost ?? (isPgConnectionError(error) ? error : undefined)
     if (broken === undefined) {

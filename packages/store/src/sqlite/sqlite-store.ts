@@ -19,6 +19,7 @@ import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
 import { createStoreTx } from '../internal/store-tx.js'
 import { SQLITE_MIGRATIONS, type Migration } from './migrations.js'
+import type { MigrationReport } from '../records.js'
 import { isSqliteBusy, translateSqliteError } from './sqlite-errors.js'
 import { SqliteRows } from './sqlite-rows.js'
 
@@ -27,6 +28,8 @@ export interface SqliteStoreOptions {
   readonly path: string
   /** How long a writer waits for another process's write lock before giving up (default 10 s). */
   readonly lockTimeoutMs?: number
+  /** Told the schema versions before and after the migrations applied at open (`runiam migrate`). */
+  readonly onMigrated?: (report: MigrationReport) => void
 }
 
 // The reader waits synchronously (SQLite's own busy handler); readers in WAL mode almost never
@@ -65,7 +68,8 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // From here the writer never blocks the event loop waiting for a lock: beginImmediate retries
     // asynchronously instead, so another Store on the same file in this process can finish.
     writer.pragma('busy_timeout = 0')
-    await migrate(writer, SQLITE_MIGRATIONS, lockTimeoutMs)
+    const report = await migrate(writer, SQLITE_MIGRATIONS, lockTimeoutMs)
+    options.onMigrated?.(report)
 
     reader = new Database(path, { fileMustExist: true })
     reader.pragma(`busy_timeout = ${READER_BUSY_TIMEOUT_MS}`)
@@ -98,7 +102,7 @@ async function migrate(
   db: Database.Database,
   migrations: readonly Migration[],
   lockTimeoutMs: number,
-): Promise<void> {
+): Promise<MigrationReport> {
   await beginImmediate(db, lockTimeoutMs)
   try {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT')
@@ -118,12 +122,15 @@ async function migrate(
     }
     // Every migration not yet applied, in version order: numbers may have gaps, and a lower
     // number may arrive after a higher one was applied (parallel branches of the schema).
+    const done: number[] = []
     for (const m of [...migrations].sort((a, b) => a.version - b.version)) {
       if (applied.has(m.version)) continue
       db.exec(m.sql)
       db.prepare('INSERT INTO schema_version (version) VALUES (?)').run(m.version)
+      done.push(m.version)
     }
     db.exec('COMMIT')
+    return { before: current, after: Math.max(current, ...done), applied: done }
   } catch (error) {
     if (db.inTransaction) db.exec('ROLLBACK')
     throw error

@@ -19,7 +19,7 @@ const times = { activationDelayMs: 600 * SECOND, retentionMs: 3630 * SECOND }
 const key = (kid: string, at: number): SigningKeyRecord => ({
   kid,
   alg: 'RS256',
-  privateJwk: {},
+  privateJwk: { kty: 'EC', d: 'private' },
   publicJwk: { kid },
   createTime: new Date(at).toISOString(),
 })
@@ -100,5 +100,16 @@ describe('key schedule', () => {
     expect(signingKeyAt([retired], T0 + 2 * SECOND)?.kid).toBe('k1')
     const gone = { ...retired, dropTime: new Date(T0 + 2 * SECOND).toISOString() }
     expect(signingKeyAt([gone], T0 + 2 * SECOND)).toBeUndefined()
+  })
+})
+
+describe('keys without a private half', () => {
+  it('only verify: they never sign, nor count as a pending key', () => {
+    const verifyOnly = { ...key('k9', T0), privateJwk: {} }
+    expect(signingKeyAt([verifyOnly], T0 + 1)).toBeUndefined()
+    expect(pendingKey([{ ...verifyOnly, activateTime: new Date(T0 + 10).toISOString() }], T0)).toBe(
+      undefined,
+    )
+    expect(verifyingKeys([verifyOnly], T0 + 1).map((k) => k.kid)).toEqual(['k9'])
   })
 })

@@ -16,6 +16,11 @@ export function activateMs(key: SigningKeyRecord): number {
   return ms(key.activateTime) ?? Date.parse(key.createTime)
 }
 
+/** Whether the record holds a private half to sign with. */
+export function canSign(key: SigningKeyRecord): boolean {
+  return Object.keys(key.privateJwk).length > 0
+}
+
 /** Dropped keys neither sign nor verify, and leave the JWKS. */
 export function isDropped(key: SigningKeyRecord, now: number): boolean {
   const drop = ms(key.dropTime)
@@ -44,7 +49,8 @@ export function signingKeyAt(
   keys: readonly SigningKeyRecord[],
   now: number,
 ): SigningKeyRecord | undefined {
-  const active = keys.filter((k) => !isDropped(k, now) && activateMs(k) <= now)
+  // A key imported without its private half (runiam export without private keys) only verifies.
+  const active = keys.filter((k) => canSign(k) && !isDropped(k, now) && activateMs(k) <= now)
   const newest = (list: readonly SigningKeyRecord[]): SigningKeyRecord | undefined =>
     list.reduce<SigningKeyRecord | undefined>(
       (best, k) =>
@@ -63,7 +69,7 @@ export function pendingKey(
   keys: readonly SigningKeyRecord[],
   now: number,
 ): SigningKeyRecord | undefined {
-  return keys.find((k) => !isDropped(k, now) && activateMs(k) > now)
+  return keys.find((k) => canSign(k) && !isDropped(k, now) && activateMs(k) > now)
 }
 
 /** Keys past their drop time, to be deleted. */
