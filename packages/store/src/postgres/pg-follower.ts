@@ -368,7 +368,8 @@ export class PgFollower implements FeedFollower {
     const wait = Math.max(0, this.#behind.since + LAG_LIMIT_MS - Date.now()) + 10
     this.#lagTimer = setTimeout(() => {
       this.#lagTimer = undefined
-      this.#checkLag()
+      // As for the heartbeat: a refresh that finished during a stall is read before judging.
+      setImmediate(() => this.#checkLag())
     }, wait)
     this.#lagTimer.unref()
   }
@@ -426,7 +427,11 @@ export class PgFollower implements FeedFollower {
     // The heartbeat: a connection that died silently (a partition) is noticed within seconds.
     let answered = false
     const timer = setTimeout(() => {
-      if (!answered) this.#lost(generation, client)
+      // After a stall of the whole process, timers run before the I/O that arrived meanwhile:
+      // let that I/O be read first (setImmediate runs after the poll phase), then judge.
+      setImmediate(() => {
+        if (!answered) this.#lost(generation, client)
+      })
     }, HEARTBEAT_TIMEOUT_MS)
     timer.unref()
     client.query('SELECT 1').then(

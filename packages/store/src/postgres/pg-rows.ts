@@ -564,7 +564,7 @@ export class PgRows implements RowWrites {
       'insert_changes_notify',
       `WITH inserted AS (
          INSERT INTO changes (revision, kind, name, commit_time)
-         SELECT $1::bigint + ord - 1, kind, name, now()
+         SELECT $1::bigint + ord - 1, kind, name, clock_timestamp()
          FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(kind, name, ord)
        )
        SELECT pg_notify($4, $5)`,
