@@ -1,6 +1,7 @@
 // The change feed's pruning and the 'reset' it leads to, pinned on every engine: old changes go,
 // the newest are kept, and a process whose place in the feed was pruned away is told to drop all
 // it caches instead of silently missing what changed.
+import { setTimeout as sleep } from 'node:timers/promises'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { Code, isIamError } from '@runiam/core'
 import type { Change, ResourceRecord } from './records.js'
@@ -23,8 +24,10 @@ function service(id: string): ResourceRecord {
   }
 }
 
+/** Creates the services, then lets the clock move on: "older than 0 s" then holds for them. */
 async function create(store: Store, ids: readonly string[]): Promise<void> {
   for (const id of ids) await store.transact((tx) => tx.createResource(service(id)))
+  await sleep(5)
 }
 
 export function describeFeedPruningContract(options: StoreContractOptions): void {
