@@ -110,7 +110,7 @@ export async function runPropagationBench(): Promise<void> {
       servers.push(
         await startServe(dir, {
           dev: true,
-          args: ['--database', url.toString(), '--issuer', issuer, '--no-access-log'],
+          args: ['--database', url.toString(), '--issuer-url', issuer, '--no-access-log'],
         }),
       )
     }

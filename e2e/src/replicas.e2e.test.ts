@@ -218,7 +218,7 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
       dataDirs.push(dataDir)
       replicas.push(
         await startServer(
-          ['--database', url.toString(), '--issuer', lb, '--port', String(ports[i])],
+          ['--database', url.toString(), '--issuer-url', lb, '--port', String(ports[i])],
           { dataDir, keepData: true },
         ),
       )
