@@ -64,6 +64,8 @@ export interface ServeOptions {
   readonly bin?: string
   /** Runs the server under `node --cpu-prof`, the profile written here on a clean exit. */
   readonly cpuProfDir?: string | undefined
+  /** More `serve` flags (e.g. --database URL). */
+  readonly args?: readonly string[]
 }
 
 const logFile = (dir: string): string => join(dir, 'runiam.log')
@@ -87,6 +89,7 @@ export async function startServe(dir: string, options: ServeOptions): Promise<Se
     String(port),
     '--data',
     join(dir, 'data'),
+    ...(options.args ?? []),
   ]
   const logFd = openSync(logFile(dir), 'w')
   const child = spawn(process.execPath, [...nodeArgs, options.bin ?? BIN, 'serve', ...args], {

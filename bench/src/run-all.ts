@@ -3,6 +3,7 @@ import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
+import { runPropagationBench } from './propagation-bench.js'
 import { runStallBench } from './stall-bench.js'
 
 runAuthorizerBench()
@@ -10,3 +11,4 @@ await runCliBench()
 await runGatewayBench()
 await runStallBench()
 await runAuthFloodBench()
+await runPropagationBench()

@@ -14,7 +14,8 @@ import { writeSecretFile } from './data-dir/secret-files.js'
 import { handleAuthz } from './gateway/authz-endpoint.js'
 import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
-import { createFrontDoor, type FrontDoor, type Logger } from './http/front-door.js'
+import { fenceSurfaces } from './http/feed-fence.js'
+import { createFrontDoor, type FrontDoor, type Logger, type Surfaces } from './http/front-door.js'
 import { listen, listenHosts, urlHost } from './http/listen.js'
 import { closeIfBodyUnread, readBody } from './http/read-body.js'
 import { createAuthenticator } from './identity/authenticate.js'
@@ -62,17 +63,32 @@ interface Options {
   readonly now?: () => number
 }
 
+/**
+ * The server's store. `serving`: this process serves requests, so on PostgreSQL it follows the
+ * other replicas (LISTEN/NOTIFY) and both engines prune the change feed; tools leave it off.
+ */
 export async function openStore(
   config: ServerConfig,
-  options: { readonly onMigrated?: (report: MigrationReport) => void } = {},
+  options: {
+    readonly serving?: boolean
+    readonly onMigrated?: (report: MigrationReport) => void
+  } = {},
 ): Promise<Store> {
+  const serving = options.serving === true
+  const retention = serving ? { changeFeedRetentionSeconds: config.changeFeedRetentionSeconds } : {}
+  const onMigrated = options.onMigrated === undefined ? {} : { onMigrated: options.onMigrated }
   if (config.database !== undefined) {
     const { openPostgresStore } = await import('@runiam/store/postgres')
-    return openPostgresStore({ url: config.database, ...options })
+    return openPostgresStore({
+      url: config.database,
+      follow: serving,
+      ...retention,
+      ...onMigrated,
+    })
   }
   const { openSqliteStore } = await import('@runiam/store/sqlite')
   // SQLite's file is created 0600 before it is opened (data-dir.ts), so its WAL is too.
-  return openSqliteStore({ path: join(config.dataDir, 'runiam.db'), ...options })
+  return openSqliteStore({ path: join(config.dataDir, 'runiam.db'), ...retention, ...onMigrated })
 }
 
 /** Opens the store, listens, completes the parts, serves until close(). */
@@ -85,7 +101,7 @@ export async function startServer(
     log,
     ...(config.database === undefined ? { database: 'runiam.db' } : {}),
   })
-  const store = await openStore(config)
+  const store = await openStore(config, { serving: true })
   const metrics = createMetrics()
   const runSuffix = `.${config.runDomain.toLowerCase()}`
   const door = createFrontDoor({
@@ -274,6 +290,11 @@ async function complete(
   const hosts = new HostIndex(store)
   // Workers and replicas join as peers; a write is answered once they have all applied it.
   const propagation = new Propagation({ timeoutMs: 2_000, log })
+  // Replicas on one PostgreSQL database: a write is answered once the others have applied it.
+  const follower = store.follower
+  if (follower !== undefined) {
+    propagation.add({ name: 'replicas', settle: (r, signal) => follower.settle(r, signal) })
+  }
   return {
     config,
     store,
@@ -354,14 +375,14 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
   const { store, runtime, gateway, admin } = parts
   // A changed or deleted service's process is stopped as soon as the store says so.
   const stopRuntimeSync = store.onChange((changes) => {
-    if (!changes.some((c) => c.kind === 'resource')) return
+    if (!changes.some((c) => c.kind === 'resource' || c.kind === 'reset')) return
     store
       .listAllResources('service')
       .then((records) => runtime.sync(records.map((r) => routeOf(r).route)))
       .catch((err: unknown) => parts.log({ event: 'runtime_sync_failed', error: String(err) }))
   })
   if (parts.config.localProcesses) void parts.workerPools.start()
-  door.serve({
+  const surfaces: Surfaces = {
     authz: async (req, res, ctx) => void (await handleAuthz(gateway, req, res, ctx)),
     gateway,
     identity: parts.identity,
@@ -375,7 +396,10 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
       contentType: metrics.registry.contentType,
       text: await metrics.registry.metrics(),
     }),
-  })
+  }
+  // A replica that cannot follow the others refuses to decide until it has caught up.
+  const follower = store.follower
+  door.serve(follower === undefined ? surfaces : fenceSurfaces(surfaces, follower))
   return {
     url: parts.url,
     port: parts.port,

@@ -11,6 +11,7 @@ import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
+import { describeFeedPruningContract } from './feed-pruning.contract.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
@@ -78,6 +79,7 @@ if (problem === undefined) {
   describeOperationsContract(options)
   describeGroupContract(options)
   describeCustomRoleContract(options)
+  describeFeedPruningContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

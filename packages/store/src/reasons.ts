@@ -25,6 +25,10 @@ export const STORE_REASONS = {
     code: Code.INVALID_ARGUMENT,
     doc: 'Store: a change-feed revision that is negative or not an integer.',
   },
+  INVALID_PRUNE_OPTIONS: {
+    code: Code.INVALID_ARGUMENT,
+    doc: 'Store: a change-feed retention that is negative, or a number of changes to keep below 1.',
+  },
   INVALID_LIMIT: {
     code: Code.INVALID_ARGUMENT,
     doc: 'Store: a change-feed limit that is not a positive integer.',

@@ -9,6 +9,7 @@ import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
+import { describeFeedPruningContract } from './feed-pruning.contract.js'
 
 const files = new Map<Store, string>()
 
@@ -38,3 +39,4 @@ describeServiceAccountContract(options)
 describeOperationsContract(options)
 describeGroupContract(options)
 describeCustomRoleContract(options)
+describeFeedPruningContract(options)

@@ -132,6 +132,35 @@ export interface StoreTx extends StoreReader, GroupWriter, CustomRoleWriter {
   deleteServiceAccountKey(keyId: string): Promise<void>
 }
 
+export interface PruneOptions {
+  readonly olderThanSeconds: number
+  readonly keepNewest: number
+}
+
+/**
+ * Follows the change feed of a database shared with other processes (replicas): it refreshes on
+ * their commits' notices, reconnects after a lost connection, and says whether this process is
+ * caught up, which is when its decisions may be trusted.
+ */
+export interface FeedFollower {
+  /** This replica's id among the replicas of its database. */
+  readonly replicaId: number
+  /**
+   * True while the follower is connected and has applied everything it was told of: decisions
+   * made now use current policy. A plain field read (the gateway checks it on every request).
+   */
+  readonly following: boolean
+  /** Why `following` is false ('connecting', 'disconnected', 'lagging'), or 'ok'. */
+  readonly state: 'ok' | 'connecting' | 'disconnected' | 'lagging' | 'closed'
+  /**
+   * Resolves when every other live replica (a replica is live while its follower connection is)
+   * has applied every change up to `revision`. Rejects when `signal` aborts first.
+   */
+  settle(revision: number, signal: AbortSignal): Promise<void>
+  /** The other live replicas' ids, as last read. */
+  peers(): readonly number[]
+}
+
 export interface Store extends StoreReader {
   readonly engine: 'sqlite' | 'postgres'
   /**
@@ -167,6 +196,18 @@ export interface Store extends StoreReader {
   appliedRevision(): number
   /** The newest revision this process committed since it opened the store (0: none). */
   committedRevision(): number
+  /**
+   * Deletes change-feed entries older than `olderThanSeconds`, except the newest `keepNewest`
+   * (at least 1), and resolves with how many went. A process whose appliedRevision() is older
+   * than what remains hears a change of kind 'reset' at its next refresh(). Safe to run from
+   * several processes at once (PostgreSQL: one at a time does the work, the others return 0).
+   */
+  pruneChanges(options: PruneOptions): Promise<number>
+  /**
+   * PostgreSQL replicas only (opened with `follow`): how this process follows the others' commits
+   * and how a write waits for them. Absent on engines that have no other processes to follow.
+   */
+  readonly follower?: FeedFollower | undefined
   /**
    * Resolves when the engine can serve right now (a trivial read); otherwise throws UNAVAILABLE
    * (STORE_UNAVAILABLE, or STORE_CLOSED after close()). Answers within about 2 s whatever the

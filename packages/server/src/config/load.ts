@@ -379,6 +379,7 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     ...Object.values(FLAGS).flatMap((f) => [f.key, f.rawKey ?? f.key]),
     'trustedIssuers',
     'upstreams',
+    'changeFeedRetentionSeconds',
   ])
   for (const k of Object.keys(file))
     if (!known.has(k)) problems.push(`unknown setting '${k}' in ${configFile}`)
@@ -403,6 +404,7 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     localProcesses: merged['localProcesses'] === undefined ? dev : bool('localProcesses'),
     trustedIssuers,
     upstreams,
+    changeFeedRetentionSeconds: num('changeFeedRetentionSeconds', 60, 30 * 86400),
   }
   if (problems.length > 0)
     throw usage(`Invalid server configuration:\n  - ${problems.join('\n  - ')}`)

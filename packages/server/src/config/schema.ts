@@ -52,6 +52,11 @@ export interface ServerConfig {
    * only. Default: loopback with --dev, nothing otherwise. docs/gateway.md has the rules.
    */
   readonly upstreams: { readonly allow: readonly UpstreamAllowEntry[] }
+  /**
+   * How long the change feed keeps changes, seconds (config file only; never fewer than the newest
+   * 10,000 are kept). A replica or worker away longer than this drops its caches when it returns.
+   */
+  readonly changeFeedRetentionSeconds: number
 }
 
 /**
@@ -118,6 +123,7 @@ export const DEFAULTS = {
   headersTimeoutSeconds: 20,
   bodyTimeoutSeconds: 30,
   trustedIssuers: [],
+  changeFeedRetentionSeconds: 3600,
 } as const satisfies Partial<ServerConfig>
 
 /** The organization owner used in --dev when no --bootstrap-owner is given. */

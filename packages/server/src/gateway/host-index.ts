@@ -109,7 +109,9 @@ export class HostIndex {
   constructor(store: Store) {
     this.#store = store
     this.#unsubscribe = store.onChange((changes) => {
-      if (changes.some((c) => c.kind === 'resource' || c.kind === 'project')) this.invalidate()
+      const stale = (kind: string): boolean =>
+        kind === 'resource' || kind === 'project' || kind === 'reset'
+      if (changes.some((c) => stale(c.kind))) this.invalidate()
     })
   }
 

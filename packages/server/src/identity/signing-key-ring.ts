@@ -53,7 +53,8 @@ export class SigningKeyRing {
     this.#store = store
     this.#options = options
     this.#stopFeed = store.onChange((changes) => {
-      if (changes.some((c) => c.kind === 'key')) void this.reload()
+      // 'reset': the feed was pruned past this process's place, so any key may have changed.
+      if (changes.some((c) => c.kind === 'key' || c.kind === 'reset')) void this.reload()
     })
     this.#timer =
       options.resyncMs > 0 ? setInterval(() => void this.reload(), options.resyncMs) : undefined

@@ -81,7 +81,9 @@ export class WorkerPoolRunner {
   /** Starts the worker pools that exist now and follows the store's changes. */
   start(): Promise<void> {
     this.#unsubscribe = this.#options.store.onChange((changes) => {
-      if (changes.some((c) => c.kind === 'resource' || c.kind === 'project')) void this.refresh()
+      const stale = (kind: string): boolean =>
+        kind === 'resource' || kind === 'project' || kind === 'reset'
+      if (changes.some((c) => stale(c.kind))) void this.refresh()
     })
     return this.refresh()
   }

@@ -55,6 +55,12 @@ export class CustomRoleCache {
     }
   }
 
+  /** Forgets every role (the change feed was reset: anything may have changed). */
+  clear(): void {
+    this.#generation++
+    this.#roles.clear()
+  }
+
   /** Forgets a role (the change feed said it changed). */
   invalidate(name: string): void {
     this.#generation++

@@ -83,6 +83,13 @@ export class PermissionChecker {
         case 'organization':
           this.#org = undefined
           break
+        case 'reset':
+          // The feed lost track of what changed (pruned before this process read it): drop all.
+          this.#policies.clear()
+          this.#projects.clear()
+          this.#org = undefined
+          this.#customRoles.clear()
+          break
         case 'role':
           // A custom role changed: recompile the policies that bind it on their next use.
           this.#customRoles.invalidate(c.name)

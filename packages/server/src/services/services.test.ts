@@ -194,4 +194,36 @@ describe('PermissionChecker', () => {
       await other.close()
     }
   })
+
+  it("drops every cached decision when the feed was pruned past this process's place (reset)", async () => {
+    await ensureOrganization(store, { domain: 'example.com', owners: [OWNER.member], now: NOW })
+    const s = createServices({ store, now: () => NOW, runDomain: 'r', servicePort: 1 })
+    const other = await openSqliteStore({ path: join(dir, 'db.sqlite') })
+    try {
+      const org = await store.getOrganization()
+      const name = `organizations/${org?.id}`
+      const get = 'resourcemanager.organizations.get'
+      expect((await s.checker.decide(BOB, get, name)).allowed).toBe(false)
+      const t2 = createServices({ store: other, now: () => NOW, runDomain: 'r', servicePort: 1 })
+      await t2.iam.set(OWNER, t2.organizations.target(name), {
+        policy: {
+          bindings: [
+            { role: 'roles/owner', members: [OWNER.member] },
+            { role: 'roles/viewer', members: [BOB.member] },
+          ],
+        },
+      })
+      // Something unrelated after it, then the policy's change is pruned away: what is left of
+      // the feed does not say the organization's policy changed.
+      await t2.projects.create(OWNER, { projectId: 'after-prune' }, 'v3')
+      t2.close()
+      expect(await other.pruneChanges({ olderThanSeconds: 0, keepNewest: 1 })).toBeGreaterThan(0)
+      expect((await s.checker.decide(BOB, get, name)).allowed).toBe(false)
+      await store.refresh()
+      expect((await s.checker.decide(BOB, get, name)).allowed).toBe(true)
+    } finally {
+      s.close()
+      await other.close()
+    }
+  })
 })

@@ -18,6 +18,11 @@ export const ChangeKind = {
   group: 'group',
   groupMembership: 'groupMembership',
   role: 'role',
+  /**
+   * Not a change of one thing: the feed no longer holds everything since this process last read
+   * it (pruned, see Store.pruneChanges), so every listener must drop all it caches. Its name is ''.
+   */
+  reset: 'reset',
 } as const
 
 /** A change recorded inside a transaction, before commit gives it a revision. */
@@ -102,6 +107,14 @@ export class ChangeListeners {
     for (;;) {
       const batch = await read(this.#applied, REFRESH_BATCH)
       const others: Change[] = []
+      const oldest = batch[0]
+      if (oldest !== undefined && oldest.revision > this.#applied + 1) {
+        // Revisions are dense: a gap means the changes between were pruned before this process
+        // read them, so nobody can say what they touched. Listeners drop everything.
+        others.push({ revision: oldest.revision - 1, kind: ChangeKind.reset, name: '' })
+        this.#applied = oldest.revision - 1
+        this.#advance()
+      }
       for (const c of batch) {
         if (c.revision <= this.#applied) continue
         if (this.#ahead.delete(c.revision)) continue

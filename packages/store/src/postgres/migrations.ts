@@ -126,4 +126,10 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX custom_roles_by_parent ON custom_roles (parent, name);
     `,
   },
+  {
+    // Version 7: when each change was committed, so the change feed can be pruned by age
+    // (Store.pruneChanges). Rows from before have none and count as old.
+    version: 7,
+    sql: `ALTER TABLE changes ADD COLUMN commit_time timestamptz;`,
+  },
 ]

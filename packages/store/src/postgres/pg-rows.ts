@@ -541,9 +541,12 @@ export class PgRows implements RowWrites {
    * Allocates revisions and records the changes; returns the first revision and the transaction's
    * id (to ask txid_status() how it ended if the connection dies during COMMIT). The counter row
    * stays locked until COMMIT, which is what keeps revisions in commit order: call it last.
+   * `channel` is told the last revision; PostgreSQL delivers the notice at commit, never for a
+   * rollback, which is how the other replicas learn of it at once (postgres/pg-follower.ts).
    */
   async appendChanges(
     changes: readonly { kind: string; name: string }[],
+    channel: string,
   ): Promise<{ first: number; xid: string }> {
     const rows = await this.#rows<{ value: string; xid: string }>(
       'bump_revision',
@@ -556,12 +559,32 @@ export class PgRows implements RowWrites {
       throw translatePgError(new Error('revision_counter row is missing'))
     }
     const first = Number(last) - changes.length + 1
+    // One round trip for the rows and the notice.
     await this.#query(
-      'insert_changes',
-      `INSERT INTO changes (revision, kind, name)
-       SELECT $1::bigint + ord - 1, kind, name FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(kind, name, ord)`,
-      [first, changes.map((c) => c.kind), changes.map((c) => c.name)],
+      'insert_changes_notify',
+      `WITH inserted AS (
+         INSERT INTO changes (revision, kind, name, commit_time)
+         SELECT $1::bigint + ord - 1, kind, name, clock_timestamp()
+         FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS c(kind, name, ord)
+       )
+       SELECT pg_notify($4, $5)`,
+      [first, changes.map((c) => c.kind), changes.map((c) => c.name), channel, last],
     )
     return { first, xid }
+  }
+
+  /**
+   * Deletes changes older than `olderThanSeconds` (by the database's clock) except the newest
+   * `keepNewest` revisions; rows from before commit times were recorded count as old.
+   */
+  async pruneChanges(olderThanSeconds: number, keepNewest: number): Promise<number> {
+    const result = await this.#query(
+      'prune_changes',
+      `DELETE FROM changes
+       WHERE revision <= (SELECT value FROM revision_counter WHERE id = 1) - $2::bigint
+         AND (commit_time IS NULL OR commit_time < now() - make_interval(secs => $1::double precision))`,
+      [olderThanSeconds, keepNewest],
+    )
+    return result.rowCount ?? 0
   }
 }

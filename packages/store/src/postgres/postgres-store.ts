@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { Code, IamError, isIamError } from '@runiam/core'
 import type { ChangeBatch } from '../records.js'
-import type { Store, StoreTx } from '../store.js'
+import type { FeedFollower, PruneOptions, Store, StoreTx } from '../store.js'
 import { ChangeListeners, numberChanges, type PendingChange } from '../internal/change-feed.js'
 import {
   commitUnknown,
@@ -24,6 +24,7 @@ import {
   unavailable,
 } from '../internal/errors.js'
 import { checkFeedArgs } from '../internal/feed-args.js'
+import { checkPruneOptions, schedulePruning } from '../internal/feed-pruner.js'
 import { storeClosed } from '../internal/store-closed.js'
 import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
@@ -32,6 +33,7 @@ import { POSTGRES_MIGRATIONS, type Migration } from './migrations.js'
 import type { MigrationReport } from '../records.js'
 import { isPgConnectionError, isPgTimeout, translatePgError } from './pg-errors.js'
 import { guardPool, lease, PoolQueryable, type Lease } from './pg-lease.js'
+import { feedNames, PgFollower, type FeedNames } from './pg-follower.js'
 import { PgRows } from './pg-rows.js'
 
 export interface PostgresStoreOptions {
@@ -48,6 +50,17 @@ export interface PostgresStoreOptions {
   readonly applicationName?: string
   /** Told the schema versions before and after the migrations applied at open (`runiam migrate`). */
   readonly onMigrated?: (report: MigrationReport) => void
+  /**
+   * Follow the other replicas on this database (`store.follower`, pg-follower.ts): a connection of
+   * its own LISTENs for their commits and refreshes this store. The server turns it on; tools
+   * that open the database briefly (export, migrate) and most tests leave it off.
+   */
+  readonly follow?: boolean
+  /**
+   * Prune the change feed every minute or so, keeping this many seconds of it (and never fewer
+   * than the newest 10,000 changes). Absent: no pruning by this store.
+   */
+  readonly changeFeedRetentionSeconds?: number
 }
 
 /** How many times a transaction is run when PostgreSQL reports 40001 or 40P01 or a lost connection. */
@@ -113,9 +126,17 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     await Promise.all([pool.end(), control.end()]).catch(() => undefined)
     throw isIamError(error) ? error : translatePgError(error)
   }
-  const store = new PostgresStore(pool, control)
+  const store = new PostgresStore(pool, control, feedNames(schema))
   try {
     await store.startFeed()
+    if (options.follow === true) {
+      await store.follow(config, schema)
+    }
+    if (options.changeFeedRetentionSeconds !== undefined) {
+      store.stopPruning = schedulePruning(options.changeFeedRetentionSeconds, (o) =>
+        store.pruneChanges(o),
+      )
+    }
   } catch (error) {
     await store.close().catch(() => undefined)
     throw isIamError(error) ? error : translatePgError(error)
@@ -197,12 +218,17 @@ class PostgresStore extends StoreReadsBase implements Store {
   readonly #controlQueries: PoolQueryable
   readonly #inTransaction = new AsyncLocalStorage<true>()
   readonly #listeners = new ChangeListeners()
+  readonly #names: FeedNames
+  #follower: PgFollower | undefined
   #closed = false
+  /** Stops the periodic pruning, when the store does it. */
+  stopPruning: () => void = () => {}
 
-  constructor(pool: pg.Pool, control: pg.Pool) {
+  constructor(pool: pg.Pool, control: pg.Pool, names: FeedNames) {
     super()
     this.#pool = pool
     this.#control = control
+    this.#names = names
     this.#poolRows = new PgRows(new PoolQueryable(pool))
     this.#controlQueries = new PoolQueryable(control)
   }
@@ -255,7 +281,8 @@ class PostgresStore extends StoreReadsBase implements Store {
       await rows.exec('BEGIN')
       result = { value: await this.#inTransaction.run(true, () => fn(handle.tx)) }
       // Last, so the revision counter's row lock is held only for the commit itself.
-      if (handle.changes.length > 0) written = await rows.appendChanges(handle.changes)
+      if (handle.changes.length > 0)
+        written = await rows.appendChanges(handle.changes, this.#names.changes)
       committing = true
       await rows.exec('COMMIT')
     } catch (error) {
@@ -393,9 +420,57 @@ class PostgresStore extends StoreReadsBase implements Store {
     return this.#listeners.committed
   }
 
+  get follower(): FeedFollower | undefined {
+    return this.#follower
+  }
+
+  /** Starts following the other replicas (openPostgresStore's `follow`). */
+  async follow(connection: pg.ClientConfig, schema: string | undefined): Promise<void> {
+    const follower = new PgFollower({
+      connection,
+      schema,
+      refresh: () => this.refresh(),
+      appliedRevision: () => this.appliedRevision(),
+    })
+    this.#follower = follower
+    await follower.start()
+  }
+
+  async pruneChanges(options: PruneOptions): Promise<number> {
+    const { olderThanSeconds, keepNewest } = checkPruneOptions(options)
+    if (this.#closed) throw storeClosed()
+    const leased = await lease(this.#pool)
+    const rows = new PgRows(leased.client)
+    let broken: unknown
+    try {
+      await rows.exec('BEGIN')
+      // One replica at a time does the work; the others find the lock taken and leave it be.
+      const { rows: got } = await leased.client.query<{ ok: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext('runiam.prune'), hashtext($1)) AS ok",
+        [this.#names.lockSpace],
+      )
+      const deleted =
+        got[0]?.ok === true ? await rows.pruneChanges(olderThanSeconds, keepNewest) : 0
+      await rows.exec('COMMIT')
+      return deleted
+    } catch (error) {
+      broken = leased.lost ?? (isPgConnectionError(error) ? error : undefined)
+      if (broken === undefined) {
+        await leased.client.query('ROLLBACK').catch((e: unknown) => {
+          broken = e
+        })
+      }
+      throw isIamError(error) ? error : translatePgError(error)
+    } finally {
+      leased.release(broken)
+    }
+  }
+
   async close(): Promise<void> {
+    this.stopPruning()
     if (this.#closed) return
     this.#closed = true
+    await this.#follower?.close()
     await Promise.all([this.#pool.end(), this.#control.end()])
   }
 }

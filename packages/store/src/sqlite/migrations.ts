@@ -124,4 +124,10 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX custom_roles_by_parent ON custom_roles (parent, name);
     `,
   },
+  {
+    // Version 7: when each change was recorded, so the change feed can be pruned by age
+    // (Store.pruneChanges). Rows from before have none and count as old.
+    version: 7,
+    sql: `ALTER TABLE changes ADD COLUMN time_ms INTEGER;`,
+  },
 ]

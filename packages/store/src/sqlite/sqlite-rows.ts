@@ -593,16 +593,30 @@ export class SqliteRows implements RowWrites {
     )
   }
 
-  /** Allocates `count` revisions and records the changes; returns the first revision. */
-  appendChanges(changes: readonly { kind: string; name: string }[]): number {
+  /** Allocates `count` revisions and records the changes (at `timeMs`); returns the first revision. */
+  appendChanges(changes: readonly { kind: string; name: string }[], timeMs: number): number {
     const last = this.#get<{ value: number }>(
       'UPDATE revision_counter SET value = value + ? WHERE id = 1 RETURNING value',
       changes.length,
     )?.value
     if (last === undefined) throw new Error('revision_counter row is missing')
     const first = last - changes.length + 1
-    const insert = this.#stmt('INSERT INTO changes (revision, kind, name) VALUES (?, ?, ?)')
-    changes.forEach((c, i) => insert.run(first + i, c.kind, c.name))
+    const insert = this.#stmt(
+      'INSERT INTO changes (revision, kind, name, time_ms) VALUES (?, ?, ?, ?)',
+    )
+    changes.forEach((c, i) => insert.run(first + i, c.kind, c.name, timeMs))
     return first
+  }
+
+  /**
+   * Deletes changes recorded before `cutoffMs` except the newest `keepNewest` revisions; rows from
+   * before times were recorded count as old.
+   */
+  pruneChanges(cutoffMs: number, keepNewest: number): number {
+    return this.#stmt(
+      `DELETE FROM changes
+       WHERE revision <= (SELECT value FROM revision_counter WHERE id = 1) - ?
+         AND (time_ms IS NULL OR time_ms < ?)`,
+    ).run(keepNewest, cutoffMs).changes
   }
 }

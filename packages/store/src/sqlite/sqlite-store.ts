@@ -9,11 +9,12 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import Database from 'better-sqlite3'
 import { Code, IamError } from '@runiam/core'
 import type { ChangeBatch } from '../records.js'
-import type { Store, StoreTx } from '../store.js'
+import type { PruneOptions, Store, StoreTx } from '../store.js'
 import { AsyncMutex } from '../internal/async-mutex.js'
 import { ChangeListeners, numberChanges } from '../internal/change-feed.js'
 import { invalidArgument, misuse, sanitize } from '../internal/errors.js'
 import { checkFeedArgs } from '../internal/feed-args.js'
+import { checkPruneOptions, schedulePruning } from '../internal/feed-pruner.js'
 import { storeClosed } from '../internal/store-closed.js'
 import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
@@ -30,6 +31,11 @@ export interface SqliteStoreOptions {
   readonly lockTimeoutMs?: number
   /** Told the schema versions before and after the migrations applied at open (`runiam migrate`). */
   readonly onMigrated?: (report: MigrationReport) => void
+  /**
+   * Prune the change feed every minute or so, keeping this many seconds of it (and never fewer
+   * than the newest 10,000 changes). Absent: no pruning by this store (tools, tests).
+   */
+  readonly changeFeedRetentionSeconds?: number
 }
 
 // The reader waits synchronously (SQLite's own busy handler); readers in WAL mode almost never
@@ -80,7 +86,13 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     if (error instanceof IamError) throw error
     throw translateSqliteError(error)
   }
-  return new SqliteStore(writer, reader, lockTimeoutMs)
+  const store = new SqliteStore(writer, reader, lockTimeoutMs)
+  if (options.changeFeedRetentionSeconds !== undefined) {
+    store.stopPruning = schedulePruning(options.changeFeedRetentionSeconds, (o) =>
+      store.pruneChanges(o),
+    )
+  }
+  return store
 }
 
 async function beginImmediate(db: Database.Database, lockTimeoutMs: number): Promise<void> {
@@ -148,6 +160,8 @@ class SqliteStore extends StoreReadsBase implements Store {
   readonly #inTransaction = new AsyncLocalStorage<true>()
   readonly #listeners = new ChangeListeners()
   #closed = false
+  /** Stops the periodic pruning, when the store does it. */
+  stopPruning: () => void = () => {}
 
   constructor(writer: Database.Database, reader: Database.Database, lockTimeoutMs: number) {
     super()
@@ -181,7 +195,8 @@ class SqliteStore extends StoreReadsBase implements Store {
       try {
         result = await this.#inTransaction.run(true, () => fn(handle.tx))
         try {
-          if (handle.changes.length > 0) first = this.#writeRows.appendChanges(handle.changes)
+          if (handle.changes.length > 0)
+            first = this.#writeRows.appendChanges(handle.changes, Date.now())
           this.#writer.exec('COMMIT')
         } catch (error) {
           throw translateSqliteError(error)
@@ -245,7 +260,30 @@ class SqliteStore extends StoreReadsBase implements Store {
     return this.#listeners.committed
   }
 
+  async pruneChanges(options: PruneOptions): Promise<number> {
+    const { olderThanSeconds, keepNewest } = checkPruneOptions(options)
+    if (this.#closed) throw storeClosed()
+    // Through the write connection and its mutex, like any write: never inside a transaction of
+    // this process, and waiting for another process's write lock without blocking the loop.
+    return this.#mutex.run(async () => {
+      if (this.#closed) throw storeClosed()
+      await beginImmediate(this.#writer, this.#lockTimeoutMs)
+      try {
+        const deleted = this.#writeRows.pruneChanges(
+          Date.now() - olderThanSeconds * 1000,
+          keepNewest,
+        )
+        this.#writer.exec('COMMIT')
+        return deleted
+      } catch (error) {
+        if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK')
+        throw translateSqliteError(error)
+      }
+    })
+  }
+
   async close(): Promise<void> {
+    this.stopPruning()
     if (this.#closed) return
     // Let transactions already queued finish (they were accepted before close), then refuse more.
     await this.#mutex.run(async () => {

@@ -74,7 +74,9 @@ export class GroupDirectory {
 
   /** Drops what a group or membership change made stale (PermissionChecker's `changed` hook). */
   changed(changes: readonly Change[]): void {
-    if (!changes.some((c) => c.kind === 'group' || c.kind === 'groupMembership')) return
+    const stale = (kind: string): boolean =>
+      kind === 'group' || kind === 'groupMembership' || kind === 'reset'
+    if (!changes.some((c) => stale(c.kind))) return
     this.#epoch++
     this.#index = undefined
     this.#loading = undefined

@@ -149,7 +149,14 @@ export class RunOperations {
       wake()
     }, timeoutMs)
     const unsubscribe = this.#ctx.store.onChange((changes) => {
-      if (changes.some((c) => c.kind === 'operation' && c.name === first.canonical)) wake()
+      // 'reset': the feed cannot say what changed, so look again.
+      if (
+        changes.some(
+          (c) => c.kind === 'reset' || (c.kind === 'operation' && c.name === first.canonical),
+        )
+      ) {
+        wake()
+      }
     })
     try {
       for (;;) {

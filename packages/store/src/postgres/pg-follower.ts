@@ -1,0 +1,451 @@
+// How one replica follows the others on a shared PostgreSQL database. Every transaction that writes
+// notifies `runiam_changes` with its last revision (pg-rows.ts appendChanges; delivered at commit).
+// A dedicated connection, outside the pool, LISTENs and refreshes the store on each notice, so the
+// caches of this process learn of another replica's write within milliseconds. The same connection
+// holds a session advisory lock naming this replica, which is how the others know who is live: a
+// replica that dies (even kill -9) loses its connection and with it the lock, at once.
+//
+// After each refresh a replica announces what it applied (`runiam_applied`, "id:revision"), and a
+// writer's settle() waits until every other live replica has announced its revision: then the
+// writer answers, and the caller's next request is decided under the new policy wherever it lands.
+//
+// Notices can be missed (a lost connection, a restart), so on (re)connect the follower refreshes
+// before it says it is following again, and a cheap refresh every second is the safety net. While
+// it is not connected, or has been told of a revision it has not applied for too long, `following`
+// is false and the server refuses to decide (it fences) rather than decide on stale policy.
+import { createHash, randomInt } from 'node:crypto'
+import pg from 'pg'
+import type { FeedFollower } from '../store.js'
+
+export interface FollowerOptions {
+  /** Connection settings of the store's pool (the follower opens its own connection with them). */
+  readonly connection: pg.ClientConfig
+  /** The store's schema, when not the default: replicas of different schemas do not mix. */
+  readonly schema: string | undefined
+  /** Brings this process's listeners up to date; resolves with the applied revision. */
+  refresh(): Promise<number>
+  appliedRevision(): number
+}
+
+/** Channel names and the advisory lock namespace of one runiam database (or schema). */
+export interface FeedNames {
+  readonly changes: string
+  readonly applied: string
+  /** The first key of every replica's advisory lock (the second is the replica id). */
+  readonly lockSpace: string
+}
+
+export function feedNames(schema: string | undefined): FeedNames {
+  // Channel names are identifiers (at most 63 bytes): a schema is folded into a short digest.
+  const suffix =
+    schema === undefined ? '' : `_${createHash('sha256').update(schema).digest('hex').slice(0, 12)}`
+  return {
+    changes: `runiam_changes${suffix}`,
+    applied: `runiam_applied${suffix}`,
+    lockSpace: `runiam.replicas:${schema ?? ''}`,
+  }
+}
+
+/** The safety-net refresh, and the follower connection's heartbeat, ms. */
+const TICK_MS = 1_000
+/**
+ * A heartbeat on the follower connection with no answer this long: reconnect. Only a connection
+ * that died without a word (a partition) needs it; a closed or terminated one is noticed at once.
+ */
+const HEARTBEAT_TIMEOUT_MS = 3_000
+/**
+ * A notice not applied this long after it arrived: the replica is lagging and fences. Below the
+ * bound a write waits for its peers (main.ts: 2 s), so when a write is answered every live replica
+ * has either applied it or stopped deciding.
+ */
+const LAG_LIMIT_MS = 1_500
+/** While a write waits for peers, the live set is re-read this often (a peer may have died). */
+const RECHECK_MS = 250
+/** Reconnect backoff bounds, ms. */
+const BACKOFF_MIN_MS = 100
+const BACKOFF_MAX_MS = 2_000
+
+/**
+ * The peers' announced revisions and who is live: `pg_locks` rows of the two-key advisory form
+ * (objsubid 2) in this database and lock space. classid/objid are oids (unsigned), hence the mask.
+ */
+const LIVE_SQL = `
+  SELECT objid::text::bigint AS id
+  FROM pg_locks
+  WHERE locktype = 'advisory' AND objsubid = 2 AND granted
+    AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
+    AND classid::text::bigint = (hashtext($1)::bigint & 4294967295)`
+
+interface Waiter {
+  readonly revision: number
+  resolve(): void
+}
+
+type State = FeedFollower['state']
+
+export class PgFollower implements FeedFollower {
+  readonly #options: FollowerOptions
+  readonly #names: FeedNames
+  #replicaId: number
+  #client: pg.Client | undefined
+  #state: State = 'connecting'
+  #following = false
+  /** The newest revision a notice named, and when that notice arrived. */
+  #notified = 0
+  #notifiedAt = 0
+  /** The oldest notice not applied yet: its revision and when it arrived. */
+  #behind: { readonly revision: number; readonly since: number } | undefined
+  #lagTimer: NodeJS.Timeout | undefined
+  #lastAnnounced = -1
+  /** Other live replicas (lock holders), as last read or heard. */
+  #live = new Set<number>()
+  /** What each other replica last announced. */
+  readonly #announced = new Map<number, number>()
+  readonly #waiters = new Set<Waiter>()
+  #recheck: NodeJS.Timeout | undefined
+  #tick: NodeJS.Timeout | undefined
+  #backoff = BACKOFF_MIN_MS
+  #reconnect: NodeJS.Timeout | undefined
+  /** Bumped on every (re)connection: events of an older connection are ignored. */
+  #generation = 0
+
+  constructor(options: FollowerOptions) {
+    this.#options = options
+    this.#names = feedNames(options.schema)
+    this.#replicaId = randomInt(1, 2 ** 31 - 1)
+  }
+
+  get replicaId(): number {
+    return this.#replicaId
+  }
+
+  get following(): boolean {
+    return this.#following
+  }
+
+  get state(): State {
+    return this.#state
+  }
+
+  peers(): readonly number[] {
+    return [...this.#live].sort((a, b) => a - b)
+  }
+
+  /** Connects, catches up and starts following; rejects when the first connection fails. */
+  async start(): Promise<void> {
+    await this.#connect()
+    this.#tick = setInterval(() => this.#onTick(), TICK_MS)
+    this.#tick.unref()
+  }
+
+  async close(): Promise<void> {
+    if (this.#state === 'closed') return
+    this.#setState('closed')
+    this.#generation++
+    clearInterval(this.#tick)
+    clearTimeout(this.#reconnect)
+    clearTimeout(this.#recheck)
+    clearTimeout(this.#lagTimer)
+    for (const w of this.#waiters) w.resolve()
+    this.#waiters.clear()
+    const client = this.#client
+    this.#client = undefined
+    if (client === undefined) return
+    // Leaving: the others stop waiting for this replica at once (its lock goes with the connection).
+    await client
+      .query('SELECT pg_notify($1, $2)', [this.#names.applied, `${this.#replicaId}:-1`])
+      .catch(() => undefined)
+    await client.end().catch(() => undefined)
+  }
+
+  settle(revision: number, signal: AbortSignal): Promise<void> {
+    if (this.#state === 'closed') return Promise.resolve()
+    if (this.#client === undefined) {
+      // Without the connection no announcement can be heard; the other replicas follow on their own.
+      return Promise.reject(new Error('this replica is not connected to the change feed'))
+    }
+    if (this.#pending(revision).length === 0) return Promise.resolve()
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        revision,
+        resolve: () => {
+          signal.removeEventListener('abort', onAbort)
+          this.#waiters.delete(waiter)
+          resolve()
+        },
+      }
+      const onAbort = (): void => {
+        this.#waiters.delete(waiter)
+        const late = this.#pending(revision)
+        // A settle that timed out may have waited on a replica that is gone: read the set again.
+        this.#readLive(this.#generation)
+        reject(new Error(`replicas ${late.join(', ')} did not apply revision ${revision} in time`))
+      }
+      if (signal.aborted) return onAbort()
+      signal.addEventListener('abort', onAbort, { once: true })
+      this.#waiters.add(waiter)
+      this.#scheduleRecheck()
+    })
+  }
+
+  #pending(revision: number): number[] {
+    return [...this.#live].filter((id) => (this.#announced.get(id) ?? 0) < revision)
+  }
+
+  #wake(): void {
+    for (const w of [...this.#waiters]) if (this.#pending(w.revision).length === 0) w.resolve()
+  }
+
+  #scheduleRecheck(): void {
+    if (this.#recheck !== undefined || this.#waiters.size === 0) return
+    this.#recheck = setTimeout(() => {
+      this.#recheck = undefined
+      if (this.#waiters.size === 0) return
+      this.#readLive(this.#generation)
+      this.#scheduleRecheck()
+    }, RECHECK_MS)
+    this.#recheck.unref()
+  }
+
+  #setState(state: State): void {
+    this.#state = state
+    this.#following = state === 'ok'
+  }
+
+  async #connect(): Promise<void> {
+    const generation = ++this.#generation
+    const client = new pg.Client({
+      ...this.#options.connection,
+      // Its own: heartbeats must fail fast, and LISTEN is never a long statement.
+      query_timeout: HEARTBEAT_TIMEOUT_MS * 5,
+    })
+    const lost = (): void => this.#lost(generation, client)
+    client.on('error', lost)
+    client.on('end', lost)
+    client.on('notification', (msg) => this.#onNotice(generation, msg.channel, msg.payload))
+    try {
+      await client.connect()
+      // Our id must be ours alone: another replica (or our own old session, not yet gone) may hold it.
+      for (;;) {
+        const { rows } = await client.query<{ ok: boolean }>(
+          'SELECT pg_try_advisory_lock(hashtext($1), $2) AS ok',
+          [this.#names.lockSpace, this.#replicaId],
+        )
+        if (rows[0]?.ok === true) break
+        this.#replicaId = randomInt(1, 2 ** 31 - 1)
+      }
+      await client.query(`LISTEN "${this.#names.changes}"`)
+      await client.query(`LISTEN "${this.#names.applied}"`)
+    } catch (error) {
+      client.removeAllListeners('end')
+      client.on('error', () => undefined)
+      await client.end().catch(() => undefined)
+      throw error
+    }
+    if (generation !== this.#generation) {
+      await client.end().catch(() => undefined)
+      return
+    }
+    this.#client = client
+    // Caught up only once a refresh that began after LISTEN has finished: from then on every
+    // commit is either in what it read or announced by a notice still to come.
+    try {
+      // Notices that came during the refresh may name revisions it did not read.
+      do await this.#options.refresh()
+      while (this.#notified > this.#options.appliedRevision() && generation === this.#generation)
+    } catch (error) {
+      this.#lost(generation, client)
+      throw error
+    }
+    if (generation !== this.#generation) return
+    this.#backoff = BACKOFF_MIN_MS
+    this.#behind = undefined
+    this.#setState('ok')
+    this.#readLive(generation)
+    // Hello, and a question: the others announce what they applied (they may have been idle).
+    this.#announce(generation, true)
+    this.#notify(generation, '?')
+  }
+
+  #lost(generation: number, client: pg.Client): void {
+    client.on('error', () => undefined)
+    if (generation !== this.#generation || this.#state === 'closed') return
+    this.#generation++
+    this.#client = undefined
+    client.end().catch(() => undefined)
+    // Writers waiting for peers keep waiting (until their bound): nothing can be heard meanwhile.
+    this.#setState('disconnected')
+    this.#scheduleReconnect()
+  }
+
+  #scheduleReconnect(): void {
+    if (this.#state === 'closed' || this.#reconnect !== undefined) return
+    const delay = this.#backoff / 2 + Math.random() * (this.#backoff / 2)
+    this.#backoff = Math.min(this.#backoff * 2, BACKOFF_MAX_MS)
+    this.#reconnect = setTimeout(() => {
+      this.#reconnect = undefined
+      if (this.#state === 'closed') return
+      this.#connect().catch(() => {
+        if (this.#state !== 'closed' && this.#client === undefined) {
+          this.#setState('disconnected')
+          this.#scheduleReconnect()
+        }
+      })
+    }, delay)
+    this.#reconnect.unref()
+  }
+
+  #onNotice(generation: number, channel: string, payload: string | undefined): void {
+    if (generation !== this.#generation) return
+    if (channel === this.#names.changes) {
+      const revision = Number(payload)
+      if (!Number.isSafeInteger(revision)) return
+      const now = Date.now()
+      if (revision > this.#notified) {
+        this.#notified = revision
+        this.#notifiedAt = now
+      }
+      if (revision <= this.#options.appliedRevision()) return
+      if (this.#behind === undefined) this.#behind = { revision, since: now }
+      this.#armLagCheck()
+      this.#refresh(generation)
+      return
+    }
+    if (channel !== this.#names.applied || payload === undefined) return
+    if (payload === '?') {
+      this.#announce(generation, true)
+      return
+    }
+    const [idText, revisionText] = payload.split(':')
+    const id = Number(idText)
+    const revision = Number(revisionText)
+    if (!Number.isSafeInteger(id) || !Number.isSafeInteger(revision) || id === this.#replicaId) {
+      return
+    }
+    if (revision < 0) {
+      this.#live.delete(id)
+      this.#announced.delete(id)
+    } else {
+      // A replica that announces holds its lock: it is live (a join is confirmed by the next read).
+      this.#live.add(id)
+      if (revision > (this.#announced.get(id) ?? -1)) this.#announced.set(id, revision)
+    }
+    this.#wake()
+  }
+
+  #refresh(generation: number): void {
+    this.#options.refresh().then(
+      (applied) => {
+        if (generation !== this.#generation) return
+        this.#caughtUpTo(applied)
+        this.#announce(generation, false)
+      },
+      () => {
+        // The pool cannot read the feed (an outage): what this process knows may be stale.
+        if (generation === this.#generation && this.#state === 'ok') this.#setState('lagging')
+      },
+    )
+  }
+
+  /**
+   * After a refresh: the notices it covered are no longer pending. Under a steady stream of writes
+   * some notice is always pending, so lag is measured from the oldest one not yet applied
+   * (approximated by the newest notice's arrival once the older ones are applied).
+   */
+  #caughtUpTo(applied: number): void {
+    if (this.#behind !== undefined && applied >= this.#behind.revision) {
+      this.#behind =
+        applied >= this.#notified
+          ? undefined
+          : { revision: this.#notified, since: this.#notifiedAt }
+    }
+    if (this.#behind === undefined && this.#state === 'lagging') this.#setState('ok')
+    if (this.#behind !== undefined) this.#armLagCheck()
+  }
+
+  #armLagCheck(): void {
+    if (this.#lagTimer !== undefined || this.#behind === undefined) return
+    const wait = Math.max(0, this.#behind.since + LAG_LIMIT_MS - Date.now()) + 10
+    this.#lagTimer = setTimeout(() => {
+      this.#lagTimer = undefined
+      // As for the heartbeat: a refresh that finished during a stall is read before judging.
+      setImmediate(() => this.#checkLag())
+    }, wait)
+    this.#lagTimer.unref()
+  }
+
+  #checkLag(): void {
+    const behind = this.#behind
+    if (behind === undefined || this.#state !== 'ok') return
+    if (this.#options.appliedRevision() >= behind.revision) {
+      this.#caughtUpTo(this.#options.appliedRevision())
+      return
+    }
+    if (Date.now() - behind.since >= LAG_LIMIT_MS) this.#setState('lagging')
+    else this.#armLagCheck()
+  }
+
+  #announce(generation: number, always: boolean): void {
+    const applied = this.#options.appliedRevision()
+    if (!always && applied <= this.#lastAnnounced) return
+    this.#lastAnnounced = Math.max(this.#lastAnnounced, applied)
+    this.#notify(generation, `${this.#replicaId}:${applied}`)
+  }
+
+  #notify(generation: number, payload: string): void {
+    const client = this.#client
+    if (client === undefined || generation !== this.#generation) return
+    client
+      .query('SELECT pg_notify($1, $2)', [this.#names.applied, payload])
+      .catch(() => this.#lost(generation, client))
+  }
+
+  /** Reads who holds a replica lock now (the live set), then wakes writers it no longer concerns. */
+  #readLive(generation: number): void {
+    const client = this.#client
+    if (client === undefined || generation !== this.#generation) return
+    client.query<{ id: string }>(LIVE_SQL, [this.#names.lockSpace]).then(
+      ({ rows }) => {
+        if (generation !== this.#generation) return
+        const live = new Set(rows.map((r) => Number(r.id)).filter((id) => id !== this.#replicaId))
+        const unheard = [...live].some((id) => !this.#announced.has(id))
+        for (const id of this.#announced.keys()) if (!live.has(id)) this.#announced.delete(id)
+        this.#live = live
+        if (unheard) this.#notify(generation, '?')
+        this.#wake()
+      },
+      () => this.#lost(generation, client),
+    )
+  }
+
+  #onTick(): void {
+    if (this.#state === 'closed') return
+    const generation = this.#generation
+    const client = this.#client
+    if (client === undefined) return
+    this.#checkLag()
+    // The heartbeat: a connection that died silently (a partition) is noticed within seconds.
+    let answered = false
+    const timer = setTimeout(() => {
+      // After a stall of the whole process, timers run before the I/O that arrived meanwhile:
+      // let that I/O be read first (setImmediate runs after the poll phase), then judge.
+      setImmediate(() => {
+        if (!answered) this.#lost(generation, client)
+      })
+    }, HEARTBEAT_TIMEOUT_MS)
+    timer.unref()
+    client.query('SELECT 1').then(
+      () => {
+        answered = true
+        clearTimeout(timer)
+      },
+      () => {
+        answered = true
+        clearTimeout(timer)
+        this.#lost(generation, client)
+      },
+    )
+    // The safety net: a notice lost in transit is caught up within a tick.
+    this.#refresh(generation)
+  }
+}
