@@ -2,9 +2,11 @@
 // (schema_version records the last one). Never edit a released migration: add the next number.
 //
 // Key columns use COLLATE "C" (bytewise), the order SQLite's BINARY collation gives, so lists page
-// identically on both engines whatever the database's locale. Records are jsonb.
+// identically on both engines whatever the database's locale. Records, bodies and policies were
+// jsonb, and are json (kept as written, key order included) from version 8 on.
 
 import { POSTGRES_GROUPS_MIGRATION } from './groups-migration.js'
+import { POSTGRES_JSON_BODIES_MIGRATION } from './json-bodies-migration.js'
 
 export interface Migration {
   readonly version: number
@@ -126,4 +128,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX custom_roles_by_parent ON custom_roles (parent, name);
     `,
   },
+  POSTGRES_JSON_BODIES_MIGRATION,
 ]
