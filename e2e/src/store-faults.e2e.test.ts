@@ -1,12 +1,13 @@
 // Store faults, black-box: `runiam serve` on PostgreSQL while its database connections are
 // terminated again and again under 20 concurrent writers, then a full outage (the database stops
 // accepting connections). The process must survive, every write it acknowledged must be in the
-// final policy, admin calls during the outage get Google's 503 UNAVAILABLE envelope, /readyz says
-// so, and service resumes by itself, without a restart.
+// final policy, admin calls during the outage get Google's 503 UNAVAILABLE envelope, the gateway
+// and its auth_request endpoint answer 503 for a decision that needs the store, /readyz says so,
+// and service resumes by itself, without a restart.
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { login, startServer, type ServerProcess } from './harness.js'
+import { idToken, invokeService, login, startServer, type ServerProcess } from './harness.js'
 
 const PG_ADMIN_URL =
   process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -97,6 +98,33 @@ async function run(server: ServerProcess, db: string): Promise<void> {
     '--no-allow-unauthenticated',
   ])
   expect(deploy.code, deploy.stderr).toBe(0)
+  // A second service, answered by the built-in responder, that nobody invokes before the outage:
+  // its first decision needs the store (no policy of it is cached yet).
+  const gw = await owner.run(['run', 'deploy', 'gw', '--no-allow-unauthenticated'])
+  expect(gw.code, gw.stderr).toBe(0)
+  const gwBinding = await owner.run([
+    'run',
+    'services',
+    'add-iam-policy-binding',
+    'gw',
+    '--member=user:alice@example.com',
+    '--role=roles/run.invoker',
+  ])
+  expect(gwBinding.code, gwBinding.stderr).toBe(0)
+  const gwUrl = JSON.parse(
+    (await owner.run(['run', 'services', 'describe', 'gw', '--format=json'])).stdout,
+  ) as { uri: string }
+  const aliceToken = await idToken(server, 'alice@example.com', gwUrl.uri)
+  const invokeGw = () =>
+    invokeService(server, gwUrl.uri, '/hello', { authorization: `Bearer ${aliceToken}` })
+  const authzGw = () =>
+    fetch(`${server.url}/_runiam/authz`, {
+      headers: {
+        'x-original-host': new URL(gwUrl.uri).host,
+        'x-original-uri': '/hello',
+        authorization: `Bearer ${aliceToken}`,
+      },
+    })
   const token = (await owner.run(['auth', 'print-access-token'])).stdout.trim()
   const resource = `${server.url}/v2/projects/faults/locations/us-central1/services/api`
   const replies: Reply[] = []
@@ -221,6 +249,17 @@ async function run(server: ServerProcess, db: string): Promise<void> {
     })
     const read = await getPolicy()
     outageReplies = [write, read]
+
+    // The gateway, for a decision that needs the store: Google's 503 page (a retry may work),
+    // never a 500 or a hang; the auth_request endpoint likewise answers 503.
+    const invoked = await invokeGw()
+    expect(invoked.status, invoked.body).toBe(503)
+    expect(invoked.headers['content-type']).toMatch(/^text\/html/)
+    expect(invoked.body).toContain('Service Unavailable')
+    expect(invoked.headers['retry-after']).toBe('1')
+    const authz = await authzGw()
+    expect(authz.status).toBe(503)
+    expect(authz.headers.get('x-runiam-reason')).toBe('store-unavailable')
   } finally {
     await admin((c) => c.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`))
   }
@@ -244,6 +283,14 @@ async function run(server: ServerProcess, db: string): Promise<void> {
   for (const member of [...acknowledged, 'user:after@example.com'])
     expect(finalMembers).toContain(member)
   expect(finalMembers).not.toContain('user:outage@example.com')
+  // The gateway decides again, from the store that is back.
+  const invokedAfter = await invokeGw()
+  expect(invokedAfter.status, server.logs().slice(-4000)).toBe(200)
+  expect(JSON.parse(invokedAfter.body)).toMatchObject({
+    service: 'projects/faults/locations/us-central1/services/gw',
+  })
+  expect((await authzGw()).status).toBe(200)
+  expect(server.logs()).not.toContain('"event":"unhandled"')
 
   // The database URL's password appears nowhere: not in replies, not in the server's log.
   expect(JSON.stringify(replies)).not.toContain(PASSWORD)
