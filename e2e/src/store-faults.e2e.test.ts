@@ -1,12 +1,15 @@
 // Store faults, black-box: `runiam serve` on PostgreSQL while its database connections are
 // terminated again and again under 20 concurrent writers, then a full outage (the database stops
 // accepting connections). The process must survive, every write it acknowledged must be in the
-// final policy, admin calls during the outage get Google's 503 UNAVAILABLE envelope, /readyz says
-// so, and service resumes by itself, without a restart.
+// final policy, admin calls during the outage get Google's 503 UNAVAILABLE envelope, the gateway
+// and its auth_request endpoint answer 503 for a decision that needs the store, /readyz says so,
+// and service resumes by itself, without a restart.
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { login, startServer, type ServerProcess } from './harness.js'
+import { idToken, invokeService, login, startServer, type ServerProcess } from './harness.js'
 
 const PG_ADMIN_URL =
   process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -97,6 +100,33 @@ async function run(server: ServerProcess, db: string): Promise<void> {
     '--no-allow-unauthenticated',
   ])
   expect(deploy.code, deploy.stderr).toBe(0)
+  // A second service, answered by the built-in responder, that nobody invokes before the outage:
+  // its first decision needs the store (no policy of it is cached yet).
+  const gw = await owner.run(['run', 'deploy', 'gw', '--no-allow-unauthenticated'])
+  expect(gw.code, gw.stderr).toBe(0)
+  const gwBinding = await owner.run([
+    'run',
+    'services',
+    'add-iam-policy-binding',
+    'gw',
+    '--member=user:alice@example.com',
+    '--role=roles/run.invoker',
+  ])
+  expect(gwBinding.code, gwBinding.stderr).toBe(0)
+  const gwUrl = JSON.parse(
+    (await owner.run(['run', 'services', 'describe', 'gw', '--format=json'])).stdout,
+  ) as { uri: string }
+  const aliceToken = await idToken(server, 'alice@example.com', gwUrl.uri)
+  const invokeGw = () =>
+    invokeService(server, gwUrl.uri, '/hello', { authorization: `Bearer ${aliceToken}` })
+  const authzGw = () =>
+    fetch(`${server.url}/_runiam/authz`, {
+      headers: {
+        'x-original-host': new URL(gwUrl.uri).host,
+        'x-original-uri': '/hello',
+        authorization: `Bearer ${aliceToken}`,
+      },
+    })
   const token = (await owner.run(['auth', 'print-access-token'])).stdout.trim()
   const resource = `${server.url}/v2/projects/faults/locations/us-central1/services/api`
   const replies: Reply[] = []
@@ -221,6 +251,17 @@ async function run(server: ServerProcess, db: string): Promise<void> {
     })
     const read = await getPolicy()
     outageReplies = [write, read]
+
+    // The gateway, for a decision that needs the store: Google's 503 page (a retry may work),
+    // never a 500 or a hang; the auth_request endpoint likewise answers 503.
+    const invoked = await invokeGw()
+    expect(invoked.status, invoked.body).toBe(503)
+    expect(invoked.headers['content-type']).toMatch(/^text\/html/)
+    expect(invoked.body).toContain('Service Unavailable')
+    expect(invoked.headers['retry-after']).toBe('1')
+    const authz = await authzGw()
+    expect(authz.status).toBe(503)
+    expect(authz.headers.get('x-runiam-reason')).toBe('store-unavailable')
   } finally {
     await admin((c) => c.query(`ALTER DATABASE ${db} ALLOW_CONNECTIONS true`))
   }
@@ -244,6 +285,14 @@ async function run(server: ServerProcess, db: string): Promise<void> {
   for (const member of [...acknowledged, 'user:after@example.com'])
     expect(finalMembers).toContain(member)
   expect(finalMembers).not.toContain('user:outage@example.com')
+  // The gateway decides again, from the store that is back.
+  const invokedAfter = await invokeGw()
+  expect(invokedAfter.status, server.logs().slice(-4000)).toBe(200)
+  expect(JSON.parse(invokedAfter.body)).toMatchObject({
+    service: 'projects/faults/locations/us-central1/services/gw',
+  })
+  expect((await authzGw()).status).toBe(200)
+  expect(server.logs()).not.toContain('"event":"unhandled"')
 
   // The database URL's password appears nowhere: not in replies, not in the server's log.
   expect(JSON.stringify(replies)).not.toContain(PASSWORD)
@@ -273,3 +322,102 @@ function tally(replies: readonly Reply[]): Record<string, number> {
   for (const r of replies) counts[String(r.status)] = (counts[String(r.status)] ?? 0) + 1
   return counts
 }
+
+// SQLite's closest honest equivalent of an outage: another process (an operator's sqlite3 shell,
+// a backup tool) holds the database's write lock. As root, permissions cannot take the file away,
+// and WAL readers are never blocked by a writer, so reads (admin reads, gateway decisions, /readyz)
+// go on being answered; a write waits at most the store's lock timeout (10 s) and then answers a
+// retryable error in Google's envelope (409 ABORTED, STORE_CONTENTION), never a 500 or a hang, and
+// other requests are served meanwhile. Once the lock is released, writes go through by
+// themselves, and nothing acknowledged is lost.
+describe('store faults on SQLite', () => {
+  it('a write lock held by another process: reads go on, writes fail retryably, then recover', async () => {
+    const server = await startServer()
+    try {
+      const tokenReply = await fetch(`${server.url}/token`, {
+        method: 'POST',
+        body: new URLSearchParams({
+          grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
+          subject: 'admin@example.com',
+        }),
+      })
+      const token = ((await tokenReply.json()) as { access_token: string }).access_token
+      const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' }
+      const call = async (method: string, path: string, body?: unknown): Promise<Reply> => {
+        const res = await fetch(`${server.url}/${path}`, {
+          method,
+          headers,
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        })
+        return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+      }
+      const svc = 'v2/projects/sqlite-faults/locations/us-central1/services/web'
+      expect((await call('POST', 'v1/projects', { projectId: 'sqlite-faults' })).status).toBe(200)
+      const created = await call(
+        'POST',
+        'v2/projects/sqlite-faults/locations/us-central1/services?serviceId=web',
+        {},
+      )
+      expect(created.status).toBe(200)
+      const uri = (created.body['response'] as { uri: string }).uri
+      const before = await call('POST', `${svc}:setIamPolicy`, {
+        policy: { bindings: [{ role: ROLE, members: ['user:alice@example.com'] }] },
+      })
+      expect(before.status).toBe(200)
+      const aliceToken = await idToken(server, 'alice@example.com', uri)
+
+      const holder = new Database(join(server.dataDir, 'runiam.db'))
+      let released = false
+      const release = () => {
+        if (released) return
+        released = true
+        holder.exec('ROLLBACK')
+        holder.close()
+      }
+      try {
+        holder.exec('BEGIN IMMEDIATE')
+        const order: string[] = []
+        const blocked = call('POST', `${svc}:setIamPolicy`, {
+          policy: {
+            bindings: [
+              { role: ROLE, members: ['user:alice@example.com', 'user:lost@example.com'] },
+            ],
+          },
+        }).then((r) => (order.push('write'), r))
+        const read = await call('GET', `${svc}:getIamPolicy`)
+        const invoked = await invokeService(server, uri, '/x', {
+          authorization: `Bearer ${aliceToken}`,
+        })
+        const ready = await fetch(`${server.url}/readyz`)
+        order.push('reads')
+        expect(read.status).toBe(200)
+        expect(read.body['etag']).toBe(before.body['etag'])
+        expect(invoked.status, invoked.body).toBe(200)
+        expect(ready.status).toBe(200)
+        const write = await blocked
+        expect(order).toEqual(['reads', 'write']) // the server went on serving while it waited
+        expect(write.status, JSON.stringify(write.body)).toBe(409)
+        expect(write.body['error']).toMatchObject({ code: 409, status: 'ABORTED' })
+        const details = (write.body['error'] as { details?: { reason?: string }[] }).details
+        expect(details?.[0]?.reason).toBe('STORE_CONTENTION')
+      } finally {
+        release()
+      }
+      const after = await call('POST', `${svc}:setIamPolicy`, {
+        policy: {
+          etag: before.body['etag'],
+          bindings: [{ role: ROLE, members: ['user:alice@example.com', 'user:bob@example.com'] }],
+        },
+      })
+      expect(after.status, JSON.stringify(after.body)).toBe(200)
+      const final = await call('GET', `${svc}:getIamPolicy`)
+      expect(membersOf(final.body as Policy).sort()).toEqual([
+        'user:alice@example.com',
+        'user:bob@example.com',
+      ])
+      expect(server.logs()).not.toContain('"event":"unhandled"')
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
+})

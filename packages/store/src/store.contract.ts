@@ -754,6 +754,69 @@ export function describeStoreContract(options: StoreContractOptions): void {
       })
     })
 
+    describe('stored JSON', () => {
+      // toEqual ignores key order; the wire (and the CLI's YAML) does not. PostgreSQL's jsonb
+      // sorted keys by length, so a job came back as {uid, etag, name, …} there and a condition
+      // as {title, expression}, and as written on SQLite (found by engines.prop.test.ts).
+      const ordered = (value: unknown): string => JSON.stringify(value)
+
+      test('bodies and records come back with their keys in the order written', async () => {
+        const r = resource('ordered', 'job')
+        const op: OperationRecord = {
+          name: `${LOC}/operations/ordered`,
+          body: {
+            name: `${LOC}/operations/ordered`,
+            metadata: { '@type': 't', name: r.name, uid: 'u', generation: '1', etag: 'e' },
+            done: true,
+          },
+          createTime: T0,
+        }
+        const orgPolicy: OrgPolicyRecord = {
+          name: 'projects/p1/policies/run.managed.requireInvokerIam',
+          parent: 'projects/p1',
+          policy: {
+            name: 'projects/p1/policies/run.managed.requireInvokerIam',
+            spec: { updateTime: T0, rules: [{ enforce: true }], etag: 'E' },
+            etag: 'E',
+          },
+          etag: 'E',
+          updateTime: T0,
+        }
+        const p = project('ordered', '424242424242', { labels: { zz: '1', a: '2' } })
+        const conditional: Policy = {
+          version: 3,
+          bindings: [
+            {
+              role: 'roles/run.invoker',
+              members: ['user:alice@example.com'],
+              condition: { expression: 'request.path.startsWith("/api")', title: 'api' },
+            },
+          ],
+          etag: 'BwYAAAAAAAE=',
+        }
+        await store.transact(async (tx) => {
+          await tx.putPolicy(r.name, conditional)
+          await tx.createProject(p)
+          await tx.createResource(r)
+          await tx.putOperation(op)
+          await tx.createOrgPolicy(orgPolicy)
+        })
+        expect(ordered((await store.getResource(r.name))?.body)).toBe(ordered(r.body))
+        expect(ordered((await store.listResources(LOC, 'job')).items[0]?.body)).toBe(
+          ordered(r.body),
+        )
+        expect(ordered((await store.getOperation(op.name))?.body)).toBe(ordered(op.body))
+        expect(ordered((await store.getOrgPolicy(orgPolicy.name))?.policy)).toBe(
+          ordered(orgPolicy.policy),
+        )
+        expect(ordered((await store.getProject('ordered'))?.labels)).toBe(ordered(p.labels))
+        expect(ordered((await store.getPolicy(r.name))?.policy)).toBe(ordered(conditional))
+        expect(
+          ordered((await store.getPolicies([r.name])).get(r.name)?.policy.bindings?.[0]?.condition),
+        ).toBe(ordered(conditional.bindings?.[0]?.condition))
+      })
+    })
+
     describe('transactions', () => {
       test("returns the callback result; reads inside see the transaction's own writes", async () => {
         const r = resource('s1')

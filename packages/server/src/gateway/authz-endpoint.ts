@@ -5,6 +5,7 @@
 //   Envoy:  http_service { path_prefix: "/_runiam/authz" }  (original path appended)
 // See docs/nginx.md. The path prefix is reserved on every host, as Cloud Run reserves some paths.
 import type { IncomingMessage, ServerResponse } from 'node:http'
+import { Code, isIamError } from '@runiam/core'
 import { AUTHZ_PREFIX } from '../http/front-door.js'
 import type { RequestContext } from '../http/request-context.js'
 import { bearer } from '../services/invoke-check.js'
@@ -52,12 +53,27 @@ export async function handleAuthz(
     return target.status
   }
   const serverless = req.headersDistinct['x-serverless-authorization']
-  const { route, outcome } = await gateway.check({
-    host,
-    path: target.path,
-    authorization: req.headersDistinct['authorization'],
-    serverlessAuthorization: serverless,
-  })
+  let checked: Awaited<ReturnType<Gateway['check']>>
+  try {
+    checked = await gateway.check({
+      host,
+      path: target.path,
+      authorization: req.headersDistinct['authorization'],
+      serverlessAuthorization: serverless,
+    })
+  } catch (err) {
+    // The decision needed the store and the database is down: 503, never 500 (the proxy in
+    // front decides what its client sees; Envoy passes the status on).
+    if (!isIamError(err) || err.code !== Code.UNAVAILABLE) throw err
+    ctx.log['decision'] = 'unavailable'
+    ctx.log['reason'] = err.reason
+    headers['x-runiam-reason'] = 'store-unavailable'
+    headers['retry-after'] = '1'
+    res.writeHead(503, headers)
+    res.end()
+    return 503
+  }
+  const { route, outcome } = checked
   if (outcome?.caller !== undefined) ctx.caller = outcome.caller
   if (route !== undefined) ctx.log['service'] = route.name
   if (outcome !== undefined) {

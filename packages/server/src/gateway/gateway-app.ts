@@ -6,7 +6,7 @@
 // pages; every decision goes into the request's access-log line (never the token) and the metrics.
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
-import { Code, IamError } from '@runiam/core'
+import { Code, IamError, isIamError } from '@runiam/core'
 import type { RequestContext } from '../http/request-context.js'
 import type { Caller } from '../services/caller.js'
 import { bearer, type InvokeCheck, type InvokeDecision } from '../services/invoke-check.js'
@@ -135,12 +135,23 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const { path, target } = normalised
     const serverless = req.headersDistinct['x-serverless-authorization']
-    const { route, outcome } = await check({
-      host: req.headers.host ?? '',
-      path,
-      authorization: req.headersDistinct['authorization'],
-      serverlessAuthorization: serverless,
-    })
+    let checked: Awaited<ReturnType<typeof check>>
+    try {
+      checked = await check({
+        host: req.headers.host ?? '',
+        path,
+        authorization: req.headersDistinct['authorization'],
+        serverlessAuthorization: serverless,
+      })
+    } catch (err) {
+      // A decision that needed the store while the database is down (the store gives up within
+      // its deadlines): Google's front end answers 503 then, never 500, and the client retries.
+      if (!isIamError(err) || err.code !== Code.UNAVAILABLE) throw err
+      ctx.log['decision'] = 'unavailable'
+      ctx.log['reason'] = err.reason
+      return { ok: false, page: unavailablePage(), headers: { 'retry-after': '1' } }
+    }
+    const { route, outcome } = checked
     if (route === undefined || outcome === undefined) return { ok: false, page: notFoundPage(path) }
     ctx.log['service'] = route.name
     ctx.log['decision'] = outcome.kind

@@ -148,7 +148,18 @@ export class HostIndex {
   }
 
   async #current(): Promise<Index> {
-    return this.#index ?? (await (this.#loading ??= this.#build()))
+    if (this.#index !== undefined) return this.#index
+    let loading = this.#loading
+    if (loading === undefined) {
+      const started = this.#build()
+      this.#loading = loading = started
+      // A failed load (the database was down) is forgotten, so the next request tries again:
+      // kept, it failed every gateway request until some service or project changed.
+      started.catch(() => {
+        if (this.#loading === started) this.#loading = undefined
+      })
+    }
+    return loading
   }
 
   /** Synchronously, when the index is built: the route for a Host, or undefined (unknown or not built). */

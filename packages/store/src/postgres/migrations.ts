@@ -2,9 +2,11 @@
 // (schema_version records the last one). Never edit a released migration: add the next number.
 //
 // Key columns use COLLATE "C" (bytewise), the order SQLite's BINARY collation gives, so lists page
-// identically on both engines whatever the database's locale. Records are jsonb.
+// identically on both engines whatever the database's locale. Records, bodies and policies were
+// jsonb, and are json (kept as written, key order included) from version 8 on.
 
 import { POSTGRES_GROUPS_MIGRATION } from './groups-migration.js'
+import { POSTGRES_JSON_BODIES_MIGRATION } from './json-bodies-migration.js'
 
 export interface Migration {
   readonly version: number
@@ -132,4 +134,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     version: 7,
     sql: `ALTER TABLE changes ADD COLUMN commit_time timestamptz;`,
   },
+  POSTGRES_JSON_BODIES_MIGRATION,
 ]

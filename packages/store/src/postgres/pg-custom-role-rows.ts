@@ -74,7 +74,7 @@ export class PgCustomRoleRows implements CustomRoleRows {
     }>(
       'policies_binding_role',
       `SELECT resource, etag, update_time, policy FROM policies
-       WHERE policy->'bindings' @> jsonb_build_array(jsonb_build_object('role', $1::text))
+       WHERE policy::jsonb->'bindings' @> jsonb_build_array(jsonb_build_object('role', $1::text))
        ORDER BY resource`,
       [role],
     )

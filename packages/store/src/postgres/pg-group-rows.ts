@@ -115,7 +115,7 @@ export class PgGroupRows implements GroupRowWrites {
   insertGroup(g: GroupRecord): Promise<boolean> {
     return this.#changed(
       'ci_insert_group',
-      `INSERT INTO cloud_identity_groups (id, email, parent, record) VALUES ($1, $2, $3, $4::jsonb)
+      `INSERT INTO cloud_identity_groups (id, email, parent, record) VALUES ($1, $2, $3, $4::json)
        ON CONFLICT DO NOTHING`,
       [g.id, g.email, g.parent, JSON.stringify(g)],
     )
@@ -124,7 +124,7 @@ export class PgGroupRows implements GroupRowWrites {
   updateGroup(g: GroupRecord): Promise<boolean> {
     return this.#changed(
       'ci_update_group',
-      'UPDATE cloud_identity_groups SET parent = $1, record = $2::jsonb WHERE id = $3 AND email = $4',
+      'UPDATE cloud_identity_groups SET parent = $1, record = $2::json WHERE id = $3 AND email = $4',
       [g.parent, JSON.stringify(g), g.id, g.email],
     )
   }
@@ -146,7 +146,7 @@ export class PgGroupRows implements GroupRowWrites {
     const inserted = await this.#changed(
       'ci_insert_membership',
       `INSERT INTO cloud_identity_memberships (group_id, id, member_key, type, member_group_id, record)
-       VALUES ($1, $2, $3, $4, $5, $6::jsonb) ON CONFLICT DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6::json) ON CONFLICT DO NOTHING`,
       [m.groupId, m.id, m.memberKey, m.type, m.memberGroupId ?? null, JSON.stringify(m)],
     )
     return inserted ? 'inserted' : 'exists'

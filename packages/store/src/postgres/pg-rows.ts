@@ -82,7 +82,7 @@ function toPolicy(row: PolicyRow): StoredPolicy {
   }
 }
 
-/** jsonb parameters go as JSON text: node-postgres would turn a JS array into a PostgreSQL array. */
+/** json parameters go as JSON text: node-postgres would turn a JS array into a PostgreSQL array. */
 function json(value: unknown): string {
   return JSON.stringify(value)
 }
@@ -275,7 +275,7 @@ export class PgRows implements RowWrites {
   insertOrganization(org: OrganizationRecord): Promise<boolean> {
     return this.#changed(
       'insert_org',
-      'INSERT INTO organizations (id, record) VALUES ($1, $2::jsonb) ON CONFLICT DO NOTHING',
+      'INSERT INTO organizations (id, record) VALUES ($1, $2::json) ON CONFLICT DO NOTHING',
       [org.id, json(org)],
     )
   }
@@ -283,7 +283,7 @@ export class PgRows implements RowWrites {
   insertProject(p: ProjectRecord): Promise<boolean> {
     return this.#changed(
       'insert_project',
-      'INSERT INTO projects (project_id, project_number, record) VALUES ($1, $2, $3::jsonb) ON CONFLICT DO NOTHING',
+      'INSERT INTO projects (project_id, project_number, record) VALUES ($1, $2, $3::json) ON CONFLICT DO NOTHING',
       [p.projectId, p.projectNumber, json(p)],
     )
   }
@@ -291,7 +291,7 @@ export class PgRows implements RowWrites {
   updateProject(p: ProjectRecord): Promise<boolean> {
     return this.#changed(
       'update_project',
-      'UPDATE projects SET record = $1::jsonb WHERE project_id = $2 AND project_number = $3',
+      'UPDATE projects SET record = $1::json WHERE project_id = $2 AND project_number = $3',
       [json(p), p.projectId, p.projectNumber],
     )
   }
@@ -299,7 +299,7 @@ export class PgRows implements RowWrites {
   insertResource(r: ResourceRecord): Promise<boolean> {
     return this.#changed(
       'insert_resource',
-      `INSERT INTO resources (${RESOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb) ON CONFLICT DO NOTHING`,
+      `INSERT INTO resources (${RESOURCE_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7::json) ON CONFLICT DO NOTHING`,
       [r.name, r.kind, r.parent, r.etag, r.createTime, r.updateTime, json(r.body)],
     )
   }
@@ -307,7 +307,7 @@ export class PgRows implements RowWrites {
   updateResource(r: ResourceRecord, ifEtag: string | undefined): Promise<boolean> {
     return this.#changed(
       'update_resource',
-      `UPDATE resources SET kind = $2, parent = $3, etag = $4, create_time = $5, update_time = $6, body = $7::jsonb
+      `UPDATE resources SET kind = $2, parent = $3, etag = $4, create_time = $5, update_time = $6, body = $7::json
        WHERE name = $1 AND ($8::text IS NULL OR etag = $8::text)`,
       [r.name, r.kind, r.parent, r.etag, r.createTime, r.updateTime, json(r.body), ifEtag ?? null],
     )
@@ -320,7 +320,7 @@ export class PgRows implements RowWrites {
   insertPolicy(p: StoredPolicy): Promise<boolean> {
     return this.#changed(
       'insert_policy',
-      `INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT DO NOTHING`,
+      `INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4::json) ON CONFLICT DO NOTHING`,
       [p.resource, p.etag, p.updateTime, json(p.policy)],
     )
   }
@@ -328,7 +328,7 @@ export class PgRows implements RowWrites {
   replacePolicy(p: StoredPolicy, ifEtag: string): Promise<boolean> {
     return this.#changed(
       'replace_policy',
-      'UPDATE policies SET etag = $2, update_time = $3, policy = $4::jsonb WHERE resource = $1 AND etag = $5',
+      'UPDATE policies SET etag = $2, update_time = $3, policy = $4::json WHERE resource = $1 AND etag = $5',
       [p.resource, p.etag, p.updateTime, json(p.policy), ifEtag],
     )
   }
@@ -336,7 +336,7 @@ export class PgRows implements RowWrites {
   async upsertPolicy(p: StoredPolicy): Promise<void> {
     await this.#query(
       'upsert_policy',
-      `INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4::jsonb)
+      `INSERT INTO policies (${POLICY_COLUMNS}) VALUES ($1, $2, $3, $4::json)
        ON CONFLICT (resource) DO UPDATE SET etag = excluded.etag, update_time = excluded.update_time, policy = excluded.policy`,
       [p.resource, p.etag, p.updateTime, json(p.policy)],
     )
@@ -349,7 +349,7 @@ export class PgRows implements RowWrites {
   insertOrgPolicy(p: OrgPolicyRecord): Promise<boolean> {
     return this.#changed(
       'insert_org_policy',
-      `INSERT INTO org_policies (${ORG_POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5::jsonb) ON CONFLICT DO NOTHING`,
+      `INSERT INTO org_policies (${ORG_POLICY_COLUMNS}) VALUES ($1, $2, $3, $4, $5::json) ON CONFLICT DO NOTHING`,
       [p.name, p.parent, p.etag, p.updateTime, json(p.policy)],
     )
   }
@@ -357,7 +357,7 @@ export class PgRows implements RowWrites {
   updateOrgPolicy(p: OrgPolicyRecord, ifEtag: string | undefined): Promise<boolean> {
     return this.#changed(
       'update_org_policy',
-      `UPDATE org_policies SET parent = $2, etag = $3, update_time = $4, policy = $5::jsonb
+      `UPDATE org_policies SET parent = $2, etag = $3, update_time = $4, policy = $5::json
        WHERE name = $1 AND ($6::text IS NULL OR etag = $6::text)`,
       [p.name, p.parent, p.etag, p.updateTime, json(p.policy), ifEtag ?? null],
     )
@@ -374,7 +374,7 @@ export class PgRows implements RowWrites {
   async upsertOperation(op: OperationRecord): Promise<void> {
     await this.#query(
       'upsert_operation',
-      `INSERT INTO operations (name, create_time, body) VALUES ($1, $2, $3::jsonb)
+      `INSERT INTO operations (name, create_time, body) VALUES ($1, $2, $3::json)
        ON CONFLICT (name) DO UPDATE SET create_time = excluded.create_time, body = excluded.body`,
       [op.name, op.createTime, json(op.body)],
     )
@@ -387,7 +387,7 @@ export class PgRows implements RowWrites {
   async upsertSigningKey(key: SigningKeyRecord): Promise<void> {
     await this.#query(
       'upsert_signing_key',
-      `INSERT INTO signing_keys (kid, create_time, record) VALUES ($1, $2, $3::jsonb)
+      `INSERT INTO signing_keys (kid, create_time, record) VALUES ($1, $2, $3::json)
        ON CONFLICT (kid) DO UPDATE SET create_time = excluded.create_time, record = excluded.record`,
       [key.kid, key.createTime, json(key)],
     )
@@ -460,7 +460,7 @@ export class PgRows implements RowWrites {
   insertServiceAccount(sa: ServiceAccountRecord): Promise<boolean> {
     return this.#changed(
       'insert_service_account',
-      `INSERT INTO service_accounts (email, project_id, unique_id, record) VALUES ($1, $2, $3, $4::jsonb)
+      `INSERT INTO service_accounts (email, project_id, unique_id, record) VALUES ($1, $2, $3, $4::json)
        ON CONFLICT DO NOTHING`,
       [sa.email, sa.projectId, sa.uniqueId, json(sa)],
     )
@@ -469,7 +469,7 @@ export class PgRows implements RowWrites {
   updateServiceAccount(sa: ServiceAccountRecord): Promise<boolean> {
     return this.#changed(
       'update_service_account',
-      'UPDATE service_accounts SET record = $1::jsonb WHERE email = $2 AND unique_id = $3',
+      'UPDATE service_accounts SET record = $1::json WHERE email = $2 AND unique_id = $3',
       [json(sa), sa.email, sa.uniqueId],
     )
   }
@@ -493,7 +493,7 @@ export class PgRows implements RowWrites {
   insertServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean> {
     return this.#changed(
       'insert_service_account_key',
-      `INSERT INTO service_account_keys (key_id, email, record) VALUES ($1, $2, $3::jsonb)
+      `INSERT INTO service_account_keys (key_id, email, record) VALUES ($1, $2, $3::json)
        ON CONFLICT DO NOTHING`,
       [key.keyId, key.serviceAccountEmail, json(key)],
     )
@@ -502,7 +502,7 @@ export class PgRows implements RowWrites {
   updateServiceAccountKey(key: ServiceAccountKeyRecord): Promise<boolean> {
     return this.#changed(
       'update_service_account_key',
-      'UPDATE service_account_keys SET record = $1::jsonb WHERE key_id = $2 AND email = $3',
+      'UPDATE service_account_keys SET record = $1::json WHERE key_id = $2 AND email = $3',
       [json(key), key.keyId, key.serviceAccountEmail],
     )
   }
