@@ -413,7 +413,7 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
         'C is not ready',
         async () => (await fetch(`${c.url}/readyz`)).status === 503,
       )
-      // Fenced: the API and the gateway refuse to decide, in Google's envelope.
+      // Fenced: the API (Google's envelope) and the gateway (its 503 page) refuse to decide.
       const refused = await call(c.url, aliceToken, 'GET', servicePath)
       expect(refused.status).toBe(503)
       expect(refused.body['error']).toMatchObject({ code: 503, status: 'UNAVAILABLE' })
@@ -422,7 +422,7 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
       const bobToken = await idToken(a, 'bob@example.com', serviceUrl)
       const gate = await invokeService(c, serviceUrl, '/', { authorization: `Bearer ${bobToken}` })
       expect(gate.status).toBe(503)
-      expect(gate.body).toContain('STORE_FEED_LAGGING')
+      expect(gate.headers['x-runiam-reason']).toBe('STORE_FEED_LAGGING')
       // A revocation written meanwhile does not wait for C (its lock went with its connection)…
       await edit(b.url, (p) => withoutMember(p, VIEWER, 'user:alice@example.com'))
       expect((await call(a.url, aliceToken, 'GET', servicePath)).status).toBe(403)

@@ -14,6 +14,7 @@ import { writeSecretFile } from './data-dir/secret-files.js'
 import { handleAuthz } from './gateway/authz-endpoint.js'
 import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
+import { unavailablePage } from './gateway/pages.js'
 import { fenceSurfaces } from './http/feed-fence.js'
 import { createFrontDoor, type FrontDoor, type Logger, type Surfaces } from './http/front-door.js'
 import { listen, listenHosts, urlHost } from './http/listen.js'
@@ -399,7 +400,11 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
   }
   // A replica that cannot follow the others refuses to decide until it has caught up.
   const follower = store.follower
-  door.serve(follower === undefined ? surfaces : fenceSurfaces(surfaces, follower))
+  door.serve(
+    follower === undefined
+      ? surfaces
+      : fenceSurfaces(surfaces, follower, { gatewayPage: unavailablePage }),
+  )
   return {
     url: parts.url,
     port: parts.port,

@@ -41,14 +41,18 @@ beforeAll(async () => {
   })
   // The fence reads the state on each request: a getter, as the store's follower has.
   door.serve(
-    fenceSurfaces(surfaces, {
-      get following() {
-        return feed.following
+    fenceSurfaces(
+      surfaces,
+      {
+        get following() {
+          return feed.following
+        },
+        get state() {
+          return feed.state
+        },
       },
-      get state() {
-        return feed.state
-      },
-    }),
+      { gatewayPage: () => ({ status: 503, body: '<title>Service Unavailable</title>' }) },
+    ),
   )
   await new Promise<void>((resolve) => door.server.listen(0, '127.0.0.1', resolve))
   base = `http://127.0.0.1:${(door.server.address() as AddressInfo).port}`
@@ -58,7 +62,10 @@ afterAll(async () => {
   await new Promise<void>((resolve) => door.server.close(() => resolve()))
 })
 
-async function get(path: string, host?: string): Promise<{ status: number; body: string }> {
+async function get(
+  path: string,
+  host?: string,
+): Promise<{ status: number; body: string; reason?: string }> {
   const url = new URL(path, base)
   return new Promise((resolve, reject) => {
     const req = request(
@@ -66,7 +73,14 @@ async function get(path: string, host?: string): Promise<{ status: number; body:
       (res) => {
         let body = ''
         res.on('data', (d: Buffer) => (body += d.toString()))
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }))
+        const reason = res.headers['x-runiam-reason']
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body,
+            ...(typeof reason === 'string' ? { reason } : {}),
+          }),
+        )
       },
     )
     req.on('error', reject)
@@ -82,7 +96,11 @@ describe('the feed fence', () => {
     const gateway = await get('/', 'hello-1.us-central1.run.localhost')
     const authz = await get('/_runiam/authz')
     const ready = await get('/readyz')
-    for (const r of [admin, gateway, authz]) {
+    // A service's caller gets the gateway's HTML page, naming the reason in a header.
+    expect(gateway.status).toBe(503)
+    expect(gateway.body).toContain('Service Unavailable')
+    expect(gateway.reason).toBe('STORE_FEED_LAGGING')
+    for (const r of [admin, authz]) {
       expect(r.status).toBe(503)
       const error = (JSON.parse(r.body) as { error: Record<string, unknown> }).error
       expect(error).toMatchObject({ code: 503, status: 'UNAVAILABLE' })

@@ -1,7 +1,8 @@
 // The fence: a replica that cannot follow the change feed (its follower connection is down, or it
 // has been told of changes it has not applied for too long) must not decide on what may be stale
-// policy. Until it has reconnected and caught up, the invoker gateway, the auth_request endpoint
-// and the admin API answer 503 UNAVAILABLE (reason STORE_FEED_LAGGING) in Google's JSON envelope,
+// policy. Until it has reconnected and caught up, the invoker gateway (Google's HTML 503 page, as
+// for every gateway error), the auth_request endpoint and the admin API (Google's JSON envelope)
+// answer 503 UNAVAILABLE with reason STORE_FEED_LAGGING,
 // and /readyz says not ready, so a load balancer sends the traffic to the other replicas. The check
 // is one field read per request.
 import type { ServerResponse } from 'node:http'
@@ -35,8 +36,28 @@ function refuse(res: ServerResponse, state: string): void {
   res.end(text)
 }
 
+/** The page a service's caller gets (the gateway's own 503 page, handed in: http imports no gateway). */
+export interface FencePage {
+  readonly status: number
+  readonly body: string
+}
+
+function refusePage(res: ServerResponse, page: FencePage): void {
+  res.writeHead(page.status, {
+    'content-type': 'text/html; charset=UTF-8',
+    'content-length': String(Buffer.byteLength(page.body)),
+    'retry-after': '1',
+    'x-runiam-reason': 'STORE_FEED_LAGGING',
+  })
+  res.end(page.body)
+}
+
 /** The same surfaces, refusing decisions while `feed` is not following. */
-export function fenceSurfaces(surfaces: Surfaces, feed: FeedState): Surfaces {
+export function fenceSurfaces(
+  surfaces: Surfaces,
+  feed: FeedState,
+  options: { readonly gatewayPage: () => FencePage },
+): Surfaces {
   const { gateway } = surfaces
   return {
     ...surfaces,
@@ -55,7 +76,7 @@ export function fenceSurfaces(surfaces: Surfaces, feed: FeedState): Surfaces {
         ctx.log['decision'] = 'reject'
         ctx.log['reason'] = 'feed-lagging'
         req.resume()
-        refuse(res, feed.state)
+        refusePage(res, options.gatewayPage())
         return Promise.resolve()
       },
       handleUpgrade: (req, socket, head, ctx) => {
