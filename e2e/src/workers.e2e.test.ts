@@ -4,11 +4,14 @@
 // the cluster hands it to either worker — is decided under the new policy, at the gateway and in
 // the admin API; the access log's pid proves both workers answered. A worker killed with SIGKILL
 // is restarted and the server keeps serving; SIGTERM stops every process, exit status 0.
+import { rmSync } from 'node:fs'
 import { request } from 'node:http'
+import { createRequire } from 'node:module'
+import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { startServer, type ServerProcess } from './harness.js'
+import { ROOT, startServer, type ServerProcess } from './harness.js'
 
 const PG_ADMIN_URL =
   process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -221,7 +224,72 @@ async function flipsOnBothWorkers(extra: readonly string[]): Promise<void> {
   }
 }
 
+/** Read-only look at a stopped server's SQLite file, with the store package's own driver. */
+function readSqlite<T>(file: string, sql: string): T[] {
+  const require = createRequire(join(ROOT, 'packages/store/package.json'))
+  const Database = require('better-sqlite3') as new (
+    path: string,
+    options: { readonly: boolean },
+  ) => { prepare(sql: string): { all(): T[] }; close(): void }
+  const db = new Database(file, { readonly: true })
+  try {
+    return db.prepare(sql).all()
+  } finally {
+    db.close()
+  }
+}
+
 describe('runiam serve --workers 2', () => {
+  it('SQLite: concurrent read-modify-write through both workers loses nothing; revisions dense', async () => {
+    const server = await startServer(['--workers', '2', '--demo'], { keepData: true })
+    const writers = 24
+    try {
+      const admin = await devTokens(server, 'admin@example.com', server.url)
+      const asAdmin = { authorization: `Bearer ${admin.access_token}` }
+      // Each writer adds its own member with the etag it read, retrying when another won the race
+      // (409 ABORTED), as Google's clients do: the two workers' writers contend for the file lock.
+      const done = await Promise.all(
+        Array.from({ length: writers }, async (_, i) => {
+          for (let attempt = 0; attempt < 200; attempt++) {
+            const read = await send(server, 'GET', `${SERVICE}:getIamPolicy`, asAdmin)
+            const policy = JSON.parse(read.body) as {
+              etag: string
+              bindings?: { role: string; members: string[] }[]
+            }
+            const bindings = policy.bindings ?? []
+            const invoker = bindings.find((b) => b.role === 'roles/run.invoker')
+            const member = `user:w${i}@example.com`
+            if (invoker === undefined)
+              bindings.push({ role: 'roles/run.invoker', members: [member] })
+            else invoker.members.push(member)
+            const w = await send(server, 'POST', `${SERVICE}:setIamPolicy`, asAdmin, {
+              policy: { bindings, etag: policy.etag },
+            })
+            if (w.status === 200) return w.requestId
+            expect(w.status, w.body).toBe(409)
+          }
+          throw new Error(`writer ${i} never won`)
+        }),
+      )
+      const final = await send(server, 'GET', `${SERVICE}:getIamPolicy`, asAdmin)
+      for (let i = 0; i < writers; i++) expect(final.body).toContain(`user:w${i}@example.com`)
+      const by = await answeredBy(server, done)
+      expect(new Set(done.map((id) => by.get(id))).size).toBe(2)
+    } finally {
+      expect(await server.stop()).toBe(0)
+    }
+    const file = join(server.dataDir, 'runiam.db')
+    const revisions = readSqlite<{ revision: number }>(
+      file,
+      'SELECT revision FROM changes ORDER BY revision',
+    ).map((r) => r.revision)
+    const [counter] = readSqlite<{ value: number }>(file, 'SELECT value FROM revision_counter')
+    expect(revisions).toEqual(Array.from({ length: revisions.length }, (_, i) => i + 1))
+    expect(counter?.value).toBe(revisions.length)
+    expect(revisions.length).toBeGreaterThan(writers)
+    rmSync(server.dataDir, { recursive: true, force: true })
+  }, 120_000)
+
   it('SQLite: 100 flips, none decided under the old policy on either worker', async () => {
     await flipsOnBothWorkers([])
   }, 120_000)
