@@ -59,6 +59,10 @@ export async function runCluster(
     coordinator.add(worker.id, `worker ${slot + 1} (pid ${pid})`, (m) => {
       if (worker.isConnected()) worker.send(m)
     })
+    // A send to a worker that is exiting fails; its exit is handled below, so it is only logged.
+    worker.on('error', (err) =>
+      log({ event: 'worker_ipc_error', worker: slot + 1, workerPid: pid, error: String(err) }),
+    )
     return new Promise<ServerSummary>((resolve, reject) => {
       let ready = false
       worker.on('message', (m: unknown) => {

@@ -85,6 +85,8 @@ channel.onMessage((message) => {
 
 channel.send({ runiam: 'hello' })
 
-// Ctrl-C reaches every process of the terminal's group; the primary stops the workers anyway.
-process.on('SIGINT', stop)
+// Ctrl-C reaches every process of the terminal's group: the primary stops the workers in order
+// (a worker that left on its own first would be counted as died). SIGTERM to one worker stops it
+// gracefully, and the primary starts another.
+process.on('SIGINT', () => {})
 process.on('SIGTERM', stop)
