@@ -5,7 +5,7 @@
 // the admin API; the access log's pid proves both workers answered. A worker killed with SIGKILL
 // is restarted and the server keeps serving; SIGTERM stops every process, exit status 0.
 import { rmSync } from 'node:fs'
-import { request } from 'node:http'
+import { createServer, request } from 'node:http'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -353,4 +353,17 @@ describe('runiam serve --workers 2', () => {
     // No worker outlives the primary.
     for (const pid of workers) expect(() => process.kill(pid, 0)).toThrow(/ESRCH/)
   }, 120_000)
+
+  it('a worker that cannot start fails serve (exit status 1) with its reason', async () => {
+    const taken = createServer()
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve))
+    const port = (taken.address() as { port: number }).port
+    try {
+      await expect(startServer(['--workers', '2', '--port', String(port)])).rejects.toThrow(
+        new RegExp(`exited with 1[\\s\\S]*UNAVAILABLE: Cannot listen on 127.0.0.1:${port}`),
+      )
+    } finally {
+      taken.close()
+    }
+  }, 60_000)
 })
