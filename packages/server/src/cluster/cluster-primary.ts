@@ -56,9 +56,6 @@ export async function runCluster(
     state.worker = worker
     const pid = worker.process.pid ?? 0
     const started = Date.now()
-    coordinator.add(worker.id, `worker ${slot + 1} (pid ${pid})`, (m) => {
-      if (worker.isConnected()) worker.send(m)
-    })
     // A send to a worker that is exiting fails; its exit is handled below, so it is only logged.
     worker.on('error', (err) =>
       log({ event: 'worker_ipc_error', worker: slot + 1, workerPid: pid, error: String(err) }),
@@ -70,6 +67,12 @@ export async function runCluster(
         const message = m as ToPrimary
         if (coordinator.receive(worker.id, message)) return
         if (message.runiam === 'hello') {
+          // It counts from now: it listens for refresh requests (one sent earlier would be lost
+          // while it loads), and every write settled before now committed before it opens its
+          // store, so it reads those from the database.
+          coordinator.add(worker.id, `worker ${slot + 1} (pid ${pid})`, (m) => {
+            if (worker.isConnected()) worker.send(m)
+          })
           worker.send({ runiam: 'start', config, setup, ...(port === undefined ? {} : { port }) })
         } else if (message.runiam === 'ready') {
           ready = true

@@ -31,7 +31,10 @@ export class SettleCoordinator {
     this.#timeoutMs = options.timeoutMs ?? 10_000
   }
 
-  /** A worker counts from the moment it is forked (see WorkersPeer.attach for why that is safe). */
+  /**
+   * A worker counts from the moment it listens for messages, before its store is open (see
+   * WorkersPeer.attach for why that is safe).
+   */
   add(worker: number, name: string, send: (m: ToWorker) => void): void {
     this.#workers.set(worker, { name, send })
   }
