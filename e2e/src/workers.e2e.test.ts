@@ -178,7 +178,10 @@ async function flipsOnBothWorkers(extra: readonly string[]): Promise<void> {
 
     const ids: string[] = []
     const stale: string[] = []
+    /** Index in `ids` where each flip's checks begin. */
+    const flipStarts: number[] = []
     for (let flip = 0; flip < FLIPS; flip++) {
+      flipStarts.push(ids.length)
       const granted = flip % 2 === 0
       const policy = granted ? { bindings: [{ role: 'roles/run.invoker', members: [ALICE] }] } : {}
       const write = await send(server, 'POST', `${SERVICE}:setIamPolicy`, asAdmin, { policy })
@@ -219,6 +222,12 @@ async function flipsOnBothWorkers(extra: readonly string[]): Promise<void> {
     }
     expect([...counts.keys()].sort()).toEqual([...workers].sort())
     for (const n of counts.values()) expect(n).toBeGreaterThan(ids.length / 5)
+    // And most flips were checked on both workers right after the write's answer.
+    const both = flipStarts.filter((start, f) => {
+      const slice = ids.slice(start, flipStarts[f + 1] ?? ids.length)
+      return new Set(slice.map((id) => by.get(id))).size === 2
+    }).length
+    expect(both).toBeGreaterThan(FLIPS / 2)
   } finally {
     await server.stop()
   }
