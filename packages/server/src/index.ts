@@ -1,5 +1,6 @@
 // @runiam/server: `serve` for the CLI, `startServer` for tests and embedding.
 import './identity/reasons.js'
+import './cluster/reasons.js'
 export { serve } from './serve.js'
 export { startServer, type RunningServer } from './main.js'
 export { loadConfig } from './config/load.js'

@@ -8,6 +8,7 @@ import { Code, IamError } from '@runiam/core'
 import type { ServerConfig } from '../config/schema.js'
 import type { LogWriter } from '../observability/buffered-log.js'
 import { isRuniamMessage, type ServerSummary, type ToPrimary } from './cluster-messages.js'
+import './reasons.js'
 import { SettleCoordinator } from './settle-coordinator.js'
 
 export interface RunningCluster {
@@ -36,7 +37,7 @@ export async function runCluster(
   const healthyAfterMs = options.healthyAfterMs ?? 30_000
   const graceMs = options.graceMs ?? 15_000
   cluster.setupPrimary({
-    exec: fileURLToPath(new URL('./worker-main.js', import.meta.url)),
+    exec: fileURLToPath(new URL('../worker-main.js', import.meta.url)),
     args: [],
     silent: false,
   })

@@ -1,11 +1,18 @@
-// The program each worker of `runiam serve --workers N` runs (node:cluster forks it): it waits for
+// The program each worker of `runiam serve --workers N` runs (node:cluster forks it; an entry point
+// beside serve.ts, as it starts the server): it waits for
 // the primary's start message, runs the whole server with its own store connection and caches on
 // the shared port, joins propagation through WorkersPeer, and stops cleanly when told or signalled.
 import { Code, IamError } from '@runiam/core'
-import { startServer, type RunningServer } from '../main.js'
-import { bufferedLog } from '../observability/buffered-log.js'
-import { isRuniamMessage, type Channel, type ToPrimary, type ToWorker } from './cluster-messages.js'
-import { WorkersPeer } from './workers-peer.js'
+import {
+  isRuniamMessage,
+  type Channel,
+  type ToPrimary,
+  type ToWorker,
+} from './cluster/cluster-messages.js'
+import './cluster/reasons.js'
+import { WorkersPeer } from './cluster/workers-peer.js'
+import { startServer, type RunningServer } from './main.js'
+import { bufferedLog } from './observability/buffered-log.js'
 
 const channel: Channel<ToWorker, ToPrimary> = {
   send(message) {
@@ -72,7 +79,7 @@ channel.onMessage((message) => {
       const e = err instanceof IamError ? err : undefined
       channel.send({
         runiam: 'failed',
-        code: e?.code ?? Code.INTERNAL,
+        code: e?.code ?? Code.UNAVAILABLE,
         reason: e?.reason ?? 'WORKER_START_FAILED',
         message: err instanceof Error ? err.message : String(err),
       })
