@@ -16,7 +16,8 @@ export interface ServerProcess {
   /** Without --dev: the bootstrap service account's key file (owner of the organization). */
   readonly bootstrapKeyFile: string
   readonly logs: () => string
-  stop(): Promise<void>
+  /** SIGTERM, then waits for exit; resolves with the exit status (null: ended by a signal). */
+  stop(): Promise<number | null>
 }
 
 /**
@@ -73,6 +74,7 @@ export async function startServer(
         await exited
       }
       if (options.keepData !== true) rmSync(dataDir, { recursive: true, force: true })
+      return child.exitCode
     },
   }
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { Code, IamError } from '@runiam/core'
 import type { MigrationReport, Store } from '@runiam/store'
 import { createAdminApp } from './admin/admin-app.js'
+import type { WorkersPeer } from './cluster/workers-peer.js'
 import { inheritedEnv } from './config/inherited-env.js'
 import type { ServerConfig } from './config/schema.js'
 import { prepareDataDir } from './data-dir/data-dir.js'
@@ -62,6 +63,20 @@ export interface RunningServer {
 interface Options {
   readonly log?: Logger
   readonly now?: () => number
+  /** In a worker of `serve --workers N` (node:cluster); absent: a single process, as ever. */
+  readonly worker?: WorkerOptions
+}
+
+export interface WorkerOptions {
+  /** Propagation to and from the other workers, over the cluster's IPC channel. */
+  readonly peer: WorkersPeer
+  /**
+   * The port the first worker got. Given, this worker builds every part first and listens last
+   * (sharing the port: it gets no connection before it can answer); absent, it listens first.
+   */
+  readonly port?: number
+  /** The first worker of a run does the start-up chores that must happen once. */
+  readonly setup: boolean
 }
 
 /**
@@ -103,6 +118,8 @@ export async function startServer(
     ...(config.database === undefined ? { database: 'runiam.db' } : {}),
   })
   const store = await openStore(config, { serving: true })
+  // From here this worker answers the other workers' refresh requests from its store.
+  const detachWorker = options.worker?.peer.attach(store)
   const metrics = createMetrics()
   const runSuffix = `.${config.runDomain.toLowerCase()}`
   const door = createFrontDoor({
@@ -117,34 +134,63 @@ export async function startServer(
       keepAliveTimeoutMs: 65_000,
     },
   })
+  const listenOrFail = async (): Promise<number> => {
+    try {
+      return await listen(door.server, config.host, config.port)
+    } catch (err) {
+      throw new IamError(
+        Code.UNAVAILABLE,
+        'LISTEN_FAILED',
+        `Cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`,
+        { cause: err },
+      )
+    }
+  }
+  const known = options.worker?.port
   let port: number
   try {
-    port = await listen(door.server, config.host, config.port)
+    port = known ?? (await listenOrFail())
   } catch (err) {
+    detachWorker?.()
     await store.close()
-    throw new IamError(
-      Code.UNAVAILABLE,
-      'LISTEN_FAILED',
-      `Cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`,
-      { cause: err },
-    )
+    throw err
   }
   const url = `http://${urlHost(config.host)}:${port}`
+  let parts: Completed
   try {
-    const parts = await complete(config, {
+    parts = await complete(config, {
       store,
       url,
       port,
       log,
       metrics,
       now: options.now ?? Date.now,
+      worker: options.worker,
     })
-    return run(parts, door, metrics)
   } catch (err) {
-    await new Promise<void>((resolve) => door.server.close(() => resolve()))
+    if (door.server.listening)
+      await new Promise<void>((resolve) => door.server.close(() => resolve()))
+    detachWorker?.()
     await store.close()
     throw err
   }
+  const running = run(parts, door, metrics, detachWorker)
+  if (known !== undefined) {
+    try {
+      const got = await listenOrFail()
+      if (got !== known) {
+        throw new IamError(
+          Code.UNAVAILABLE,
+          'LISTEN_FAILED',
+          `This worker got port ${got}, not the server's port ${known}.`,
+        )
+      }
+    } catch (err) {
+      await running.close()
+      throw err
+    }
+  }
+  return running
 }
 
 type Completed = Awaited<ReturnType<typeof complete>>
@@ -159,6 +205,7 @@ async function complete(
     log: Logger
     metrics: Metrics
     now: () => number
+    worker: WorkerOptions | undefined
   },
 ) {
   const { store, log, now } = env
@@ -286,8 +333,9 @@ async function complete(
     jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
     signingKeys: keySchedule,
   })
-  // Executions an earlier run of this server left unfinished are failed (not resumed).
-  await services.jobs.executions.reconcile()
+  // Executions an earlier run of this server left unfinished are failed (not resumed); with
+  // workers only the first does it, as a restarted worker would fail its siblings' executions.
+  if (env.worker?.setup !== false) await services.jobs.executions.reconcile()
   const hosts = new HostIndex(store)
   // Workers and replicas join as peers; a write is answered once they have all applied it.
   const propagation = new Propagation({ timeoutMs: 2_000, log })
@@ -296,6 +344,7 @@ async function complete(
   if (follower !== undefined) {
     propagation.add({ name: 'replicas', settle: (r, signal) => follower.settle(r, signal) })
   }
+  if (env.worker !== undefined) propagation.add(env.worker.peer)
   return {
     config,
     store,
@@ -372,7 +421,12 @@ async function writeBootstrapKey(
 }
 
 /** Serves the completed parts through the front door until close(). */
-function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer {
+function run(
+  parts: Completed,
+  door: FrontDoor,
+  metrics: Metrics,
+  detachWorker: (() => void) | undefined,
+): RunningServer {
   const { store, runtime, gateway, admin } = parts
   // A changed or deleted service's process is stopped as soon as the store says so.
   const stopRuntimeSync = store.onChange((changes) => {
@@ -429,6 +483,8 @@ function run(parts: Completed, door: FrontDoor, metrics: Metrics): RunningServer
       await parts.serviceLogs.close()
       await parts.workerPoolLogs.close()
       await parts.jobLogs.close()
+      // Serving has stopped: this worker no longer holds the others' writes back.
+      detachWorker?.()
       await store.close()
     },
   }

@@ -1,10 +1,17 @@
-// `runiam serve`: parse flags into the typed config, start the server, print where it listens
-// (and, with --demo, what to try), and stop cleanly on SIGINT/SIGTERM.
+// `runiam serve`: parse flags into the typed config, start the server (one process, or with
+// --workers N a node:cluster primary and N workers), print where it listens (and, with --demo,
+// what to try), and stop cleanly on SIGINT/SIGTERM.
+import type { ServerSummary } from './cluster/cluster-messages.js'
 import { loadConfig, redactConfig } from './config/load.js'
+import type { ServerConfig } from './config/schema.js'
 import { serveHelp } from './config/serve-help.js'
 import { startServer, type RunningServer } from './main.js'
+import { bufferedLog } from './observability/buffered-log.js'
 
-function demoBanner(server: RunningServer): string {
+/** What the banner reads: a running server, or the summary the first worker sent. */
+type Banner = ServerSummary & { readonly config: ServerConfig }
+
+function demoBanner(server: Banner): string {
   const d = server.demo
   if (d === undefined) return ''
   const owner = server.config.bootstrapOwners[0]?.replace(/^user:/, '') ?? 'admin@example.com'
@@ -27,7 +34,7 @@ Try, in another terminal:
 }
 
 /** SPEC §3: where the bootstrap service account's key file is (never its contents). */
-function bootstrapBanner(server: RunningServer): string {
+function bootstrapBanner(server: Banner): string {
   const b = server.bootstrap
   if (b === undefined) return ''
   const what = b.created ? 'Created the bootstrap service account' : 'Bootstrap service account'
@@ -37,46 +44,53 @@ Use it with:
 `
 }
 
-/**
- * JSON log lines, batched: lines logged during one turn of the event loop are written together
- * on the next, so a busy gateway makes one write per batch instead of one per line.
- */
-function bufferedLog(write: (text: string) => void) {
-  let lines: string[] = []
-  const flush = () => {
-    const text = lines.join('')
-    lines = []
-    write(text)
-  }
-  process.once('exit', () => {
-    if (lines.length > 0) flush()
-  })
-  return (entry: Record<string, unknown>): void => {
-    if (lines.length === 0) setImmediate(flush)
-    lines.push(`${JSON.stringify({ time: new Date().toISOString(), ...entry })}\n`)
-  }
-}
-
 /** Serves until SIGINT/SIGTERM; `--help` prints the flags and returns exit status 0. */
-export async function serve(argv: readonly string[]): Promise<RunningServer | number> {
+export async function serve(
+  argv: readonly string[],
+): Promise<RunningServer | { readonly url: string } | number> {
   if (argv.some((a) => a === '--help' || a === '-h')) {
     process.stdout.write(serveHelp())
     return 0
   }
   const config = loadConfig(argv)
+  if (config.workers > 1) return serveWorkers(config)
   const log = bufferedLog((text) => process.stderr.write(text))
   const server = await startServer(config, { log })
   log({ event: 'config', config: redactConfig(config) })
-  const store =
-    config.database === undefined ? `SQLite store in ${config.dataDir}` : 'PostgreSQL store'
-  const identity = config.dev ? ', development identity: anyone can log in as anyone' : ''
-  process.stdout.write(
-    `runiam is serving on ${server.url} (${store}${identity})\n${demoBanner(server)}${bootstrapBanner(server)}`,
-  )
+  printBanner({ ...server, config })
   const stop = () => {
     void server.close().then(() => process.exit(0))
   }
   process.once('SIGINT', stop)
   process.once('SIGTERM', stop)
   return server
+}
+
+function printBanner(server: Banner): void {
+  const { config } = server
+  const store =
+    config.database === undefined ? `SQLite store in ${config.dataDir}` : 'PostgreSQL store'
+  const identity = config.dev ? ', development identity: anyone can log in as anyone' : ''
+  const workers = config.workers > 1 ? `, ${config.workers} workers` : ''
+  process.stdout.write(
+    `runiam is serving on ${server.url} (${store}${identity}${workers})\n${demoBanner(server)}${bootstrapBanner(server)}`,
+  )
+}
+
+/** --workers N > 1: this process is the cluster's primary; the workers serve (cluster/). */
+async function serveWorkers(config: ServerConfig): Promise<{ readonly url: string }> {
+  const log = bufferedLog((text) => process.stderr.write(text), { pid: process.pid })
+  const { runCluster } = await import('./cluster/cluster-primary.js')
+  const cluster = await runCluster(config, { log })
+  log({ event: 'config', config: redactConfig(config), workers: cluster.pids() })
+  printBanner({ ...cluster.summary, config })
+  let stopping = false
+  const stop = () => {
+    if (stopping) return
+    stopping = true
+    void cluster.close().then(() => process.exit(0))
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+  return { url: cluster.summary.url }
 }

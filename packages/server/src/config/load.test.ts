@@ -1,6 +1,6 @@
 // runiam serve's flags and config file become one validated config; bad input names itself.
 import { mkdtempSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { loadConfig, redactConfig } from './load.js'
@@ -117,6 +117,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--config', file])).toThrow(
       /upstreams: unknown key 'deny'[\s\S]*upstreams\.allow\[0\][\s\S]*upstreams\.allow\[1\]/,
     )
+  })
+
+  it('reads --workers: one per core by default, 1 with --dev or local processes, 1..64', () => {
+    expect(loadConfig([]).workers).toBe(Math.min(64, availableParallelism()))
+    expect(loadConfig(['--dev']).workers).toBe(1)
+    expect(loadConfig(['--local-processes']).workers).toBe(1)
+    expect(loadConfig(['--workers', '3']).workers).toBe(3)
+    expect(loadConfig(['--dev', '--workers=2'])).toMatchObject({
+      workers: 2,
+      localProcesses: false,
+    })
+    expect(() => loadConfig(['--workers', '0'])).toThrow(
+      /workers must be an integer from 1 to 64, got "0"/,
+    )
+    expect(() => loadConfig(['--workers', '65'])).toThrow(/got "65"/)
+    expect(() => loadConfig(['--workers', '2.5'])).toThrow(/got "2.5"/)
+    expect(() => loadConfig(['--workers', 'many'])).toThrow(/got "many"/)
+    // Local processes would run once per worker: refused rather than started twice.
+    expect(() => loadConfig(['--dev', '--local-processes', '--workers', '2'])).toThrow(
+      /needs --workers 1/,
+    )
+    expect(() => loadConfig(['--local-processes', '--workers', '2'])).toThrow(
+      /--local-processes .* needs --workers 1 \(got workers 2\)/,
+    )
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-cfg-'))
+    const file = join(dir, 'c.yaml')
+    writeFileSync(file, 'workers: 4\n')
+    expect(loadConfig(['--config', file]).workers).toBe(4)
+    writeFileSync(file, 'workers: "4x"\n')
+    expect(() => loadConfig(['--config', file])).toThrow(/workers .* got "4x"/)
   })
 
   it('redacts the database password when printed', () => {

@@ -2,6 +2,7 @@
 // (--config FILE; flags win over the file). Every problem is reported at once, before start.
 import { readFileSync } from 'node:fs'
 import { isIP } from 'node:net'
+import { availableParallelism } from 'node:os'
 import { parse as parseYaml } from 'yaml'
 import { Code, IamError } from '@runiam/core'
 import {
@@ -134,6 +135,12 @@ export const FLAGS: Readonly<Record<string, ServeFlag>> = {
     kind: 'number',
     metavar: 'S',
     help: 'Slow clients: time to send an admin API or token endpoint body (default 30 s).',
+  },
+  '--workers': {
+    key: 'workers',
+    kind: 'number',
+    metavar: 'N',
+    help: 'Server processes sharing the port, 1 to 64 (default one per core; 1 with --dev or --local-processes).',
   },
   '--local-processes': {
     key: 'localProcesses',
@@ -383,6 +390,20 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
   ])
   for (const k of Object.keys(file))
     if (!known.has(k)) problems.push(`unknown setting '${k}' in ${configFile}`)
+  // Local processes live inside the server process that started them (the gateway forwards to
+  // them, jobs and worker pools are supervised there), so they run only in a single process:
+  // with --dev they default on unless --workers asks for more than one; both at once is refused.
+  const askedWorkers = merged['workers'] === undefined ? undefined : num('workers', 1, 64)
+  const localProcesses =
+    merged['localProcesses'] === undefined
+      ? dev && (askedWorkers ?? 1) === 1
+      : bool('localProcesses')
+  const workers = askedWorkers ?? (dev || localProcesses ? 1 : Math.min(64, availableParallelism()))
+  if (localProcesses && workers > 1) {
+    problems.push(
+      `--local-processes runs services, jobs and worker pools inside the server process, so it needs --workers 1 (got workers ${workers})`,
+    )
+  }
   const bootstrapOwners = Array.isArray(owners) ? (owners as string[]) : []
   const config: ServerConfig = {
     host,
@@ -401,7 +422,8 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     requestTimeoutSeconds: num('requestTimeoutSeconds', 1, 3600),
     headersTimeoutSeconds: num('headersTimeoutSeconds', 1, 300),
     bodyTimeoutSeconds: num('bodyTimeoutSeconds', 1, 3600),
-    localProcesses: merged['localProcesses'] === undefined ? dev : bool('localProcesses'),
+    localProcesses,
+    workers,
     trustedIssuers,
     upstreams,
     changeFeedRetentionSeconds: num('changeFeedRetentionSeconds', 60, 30 * 86400),

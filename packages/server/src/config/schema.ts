@@ -39,6 +39,11 @@ export interface ServerConfig {
    * OS user: docs/local-processes.md). Default: on with --dev, off otherwise (opt in).
    */
   readonly localProcesses: boolean
+  /**
+   * Server processes on the one port (node:cluster), 1 to 64; 1 is a single process, no cluster.
+   * Default: one per core (os.availableParallelism()), 1 with --dev or --local-processes.
+   */
+  readonly workers: number
   /** Gateway: deadline for an upstream's response headers, seconds (Cloud Run's default: 300). */
   readonly requestTimeoutSeconds: number
   /** Slow clients: time to send the request line and headers, seconds. */

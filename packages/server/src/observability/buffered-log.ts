@@ -1,0 +1,40 @@
+// JSON log lines on a stream, batched: lines logged during one turn of the event loop are written
+// together on the next, so a busy gateway makes one write per batch instead of one per line.
+// Workers (node:cluster) share one stderr, so a batch is cut at line ends into writes of at most
+// PIPE_BUF bytes, which the kernel writes whole: lines from different workers never interleave.
+
+/** POSIX guarantees writes up to this size to a pipe are atomic (Linux: 4096). */
+const PIPE_BUF = 4096
+
+export type LogWriter = (entry: Record<string, unknown>) => void
+
+export function bufferedLog(
+  write: (text: string) => void,
+  fields: Readonly<Record<string, unknown>> = {},
+): LogWriter {
+  let lines: string[] = []
+  const flush = () => {
+    const batch = lines
+    lines = []
+    let chunk = ''
+    let size = 0
+    for (const line of batch) {
+      const n = Buffer.byteLength(line)
+      if (size > 0 && size + n > PIPE_BUF) {
+        write(chunk)
+        chunk = ''
+        size = 0
+      }
+      chunk += line
+      size += n
+    }
+    if (chunk !== '') write(chunk)
+  }
+  process.once('exit', () => {
+    if (lines.length > 0) flush()
+  })
+  return (entry) => {
+    if (lines.length === 0) setImmediate(flush)
+    lines.push(`${JSON.stringify({ time: new Date().toISOString(), ...fields, ...entry })}\n`)
+  }
+}
