@@ -3,10 +3,16 @@ import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
+import { runGetPolicyBench } from './get-policy-bench.js'
+import { runScaleBench } from './scale-bench.js'
 import { runStallBench } from './stall-bench.js'
+import { runWriteBench } from './write-bench.js'
 
 runAuthorizerBench()
+runScaleBench()
 await runCliBench()
 await runGatewayBench()
 await runStallBench()
 await runAuthFloodBench()
+await runWriteBench()
+await runGetPolicyBench()
