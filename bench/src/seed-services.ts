@@ -11,7 +11,8 @@ import type { ResourceRecord, Store } from '@runiam/store'
 import { cliEnv, devLogin, runiamCli, startServe, stop, type Serve } from './processes.js'
 
 const BATCH = 5_000
-// Ten distinct roles, so a canonical policy keeps ten bindings (canonicalisation merges a role's).
+// Ten distinct roles a service accepts, so a canonical policy keeps ten bindings (canonicalisation
+// merges a role's bindings).
 const ROLES = [
   'roles/run.invoker',
   'roles/run.servicesInvoker',
@@ -20,9 +21,9 @@ const ROLES = [
   'roles/run.admin',
   'roles/run.sourceViewer',
   'roles/run.sourceDeveloper',
-  'roles/viewer',
-  'roles/editor',
-  'roles/owner',
+  'roles/run.editor',
+  'roles/run.sshReader',
+  'roles/run.sshRoot',
 ]
 
 /** The allow policy of clone `i`: 10 bindings, a few members each, a shared pool of callers. */
