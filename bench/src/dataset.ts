@@ -53,7 +53,7 @@ export interface World {
 }
 
 /** mulberry32: small, fast, good enough to spread choices; fixed seed = same world everywhere. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0
@@ -64,7 +64,7 @@ function rng(seed: number): () => number {
   }
 }
 
-const SERVICE_ROLES: readonly (readonly [string, number])[] = [
+export const SERVICE_ROLES: readonly (readonly [string, number])[] = [
   ['roles/run.invoker', 45],
   ['roles/run.servicesInvoker', 10],
   ['roles/run.viewer', 20],

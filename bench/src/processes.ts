@@ -66,6 +66,8 @@ export interface ServeOptions {
   readonly cpuProfDir?: string | undefined
   /** More `serve` flags (e.g. --database URL). */
   readonly args?: readonly string[]
+  /** `--database URL`: PostgreSQL instead of the SQLite file in `dir`/data. */
+  readonly database?: string | undefined
 }
 
 const logFile = (dir: string): string => join(dir, 'runiam.log')
@@ -90,6 +92,7 @@ export async function startServe(dir: string, options: ServeOptions): Promise<Se
     '--data',
     join(dir, 'data'),
     ...(options.args ?? []),
+    ...(options.database === undefined ? [] : ['--database', options.database]),
   ]
   const logFd = openSync(logFile(dir), 'w')
   const child = spawn(process.execPath, [...nodeArgs, options.bin ?? BIN, 'serve', ...args], {
@@ -158,4 +161,18 @@ export async function devLogin(
     }),
   })
   return (await r.json()) as { access_token: string; id_token: string }
+}
+
+const TICK_HZ = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
+
+/** A process's CPU time (user + system), ms, from /proc (Linux); undefined elsewhere. */
+export function processCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / TICK_HZ
+  } catch {
+    return undefined
+  }
 }

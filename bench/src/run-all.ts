@@ -4,11 +4,17 @@ import { runAuthorizerBench } from './authorizer-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
 import { runPropagationBench } from './propagation-bench.js'
+import { runGetPolicyBench } from './get-policy-bench.js'
+import { runScaleBench } from './scale-bench.js'
 import { runStallBench } from './stall-bench.js'
+import { runWriteBench } from './write-bench.js'
 
 runAuthorizerBench()
+runScaleBench()
 await runCliBench()
 await runGatewayBench()
 await runStallBench()
 await runAuthFloodBench()
 await runPropagationBench()
+await runWriteBench()
+await runGetPolicyBench()

@@ -8,6 +8,7 @@ import { compileCondition } from '../conditions/index.js'
 import { normalizeMember } from '../members/member.js'
 import type { CompiledCondition, ConditionResult } from '../conditions/types.js'
 import type { Policy } from '../policy/types.js'
+import { InternTable } from './intern-table.js'
 import { isGrantablePermission, rolePermissionSet } from './role-index.js'
 import type { Decision, GrantingBinding } from './types.js'
 
@@ -94,7 +95,8 @@ export class PolicyIndex implements CompiledPolicy {
   #g1: PermissionGrants = NO_GRANTS
   #k2: string | undefined = undefined
   #g2: PermissionGrants = NO_GRANTS
-  readonly #byPermission = new Map<string, PermissionGrants>()
+  // Made only when a fourth permission is checked: most of a large index never gets there.
+  #byPermission: Map<string, PermissionGrants> | undefined = undefined
   readonly #customRoles: CustomRoleResolver | undefined
 
   constructor(
@@ -119,7 +121,7 @@ export class PolicyIndex implements CompiledPolicy {
     if (this.#k0 === permission) return this.#g0
     if (this.#k1 === permission) return this.#g1
     if (this.#k2 === permission) return this.#g2
-    const known = this.#byPermission.get(permission)
+    const known = this.#byPermission?.get(permission)
     if (known !== undefined) return known
     if (!isGrantablePermission(permission)) return NO_GRANTS
     const built = this.#build(permission)
@@ -133,7 +135,7 @@ export class PolicyIndex implements CompiledPolicy {
       this.#k2 = permission
       this.#g2 = built
     } else {
-      this.#byPermission.set(permission, built)
+      ;(this.#byPermission ??= new Map()).set(permission, built)
     }
     return built
   }
@@ -176,34 +178,99 @@ export class PolicyIndex implements CompiledPolicy {
   }
 }
 
-/** The normalised member, as the very same string when already normal (no copy, no rope). */
-function canonical(member: string): string {
-  const normal = normalizeMember(member)
-  return normal === member ? member : normal
+/**
+ * How many distinct members, roles and conditions compiled policies share before the tables start
+ * over (each entry is a few hundred bytes at most; a server's distinct members are far fewer).
+ */
+const INTERN_LIMIT = 1 << 18
+
+/** One member as every compiled policy holds it. */
+interface InternedMember {
+  /** The normalised member string, held once. */
+  readonly member: string
+  /** [member], frozen: the members of every single-member binding naming it. */
+  readonly alone: readonly string[]
+  /** role → the frozen unconditional binding `{ role, members: alone }`, shared by every policy. */
+  readonly plain: Map<string, CompiledBinding>
 }
+
+const members = new InternTable<InternedMember>(INTERN_LIMIT)
+const roles = new InternTable<string>(INTERN_LIMIT)
+const conditions = new InternTable<CompiledBindingCondition>(INTERN_LIMIT)
+
+function newMember(member: string): InternedMember {
+  return { member, alone: Object.freeze([member]), plain: new Map() }
+}
+
+/** The interned member for `raw`, normalised (`user:Alice@Example.com` → `user:alice@example.com`). */
+function internMember(raw: string): InternedMember {
+  return members.get(raw, (key) => {
+    const normal = normalizeMember(key)
+    return normal === key ? newMember(key) : members.get(normal, newMember)
+  })
+}
+
+const keepRole = (role: string): string => role
 
 /**
  * Compiles a resource's policy for checks. Never throws for a stored policy: a condition that
  * does not compile (it passed validation under another version, say) grants nothing and is
  * reported as a condition error whenever it would have decided a check.
+ *
+ * Member and role strings, single-member unconditional bindings and compiled conditions are
+ * interned across policies (InternTable): compiled bindings are frozen, so sharing them is
+ * invisible except in memory (a million services × 10 bindings).
  */
 export function compilePolicy(
   resource: string,
   policy: Policy,
   options: CompileOptions = {},
 ): CompiledPolicy {
-  const bindings = (policy.bindings ?? []).map((binding): CompiledBinding => {
+  const source = policy.bindings ?? []
+  const bindings = new Array<CompiledBinding>(source.length)
+  for (let i = 0; i < source.length; i++) {
+    const binding = source[i] as (typeof source)[number]
+    const role = roles.get(binding.role, keepRole)
     // Canonical stored policies are already normalised; normalising again keeps a caller that
     // compiles a hand-written policy from silently missing `user:Alice@Example.com`.
-    const members = Object.freeze(binding.members.map(canonical))
-    if (binding.condition === undefined) return Object.freeze({ role: binding.role, members })
-    return Object.freeze({
-      role: binding.role,
-      members,
-      condition: compileBindingCondition(binding.condition),
-    })
-  })
+    const only =
+      binding.members.length === 1 ? internMember(binding.members[0] as string) : undefined
+    if (only !== undefined && binding.condition === undefined) {
+      let shared = only.plain.get(role)
+      if (shared === undefined) {
+        shared = Object.freeze({ role, members: only.alone })
+        only.plain.set(role, shared)
+      }
+      bindings[i] = shared
+      continue
+    }
+    const compiledMembers =
+      only !== undefined
+        ? only.alone
+        : Object.freeze(binding.members.map((m) => internMember(m).member))
+    bindings[i] =
+      binding.condition === undefined
+        ? Object.freeze({ role, members: compiledMembers })
+        : Object.freeze({
+            role,
+            members: compiledMembers,
+            condition: internCondition(binding.condition),
+          })
+  }
   return new PolicyIndex(resource, policy.etag, Object.freeze(bindings), options.customRoles)
+}
+
+/** The compiled condition for a title and expression, shared by every binding that has both. */
+function internCondition(expr: {
+  readonly expression: string
+  readonly title?: string
+}): CompiledBindingCondition {
+  // Length-prefixed title: no title/expression pair can be mistaken for another.
+  const key =
+    expr.title === undefined
+      ? `-${expr.expression}`
+      : `${expr.title.length}:${expr.title}${expr.expression}`
+  return conditions.get(key, () => compileBindingCondition(expr))
 }
 
 function compileBindingCondition(expr: {

@@ -1,0 +1,321 @@
+// Authorizer at scale (issue 8): runiam's core authorizer loaded with 1,000,000 services × 10
+// bindings under 4 projects and an organization, as one server's decision index would hold them.
+// Figures: load time (generating and compiling every policy, compilePolicy's own share beside it),
+// RSS and heap after load (full GC), unconditional checks/s and p50/p99 on 50,000 requests spread
+// over the million services (cache-cold: most requests touch a service no earlier request did).
+// Goals: ≥ 1,000,000 unconditional checks/s, RSS < 2 GB, load < 10 s.
+//
+// The world streams: each service's policy is built, compiled and dropped (only the compiled
+// policy is kept, as in the server's index), and its member strings are distinct string objects per binding,
+// as in policies parsed from the store's JSON, so a compiled policy that shares strings
+// does so because compilePolicy interns them, not because the generator handed it one string.
+// Runs in its own child process (`--expose-gc --max-old-space-size --max-semi-space-size`), so the
+// memory is its own.
+import { spawnSync } from 'node:child_process'
+import { cpus, loadavg } from 'node:os'
+import { fileURLToPath } from 'node:url'
+import {
+  check,
+  compilePolicy,
+  principalSetFor,
+  type CheckRequest,
+  type CompiledPolicy,
+  type PrincipalSet,
+} from '@runiam/core/authorizer'
+import type { Binding } from '@runiam/core'
+import { CONDITIONS, rng, SERVICE_ROLES } from './dataset.js'
+import { latency, memory, round, throughput, type Memory } from './measure.js'
+
+const SERVICES = 1_000_000
+const BINDINGS_PER_SERVICE = 10
+const PROJECTS = 4
+const PROJECT_BINDINGS = 250
+const USERS = 5_000
+const GROUPS = 300
+const SERVICE_ACCOUNTS = 1_000
+const CONDITIONAL_SHARE = 0.1
+const REQUESTS = 50_000
+const HEAP_MB = 4_096
+const SEMI_SPACE_MB = 64
+
+interface Budget {
+  readonly warmupMs: number
+  readonly throughputMs: number
+  readonly latencyMs: number
+}
+
+interface ScaleResult {
+  readonly services: number
+  readonly bindings: number
+  readonly loadMs: number
+  readonly loadCpuMs: number
+  readonly compileMs: number
+  readonly baseline: Memory
+  readonly afterLoad: Memory
+  readonly afterChecks: Memory
+  readonly checksPerSec: number
+  readonly meanChecksPerSec: number
+  readonly checksPerCpuSec: number
+  readonly p50Ns: number
+  readonly p99Ns: number
+  readonly timerOverheadNs: number
+  readonly allowedShare: number
+}
+
+const userMember = (i: number): string =>
+  `user:u${i}@${i % 10 === 0 ? 'partner.org' : 'example.com'}`
+const groupMember = (i: number): string => `group:g${i}@example.com`
+const saMember = (i: number): string =>
+  `serviceAccount:sa${i}@p${i % PROJECTS}.iam.gserviceaccount.com`
+
+/**
+ * Member strings as a policy read from the store holds them: a distinct string object per
+ * occurrence, its hash not yet computed (JSON.parse makes a new string for every value). Each is
+ * a slice of a pooled string (one allocation, no rebuilding), so the generator costs little and
+ * hands compilePolicy no string it already saw.
+ */
+class FreshMembers {
+  readonly #pool: string[]
+  constructor(count: number, make: (i: number) => string) {
+    this.#pool = Array.from({ length: count }, (_, i) => ` ${make(i)}`)
+  }
+  get(i: number): string {
+    return (this.#pool[i] as string).slice(1)
+  }
+}
+
+function runScale(services: number, budget: Budget): ScaleResult {
+  const random = rng(20261203)
+  const int = (n: number): number => Math.floor(random() * n)
+  const roleTotal = SERVICE_ROLES.reduce((s, [, w]) => s + w, 0)
+  const role = (): string => {
+    let r = random() * roleTotal
+    for (const [v, w] of SERVICE_ROLES) if ((r -= w) < 0) return v
+    return 'roles/run.invoker'
+  }
+  const users = new FreshMembers(USERS, userMember)
+  const groups = new FreshMembers(GROUPS, groupMember)
+  const serviceAccounts = new FreshMembers(SERVICE_ACCOUNTS, saMember)
+  // A member drawn as the authorizer bench's world draws them, as a fresh string.
+  const member = (): string => {
+    const r = random()
+    return r < 0.5
+      ? users.get(int(USERS))
+      : r < 0.75
+        ? groups.get(int(GROUPS))
+        : serviceAccounts.get(int(SERVICE_ACCOUNTS))
+  }
+  const members = (): string[] => {
+    const n = 1 + (random() < 0.3 ? 1 : 0) + (random() < 0.1 ? 1 : 0)
+    const out: string[] = []
+    while (out.length < n) {
+      const m = member()
+      if (!out.includes(m)) out.push(m)
+    }
+    return out
+  }
+  const bindingsOf = (n: number): Binding[] => {
+    const out: Binding[] = []
+    for (let i = 0; i < n; i++) {
+      const r = role()
+      if (r !== 'roles/viewer' && random() < CONDITIONAL_SHARE) {
+        const c = CONDITIONS[int(CONDITIONS.length)] ?? CONDITIONS[0]
+        out.push({
+          role: r,
+          members: members(),
+          condition: { title: c.title, expression: c.expression },
+        })
+      } else {
+        out.push({ role: r, members: members() })
+      }
+    }
+    return out
+  }
+
+  const baseline = memory()
+  const t0 = performance.now()
+  const cpu0 = process.cpuUsage()
+  let compileMs = 0
+  const compile = (name: string, bindings: Binding[]): CompiledPolicy => {
+    const version = bindings.some((b) => b.condition !== undefined) ? 3 : 1
+    const c0 = performance.now()
+    const compiled = compilePolicy(name, { version, bindings })
+    compileMs += performance.now() - c0
+    return compiled
+  }
+  const org = compile('organizations/1000', [
+    { role: 'roles/owner', members: ['user:admin@example.com'] },
+  ])
+  const projects = Array.from({ length: PROJECTS }, (_, p) =>
+    compile(`projects/p${p}`, bindingsOf(PROJECT_BINDINGS)),
+  )
+  const compiled: CompiledPolicy[] = new Array<CompiledPolicy>(services)
+  for (let s = 0; s < services; s++) {
+    compiled[s] = compile(
+      `projects/p${s % PROJECTS}/locations/us-central1/services/svc-${s}`,
+      bindingsOf(BINDINGS_PER_SERVICE),
+    )
+  }
+  const loadMs = Math.round(performance.now() - t0)
+  const loadCpu = process.cpuUsage(cpu0)
+  const loadCpuMs = Math.round((loadCpu.user + loadCpu.system) / 1000)
+  const afterLoad = memory()
+
+  // Callers: users (some in groups), service accounts; principal sets built once per caller.
+  const groupsOf = Array.from({ length: USERS }, () => [
+    ...new Set(Array.from({ length: int(4) }, () => groupMember(int(GROUPS)))),
+  ])
+  const principals: PrincipalSet[] = [
+    ...groupsOf.map((groups, i) => principalSetFor(userMember(i), { groups })),
+    ...Array.from({ length: SERVICE_ACCOUNTS }, (_, i) => principalSetFor(saMember(i))),
+  ]
+  const usersOfGroup = new Map<string, number[]>()
+  groupsOf.forEach((groups, i) => {
+    for (const g of groups) usersOfGroup.set(g, [...(usersOfGroup.get(g) ?? []), i])
+  })
+  const callerFor = (m: string): number => {
+    const n = Number(/\d+/.exec(m.slice(m.indexOf(':') + 2))?.[0] ?? -1)
+    if (m.startsWith('user:')) return n
+    if (m.startsWith('serviceAccount:')) return USERS + n
+    const inGroup = usersOfGroup.get(m) ?? []
+    return inGroup.length > 0 ? (inGroup[int(inGroup.length)] as number) : int(principals.length)
+  }
+  const attributes = { timeMs: Date.UTC(2026, 11, 3, 12), host: 'svc.run.localhost', path: '/' }
+  const prepared: { request: CheckRequest; policies: readonly CompiledPolicy[] }[] = []
+  while (prepared.length < REQUESTS) {
+    const s = int(services)
+    const policy = compiled[s] as CompiledPolicy
+    let principal: number
+    let permission: string
+    if (random() < 0.5) {
+      const plain = policy.bindings.filter((b) => b.condition === undefined)
+      const b = plain[int(plain.length)]
+      if (b === undefined) continue
+      principal = callerFor(b.members[int(b.members.length)] ?? '')
+      permission =
+        b.role === 'roles/run.viewer' || b.role === 'roles/viewer'
+          ? 'run.services.get'
+          : random() < 0.5
+            ? 'run.routes.invoke'
+            : 'run.services.get'
+    } else {
+      principal = int(principals.length)
+      permission =
+        ['run.routes.invoke', 'run.services.get', 'run.services.setIamPolicy'][int(3)] ?? ''
+    }
+    prepared.push({
+      request: {
+        principals: principals[principal] ?? principalSetFor(undefined),
+        permission,
+        resource: policy.resource,
+        attributes,
+      },
+      policies: [policy, projects[s % PROJECTS] as CompiledPolicy, org],
+    })
+  }
+  const one = (i: number): boolean => {
+    const p = prepared[i % REQUESTS] as (typeof prepared)[number]
+    return check(p.request, p.policies).allowed
+  }
+  let allowed = 0
+  for (let i = 0; i < REQUESTS; i++) if (one(i)) allowed++
+  throughput(one, budget.warmupMs)
+  const t = throughput(one, budget.throughputMs)
+  const l = latency(one, budget.latencyMs)
+  return {
+    services,
+    bindings: services * BINDINGS_PER_SERVICE,
+    loadMs,
+    loadCpuMs,
+    compileMs: Math.round(compileMs),
+    baseline,
+    afterLoad,
+    afterChecks: memory(),
+    checksPerSec: t.checksPerSec,
+    meanChecksPerSec: t.meanChecksPerSec,
+    checksPerCpuSec: t.checksPerCpuSec,
+    p50Ns: l.p50Ns,
+    p99Ns: l.p99Ns,
+    timerOverheadNs: l.timerOverheadNs,
+    allowedShare: round(allowed / REQUESTS, 3),
+  }
+}
+
+/** Runs the scale measurement in a child process and prints its JSON line. */
+export function runScaleBench(
+  services = SERVICES,
+  budget: Budget = { warmupMs: 1_000, throughputMs: 3_000, latencyMs: 2_000 },
+): void {
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--expose-gc',
+      `--max-old-space-size=${HEAP_MB}`,
+      // A larger young generation: loading promotes every compiled policy, and smaller semi-spaces
+      // copy them more often (~25 % less load CPU here). A server holding such an index would
+      // run with it too.
+      `--max-semi-space-size=${SEMI_SPACE_MB}`,
+      fileURLToPath(import.meta.url),
+      '--child',
+      String(services),
+      JSON.stringify(budget),
+    ],
+    { encoding: 'utf8', maxBuffer: 16 * 2 ** 20, stdio: ['ignore', 'pipe', 'pipe'] },
+  )
+  const last = child.stdout.trim().split('\n').pop() ?? ''
+  if (child.status !== 0 || !last.startsWith('{')) {
+    console.log(
+      JSON.stringify({
+        bench: 'scale',
+        measure: 'authorizer-1m-services',
+        failed: `exit ${child.status ?? child.signal}: ${child.stderr.slice(-1_000)}`,
+      }),
+    )
+    return
+  }
+  const r = JSON.parse(last) as ScaleResult
+  console.log(
+    JSON.stringify({
+      bench: 'scale',
+      measure: 'authorizer-1m-services',
+      services: r.services,
+      serviceBindings: r.bindings,
+      conditionalShare: CONDITIONAL_SHARE,
+      requests: REQUESTS,
+      node: process.version,
+      cpus: cpus().length,
+      loadAverage1m: round(loadavg()[0] ?? 0, 2),
+      loadMs: r.loadMs,
+      loadCpuMs: r.loadCpuMs,
+      compileMs: r.compileMs,
+      rssMB: r.afterLoad.rssMB,
+      heapUsedMB: r.afterLoad.heapUsedMB,
+      rssDeltaMB: round(r.afterLoad.rssMB - r.baseline.rssMB, 1),
+      rssAfterChecksMB: r.afterChecks.rssMB,
+      checksPerSec: r.checksPerSec,
+      meanChecksPerSec: r.meanChecksPerSec,
+      checksPerCpuSec: r.checksPerCpuSec,
+      p50Ns: r.p50Ns,
+      p99Ns: r.p99Ns,
+      timerOverheadNs: r.timerOverheadNs,
+      allowedShare: r.allowedShare,
+      method: `child process --max-old-space-size=${HEAP_MB} --max-semi-space-size=${SEMI_SPACE_MB}; loadMs = generating + compiling every policy (compileMs = compilePolicy alone; loadCpuMs = this process's CPU time meanwhile, GC threads included, less sensitive to other processes); memory after a full GC; checksPerSec = best of 5 windows over 3 s`,
+      goal: '≥1,000,000 unconditional checks/s, RSS < 2 GB, load < 10 s',
+      met: {
+        throughput: r.checksPerSec >= 1_000_000,
+        rss: r.afterLoad.rssMB < 2_048,
+        load: r.loadMs < 10_000,
+      },
+    }),
+  )
+}
+
+const childArg = process.argv.indexOf('--child')
+if (childArg >= 0) {
+  const services = Number(process.argv[childArg + 1])
+  const budget = JSON.parse(process.argv[childArg + 2] ?? '') as Budget
+  console.log(JSON.stringify(runScale(services, budget)))
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const n = process.argv.indexOf('--services')
+  runScaleBench(n >= 0 ? Number(process.argv[n + 1]) : SERVICES)
+}
