@@ -24,7 +24,7 @@ import {
   uriTooLongPage,
   type ErrorPage,
 } from './pages.js'
-import { forward, forwardUpgrade, withoutSignature } from './proxy.js'
+import { forwardUpgrade, relay, withoutSignature } from './proxy.js'
 import { normaliseTarget } from './request-target.js'
 
 /** Starts (or finds) a service's local process and says where it listens. */
@@ -356,27 +356,33 @@ export function createGateway(options: GatewayOptions): Gateway {
     admitted: Admission & { ok: true },
     upstream: URL | undefined,
     started: bigint,
-  ): Promise<void> {
+  ): void | Promise<void> {
     const { route, caller } = admitted
-    const status =
-      upstream === undefined
-        ? respondBuiltin(req, res, {
-            service: route.name,
-            path: admitted.path,
-            ...(caller === undefined ? {} : { caller }),
-          })
-        : forward(req, res, {
-            upstream,
-            target: admitted.target,
-            timeoutMs: options.timeoutMs,
-            ...(caller === undefined ? {} : { caller }),
-            ...(admitted.serverlessAuthorization === undefined
-              ? {}
-              : { serverlessAuthorization: admitted.serverlessAuthorization }),
-          })
-    return status.then((s) => {
-      options.observer?.upstream(route, s, Number(process.hrtime.bigint() - started) / 1e9)
-    })
+    const done = (status: number): void => {
+      options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
+    }
+    if (upstream === undefined) {
+      return respondBuiltin(req, res, {
+        service: route.name,
+        path: admitted.path,
+        ...(caller === undefined ? {} : { caller }),
+      }).then(done)
+    }
+    // A callback, not a promise: the response's end is observed without a microtask.
+    relay(
+      req,
+      res,
+      {
+        upstream,
+        target: admitted.target,
+        timeoutMs: options.timeoutMs,
+        ...(caller === undefined ? {} : { caller }),
+        ...(admitted.serverlessAuthorization === undefined
+          ? {}
+          : { serverlessAuthorization: admitted.serverlessAuthorization }),
+      },
+      done,
+    )
   }
 
   return {

@@ -227,22 +227,38 @@ export function forward(
   res: ServerResponse,
   options: ForwardOptions,
 ): Promise<number> {
+  return new Promise<number>((resolve) => relay(req, res, options, resolve))
+}
+
+/** The upstream URL's path without its trailing slash, worked out once per URL object. */
+const basePaths = new WeakMap<URL, string>()
+
+/** forward() with a callback instead of a promise (the gateway's per-request path). */
+export function relay(
+  req: IncomingMessage,
+  res: ServerResponse,
+  options: ForwardOptions,
+  done: (status: number) => void,
+): void {
   const { upstream } = options
   const headers = upstreamHeaders(req, upstream, options)
   delete headers['host'] // undici sets it from the origin
-  return new Promise<number>((resolve) => {
-    poolFor(upstream).dispatch(
-      {
-        method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
-        path: `${upstream.pathname.replace(/\/$/, '')}${options.target}`,
-        headers,
-        body: hasBody(req) ? req : null,
-        headersTimeout: options.timeoutMs,
-        bodyTimeout: 0,
-      },
-      new RelayHandler(req, res, resolve),
-    )
-  })
+  let base = basePaths.get(upstream)
+  if (base === undefined) {
+    base = upstream.pathname.replace(/\/$/, '')
+    basePaths.set(upstream, base)
+  }
+  poolFor(upstream).dispatch(
+    {
+      method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
+      path: `${base}${options.target}`,
+      headers,
+      body: hasBody(req) ? req : null,
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: 0,
+    },
+    new RelayHandler(req, res, done),
+  )
 }
 
 /** undici's dispatch handler that writes the upstream's answer to the client's response. */
