@@ -476,7 +476,7 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
 
     // Issue 8: runiam against the no-check proxy at the same process count, 1 then 2.
     const byProcesses: Record<string, unknown> = {
-      '1': {
+      '1 process': {
         runiam: `serve --dev${workers ? ' --workers 1' : ' (no --workers in this build)'}`,
         'runiam gateway': c,
         'node proxy, no check': f,
@@ -497,7 +497,7 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
         c2: measure(wrkBin, `${second.serve.api}/`, auth2),
         f2: measure(wrkBin, `http://127.0.0.1:${clusterPort}/`, auth2),
       }
-      byProcesses['2'] = {
+      byProcesses['2 processes'] = {
         runiam: 'serve --dev --workers 2',
         'runiam gateway': two.c2,
         'node proxy, no check (node:cluster, 2 processes)': two.f2,
