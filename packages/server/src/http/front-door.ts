@@ -90,7 +90,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let surfaces = options.surfaces
   const router = createRouter(ROUTES)
   let requestIds = 0
-  const nextId = (): string => `${process.pid.toString(36)}-${(++requestIds).toString(36)}`
+  const idPrefix = `${process.pid.toString(36)}-`
+  const nextId = (): string => `${idPrefix}${(++requestIds).toString(36)}`
 
   /**
    * Routes one request. The gateway's path is taken without an async function in front of it (a
