@@ -11,6 +11,7 @@ export default defineConfig({
       { find: /^@runiam\/core$/, replacement: src('core/src/index.ts') },
       { find: /^@runiam\/core\/(.*)$/, replacement: src('core/src/$1/index.ts') },
       { find: /^@runiam\/api$/, replacement: src('api/src/index.ts') },
+      { find: /^@runiam\/api\/(.*)$/, replacement: src('api/src/$1/index.ts') },
       { find: /^@runiam\/store$/, replacement: src('store/src/index.ts') },
       { find: /^@runiam\/store\/(.*)$/, replacement: src('store/src/$1/index.ts') },
       { find: /^@runiam\/server$/, replacement: src('server/src/index.ts') },

@@ -5,7 +5,10 @@
 // process. Then (d) freshness: after each setIamPolicy response (etag flow), is the very next
 // gateway request already decided under the new policy? Goals: (c) ≥ 0.6× (b) requests/s,
 // p99(c) − p99(a) ≤ 2 ms, 0 stale decisions. nginx or wrk missing: one `skipped` line.
-// `--cpu-prof DIR` runs the runiam server under `node --cpu-prof` and writes its profile to DIR.
+// Issue 8: runiam with `serve --workers 1` and `--workers 2` beside the no-check Node proxy with
+// the same number of processes (node:cluster for 2); goal ≥ 0.85× its requests/s and p99 within
+// 2 ms of its p99. A build without --workers runs one plain process and skips the 2-worker pair.
+// `--cpu-prof DIR` runs the (first) runiam server under `node --cpu-prof`, its profile in DIR.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import {
   chmodSync,
@@ -17,6 +20,7 @@ import {
   writeFileSync,
 } from 'node:fs'
 import { Agent, request } from 'node:http'
+import { createRequire } from 'node:module'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -32,6 +36,8 @@ import {
   startServe,
   stop,
   waitFor,
+  type Serve,
+  type ServeOptions,
 } from './processes.js'
 
 const PROJECT = 'gw-bench'
@@ -48,28 +54,38 @@ function which(candidates: readonly string[], args: readonly string[]): string |
   return candidates.find((p) => spawnSync(p, args).error === undefined)
 }
 
-/** The upstream (a): a minimal node:http server answering a small body, in its own process. */
 /**
- * (f) the ceiling of any Node.js gateway here: a minimal one-process reverse proxy (undici pool,
- * the client runiam's gateway uses) that checks nothing. argv: listen port, upstream origin.
+ * (f) the ceiling of any Node.js gateway here: a minimal reverse proxy (undici pool, the client
+ * runiam's gateway uses) that checks nothing, in one process, or in N (node:cluster, one port) to
+ * compare with `runiam serve --workers N`. argv: listen port, upstream origin, processes. Written
+ * to a file (cluster workers re-run it) that requires undici by its resolved path.
  */
-const NODE_PROXY_JS = `
+const nodeProxyJs = (undici: string): string => `
+const cluster = require('node:cluster')
 const http = require('node:http')
-const { Pool } = require('undici')
-const pool = new Pool(process.argv[2], { connections: 256 })
-http.createServer((req, res) => {
-  const headers = { ...req.headers }
-  delete headers.connection
-  delete headers.host
-  pool.request({ method: req.method, path: req.url, headers, body: null }).then((up) => {
-    const out = {}
-    for (const k in up.headers) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') out[k] = up.headers[k]
-    res.writeHead(up.statusCode, out)
-    up.body.pipe(res)
-  }, () => { res.writeHead(502).end() })
-}).listen(Number(process.argv[1]), '127.0.0.1', () => console.log('ready'))
+const [port, upstream, processes] = process.argv.slice(2)
+if (cluster.isPrimary && Number(processes) > 1) {
+  let listening = 0
+  for (let i = 0; i < Number(processes); i++) cluster.fork()
+  cluster.on('listening', () => { if (++listening === Number(processes)) console.log('ready') })
+} else {
+  const { Pool } = require(${JSON.stringify(undici)})
+  const pool = new Pool(upstream, { connections: 256 })
+  http.createServer((req, res) => {
+    const headers = { ...req.headers }
+    delete headers.connection
+    delete headers.host
+    pool.request({ method: req.method, path: req.url, headers, body: null }).then((up) => {
+      const out = {}
+      for (const k in up.headers) if (k !== 'connection' && k !== 'keep-alive' && k !== 'transfer-encoding') out[k] = up.headers[k]
+      res.writeHead(up.statusCode, out)
+      up.body.pipe(res)
+    }, () => { res.writeHead(502).end() })
+  }).listen(Number(port), '127.0.0.1', () => console.log('ready'))
+}
 `
 
+/** The upstream (a): a minimal node:http server answering a small body, in its own process. */
 const UPSTREAM_JS = `
 const http = require('node:http')
 const body = Buffer.from('{"ok":true}\\n')
@@ -261,6 +277,94 @@ async function freshness(
 const skip = (reason: string): void =>
   console.log(JSON.stringify({ bench: 'gateway', skipped: reason }))
 
+/** Whether this build's `runiam serve` takes --workers (the workers slice adds the flag). */
+function serveHasWorkers(): boolean {
+  const r = spawnSync(process.execPath, [BIN, 'serve', '--help'], { encoding: 'utf8' })
+  return r.status === 0 && /--workers\b/.test(r.stdout)
+}
+
+/** A runiam server with the bench's service, its invoker binding granted, and the tokens. */
+interface RuniamUnderTest {
+  readonly serve: Serve
+  /** The service's host name (what the Host header says). */
+  readonly host: string
+  /** An ID token of CALLER for the service. */
+  readonly idToken: string
+  /** An admin access token. */
+  readonly admin: string
+  /** The policy's etag after the grant. */
+  readonly etag: string
+}
+
+/** Starts `runiam serve` (files under `dir`), deploys the service and grants the binding. */
+async function runiamUnderTest(
+  dir: string,
+  upstreamUrl: string,
+  options: ServeOptions,
+  children: Children,
+): Promise<RuniamUnderTest> {
+  mkdirSync(dir, { recursive: true })
+  const serve = await startServe(dir, options)
+  children.add(serve.child)
+  const { api, port } = serve
+  const cli = runiamCli(cliEnv(dir, api, { RUNIAM_PROJECT: PROJECT, RUNIAM_REGION: REGION }))
+  cli(['auth', 'login', 'admin@example.com'])
+  cli(['projects', 'create', PROJECT])
+  cli(['run', 'deploy', SERVICE, '--no-allow-unauthenticated', '--upstream', upstreamUrl])
+  const uri = (
+    JSON.parse(cli(['run', 'services', 'describe', SERVICE, '--format=json'])) as {
+      uri: string
+    }
+  ).uri
+  const host = new URL(uri).hostname
+  const admin = (await devLogin(api, 'admin@example.com')).access_token
+  const idToken = (await devLogin(api, CALLER, uri)).id_token
+  const resource = `${api}/v2/projects/${PROJECT}/locations/${REGION}/services/${SERVICE}`
+  const got = await fetch(`${resource}:getIamPolicy?options.requestedPolicyVersion=3`, {
+    headers: { authorization: `Bearer ${admin}` },
+  })
+  const initial = (await got.json()) as Policy
+  const set = await fetch(`${resource}:setIamPolicy`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+    body: JSON.stringify({
+      policy: { version: 3, etag: initial.etag, bindings: [INVOKER_BINDING] },
+    }),
+  })
+  const granted = (await set.json()) as Policy
+  if (set.status !== 200) throw new Error(`setIamPolicy ${set.status}: ${JSON.stringify(granted)}`)
+  if ((await get(port, host, '/', idToken)) !== 200) throw new Error('gateway refused')
+  return { serve, host, idToken, admin, etag: granted.etag ?? '' }
+}
+
+/** The no-check Node proxy with `processes` processes on a free port; its port. */
+async function startNodeProxy(
+  script: string,
+  upstreamUrl: string,
+  processes: number,
+  children: Children,
+): Promise<number> {
+  const port = await freePort()
+  children.add(
+    spawn(process.execPath, [script, String(port), upstreamUrl, String(processes)], {
+      stdio: 'ignore',
+    }),
+  )
+  await waitFor('node proxy', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok)
+  return port
+}
+
+/** runiam beside the no-check proxy with as many processes: issue 8's figures. */
+function versus(runiam: Wrk, proxy: Wrk) {
+  const ratio = round(runiam.requestsPerSec / proxy.requestsPerSec)
+  const p99OverMs = round(runiam.p99Ms - proxy.p99Ms, 3)
+  return {
+    'rps runiam/proxy': ratio,
+    'p99 runiam-proxy ms': p99OverMs,
+    met: { throughput: ratio >= 0.85, p99: p99OverMs <= 2 },
+  }
+}
+
 export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Promise<void> {
   const wrkBin = which(['wrk', '/usr/bin/wrk', '/usr/local/bin/wrk'], ['-v'])
   const nginxBin = which(['/usr/sbin/nginx', '/usr/local/sbin/nginx', 'nginx'], ['-v'])
@@ -277,39 +381,19 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
     const upstreamUrl = `http://127.0.0.1:${upPort}`
     await waitFor('upstream', async () => (await fetch(upstreamUrl)).ok)
 
-    // runiam, in its own process as in production (access log on, to a file)
-    const serve = await startServe(dir, { dev: true, cpuProfDir: options.cpuProfDir })
-    const runiam = children.add(serve.child)
-    const { api, port: apiPort } = serve
-    const cli = runiamCli(cliEnv(dir, api, { RUNIAM_PROJECT: PROJECT, RUNIAM_REGION: REGION }))
-    cli(['auth', 'login', 'admin@example.com'])
-    cli(['projects', 'create', PROJECT])
-    cli(['run', 'deploy', SERVICE, '--no-allow-unauthenticated', '--upstream', upstreamUrl])
-    const uri = (
-      JSON.parse(cli(['run', 'services', 'describe', SERVICE, '--format=json'])) as {
-        uri: string
-      }
-    ).uri
-    const host = new URL(uri).hostname
-    const admin = (await devLogin(api, 'admin@example.com')).access_token
-    const idToken = (await devLogin(api, CALLER, uri)).id_token
-    const resource = `${api}/v2/projects/${PROJECT}/locations/${REGION}/services/${SERVICE}`
-    const got = await fetch(`${resource}:getIamPolicy?options.requestedPolicyVersion=3`, {
-      headers: { authorization: `Bearer ${admin}` },
-    })
-    const initial = (await got.json()) as Policy
-    const set = await fetch(`${resource}:setIamPolicy`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        policy: { version: 3, etag: initial.etag, bindings: [INVOKER_BINDING] },
-      }),
-    })
-    const granted = (await set.json()) as Policy
-    if (set.status !== 200)
-      throw new Error(`setIamPolicy ${set.status}: ${JSON.stringify(granted)}`)
+    // runiam, in its own process as in production (access log on, to a file): (c) with one
+    // worker, and (c2) a second server with two when this build has --workers.
+    const workers = serveHasWorkers()
+    const one = await runiamUnderTest(
+      dir,
+      upstreamUrl,
+      { dev: true, cpuProfDir: options.cpuProfDir, args: workers ? ['--workers', '1'] : [] },
+      children,
+    )
+    const { host, idToken, admin } = one
+    const { api, port: apiPort } = one.serve
+    const runiam = one.serve.child
     const auth = { Host: host, Authorization: `Bearer ${idToken}` }
-    if ((await get(apiPort, host, '/', idToken)) !== 200) throw new Error('gateway refused')
 
     // nginx: (b) plain reverse proxy, (e) the documented auth_request block
     const plainPort = await freePort()
@@ -344,14 +428,9 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
     const nginx = children.add(spawn(nginxBin, nginxArgs, { stdio: 'ignore' }))
     await waitFor('nginx', async () => (await get(authPort, host, '/', idToken)) === 200)
 
-    const nodeProxyPort = await freePort()
-    children.add(
-      spawn(process.execPath, ['-e', NODE_PROXY_JS, String(nodeProxyPort), upstreamUrl], {
-        stdio: 'ignore',
-        cwd: ROOT,
-      }),
-    )
-    await waitFor('node proxy', async () => (await fetch(`http://127.0.0.1:${nodeProxyPort}/`)).ok)
+    const proxyScript = join(dir, 'node-proxy.cjs')
+    writeFileSync(proxyScript, nodeProxyJs(createRequire(import.meta.url).resolve('undici')))
+    const nodeProxyPort = await startNodeProxy(proxyScript, upstreamUrl, 1, children)
 
     const a = measure(wrkBin, `${upstreamUrl}/`, auth)
     const b = measure(wrkBin, `http://127.0.0.1:${plainPort}/`, auth)
@@ -382,6 +461,7 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
           'rps (c)/(f)': round(c.requestsPerSec / f.requestsPerSec),
           'p99 (c)-(a) ms': round(c.p99Ms - a.p99Ms, 3),
           'p99 (b)-(a) ms': round(b.p99Ms - a.p99Ms, 3),
+          'p99 (c)-(f) ms': round(c.p99Ms - f.p99Ms, 3),
         },
         goal: '(c) ≥ 0.6× (b) requests/s and p99(c) − p99(a) ≤ 2 ms',
         met: {
@@ -390,14 +470,65 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
         },
         valid: [a, b, c, e, f].every((w) => w.non2xx === 0 && w.socketErrors === 0),
         nginx: 'worker_processes auto, upstream keepalive 64, access_log on',
-        runiam: 'serve --dev, one process, access log on (to a file)',
+        runiam: `serve --dev${workers ? ' --workers 1' : ''}, one process, access log on (to a file)`,
       }),
     )
 
-    // (d) freshness, through runiam's gateway and through nginx's auth_request
-    const viaGateway = await freshness(api, admin, granted.etag ?? '', () =>
-      get(apiPort, host, '/', idToken),
+    // Issue 8: runiam against the no-check proxy at the same process count, 1 then 2.
+    const byProcesses: Record<string, unknown> = {
+      '1 process': {
+        runiam: `serve --dev${workers ? ' --workers 1' : ' (no --workers in this build)'}`,
+        'runiam gateway': c,
+        'node proxy, no check': f,
+        ...versus(c, f),
+      },
+    }
+    let two: { c2: Wrk; f2: Wrk } | undefined
+    if (workers) {
+      const second = await runiamUnderTest(
+        join(dir, 'workers-2'),
+        upstreamUrl,
+        { dev: true, args: ['--workers', '2'] },
+        children,
+      )
+      const clusterPort = await startNodeProxy(proxyScript, upstreamUrl, 2, children)
+      const auth2 = { Host: second.host, Authorization: `Bearer ${second.idToken}` }
+      two = {
+        c2: measure(wrkBin, `${second.serve.api}/`, auth2),
+        f2: measure(wrkBin, `http://127.0.0.1:${clusterPort}/`, auth2),
+      }
+      byProcesses['2 processes'] = {
+        runiam: 'serve --dev --workers 2',
+        'runiam gateway': two.c2,
+        'node proxy, no check (node:cluster, 2 processes)': two.f2,
+        ...versus(two.c2, two.f2),
+      }
+      await stop(second.serve.child, 'SIGINT')
+    }
+    console.log(
+      JSON.stringify({
+        bench: 'gateway',
+        measure: 'runiam-vs-node-proxy-by-processes',
+        ...common,
+        ...byProcesses,
+        goal: 'runiam ≥ 0.85× the no-check Node proxy requests/s at the same process count, p99 ≤ its p99 + 2 ms',
+        valid: [c, f, ...(two === undefined ? [] : [two.c2, two.f2])].every(
+          (w) => w.non2xx === 0 && w.socketErrors === 0,
+        ),
+      }),
     )
+    if (!workers) {
+      console.log(
+        JSON.stringify({
+          bench: 'gateway',
+          measure: 'runiam-vs-node-proxy-2-processes',
+          skipped: 'runiam serve has no --workers flag in this build',
+        }),
+      )
+    }
+
+    // (d) freshness, through runiam's gateway and through nginx's auth_request
+    const viaGateway = await freshness(api, admin, one.etag, () => get(apiPort, host, '/', idToken))
     const viaNginx = await freshness(api, admin, viaGateway.current, () =>
       get(authPort, host, '/', idToken),
     )

@@ -1,7 +1,7 @@
 // The error reasons the API client raises itself (client side: they never come from the server),
 // registered in core's catalog so that listReasons() and docs/errors.md cover them.
 // INVALID_PATH_VARIABLE is registered beside its thrower in route-template.ts.
-import { Code, registerReasons } from '@runiam/core'
+import { Code, registerReasons } from '@runiam/core/errors'
 
 export const API_CLIENT_REASONS = {
   CONNECTION_FAILED: {

@@ -1,6 +1,7 @@
 // A fetch-based client for runiam's server (Google's REST paths), usable from the browser and
 // Node alike. Every failure becomes an IamError, decoded once here from Google's envelope.
-import { Code, IamError, type Policy } from '@runiam/core'
+import type { Policy } from '@runiam/core'
+import { Code, IamError } from '@runiam/core/errors'
 import { DEV_LOGIN_GRANT } from '../wire-constants.js'
 import { decodeError } from './decode-error.js'
 import type {

@@ -1,5 +1,5 @@
 // Google's error envelope → IamError: the api client's one translation boundary (DESIGN.md).
-import { Code, IamError, type CodeName, type ErrorDetail } from '@runiam/core'
+import { Code, IamError, type CodeName, type ErrorDetail } from '@runiam/core/errors'
 
 const byHttpStatus: Readonly<Record<number, Code>> = {
   400: Code.INVALID_ARGUMENT,

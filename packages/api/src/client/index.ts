@@ -1,4 +1,7 @@
-// The api package's HTTP client: createClient, error decoding and the etag-retry helper.
+// The api package's HTTP client: createClient, error decoding and the etag-retry helper. Also
+// exported alone as @runiam/api/client: it loads neither the route table nor core's catalogs, so a
+// CLI command that only calls the API starts fast. The client's own error reasons register here.
+import '../reasons.js'
 export { createClient } from './create-client.js'
 export type {
   ClientOptions,

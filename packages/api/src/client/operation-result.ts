@@ -1,5 +1,5 @@
 // Unwraps a finished google.longrunning.Operation: its response, or its error as an IamError.
-import { Code, IamError, codeName, type Code as CodeT, type ErrorDetail } from '@runiam/core'
+import { Code, IamError, codeName, type Code as CodeT, type ErrorDetail } from '@runiam/core/errors'
 import type { Operation } from './types.js'
 
 function isCode(n: unknown): n is CodeT {

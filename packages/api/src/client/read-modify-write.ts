@@ -1,6 +1,6 @@
 // Retries a whole read-modify-write cycle when the write loses an etag race. SPEC §2: "Read-modify-
 // write commands retry the whole cycle on ABORTED, so concurrent users lose nothing".
-import { Code, isIamError } from '@runiam/core'
+import { Code, isIamError } from '@runiam/core/errors'
 
 export interface RetryOptions {
   /** Total attempts, the first included (default 8). */

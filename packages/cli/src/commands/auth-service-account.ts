@@ -82,7 +82,7 @@ export async function printIdentityToken(ctx: CommandContext): Promise<void> {
 /** A dev-login ID token with the audience (the dev-login grant takes an `audience`). */
 async function devIdToken(ctx: CommandContext, account: string, audience: string): Promise<string> {
   const { nodeFetch } = await import('../node-fetch.js')
-  const { decodeError } = await import('@runiam/api')
+  const { decodeError } = await import('@runiam/api/client')
   const res = await nodeFetch(`${ctx.settings.endpoint.replace(/\/+$/, '')}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },

@@ -1,120 +1,32 @@
-// get-iam-policy, set-iam-policy, add-iam-policy-binding and remove-iam-policy-binding for Cloud
-// Run services, worker pools, jobs and projects, with gcloud's algorithm (reference §8.1): read
+// set-iam-policy, add-iam-policy-binding and remove-iam-policy-binding for Cloud Run services,
+// worker pools, jobs and projects (get-iam-policy lives in get-iam-policy.ts, apart, so that a
+// read loads none of this), with gcloud's algorithm (reference §8.1): read
 // the policy at version 3, change it, force version 3 and write it back with its etag (jobs: no
 // version, no conditions, as gcloud's job commands). The whole cycle is retried when
 // the write loses an etag race (SPEC §2), so concurrent users lose nothing.
-import type { Policy, RuniamClient } from '@runiam/api'
+import type { Policy } from '@runiam/api'
 import type { ConditionArgument, Expr } from '@runiam/core'
 import { CliError } from '../cli-error.js'
 import type { CommandContext } from '../command-context.js'
 import { formatResource, parseFormat } from '../output/format.js'
 import { canPrompt, promptChoice, promptContinue, promptResponse } from '../prompt.js'
 import { parseJsonOrYaml, readFileText } from '../read-structured-file.js'
-import { flagBool, flagString, positional, serviceRef } from '../resource-refs.js'
-import { jobRef, jobV1Path } from '../job-refs.js'
-import {
-  getWorkerPoolIamPolicy,
-  setWorkerPoolIamPolicy,
-  workerPoolRef,
-} from '../worker-pool-api.js'
-import { serviceAccountTarget } from './service-account-policy-target.js'
-import { organizationPolicyTarget } from './organizations.js'
+import { flagBool, flagString, positional } from '../resource-refs.js'
+import { policyTarget as target, type PolicyTarget } from './policy-target.js'
 
-/** The resource whose policy a command changes. */
-export interface PolicyTarget {
-  /** gcloud's resource word in "Updated IAM policy for service [S]." */
-  readonly kind: string
-  /** The word set-iam-policy uses, when it differs (gcloud's Python commands). */
-  readonly setKind?: string
-  readonly name: string
-  get(c: RuniamClient): Promise<Policy>
-  set(c: RuniamClient, policy: Policy, updateMask?: string): Promise<Policy>
-  /** updateMask for set-iam-policy from the top-level keys present in the file (none: no mask). */
-  fileMask(keys: readonly string[]): string | undefined
-  /** The policy version gcloud forces on writes; undefined: none (jobs). */
-  readonly version?: number
-  /** Whether gcloud's binding commands take --condition for this kind (default true; not jobs). */
-  readonly conditions?: boolean
-}
-
-/** gcloud's policy version for services, worker pools and projects (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
-const POLICY_VERSION = 3
-
-function target(ctx: CommandContext): PolicyTarget {
-  if (ctx.id.startsWith('iam.service-accounts.')) return serviceAccountTarget(ctx)
-  if (ctx.id.startsWith('organizations.')) return organizationPolicyTarget(ctx)
-  if (ctx.id.startsWith('projects.')) {
-    const project = positional(ctx, 'PROJECT_ID')
-    return {
-      kind: 'project',
-      name: project,
-      version: POLICY_VERSION,
-      conditions: true,
-      get: (c) => c.getProjectIamPolicy(project, POLICY_VERSION),
-      set: (c, p, mask) => c.setProjectIamPolicy(project, p, mask),
-      // Compat: gcloud projects set-iam-policy always adds bindings and etag to the mask.
-      fileMask: (keys) => [...new Set([...keys, 'bindings', 'etag'])].sort().join(','),
-    }
-  }
-  if (ctx.id.startsWith('run.jobs.')) {
-    // Compat: gcloud's run jobs IAM commands (surface/run/jobs/*iam_policy*.yaml) send no
-    // requestedPolicyVersion, force no version and take no --condition.
-    const job = jobRef(ctx, positional(ctx, 'JOB'))
-    return {
-      kind: 'job',
-      name: job.job,
-      conditions: false,
-      get: (c) => c.request('GET', `${jobV1Path(job)}:getIamPolicy`),
-      set: (c, p, mask) =>
-        c.request('POST', `${jobV1Path(job)}:setIamPolicy`, {
-          body: mask === undefined ? { policy: p } : { policy: p, updateMask: mask },
-        }),
-      fileMask: (keys) => [...keys].sort().join(','),
-    }
-  }
-  if (ctx.id.startsWith('run.worker-pools.')) {
-    const pool = workerPoolRef(ctx, positional(ctx, 'WORKER_POOL'))
-    return {
-      // Compat: gcloud's resource spec for worker pool IAM is named `workerpool`.
-      kind: 'workerpool',
-      name: pool.workerPool,
-      version: POLICY_VERSION,
-      conditions: true,
-      get: (c) => getWorkerPoolIamPolicy(c, pool, POLICY_VERSION),
-      set: (c, p, mask) => setWorkerPoolIamPolicy(c, pool, p, mask),
-      fileMask: (keys) => [...keys].sort().join(','),
-    }
-  }
-  const ref = serviceRef(ctx, positional(ctx, 'SERVICE'))
-  return {
-    kind: 'service',
-    name: ref.service,
-    version: POLICY_VERSION,
-    conditions: true,
-    get: (c) => c.getServiceIamPolicy(ref, POLICY_VERSION),
-    set: (c, p, mask) => c.setServiceIamPolicy(ref, p, mask),
-    // Compat: gcloud's ParsePolicyFileWithUpdateMask: the sorted top-level keys of the file.
-    fileMask: (keys) => [...keys].sort().join(','),
-  }
-}
+export type { PolicyTarget }
+export { getIamPolicy } from './get-iam-policy.js'
 
 function logUpdated(ctx: CommandContext, t: PolicyTarget, kind = t.kind): void {
   // Compat: gcloud iam_util.LogSetIamPolicy.
   ctx.io.stderr(`Updated IAM policy for ${kind} [${t.name}].\n`)
 }
 
-export async function getIamPolicy(ctx: CommandContext): Promise<void> {
-  const t = target(ctx)
-  const format = parseFormat(ctx.settings.format)
-  const policy = await t.get(await ctx.client())
-  ctx.io.stdout(formatResource(policy, format))
-}
-
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=|[A-Za-z0-9+/]{2,3})?$/
 const BASE64URL = /^[A-Za-z0-9_-]*={0,2}$/
 
 export async function setIamPolicy(ctx: CommandContext): Promise<void> {
-  const t = target(ctx)
+  const t = await target(ctx)
   const format = parseFormat(ctx.settings.format)
   const file = positional(ctx, 'POLICY_FILE')
   const doc = await parseJsonOrYaml(await readFileText(ctx.io, file))
@@ -216,7 +128,7 @@ function asCliError(err: unknown): unknown {
 }
 
 async function mutateBinding(ctx: CommandContext, mode: 'add' | 'remove'): Promise<void> {
-  const t = target(ctx)
+  const t = await target(ctx)
   const format = parseFormat(ctx.settings.format)
   const member = flagString(ctx, 'member') as string
   const role = flagString(ctx, 'role') as string
@@ -224,7 +136,7 @@ async function mutateBinding(ctx: CommandContext, mode: 'add' | 'remove'): Promi
   let all = flagBool(ctx, 'all') === true
   const [{ addBinding, removeBinding }, { readModifyWrite }, client] = await Promise.all([
     import('@runiam/core'),
-    import('@runiam/api'),
+    import('@runiam/api/client'),
     ctx.client(),
   ])
   let warning: string | undefined

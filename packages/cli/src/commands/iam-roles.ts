@@ -261,7 +261,7 @@ export async function update(ctx: CommandContext): Promise<void> {
       'arguments not allowed simultaneously: --permissions, -add-permissions or --remove-permissions',
     )
   }
-  const { readModifyWrite } = await import('@runiam/api')
+  const { readModifyWrite } = await import('@runiam/api/client')
   const updated = await readModifyWrite(
     async () => {
       const changed: string[] = []

@@ -120,7 +120,7 @@ export const JOBS_COMMANDS: readonly CommandDef[] = [
     path: ['run', 'jobs', 'get-iam-policy'],
     summary: 'Get the IAM policy for a job.',
     args: { positionals: [JOB], flags: [] },
-    load: async () => (await iam()).getIamPolicy,
+    load: async () => (await import('./get-iam-policy.js')).getIamPolicy,
   },
   {
     path: ['run', 'jobs', 'set-iam-policy'],

@@ -13,7 +13,7 @@ import { CliError } from '../cli-error.js'
 import type { CommandContext } from '../command-context.js'
 import { formatList, formatResource, parseFormat, withDefault } from '../output/format.js'
 import { positional } from '../resource-refs.js'
-import type { PolicyTarget } from './iam-policy.js'
+import type { PolicyTarget } from './policy-target.js'
 
 /** gcloud's policy version for organizations (MAX_LIBRARY_IAM_SUPPORTED_VERSION). */
 const POLICY_VERSION = 3

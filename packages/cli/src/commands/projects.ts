@@ -7,7 +7,10 @@ import { flagString, positional } from '../resource-refs.js'
 export async function create(ctx: CommandContext): Promise<void> {
   const projectId = positional(ctx, 'PROJECT_ID')
   const name = flagString(ctx, 'name')
-  const [{ operationResult }, client] = await Promise.all([import('@runiam/api'), ctx.client()])
+  const [{ operationResult }, client] = await Promise.all([
+    import('@runiam/api/client'),
+    ctx.client(),
+  ])
   // Compat: gcloud projects create's progress lines.
   ctx.io.stderr(`Create in progress for [${client.endpoint}/v1/projects/${projectId}].\n`)
   const op = await client.createProject(name === undefined ? { projectId } : { projectId, name })

@@ -74,7 +74,7 @@ async function setAllUsersInvoker(
 ): Promise<void> {
   const [{ addBinding, removeBinding }, { readModifyWrite }] = await Promise.all([
     import('@runiam/core'),
-    import('@runiam/api'),
+    import('@runiam/api/client'),
   ])
   const req = { member: ALL_USERS, role: INVOKER_ROLE, conditionsEnabled: false }
   await readModifyWrite(async () => {
@@ -121,7 +121,10 @@ export async function deploy(ctx: CommandContext): Promise<void> {
     if (!ok)
       throw new CliError(`Invalid value for [--upstream]: [${upstream}] is not an http(s) URL.`, 2)
   }
-  const [{ operationResult }, client] = await Promise.all([import('@runiam/api'), ctx.client()])
+  const [{ operationResult }, client] = await Promise.all([
+    import('@runiam/api/client'),
+    ctx.client(),
+  ])
   const existing = await existingService(client, ref)
   const allow = await allowUnauthenticated(ctx, client, ref, existing !== undefined)
 
@@ -205,7 +208,10 @@ export async function update(ctx: CommandContext): Promise<void> {
       2,
     )
   }
-  const [{ operationResult }, client] = await Promise.all([import('@runiam/api'), ctx.client()])
+  const [{ operationResult }, client] = await Promise.all([
+    import('@runiam/api/client'),
+    ctx.client(),
+  ])
   const existing = await client.getService(ref)
   const body: ServiceInput = {}
   const mask: string[] = []

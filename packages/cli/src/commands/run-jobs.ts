@@ -114,7 +114,7 @@ function when(iso: string | undefined): string {
 const lastPart = (name: string | undefined): string => (name ?? '').split('/').at(-1) ?? ''
 
 async function operationResult<T>(op: Operation): Promise<T | undefined> {
-  const { operationResult: result } = await import('@runiam/api')
+  const { operationResult: result } = await import('@runiam/api/client')
   return result<T>(op)
 }
 

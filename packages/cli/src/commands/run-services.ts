@@ -94,7 +94,10 @@ export async function remove(ctx: CommandContext): Promise<void> {
     throwIfUnattended: true,
     cancelOnNo: true,
   })
-  const [{ operationResult }, client] = await Promise.all([import('@runiam/api'), ctx.client()])
+  const [{ operationResult }, client] = await Promise.all([
+    import('@runiam/api/client'),
+    ctx.client(),
+  ])
   operationResult(await client.deleteService(ref))
   ctx.io.stderr(`Deleted service [${ref.service}].\n`)
 }

@@ -114,7 +114,10 @@ export async function deploy(ctx: CommandContext): Promise<void> {
   const labels = labelsText === undefined ? undefined : splitDict('labels', labelsText)
   const serviceAccount = flagString(ctx, 'service-account')
   const isAsync = flagBool(ctx, 'async') === true
-  const [{ operationResult }, client] = await Promise.all([import('@runiam/api'), ctx.client()])
+  const [{ operationResult }, client] = await Promise.all([
+    import('@runiam/api/client'),
+    ctx.client(),
+  ])
   const current = await existing(client, ref)
 
   const containers = (current?.template.containers ?? []).map((c) => ({ ...c }))
@@ -254,7 +257,10 @@ export async function remove(ctx: CommandContext): Promise<void> {
     throwIfUnattended: true,
     cancelOnNo: true,
   })
-  const [{ operationResult }, client] = await Promise.all([import('@runiam/api'), ctx.client()])
+  const [{ operationResult }, client] = await Promise.all([
+    import('@runiam/api/client'),
+    ctx.client(),
+  ])
   if (!isAsync) ctx.io.stderr(`Deleting [${ref.workerPool}]...`)
   try {
     operationResult(await deleteWorkerPool(client, ref))

@@ -6,7 +6,7 @@
 import type { Policy } from '@runiam/api'
 import type { CommandContext } from '../command-context.js'
 import { positional } from '../resource-refs.js'
-import type { PolicyTarget } from './iam-policy.js'
+import type { PolicyTarget } from './policy-target.js'
 
 export function serviceAccountTarget(ctx: CommandContext): PolicyTarget {
   const account = positional(ctx, 'SERVICE_ACCOUNT')

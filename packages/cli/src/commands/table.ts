@@ -83,7 +83,7 @@ function iamCommands(group: readonly string[], noun: string, nounHelp: string): 
       path: [...group, 'get-iam-policy'],
       summary: `Get the IAM policy for a ${nounHelp}.`,
       args: { positionals: [pos(noun, `The ${nounHelp}.`)], flags: [] },
-      load: async () => (await iam()).getIamPolicy,
+      load: async () => (await import('./get-iam-policy.js')).getIamPolicy,
     },
     {
       path: [...group, 'set-iam-policy'],

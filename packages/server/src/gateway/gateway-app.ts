@@ -12,6 +12,7 @@ import type { Caller } from '../services/caller.js'
 import { bearer, type InvokeCheck, type InvokeDecision } from '../services/invoke-check.js'
 import { backendKey, classifyHost, type UpstreamPolicy } from '../services/run/upstream-policy.js'
 import { respondBuiltin } from './builtin-responder.js'
+import { credentialHeaders } from './credential-headers.js'
 import type { HostIndex, ServiceRoute } from './host-index.js'
 import {
   badGatewayPage,
@@ -23,7 +24,7 @@ import {
   uriTooLongPage,
   type ErrorPage,
 } from './pages.js'
-import { forward, forwardUpgrade, withoutSignature } from './proxy.js'
+import { forwardUpgrade, relay, withoutSignature } from './proxy.js'
 import { normaliseTarget } from './request-target.js'
 
 /** Starts (or finds) a service's local process and says where it listens. */
@@ -74,7 +75,7 @@ export const INVALID_TOKEN_CHALLENGE =
 
 export interface Gateway {
   /** Serves a request whose Host names a service host (unknown host → 404). */
-  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>
+  handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void | Promise<void>
   handleUpgrade(
     req: IncomingMessage,
     socket: Duplex,
@@ -82,7 +83,13 @@ export interface Gateway {
     ctx: RequestContext,
   ): Promise<void>
   /** The invoker check alone, for the auth_request / ext_authz endpoint. */
-  check(input: CheckInput): Promise<{ route?: ServiceRoute; outcome?: InvokeDecision }>
+  check(input: CheckInput): CheckResult | Promise<CheckResult>
+}
+
+/** The service a request names (none: unknown host) and the invoke decision for it. */
+export interface CheckResult {
+  readonly route?: ServiceRoute
+  readonly outcome?: InvokeDecision
 }
 
 type Admission =
@@ -106,14 +113,21 @@ type UpstreamRefusal = string | undefined
 export function createGateway(options: GatewayOptions): Gateway {
   const log = (entry: Record<string, unknown>) => options.log?.(entry)
 
-  async function check(
-    input: CheckInput,
-  ): Promise<{ route?: ServiceRoute; outcome?: InvokeDecision }> {
-    const route = options.hosts.lookupNow(input.host) ?? (await options.hosts.lookup(input.host))
-    if (route === undefined) return {}
+  // The steady state (host index built, token remembered, policy compiled) is decided without a
+  // promise: each await in front of the proxy costs a microtask per request, and more while async
+  // hooks are enabled.
+  function check(input: CheckInput): CheckResult | Promise<CheckResult> {
+    const route = options.hosts.lookupNow(input.host)
+    if (route !== undefined) return decideFor(route, input)
+    return options.hosts
+      .lookup(input.host)
+      .then((found) => (found === undefined ? {} : decideFor(found, input)))
+  }
+
+  function decideFor(route: ServiceRoute, input: CheckInput): CheckResult | Promise<CheckResult> {
     const started = process.hrtime.bigint()
     const hostname = input.host.replace(/:\d+$/, '').toLowerCase()
-    const outcome = await options.invoke.decide(
+    const outcome = options.invoke.decide(
       route,
       {
         authorization: input.authorization,
@@ -121,11 +135,14 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       { timeMs: options.now(), host: hostname, path: input.path },
     )
-    options.observer?.decision(route, outcome, Number(process.hrtime.bigint() - started) / 1e9)
-    return { route, outcome }
+    const observed = (o: InvokeDecision): CheckResult => {
+      options.observer?.decision(route, o, Number(process.hrtime.bigint() - started) / 1e9)
+      return { route, outcome: o }
+    }
+    return outcome instanceof Promise ? outcome.then(observed) : observed(outcome)
   }
 
-  async function admit(req: IncomingMessage, ctx: RequestContext): Promise<Admission> {
+  function admit(req: IncomingMessage, ctx: RequestContext): Admission | Promise<Admission> {
     const normalised = normaliseTarget(req.url ?? '/')
     if (!normalised.ok) {
       ctx.log['decision'] = 'reject'
@@ -134,24 +151,38 @@ export function createGateway(options: GatewayOptions): Gateway {
       return { ok: false, page: normalised.status === 414 ? uriTooLongPage() : badRequestPage() }
     }
     const { path, target } = normalised
-    const serverless = req.headersDistinct['x-serverless-authorization']
-    let checked: Awaited<ReturnType<typeof check>>
-    try {
-      checked = await check({
-        host: req.headers.host ?? '',
-        path,
-        authorization: req.headersDistinct['authorization'],
-        serverlessAuthorization: serverless,
-      })
-    } catch (err) {
-      // A decision that needed the store while the database is down (the store gives up within
-      // its deadlines): Google's front end answers 503 then, never 500, and the client retries.
+    const credentials = credentialHeaders(req)
+    // A decision that needed the store while the database is down (the store gives up within its
+    // deadlines): Google's front end answers 503 then, never 500, and the client retries.
+    const unavailable = (err: unknown): Admission => {
       if (!isIamError(err) || err.code !== Code.UNAVAILABLE) throw err
       ctx.log['decision'] = 'unavailable'
       ctx.log['reason'] = err.reason
       return { ok: false, page: unavailablePage(), headers: { 'retry-after': '1' } }
     }
-    const { route, outcome } = checked
+    let checked: CheckResult | Promise<CheckResult>
+    try {
+      checked = check({
+        host: req.headers.host ?? '',
+        path,
+        authorization: credentials.authorization,
+        serverlessAuthorization: credentials.serverlessAuthorization,
+      })
+    } catch (err) {
+      return unavailable(err)
+    }
+    const admitted = (result: CheckResult): Admission =>
+      admission(result, ctx, path, target, credentials.serverlessAuthorization)
+    return checked instanceof Promise ? checked.then(admitted, unavailable) : admitted(checked)
+  }
+
+  function admission(
+    { route, outcome }: CheckResult,
+    ctx: RequestContext,
+    path: string,
+    target: string,
+    serverless: readonly string[] | undefined,
+  ): Admission {
     if (route === undefined || outcome === undefined) return { ok: false, page: notFoundPage(path) }
     ctx.log['service'] = route.name
     ctx.log['decision'] = outcome.kind
@@ -188,41 +219,75 @@ export function createGateway(options: GatewayOptions): Gateway {
   // services and the policy is decided once per route; local process ports are asked each time.
   const staticRefusals = new WeakMap<ServiceRoute, UpstreamRefusal>()
 
-  async function refusalOf(route: ServiceRoute, upstream: URL): Promise<UpstreamRefusal> {
-    let refusal = staticRefusals.get(route)
-    if (!staticRefusals.has(route)) {
-      const verdict = options.upstreams?.check(upstream.href)
-      if (verdict === undefined) refusal = 'this gateway has no upstream policy'
-      else if (!verdict.ok) refusal = verdict.message
-      else {
-        const owner = await options.hosts.upstreamOwner(upstream)
-        refusal =
-          owner !== undefined && owner !== route.name
-            ? `its backend ${backendKey(upstream)} is the upstream of another service (${owner})`
-            : undefined
-      }
-      staticRefusals.set(route, refusal)
+  async function staticRefusal(route: ServiceRoute, upstream: URL): Promise<UpstreamRefusal> {
+    const verdict = options.upstreams?.check(upstream.href)
+    let refusal: UpstreamRefusal
+    if (verdict === undefined) refusal = 'this gateway has no upstream policy'
+    else if (!verdict.ok) refusal = verdict.message
+    else {
+      const owner = await options.hosts.upstreamOwner(upstream)
+      refusal =
+        owner !== undefined && owner !== route.name
+          ? `its backend ${backendKey(upstream)} is the upstream of another service (${owner})`
+          : undefined
     }
-    if (refusal !== undefined) return refusal
-    if (classifyHost(upstream.hostname) === 'loopback') {
-      const port = Number(
-        upstream.port === '' ? (upstream.protocol === 'https:' ? 443 : 80) : upstream.port,
-      )
-      const other = options.runtime?.serviceOnPort?.(port)
-      if (other !== undefined && other !== route.name) {
-        return `port ${port} is the local process of another service (${other})`
-      }
+    staticRefusals.set(route, refusal)
+    return refusal
+  }
+
+  /** Why the upstream is refused now, or undefined; synchronous once the route was judged. */
+  function refusalOf(
+    route: ServiceRoute,
+    upstream: URL,
+  ): UpstreamRefusal | Promise<UpstreamRefusal> {
+    if (!staticRefusals.has(route)) {
+      return staticRefusal(route, upstream).then((r) => r ?? localRefusal(route, upstream))
+    }
+    return staticRefusals.get(route) ?? localRefusal(route, upstream)
+  }
+
+  // The loopback port of a route's upstream (null: not loopback), worked out once per route.
+  const loopbackPorts = new WeakMap<ServiceRoute, number | null>()
+
+  function localRefusal(route: ServiceRoute, upstream: URL): UpstreamRefusal {
+    const serviceOnPort = options.runtime?.serviceOnPort
+    if (serviceOnPort === undefined) return undefined
+    let port = loopbackPorts.get(route)
+    if (port === undefined) {
+      port =
+        classifyHost(upstream.hostname) === 'loopback'
+          ? Number(
+              upstream.port === '' ? (upstream.protocol === 'https:' ? 443 : 80) : upstream.port,
+            )
+          : null
+      loopbackPorts.set(route, port)
+    }
+    if (port === null) return undefined
+    const other = serviceOnPort.call(options.runtime, port)
+    if (other !== undefined && other !== route.name) {
+      return `port ${port} is the local process of another service (${other})`
     }
     return undefined
   }
 
-  /** The service's upstream, or undefined for the built-in responder; throws when refused. */
-  async function upstreamOf(route: ServiceRoute): Promise<URL | undefined> {
-    if (route.upstream !== undefined) {
-      const refusal = await refusalOf(route, route.upstream)
-      if (refusal !== undefined) throw new UpstreamRefused(route.upstream, refusal)
-      return route.upstream
+  /**
+   * The service's upstream, or undefined for the built-in responder; throws (or rejects) when
+   * refused. Synchronous for a judged route with a URL upstream.
+   */
+  function upstreamOf(route: ServiceRoute): URL | undefined | Promise<URL | undefined> {
+    const upstream = route.upstream
+    if (upstream !== undefined) {
+      const refused = (refusal: UpstreamRefusal): URL => {
+        if (refusal !== undefined) throw new UpstreamRefused(upstream, refusal)
+        return upstream
+      }
+      const refusal = refusalOf(route, upstream)
+      return refusal instanceof Promise ? refusal.then(refused) : refused(refusal)
     }
+    return localUpstreamOf(route)
+  }
+
+  async function localUpstreamOf(route: ServiceRoute): Promise<URL | undefined> {
     if (route.upstreamText !== undefined) {
       throw new UpstreamRefused(undefined, `its upstream "${route.upstreamText}" is not a URL`)
     }
@@ -256,44 +321,90 @@ export function createGateway(options: GatewayOptions): Gateway {
     return unavailablePage()
   }
 
+  /** Answers a refusal, or forwards an admitted request; resolves when the response is done. */
+  function serve(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    admitted: Admission,
+  ): void | Promise<void> {
+    if (!admitted.ok) {
+      req.resume()
+      sendPage(res, admitted.page, admitted.headers)
+      return
+    }
+    const { route } = admitted
+    const started = process.hrtime.bigint()
+    let upstream: URL | undefined | Promise<URL | undefined>
+    try {
+      upstream = upstreamOf(route)
+    } catch (err) {
+      return refuseUpstream(req, res, ctx, route, err)
+    }
+    if (upstream instanceof Promise) {
+      return upstream.then(
+        (u) => send(req, res, admitted, u, started),
+        (err: unknown) => refuseUpstream(req, res, ctx, route, err),
+      )
+    }
+    return send(req, res, admitted, upstream, started)
+  }
+
+  function refuseUpstream(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    route: ServiceRoute,
+    err: unknown,
+  ): void {
+    const page = upstreamFailure(route, err, ctx)
+    req.resume()
+    sendPage(res, page)
+    options.observer?.upstream(route, page.status, 0)
+  }
+
+  function send(
+    req: IncomingMessage,
+    res: ServerResponse,
+    admitted: Admission & { ok: true },
+    upstream: URL | undefined,
+    started: bigint,
+  ): void | Promise<void> {
+    const { route, caller } = admitted
+    const done = (status: number): void => {
+      options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
+    }
+    if (upstream === undefined) {
+      return respondBuiltin(req, res, {
+        service: route.name,
+        path: admitted.path,
+        ...(caller === undefined ? {} : { caller }),
+      }).then(done)
+    }
+    // A callback, not a promise: the response's end is observed without a microtask.
+    relay(
+      req,
+      res,
+      {
+        upstream,
+        target: admitted.target,
+        timeoutMs: options.timeoutMs,
+        ...(caller === undefined ? {} : { caller }),
+        ...(admitted.serverlessAuthorization === undefined
+          ? {}
+          : { serverlessAuthorization: admitted.serverlessAuthorization }),
+      },
+      done,
+    )
+  }
+
   return {
     check,
-    async handle(req, res, ctx) {
-      const admitted = await admit(req, ctx)
-      if (!admitted.ok) {
-        req.resume()
-        sendPage(res, admitted.page, admitted.headers)
-        return
-      }
-      const { route, caller } = admitted
-      const started = process.hrtime.bigint()
-      let upstream: URL | undefined
-      try {
-        upstream = await upstreamOf(route)
-      } catch (err) {
-        const page = upstreamFailure(route, err, ctx)
-        req.resume()
-        sendPage(res, page)
-        options.observer?.upstream(route, page.status, 0)
-        return
-      }
-      const status =
-        upstream === undefined
-          ? await respondBuiltin(req, res, {
-              service: route.name,
-              path: admitted.path,
-              ...(caller === undefined ? {} : { caller }),
-            })
-          : await forward(req, res, {
-              upstream,
-              target: admitted.target,
-              timeoutMs: options.timeoutMs,
-              ...(caller === undefined ? {} : { caller }),
-              ...(admitted.serverlessAuthorization === undefined
-                ? {}
-                : { serverlessAuthorization: admitted.serverlessAuthorization }),
-            })
-      options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
+    handle(req, res, ctx) {
+      const admitted = admit(req, ctx)
+      return admitted instanceof Promise
+        ? admitted.then((a) => serve(req, res, ctx, a))
+        : serve(req, res, ctx, admitted)
     },
     async handleUpgrade(req, socket, head, ctx) {
       const admitted = await admit(req, ctx)

@@ -105,6 +105,57 @@ describe('proxy', () => {
     expect(seen['host']).toBe(up.url.host)
   })
 
+  it("relays the upstream's answer: every Set-Cookie, its hop-by-hop headers dropped, interim 1xx not relayed", async () => {
+    const up = await listen((_req, res) => {
+      res.writeEarlyHints({ link: '</a.css>; rel=preload' })
+      res.writeHead(201, [
+        'Set-Cookie',
+        'a=1',
+        'set-cookie',
+        'b=2',
+        'Connection',
+        'keep-alive, X-Upstream-Hop',
+        'X-Upstream-Hop',
+        'secret',
+        'Keep-Alive',
+        'timeout=5',
+        'X-App',
+        'kept',
+      ])
+      res.end('made')
+    })
+    let resolved: Promise<number> | undefined
+    const gw = await listen((req, res) => {
+      resolved = forward(req, res, { upstream: up.url, target: '/', timeoutMs: 5000 })
+    })
+    const r = await send(new URL('/', gw.url))
+    expect(r.status).toBe(201)
+    expect(await text(r.res)).toBe('made')
+    expect(r.headers['set-cookie']).toEqual(['a=1', 'b=2'])
+    expect(r.headers['x-app']).toBe('kept')
+    expect(r.headers['x-upstream-hop']).toBeUndefined()
+    expect(await resolved).toBe(201)
+  })
+
+  it('a client that goes away mid-answer cancels the upstream exchange (499)', async () => {
+    let upstreamClosed!: () => void
+    const closed = new Promise<void>((r) => (upstreamClosed = r))
+    const up = await listen((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/plain' })
+      res.write('first part')
+      res.on('close', upstreamClosed) // never ends on its own
+    })
+    let resolved: Promise<number> | undefined
+    const gw = await listen((req, res) => {
+      resolved = forward(req, res, { upstream: up.url, target: '/', timeoutMs: 5000 })
+    })
+    const r = await send(new URL('/', gw.url))
+    await new Promise((ok) => r.res.once('data', ok))
+    r.res.destroy()
+    await closed
+    expect(await resolved).toBe(499)
+  })
+
   it('streams a 1 GiB upload and a 1 GiB download with flat memory', async () => {
     const GiB = 1024 ** 3
     const chunk = Buffer.alloc(1024 * 1024, 7)

@@ -14,7 +14,7 @@ export interface Surfaces {
   /** nginx auth_request / Envoy ext_authz: the invoker check alone (reserved path on every host). */
   authz(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>
   readonly gateway: {
-    handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): Promise<void>
+    handle(req: IncomingMessage, res: ServerResponse, ctx: RequestContext): void | Promise<void>
     handleUpgrade(
       req: IncomingMessage,
       socket: Duplex,
@@ -90,9 +90,19 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let surfaces = options.surfaces
   const router = createRouter(ROUTES)
   let requestIds = 0
-  const nextId = (): string => `${process.pid.toString(36)}-${(++requestIds).toString(36)}`
+  const idPrefix = `${process.pid.toString(36)}-`
+  const nextId = (): string => `${idPrefix}${(++requestIds).toString(36)}`
 
-  async function route(req: IncomingMessage, res: ServerResponse, ctx: RequestContext) {
+  /**
+   * Routes one request. The gateway's path is taken without an async function in front of it (a
+   * promise and a microtask per request); everything else goes through routeOther.
+   */
+  function route(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    target: { path: string; query: string } | undefined,
+  ): void | Promise<void> {
     if (surfaces === undefined) {
       ctx.route = 'starting'
       req.resume()
@@ -100,7 +110,6 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       return
     }
     const host = req.headers.host ?? ''
-    const target = originForm(req.url)
     if (target === undefined) {
       // Absolute-form and authority-form targets are for proxies; runiam is not one.
       ctx.route = 'bad-target'
@@ -112,14 +121,24 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     const { path } = target
     if (path === AUTHZ_PREFIX || path.startsWith(`${AUTHZ_PREFIX}/`)) {
       ctx.route = 'authz'
-      await surfaces.authz(req, res, ctx)
-      return
+      return surfaces.authz(req, res, ctx)
     }
     if (options.isServiceHost(host)) {
       ctx.route = 'gateway'
-      await surfaces.gateway.handle(req, res, ctx)
-      return
+      return surfaces.gateway.handle(req, res, ctx)
     }
+    return routeOther(req, res, ctx, surfaces, target)
+  }
+
+  /** Health, metrics, identity and the admin API. */
+  async function routeOther(
+    req: IncomingMessage,
+    res: ServerResponse,
+    ctx: RequestContext,
+    surfaces: Surfaces,
+    target: { path: string; query: string },
+  ): Promise<void> {
+    const { path } = target
     if (path === '/healthz' || path === '/readyz') {
       ctx.route = path.slice(1)
       req.resume()
@@ -168,30 +187,41 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   const server = createServer({ connectionsCheckingInterval: sweepMs }, (req, res) => {
     const started = process.hrtime.bigint()
     const ctx: RequestContext = { requestId: nextId(), route: 'unknown', log: {} }
+    const target = originForm(req.url)
     res.setHeader('x-request-id', ctx.requestId)
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       options.observe(ctx.route, res.statusCode, seconds)
       if (!options.accessLog) return
-      log({
+      // Built field by field (no spreads): this object is made for every request.
+      const entry: Record<string, unknown> = {
         event: 'request',
         requestId: ctx.requestId,
         route: ctx.route,
         method: req.method,
         host: req.headers.host,
-        path: originForm(req.url)?.path ?? null,
+        path: target?.path ?? null,
         status: res.statusCode,
         ms: seconds * 1000,
         caller: ctx.caller?.member ?? null,
-        ...(ctx.caller?.credential === undefined ? {} : { credential: ctx.caller.credential }),
-        ...ctx.log,
-      })
+      }
+      if (ctx.caller?.credential !== undefined) entry['credential'] = ctx.caller.credential
+      for (const key in ctx.log) entry[key] = ctx.log[key]
+      log(entry)
     })
-    route(req, res, ctx).catch((err: unknown) => {
+    const failed = (err: unknown): void => {
       log({ event: 'unhandled', requestId: ctx.requestId, error: String(err) })
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' })
       res.end()
-    })
+    }
+    let done: void | Promise<void>
+    try {
+      done = route(req, res, ctx, target)
+    } catch (err) {
+      failed(err)
+      return
+    }
+    if (done instanceof Promise) done.catch(failed)
   })
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const ctx: RequestContext = { requestId: nextId(), route: 'gateway', log: {} }

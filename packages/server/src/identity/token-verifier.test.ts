@@ -1,8 +1,9 @@
 // The ID-token verifier: a verified token is remembered, but every use re-checks its audience and
-// expiry, and nothing about a forged token is remembered.
+// expiry and that its issuer still holds the key that signed it, and nothing about a forged token
+// is remembered.
 import { describe, expect, it } from 'vitest'
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose'
-import { createTokenVerifier, type TrustedIssuer } from './token-verifier.js'
+import { createTokenVerifier, type TokenVerifier, type TrustedIssuer } from './token-verifier.js'
 
 const ISS = 'https://issuer.test'
 
@@ -12,7 +13,8 @@ describe('token verifier', () => {
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }
     let now = Date.UTC(2026, 10, 28)
     let lookups = 0
-    const local = createLocalJWKSet({ keys: [jwk] })
+    const jwks = { keys: [jwk] }
+    const local = createLocalJWKSet(jwks)
     const verifier = createTokenVerifier({
       issuers: [
         {
@@ -21,6 +23,7 @@ describe('token verifier', () => {
             lookups++
             return local(header, token)
           },
+          keySet: () => jwks,
           mapping: { kind: 'email' },
         },
       ],
@@ -35,14 +38,110 @@ describe('token verifier', () => {
       .sign(privateKey)
     expect((await verifier.verify(token, ['http://a'])).member).toBe('user:ann@example.com')
     expect((await verifier.verify(token, ['http://a', 'http://b'])).email).toBe('Ann@Example.com')
+    expect(verifier.remembered(token, ['http://a'])?.member).toBe('user:ann@example.com')
     expect(lookups).toBe(1)
     await expect(verifier.verify(token, ['http://b'])).rejects.toMatchObject({
       reason: 'ID_TOKEN_INVALID',
       message: expect.stringContaining('aud'),
     })
+    expect(() => verifier.remembered(token, ['http://b'])).toThrow(/aud/)
     now += 60_000 + 31_000
     await expect(verifier.verify(token, ['http://a'])).rejects.toMatchObject({
       message: expect.stringContaining('expired'),
+    })
+    expect(() => verifier.remembered(token, ['http://a'])).toThrow(/expired/)
+  })
+
+  describe('a remembered token whose key the issuer dropped', () => {
+    type Mode = 'verifies' | 'keySet' | 'ask'
+    async function setUp(mode: Mode) {
+      const old = await generateKeyPair('ES256')
+      const next = await generateKeyPair('ES256')
+      const oldJwk = { ...(await exportJWK(old.publicKey)), kid: 'old', alg: 'ES256' }
+      const nextJwk = { ...(await exportJWK(next.publicKey)), kid: 'next', alg: 'ES256' }
+      // The issuer's current set, replaced (never mutated) on each change, as a rotation does.
+      let jwks = { keys: [oldJwk] }
+      let local = createLocalJWKSet(jwks)
+      let signatureLookups = 0
+      const verifier = createTokenVerifier({
+        issuers: [
+          {
+            issuer: ISS,
+            keys: (header, token) => {
+              signatureLookups++
+              return local(header, token)
+            },
+            ...(mode === 'keySet' ? { keySet: () => jwks } : {}),
+            ...(mode === 'verifies'
+              ? { verifies: (kid: string | undefined) => jwks.keys.some((k) => k.kid === kid) }
+              : {}),
+            mapping: { kind: 'email' },
+          },
+        ],
+        now: () => Date.now(),
+      })
+      const token = await new SignJWT({ email: 'ann@example.com', email_verified: true })
+        .setProtectedHeader({ alg: 'ES256', kid: 'old' })
+        .setIssuer(ISS)
+        .setAudience('http://a')
+        .setIssuedAt()
+        .setExpirationTime('1h')
+        .sign(old.privateKey)
+      const setKeys = (keys: (typeof oldJwk)[]) => {
+        jwks = { keys }
+        local = createLocalJWKSet(jwks)
+      }
+      return { verifier, token, setKeys, oldJwk, nextJwk, lookups: () => signatureLookups }
+    }
+
+    /** What remembered() answers: a member, undefined (ask verify()), or 'refused' (it threw). */
+    const recall = (verifier: TokenVerifier, token: string): string | undefined => {
+      try {
+        return verifier.remembered(token, ['http://a'])?.member
+      } catch {
+        return 'refused'
+      }
+    }
+
+    const how: Record<Mode, string> = {
+      verifies: "with the issuer saying which keys it accepts (runiam's own)",
+      keySet: 'with a key-set identity (a JWKS file)',
+      ask: 'asking the issuer for the key again (a JWKS URL)',
+    }
+    for (const mode of ['verifies', 'keySet', 'ask'] as const) {
+      it(`is refused at once, ${how[mode]}`, async () => {
+        const { verifier, token, setKeys, oldJwk, nextJwk } = await setUp(mode)
+        await expect(verifier.verify(token, ['http://a'])).resolves.toMatchObject({
+          member: 'user:ann@example.com',
+        })
+        // A rotation that keeps the old key: still valid.
+        setKeys([oldJwk, nextJwk])
+        await expect(verifier.verify(token, ['http://a'])).resolves.toMatchObject({
+          member: 'user:ann@example.com',
+        })
+        // The old key dropped: no longer served from memory, and refused as a fresh token is.
+        setKeys([nextJwk])
+        expect([undefined, 'refused']).toContain(recall(verifier, token))
+        await expect(verifier.verify(token, ['http://a'])).rejects.toMatchObject({
+          reason: 'ID_TOKEN_INVALID',
+        })
+        // And it stays refused (the failure was not remembered as a success either).
+        await expect(verifier.verify(token, ['http://a'])).rejects.toMatchObject({
+          reason: 'ID_TOKEN_INVALID',
+        })
+        expect([undefined, 'refused']).toContain(recall(verifier, token))
+      })
+    }
+
+    it('is served from memory without a lookup while the key set is unchanged', async () => {
+      const { verifier, token, lookups } = await setUp('keySet')
+      await verifier.verify(token, ['http://a'])
+      const after = lookups()
+      for (let i = 0; i < 3; i++) {
+        expect(verifier.remembered(token, ['http://a'])?.member).toBe('user:ann@example.com')
+        await verifier.verify(token, ['http://a'])
+      }
+      expect(lookups()).toBe(after)
     })
   })
 

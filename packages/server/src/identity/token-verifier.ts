@@ -9,9 +9,12 @@
 // issued in the future or live longer than the issuer's maximum (24 h by default).
 import {
   decodeJwt,
+  decodeProtectedHeader,
   errors as joseErrors,
   jwtVerify,
-  type JWTHeaderParameters,
+  type CompactJWSHeaderParameters,
+  type FlattenedJWSInput,
+  type ProtectedHeaderParameters,
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose'
@@ -42,9 +45,17 @@ export interface TrustedIssuer {
   /**
    * Whether a token signed by this key may still be accepted, asked again on every use of a token
    * verified earlier: runiam's own keys are dropped on a schedule, and a token verified before
-   * its key was dropped must not outlive the key in the cache. Absent: keys are never withdrawn.
+   * its key was dropped must not outlive the key in the cache.
    */
   verifies?(kid: string | undefined): boolean
+  /**
+   * For an issuer without `verifies`: its current key set as one object that is replaced (a new
+   * identity) whenever a key is added or dropped (a JWKS file: the set read at start). With it, a
+   * remembered token is served while the set is the one it was verified under; with neither, each
+   * reuse asks `keys` for the token's key again and is served from memory only if that is still
+   * the very key that verified it (a JWKS URL, which jose refetches).
+   */
+  readonly keySet?: () => object
 }
 
 /** Compat: Google's own ID tokens live one hour; a day is generous for any issuer. */
@@ -53,6 +64,12 @@ export const DEFAULT_MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600
 export interface TokenVerifier {
   /** Verifies `token` for one of `audiences`; throws IamError UNAUTHENTICATED with the reason. */
   verify(token: string, audiences: readonly string[]): Promise<Caller>
+  /**
+   * Synchronously, for a token verified before under the issuer's current key set: its caller, or
+   * the same IamError verify() would throw (expired, another audience). undefined when the token
+   * must go through verify() (never seen, evicted, its issuer's keys changed or not comparable).
+   */
+  remembered(token: string, audiences: readonly string[]): Caller | undefined
 }
 
 function invalid(why: string, cause?: unknown): IamError {
@@ -112,6 +129,12 @@ interface Verified {
   readonly exp: number
   readonly issuer: TrustedIssuer
   readonly kid: string | undefined
+  /** issuer.keySet() when the token was verified, if the issuer has one. */
+  readonly keySet: object | undefined
+  /** The key that verified the signature, and what `keys` was asked for it. */
+  readonly key: unknown
+  readonly header: CompactJWSHeaderParameters
+  readonly input: FlattenedJWSInput
 }
 
 const audiencesOf = (payload: JWTPayload): string[] =>
@@ -120,8 +143,10 @@ const audiencesOf = (payload: JWTPayload): string[] =>
 /**
  * A token is verified cryptographically (signature, algorithm, issuer, iat/nbf) once; its
  * identity, audiences and expiry are then kept by the token's exact text, and every later use
- * re-checks expiry and audience against that request. Signature checks dominate the gateway's
- * per-request cost, and a token is normally reused for its whole life. Failures are not cached.
+ * re-checks expiry and audience against that request, and that the issuer still holds the key
+ * that verified it (a dropped key's tokens are refused at once, as verify() would). Signature
+ * checks dominate the gateway's per-request cost, and a token is normally reused for its whole
+ * life. Failures are not cached.
  */
 export function createTokenVerifier(options: {
   readonly issuers: readonly TrustedIssuer[]
@@ -142,51 +167,99 @@ export function createTokenVerifier(options: {
     return entry.identity
   }
 
+  /**
+   * The remembered entry when it can be judged without asking for keys: its issuer says which keys
+   * it still accepts (admit asks), or its key set is provably the one it was verified under.
+   */
+  function current(token: string): Verified | undefined {
+    const hit = cache.get(token)
+    if (hit === undefined) return undefined
+    if (hit.issuer.verifies !== undefined) return hit
+    if (hit.keySet === undefined) return undefined
+    if (hit.issuer.keySet?.() === hit.keySet) return hit
+    cache.delete(token)
+    return undefined
+  }
+
+  /** Whether the issuer's keys still give the very key that verified the entry. */
+  async function keyStillHeld(entry: Verified): Promise<boolean> {
+    try {
+      return (await entry.issuer.keys(entry.header, entry.input)) === entry.key
+    } catch {
+      return false
+    }
+  }
+
+  async function verifyFully(token: string, audiences: readonly string[]): Promise<Caller> {
+    let claims: JWTPayload
+    let header: ProtectedHeaderParameters
+    try {
+      claims = decodeJwt(token)
+      header = decodeProtectedHeader(token)
+    } catch (cause) {
+      throw invalid('it is not a JWT', cause)
+    }
+    const issuer = typeof claims.iss === 'string' ? byIssuer.get(claims.iss) : undefined
+    if (issuer === undefined)
+      throw invalid(`issuer ${JSON.stringify(claims.iss ?? null)} is not trusted`)
+    // Read before the keys are asked: a set replaced while verifying never vouches for the entry.
+    const keySet = issuer.keySet?.()
+    let payload: JWTPayload
+    let key: unknown
+    try {
+      ;({ payload, key } = await jwtVerify(token, issuer.keys, {
+        issuer: issuer.issuer,
+        algorithms: [...ACCEPTED_ALGORITHMS],
+        clockTolerance: tolerance,
+        currentDate: new Date(options.now()),
+        requiredClaims: ['exp', 'iat', 'aud'],
+      }))
+    } catch (cause) {
+      if (cause instanceof joseErrors.JWTExpired) throw invalid('it has expired', cause)
+      if (cause instanceof joseErrors.JWTClaimValidationFailed) {
+        throw invalid(`claim ${cause.claim} is not acceptable`, cause)
+      }
+      throw invalid("its signature does not verify with the issuer's keys", cause)
+    }
+    const [protectedPart = '', payloadPart = '', signature = ''] = token.split('.')
+    const entry: Verified = {
+      identity: mapIdentity(issuer, payload, options.now(), tolerance),
+      audiences: audiencesOf(payload),
+      exp: payload.exp ?? 0,
+      issuer,
+      kid: header.kid,
+      keySet,
+      key,
+      // jwtVerify succeeded, so the header names its algorithm.
+      header: header as CompactJWSHeaderParameters,
+      input: { protected: protectedPart, payload: payloadPart, signature },
+    }
+    if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) {
+      const oldest = cache.keys().next().value
+      if (oldest !== undefined) cache.delete(oldest)
+    }
+    cache.set(token, entry)
+    return admit(entry, audiences)
+  }
+
   return {
+    remembered(token, audiences) {
+      const hit = current(token)
+      return hit === undefined ? undefined : admit(hit, audiences)
+    },
     async verify(token, audiences) {
       const hit = cache.get(token)
-      if (hit !== undefined) return admit(hit, audiences)
-      let claims: JWTPayload
-      try {
-        claims = decodeJwt(token)
-      } catch (cause) {
-        throw invalid('it is not a JWT', cause)
+      if (hit !== undefined) {
+        if (
+          current(token) !== undefined ||
+          (hit.issuer.verifies === undefined &&
+            hit.keySet === undefined &&
+            (await keyStillHeld(hit)))
+        )
+          return admit(hit, audiences)
+        cache.delete(token)
       }
-      const issuer = typeof claims.iss === 'string' ? byIssuer.get(claims.iss) : undefined
-      if (issuer === undefined)
-        throw invalid(`issuer ${JSON.stringify(claims.iss ?? null)} is not trusted`)
-      let payload: JWTPayload
-      let kid: string | undefined
-      try {
-        let protectedHeader: JWTHeaderParameters
-        ;({ payload, protectedHeader } = await jwtVerify(token, issuer.keys, {
-          issuer: issuer.issuer,
-          algorithms: [...ACCEPTED_ALGORITHMS],
-          clockTolerance: tolerance,
-          currentDate: new Date(options.now()),
-          requiredClaims: ['exp', 'iat', 'aud'],
-        }))
-        kid = protectedHeader.kid
-      } catch (cause) {
-        if (cause instanceof joseErrors.JWTExpired) throw invalid('it has expired', cause)
-        if (cause instanceof joseErrors.JWTClaimValidationFailed) {
-          throw invalid(`claim ${cause.claim} is not acceptable`, cause)
-        }
-        throw invalid("its signature does not verify with the issuer's keys", cause)
-      }
-      const entry: Verified = {
-        identity: mapIdentity(issuer, payload, options.now(), tolerance),
-        audiences: audiencesOf(payload),
-        exp: payload.exp ?? 0,
-        issuer,
-        kid,
-      }
-      if (cache.size >= VERIFIED_TOKEN_CACHE_SIZE) {
-        const oldest = cache.keys().next().value
-        if (oldest !== undefined) cache.delete(oldest)
-      }
-      cache.set(token, entry)
-      return admit(entry, audiences)
+      return verifyFully(token, audiences)
     },
   }
 }

@@ -36,13 +36,18 @@ export interface TrustedIssuerSettings {
 export function externalIssuers(configs: readonly TrustedIssuerSettings[]): TrustedIssuer[] {
   return configs.map((c) => ({
     issuer: c.issuer,
-    keys:
-      c.jwksFile !== undefined
-        ? createLocalJWKSet(readJwksFile(c.jwksFile))
-        : createRemoteJWKSet(new URL(c.jwksUri ?? ''), {
+    // A JWKS file is read once: that object is the key set for the server's life. A remote set
+    // changes when jose refetches it, which the verifier sees by asking for the token's key again.
+    ...(c.jwksFile !== undefined
+      ? ((jwks) => ({ keys: createLocalJWKSet(jwks), keySet: () => jwks }))(
+          readJwksFile(c.jwksFile),
+        )
+      : {
+          keys: createRemoteJWKSet(new URL(c.jwksUri ?? ''), {
             timeoutDuration: 5000,
             cooldownDuration: 30_000,
           }),
+        }),
     mapping:
       c.claim === 'subject'
         ? { kind: 'subject' as const, template: c.subjectPrincipal ?? '' }

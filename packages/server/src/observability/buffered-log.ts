@@ -33,8 +33,19 @@ export function bufferedLog(
   process.once('exit', () => {
     if (lines.length > 0) flush()
   })
+  // The timestamp (and the fixed fields) are made once per millisecond, and the entry is not
+  // copied to put them first: both showed per request in the gateway's profile.
+  const fixed = JSON.stringify(fields).slice(1, -1)
+  let stampMs = Number.NaN
+  let stamp = ''
   return (entry) => {
     if (lines.length === 0) setImmediate(flush)
-    lines.push(`${JSON.stringify({ time: new Date().toISOString(), ...fields, ...entry })}\n`)
+    const now = Date.now()
+    if (now !== stampMs) {
+      stampMs = now
+      stamp = `{"time":"${new Date(now).toISOString()}"${fixed === '' ? '' : `,${fixed}`}`
+    }
+    const json = JSON.stringify(entry)
+    lines.push(json === '{}' ? `${stamp}}\n` : `${stamp},${json.slice(1)}\n`)
   }
 }

@@ -21,6 +21,8 @@ export interface InvokeTarget {
 /** Verifies an ID token for one of `audiences` (identity/token-verifier.ts implements it). */
 export interface IdTokenVerifier {
   verify(token: string, audiences: readonly string[]): Promise<Caller>
+  /** Synchronously, when the token is known to be valid already (or known bad: throws). */
+  remembered?(token: string, audiences: readonly string[]): Caller | undefined
 }
 
 /** The request's credentials, each header's values as received. */
@@ -68,19 +70,35 @@ const reject401 = (detail: string): InvokeDecision => ({
   detail,
 })
 
-/** The decision table, with the authorizer injected (tests drive it with fixed policies). */
-export async function decideInvoke(input: {
+/** What decideInvoke is given. */
+export interface InvokeInput {
   readonly service: InvokeTarget
   readonly credentials: InvokeCredentials
   readonly attributes: RequestAttributes
   readonly verifier: IdTokenVerifier
   readonly authorize: InvokeAuthorize
-}): Promise<InvokeDecision> {
-  const { service, attributes, credentials } = input
-  if (service.invokerIamDisabled) return { kind: 'forward', reason: 'invoker-iam-disabled' }
+}
+
+/**
+ * The decision table, with the authorizer injected (tests drive it with fixed policies). The
+ * answer is synchronous when the policy index and the verified-token memory can answer (the
+ * gateway's steady state: no promise, no microtask per request), a promise otherwise.
+ */
+export function decideInvoke(input: InvokeInput): InvokeDecision | Promise<InvokeDecision> {
+  if (input.service.invokerIamDisabled) return { kind: 'forward', reason: 'invoker-iam-disabled' }
   // A service that grants run.routes.invoke to allUsers admits anyone; a token it carries is the
   // application's business and is not verified here (the Authorization header is passed through).
-  const anonymous = await input.authorize(undefined, attributes)
+  const anonymous = input.authorize(undefined, input.attributes)
+  return anonymous instanceof Promise
+    ? anonymous.then((a) => afterAnonymous(input, a))
+    : afterAnonymous(input, anonymous)
+}
+
+function afterAnonymous(
+  input: InvokeInput,
+  anonymous: Decision,
+): InvokeDecision | Promise<InvokeDecision> {
+  const { service, credentials } = input
   if (anonymous.allowed) return { kind: 'forward', reason: 'public', decision: anonymous }
   // Two credentials in one header cannot both be the caller: refuse rather than pick one, so no
   // header the check did not verify reaches the upstream looking as if it had been.
@@ -103,22 +121,46 @@ export async function decideInvoke(input: {
         'The request was not authenticated. Either allow unauthenticated invocations or set the proper Authorization header.',
     }
   }
-  let caller: Caller
+  const via = fromServerless !== undefined
+  let known: Caller | undefined
   try {
-    caller = await input.verifier.verify(token, service.audiences)
+    known = input.verifier.remembered?.(token, service.audiences)
   } catch (err) {
-    return reject401(
-      `The request was not authorized to invoke this service. ${(err as Error).message}`,
-    )
+    return invalidToken(err)
   }
-  const decision = await input.authorize(caller, attributes)
+  if (known !== undefined) return authorizeCaller(input, known, via)
+  return input.verifier
+    .verify(token, service.audiences)
+    .then((caller) => authorizeCaller(input, caller, via), invalidToken)
+}
+
+const invalidToken = (err: unknown): InvokeDecision =>
+  reject401(`The request was not authorized to invoke this service. ${(err as Error).message}`)
+
+function authorizeCaller(
+  input: InvokeInput,
+  caller: Caller,
+  viaServerlessAuthorization: boolean,
+): InvokeDecision | Promise<InvokeDecision> {
+  const decision = input.authorize(caller, input.attributes)
+  return decision instanceof Promise
+    ? decision.then((d) => verdict(input.service, caller, viaServerlessAuthorization, d))
+    : verdict(input.service, caller, viaServerlessAuthorization, decision)
+}
+
+function verdict(
+  service: InvokeTarget,
+  caller: Caller,
+  viaServerlessAuthorization: boolean,
+  decision: Decision,
+): InvokeDecision {
   if (decision.allowed) {
     return {
       kind: 'forward',
       reason: 'allowed',
       caller,
       decision,
-      ...(fromServerless === undefined ? {} : { viaServerlessAuthorization: true }),
+      ...(viaServerlessAuthorization ? { viaServerlessAuthorization: true } : {}),
     }
   }
   return {
@@ -155,12 +197,12 @@ export class InvokeCheck {
     this.#verifier = verifier
   }
 
-  /** One decision for one request. */
+  /** One decision for one request (synchronous when everything it needs is in memory). */
   decide(
     service: InvokeTarget,
     credentials: InvokeCredentials,
     attributes: RequestAttributes,
-  ): Promise<InvokeDecision> {
+  ): InvokeDecision | Promise<InvokeDecision> {
     return decideInvoke({
       service,
       credentials,
