@@ -366,10 +366,9 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
         `--role=${INVOKER}`,
       ])
     const results = await Promise.all(members.map(add))
-    // 90 writers on one policy: a CLI whose etag retries (8, ~10 s of backoff) all lost the race
-    // says so (ABORTED, exit 1) and changed nothing; so does one that reached a replica fenced
-    // for a moment by the load (UNAVAILABLE, STORE_FEED_LAGGING). Its user runs it again.
-    // Anything else fails.
+    // 90 writers on one policy: the CLI retries the whole cycle on ABORTED and UNAVAILABLE (12
+    // attempts, ~21 s of backoff). One that still lost every race says so (exit 1) and changed
+    // nothing; its user runs it again. Anything else fails.
     let pending = members.filter((_, i) => results[i]?.code !== 0)
     const retried = pending.length
     for (const [i, r] of results.entries()) {

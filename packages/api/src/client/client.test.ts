@@ -191,6 +191,32 @@ describe('readModifyWrite', () => {
     expect(calls).toBe(4)
     expect(waits).toEqual([100, 200, 400])
   })
+  it('reruns the cycle when a replica is UNAVAILABLE (fenced, or its database unreachable)', async () => {
+    let calls = 0
+    const v = await readModifyWrite(
+      async () => {
+        calls++
+        if (calls === 1) throw new IamError(Code.UNAVAILABLE, 'STORE_FEED_LAGGING', 'lagging')
+        return 'ok'
+      },
+      { sleep: async () => {} },
+    )
+    expect(v).toBe('ok')
+    expect(calls).toBe(2)
+  })
+  it('tries 12 times by default', async () => {
+    let calls = 0
+    await expect(
+      readModifyWrite(
+        async () => {
+          calls++
+          throw aborted()
+        },
+        { sleep: async () => {} },
+      ),
+    ).rejects.toMatchObject({ code: Code.ABORTED })
+    expect(calls).toBe(12)
+  })
   it('gives up after maxAttempts and does not retry other errors', async () => {
     let calls = 0
     await expect(
