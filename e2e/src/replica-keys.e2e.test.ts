@@ -230,7 +230,7 @@ describe('replicas share one issuer and rotate keys together', () => {
     expect(await gatewayStatus(B, leaked)).toBe(200) // still in force: the key verifies
     await admin(dbUrl(), (c) =>
       c.query(
-        `UPDATE signing_keys SET record = jsonb_set(record, '{dropTime}', to_jsonb($1::text)) WHERE kid = $2`,
+        `UPDATE signing_keys SET record = jsonb_set(record::jsonb, '{dropTime}', to_jsonb($1::text))::json WHERE kid = $2`,
         [new Date(Date.now() - 1000).toISOString(), oldKid],
       ),
     )
