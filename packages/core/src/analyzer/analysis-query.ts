@@ -88,7 +88,8 @@ function boolAt(raw: Record<string, unknown>, key: string, field: string): boole
   throw invalidQuery(field, `Invalid value at '${field}' (TYPE_BOOL), ${JSON.stringify(v)}`)
 }
 
-function parseScope(scope: string | undefined): AnalysisRequest['scope'] {
+/** Reads `analysisQuery.scope` alone (the server authorizes on it before reading the rest). */
+export function parseScope(scope: string | undefined): AnalysisRequest['scope'] {
   if (scope === undefined) {
     throw invalidQuery('analysisQuery.scope', 'analysisQuery.scope is required.')
   }

@@ -2,7 +2,12 @@
 // Kept out of '@runiam/core' like the authorizer: it reads compiled policies (CEL conditions).
 import './reasons.js'
 export * from './types.js'
-export { readAnalysisQuery, invalidQuery, MAX_ACCESS_SELECTORS } from './analysis-query.js'
+export {
+  readAnalysisQuery,
+  invalidQuery,
+  parseScope,
+  MAX_ACCESS_SELECTORS,
+} from './analysis-query.js'
 export type { AnalysisOptions, AnalysisRequest } from './analysis-query.js'
 export { parseFullResourceName, toFullResourceName } from './full-resource-name.js'
 export type { ParsedFullResourceName } from './full-resource-name.js'
