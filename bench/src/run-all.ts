@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, one after the other, each printing its JSON lines.
 import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
+import { runAnalyzerBench } from './analyzer-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
 import { runPropagationBench } from './propagation-bench.js'
@@ -11,6 +12,7 @@ import { runWriteBench } from './write-bench.js'
 
 runAuthorizerBench()
 runScaleBench()
+runAnalyzerBench()
 await runCliBench()
 await runGatewayBench()
 await runStallBench()

@@ -11,7 +11,11 @@
 //      here, before anything is rendered)
 //   3. render: Grants as IamPolicyAnalysisResults.
 // Compat: AssetService.AnalyzeIamPolicy (google/cloud/asset/v1/asset_service.proto).
-import type { CompiledBinding, CompiledPolicy } from '../authorizer/compiled-policy.js'
+import type {
+  CompiledBinding,
+  CompiledBindingCondition,
+  CompiledPolicy,
+} from '../authorizer/compiled-policy.js'
 import type { Binding } from '../policy/types.js'
 import type { AnalysisOptions } from './analysis-query.js'
 import { toFullResourceName } from './full-resource-name.js'
@@ -54,6 +58,9 @@ export interface Grant {
   /** Present for a conditional binding. */
   readonly evaluation?: EvaluationValue
 }
+
+/** Levels of the hierarchy walked at most (organization → project → resource is 3). */
+const MAX_DEPTH = 8
 
 interface Located {
   readonly resource: string
@@ -106,12 +113,14 @@ export class PolicyAnalyzer {
     if (!this.has(query.scope)) return []
     if (query.resource !== undefined && !this.#under(query.resource, query.scope)) return []
     const principals = query.identity === undefined ? undefined : this.#principalsOf(query.identity)
+    // Conditions are shared by many bindings (compiled once, interned): evaluated once per query.
+    const evaluations = new Map<CompiledBindingCondition, EvaluationValue>()
     const out: Grant[] = []
     for (const { resource, index } of this.#select(query, principals)) {
       const policy = this.#policies.get(resource)
       const binding = policy?.bindings[index]
       if (binding === undefined) continue
-      const grant = this.#match(query, principals, resource, binding)
+      const grant = this.#match(query, principals, resource, binding, evaluations)
       if (grant !== undefined) out.push(grant)
     }
     return out
@@ -146,21 +155,15 @@ export class PolicyAnalyzer {
   }
 
   #ordered(located: Located[]): Located[] {
-    const depth = new Map<string, number>()
-    const depthOf = (r: string): number => {
-      let d = depth.get(r)
-      if (d === undefined) {
-        d = this.#ancestry(r).length
-        depth.set(r, d)
-      }
-      return d
-    }
-    return located.sort(
+    // Each entry's depth is read once, not in every comparison.
+    const keyed = located.map((l) => ({ l, depth: this.#depth(l.resource) }))
+    keyed.sort(
       (a, b) =>
-        depthOf(a.resource) - depthOf(b.resource) ||
-        (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0) ||
-        a.index - b.index,
+        a.depth - b.depth ||
+        (a.l.resource < b.l.resource ? -1 : a.l.resource > b.l.resource ? 1 : 0) ||
+        a.l.index - b.l.index,
     )
+    return keyed.map((k) => k.l)
   }
 
   /** Step 2: one binding against the query; undefined when it does not match. */
@@ -169,6 +172,7 @@ export class PolicyAnalyzer {
     principals: ReadonlySet<string> | undefined,
     attached: string,
     binding: CompiledBinding,
+    evaluations: Map<CompiledBindingCondition, EvaluationValue>,
   ): Grant | undefined {
     // Identities.
     let identities: string[]
@@ -219,8 +223,7 @@ export class PolicyAnalyzer {
 
     // Resources: the selected resource (or, below it, the attached one), expanded on request.
     const selected = query.resource
-    const base =
-      selected !== undefined && this.#ancestry(selected).includes(attached) ? selected : attached
+    const base = selected !== undefined && this.#under(selected, attached) ? selected : attached
     const resources = query.options.expandResources ? [base, ...this.#descendants(base)] : [base]
     let resourceEdges: AnalysisEdge[] = []
     if (query.options.outputResourceEdges) {
@@ -246,7 +249,15 @@ export class PolicyAnalyzer {
       resourceEdges = dedupeEdges(resourceEdges)
     }
 
-    const evaluation = binding.condition === undefined ? undefined : evaluate(binding, query.timeMs)
+    const condition = binding.condition
+    let evaluation: EvaluationValue | undefined
+    if (condition !== undefined) {
+      evaluation = evaluations.get(condition)
+      if (evaluation === undefined) {
+        evaluation = evaluate(condition, query.timeMs)
+        evaluations.set(condition, evaluation)
+      }
+    }
     return {
       attached,
       binding,
@@ -303,15 +314,30 @@ export class PolicyAnalyzer {
   #ancestry(name: string): string[] {
     const chain = [name]
     let p = this.#parent.get(name)
-    while (p !== undefined && !chain.includes(p)) {
+    while (p !== undefined && !chain.includes(p) && chain.length < MAX_DEPTH) {
       chain.push(p)
       p = this.#parent.get(p)
     }
     return chain
   }
 
+  /** Whether `scope` is `name` or one of its ancestors (no allocation: called per binding). */
   #under(name: string, scope: string): boolean {
-    return this.#ancestry(name).includes(scope)
+    let n: string | undefined = name
+    for (let hops = 0; n !== undefined && hops < MAX_DEPTH; hops++) {
+      if (n === scope) return true
+      n = this.#parent.get(n)
+    }
+    return false
+  }
+
+  /** How many resources `name`'s ancestry holds (itself included). */
+  #depth(name: string): number {
+    let d = 0
+    for (let n: string | undefined = name; n !== undefined && d < MAX_DEPTH; d++) {
+      n = this.#parent.get(n)
+    }
+    return d
   }
 
   /** Every resource below `name`, breadth-first. */
@@ -334,9 +360,8 @@ export class PolicyAnalyzer {
  * not decide the result, so an answer without request.host and request.path is final);
  * CONDITIONAL when it needs what only a request carries (or does not evaluate).
  */
-function evaluate(binding: CompiledBinding, timeMs: number): EvaluationValue {
-  const result = binding.condition?.evaluate({ timeMs })
-  if (result === undefined) return 'TRUE'
+function evaluate(condition: CompiledBindingCondition, timeMs: number): EvaluationValue {
+  const result = condition.evaluate({ timeMs })
   if (!result.ok) return 'CONDITIONAL'
   return result.value ? 'TRUE' : 'FALSE'
 }
