@@ -26,6 +26,7 @@ import type {
   AnalysisEdge,
   AnalyzerWorld,
   EvaluationValue,
+  GroupMembership,
   IamPolicyAnalysisResult,
 } from './types.js'
 
@@ -71,10 +72,9 @@ export class PolicyAnalyzer {
   readonly #world: AnalyzerWorld
   readonly #parent = new Map<string, string>()
   readonly #children = new Map<string, string[]>()
-  /** Resources with a policy that has bindings, in the world's order. */
-  readonly #attached: string[] = []
+  /** The policies that have bindings, by the resource they are attached to. */
   readonly #policies = new Map<string, CompiledPolicy>()
-  readonly #groups: GroupGraph
+  #groups: GroupGraph
   /** member → the bindings naming it; built on the first identity query. */
   #byMember: Map<string, Located[]> | undefined
 
@@ -89,10 +89,7 @@ export class PolicyAnalyzer {
       }
       if (!this.#children.has(r.name)) this.#children.set(r.name, [])
       const policy = world.policy(r.name)
-      if (policy !== undefined && policy.bindings.length > 0) {
-        this.#attached.push(r.name)
-        this.#policies.set(r.name, policy)
-      }
+      if (policy !== undefined && policy.bindings.length > 0) this.#policies.set(r.name, policy)
     }
     this.#groups = new GroupGraph(world.memberships)
   }
@@ -143,7 +140,7 @@ export class PolicyAnalyzer {
       }
       return this.#ordered(dedupe(located))
     } else {
-      resources = this.#attached.filter((r) => this.#under(r, query.scope))
+      resources = [...this.#policies.keys()].filter((r) => this.#under(r, query.scope))
     }
     const located: Located[] = []
     for (const r of resources) {
@@ -296,19 +293,54 @@ export class PolicyAnalyzer {
   #memberIndex(): Map<string, Located[]> {
     if (this.#byMember !== undefined) return this.#byMember
     const index = new Map<string, Located[]>()
-    for (const resource of this.#attached) {
-      const bindings = this.#policies.get(resource)?.bindings ?? []
-      for (let i = 0; i < bindings.length; i++) {
-        for (const m of (bindings[i] as CompiledBinding).members) {
-          const list = index.get(m)
-          if (list === undefined) index.set(m, [{ resource, index: i }])
-          else list.push({ resource, index: i })
-        }
-      }
-    }
+    for (const [resource, policy] of this.#policies) addToIndex(index, resource, policy)
     this.#byMember = index
     return index
   }
+
+  // Updates, so that a server keeps one analyzer and applies its store's changes to it instead
+  // of reading every policy again after each write.
+
+  /** Sets (undefined: removes) the policy attached to a known resource. */
+  setPolicy(resource: string, policy: CompiledPolicy | undefined): void {
+    const old = this.#policies.get(resource)
+    if (old !== undefined) {
+      this.#policies.delete(resource)
+      if (this.#byMember !== undefined) removeFromIndex(this.#byMember, resource, old)
+    }
+    if (policy === undefined || policy.bindings.length === 0 || !this.has(resource)) return
+    this.#policies.set(resource, policy)
+    if (this.#byMember !== undefined) addToIndex(this.#byMember, resource, policy)
+  }
+
+  /** Adds a resource under `parent` (already known), without a policy. */
+  addResource(name: string, parent: string): void {
+    if (this.has(name)) return
+    this.#parent.set(name, parent)
+    this.#children.set(name, [])
+    this.#children.get(parent)?.push(name)
+  }
+
+  /** Removes a resource, everything under it, and their policies. */
+  removeResource(name: string): void {
+    if (!this.has(name)) return
+    for (const r of [name, ...this.#descendants(name)]) {
+      this.setPolicy(r, undefined)
+      this.#children.delete(r)
+    }
+    const parent = this.#parent.get(name)
+    this.#parent.delete(name)
+    const siblings = parent === undefined ? undefined : this.#children.get(parent)
+    const at = siblings?.indexOf(name) ?? -1
+    if (at >= 0) siblings?.splice(at, 1)
+  }
+
+  /** Replaces the group graph. */
+  setMemberships(memberships: Iterable<GroupMembership>): void {
+    this.#groups = new GroupGraph(memberships)
+  }
+  // (A stale member-index entry is harmless: every binding it leads to is matched against the
+  // identity again. A missing one would lose answers, which the update property test catches.)
 
   /** `name` and its ancestors, most specific first. */
   #ancestry(name: string): string[] {
@@ -397,6 +429,33 @@ function render(g: Grant, options: AnalysisOptions): IamPolicyAnalysisResult {
       ...(options.outputGroupEdges ? { groupEdges: g.groupEdges } : {}),
     },
     fullyExplored: true,
+  }
+}
+
+function addToIndex(index: Map<string, Located[]>, resource: string, policy: CompiledPolicy): void {
+  const bindings = policy.bindings
+  for (let i = 0; i < bindings.length; i++) {
+    for (const m of (bindings[i] as CompiledBinding).members) {
+      const list = index.get(m)
+      if (list === undefined) index.set(m, [{ resource, index: i }])
+      else list.push({ resource, index: i })
+    }
+  }
+}
+
+function removeFromIndex(
+  index: Map<string, Located[]>,
+  resource: string,
+  policy: CompiledPolicy,
+): void {
+  for (const binding of policy.bindings) {
+    for (const m of binding.members) {
+      const list = index.get(m)
+      if (list === undefined) continue
+      const kept = list.filter((l) => l.resource !== resource)
+      if (kept.length === 0) index.delete(m)
+      else index.set(m, kept)
+    }
   }
 }
 
