@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AnalyzeIamPolicyResponse, IamPolicyAnalysisResult } from '@runiam/api'
 import type { Store } from '@runiam/store'
 import { openSqliteStore } from '@runiam/store/sqlite'
+import { PolicyAnalysisService } from '../services/asset/policy-analysis-service.js'
 import { errorOf, OWNER, startHarness, type Harness } from './test-harness.js'
 
 const P = 'analyze-project'
@@ -184,6 +185,65 @@ describe('analyzeIamPolicy', () => {
         x.accessControlLists.flatMap((a) => a.resources.map((y) => y.fullResourceName)),
       ),
     ).toEqual([`${RUN}${HELLO}`, `${RUN}${OTHER}`])
+  })
+
+  it('follows group, service and policy changes in place, as a snapshot read from scratch', async () => {
+    const aliceReach = async (): Promise<string[]> => {
+      const r = await analyze(`organizations/${h.orgId}`, {
+        'identitySelector.identity': ALICE,
+        'accessSelector.permissions': 'run.routes.invoke',
+      })
+      expect(r.status, JSON.stringify(r.json)).toBe(200)
+      return resultsOf(r.json).flatMap((x) =>
+        x.accessControlLists.flatMap((a) => a.resources.map((y) => y.fullResourceName)),
+      )
+    }
+    expect(await aliceReach()).toContain(`${RUN}${HELLO}`)
+    // alice leaves platform (so eng no longer reaches her); a new service names her directly.
+    const platform = await ok('GET', '/v1/groups:lookup?groupKey.id=platform@example.com')
+    const memberships = await ok('GET', `/v1/${String(platform['name'])}/memberships`)
+    const hers = (
+      memberships['memberships'] as { name: string; preferredMemberKey: { id: string } }[]
+    ).find((m) => m.preferredMemberKey.id === 'alice@example.com')
+    await ok('DELETE', `/v1/${hers?.name ?? ''}`)
+    const NEW = `projects/${P}/locations/us-central1/services/fresh`
+    await ok('POST', `/v2/projects/${P}/locations/us-central1/services?serviceId=fresh`, {
+      template: { containers: [{ image: 'us-docker.pkg.dev/x/hello' }] },
+    })
+    await setPolicy(NEW, `/v2/${NEW}:getIamPolicy`, [
+      { role: 'roles/run.invoker', members: [ALICE] },
+    ])
+    const reach = await aliceReach()
+    expect(reach).not.toContain(`${RUN}${HELLO}`)
+    expect(reach).toContain(`${RUN}${NEW}`)
+    // Deleting the service takes its policy with it.
+    await ok('DELETE', `/v2/${NEW}`)
+    expect(await aliceReach()).not.toContain(`${RUN}${NEW}`)
+    // The in-place snapshot answers exactly as one read from scratch now.
+    const fresh = new PolicyAnalysisService({
+      store,
+      checker: h.services.checker,
+      now: () => Date.parse('2026-01-01T00:00:00Z'),
+      runDomain: 'run.localhost',
+      servicePort: 8080,
+    })
+    try {
+      for (const params of [
+        { 'identitySelector.identity': ALICE },
+        { 'accessSelector.permissions': 'run.routes.invoke', 'options.expandGroups': 'true' },
+        { 'identitySelector.identity': 'user:bob@example.com', 'options.expandResources': 'true' },
+      ]) {
+        const scope = `organizations/${h.orgId}`
+        const q = new URLSearchParams(
+          Object.entries(params).map(([k, v]): [string, string] => [`analysisQuery.${k}`, v]),
+        )
+        const live = await analyze(scope, params)
+        const caller = { member: OWNER }
+        expect(live.json).toEqual(JSON.parse(JSON.stringify(await fresh.analyze(caller, scope, q))))
+      }
+    } finally {
+      fresh.close()
+    }
   })
 
   it.each([

@@ -1,9 +1,10 @@
 // Cloud Asset's analyzeIamPolicy, synchronous: authorize cloudasset.assets.analyzeIamPolicy on the
 // scope (AIP-211: before reading anything else), check the query, then answer with core's
 // PolicyAnalyzer over a snapshot of the hierarchy, the allow policies, the custom roles they bind
-// and the group graph. The snapshot is built on first use and dropped by the store's change feed
-// whenever a policy, a Cloud Run resource, a project, the organization, a custom role or a group
-// changes, so an answer never lags a write this process has seen.
+// and the group graph. The snapshot is built on first use and follows the store's change feed:
+// a policy, a Cloud Run resource or a group change is applied to it in place before the next
+// answer; a project, the organization, a custom role or a feed reset rebuilds it. So an answer
+// never lags a write this process has heard of, and a write costs the next answer one read.
 // Compat: AssetService.AnalyzeIamPolicy (google/cloud/asset/v1/asset_service.proto).
 import type { AnalyzeIamPolicyResponse } from '@runiam/api'
 import { permissionsOf, type Policy } from '@runiam/core'
@@ -88,18 +89,35 @@ export function queryFromParameters(scope: string, params: URLSearchParams): unk
   return query
 }
 
+/** What a snapshot is: the analyzer and the custom roles its policies were compiled with. */
+interface Snapshot {
+  readonly analyzer: PolicyAnalyzer
+  readonly roles: CustomRoleCache
+  readonly orgId: string | undefined
+}
+
+/** Changes applied to the snapshot in place; any other that matters rebuilds it. */
+const INCREMENTAL = new Set(['policy', 'resource', 'group', 'groupMembership'])
+
 export class PolicyAnalysisService {
   readonly #ctx: ServiceContext
-  #snapshot: { readonly epoch: number; readonly promise: Promise<PolicyAnalyzer> } | undefined
-  #epoch = 0
+  #snapshot: Snapshot | undefined
+  /** Set by a change the snapshot cannot take in place (a project, a role, a feed reset…). */
+  #stale = true
+  /** Changes heard since the snapshot last caught up, applied before the next answer. */
+  #pending: Change[] = []
+  /** Snapshot work runs one call at a time. */
+  #lock: Promise<unknown> = Promise.resolve()
   readonly #unsubscribe: () => void
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx
     this.#unsubscribe = ctx.store.onChange((changes) => {
-      if (!changes.some(matters)) return
-      this.#epoch++
-      this.#snapshot = undefined
+      for (const c of changes) {
+        if (!matters(c)) continue
+        if (INCREMENTAL.has(c.kind)) this.#pending.push(c)
+        else this.#stale = true
+      }
     })
   }
 
@@ -129,13 +147,11 @@ export class PolicyAnalysisService {
       const given = request.resource.project
       const project = given === undefined ? undefined : await this.#ctx.checker.project(given)
       resource =
-        given === undefined
+        given === undefined || project === undefined
           ? request.resource.name
-          : project === undefined
-            ? request.resource.name
-            : `projects/${project.projectId}${request.resource.name.slice(`projects/${given}`.length)}`
+          : `projects/${project.projectId}${request.resource.name.slice(`projects/${given}`.length)}`
     }
-    const analyzer = await this.#analyzer()
+    const analyzer = await this.#current()
     const results = analyzer.analyze({
       scope: scopeName,
       ...(resource === undefined ? {} : { resource }),
@@ -155,20 +171,78 @@ export class PolicyAnalysisService {
     }
   }
 
-  /** The analyzer over the current snapshot, loading it when a change dropped it. */
-  async #analyzer(): Promise<PolicyAnalyzer> {
-    const current = this.#snapshot
-    if (current !== undefined) return current.promise
-    const started = { epoch: this.#epoch, promise: this.#load() }
-    this.#snapshot = started
-    // A failed load is forgotten, so the next call tries again.
-    started.promise.catch(() => {
-      if (this.#snapshot === started) this.#snapshot = undefined
+  /**
+   * The analyzer, caught up with every change heard so far: built on first use (and after a
+   * change it cannot take in place), otherwise brought up to date policy by policy.
+   */
+  #current(): Promise<PolicyAnalyzer> {
+    const run = this.#lock.then(async () => {
+      for (;;) {
+        if (this.#stale || this.#snapshot === undefined) {
+          // Changes heard from here on are applied after the load (re-reading is idempotent).
+          this.#stale = false
+          this.#pending = []
+          try {
+            this.#snapshot = await this.#load()
+          } catch (err) {
+            this.#stale = true
+            throw err
+          }
+        } else if (this.#pending.length > 0) {
+          const batch = this.#pending.splice(0)
+          try {
+            await this.#apply(this.#snapshot, batch)
+          } catch (err) {
+            this.#stale = true
+            throw err
+          }
+        } else {
+          return this.#snapshot.analyzer
+        }
+      }
     })
-    return started.promise
+    this.#lock = run.catch(() => undefined)
+    return run
   }
 
-  async #load(): Promise<PolicyAnalyzer> {
+  async #compile(
+    snapshot: Pick<Snapshot, 'roles' | 'orgId'>,
+    sp: StoredPolicy,
+  ): Promise<CompiledPolicy> {
+    await snapshot.roles.load(customRolesOf(sp.policy))
+    if (hasConditions(sp.policy)) await compileConditionsInSlices(sp.policy.bindings)
+    return compilePolicy(sp.resource, sp.policy, {
+      customRoles: snapshot.roles.resolverFor(sp.resource, snapshot.orgId),
+    })
+  }
+
+  /** Applies policy, Cloud Run resource and group changes to the snapshot in place. */
+  async #apply(snapshot: Snapshot, changes: readonly Change[]): Promise<void> {
+    const store = this.#ctx.store
+    const { analyzer } = snapshot
+    if (changes.some((c) => c.kind === 'group' || c.kind === 'groupMembership')) {
+      analyzer.setMemberships((await store.listMembershipEdges()).map(membershipOf))
+    }
+    const names = new Set<string>()
+    for (const c of changes) {
+      if (c.kind === 'resource') {
+        const record = await store.getResource(c.name)
+        if (record === undefined) analyzer.removeResource(c.name)
+        else analyzer.addResource(c.name, `projects/${c.name.split('/')[1] ?? ''}`)
+        names.add(c.name)
+      } else if (c.kind === 'policy') {
+        names.add(c.name)
+      }
+    }
+    if (names.size === 0) return
+    const stored = await store.getPolicies([...names])
+    for (const name of names) {
+      const sp = stored.get(name)
+      analyzer.setPolicy(name, sp === undefined ? undefined : await this.#compile(snapshot, sp))
+    }
+  }
+
+  async #load(): Promise<Snapshot> {
     const store = this.#ctx.store
     const resources: AnalyzedResource[] = []
     const org = await store.getOrganization()
@@ -199,24 +273,18 @@ export class PolicyAnalysisService {
     }
     const roles = new CustomRoleCache(store)
     await roles.load(stored.flatMap((sp) => customRolesOf(sp.policy)))
+    const snapshot = { roles, orgId: org?.id }
     const policies = new Map<string, CompiledPolicy>()
-    for (const sp of stored) {
-      if (hasConditions(sp.policy)) await compileConditionsInSlices(sp.policy.bindings)
-      policies.set(
-        sp.resource,
-        compilePolicy(sp.resource, sp.policy, {
-          customRoles: roles.resolverFor(sp.resource, org?.id),
-        }),
-      )
-    }
+    for (const sp of stored) policies.set(sp.resource, await this.#compile(snapshot, sp))
     const memberships = (await store.listMembershipEdges()).map(membershipOf)
-    return new PolicyAnalyzer({
+    const analyzer = new PolicyAnalyzer({
       resources,
       policy: (name) => policies.get(name),
       memberships,
       rolePermissions: (role, resource) =>
         permissionsOf(role) ?? roles.resolverFor(resource, org?.id)(role),
     })
+    return { ...snapshot, analyzer }
   }
 }
 
