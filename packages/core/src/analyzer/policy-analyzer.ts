@@ -43,6 +43,12 @@ export interface AnalyzerQuery {
   readonly options: AnalysisOptions
   /** request.time for conditions, epoch ms. */
   readonly timeMs: number
+  /**
+   * Whether the caller may read group memberships (default true). When false, groups are neither
+   * expanded nor followed from the identity to the groups it is in: answers name groups only as
+   * the bindings do, so analysis reveals no membership the caller could not list.
+   */
+  readonly readGroups?: boolean
 }
 
 /** One binding as it matched the query: what it grants, on what, to whom. */
@@ -109,7 +115,10 @@ export class PolicyAnalyzer {
   grants(query: AnalyzerQuery): Grant[] {
     if (!this.has(query.scope)) return []
     if (query.resource !== undefined && !this.#under(query.resource, query.scope)) return []
-    const principals = query.identity === undefined ? undefined : this.#principalsOf(query.identity)
+    const principals =
+      query.identity === undefined
+        ? undefined
+        : this.#principalsOf(query.identity, query.readGroups !== false)
     // Conditions are shared by many bindings (compiled once, interned): evaluated once per query.
     const evaluations = new Map<CompiledBindingCondition, EvaluationValue>()
     const out: Grant[] = []
@@ -188,7 +197,7 @@ export class PolicyAnalyzer {
       }
     } else {
       identities = [...binding.members]
-      if (query.options.expandGroups) {
+      if (query.options.expandGroups && query.readGroups !== false) {
         const seen = new Set(identities)
         for (const m of binding.members) {
           if (!m.startsWith('group:')) continue
@@ -272,7 +281,7 @@ export class PolicyAnalyzer {
    * user's email, `allAuthenticatedUsers` (for any identity but allUsers) and `allUsers`. The same
    * set principalSetFor gives a caller, extended to group and domain identities.
    */
-  #principalsOf(identity: string): Set<string> {
+  #principalsOf(identity: string, readGroups: boolean): Set<string> {
     const set = new Set<string>([identity])
     if (identity === 'allUsers') return set
     set.add('allUsers')
@@ -281,9 +290,10 @@ export class PolicyAnalyzer {
       set.add(`domain:${identity.slice(identity.lastIndexOf('@') + 1)}`)
     }
     if (
-      identity.startsWith('user:') ||
-      identity.startsWith('serviceAccount:') ||
-      identity.startsWith('group:')
+      readGroups &&
+      (identity.startsWith('user:') ||
+        identity.startsWith('serviceAccount:') ||
+        identity.startsWith('group:'))
     ) {
       for (const g of this.#groups.ancestors(identity)) set.add(g)
     }

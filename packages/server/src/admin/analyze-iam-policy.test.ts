@@ -290,6 +290,46 @@ describe('analyzeIamPolicy', () => {
     expect(org.status).toBe(403)
   })
 
+  it('an auditor of one project sees only that project, and no group memberships', async () => {
+    // A project's Cloud Asset Viewer may not list group memberships: only alice's direct
+    // binding (on other, set above) is found, and the answer says it is incomplete.
+    const r = await analyze(`projects/${P}`, { 'identitySelector.identity': ALICE }, AUDITOR)
+    expect(r.status, JSON.stringify(r.json)).toBe(200)
+    const body = r.json as unknown as AnalyzeIamPolicyResponse
+    expect(body.fullyExplored).toBe(false)
+    expect(body.mainAnalysis.fullyExplored).toBe(false)
+    expect(body.mainAnalysis.nonCriticalErrors?.[0]?.code).toBe('PERMISSION_DENIED')
+    expect(resultsOf(r.json).map((x) => x.attachedResourceFullName)).toEqual([`${RUN}${OTHER}`])
+    const expanded = await analyze(
+      `projects/${P}`,
+      { 'resourceSelector.fullResourceName': `${RUN}${HELLO}`, 'options.expandGroups': 'true' },
+      AUDITOR,
+    )
+    const identities = resultsOf(expanded.json).flatMap((x) =>
+      x.identityList.identities.map((i) => i.name),
+    )
+    expect(identities).toContain('group:eng@example.com')
+    expect(identities).not.toContain('group:platform@example.com')
+    // Another project's resource is outside the scope: no answer about it.
+    await ok('POST', '/v1/projects', { projectId: 'analyze-other' })
+    await ok('POST', '/v2/projects/analyze-other/locations/us-central1/services?serviceId=x', {
+      template: { containers: [{ image: 'us-docker.pkg.dev/x/hello' }] },
+    })
+    const outside = await analyze(
+      `projects/${P}`,
+      {
+        'resourceSelector.fullResourceName': `${RUN}projects/analyze-other/locations/us-central1/services/x`,
+      },
+      AUDITOR,
+    )
+    expect(outside.status).toBe(200)
+    expect(resultsOf(outside.json)).toEqual([])
+    expect(
+      (await analyze('projects/analyze-other', { 'identitySelector.identity': ALICE }, AUDITOR))
+        .status,
+    ).toBe(403)
+  })
+
   it('a project that does not exist is NOT_FOUND for the organization owner', async () => {
     const r = await analyze('projects/nope-project', { 'identitySelector.identity': ALICE })
     expect(r.status).toBe(404)

@@ -24,6 +24,8 @@ import { CustomRoleCache, customRolesOf } from '../custom-role-cache.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
 
 export const ANALYZE_IAM_POLICY_PERMISSION = 'cloudasset.assets.analyzeIamPolicy'
+/** What reading group memberships takes (Cloud Identity's memberships.list, on the organization). */
+const GROUP_MEMBERS_PERMISSION = 'cloudidentity.groups.memberships.list'
 
 /** Names per getPolicies call while a snapshot loads. */
 const POLICY_BATCH = 500
@@ -151,8 +153,14 @@ export class PolicyAnalysisService {
           ? request.resource.name
           : `projects/${project.projectId}${request.resource.name.slice(`projects/${given}`.length)}`
     }
+    // Group memberships are read only for a caller who may list them (default deny: analysis
+    // must not reveal a membership the caller could not see); otherwise the answer says so.
+    const groupsNeeded =
+      request.options.expandGroups || /^(user|serviceAccount|group):/.test(request.identity ?? '')
+    const readGroups = groupsNeeded && (await this.#mayReadGroups(caller))
     const analyzer = await this.#current()
     const results = analyzer.analyze({
+      readGroups,
       scope: scopeName,
       ...(resource === undefined ? {} : { resource }),
       ...(request.identity === undefined ? {} : { identity: request.identity }),
@@ -161,14 +169,36 @@ export class PolicyAnalysisService {
       options: request.options,
       timeMs: request.accessTimeMs ?? this.#ctx.now(),
     })
+    const explored = readGroups || !groupsNeeded
     return {
       mainAnalysis: {
         analysisQuery: request.query,
         ...(results.length === 0 ? {} : { analysisResults: results }),
-        fullyExplored: true,
+        fullyExplored: explored,
+        ...(explored
+          ? {}
+          : {
+              nonCriticalErrors: [
+                {
+                  code: 'PERMISSION_DENIED',
+                  cause: `Group memberships were not read: the caller lacks ${GROUP_MEMBERS_PERMISSION} on the organization, so groups are neither expanded nor followed from the identity.`,
+                },
+              ],
+            }),
       },
-      fullyExplored: true,
+      fullyExplored: explored,
     }
+  }
+
+  async #mayReadGroups(caller: Caller): Promise<boolean> {
+    const org = await this.#ctx.checker.organization()
+    if (org === undefined) return false
+    const d = await this.#ctx.checker.decide(
+      caller,
+      GROUP_MEMBERS_PERMISSION,
+      `organizations/${org.id}`,
+    )
+    return d.allowed
   }
 
   /**
