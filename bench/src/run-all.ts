@@ -2,6 +2,7 @@
 import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
 import { runAnalyzerBench } from './analyzer-bench.js'
+import { runAnalyzerHttpBench } from './analyzer-http-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
 import { runPropagationBench } from './propagation-bench.js'
@@ -20,3 +21,4 @@ await runAuthFloodBench()
 await runPropagationBench()
 await runWriteBench()
 await runGetPolicyBench()
+await runAnalyzerHttpBench()
