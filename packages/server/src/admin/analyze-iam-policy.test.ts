@@ -187,7 +187,7 @@ describe('analyzeIamPolicy', () => {
     ).toEqual([`${RUN}${HELLO}`, `${RUN}${OTHER}`])
   })
 
-  it('follows group, service and policy changes in place, as a snapshot read from scratch', async () => {
+  it('follows group, service, project, custom role and policy changes in place, as a snapshot read from scratch', async () => {
     const aliceReach = async (): Promise<string[]> => {
       const r = await analyze(`organizations/${h.orgId}`, {
         'identitySelector.identity': ALICE,
@@ -219,6 +219,25 @@ describe('analyzeIamPolicy', () => {
     // Deleting the service takes its policy with it.
     await ok('DELETE', `/v2/${NEW}`)
     expect(await aliceReach()).not.toContain(`${RUN}${NEW}`)
+    // A new project, and a custom role whose permissions change under its binding.
+    const LATER = 'analyze-later'
+    await ok('POST', '/v1/projects', { projectId: LATER })
+    await ok('POST', `/v1/projects/${LATER}/roles`, {
+      roleId: 'caller',
+      role: { title: 'Caller', includedPermissions: ['run.routes.invoke'], stage: 'GA' },
+    })
+    const LATE = `projects/${LATER}/locations/us-central1/services/late`
+    await ok('POST', `/v2/projects/${LATER}/locations/us-central1/services?serviceId=late`, {
+      template: { containers: [{ image: 'us-docker.pkg.dev/x/hello' }] },
+    })
+    await setPolicy(LATE, `/v2/${LATE}:getIamPolicy`, [
+      { role: `projects/${LATER}/roles/caller`, members: [ALICE] },
+    ])
+    expect(await aliceReach()).toContain(`${RUN}${LATE}`)
+    await ok('PATCH', `/v1/projects/${LATER}/roles/caller?updateMask=includedPermissions`, {
+      includedPermissions: ['run.services.get'],
+    })
+    expect(await aliceReach()).not.toContain(`${RUN}${LATE}`)
     // The in-place snapshot answers exactly as one read from scratch now.
     const fresh = new PolicyAnalysisService({
       store,

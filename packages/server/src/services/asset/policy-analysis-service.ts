@@ -2,9 +2,9 @@
 // scope (AIP-211: before reading anything else), check the query, then answer with core's
 // PolicyAnalyzer over a snapshot of the hierarchy, the allow policies, the custom roles they bind
 // and the group graph. The snapshot is built on first use and follows the store's change feed:
-// a policy, a Cloud Run resource or a group change is applied to it in place before the next
-// answer; a project, the organization, a custom role or a feed reset rebuilds it. So an answer
-// never lags a write this process has heard of, and a write costs the next answer one read.
+// a policy, Cloud Run resource, project, custom role or group change is applied to it in place
+// before the next answer; only an organization change or a feed reset rebuilds it. So an answer
+// never lags a write this process has heard of, and a write costs the next answer a few reads.
 // Compat: AssetService.AnalyzeIamPolicy (google/cloud/asset/v1/asset_service.proto).
 import type { AnalyzeIamPolicyResponse } from '@runiam/api'
 import { permissionsOf, type Policy } from '@runiam/core'
@@ -99,12 +99,12 @@ interface Snapshot {
 }
 
 /** Changes applied to the snapshot in place; any other that matters rebuilds it. */
-const INCREMENTAL = new Set(['policy', 'resource', 'group', 'groupMembership'])
+const INCREMENTAL = new Set(['policy', 'resource', 'project', 'role', 'group', 'groupMembership'])
 
 export class PolicyAnalysisService {
   readonly #ctx: ServiceContext
   #snapshot: Snapshot | undefined
-  /** Set by a change the snapshot cannot take in place (a project, a role, a feed reset…). */
+  /** Set by a change the snapshot cannot take in place (the organization, a feed reset). */
   #stale = true
   /** Changes heard since the snapshot last caught up, applied before the next answer. */
   #pending: Change[] = []
@@ -246,7 +246,7 @@ export class PolicyAnalysisService {
     })
   }
 
-  /** Applies policy, Cloud Run resource and group changes to the snapshot in place. */
+  /** Applies policy, resource, project, custom role and group changes to the snapshot in place. */
   async #apply(snapshot: Snapshot, changes: readonly Change[]): Promise<void> {
     const store = this.#ctx.store
     const { analyzer } = snapshot
@@ -255,7 +255,17 @@ export class PolicyAnalysisService {
     }
     const names = new Set<string>()
     for (const c of changes) {
-      if (c.kind === 'resource') {
+      if (c.kind === 'project') {
+        const project = await store.getProject(c.name.slice('projects/'.length))
+        if (project !== undefined && snapshot.orgId !== undefined) {
+          analyzer.addResource(c.name, `organizations/${snapshot.orgId}`)
+        }
+        names.add(c.name)
+      } else if (c.kind === 'role') {
+        // A custom role changed: every policy binding it is compiled again with what it is now.
+        snapshot.roles.invalidate(c.name)
+        for (const sp of await store.policiesBindingRole(c.name)) names.add(sp.resource)
+      } else if (c.kind === 'resource') {
         const record = await store.getResource(c.name)
         if (record === undefined) analyzer.removeResource(c.name)
         else analyzer.addResource(c.name, `projects/${c.name.split('/')[1] ?? ''}`)
