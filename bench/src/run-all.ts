@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, one after the other, each printing its JSON lines.
 import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
+import { runAnalyzerBench } from './analyzer-bench.js'
+import { runAnalyzerHttpBench } from './analyzer-http-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
 import { runPropagationBench } from './propagation-bench.js'
@@ -11,6 +13,7 @@ import { runWriteBench } from './write-bench.js'
 
 runAuthorizerBench()
 runScaleBench()
+runAnalyzerBench()
 await runCliBench()
 await runGatewayBench()
 await runStallBench()
@@ -18,3 +21,4 @@ await runAuthFloodBench()
 await runPropagationBench()
 await runWriteBench()
 await runGetPolicyBench()
+await runAnalyzerHttpBench()
