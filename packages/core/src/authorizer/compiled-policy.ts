@@ -49,7 +49,9 @@ export interface CompileOptions {
 /**
  * Compiles a resource's policy for checks. Never throws for a stored policy: a condition that
  * does not compile (it passed validation under another version, say) grants nothing and is
- * reported as a condition error whenever it would have decided a check.
+ * reported as a condition error whenever it would have decided a check. (A hand-written policy
+ * with over 2,000 distinct custom roles or 260,000 conditions, far beyond validation's limits, is
+ * a RangeError.)
  *
  * Member strings, custom role names and compiled conditions are interned across policies
  * (InternTable), so a million policies hold each once; what a policy holds of its own is one flat
