@@ -47,8 +47,20 @@ export const PREDEFINED_ROLE_COUNT = roleNames.length
  * grant it).
  */
 export function rolesHolding(permission: string): RoleBits | undefined {
-  return rolesByPermission.get(permission)
+  // The last few permissions asked: callers ask the same handful (invoke, get, …) as string
+  // constants, which compare by pointer; a Map lookup costs several times more per check.
+  for (let i = 0; i < RECENT; i++) if (recentKeys[i] === permission) return recentBits[i]
+  const bits = rolesByPermission.get(permission)
+  recentKeys[nextRecent] = permission
+  recentBits[nextRecent] = bits
+  nextRecent = (nextRecent + 1) % RECENT
+  return bits
 }
+
+const RECENT = 4
+const recentKeys: (string | undefined)[] = new Array<undefined>(RECENT).fill(undefined)
+const recentBits: (RoleBits | undefined)[] = new Array<undefined>(RECENT).fill(undefined)
+let nextRecent = 0
 
 /** Whether the role with id `id` is in `bits`. */
 export function hasRole(bits: RoleBits, id: number): boolean {
