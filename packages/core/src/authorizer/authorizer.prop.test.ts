@@ -155,40 +155,48 @@ const policyArb: fc.Arbitrary<Policy> = fc
   .array(bindingArb, { maxLength: 5 })
   .map((bindings) => ({ version: 3, bindings }))
 
+/** Policies with 12 to 40 bindings: most have over 32 member pairs. */
+const largePolicyArb: fc.Arbitrary<Policy> = fc
+  .array(bindingArb, { minLength: 12, maxLength: 40 })
+  .map((bindings) => ({ version: 3, bindings }))
+
 /** org → 1..3 projects → 1..3 services each, every resource with a random policy. */
-const hierarchyArb = fc
-  .record({
-    org: policyArb,
-    projects: fc.array(
+const hierarchyOf = (policyArb: fc.Arbitrary<Policy>) =>
+  fc
+    .record({
+      org: policyArb,
+      projects: fc.array(
+        fc.record({
+          policy: policyArb,
+          services: fc.array(policyArb, { minLength: 1, maxLength: 3 }),
+        }),
+        { minLength: 1, maxLength: 3 },
+      ),
+    })
+    .chain((h) =>
       fc.record({
-        policy: policyArb,
-        services: fc.array(policyArb, { minLength: 1, maxLength: 3 }),
+        h: fc.constant(h),
+        project: fc.nat(h.projects.length - 1),
+        serviceSeed: fc.nat(),
+        order: fc.constantFrom([0, 1, 2], [2, 1, 0], [1, 0, 2], [2, 0, 1]),
       }),
-      { minLength: 1, maxLength: 3 },
-    ),
-  })
-  .chain((h) =>
-    fc.record({
-      h: fc.constant(h),
-      project: fc.nat(h.projects.length - 1),
-      serviceSeed: fc.nat(),
-      order: fc.constantFrom([0, 1, 2], [2, 1, 0], [1, 0, 2], [2, 0, 1]),
-    }),
-  )
-  .map(({ h, project, serviceSeed, order }) => {
-    const p = h.projects[project]
-    if (p === undefined) throw new Error('unreachable: project index in range')
-    const s = serviceSeed % p.services.length
-    const levels: Level[] = [
-      { resource: 'organizations/1', policy: h.org },
-      { resource: `projects/p${project}`, policy: p.policy },
-      {
-        resource: `projects/p${project}/locations/us-central1/services/s${s}`,
-        policy: p.services[s] ?? {},
-      },
-    ]
-    return order.map((i) => levels[i] as Level)
-  })
+    )
+    .map(({ h, project, serviceSeed, order }) => {
+      const p = h.projects[project]
+      if (p === undefined) throw new Error('unreachable: project index in range')
+      const s = serviceSeed % p.services.length
+      const levels: Level[] = [
+        { resource: 'organizations/1', policy: h.org },
+        { resource: `projects/p${project}`, policy: p.policy },
+        {
+          resource: `projects/p${project}/locations/us-central1/services/s${s}`,
+          policy: p.services[s] ?? {},
+        },
+      ]
+      return order.map((i) => levels[i] as Level)
+    })
+
+const hierarchyArb = hierarchyOf(policyArb)
 
 const principalsArb: fc.Arbitrary<PrincipalSet> = fc
   .record({
@@ -218,6 +226,42 @@ const attributesArb: fc.Arbitrary<RequestAttributes> = fc
 const failureKey = (f: ConditionFailure): string =>
   `${f.resource}|${f.role}|${f.expression}|${f.error === '' ? 'EMPTY' : 'error'}`
 
+/** check() against the reference for one request: allowed, a granting binding, its errors. */
+function agreesWithReference(
+  levels: readonly Level[],
+  principals: PrincipalSet,
+  permission: string,
+  attributes: RequestAttributes,
+): void {
+  const compiled = levels.map((l) => compilePolicy(l.resource, l.policy))
+  const resource = levels.find((l) => l.resource.includes('/services/'))?.resource ?? ''
+  const got = check({ principals, permission, resource, attributes }, compiled)
+  const want = referenceCheck(principals, permission, attributes, levels)
+  expect(got.allowed).toBe(want.allowed)
+  if (got.allowed) {
+    expect(got.grantedBy).toHaveLength(1)
+    const g = got.grantedBy[0]
+    if (g === undefined) throw new Error('unreachable: length checked')
+    expect(want.grants).toContain(
+      `${g.resource}|${g.role}|${g.member}|${g.condition?.expression ?? ''}`,
+    )
+    // Unconditional grants short-circuit: no condition decides, none is reported.
+    if (want.unconditional) {
+      expect(g.condition).toBeUndefined()
+      expect(got.conditionErrors).toEqual([])
+      // The one reported is the first unconditional grant in level order, then policy order.
+      expect(`${g.resource}|${g.role}|${g.member}|`).toBe(want.grants.find((x) => x.endsWith('|')))
+    }
+    for (const e of got.conditionErrors) {
+      expect(want.failures.map(failureKey)).toContain(failureKey(e))
+    }
+  } else {
+    expect(got.grantedBy).toEqual([])
+    expect(got.conditionErrors.map(failureKey).sort()).toEqual(want.failures.map(failureKey).sort())
+    expect(got.conditionErrors.every((e) => e.error.length > 0)).toBe(true)
+  }
+}
+
 // ---------- properties ----------
 
 describe('authorizer ≡ naive reference evaluator', () => {
@@ -228,37 +272,51 @@ describe('authorizer ≡ naive reference evaluator', () => {
         principalsArb,
         fc.constantFrom(...PERMISSIONS),
         attributesArb,
-        (levels, principals, permission, attributes) => {
-          const compiled = levels.map((l) => compilePolicy(l.resource, l.policy))
-          const resource = levels.find((l) => l.resource.includes('/services/'))?.resource ?? ''
-          const got = check({ principals, permission, resource, attributes }, compiled)
-          const want = referenceCheck(principals, permission, attributes, levels)
-          expect(got.allowed).toBe(want.allowed)
-          if (got.allowed) {
-            expect(got.grantedBy).toHaveLength(1)
-            const g = got.grantedBy[0]
-            if (g === undefined) throw new Error('unreachable: length checked')
-            expect(want.grants).toContain(
-              `${g.resource}|${g.role}|${g.member}|${g.condition?.expression ?? ''}`,
-            )
-            // Unconditional grants short-circuit: no condition decides, none is reported.
-            if (want.unconditional) {
-              expect(g.condition).toBeUndefined()
-              expect(got.conditionErrors).toEqual([])
-            }
-            for (const e of got.conditionErrors) {
-              expect(want.failures.map(failureKey)).toContain(failureKey(e))
-            }
-          } else {
-            expect(got.grantedBy).toEqual([])
-            expect(got.conditionErrors.map(failureKey).sort()).toEqual(
-              want.failures.map(failureKey).sort(),
-            )
-            expect(got.conditionErrors.every((e) => e.error.length > 0)).toBe(true)
-          }
-        },
+        agreesWithReference,
       ),
       { numRuns: RUNS },
+    )
+  })
+
+  it('check() agrees on large policies too (looked up through their member index)', () => {
+    // Over 32 member pairs a policy is read through a member → pairs map instead of front to
+    // back: the same answers, the same first-in-policy-order explanation.
+    fc.assert(
+      fc.property(
+        hierarchyOf(largePolicyArb),
+        principalsArb,
+        fc.constantFrom(...PERMISSIONS),
+        attributesArb,
+        agreesWithReference,
+      ),
+      { numRuns: RUNS / 5 },
+    )
+  })
+
+  it('compiled bindings read back as the policy compiled (members normalised)', () => {
+    fc.assert(
+      fc.property(fc.oneof(policyArb, largePolicyArb), (policy) => {
+        const compiled = compilePolicy('projects/p0', policy)
+        const want = (policy.bindings ?? []).map((b) => ({
+          role: b.role,
+          members: b.members.map(normalizeMember),
+          ...(b.condition === undefined ? {} : { condition: b.condition }),
+        }))
+        const got = compiled.bindings.map((b) => ({
+          role: b.role,
+          members: [...b.members],
+          ...(b.condition === undefined
+            ? {}
+            : {
+                condition:
+                  b.condition.title === undefined
+                    ? { expression: b.condition.expression }
+                    : { expression: b.condition.expression, title: b.condition.title },
+              }),
+        }))
+        expect(got).toEqual(want)
+      }),
+      { numRuns: RUNS / 5 },
     )
   })
 

@@ -1,21 +1,20 @@
 // check and testPermissions: the one decision function behind testIamPermissions, admin-call
 // authorization and the invoker gateway. Pure: everything it reads is an argument.
 //
-// Order of work, so the common case costs a few Map lookups and allocates nothing:
-//   1. a permission no known role holds is denied at once;
-//   2. every level's unconditional grants for the caller's members (first hit returns a shared,
-//      frozen Decision built when the index was);
+// Order of work, so the common case costs one Map lookup, a few bit tests per binding and a few
+// Set lookups per level, and allocates nothing:
+//   1. the permission's role bitset (role-index.ts): a permission no known role holds is denied
+//      at once;
+//   2. every level's unconditional grants for the caller's members (a hit returns the frozen
+//      Decision that policy keeps for that binding and member, made the first time it decided);
 //   3. only then, conditional bindings, in the order the policies were given, within one work
 //      budget for the whole check (a policy may hold many conditional bindings, each bounded by
 //      the conditions' own per-evaluation budget: their sum must be bounded too).
 import { EVALUATION_BUDGET } from '../conditions/limits.js'
 import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
-import {
-  isDecision,
-  type CompiledPolicy,
-  type ConditionalGrant,
-  type PolicyIndex,
-} from './compiled-policy.js'
+import type { CompiledPolicy } from './compiled-policy.js'
+import type { PolicyIndex } from './policy-index.js'
+import { rolesHolding, type RoleBits } from './role-index.js'
 import type { CheckRequest, ConditionFailure, Decision } from './types.js'
 
 /**
@@ -54,33 +53,39 @@ const DENIED: Decision = Object.freeze({
  * grantedBy holds the deciding binding and conditionErrors those met before it.
  */
 export function check(request: CheckRequest, policies: readonly CompiledPolicy[]): Decision {
-  return checkWithin(request, policies, { remaining: CHECK_CONDITION_BUDGET })
+  return checkWithin(request, policies, undefined)
 }
 
+/** `budget`: the one shared by testPermissions; undefined: a fresh one, made only if needed. */
 function checkWithin(
   request: CheckRequest,
   policies: readonly CompiledPolicy[],
-  budget: ConditionBudget,
+  budget: ConditionBudget | undefined,
 ): Decision {
   const permission = request.permission
+  const roles = rolesHolding(permission)
+  if (roles === undefined) return DENIED
   const members = request.principals.members
   let conditional = false
   for (let i = 0; i < policies.length; i++) {
-    const grants = (policies[i] as PolicyIndex).grantsFor(permission)
-    if (grants.size === 0) continue
-    for (const member of members) {
-      const found = grants.get(member)
-      if (found === undefined) continue
-      if (isDecision(found)) return found
-      if (found.allow !== undefined) return found.allow
-    }
-    if (grants.hasConditional) conditional = true
+    const policy = policies[i] as PolicyIndex
+    const pair = policy.unconditional(roles, permission, members)
+    if (pair >= 0) return policy.allowAt(pair)
+    if (pair === -2) conditional = true
   }
   if (!conditional) return DENIED
-  return checkConditional(permission, members, request.attributes, policies, budget)
+  return checkConditional(
+    roles,
+    permission,
+    members,
+    request.attributes,
+    policies,
+    budget ?? { remaining: CHECK_CONDITION_BUDGET },
+  )
 }
 
 function checkConditional(
+  roles: RoleBits,
   permission: string,
   members: ReadonlySet<string>,
   attributes: RequestAttributes,
@@ -88,46 +93,44 @@ function checkConditional(
   budget: ConditionBudget,
 ): Decision {
   let errors: ConditionFailure[] | undefined
-  let evaluated: ConditionalGrant['binding'][] | undefined
   for (const policy of policies) {
-    const grants = (policy as PolicyIndex).grantsFor(permission)
-    if (!grants.hasConditional) continue
-    for (const member of members) {
-      const entry = grants.get(member)
-      if (entry === undefined || isDecision(entry)) continue
-      for (const grant of entry.conditional) {
-        // A binding naming several of the caller's members is evaluated (and reported) once.
-        if (evaluated?.includes(grant.binding) === true) continue
-        ;(evaluated ??= []).push(grant.binding)
-        let result: ConditionResult
-        if (budget.remaining > 0) {
-          const metered = grant.condition.evaluateMetered(
-            attributes,
-            Math.min(EVALUATION_BUDGET, budget.remaining),
-          )
-          budget.remaining -= metered.cost
-          result = metered.result
-        } else {
-          result = BUDGET_SPENT
-        }
-        if (result.ok) {
-          if (!result.value) continue
-          if (errors === undefined) return grant.allow
-          return Object.freeze({
-            allowed: true,
-            grantedBy: grant.allow.grantedBy,
-            conditionErrors: Object.freeze(errors),
-          })
-        }
-        ;(errors ??= []).push(
-          Object.freeze({
-            resource: grant.resource,
-            role: grant.binding.role,
-            expression: grant.condition.expression,
-            error: result.error,
-          }),
+    const index = policy as PolicyIndex
+    // A binding naming several of the caller's members is evaluated (and reported) once.
+    let last = 0
+    for (let pair = 0; pair < index.pairs; pair++) {
+      const k = index.conditionalCandidate(pair, roles, permission, members)
+      if (k === 0 || k === last) continue
+      last = k
+      const condition = index.condition(k)
+      let result: ConditionResult
+      if (budget.remaining > 0) {
+        const metered = condition.evaluateMetered(
+          attributes,
+          Math.min(EVALUATION_BUDGET, budget.remaining),
         )
+        budget.remaining -= metered.cost
+        result = metered.result
+      } else {
+        result = BUDGET_SPENT
       }
+      if (result.ok) {
+        if (!result.value) continue
+        const allow = index.allowAt(pair)
+        if (errors === undefined) return allow
+        return Object.freeze({
+          allowed: true,
+          grantedBy: allow.grantedBy,
+          conditionErrors: Object.freeze(errors),
+        })
+      }
+      ;(errors ??= []).push(
+        Object.freeze({
+          resource: index.resource,
+          role: index.roleAt(pair),
+          expression: condition.expression,
+          error: result.error,
+        }),
+      )
     }
   }
   if (errors === undefined) return DENIED

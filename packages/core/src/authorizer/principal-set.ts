@@ -1,10 +1,12 @@
 // principalSetFor: everything an authenticated (or anonymous) caller is, as the member strings a
 // policy may name. The authorizer matches these against binding members by exact string, both
-// sides normalised with normalizeMember (emails and domains lower-cased).
+// sides normalised with normalizeMember (emails and domains lower-cased), and both sides held as
+// the same interned strings (interned-members.ts), so the match is a pointer comparison.
 import { Code } from '../errors/code.js'
 import { IamError } from '../errors/iam-error.js'
 import { asciiLower } from '../members/ascii-lower.js'
-import { normalizeMember, parseMember } from '../members/member.js'
+import { parseMember } from '../members/member.js'
+import { internMember } from './interned-members.js'
 import type { PrincipalSet } from './types.js'
 
 export interface PrincipalSetOptions {
@@ -15,9 +17,17 @@ export interface PrincipalSetOptions {
   readonly groups?: readonly string[]
 }
 
-const ANONYMOUS: PrincipalSet = Object.freeze({
-  members: new Set(['allUsers']) as ReadonlySet<string>,
-})
+/**
+ * A principal set that is its own member Set: a check reads one object and its table, not a
+ * wrapper first (servers keep principal sets per caller, so at scale each is a cache miss).
+ */
+class CallerMembers extends Set<string> implements PrincipalSet {
+  get members(): ReadonlySet<string> {
+    return this
+  }
+}
+
+const ANONYMOUS: PrincipalSet = Object.freeze(new CallerMembers(['allUsers']))
 
 /**
  * The principal set of a caller.
@@ -47,18 +57,19 @@ export function principalSetFor(
   if (parsed.type !== 'user' && parsed.type !== 'serviceAccount' && parsed.type !== 'principal') {
     throw invalid(`Not a caller identity: ${member}`)
   }
-  const members = new Set<string>([normalizeMember(member)])
+  const members = new CallerMembers([internMember(member).member])
   if (parsed.type === 'user') {
-    members.add(`domain:${asciiLower(parsed.email.slice(parsed.email.lastIndexOf('@') + 1))}`)
+    const domain = asciiLower(parsed.email.slice(parsed.email.lastIndexOf('@') + 1))
+    members.add(internMember(`domain:${domain}`).member)
   }
   members.add('allAuthenticatedUsers')
   members.add('allUsers')
   for (const group of options.groups ?? []) {
     const asMember = group.includes(':') ? group : `group:${group}`
     if (parseMember(asMember).type !== 'group') throw invalid(`Not a group: ${group}`)
-    members.add(normalizeMember(asMember))
+    members.add(internMember(asMember).member)
   }
-  return Object.freeze({ members })
+  return Object.freeze(members)
 }
 
 function invalid(message: string): IamError {

@@ -1,22 +1,68 @@
-// The role → permission index the authorizer reads: one Set per predefined role, built once from
-// the generated catalog, plus the set of every permission any role holds (so a check for a
-// permission no role grants answers at once and never grows a policy's index).
+// The role → permission index the authorizer reads, built once from the generated catalog. Each
+// predefined role has a small integer id; each permission some role holds maps to the set of role
+// ids holding it, as a bitset. A check looks its permission up once and then tests each binding's
+// role with one bit test, whatever the policy's size (no per-role Set lookups, no per-policy
+// index to build). A permission no role holds has no bitset: the check answers at once.
 import { ROLE_DATA } from '../roles/catalog-data.js'
 
-const rolePermissions: ReadonlyMap<string, ReadonlySet<string>> = new Map(
-  Object.entries(ROLE_DATA).map(([role, data]) => [role, new Set(data.permissions)]),
-)
+/** Which predefined roles hold one permission: bit `id` set for the role with that id. */
+export type RoleBits = Uint32Array
 
-const knownPermissions: ReadonlySet<string> = new Set(
-  Object.values(ROLE_DATA).flatMap((data) => data.permissions),
-)
-
-/** The permissions of a predefined role; undefined for a role runiam does not know (grants nothing). */
-export function rolePermissionSet(role: string): ReadonlySet<string> | undefined {
-  return rolePermissions.get(role)
+const roleIds = new Map<string, number>()
+/** The role name strings, by id: compiled bindings hold these, not the caller's copies. */
+const roleNames: string[] = []
+for (const role of Object.keys(ROLE_DATA)) {
+  roleIds.set(role, roleNames.length)
+  roleNames.push(role)
 }
 
-/** Whether some known role holds the permission at all. */
-export function isGrantablePermission(permission: string): boolean {
-  return knownPermissions.has(permission)
+const WORDS = (roleNames.length + 31) >>> 5
+
+const rolesByPermission = new Map<string, RoleBits>()
+for (const [role, data] of Object.entries(ROLE_DATA)) {
+  const id = roleIds.get(role) as number
+  for (const permission of data.permissions) {
+    let bits = rolesByPermission.get(permission)
+    if (bits === undefined) rolesByPermission.set(permission, (bits = new Uint32Array(WORDS)))
+    bits[id >>> 5] = (bits[id >>> 5] as number) | (1 << (id & 31))
+  }
+}
+
+/** The id of a predefined role, or -1 for any other name (custom, or unknown: grants nothing). */
+export function predefinedRoleId(role: string): number {
+  return roleIds.get(role) ?? -1
+}
+
+/** The catalog's own string for a predefined role id. */
+export function predefinedRoleName(id: number): string {
+  return roleNames[id] as string
+}
+
+/** How many predefined roles there are (ids are 0 … count - 1). */
+export const PREDEFINED_ROLE_COUNT = roleNames.length
+
+/**
+ * The predefined roles holding `permission`, or undefined when no role holds it at all (custom
+ * roles are validated to hold only permissions some predefined role holds, so then nothing can
+ * grant it).
+ */
+export function rolesHolding(permission: string): RoleBits | undefined {
+  // The last few permissions asked: callers ask the same handful (invoke, get, …) as string
+  // constants, which compare by pointer; a Map lookup costs several times more per check.
+  for (let i = 0; i < RECENT; i++) if (recentKeys[i] === permission) return recentBits[i]
+  const bits = rolesByPermission.get(permission)
+  recentKeys[nextRecent] = permission
+  recentBits[nextRecent] = bits
+  nextRecent = (nextRecent + 1) % RECENT
+  return bits
+}
+
+const RECENT = 4
+const recentKeys: (string | undefined)[] = new Array<undefined>(RECENT).fill(undefined)
+const recentBits: (RoleBits | undefined)[] = new Array<undefined>(RECENT).fill(undefined)
+let nextRecent = 0
+
+/** Whether the role with id `id` is in `bits`. */
+export function hasRole(bits: RoleBits, id: number): boolean {
+  return (((bits[id >>> 5] as number) >>> (id & 31)) & 1) !== 0
 }

@@ -1,0 +1,133 @@
+// PolicyIndex (policy-index.ts): the plan a check reads. What it must keep from the per-permission
+// maps it replaced: the explanation names the first granting binding in policy order, small
+// policies (read front to back) and large ones (read through their member index) answer alike,
+// a repeated check hands back the same frozen Decision, and member strings that are also
+// property names of plain objects are just strings.
+import { describe, expect, it } from 'vitest'
+import type { Binding } from '../policy/types.js'
+import { check, compilePolicy, principalSetFor, type CompiledPolicy } from './index.js'
+
+const INVOKE = 'run.routes.invoke'
+const SERVICE = 'projects/p/locations/us-central1/services/s'
+const attrs = { timeMs: Date.UTC(2026, 0, 1), host: 'h', path: '/' }
+const alice = principalSetFor('user:alice@example.com', { groups: ['eng@example.com'] })
+
+const decide = (policies: readonly CompiledPolicy[], principals = alice) =>
+  check({ principals, permission: INVOKE, resource: SERVICE, attributes: attrs }, policies)
+
+/** n bindings that grant nothing to alice (other users, and roles without run.routes.invoke). */
+const filler = (n: number): Binding[] =>
+  Array.from({ length: n }, (_, i) =>
+    i % 2 === 0
+      ? { role: 'roles/run.invoker', members: [`user:u${i}@example.com`] }
+      : {
+          role: 'roles/run.viewer',
+          members: ['user:alice@example.com', `group:g${i}@example.com`],
+        },
+  )
+
+describe('PolicyIndex', () => {
+  for (const [size, pad] of [
+    ['small', 2],
+    ['large', 40],
+  ] as const) {
+    it(`names the first granting binding in policy order (${size} policy)`, () => {
+      const compiled = compilePolicy(SERVICE, {
+        bindings: [
+          ...filler(pad),
+          // The caller's group comes first, the caller itself later: the group's binding decides.
+          { role: 'roles/run.servicesInvoker', members: ['group:eng@example.com'] },
+          ...filler(pad),
+          {
+            role: 'roles/run.invoker',
+            members: ['user:bob@example.com', 'user:alice@example.com'],
+          },
+        ],
+      })
+      const first = decide([compiled])
+      expect(first).toEqual({
+        allowed: true,
+        grantedBy: [
+          { resource: SERVICE, role: 'roles/run.servicesInvoker', member: 'group:eng@example.com' },
+        ],
+        conditionErrors: [],
+      })
+      expect(decide([compiled])).toBe(first)
+    })
+
+    it(`lets an unconditional grant win over an earlier conditional one (${size} policy)`, () => {
+      const compiled = compilePolicy(SERVICE, {
+        bindings: [
+          ...filler(pad),
+          {
+            role: 'roles/run.invoker',
+            members: ['user:alice@example.com'],
+            condition: { expression: 'request.path.startsWith(' },
+          },
+          ...filler(pad),
+          { role: 'roles/run.invoker', members: ['group:eng@example.com'] },
+        ],
+      })
+      expect(decide([compiled])).toEqual({
+        allowed: true,
+        grantedBy: [
+          { resource: SERVICE, role: 'roles/run.invoker', member: 'group:eng@example.com' },
+        ],
+        conditionErrors: [],
+      })
+    })
+
+    it(`evaluates a conditional binding naming several of the caller's members once (${size})`, () => {
+      const compiled = compilePolicy(SERVICE, {
+        bindings: [
+          ...filler(pad),
+          {
+            role: 'roles/run.invoker',
+            members: ['user:alice@example.com', 'group:eng@example.com', 'allUsers'],
+            condition: { title: 'broken', expression: 'request.path.startsWith(' },
+          },
+        ],
+      })
+      const d = decide([compiled])
+      expect(d.allowed).toBe(false)
+      expect(d.conditionErrors).toHaveLength(1)
+      expect(d.conditionErrors[0]).toMatchObject({
+        resource: SERVICE,
+        role: 'roles/run.invoker',
+        expression: 'request.path.startsWith(',
+      })
+    })
+  }
+
+  it('treats member strings that are object property names as plain strings', () => {
+    const compiled = compilePolicy(SERVICE, {
+      bindings: [
+        { role: 'roles/run.invoker', members: ['__proto__', 'constructor', 'toString'] },
+        { role: 'roles/run.invoker', members: ['user:__proto__@example.com'] },
+      ],
+    })
+    expect(compiled.bindings[0]?.members).toEqual(['__proto__', 'constructor', 'toString'])
+    expect(decide([compiled]).allowed).toBe(false)
+    expect(decide([compiled], principalSetFor('user:__proto__@example.com')).grantedBy).toEqual([
+      { resource: SERVICE, role: 'roles/run.invoker', member: 'user:__proto__@example.com' },
+    ])
+    // A hand-made principal set is matched by content, not by the interned strings.
+    expect(decide([compiled], { members: new Set(['constructor']) }).allowed).toBe(true)
+  })
+
+  it('compiles a policy at validation’s size limit, and refuses one far beyond it', () => {
+    const custom = (n: number): Binding[] =>
+      Array.from({ length: n }, (_, i) => ({
+        role: `projects/p/roles/r${i}`,
+        members: [`user:u${i}@example.com`],
+      }))
+    const resolver = (role: string) =>
+      role === 'projects/p/roles/r1499' ? new Set([INVOKE]) : undefined
+    const big = compilePolicy(SERVICE, { bindings: custom(1_500) }, { customRoles: resolver })
+    expect(big.bindings).toHaveLength(1_500)
+    expect(decide([big], principalSetFor('user:u1499@example.com')).grantedBy).toEqual([
+      { resource: SERVICE, role: 'projects/p/roles/r1499', member: 'user:u1499@example.com' },
+    ])
+    expect(() => compilePolicy(SERVICE, { bindings: custom(2_100) })).toThrow(RangeError)
+  })
+})
