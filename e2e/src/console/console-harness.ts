@@ -55,6 +55,8 @@ export async function launchBrowser(): Promise<Browser> {
     args: CHROMIUM_ARGS,
     viewport: { width: 1280, height: 800 },
   })
+  // Well under the test timeout, so a missing element fails with Playwright's own message.
+  context.setDefaultTimeout(10_000)
   const errors: string[] = []
   const watch = (page: Page): void => {
     page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`))
