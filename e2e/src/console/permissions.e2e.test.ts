@@ -190,6 +190,40 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     await page.getByText('Condition: public paths').waitFor()
   })
 
+  it('keeps a change made elsewhere while the dialog was open (Save reads, then writes with the etag)', async () => {
+    await page.getByRole('button', { name: 'Add principal' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByLabel('New principals').fill('erin@example.com')
+    await dialog.getByLabel('Role 1', { exact: true }).selectOption({ label: 'Cloud Run Invoker' })
+    // Meanwhile, someone else grants a role through the API.
+    const path = `${LOC}/services/hello`
+    const current = await rest<{ bindings?: Binding[]; etag: string }>(
+      c.server,
+      ADMIN,
+      'GET',
+      `/v2/${path}:getIamPolicy?options.requestedPolicyVersion=3`,
+    )
+    await rest(c.server, ADMIN, 'POST', `/v2/${path}:setIamPolicy`, {
+      policy: {
+        ...current,
+        bindings: [
+          ...(current.bindings ?? []),
+          { role: 'roles/run.sourceViewer', members: ['user:frank@example.com'] },
+        ],
+      },
+    })
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    const bindings = await policyOf(c.server, path)
+    expect(membersOf(bindings, 'roles/run.sourceViewer')).toEqual(['user:frank@example.com'])
+    expect(membersOf(bindings, 'roles/run.invoker')).toContain('user:erin@example.com')
+    // The panel shows the policy as saved, the other change included.
+    await page
+      .getByRole('list', { name: 'Principals by role' })
+      .getByText('user:frank@example.com')
+      .waitFor()
+  })
+
   it('filters by principal or role, and shows the by-principal view', async () => {
     const panel = page.getByRole('tabpanel')
     const filter = panel.getByRole('searchbox', { name: 'Filter by principal or role' })
@@ -219,7 +253,8 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     await dialog.getByRole('button', { name: 'Remove' }).click()
     await dialog.waitFor({ state: 'detached' })
     let bindings = await policyOf(c.server, `${LOC}/services/hello`)
-    expect(membersOf(bindings, 'roles/run.invoker')).toEqual(['group:team@example.com'])
+    expect(membersOf(bindings, 'roles/run.invoker')).not.toContain('user:alice@example.com')
+    expect(membersOf(bindings, 'roles/run.invoker')).toContain('group:team@example.com')
     expect(membersOf(bindings, 'roles/run.viewer')).toContain('user:alice@example.com')
 
     await page

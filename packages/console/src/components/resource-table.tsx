@@ -11,6 +11,11 @@ import {
 } from '../api/run-resources.js'
 import { href, Link } from '../router.js'
 
+/** A date and time, short and in the reader's locale. */
+export function formatTime(iso: string): string {
+  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+}
+
 export interface Column {
   readonly header: string
   readonly cell: (resource: RunResource) => ReactNode
@@ -61,7 +66,7 @@ export function ResourceTable(props: {
           const ref = refOf(kind, r.name)
           const name = shortName(r.name)
           return (
-            <tr key={r.name} aria-selected={selected.has(r.name)}>
+            <tr key={r.name} className={selected.has(r.name) ? 'selected' : undefined}>
               <td className="check">
                 <input
                   type="checkbox"
@@ -88,12 +93,12 @@ export function ResourceTable(props: {
                   </Link>
                 )}
               </td>
-              <td>{ref?.location ?? ''}</td>
+              <td className="nowrap">{ref?.location ?? ''}</td>
               {(props.columns ?? []).map((c) => (
                 <td key={c.header}>{c.cell(r)}</td>
               ))}
               <td>
-                {r.updateTime === undefined ? '' : new Date(r.updateTime).toLocaleString()}
+                {r.updateTime === undefined ? '' : formatTime(r.updateTime)}
                 {r.lastModifier === undefined || r.lastModifier === '' ? null : (
                   <div className="hint">{r.lastModifier}</div>
                 )}

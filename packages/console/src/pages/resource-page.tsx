@@ -4,6 +4,7 @@ import { useLoad } from '../api/use-load.js'
 import { ErrorPanel } from '../components/error-panel.js'
 import { Loading } from '../components/loading.js'
 import { PermissionsPanel } from '../components/permissions/permissions-panel.js'
+import { formatTime } from '../components/resource-table.js'
 import { href, Link } from '../router.js'
 
 export function ResourcePage({ resource }: { resource: RunRef }) {
@@ -50,7 +51,7 @@ export function ResourcePage({ resource }: { resource: RunRef }) {
             <>
               <dt>Last changed</dt>
               <dd>
-                {new Date(data.value.updateTime).toLocaleString()}
+                {formatTime(data.value.updateTime)}
                 {data.value.lastModifier === undefined ? '' : ` by ${data.value.lastModifier}`}
               </dd>
             </>
