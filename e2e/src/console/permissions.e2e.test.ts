@@ -20,6 +20,7 @@ const ADMIN = 'admin@example.com'
 const VIEWER = 'vera@example.com'
 const P = 'perm-proj'
 const LOC = `projects/${P}/locations/us-central1`
+const XSS_TITLE = '<img src=x onerror="document.title=\'pwned\'">'
 
 interface Binding {
   role: string
@@ -58,6 +59,16 @@ async function setup(server: ServerProcess): Promise<void> {
     role: {
       title: 'Invoker lite',
       description: 'Calls services, nothing else.',
+      includedPermissions: ['run.routes.invoke'],
+      stage: 'GA',
+    },
+  })
+  // An outsider's markup where a console shows names: it must stay text.
+  await rest(server, ADMIN, 'POST', `/v1/projects/${P}/roles`, {
+    roleId: 'markup',
+    role: {
+      title: XSS_TITLE,
+      description: '<script>document.title = "pwned"</script>',
       includedPermissions: ['run.routes.invoke'],
       stage: 'GA',
     },
@@ -337,6 +348,21 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     } finally {
       await browser.close()
     }
+  })
+
+  it('shows markup an outsider put in a role title as text, never as markup', async () => {
+    await page.goto(`${c.server.url}/console/projects/${P}`)
+    await select(page, 'Services', 'other')
+    await page.getByRole('tabpanel').getByRole('button', { name: 'Add principal' }).click()
+    const dialog = page.getByRole('dialog')
+    await dialog.getByLabel('New principals').fill('mallory@example.com')
+    await dialog.getByLabel('Role 1', { exact: true }).selectOption({ label: XSS_TITLE })
+    await dialog.getByText('<script>document.title = "pwned"</script>').waitFor()
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    await page.getByRole('list', { name: 'Principals by role' }).getByText(XSS_TITLE).waitFor()
+    await expect(page.locator('img[src="x"]').count()).resolves.toBe(0)
+    await expect(page.title()).resolves.not.toBe('pwned')
   })
 
   it('printed no error in the browser other than the refused condition', () => {

@@ -135,7 +135,7 @@ export function isDeepLink(rest: string): boolean {
 function notBuiltPage(): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>runiam console not built</title></head>
-<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<body>
 <h1>The runiam console is not built</h1>
 <p>This server found no built console to serve. In the runiam checkout, run</p>
 <pre>npm run build</pre>
