@@ -1,7 +1,8 @@
 // The roles "Assign roles" offers on a resource, each with its title and description: the
 // predefined roles that the server's own rule (@runiam/core isGrantableOn: the role holds a
 // permission that applies to the resource's type) lets be granted there, with Cloud Run's roles
-// first, then the basic roles, then the others; then the custom roles of the project and of its
+// first, then the basic roles, then the others (basic roles only on projects and above: not on
+// a Cloud Run resource, as on Google); then the custom roles of the project and of its
 // organization that are grantable there by the same rule. So the list is exactly what a Save may
 // succeed with; roles the user cannot list (no iam.roles.list) are simply not offered.
 import { isBasicRole, isGrantableOn, listRoles, customRoleGrantableOn } from '@runiam/core'
