@@ -6,7 +6,7 @@
 // REST API, and a viewer sees the policy without being able to change it.
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { ServerProcess } from '../harness.js'
+import { invokeService, type ServerProcess } from '../harness.js'
 import {
   describeConsole,
   launchBrowser,
@@ -348,6 +348,30 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     } finally {
       await browser.close()
     }
+  })
+
+  it('asks before granting a role to allUsers, as Google does', async () => {
+    await page.goto(`${c.server.url}/console/projects/${P}`)
+    await select(page, 'Services', 'other')
+    const path = `${LOC}/services/other`
+    const { uri } = await rest<{ uri: string }>(c.server, ADMIN, 'GET', `/v2/${path}`)
+    expect((await invokeService(c.server, uri, '/')).status).toBe(403)
+    await page.getByRole('tabpanel').getByRole('button', { name: 'Add principal' }).click()
+    const dialog = page.getByRole('dialog', { name: 'Add principals to service "other"' })
+    await dialog.getByLabel('New principals').fill('allUsers')
+    await dialog.getByLabel('Role 1', { exact: true }).selectOption({ label: 'Cloud Run Invoker' })
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    const confirm = page.getByRole('dialog', { name: 'Allow public access?' })
+    await confirm.getByText('Anyone on the internet').waitFor()
+    await confirm.getByRole('button', { name: 'Cancel' }).click()
+    await confirm.waitFor({ state: 'detached' })
+    expect(JSON.stringify(await policyOf(c.server, path))).not.toContain('allUsers')
+    await dialog.getByRole('button', { name: 'Save' }).click()
+    await confirm.getByRole('button', { name: 'Allow public access' }).click()
+    await dialog.waitFor({ state: 'detached' })
+    expect(membersOf(await policyOf(c.server, path), 'roles/run.invoker')).toEqual(['allUsers'])
+    // Through the gateway, with no token at all.
+    expect((await invokeService(c.server, uri, '/')).status).toBe(200)
   })
 
   it('shows markup an outsider put in a role title as text, never as markup', async () => {

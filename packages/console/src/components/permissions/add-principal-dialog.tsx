@@ -31,6 +31,7 @@ export function AddPrincipalDialog(props: {
   const [condition, setCondition] = useState({ title: '', description: '', expression: '' })
   const [error, setError] = useState<unknown>()
   const [saving, setSaving] = useState(false)
+  const [confirmingPublic, setConfirmingPublic] = useState(false)
 
   const parsed = useMemo(() => parsePrincipals(principals), [principals])
   const chosen = roles.filter((r) => r !== '')
@@ -43,10 +44,20 @@ export function AddPrincipalDialog(props: {
     !conditionIncomplete &&
     !saving
 
-  async function save(e: FormEvent): Promise<void> {
-    e.preventDefault()
+  const publicMembers = parsed.members.filter(
+    (m) => m === 'allUsers' || m === 'allAuthenticatedUsers',
+  )
+
+  async function save(e?: FormEvent, publicConfirmed = false): Promise<void> {
+    e?.preventDefault()
     setTouched(true)
     if (!canSave) return
+    // Compat: Google's console asks before granting a role to allUsers / allAuthenticatedUsers.
+    if (publicMembers.length > 0 && !publicConfirmed) {
+      setConfirmingPublic(true)
+      return
+    }
+    setConfirmingPublic(false)
     setSaving(true)
     setError(undefined)
     try {
@@ -206,6 +217,29 @@ export function AddPrincipalDialog(props: {
         </fieldset>
         {error === undefined ? null : <ErrorPanel error={error} />}
       </form>
+      {confirmingPublic ? (
+        <Dialog
+          title="Allow public access?"
+          onClose={() => setConfirmingPublic(false)}
+          actions={
+            <>
+              <button type="button" onClick={() => setConfirmingPublic(false)} data-autofocus>
+                Cancel
+              </button>
+              <button type="button" className="primary" onClick={() => void save(undefined, true)}>
+                Allow public access
+              </button>
+            </>
+          }
+        >
+          <p>
+            You are about to grant {publicMembers.join(' and ')} a role on {props.resourceLabel}.{' '}
+            {publicMembers.includes('allUsers')
+              ? 'Anyone on the internet, signed in or not, will get it.'
+              : 'Anyone with an account, from any organization, will get it.'}
+          </p>
+        </Dialog>
+      ) : null}
     </Dialog>
   )
 }
