@@ -289,6 +289,42 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     await expect(add.evaluate((el) => el === el.ownerDocument.activeElement)).resolves.toBe(true)
   })
 
+  it('does Add principal with the keyboard alone', async () => {
+    const other = page.getByRole('checkbox', { name: 'Select service other', exact: true })
+    const hello = page.getByRole('checkbox', { name: 'Select service hello', exact: true })
+    await other.setChecked(false)
+    await hello.setChecked(false)
+    await other.focus()
+    await page.keyboard.press('Space')
+    await hello.focus()
+    await page.keyboard.press('Space')
+    await page.getByRole('complementary').getByText('2 services selected').waitFor()
+    await other.focus()
+    await page.keyboard.press('Space')
+    await page.getByRole('complementary').getByRole('heading', { name: 'Service hello' }).waitFor()
+    const add = page.getByRole('tabpanel').getByRole('button', { name: 'Add principal' })
+    await add.focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog')
+    await dialog.waitFor()
+    await page.keyboard.type('gina@example.com') // the dialog opened on New principals
+    await page.keyboard.press('Tab')
+    const role = dialog.getByLabel('Role 1', { exact: true })
+    await expect(role.evaluate((el) => el === el.ownerDocument.activeElement)).resolves.toBe(true)
+    // A closed <select> takes the arrow keys: the first role offered is Cloud Run Admin.
+    await page.keyboard.press('ArrowDown')
+    await expect(role.inputValue()).resolves.toBe('roles/run.admin')
+    // Tab on: + Add another role, the condition's check box, Cancel, Save; Enter saves.
+    for (let i = 0; i < 4; i++) await page.keyboard.press('Tab')
+    const save = dialog.getByRole('button', { name: 'Save' })
+    await expect(save.evaluate((el) => el === el.ownerDocument.activeElement)).resolves.toBe(true)
+    await page.keyboard.press('Enter')
+    await dialog.waitFor({ state: 'detached' })
+    expect(membersOf(await policyOf(c.server, `${LOC}/services/hello`), 'roles/run.admin')).toEqual(
+      ['user:gina@example.com'],
+    )
+  })
+
   it('changes the permissions of a job and of a worker pool', async () => {
     for (const [tab, name, path] of [
       ['Jobs', 'nightly', `${LOC}/jobs/nightly`],
