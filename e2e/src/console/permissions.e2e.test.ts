@@ -174,30 +174,36 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     await groups.getByText('Cloud Run Invoker').waitFor()
   })
 
-  it('adds a role under a condition, and shows the server’s refusal of a bad one', async () => {
+  it('adds one role under a condition and another without, and shows the server’s refusal of a bad condition', async () => {
     await page.getByRole('button', { name: 'Add principal' }).click()
     const dialog = page.getByRole('dialog')
     await dialog.getByLabel('New principals').fill('carol@example.com')
     await dialog.getByLabel('Role 1', { exact: true }).selectOption({ label: 'Cloud Run Invoker' })
-    await dialog.getByLabel('Add an IAM condition to these roles').check()
-    await dialog.getByLabel('Condition title').fill('public paths')
-    await dialog.getByLabel('Condition expression (CEL)').fill('request.path.startsWith(')
+    await dialog.getByRole('button', { name: '+ Add IAM condition to role 1' }).click()
+    await dialog.getByLabel('Condition title (role 1)').fill('public paths')
+    await dialog.getByLabel('Condition expression (role 1)').fill('request.path.startsWith(')
+    await dialog.getByRole('button', { name: '+ Add another role' }).click()
+    await dialog
+      .getByLabel('Role 2', { exact: true })
+      .selectOption({ label: 'Cloud Run Developer' })
     await dialog.getByRole('button', { name: 'Save' }).click()
     await dialog.getByRole('alert').waitFor()
     expect(JSON.stringify(await policyOf(c.server, `${LOC}/services/hello`))).not.toContain('carol')
     await dialog
-      .getByLabel('Condition expression (CEL)')
+      .getByLabel('Condition expression (role 1)')
       .fill('request.path.startsWith("/public/")')
     await dialog.getByRole('button', { name: 'Save' }).click()
     await dialog.waitFor({ state: 'detached' })
-    const conditional = (await policyOf(c.server, `${LOC}/services/hello`)).find(
-      (b) => b.condition !== undefined,
-    )
-    expect(conditional).toMatchObject({
-      role: 'roles/run.invoker',
-      members: ['user:carol@example.com'],
-      condition: { title: 'public paths', expression: 'request.path.startsWith("/public/")' },
-    })
+    const bindings = await policyOf(c.server, `${LOC}/services/hello`)
+    expect(bindings.filter((b) => b.condition !== undefined)).toEqual([
+      {
+        role: 'roles/run.invoker',
+        members: ['user:carol@example.com'],
+        condition: { title: 'public paths', expression: 'request.path.startsWith("/public/")' },
+      },
+    ])
+    expect(membersOf(bindings, 'roles/run.developer')).toEqual(['user:carol@example.com'])
+    expect(membersOf(bindings, 'roles/run.invoker')).not.toContain('user:carol@example.com')
     await page.getByText('Condition: public paths').waitFor()
   })
 

@@ -20,16 +20,15 @@ function withVersion(policy: Policy): Policy {
   return { ...policy, version: policyHasConditions(policy) ? 3 : (policy.version ?? 1) }
 }
 
-/** Grants every role to every member (under `condition`, if given). */
+/** Grants each role (under its own condition, if any) to every member. */
 export function addPrincipals(
   store: PolicyStore,
   members: readonly string[],
-  roles: readonly string[],
-  condition: Expr | undefined,
+  grants: readonly { readonly role: string; readonly condition?: Expr | undefined }[],
 ): Promise<Policy> {
   return readModifyWrite(async () => {
     let policy = await store.get()
-    for (const role of roles) {
+    for (const { role, condition } of grants) {
       for (const member of members) {
         policy = applied(
           addBinding(policy, {

@@ -1,20 +1,37 @@
 // "Add principal": New principals (validated as typed), Assign roles (several, each with its
-// description), an optional IAM condition (title, description, expression: the server compiles
-// and checks it on Save), then Save = one read-modify-write setIamPolicy with the etag.
+// description and an optional IAM condition of its own: role-row.tsx), then Save = one
+// read-modify-write setIamPolicy with the etag. A public grant asks "Allow public access?" first.
 import type { Expr } from '@runiam/core'
 import { useId, useMemo, useState, type FormEvent } from 'react'
 import type { RoleChoice } from '../../api/grantable-roles.js'
 import { Dialog } from '../dialog.js'
 import { ErrorPanel } from '../error-panel.js'
 import { parsePrincipals } from './parse-principals.js'
+import { RoleRow, type RoleDraft } from './role-row.js'
 
-export interface AddPrincipalRequest {
-  readonly members: readonly string[]
-  readonly roles: readonly string[]
+/** One role to grant, under a condition or not. */
+export interface Grant {
+  readonly role: string
   readonly condition?: Expr
 }
 
-const GROUPS: readonly RoleChoice['group'][] = ['Cloud Run', 'Basic', 'Other predefined', 'Custom']
+export interface AddPrincipalRequest {
+  readonly members: readonly string[]
+  readonly grants: readonly Grant[]
+}
+
+function grantOf(draft: RoleDraft): Grant {
+  const c = draft.condition
+  if (c === undefined) return { role: draft.role }
+  return {
+    role: draft.role,
+    condition: {
+      title: c.title.trim(),
+      expression: c.expression.trim(),
+      ...(c.description.trim() === '' ? {} : { description: c.description.trim() }),
+    },
+  }
+}
 
 export function AddPrincipalDialog(props: {
   /** e.g. `service "hello"`, shown in the title. */
@@ -26,17 +43,18 @@ export function AddPrincipalDialog(props: {
   const id = useId()
   const [principals, setPrincipals] = useState('')
   const [touched, setTouched] = useState(false)
-  const [roles, setRoles] = useState<string[]>([''])
-  const [withCondition, setWithCondition] = useState(false)
-  const [condition, setCondition] = useState({ title: '', description: '', expression: '' })
+  const [rows, setRows] = useState<RoleDraft[]>([{ role: '' }])
   const [error, setError] = useState<unknown>()
   const [saving, setSaving] = useState(false)
   const [confirmingPublic, setConfirmingPublic] = useState(false)
 
   const parsed = useMemo(() => parsePrincipals(principals), [principals])
-  const chosen = roles.filter((r) => r !== '')
-  const conditionIncomplete =
-    withCondition && (condition.title.trim() === '' || condition.expression.trim() === '')
+  const chosen = rows.filter((r) => r.role !== '')
+  const conditionIncomplete = chosen.some(
+    (r) =>
+      r.condition !== undefined &&
+      (r.condition.title.trim() === '' || r.condition.expression.trim() === ''),
+  )
   const canSave =
     parsed.members.length > 0 &&
     parsed.problems.length === 0 &&
@@ -61,20 +79,7 @@ export function AddPrincipalDialog(props: {
     setSaving(true)
     setError(undefined)
     try {
-      const cond: Expr | undefined = withCondition
-        ? {
-            title: condition.title.trim(),
-            expression: condition.expression.trim(),
-            ...(condition.description.trim() === ''
-              ? {}
-              : { description: condition.description.trim() }),
-          }
-        : undefined
-      await props.onSave({
-        members: parsed.members,
-        roles: [...new Set(chosen)],
-        ...(cond === undefined ? {} : { condition: cond }),
-      })
+      await props.onSave({ members: parsed.members, grants: chosen.map(grantOf) })
       props.onClose()
     } catch (err) {
       setError(err)
@@ -130,90 +135,26 @@ export function AddPrincipalDialog(props: {
         </fieldset>
         <fieldset className="fieldset">
           <legend>Assign roles</legend>
-          {roles.map((role, i) => {
-            const choice = props.roles.find((r) => r.name === role)
-            return (
-              <div className="role-row" key={i}>
-                <div className="role-pick">
-                  <label htmlFor={`${id}-role-${i}`}>{`Role ${i + 1}`}</label>
-                  <select
-                    id={`${id}-role-${i}`}
-                    value={role}
-                    aria-describedby={`${id}-role-${i}-description`}
-                    onChange={(e) => setRoles(roles.map((r, j) => (j === i ? e.target.value : r)))}
-                  >
-                    <option value="">Select a role</option>
-                    {GROUPS.map((g) => {
-                      const inGroup = props.roles.filter((r) => r.group === g)
-                      return inGroup.length === 0 ? null : (
-                        <optgroup key={g} label={g}>
-                          {inGroup.map((r) => (
-                            <option key={r.name} value={r.name}>
-                              {r.title}
-                            </option>
-                          ))}
-                        </optgroup>
-                      )
-                    })}
-                  </select>
-                  <p className="hint" id={`${id}-role-${i}-description`}>
-                    {choice === undefined ? '' : `${choice.name}: ${choice.description}`}
-                  </p>
-                </div>
-                {roles.length > 1 ? (
-                  <button
-                    type="button"
-                    className="icon-button"
-                    aria-label={`Remove role ${i + 1}`}
-                    onClick={() => setRoles(roles.filter((_, j) => j !== i))}
-                  >
-                    ✕
-                  </button>
-                ) : null}
-              </div>
-            )
-          })}
-          <button type="button" className="link-button" onClick={() => setRoles([...roles, ''])}>
+          {rows.map((row, i) => (
+            <RoleRow
+              key={i}
+              id={`${id}-row-${i}`}
+              index={i}
+              draft={row}
+              roles={props.roles}
+              onChange={(d) => setRows(rows.map((r, j) => (j === i ? d : r)))}
+              {...(rows.length > 1
+                ? { onRemove: () => setRows(rows.filter((_, j) => j !== i)) }
+                : {})}
+            />
+          ))}
+          <button
+            type="button"
+            className="link-button"
+            onClick={() => setRows([...rows, { role: '' }])}
+          >
             + Add another role
           </button>
-        </fieldset>
-        <fieldset className="fieldset">
-          <legend>IAM condition (optional)</legend>
-          <label className="check-label">
-            <input
-              type="checkbox"
-              checked={withCondition}
-              onChange={(e) => setWithCondition(e.target.checked)}
-            />
-            Add an IAM condition to these roles
-          </label>
-          {withCondition ? (
-            <>
-              <label htmlFor={`${id}-cond-title`}>Condition title</label>
-              <input
-                id={`${id}-cond-title`}
-                value={condition.title}
-                required
-                onChange={(e) => setCondition({ ...condition, title: e.target.value })}
-              />
-              <label htmlFor={`${id}-cond-description`}>Condition description</label>
-              <input
-                id={`${id}-cond-description`}
-                value={condition.description}
-                onChange={(e) => setCondition({ ...condition, description: e.target.value })}
-              />
-              <label htmlFor={`${id}-cond-expression`}>Condition expression (CEL)</label>
-              <textarea
-                id={`${id}-cond-expression`}
-                rows={3}
-                value={condition.expression}
-                required
-                onChange={(e) => setCondition({ ...condition, expression: e.target.value })}
-                placeholder={'request.path.startsWith("/public/")'}
-              />
-              <p className="hint">The server checks the expression when you save.</p>
-            </>
-          ) : null}
         </fieldset>
         {error === undefined ? null : <ErrorPanel error={error} />}
       </form>

@@ -214,7 +214,7 @@ export function PermissionsPanel({ resource }: { resource: RunRef }) {
           roles={roles}
           onClose={() => setAdding(false)}
           onSave={async (req: AddPrincipalRequest) => {
-            await addPrincipals(store, req.members, req.roles, req.condition)
+            await addPrincipals(store, req.members, req.grants)
             data.reload()
           }}
         />
