@@ -36,7 +36,7 @@ function serverLayers(layers) {
 const noNode = [{ group: ['node:*'], message: 'core and api are pure: no node:* imports' }]
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/node_modules/**', '.runiam/**', 'packages/console/**'] },
+  { ignores: ['**/dist/**', '**/node_modules/**', '.runiam/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -83,6 +83,28 @@ export default tseslint.config(
     },
   },
   {
+    // DESIGN.md: the console depends on api + core only, and runs in a browser (no node:*).
+    files: ['packages/console/src/**/*.{ts,tsx}'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*'], message: 'the console runs in a browser: no node:* imports' },
+            {
+              group: ['@runiam/store*', '@runiam/server*', '@runiam/cli*'],
+              message: 'the console depends on api and core only',
+            },
+            {
+              group: ['@runiam/core/conditions', '@runiam/core/authorizer'],
+              message: 'the CEL engine is too big for the console: the server checks conditions',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['packages/store/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [
@@ -101,6 +123,21 @@ export default tseslint.config(
   // packages/server's rooms (DESIGN.md, issue 6): who may import whom, so each rule has one home
   // and folders have no cycles. Tests and main.ts compose parts, as the composition root does.
   ...serverLayers([
+    {
+      dir: 'console',
+      why: "the console's files are served from a folder; this room imports no other server room",
+      forbid: [
+        'admin',
+        'gateway',
+        'identity',
+        'runtime',
+        'config',
+        'http',
+        'services',
+        'observability',
+        'data-dir',
+      ],
+    },
     {
       dir: 'services',
       why: 'services import only core, store and services (transport-free, no identity, no runtime)',
@@ -193,7 +230,7 @@ export default tseslint.config(
   {
     // Type-aware rules: a promise nobody awaits loses its error; a switch over a union must name
     // every case, so a new decision kind or failure cannot fall through unnoticed.
-    files: ['packages/*/src/**/*.ts', 'e2e/src/**/*.ts', 'bench/src/**/*.ts'],
+    files: ['packages/*/src/**/*.{ts,tsx}', 'e2e/src/**/*.ts', 'bench/src/**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },

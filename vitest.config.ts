@@ -1,7 +1,7 @@
 // Vitest runs every workspace's tests from source: cross-package imports resolve to src/ through
 // these aliases, so `npm test` never depends on a stale dist/ for unit tests (e2e spawns dist/).
 import { fileURLToPath } from 'node:url'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 const src = (p: string): string => fileURLToPath(new URL(`./packages/${p}`, import.meta.url))
 
@@ -24,6 +24,8 @@ export default defineConfig({
       'e2e/google-clients/src/**/*.test.ts',
       'bench/src/**/*.test.ts',
     ],
+    // The console is browser code, tested in Chromium by e2e/src/console, never in Node.
+    exclude: [...configDefaults.exclude, 'packages/console/**'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

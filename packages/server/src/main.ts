@@ -16,6 +16,7 @@ import { handleAuthz } from './gateway/authz-endpoint.js'
 import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { unavailablePage } from './gateway/pages.js'
+import { createConsoleAssets } from './console/console-assets.js'
 import { fenceSurfaces } from './http/feed-fence.js'
 import { createFrontDoor, type FrontDoor, type Logger, type Surfaces } from './http/front-door.js'
 import { listen, listenHosts, urlHost } from './http/listen.js'
@@ -440,6 +441,7 @@ function run(
   const surfaces: Surfaces = {
     authz: async (req, res, ctx) => void (await handleAuthz(gateway, req, res, ctx)),
     gateway,
+    console: createConsoleAssets({ dir: parts.config.consoleDir }),
     identity: parts.identity,
     admin: (req, res, ctx, target) => admin.handle(req, res, ctx, target),
     ready: () =>

@@ -73,7 +73,7 @@ function printBanner(server: Banner): void {
   const identity = config.dev ? ', development identity: anyone can log in as anyone' : ''
   const workers = config.workers > 1 ? `, ${config.workers} workers` : ''
   process.stdout.write(
-    `runiam is serving on ${server.url} (${store}${identity}${workers})\n${demoBanner(server)}${bootstrapBanner(server)}`,
+    `runiam is serving on ${server.url} (${store}${identity}${workers})\nWeb console: ${server.url}/console/\n${demoBanner(server)}${bootstrapBanner(server)}`,
   )
 }
 

@@ -77,6 +77,7 @@ export async function startHarness(
         handle: () => Promise.reject(new Error('no gateway in the admin harness')),
         handleUpgrade: () => Promise.reject(new Error('no gateway in the admin harness')),
       },
+      console: () => Promise.reject(new Error('no console in the admin harness')),
       identity: () => Promise.resolve(false),
       admin: (req, res, ctx, target) => app.handle(req, res, ctx, target),
       ready: () => Promise.resolve({ ok: true, store: 'ok' }),

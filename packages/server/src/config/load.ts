@@ -14,6 +14,7 @@ import {
 } from './schema.js'
 import { issuerUrlProblem } from './issuer-url.js'
 import { parseUpstreams } from './upstream-allow.js'
+import { defaultConsoleDir } from './console-dir.js'
 
 type Raw = Record<string, unknown>
 
@@ -146,6 +147,12 @@ export const FLAGS: Readonly<Record<string, ServeFlag>> = {
     key: 'localProcesses',
     kind: 'bool',
     help: "Run services whose container has a command as local processes, as the server's OS user (default on with --dev, off otherwise).",
+  },
+  '--console-dir': {
+    key: 'consoleDir',
+    kind: 'string',
+    metavar: 'DIR',
+    help: 'The built web console served at /console/ (default: the dist folder of the @runiam/console package).',
   },
 }
 
@@ -409,6 +416,7 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     host,
     port: num('port', 0, 65535),
     dataDir: str('dataDir') ?? DEFAULTS.dataDir,
+    ...consoleDirSetting(str('consoleDir')),
     ...(database === undefined ? {} : { database }),
     dev,
     demo: bool('demo'),
@@ -431,6 +439,12 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
   if (problems.length > 0)
     throw usage(`Invalid server configuration:\n  - ${problems.join('\n  - ')}`)
   return config
+}
+
+/** The console folder given, else the console package's build; neither: no consoleDir. */
+function consoleDirSetting(given: string | undefined): { consoleDir?: string } {
+  const dir = given ?? defaultConsoleDir()
+  return dir === undefined ? {} : { consoleDir: dir }
 }
 
 /** The config as printable JSON, secrets redacted (a postgres URL keeps only its host). */

@@ -62,6 +62,12 @@ export interface ServerConfig {
    * 10,000 are kept). A replica or worker away longer than this drops its caches when it returns.
    */
   readonly changeFeedRetentionSeconds: number
+  /**
+   * The built web console (index.html and assets/) served at /console/. Default: the dist folder
+   * of the @runiam/console package, found through module resolution (config/console-dir.ts);
+   * absent when that package cannot be found, and /console/ then says how to build it.
+   */
+  readonly consoleDir?: string
 }
 
 /**

@@ -21,6 +21,7 @@ const surfaces: Surfaces = {
     handle: ok('gateway') as unknown as Surfaces['gateway']['handle'],
     handleUpgrade: async () => undefined,
   },
+  console: ok('console') as unknown as Surfaces['console'],
   identity: async () => false,
   admin: ok('admin') as unknown as Surfaces['admin'],
   ready: async () => ({ ok: true, store: 'ok' }),

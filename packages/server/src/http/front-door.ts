@@ -1,6 +1,6 @@
 // The server's one front door: every request and upgrade enters here, gets a request id, is
-// routed once (to the invoker gateway by Host, else by path to health, metrics, identity, or the
-// admin route matched in the @runiam/api table) and leaves one access-log line and one metrics
+// routed once (to the invoker gateway by Host, else by path to health, metrics, the console's
+// files, identity, or the admin route matched in the @runiam/api table) and leaves one access-log line and one metrics
 // observation. The surfaces behind it never parse routing again.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
@@ -22,6 +22,8 @@ export interface Surfaces {
       ctx: RequestContext,
     ): Promise<void>
   }
+  /** The web console's files: /console and everything under /console/. */
+  console(req: IncomingMessage, res: ServerResponse, path: string, query: string): Promise<void>
   /** OpenID discovery, JWKS, token endpoint: true when it answered. */
   identity(req: IncomingMessage, res: ServerResponse, path: string): Promise<boolean>
   admin(
@@ -130,7 +132,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     return routeOther(req, res, ctx, surfaces, target)
   }
 
-  /** Health, metrics, identity and the admin API. */
+  /** Health, metrics, the console, identity and the admin API. */
   async function routeOther(
     req: IncomingMessage,
     res: ServerResponse,
@@ -164,6 +166,10 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       const { contentType, text } = await surfaces.metrics()
       res.writeHead(200, { 'content-type': contentType }).end(text)
       return
+    }
+    if (path === '/console' || path.startsWith('/console/')) {
+      ctx.route = 'console'
+      return surfaces.console(req, res, path, target.query)
     }
     ctx.route = 'identity'
     if (await surfaces.identity(req, res, path)) return

@@ -15,7 +15,10 @@ export const SERVER_REASONS = {
     code: Code.UNAVAILABLE,
     doc: 'A replica on a shared PostgreSQL database that is not following the change feed (its follower connection is down, or it is behind): it refuses to decide, at the gateway and the admin API, until it has caught up. Retry; another replica can answer.',
   },
-  URL_NOT_FOUND: { code: Code.NOT_FOUND, doc: 'No admin API method has this path.' },
+  URL_NOT_FOUND: {
+    code: Code.NOT_FOUND,
+    doc: 'No admin API method, and no file of the built console, has this path.',
+  },
   METHOD_NOT_ALLOWED: {
     code: Code.UNIMPLEMENTED,
     doc: 'The path exists but not with this HTTP method (sent as HTTP 405).',

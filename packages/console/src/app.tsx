@@ -1,0 +1,37 @@
+// The console app: the sign-in page until there is a session, then the shell around the page the
+// route table matches. The browser tab's title follows the page.
+import { useEffect } from 'react'
+import { EXPIRED_NOTICE } from './api/console-api.js'
+import { signOut, useSession } from './auth/session.js'
+import { AppShell } from './components/app-shell.js'
+import { NotFoundPage } from './pages/not-found-page.js'
+import { SignInPage } from './pages/sign-in-page.js'
+import { matchRoute, useLocation } from './router.js'
+import { ROUTES } from './routes.js'
+
+export function App() {
+  const session = useSession()
+  const { path, query } = useLocation()
+  const match = matchRoute(ROUTES, path)
+  const title =
+    session === undefined ? 'Sign in' : (match?.route.title(match.params) ?? 'Not found')
+  useEffect(() => {
+    document.title = `${title} – runiam`
+  }, [title])
+  // A session ends when its token does, even on a page that makes no call in between.
+  const expiresAt = session?.expiresAt
+  useEffect(() => {
+    if (expiresAt === undefined) return
+    const timer = setTimeout(
+      () => signOut(EXPIRED_NOTICE),
+      Math.min(2 ** 31 - 1, Math.max(0, expiresAt - Date.now() - 5_000)),
+    )
+    return () => clearTimeout(timer)
+  }, [expiresAt])
+  if (session === undefined) return <SignInPage />
+  return (
+    <AppShell session={session}>
+      {match === undefined ? <NotFoundPage /> : match.route.render(match.params, query)}
+    </AppShell>
+  )
+}

@@ -1,0 +1,120 @@
+// A project's Cloud Run page: tabs Services, Jobs and Worker pools, each a list with check boxes,
+// and the info panel (Permissions tab) for what is selected, shown or hidden with its button.
+import { useState } from 'react'
+import {
+  KIND_INFO,
+  listRun,
+  refOf,
+  RUN_KINDS,
+  shortName,
+  type RunKind,
+  type RunResource,
+} from '../api/run-resources.js'
+import { useLoad } from '../api/use-load.js'
+import { ErrorPanel } from '../components/error-panel.js'
+import { InfoPanel } from '../components/info-panel.js'
+import { Loading } from '../components/loading.js'
+import { PermissionsPanel } from '../components/permissions/permissions-panel.js'
+import { ResourceTable, type Column } from '../components/resource-table.js'
+import { href, Link } from '../router.js'
+
+const SERVICE_COLUMNS: readonly Column[] = [
+  {
+    header: 'URL',
+    cell: (r) => (r.uri === undefined ? '' : <code className="url">{r.uri}</code>),
+  },
+]
+
+export function ProjectRunPage({ project, kind }: { project: string; kind: RunKind }) {
+  const info = KIND_INFO[kind]
+  const list = useLoad(() => listRun(project, kind), [project, kind])
+  const [selectedByKind, setSelected] = useState<Record<string, ReadonlySet<string>>>({})
+  const [panelShown, setPanelShown] = useState(true)
+  const selected = selectedByKind[kind] ?? new Set<string>()
+  const resources: readonly RunResource[] = list.state === 'ready' ? list.value : []
+  const chosen = resources.filter((r) => selected.has(r.name))
+  const only =
+    chosen.length === 1 && chosen[0] !== undefined ? refOf(kind, chosen[0].name) : undefined
+
+  return (
+    <section className="run-page">
+      <div className="page-head">
+        <div>
+          <h1>Cloud Run</h1>
+          <p className="subtitle">
+            Project <Link to={href('projects', project)}>{project}</Link>
+          </p>
+        </div>
+        <button
+          type="button"
+          aria-expanded={panelShown}
+          aria-controls="info-panel"
+          onClick={() => setPanelShown(!panelShown)}
+        >
+          {panelShown ? 'Hide info panel' : 'Show info panel'}
+        </button>
+      </div>
+      <nav className="page-tabs" aria-label="Cloud Run resources">
+        {RUN_KINDS.map((k) => (
+          <Link
+            key={k}
+            to={href('projects', project, 'run', KIND_INFO[k].slug)}
+            aria-current={k === kind ? 'page' : undefined}
+          >
+            {KIND_INFO[k].plural}
+          </Link>
+        ))}
+      </nav>
+      <div className={panelShown ? 'with-panel' : 'without-panel'}>
+        <div className="list">
+          {list.state === 'loading' ? (
+            <Loading label={`Loading ${info.plural.toLowerCase()}…`} />
+          ) : null}
+          {list.state === 'error' ? <ErrorPanel error={list.error} onRetry={list.reload} /> : null}
+          {list.state === 'ready' && resources.length === 0 ? (
+            <p className="hint">This project has no {info.plural.toLowerCase()}.</p>
+          ) : null}
+          {resources.length > 0 ? (
+            <ResourceTable
+              kind={kind}
+              resources={resources}
+              selected={selected}
+              onSelect={(names) => setSelected({ ...selectedByKind, [kind]: names })}
+              {...(kind === 'services' ? { columns: SERVICE_COLUMNS } : {})}
+            />
+          ) : null}
+        </div>
+        {panelShown ? (
+          <div id="info-panel">
+            <InfoPanel
+              heading={
+                chosen.length === 0
+                  ? `No ${info.singular} selected`
+                  : chosen.length === 1
+                    ? `${info.singular[0]?.toUpperCase()}${info.singular.slice(1)} ${shortName(chosen[0]?.name ?? '')}`
+                    : `${chosen.length} ${info.plural.toLowerCase()} selected`
+              }
+              tabs={[
+                {
+                  id: 'permissions',
+                  label: 'Permissions',
+                  render: () =>
+                    only !== undefined ? (
+                      <PermissionsPanel resource={only} key={only.name} />
+                    ) : chosen.length === 0 ? (
+                      <p className="hint">
+                        Select a {info.singular} with its check box to see and change who has access
+                        to it.
+                      </p>
+                    ) : (
+                      <p className="hint">Select one {info.singular} to see its permissions.</p>
+                    ),
+                },
+              ]}
+            />
+          </div>
+        ) : null}
+      </div>
+    </section>
+  )
+}
