@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Duplex } from 'node:stream'
 import { createRouter, ROUTES, routeKey, type RouteMatch } from '@runiam/api'
 import type { RequestContext } from './request-context.js'
+import { RequestIdResponse } from './request-id-response.js'
 
 export type Logger = (entry: Record<string, unknown>) => void
 
@@ -184,11 +185,12 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   // 30 s by default), so a stalled client would outlive a short --headers-timeout by up to that
   // much: sweep at least twice per headers timeout (and at least once a second).
   const sweepMs = Math.max(100, Math.min(1000, Math.floor(options.limits.headersTimeoutMs / 2)))
-  const server = createServer({ connectionsCheckingInterval: sweepMs }, (req, res) => {
+  const serverOptions = { connectionsCheckingInterval: sweepMs, ServerResponse: RequestIdResponse }
+  const server = createServer(serverOptions, (req, res) => {
     const started = process.hrtime.bigint()
     const ctx: RequestContext = { requestId: nextId(), route: 'unknown', log: {} }
     const target = originForm(req.url)
-    res.setHeader('x-request-id', ctx.requestId)
+    res.requestId = ctx.requestId
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       options.observe(ctx.route, res.statusCode, seconds)
