@@ -7,7 +7,10 @@
 /** POSIX guarantees writes up to this size to a pipe are atomic (Linux: 4096). */
 const PIPE_BUF = 4096
 
-export type LogWriter = (entry: Record<string, unknown>) => void
+export type LogWriter = ((entry: Record<string, unknown>) => void) & {
+  /** Logs a line given as JSON text: an object's members, without the braces. */
+  readonly fields: (json: string) => void
+}
 
 export interface BufferedLogOptions {
   /** Whether other processes write to the same stream (default true): writes of ≤ PIPE_BUF. */
@@ -50,14 +53,17 @@ export function bufferedLog(
   const fixed = JSON.stringify(fields).slice(1, -1)
   let stampMs = Number.NaN
   let stamp = ''
-  return (entry) => {
+  const fieldsLine = (json: string): void => {
     if (lines.length === 0) setImmediate(flush)
     const now = Date.now()
     if (now !== stampMs) {
       stampMs = now
       stamp = `{"time":"${new Date(now).toISOString()}"${fixed === '' ? '' : `,${fixed}`}`
     }
-    const json = JSON.stringify(entry)
-    lines.push(json === '{}' ? `${stamp}}\n` : `${stamp},${json.slice(1)}\n`)
+    lines.push(json === '' ? `${stamp}}\n` : `${stamp},${json}}\n`)
   }
+  return Object.assign(
+    (entry: Record<string, unknown>) => fieldsLine(JSON.stringify(entry).slice(1, -1)),
+    { fields: fieldsLine },
+  )
 }
