@@ -124,9 +124,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       .then((found) => (found === undefined ? {} : decideFor(found, input)))
   }
 
+  // request.host for the last Host header seen: clients repeat theirs request after request.
+  let lastHost: string | undefined
+  let lastHostname = ''
+
   function decideFor(route: ServiceRoute, input: CheckInput): CheckResult | Promise<CheckResult> {
     const started = process.hrtime.bigint()
-    const hostname = input.host.replace(/:\d+$/, '').toLowerCase()
+    if (input.host !== lastHost) {
+      lastHostname = input.host.replace(/:\d+$/, '').toLowerCase()
+      lastHost = input.host
+    }
+    const hostname = lastHostname
     const outcome = options.invoke.decide(
       route,
       {
