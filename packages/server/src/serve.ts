@@ -54,7 +54,8 @@ export async function serve(
   }
   const config = loadConfig(argv)
   if (config.workers > 1) return serveWorkers(config)
-  const log = bufferedLog((text) => process.stderr.write(text))
+  // Alone on its stderr: local processes' output comes through pipes and this log.
+  const log = bufferedLog((text) => process.stderr.write(text), {}, { shared: false })
   const server = await startServer(config, { log })
   log({ event: 'config', config: redactConfig(config) })
   printBanner({ ...server, config })

@@ -124,9 +124,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       .then((found) => (found === undefined ? {} : decideFor(found, input)))
   }
 
+  // request.host for the last Host header seen: clients repeat theirs request after request.
+  let lastHost: string | undefined
+  let lastHostname = ''
+
   function decideFor(route: ServiceRoute, input: CheckInput): CheckResult | Promise<CheckResult> {
     const started = process.hrtime.bigint()
-    const hostname = input.host.replace(/:\d+$/, '').toLowerCase()
+    if (input.host !== lastHost) {
+      lastHostname = input.host.replace(/:\d+$/, '').toLowerCase()
+      lastHost = input.host
+    }
+    const hostname = lastHostname
     const outcome = options.invoke.decide(
       route,
       {
@@ -135,11 +143,26 @@ export function createGateway(options: GatewayOptions): Gateway {
       },
       { timeMs: options.now(), host: hostname, path: input.path },
     )
-    const observed = (o: InvokeDecision): CheckResult => {
-      options.observer?.decision(route, o, Number(process.hrtime.bigint() - started) / 1e9)
-      return { route, outcome: o }
-    }
-    return outcome instanceof Promise ? outcome.then(observed) : observed(outcome)
+    // Closures only on the asynchronous path: the steady state allocates none per request.
+    return outcome instanceof Promise
+      ? outcome.then((o) => observed(route, o, started))
+      : observed(route, outcome, started)
+  }
+
+  function observed(route: ServiceRoute, outcome: InvokeDecision, started: bigint): CheckResult {
+    options.observer?.decision(route, outcome, Number(process.hrtime.bigint() - started) / 1e9)
+    return { route, outcome }
+  }
+
+  /**
+   * A decision that needed the store while the database is down (the store gives up within its
+   * deadlines): Google's front end answers 503 then, never 500, and the client retries.
+   */
+  function unavailable(err: unknown, ctx: RequestContext): Admission {
+    if (!isIamError(err) || err.code !== Code.UNAVAILABLE) throw err
+    ctx.log['decision'] = 'unavailable'
+    ctx.log['reason'] = err.reason
+    return { ok: false, page: unavailablePage(), headers: { 'retry-after': '1' } }
   }
 
   function admit(req: IncomingMessage, ctx: RequestContext): Admission | Promise<Admission> {
@@ -152,14 +175,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
     const { path, target } = normalised
     const credentials = credentialHeaders(req)
-    // A decision that needed the store while the database is down (the store gives up within its
-    // deadlines): Google's front end answers 503 then, never 500, and the client retries.
-    const unavailable = (err: unknown): Admission => {
-      if (!isIamError(err) || err.code !== Code.UNAVAILABLE) throw err
-      ctx.log['decision'] = 'unavailable'
-      ctx.log['reason'] = err.reason
-      return { ok: false, page: unavailablePage(), headers: { 'retry-after': '1' } }
-    }
     let checked: CheckResult | Promise<CheckResult>
     try {
       checked = check({
@@ -169,11 +184,15 @@ export function createGateway(options: GatewayOptions): Gateway {
         serverlessAuthorization: credentials.serverlessAuthorization,
       })
     } catch (err) {
-      return unavailable(err)
+      return unavailable(err, ctx)
     }
-    const admitted = (result: CheckResult): Admission =>
-      admission(result, ctx, path, target, credentials.serverlessAuthorization)
-    return checked instanceof Promise ? checked.then(admitted, unavailable) : admitted(checked)
+    const serverless = credentials.serverlessAuthorization
+    return checked instanceof Promise
+      ? checked.then(
+          (result) => admission(result, ctx, path, target, serverless),
+          (err: unknown) => unavailable(err, ctx),
+        )
+      : admission(checked, ctx, path, target, serverless)
   }
 
   function admission(

@@ -83,4 +83,40 @@ describe('HostIndex', () => {
       hosts.close()
     }
   })
+
+  it('finds each service by any spelling of its host, whatever host came before', async () => {
+    const now = Date.parse('2026-04-01T00:00:00Z')
+    await ensureOrganization(store, { domain: 'example.com', owners: [OWNER.member], now })
+    const s = createServices({ store, now: () => now, runDomain: 'run.localhost', servicePort: 80 })
+    await s.projects.create(OWNER, { projectId: 'hosts-proj' }, 'v1')
+    const hostOf = async (serviceId: string) => {
+      const op = await s.runServices.create(
+        OWNER,
+        'projects/hosts-proj/locations/us-central1',
+        { serviceId },
+        {},
+      )
+      return new URL(String((op.response as unknown as { uri: string }).uri)).hostname
+    }
+    const a = await hostOf('alpha')
+    const b = await hostOf('beta')
+    s.close()
+    const hosts = new HostIndex(store)
+    try {
+      await hosts.lookup(a)
+      const name = (id: string) => `projects/hosts-proj/locations/us-central1/services/${id}`
+      const asked: [string, string | undefined][] = [
+        [a, name('alpha')],
+        [a, name('alpha')],
+        [`${b.toUpperCase()}:8080`, name('beta')],
+        [`${b.toUpperCase()}:8080`, name('beta')],
+        [`${a}.`, name('alpha')],
+        ['elsewhere.example', undefined],
+        [b, name('beta')],
+      ]
+      for (const [host, want] of asked) expect(hosts.lookupNow(host)?.name, host).toBe(want)
+    } finally {
+      hosts.close()
+    }
+  })
 })

@@ -162,9 +162,17 @@ export class HostIndex {
     return loading
   }
 
+  // The last Host header looked up and its normal form: clients repeat theirs.
+  #lastHeader: string | undefined
+  #lastHost = ''
+
   /** Synchronously, when the index is built: the route for a Host, or undefined (unknown or not built). */
   lookupNow(hostHeader: string): ServiceRoute | undefined {
-    return this.#index?.byHost.get(normalizeHost(hostHeader))
+    if (hostHeader !== this.#lastHeader) {
+      this.#lastHost = normalizeHost(hostHeader)
+      this.#lastHeader = hostHeader
+    }
+    return this.#index?.byHost.get(this.#lastHost)
   }
 
   /** The service for a Host header value (port ignored, case-insensitive), if any. */

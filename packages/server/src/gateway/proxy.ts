@@ -261,6 +261,15 @@ export function relay(
   )
 }
 
+/** [name, value, …] without the pairs whose (lower-case) name is in `names`. */
+function withoutListed(pairs: readonly string[], names: readonly string[]): string[] {
+  const out: string[] = []
+  for (let i = 0; i + 1 < pairs.length; i += 2) {
+    if (!names.includes(pairs[i] as string)) out.push(pairs[i] as string, pairs[i + 1] as string)
+  }
+  return out
+}
+
 /** undici's dispatch handler that writes the upstream's answer to the client's response. */
 class RelayHandler implements Dispatcher.DispatchHandler {
   readonly #req: IncomingMessage
@@ -268,6 +277,8 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   readonly #resolve: (status: number) => void
   #abort: ((err?: Error) => void) | undefined
   #resume: (() => void) | undefined
+  /** Whether #resume listens for the client's 'drain' (only once a write was refused). */
+  #draining = false
   #status = 0
   #settled = false
   /** The client went away before the response was complete. */
@@ -277,7 +288,9 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     this.#req = req
     this.#res = res
     this.#resolve = resolve
-    res.once('close', this.#onClose)
+    // Plain listeners, never removed (the response is this request's alone; #settle answers
+    // once): once() and off() cost a wrapper, a bound function and a search per request.
+    res.on('close', this.#onClose)
   }
 
   readonly #onClose = (): void => {
@@ -287,10 +300,11 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     this.#settle(499)
   }
 
+  readonly #onFinish = (): void => this.#settle(this.#status)
+
   #settle(status: number): void {
     if (this.#settled) return
     this.#settled = true
-    this.#res.off('close', this.#onClose)
     this.#resolve(status)
   }
 
@@ -304,38 +318,42 @@ class RelayHandler implements Dispatcher.DispatchHandler {
     if (statusCode < 200) return true
     this.#status = statusCode
     const res = this.#res
-    // One pass lower-cases the names and notes the Connection header's tokens (hop-by-hop by
-    // RFC 9110 §7.6.1); a second drops the hop-by-hop pairs.
-    const pairs: string[] = []
-    let listed: Set<string> | undefined
+    // One pass lower-cases the names, drops the hop-by-hop ones (RFC 9110 §7.6.1) and notes the
+    // names the Connection header lists; only when it lists one that is not hop-by-hop anyway
+    // (upstreams mostly list keep-alive) is the answer filtered again.
+    let out: string[] = []
+    let listed: string[] | undefined
     for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
       const name = (rawHeaders[i] as Buffer).toString('latin1').toLowerCase()
-      const value = (rawHeaders[i + 1] as Buffer).toString('latin1')
       if (name === 'connection') {
-        for (const token of value.split(',')) (listed ??= new Set()).add(token.trim().toLowerCase())
+        for (const token of (rawHeaders[i + 1] as Buffer).toString('latin1').split(',')) {
+          const listedName = token.trim().toLowerCase()
+          if (listedName !== '' && !HOP_BY_HOP.has(listedName)) (listed ??= []).push(listedName)
+        }
       }
-      pairs.push(name, value)
+      if (!HOP_BY_HOP.has(name)) out.push(name, (rawHeaders[i + 1] as Buffer).toString('latin1'))
     }
-    const out: string[] = []
-    for (let i = 0; i < pairs.length; i += 2) {
-      const name = pairs[i] as string
-      if (HOP_BY_HOP.has(name) || listed?.has(name) === true) continue
-      out.push(name, pairs[i + 1] as string)
-    }
+    if (listed !== undefined) out = withoutListed(out, listed)
     res.writeHead(statusCode, out)
     this.#resume = resume
-    res.on('drain', resume)
     return true
   }
 
   onData(chunk: Buffer): boolean {
-    return this.#res.write(chunk)
+    const res = this.#res
+    if (res.write(chunk)) return true
+    // The client is slower than the upstream: undici pauses until 'drain' resumes it.
+    if (!this.#draining && this.#resume !== undefined) {
+      this.#draining = true
+      res.on('drain', this.#resume)
+    }
+    return false
   }
 
   onComplete(): void {
     const res = this.#res
-    if (this.#resume !== undefined) res.off('drain', this.#resume)
-    res.once('finish', () => this.#settle(this.#status))
+    if (this.#draining && this.#resume !== undefined) res.off('drain', this.#resume)
+    res.on('finish', this.#onFinish)
     res.end()
   }
 

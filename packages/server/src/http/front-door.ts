@@ -5,9 +5,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { createRouter, ROUTES, routeKey, type RouteMatch } from '@runiam/api'
+import { accessEntry, accessLineWriter, type AccessFields } from './access-line.js'
 import type { RequestContext } from './request-context.js'
+import { RequestIdResponse } from './request-id-response.js'
 
-export type Logger = (entry: Record<string, unknown>) => void
+export type Logger = ((entry: Record<string, unknown>) => void) & {
+  /** Logs a line given as JSON text (an object's members, without braces), when it can. */
+  readonly fields?: (json: string) => void
+}
 
 /** What serves each kind of request. */
 export interface Surfaces {
@@ -94,6 +99,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   let requestIds = 0
   const idPrefix = `${process.pid.toString(36)}-`
   const nextId = (): string => `${idPrefix}${(++requestIds).toString(36)}`
+  const accessLine = accessLineWriter()
 
   /**
    * Routes one request. The gateway's path is taken without an async function in front of it (a
@@ -190,30 +196,27 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
   // 30 s by default), so a stalled client would outlive a short --headers-timeout by up to that
   // much: sweep at least twice per headers timeout (and at least once a second).
   const sweepMs = Math.max(100, Math.min(1000, Math.floor(options.limits.headersTimeoutMs / 2)))
-  const server = createServer({ connectionsCheckingInterval: sweepMs }, (req, res) => {
+  const serverOptions = { connectionsCheckingInterval: sweepMs, ServerResponse: RequestIdResponse }
+  const server = createServer(serverOptions, (req, res) => {
     const started = process.hrtime.bigint()
     const ctx: RequestContext = { requestId: nextId(), route: 'unknown', log: {} }
     const target = originForm(req.url)
-    res.setHeader('x-request-id', ctx.requestId)
+    res.requestId = ctx.requestId
     res.on('finish', () => {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9
       options.observe(ctx.route, res.statusCode, seconds)
       if (!options.accessLog) return
-      // Built field by field (no spreads): this object is made for every request.
-      const entry: Record<string, unknown> = {
-        event: 'request',
-        requestId: ctx.requestId,
-        route: ctx.route,
+      const fields: AccessFields = {
+        ctx,
         method: req.method,
         host: req.headers.host,
         path: target?.path ?? null,
         status: res.statusCode,
-        ms: seconds * 1000,
-        caller: ctx.caller?.member ?? null,
+        // To the microsecond: finer is noise, and a short number is cheaper to write.
+        ms: Math.round(seconds * 1e6) / 1000,
       }
-      if (ctx.caller?.credential !== undefined) entry['credential'] = ctx.caller.credential
-      for (const key in ctx.log) entry[key] = ctx.log[key]
-      log(entry)
+      if (log.fields !== undefined) log.fields(accessLine(fields))
+      else log(accessEntry(fields))
     })
     const failed = (err: unknown): void => {
       log({ event: 'unhandled', requestId: ctx.requestId, error: String(err) })

@@ -52,6 +52,40 @@ describe('token verifier', () => {
     expect(() => verifier.remembered(token, ['http://a'])).toThrow(/expired/)
   })
 
+  it('answers each token from its own entry when requests alternate between tokens', async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256')
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }
+    const now = Date.UTC(2026, 10, 28)
+    const jwks = { keys: [jwk] }
+    const local = createLocalJWKSet(jwks)
+    const verifier = createTokenVerifier({
+      issuers: [{ issuer: ISS, keys: local, keySet: () => jwks, mapping: { kind: 'email' } }],
+      now: () => now,
+    })
+    const sign = (email: string, aud: string, lifetime: number) =>
+      new SignJWT({ email, email_verified: true })
+        .setProtectedHeader({ alg: 'ES256', kid: 'k' })
+        .setIssuer(ISS)
+        .setAudience(aud)
+        .setIssuedAt(now / 1000)
+        .setExpirationTime(now / 1000 + lifetime)
+        .sign(privateKey)
+    const ann = await sign('ann@example.com', 'http://a', 600)
+    const bob = await sign('bob@example.com', 'http://b', 600)
+    await verifier.verify(ann, ['http://a'])
+    await verifier.verify(bob, ['http://b'])
+    // Each request brings its own copy of the text: equal strings, distinct objects.
+    const copy = (t: string) => `${t} `.slice(0, -1)
+    for (let i = 0; i < 3; i++) {
+      expect(verifier.remembered(copy(ann), ['http://a'])?.member).toBe('user:ann@example.com')
+      expect(verifier.remembered(copy(ann), ['http://a'])?.member).toBe('user:ann@example.com')
+      expect(verifier.remembered(copy(bob), ['http://b'])?.member).toBe('user:bob@example.com')
+      expect(() => verifier.remembered(copy(ann), ['http://b'])).toThrow(/aud/)
+      expect(() => verifier.remembered(copy(bob), ['http://a'])).toThrow(/aud/)
+    }
+    expect(verifier.remembered(copy(ann).slice(0, -1), ['http://a'])).toBeUndefined()
+  })
+
   describe('a remembered token whose key the issuer dropped', () => {
     type Mode = 'verifies' | 'keySet' | 'ask'
     async function setUp(mode: Mode) {

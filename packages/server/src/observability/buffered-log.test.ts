@@ -35,4 +35,16 @@ describe('bufferedLog', () => {
     expect(writes).toHaveLength(3)
     expect(JSON.parse(writes[1] as string)).toMatchObject({ big: 'y'.repeat(5000) })
   })
+
+  it('writes a turn in one write when the stream is its own (shared: false)', async () => {
+    const writes: string[] = []
+    const log = bufferedLog((t) => writes.push(t), {}, { shared: false })
+    for (let i = 0; i < 200; i++) log({ event: 'request', i, pad: 'x'.repeat(100) })
+    await tick()
+    expect(writes).toHaveLength(1)
+    const lines = (writes[0] as string).split('\n').filter(Boolean)
+    expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(
+      Array.from({ length: 200 }, (_, i) => i),
+    )
+  })
 })

@@ -1,21 +1,36 @@
 // JSON log lines on a stream, batched: lines logged during one turn of the event loop are written
 // together on the next, so a busy gateway makes one write per batch instead of one per line.
-// Workers (node:cluster) share one stderr, so a batch is cut at line ends into writes of at most
-// PIPE_BUF bytes, which the kernel writes whole: lines from different workers never interleave.
+// Workers (node:cluster) share one stderr, so there a batch is cut at line ends into writes of at
+// most PIPE_BUF bytes, which the kernel writes whole: lines from different workers never
+// interleave. A process alone on its stream writes each batch at once (fewer, larger writes).
 
 /** POSIX guarantees writes up to this size to a pipe are atomic (Linux: 4096). */
 const PIPE_BUF = 4096
 
-export type LogWriter = (entry: Record<string, unknown>) => void
+export type LogWriter = ((entry: Record<string, unknown>) => void) & {
+  /** Logs a line given as JSON text: an object's members, without the braces. */
+  readonly fields: (json: string) => void
+}
+
+export interface BufferedLogOptions {
+  /** Whether other processes write to the same stream (default true): writes of ≤ PIPE_BUF. */
+  readonly shared?: boolean
+}
 
 export function bufferedLog(
   write: (text: string) => void,
   fields: Readonly<Record<string, unknown>> = {},
+  options: BufferedLogOptions = {},
 ): LogWriter {
+  const shared = options.shared ?? true
   let lines: string[] = []
   const flush = () => {
     const batch = lines
     lines = []
+    if (!shared) {
+      write(batch.join(''))
+      return
+    }
     let chunk = ''
     let size = 0
     for (const line of batch) {
@@ -38,14 +53,17 @@ export function bufferedLog(
   const fixed = JSON.stringify(fields).slice(1, -1)
   let stampMs = Number.NaN
   let stamp = ''
-  return (entry) => {
+  const fieldsLine = (json: string): void => {
     if (lines.length === 0) setImmediate(flush)
     const now = Date.now()
     if (now !== stampMs) {
       stampMs = now
       stamp = `{"time":"${new Date(now).toISOString()}"${fixed === '' ? '' : `,${fixed}`}`
     }
-    const json = JSON.stringify(entry)
-    lines.push(json === '{}' ? `${stamp}}\n` : `${stamp},${json.slice(1)}\n`)
+    lines.push(json === '' ? `${stamp}}\n` : `${stamp},${json}}\n`)
   }
+  return Object.assign(
+    (entry: Record<string, unknown>) => fieldsLine(JSON.stringify(entry).slice(1, -1)),
+    { fields: fieldsLine },
+  )
 }

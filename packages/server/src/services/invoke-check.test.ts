@@ -151,4 +151,18 @@ describe('invoke check', () => {
     expect(bearer('Basic abc')).toBeUndefined()
     expect(bearer(undefined)).toBeUndefined()
   })
+
+  it('reads each header value for itself when values repeat and alternate (the last-value shortcut)', () => {
+    const values: [string, string | undefined][] = [
+      ['Bearer abc', 'abc'],
+      ['Bearer abc', 'abc'],
+      ['Bearer abc def', undefined],
+      ['Bearer abc def', undefined],
+      ['Bearer xyz', 'xyz'],
+      ['Bearer abc', 'abc'],
+      ['Basic abc', undefined],
+      ['Bearer abc', 'abc'],
+    ]
+    for (const [value, token] of values) expect(bearer(`${value} `.slice(0, -1)), value).toBe(token)
+  })
 })
