@@ -123,7 +123,9 @@ describe('issuer', () => {
   it('checks a signature once, then serves the same token from memory', async () => {
     const { issuer, lookups } = await setup()
     const { token } = await issuer.signAccessToken('alice@example.com')
+    expect(issuer.rememberedAccessToken(token)).toBeUndefined()
     const first = await issuer.verifyAccessToken(token)
+    expect(issuer.rememberedAccessToken(token)).toEqual(first)
     const seen = lookups()
     expect(seen).toBe(1)
     await expect(issuer.verifyAccessToken(token)).resolves.toEqual(first)
@@ -161,6 +163,7 @@ describe('issuer', () => {
     clock += 3600_000 + 29_000 // still inside the 30 s skew: served from memory
     await expect(issuer.verifyAccessToken(token)).resolves.toBeTruthy()
     clock += 1_000 // exp <= now - 30 s: expired (jose's rule)
+    expect(issuer.rememberedAccessToken(token)).toBeUndefined()
     const refused = { status: 'UNAUTHENTICATED', message: expect.stringContaining('expired') }
     await expect(issuer.verifyAccessToken(token)).rejects.toMatchObject(refused)
     // Turning the clock back does not revive a remembered entry that was refused: checked afresh.
@@ -173,6 +176,7 @@ describe('issuer', () => {
     const { token } = await issuer.signAccessToken('alice@example.com')
     await issuer.verifyAccessToken(token)
     dropped.add(key.kid)
+    expect(issuer.rememberedAccessToken(token)).toBeUndefined()
     await expect(issuer.verifyAccessToken(token)).rejects.toMatchObject({
       status: 'UNAUTHENTICATED',
       reason: 'ACCESS_TOKEN_INVALID',

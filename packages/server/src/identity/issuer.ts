@@ -65,6 +65,11 @@ export interface Issuer {
   signIdToken(email: string, audience: string, subject?: string): Promise<string>
   /** Verifies a runiam access token; throws IamError UNAUTHENTICATED when it does not verify. */
   verifyAccessToken(token: string): Promise<Caller>
+  /**
+   * The caller of an access token verified before, still inside its life and signed by a key not
+   * dropped (what verifyAccessToken would answer at once); undefined otherwise.
+   */
+  rememberedAccessToken(token: string): Caller | undefined
 }
 
 export function createIssuer(options: IssuerOptions): Issuer {
@@ -123,6 +128,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
       const azp = subject === subjectFor(email) ? email : subject
       return sign({ email, email_verified: true, azp }, 'JWT', audience, subject)
     },
+    rememberedAccessToken: remembered,
     async verifyAccessToken(token) {
       const known = remembered(token)
       if (known !== undefined) return known
