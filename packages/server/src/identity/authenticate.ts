@@ -30,7 +30,7 @@ export function bearerToken(header: string | undefined): string | undefined {
 }
 
 export interface AuthenticatorOptions {
-  readonly issuer: Pick<Issuer, 'issuer' | 'verifyAccessToken'>
+  readonly issuer: Pick<Issuer, 'issuer' | 'verifyAccessToken' | 'rememberedAccessToken'>
   /** Verifies ID tokens (used here for trusted issuers with API audiences). */
   readonly verifier: TokenVerifier
   /** Trusted external issuers whose ID tokens may call the admin API, with their audiences. */
@@ -53,6 +53,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
   return async (authorization) => {
     const token = bearerToken(authorization)
     if (token === undefined) return undefined
+    // A runiam access token verified before (its exact text, still in force): no need to decode
+    // it again to choose the verifier, it was runiam's.
+    const known = options.issuer.rememberedAccessToken(token)
+    if (known !== undefined) return known
     let iss: unknown
     try {
       iss = decodeJwt(token).iss

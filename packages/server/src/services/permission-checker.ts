@@ -255,8 +255,38 @@ export class PermissionChecker {
     resource: string,
     shownAs: string = resource,
   ): Promise<void> {
+    if (await this.#grantedByCached(caller, permission, resource)) return
     const d = await this.decide(caller, permission, resource)
     if (!d.allowed) throw permissionDenied(permission, shownAs)
+  }
+
+  /**
+   * Whether an unconditional grant in the chain's policies already in memory allows the call, so
+   * the ones not in memory need not be read. Allow policies only grant, and every level's
+   * unconditional grants are found before any condition is evaluated, so such a grant allows
+   * whatever the rest of the chain holds. The usual case: an owner's grant on the organization
+   * while the resource's own policy was just replaced (setIamPolicy after setIamPolicy).
+   */
+  async #grantedByCached(
+    caller: Caller | undefined,
+    permission: string,
+    resource: string,
+  ): Promise<boolean> {
+    if (this.#chains.has(resource)) return false
+    const names = await this.ancestry(resource)
+    const principals = await this.#principals(caller)
+    // Read after the awaits: the cache as of the latest change applied.
+    const cached: CompiledPolicy[] = []
+    for (const n of names) {
+      const p = this.#policies.get(n)
+      if (p) cached.push(p)
+    }
+    if (cached.length === 0) return false
+    const d = check(
+      { principals, permission, resource, attributes: { timeMs: this.#options.now() } },
+      cached,
+    )
+    return d.allowed && d.grantedBy.every((g) => g.condition === undefined)
   }
 
   /** The subset of `permissions` the caller holds on `resource`, in request order. */

@@ -155,6 +155,56 @@ describe('PermissionChecker', () => {
     }
   })
 
+  it("authorizes by an ancestor's unconditional grant without reading the resource's new policy, and sees a revocation at once", async () => {
+    await ensureOrganization(store, { domain: 'example.com', owners: [OWNER.member], now: NOW })
+    let policyLoads = 0
+    const spied = new Proxy(store, {
+      get(target, prop, receiver) {
+        if (prop === 'getPolicies') policyLoads++
+        const v = Reflect.get(target, prop, receiver) as unknown
+        return typeof v === 'function' ? (v as () => unknown).bind(target) : v
+      },
+    })
+    const s = createServices({ store: spied, now: () => NOW, runDomain: 'r', servicePort: 1 })
+    try {
+      await s.projects.create(OWNER, { projectId: 'fast-proj' }, 'v1')
+      const svc = 'projects/fast-proj/locations/us-central1/services/x'
+      await s.runServices.create(
+        OWNER,
+        'projects/fast-proj/locations/us-central1',
+        { serviceId: 'x' },
+        {},
+      )
+      const target = s.runServices.target(svc)
+      const admins = (...members: string[]) => ({
+        policy: { bindings: [{ role: 'roles/run.admin', members }] },
+      })
+      await s.iam.set(OWNER, target, admins(BOB.member))
+      // The owner's grant on the organization decides: the service's policy, replaced by the
+      // write before, is not loaded for the check.
+      let before = policyLoads
+      await s.iam.set(OWNER, target, admins(BOB.member, 'user:carol@example.com'))
+      await s.iam.set(OWNER, target, admins(BOB.member))
+      expect(policyLoads).toBe(before)
+      // Bob's grant is on the service itself: his check loads the service's new policy.
+      before = policyLoads
+      await s.iam.set(BOB, target, admins(BOB.member, 'user:dave@example.com'))
+      expect(policyLoads).toBeGreaterThan(before)
+      // Bob removes himself: his next call is refused at once (read-your-writes).
+      await s.iam.set(BOB, target, admins('user:dave@example.com'))
+      await expect(s.iam.set(BOB, target, admins(BOB.member))).rejects.toMatchObject({
+        status: 'PERMISSION_DENIED',
+      })
+      // A stranger is refused the same way, whether the policy is in memory or not.
+      await s.iam.set(OWNER, target, admins('user:dave@example.com'))
+      await expect(
+        s.iam.set({ member: 'user:eve@example.com' }, target, admins('user:eve@example.com')),
+      ).rejects.toMatchObject({ status: 'PERMISSION_DENIED' })
+    } finally {
+      s.close()
+    }
+  })
+
   it('follows changes made by another process once the store refreshes', async () => {
     await ensureOrganization(store, { domain: 'example.com', owners: [OWNER.member], now: NOW })
     const s = createServices({

@@ -8,6 +8,8 @@ import type {
   ResourceKind,
   ResourceRecord,
 } from '../records.js'
+import type { CustomRoleReader } from '../custom-roles.js'
+import type { GroupReader } from '../group-store.js'
 import type { StoreReader } from '../store.js'
 import { createGroupReader } from './group-reader.js'
 import { pageWindow, toPage } from './paging.js'
@@ -24,9 +26,10 @@ function prefixEnd(prefix: string): string {
 }
 
 export function createStoreReader(rows: () => RowReads): StoreReader {
-  return {
-    ...createGroupReader(() => rows().groups),
-    ...customRoleReader(() => rows().customRoles),
+  // The group and custom-role halves are added with Object.assign, not spread into the literal:
+  // V8 builds a literal that starts with spreads property by property on a slow path, ~30 µs for
+  // every transaction (each gets its own reader). No key is in more than one part.
+  const own: Omit<StoreReader, keyof GroupReader | keyof CustomRoleReader> = {
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
     async listProjects(page?: PageRequest): Promise<Page<ProjectRecord>> {
@@ -74,4 +77,9 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
     getServiceAccountKey: async (keyId) => rows().serviceAccountKey(keyId),
     listServiceAccountKeys: async (email) => rows().serviceAccountKeys(email.toLowerCase()),
   }
+  return Object.assign(
+    own,
+    createGroupReader(() => rows().groups),
+    customRoleReader(() => rows().customRoles),
+  )
 }

@@ -2,7 +2,9 @@
 // NOT_FOUND, compare-and-set on etags, one Change per write), written once for both engines.
 import { EMPTY_POLICY_ETAG } from '@runiam/core'
 import { serviceAccountResource, type StoredPolicy } from '../records.js'
-import type { StoreTx } from '../store.js'
+import type { CustomRoleWriter } from '../custom-roles.js'
+import type { GroupWriter } from '../group-store.js'
+import type { StoreReader, StoreTx } from '../store.js'
 import { ChangeKind, type PendingChange } from './change-feed.js'
 import {
   alreadyExists,
@@ -37,11 +39,10 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
     changes.push({ kind, name })
   }
 
-  const tx: StoreTx = {
-    ...createStoreReader(rows),
-    ...createGroupTx(() => rows().groups, changed),
-    ...customRoleWriter(() => rows().customRoles, changed),
-
+  // The reader, group and custom-role parts are added with Object.assign, not spread into the
+  // literal (see createStoreReader: the spread form cost ~35 µs per transaction). No key is in more
+  // than one part.
+  const own: Omit<StoreTx, keyof StoreReader | keyof GroupWriter | keyof CustomRoleWriter> = {
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {
         const existing = await rows().organization()
@@ -239,6 +240,12 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
       changed(ChangeKind.serviceAccountKey, keyId)
     },
   }
+  const tx: StoreTx = Object.assign(
+    own,
+    createStoreReader(rows),
+    createGroupTx(() => rows().groups, changed),
+    customRoleWriter(() => rows().customRoles, changed),
+  )
 
   return {
     tx,
