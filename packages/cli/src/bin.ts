@@ -1,14 +1,12 @@
 #!/usr/bin/env node
-// The `runiam` executable. Imports next to nothing: each command's code loads on demand.
-import { run } from './main.js'
-import { nodeIo } from './node-io.js'
-import { processEnv } from './settings/env.js'
+// The `runiam` executable. Runs the CLI bundled by `npm run build` (a few files to load instead of
+// ~50 modules: start-up time is a product goal), or dist/cli.js itself when the bundle is missing
+// or was made from another build than the one in dist/ now (bundle-stamp.ts). A bare
+// `runiam --version` needs nothing of the CLI but version.ts, so it is answered here.
+import { freshBundle } from './bundle-stamp.js'
 
-const argv = process.argv.slice(2)
-const code = await run(argv, nodeIo(), processEnv())
-process.exitCode = code
-// `serve` keeps the process alive with its listener; everything else exits now rather than
-// waiting for idle keep-alive sockets, once stdout and stderr have drained.
-if (argv.find((a) => !a.startsWith('-')) !== 'serve' || code !== 0) {
-  process.stdout.write('', () => process.stderr.write('', () => process.exit(code)))
+if (process.argv.length === 3 && process.argv[2] === '--version') {
+  process.stdout.write(await (await import('./version.js')).versionText())
+} else {
+  await import(freshBundle(new URL('./', import.meta.url))?.href ?? './cli.js')
 }

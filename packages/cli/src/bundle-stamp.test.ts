@@ -1,0 +1,146 @@
+// The guard that keeps a stale bundle from running: the stamp itself on real files, then the
+// built launcher (dist/bin.js) in a copy of the build, switching between the bundle and dist/.
+import { execFile } from 'node:child_process'
+import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { promisify } from 'node:util'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { STAMP_FILE, freshBundle, removeStamp, writeStamp } from './bundle-stamp.js'
+
+const run = promisify(execFile)
+
+describe('the bundle stamp', () => {
+  let root: string
+  let dist: URL
+  const API_INFO = '../../api/dist/.tsbuildinfo'
+
+  beforeEach(async () => {
+    root = await mkdtemp(join(tmpdir(), 'runiam-stamp-'))
+    mkdirSync(join(root, 'cli', 'dist'), { recursive: true })
+    mkdirSync(join(root, 'api', 'dist'), { recursive: true })
+    dist = pathToFileURL(join(root, 'cli', 'dist', '/'))
+    writeFileSync(join(root, 'cli', 'dist', 'bundle.js'), 'export {}\n')
+    writeFileSync(join(root, 'cli', 'dist', '.tsbuildinfo'), '{"version":"5.9.3"}')
+    writeFileSync(join(root, 'api', 'dist', '.tsbuildinfo'), '{"version":"5.9.3"}')
+    writeStamp(dist, 'bundle.js', ['.tsbuildinfo', API_INFO])
+  })
+  afterEach(async () => rm(root, { recursive: true, force: true }))
+
+  it('names the bundle while every stamped file is as it was', () => {
+    expect(freshBundle(dist)?.href).toBe(new URL('bundle.js', dist).href)
+    expect(freshBundle(dist)?.href).toBe(new URL('bundle.js', dist).href)
+  })
+
+  it("is stale once tsc rewrites any bundled package's build info", () => {
+    appendFileSync(join(root, 'api', 'dist', '.tsbuildinfo'), ' ')
+    expect(freshBundle(dist)).toBeUndefined()
+  })
+
+  it('is stale when the bundle itself or a stamped file is changed or gone', async () => {
+    writeFileSync(join(root, 'cli', 'dist', 'bundle.js'), 'export const edited = 1\n')
+    expect(freshBundle(dist)).toBeUndefined()
+    writeStamp(dist, 'bundle.js', ['.tsbuildinfo', API_INFO])
+    expect(freshBundle(dist)).toBeDefined()
+    await rm(join(root, 'cli', 'dist', '.tsbuildinfo'))
+    expect(freshBundle(dist)).toBeUndefined()
+  })
+
+  it('means no bundle when missing, removed, unreadable or malformed', () => {
+    const stamp = join(root, 'cli', 'dist', STAMP_FILE)
+    const texts = [
+      '{',
+      'null',
+      '[]',
+      '{"entry":"bundle.js","files":{}}',
+      '{"entry":"bundle.js","files":{"bundle.js":1}}',
+      // The entry must be among the stamped files (its own fingerprint checked).
+      readFileSync(stamp, 'utf8').replace('"entry": "bundle.js"', '"entry": "other.js"'),
+    ]
+    expect(texts.at(-1)).toContain('"entry": "other.js"')
+    removeStamp(dist)
+    expect(freshBundle(dist)).toBeUndefined()
+    for (const text of texts) {
+      writeFileSync(stamp, text)
+      expect(freshBundle(dist), text).toBeUndefined()
+    }
+  })
+
+  it('cannot be written for a file that is missing', () => {
+    expect(() => writeStamp(dist, 'bundle.js', ['../../core/dist/.tsbuildinfo'])).toThrow(
+      /core\/dist\/\.tsbuildinfo is missing/,
+    )
+  })
+})
+
+// The real build: run by `npm run build` (tsc, then scripts/bundle-cli.mjs).
+const builtDist = new URL('../dist/', import.meta.url)
+const built = existsSync(new URL(STAMP_FILE, builtDist))
+
+describe.runIf(built)('the built launcher (dist/bin.js) in a copy of the build', () => {
+  let root: string
+  let cliDist: string
+  let stamp: { entry: string; files: Record<string, string> }
+  const env = { ...process.env, RUNIAM_CONFIG_DIR: '/nonexistent/runiam-test' }
+  const version = (
+    JSON.parse(readFileSync(new URL('../package.json', builtDist), 'utf8')) as {
+      version: string
+    }
+  ).version
+  const restamp = (): void =>
+    writeStamp(
+      pathToFileURL(join(cliDist, '/')),
+      stamp.entry,
+      Object.keys(stamp.files).filter((f) => f !== stamp.entry),
+    )
+  const runiam = async (...args: string[]): Promise<string> =>
+    (await run(process.execPath, [join(cliDist, 'bin.js'), ...args], { env })).stdout
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'runiam-bundle-'))
+    cliDist = join(root, 'packages', 'cli', 'dist')
+    cpSync(new URL('../package.json', builtDist), join(root, 'packages', 'cli', 'package.json'))
+    cpSync(builtDist, cliDist, { recursive: true })
+    stamp = JSON.parse(readFileSync(join(cliDist, STAMP_FILE), 'utf8')) as typeof stamp
+    for (const file of Object.keys(stamp.files)) {
+      const to = join(cliDist, file)
+      if (!existsSync(to)) {
+        mkdirSync(join(to, '..'), { recursive: true })
+        cpSync(new URL(file, builtDist), to)
+      }
+    }
+  })
+  afterAll(async () => {
+    if (root !== undefined) await rm(root, { recursive: true, force: true })
+  })
+
+  const HELP = 'runiam GROUP | COMMAND'
+
+  it('counts a copied bundle as stale (new change times), and falls back to dist/cli.js', async () => {
+    expect(freshBundle(pathToFileURL(join(cliDist, '/')))).toBeUndefined()
+    expect(await runiam('--help')).toContain(HELP)
+    expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
+  })
+
+  it('runs the bundle while it is fresh, dist/cli.js as soon as a build changes', async () => {
+    restamp()
+    // Marks which one runs: the bundle never loads dist/cli.js.
+    writeFileSync(join(cliDist, 'cli.js'), "process.stdout.write('dist/cli.js ran\\n')\n")
+    expect(await runiam('--help')).toContain(HELP)
+    expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
+
+    const apiInfo = Object.keys(stamp.files).find((f) => f.includes('/api/'))
+    expect(apiInfo).toBeDefined()
+    appendFileSync(join(cliDist, apiInfo as string), '\n')
+    expect(await runiam('--help')).toBe('dist/cli.js ran\n')
+    // A bare --version is answered by the launcher itself, bundle or not.
+    expect(await runiam('--version')).toBe(`runiam ${version}\n`)
+
+    restamp()
+    expect(await runiam('--help')).toContain(HELP)
+    removeStamp(pathToFileURL(join(cliDist, '/')))
+    expect(await runiam('--help')).toBe('dist/cli.js ran\n')
+  })
+})

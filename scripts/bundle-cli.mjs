@@ -1,0 +1,101 @@
+// Bundles the built CLI for start-up speed; `npm run build` runs it after tsc. Node 20 loads each
+// ES module on its own (resolve, read, compile, link) and has no compile cache: a command that
+// loads ~50 small modules spends more on that than on its own work. rolldown puts dist/cli.js and
+// what it imports from the cli and api packages (and core's errors) into dist/bundle.js, which
+// holds everything a plain API command runs (STARTUP), and dist/bundle.*.js chunks for the rest,
+// each loaded only by the commands that use it. Everything else (the rest of core with its role
+// catalog and CEL, yaml, the server) stays a package import, loaded from node_modules as before.
+// Last it writes the stamp (packages/cli/src/bundle-stamp.ts) without which bin.ts never runs the
+// bundle. Run: node scripts/bundle-cli.mjs (after tsc -b).
+import { readdirSync, rmSync } from 'node:fs'
+import { relative } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { build } from 'rolldown'
+import { removeStamp, writeStamp } from '../packages/cli/dist/bundle-stamp.js'
+
+const dist = new URL('../packages/cli/dist/', import.meta.url)
+const packages = fileURLToPath(new URL('../packages/', import.meta.url))
+const ENTRY = 'bundle.js'
+
+/** Specifiers bundled: relative ones (inside a bundled package), the api package, core's errors. */
+const BUNDLED = /^(?:\.|\/|@runiam\/api(?:\/client)?$|@runiam\/core\/errors$)/
+
+/**
+ * The modules every API command runs (settings, credentials, the client, output formatting) and
+ * the command the CLI benchmark times (get-iam-policy) and --version, as paths under packages/: they join the
+ * entry file, so such a command reads and compiles one file. Each must match a module (checked).
+ */
+const STARTUP = [
+  'cli/dist/settings/',
+  'cli/dist/output/',
+  'cli/dist/access-token.js',
+  'cli/dist/make-client.js',
+  'cli/dist/node-fetch.js',
+  'cli/dist/commands/policy-target.js',
+  'cli/dist/commands/get-iam-policy.js',
+  'cli/dist/version.js',
+  'api/dist/client/',
+  'api/dist/reasons.js',
+  'core/dist/errors/',
+]
+
+const underPackages = (id) => relative(packages, id).split('\\').join('/')
+const startup = (id) => STARTUP.some((p) => underPackages(id).startsWith(p))
+
+// The stamp goes first: from here until it is rewritten, bin.ts runs dist/cli.js.
+removeStamp(dist)
+for (const f of readdirSync(dist)) {
+  if (f === ENTRY || (f.startsWith('bundle.') && f.endsWith('.js'))) rmSync(new URL(f, dist))
+}
+
+const input = fileURLToPath(new URL('cli.js', dist))
+const { output } = await build({
+  input: { cli: input },
+  platform: 'node',
+  preserveEntrySignatures: false,
+  external: (id) => !BUNDLED.test(id),
+  checks: { ineffectiveDynamicImport: false },
+  logLevel: 'warn',
+  output: {
+    dir: fileURLToPath(dist),
+    format: 'esm',
+    entryFileNames: ENTRY,
+    chunkFileNames: 'bundle.[name]-[hash].js',
+    comments: false,
+    codeSplitting: {
+      // The entry module, STARTUP and their static imports: one group, emitted as the entry.
+      groups: [{ name: 'startup', test: (id) => id === input || startup(id) }],
+    },
+  },
+})
+
+const chunks = output.filter((o) => o.type === 'chunk')
+const entry = chunks.find((c) => c.isEntry)
+if (entry?.fileName !== ENTRY) throw new Error(`bundle-cli: expected entry ${ENTRY}`)
+const inEntry = entry.moduleIds.filter((id) => !id.startsWith('\0'))
+for (const p of STARTUP) {
+  if (!inEntry.some((id) => underPackages(id).startsWith(p))) {
+    throw new Error(`bundle-cli: no module of packages/${p} is in ${ENTRY}; update STARTUP`)
+  }
+}
+
+// Every package whose code is in the bundle: its tsc build info goes into the stamp.
+const bundledPackages = new Set()
+for (const c of chunks) {
+  for (const id of c.moduleIds) {
+    if (id.startsWith('\0')) continue
+    const m = /^([^/]+)\/dist\//.exec(underPackages(id))
+    if (m === null) throw new Error(`bundle-cli: ${id} is not a built workspace package module`)
+    bundledPackages.add(m[1])
+  }
+}
+const buildInfos = [...bundledPackages]
+  .sort()
+  .map((p) =>
+    relative(fileURLToPath(dist), `${packages}${p}/dist/.tsbuildinfo`).split('\\').join('/'),
+  )
+writeStamp(dist, ENTRY, buildInfos)
+console.log(
+  `bundle-cli: packages/cli/dist/${ENTRY} (${Math.round(entry.code.length / 1024)} KiB, ` +
+    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages].sort().join(', ')}`,
+)
