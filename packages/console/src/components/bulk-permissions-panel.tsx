@@ -1,0 +1,273 @@
+// Bulk: add principals to roles, or remove them, on every selected service (job, worker pool) in
+// one action. Each resource is its own read-modify-write (a concurrent change is retried, not
+// lost) and gets its own line in the results. Granting allUsers or allAuthenticatedUsers asks for
+// the explicit "Allow public access" confirmation first, as Google's console does.
+import { useEffect, useId, useMemo, useState, type FormEvent } from 'react'
+import { useLoad } from '../api/use-load.js'
+import { applyBulk, type BulkOutcome } from '../iam/bulk-change.js'
+import { hasPublicMember, parsePrincipals, PUBLIC_MEMBERS } from '../iam/policy-changes.js'
+import { listRunRoles } from '../iam/run-roles.js'
+import {
+  permission,
+  resourceKey,
+  RUN_KINDS,
+  testPermissions,
+  type RunKind,
+  type RunResourceRef,
+} from '../iam/run-resources.js'
+import { ConfirmPublicAccess } from './confirm-dialog.js'
+import { ErrorPanel } from './error-panel.js'
+import { Loading } from './loading.js'
+
+export type BulkAction = 'add' | 'remove'
+
+/** Which selected resources the user may not change (testIamPermissions on each). */
+async function lockedResources(
+  kind: RunKind,
+  refs: readonly RunResourceRef[],
+): Promise<ReadonlySet<string>> {
+  const needed = permission(kind, 'setIamPolicy')
+  const answers = await Promise.all(
+    refs.map(async (ref) => ((await testPermissions(ref, [needed])).has(needed) ? [] : [ref])),
+  )
+  return new Set(answers.flat().map(resourceKey))
+}
+
+function outcomeText(o: BulkOutcome, action: BulkAction): string {
+  switch (o.state) {
+    case 'pending':
+      return 'Saving…'
+    case 'updated':
+      return o.attempts > 1
+        ? `Updated (someone changed it at the same time; applied again on their version, attempt ${o.attempts})`
+        : 'Updated'
+    case 'unchanged':
+      return action === 'add'
+        ? 'Already granted: nothing to change'
+        : 'Not granted there: nothing to remove'
+    case 'failed':
+      return `${o.title}: ${o.message}`
+  }
+}
+
+export function BulkPermissionsPanel({
+  kind,
+  action,
+  refs,
+  onClose,
+  onDone,
+}: {
+  kind: RunKind
+  action: BulkAction
+  refs: readonly RunResourceRef[]
+  onClose: () => void
+  /** Called once every resource has its result (e.g. to refresh the list's public column). */
+  onDone?: () => void
+}) {
+  const info = RUN_KINDS[kind]
+  const ids = { principals: useId(), errors: useId(), roles: useId() }
+  const roles = useLoad(listRunRoles, [])
+  const locked = useLoad(() => lockedResources(kind, refs), [kind, refs.map(resourceKey).join()])
+  const [text, setText] = useState('')
+  const [chosen, setChosen] = useState<readonly string[]>([])
+  const [confirming, setConfirming] = useState(false)
+  const [results, setResults] = useState<BulkOutcome[] | undefined>()
+  const running = results?.some((r) => r.state === 'pending') ?? false
+  const parsed = useMemo(() => parsePrincipals(text), [text])
+  const title =
+    action === 'add'
+      ? `Add principals to ${refs.length} ${refs.length === 1 ? info.noun : info.label.toLowerCase()}`
+      : `Remove principals from ${refs.length} ${refs.length === 1 ? info.noun : info.label.toLowerCase()}`
+
+  useEffect(() => {
+    if (results !== undefined && !running) onDone?.()
+    // onDone is the caller's; only the end of a run matters here.
+  }, [running])
+
+  const lockedSet = locked.state === 'ready' ? locked.value : new Set<string>()
+  const changeable = refs.filter((r) => !lockedSet.has(resourceKey(r)))
+  const readOnly =
+    locked.state === 'ready' && changeable.length === 0
+      ? `You cannot change the permissions of ${refs.length === 1 ? `this ${info.noun}` : `these ${info.label.toLowerCase()}`}: it needs ${permission(kind, 'setIamPolicy')}, which you do not have on ${refs.length === 1 ? 'it' : 'any of them'}. Ask an owner for a role that includes it (e.g. Cloud Run Admin).`
+      : undefined
+  const canSave =
+    readOnly === undefined &&
+    locked.state === 'ready' &&
+    parsed.members.length > 0 &&
+    parsed.errors.length === 0 &&
+    chosen.length > 0 &&
+    !running
+
+  function run(): void {
+    const change = { action, members: parsed.members, roles: chosen }
+    const start: BulkOutcome[] = refs.map((r) =>
+      lockedSet.has(resourceKey(r))
+        ? {
+            state: 'failed',
+            title: 'Not changed',
+            message: `You do not have ${permission(kind, 'setIamPolicy')} on this ${info.noun}.`,
+            error: undefined,
+          }
+        : { state: 'pending' },
+    )
+    setResults(start)
+    const indexes = refs.flatMap((r, i) => (lockedSet.has(resourceKey(r)) ? [] : [i]))
+    void applyBulk(
+      indexes.map((i) => refs[i] as RunResourceRef),
+      change,
+      (j, outcome) =>
+        setResults((prev) => {
+          const next = [...(prev ?? [])]
+          next[indexes[j] as number] = outcome
+          return next
+        }),
+    )
+  }
+
+  function onSubmit(e: FormEvent): void {
+    e.preventDefault()
+    if (!canSave) return
+    if (action === 'add' && hasPublicMember(parsed.members)) setConfirming(true)
+    else run()
+  }
+
+  const done = results !== undefined && !running
+  const failed = results?.filter((r) => r.state === 'failed').length ?? 0
+
+  return (
+    <section className="bulk-panel" aria-label={title}>
+      <h2>{title}</h2>
+      <p className="hint">
+        {refs.map((r) => r.name).join(', ')}. Each {info.noun}&apos;s policy is read and written on
+        its own; a change someone makes at the same time is kept, and yours applied on top of it.
+      </p>
+      {readOnly === undefined ? null : (
+        <p className="notice" role="note">
+          {readOnly}
+        </p>
+      )}
+      {locked.state === 'error' ? (
+        <ErrorPanel error={locked.error} onRetry={locked.reload} />
+      ) : null}
+      {locked.state === 'ready' && readOnly === undefined && lockedSet.size > 0 ? (
+        <p className="notice" role="note">
+          You cannot change {[...lockedSet].length} of them (
+          {refs
+            .filter((r) => lockedSet.has(resourceKey(r)))
+            .map((r) => r.name)
+            .join(', ')}
+          ): that needs {permission(kind, 'setIamPolicy')}. The others will be changed.
+        </p>
+      ) : null}
+      <form onSubmit={onSubmit}>
+        <label htmlFor={ids.principals}>
+          {action === 'add' ? 'New principals' : 'Principals to remove'}
+        </label>
+        <textarea
+          id={ids.principals}
+          rows={2}
+          value={text}
+          disabled={readOnly !== undefined || running}
+          aria-invalid={parsed.errors.length > 0}
+          aria-describedby={ids.errors}
+          placeholder="user:alice@example.com, group:team@example.com, allUsers"
+          onChange={(e) => setText(e.target.value)}
+        />
+        <div id={ids.errors} aria-live="polite">
+          {parsed.errors.map((m) => (
+            <p key={m} className="field-error">
+              {m}
+            </p>
+          ))}
+          {action === 'add' && parsed.members.some((m) => PUBLIC_MEMBERS.has(m)) ? (
+            <p className="hint">
+              {parsed.members.filter((m) => PUBLIC_MEMBERS.has(m)).join(' and ')} makes{' '}
+              {refs.length === 1 ? 'it' : 'them'} public: you will be asked to confirm.
+            </p>
+          ) : null}
+        </div>
+        <fieldset className="roles" aria-describedby={ids.roles} disabled={readOnly !== undefined}>
+          <legend>{action === 'add' ? 'Assign roles' : 'From roles'}</legend>
+          <p id={ids.roles} className="hint">
+            Choose one or more roles.
+          </p>
+          {roles.state === 'loading' ? <Loading label="Loading roles…" /> : null}
+          {roles.state === 'error' ? (
+            <ErrorPanel error={roles.error} onRetry={roles.reload} />
+          ) : null}
+          {roles.state === 'ready'
+            ? roles.value.map((r) => (
+                <div className="role-choice" key={r.name}>
+                  <input
+                    type="checkbox"
+                    id={`${ids.roles}-${r.name}`}
+                    checked={chosen.includes(r.name)}
+                    onChange={(e) =>
+                      setChosen((c) =>
+                        e.target.checked ? [...c, r.name] : c.filter((x) => x !== r.name),
+                      )
+                    }
+                  />
+                  <label htmlFor={`${ids.roles}-${r.name}`}>
+                    {r.title}
+                    <span className="role-name"> {r.name}</span>
+                    <span className="role-description">{r.description}</span>
+                  </label>
+                </div>
+              ))
+            : null}
+        </fieldset>
+        <div className="form-actions">
+          <button type="submit" className="primary" disabled={!canSave}>
+            {running ? 'Saving…' : action === 'add' ? 'Save' : 'Remove'}
+          </button>
+          <button type="button" onClick={onClose} disabled={running}>
+            {done ? 'Close' : 'Cancel'}
+          </button>
+        </div>
+      </form>
+      {confirming ? (
+        <ConfirmPublicAccess
+          members={parsed.members.filter((m) => PUBLIC_MEMBERS.has(m))}
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false)
+            run()
+          }}
+        />
+      ) : null}
+      {results === undefined ? null : (
+        <>
+          <p role="status" aria-live="polite" className={failed > 0 ? 'field-error' : 'hint'}>
+            {running
+              ? 'Saving…'
+              : failed === 0
+                ? `Done: all ${refs.length} saved.`
+                : `Done: ${failed} of ${refs.length} could not be changed; see below.`}
+          </p>
+          <table className="table" aria-label="Results">
+            <thead>
+              <tr>
+                <th scope="col">{info.noun[0]?.toUpperCase() + info.noun.slice(1)}</th>
+                <th scope="col">Region</th>
+                <th scope="col">Result</th>
+              </tr>
+            </thead>
+            <tbody>
+              {refs.map((r, i) => {
+                const o = results[i] ?? { state: 'pending' }
+                return (
+                  <tr key={resourceKey(r)} className={`result-${o.state}`}>
+                    <td>{r.name}</td>
+                    <td>{r.location}</td>
+                    <td>{outcomeText(o, action)}</td>
+                  </tr>
+                )
+              })}
+            </tbody>
+          </table>
+        </>
+      )}
+    </section>
+  )
+}

@@ -1,0 +1,243 @@
+// A service's Security tab: Authentication, either *Allow public access* (the invoker IAM check
+// disabled: invokerIamDisabled, as Cloud Run v2 and Google's console do) or *Require
+// authentication* with *Identity and Access Management (IAM)*. Making it public asks for the
+// explicit confirmation first. Requiring authentication can also take allUsers /
+// allAuthenticatedUsers out of the invoker roles, since they would keep the service public.
+// Every write carries the etag read when the tab loaded: a concurrent change is shown, with
+// "Reload and retry", rather than overwritten.
+import { useId, useState } from 'react'
+import type { Policy } from '@runiam/core'
+import { useLoad } from '../api/use-load.js'
+import { INVOKER_ROLES, publicInvokers, removeMembers } from '../iam/policy-changes.js'
+import {
+  getPolicy,
+  getRunResource,
+  setInvokerIamDisabled,
+  setPolicy,
+  type RunResource,
+  type RunResourceRef,
+} from '../iam/run-resources.js'
+import { missingReason, usePermissions } from '../iam/use-permissions.js'
+import { ActionError } from './action-error.js'
+import { ConfirmDialog } from './confirm-dialog.js'
+import { ErrorPanel } from './error-panel.js'
+import { Loading } from './loading.js'
+import './actions.css'
+
+const NEEDED = ['run.services.update', 'run.services.setIamPolicy'] as const
+
+type Choice = 'public' | 'iam'
+
+interface Loaded {
+  readonly service: RunResource
+  readonly policy: Policy
+}
+
+async function load(ref: RunResourceRef): Promise<Loaded> {
+  const [service, policy] = await Promise.all([getRunResource(ref), getPolicy(ref)])
+  return { service, policy }
+}
+
+/** The service's public state in a sentence, as this tab shows it. */
+export function publicStateText(invokerIamDisabled: boolean, invokers: readonly string[]): string {
+  if (invokerIamDisabled) return 'Public: the invoker IAM check is disabled, anyone can call it'
+  if (invokers.length > 0) return `Public: ${invokers.join(' and ')} can invoke it (IAM)`
+  return 'Authentication required (IAM)'
+}
+
+/** Applies the choice to what `loaded` holds, with its etags. */
+async function apply(
+  ref: RunResourceRef,
+  loaded: Loaded,
+  choice: Choice,
+  removePublic: boolean,
+): Promise<void> {
+  if (choice === 'public') {
+    if (!loaded.service.invokerIamDisabled)
+      await setInvokerIamDisabled(ref, true, loaded.service.etag)
+    return
+  }
+  const invokers = publicInvokers(loaded.policy)
+  if (removePublic && invokers.length > 0) {
+    const next = removeMembers(loaded.policy, invokers, [...INVOKER_ROLES])
+    await setPolicy(ref, next.policy)
+  }
+  if (loaded.service.invokerIamDisabled)
+    await setInvokerIamDisabled(ref, false, loaded.service.etag)
+}
+
+export function SecurityTab({ serviceRef }: { serviceRef: RunResourceRef }) {
+  const ids = { public: useId(), iam: useId(), iamCheck: useId(), removePublic: useId() }
+  const data = useLoad(
+    () => load(serviceRef),
+    [serviceRef.project, serviceRef.location, serviceRef.name],
+  )
+  const perms = usePermissions(serviceRef, NEEDED)
+  const [choice, setChoice] = useState<Choice | undefined>()
+  const [removePublic, setRemovePublic] = useState(true)
+  const [confirming, setConfirming] = useState(false)
+  const [busy, setBusy] = useState(false)
+  const [error, setError] = useState<unknown>()
+  const [saved, setSaved] = useState<string | undefined>()
+
+  if (data.state === 'loading') return <Loading label="Loading the service’s security…" />
+  if (data.state === 'error') return <ErrorPanel error={data.error} onRetry={data.reload} />
+  const { service, policy } = data.value
+  const invokers = publicInvokers(policy)
+  const current: Choice = service.invokerIamDisabled ? 'public' : 'iam'
+  const selected = choice ?? current
+  const reason = missingReason(perms, NEEDED, 'change how this service authenticates callers')
+  const changes =
+    selected !== current || (selected === 'iam' && removePublic && invokers.length > 0)
+
+  async function save(fresh: Loaded): Promise<void> {
+    setBusy(true)
+    setError(undefined)
+    setSaved(undefined)
+    try {
+      await apply(serviceRef, fresh, selected, removePublic)
+      setSaved(
+        selected === 'public'
+          ? 'Saved: the service is public. Anyone can call it.'
+          : 'Saved: callers must be authenticated and hold run.routes.invoke.',
+      )
+      setChoice(undefined)
+      data.reload()
+    } catch (err) {
+      setError(err)
+    } finally {
+      setBusy(false)
+    }
+  }
+
+  async function reloadAndRetry(): Promise<void> {
+    setBusy(true)
+    try {
+      const fresh = await load(serviceRef)
+      await save(fresh)
+    } catch (err) {
+      setError(err)
+      setBusy(false)
+    }
+  }
+
+  return (
+    <section className="security" aria-labelledby={`${ids.public}-h`}>
+      <h2 id={`${ids.public}-h`}>Authentication</h2>
+      <p className="state-line" aria-label="Public access state">
+        {publicStateText(service.invokerIamDisabled, invokers)}
+      </p>
+      {reason === undefined ? null : (
+        <p className="notice" role="note">
+          {reason}
+        </p>
+      )}
+      <form
+        onSubmit={(e) => {
+          e.preventDefault()
+          if (!changes || reason !== undefined || busy) return
+          if (selected === 'public') setConfirming(true)
+          else void save(data.value)
+        }}
+      >
+        <fieldset disabled={reason !== undefined || busy} className="choices">
+          <legend className="visually-hidden">Authentication</legend>
+          <div className="choice">
+            <input
+              type="radio"
+              name="auth"
+              id={ids.public}
+              checked={selected === 'public'}
+              onChange={() => setChoice('public')}
+            />
+            <label htmlFor={ids.public}>
+              Allow public access
+              <span className="hint">
+                No authentication check: the invoker IAM check is disabled, so anyone who has the
+                URL can call the service.
+              </span>
+            </label>
+          </div>
+          <div className="choice">
+            <input
+              type="radio"
+              name="auth"
+              id={ids.iam}
+              checked={selected === 'iam'}
+              onChange={() => setChoice('iam')}
+            />
+            <label htmlFor={ids.iam}>
+              Require authentication
+              <span className="hint">Callers must prove who they are.</span>
+            </label>
+          </div>
+          {selected === 'iam' ? (
+            <div className="sub-choices">
+              <div className="choice">
+                <input type="checkbox" id={ids.iamCheck} checked readOnly disabled />
+                <label htmlFor={ids.iamCheck}>
+                  Identity and Access Management (IAM)
+                  <span className="hint">
+                    A caller needs run.routes.invoke on the service (e.g. Cloud Run Invoker).
+                  </span>
+                </label>
+              </div>
+              {invokers.length > 0 ? (
+                <div className="choice">
+                  <input
+                    type="checkbox"
+                    id={ids.removePublic}
+                    checked={removePublic}
+                    onChange={(e) => setRemovePublic(e.target.checked)}
+                  />
+                  <label htmlFor={ids.removePublic}>
+                    Also remove {invokers.join(' and ')} from the invoker roles
+                    <span className="hint">
+                      While {invokers.join(' and ')} {invokers.length === 1 ? 'holds' : 'hold'} an
+                      invoker role, the service stays public even with the IAM check on.
+                    </span>
+                  </label>
+                </div>
+              ) : null}
+            </div>
+          ) : null}
+        </fieldset>
+        <div className="form-actions">
+          <button
+            type="submit"
+            className="primary"
+            disabled={!changes || reason !== undefined || busy}
+          >
+            {busy ? 'Saving…' : 'Save'}
+          </button>
+        </div>
+      </form>
+      {saved === undefined ? null : (
+        <p role="status" className="saved">
+          {saved}
+        </p>
+      )}
+      {error === undefined ? null : (
+        <ActionError error={error} busy={busy} onReloadRetry={() => void reloadAndRetry()} />
+      )}
+      {confirming ? (
+        <ConfirmDialog
+          title="Allow public access?"
+          confirmLabel="Allow public access"
+          danger
+          onCancel={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false)
+            void save(data.value)
+          }}
+        >
+          <p>
+            Are you sure you want to make <strong>{serviceRef.name}</strong> public? The invoker IAM
+            check will be disabled: anyone on the internet who has its URL will be able to call it,
+            without authentication.
+          </p>
+        </ConfirmDialog>
+      ) : null}
+    </section>
+  )
+}

@@ -1,0 +1,117 @@
+// The policy edits the console's actions make, as pure functions: add principals to roles, remove
+// them, and read a policy's public state. Member syntax is checked here as the user types (core's
+// parser, the one home for Google's member grammar); everything else is the server's to decide.
+import { formatMember, memberForEmail, parseMember, type Binding, type Policy } from '@runiam/core'
+import { isIamError } from '@runiam/core/errors'
+
+export const PUBLIC_MEMBERS: ReadonlySet<string> = new Set(['allUsers', 'allAuthenticatedUsers'])
+
+/**
+ * Roles that carry run.routes.invoke (reference/roles.json): a public member holding one of them
+ * on a service lets anyone invoke it.
+ */
+export const INVOKER_ROLES: ReadonlySet<string> = new Set([
+  'roles/run.invoker',
+  'roles/run.servicesInvoker',
+  'roles/run.developer',
+  'roles/run.admin',
+  'roles/run.editor',
+  'roles/run.sourceDeveloper',
+])
+
+export interface ParsedPrincipals {
+  readonly members: readonly string[]
+  /** One message per entry that is not a valid member, naming it. */
+  readonly errors: readonly string[]
+}
+
+/**
+ * Splits what the user typed (commas, spaces or new lines) and checks each member's syntax; a
+ * bare email becomes user: (serviceAccount: for *.gserviceaccount.com), as in Add principal.
+ */
+export function parsePrincipals(text: string): ParsedPrincipals {
+  const members: string[] = []
+  const errors: string[] = []
+  for (const raw of text.split(/[\s,;]+/)) {
+    if (raw === '') continue
+    let member: string | undefined
+    if (!raw.includes(':') && !PUBLIC_MEMBERS.has(raw)) {
+      member = memberForEmail(raw)
+      if (member === undefined)
+        errors.push(
+          `"${raw}" is not a principal: use an email, or a member such as group:team@example.com or domain:example.com.`,
+        )
+    } else {
+      try {
+        member = formatMember(parseMember(raw))
+      } catch (err) {
+        errors.push(isIamError(err) ? err.message : `"${raw}" is not a valid principal.`)
+      }
+    }
+    if (member !== undefined && !members.includes(member)) members.push(member)
+  }
+  return { members, errors }
+}
+
+export function hasPublicMember(members: readonly string[]): boolean {
+  return members.some((m) => PUBLIC_MEMBERS.has(m))
+}
+
+/** The policy with every member added to every role (an unconditional binding per role). */
+export function addMembers(
+  policy: Policy,
+  members: readonly string[],
+  roles: readonly string[],
+): { policy: Policy; changed: boolean } {
+  const bindings: Binding[] = (policy.bindings ?? []).map((b) => ({
+    ...b,
+    members: [...b.members],
+  }))
+  let changed = false
+  for (const role of roles) {
+    let binding = bindings.find((b) => b.role === role && b.condition === undefined)
+    if (binding === undefined) {
+      binding = { role, members: [] }
+      bindings.push(binding)
+    }
+    for (const m of members) {
+      if (binding.members.includes(m)) continue
+      binding.members.push(m)
+      changed = true
+    }
+  }
+  return { policy: { ...policy, bindings }, changed }
+}
+
+/**
+ * The policy with the members taken out of the roles, from every binding of each role whatever
+ * its condition (gcloud's remove-iam-policy-binding --all); bindings left empty are dropped.
+ */
+export function removeMembers(
+  policy: Policy,
+  members: readonly string[],
+  roles: readonly string[],
+): { policy: Policy; changed: boolean } {
+  let changed = false
+  const bindings: Binding[] = []
+  for (const b of policy.bindings ?? []) {
+    if (!roles.includes(b.role)) {
+      bindings.push(b)
+      continue
+    }
+    const kept = b.members.filter((m) => !members.includes(m))
+    if (kept.length !== b.members.length) changed = true
+    if (kept.length > 0) bindings.push({ ...b, members: kept })
+  }
+  return { policy: { ...policy, bindings }, changed }
+}
+
+/** The public members holding an invoker role in the policy, e.g. ['allUsers']. */
+export function publicInvokers(policy: Policy): string[] {
+  const found = new Set<string>()
+  for (const b of policy.bindings ?? []) {
+    if (!INVOKER_ROLES.has(b.role) || b.condition !== undefined) continue
+    for (const m of b.members) if (PUBLIC_MEMBERS.has(m)) found.add(m)
+  }
+  return [...found].sort()
+}

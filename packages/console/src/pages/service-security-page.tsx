@@ -1,0 +1,36 @@
+// A service's Security tab (its own address, so it can be linked and reloaded): who may call the
+// service, public or through IAM. Opened from the service's page and from the services list.
+import { SecurityTab } from '../components/security-tab.js'
+import { href, Link } from '../router.js'
+
+export function ServiceSecurityPage({
+  project,
+  location,
+  name,
+}: {
+  project: string
+  location: string
+  name: string
+}) {
+  return (
+    <section>
+      <p className="breadcrumb">
+        <Link to={href('projects', project, 'run', 'services')}>Services of {project}</Link>
+      </p>
+      <h1>Service {name}</h1>
+      <p className="subtitle">Region {location}</p>
+      <nav className="detail-tabs" aria-label="Service">
+        <Link to={href('projects', project, 'locations', location, 'services', name)}>
+          Details and permissions
+        </Link>
+        <Link
+          to={href('projects', project, 'locations', location, 'services', name, 'security')}
+          aria-current="page"
+        >
+          Security
+        </Link>
+      </nav>
+      <SecurityTab serviceRef={{ kind: 'services', project, location, name }} />
+    </section>
+  )
+}
