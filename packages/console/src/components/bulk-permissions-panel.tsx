@@ -138,14 +138,16 @@ export function BulkPermissionsPanel({
     <section className="bulk-panel" aria-label={title}>
       <h2>{title}</h2>
       <p className="hint">
-        {refs.map((r) => r.name).join(', ')}. Each {info.noun}&apos;s policy is read and written on
-        its own; a change someone makes at the same time is kept, and yours applied on top of it.
+        Selected: {refs.map((r) => r.name).join(', ')}. Each {info.noun}&apos;s policy is read and
+        written on its own; a change someone makes at the same time is kept, and yours applied on
+        top of it.
       </p>
       {readOnly === undefined ? null : (
         <p className="notice" role="note">
           {readOnly}
         </p>
       )}
+      {locked.state === 'loading' ? <Loading label="Checking your permissions…" /> : null}
       {locked.state === 'error' ? (
         <ErrorPanel error={locked.error} onRetry={locked.reload} />
       ) : null}
@@ -166,6 +168,7 @@ export function BulkPermissionsPanel({
         <textarea
           id={ids.principals}
           rows={2}
+          autoFocus
           value={text}
           disabled={readOnly !== undefined || running}
           aria-invalid={parsed.errors.length > 0}

@@ -5,7 +5,7 @@
 // allAuthenticatedUsers out of the invoker roles, since they would keep the service public.
 // Every write carries the etag read when the tab loaded: a concurrent change is shown, with
 // "Reload and retry", rather than overwritten.
-import { useId, useState } from 'react'
+import { useId, useRef, useState } from 'react'
 import type { Policy } from '@runiam/core'
 import { useLoad } from '../api/use-load.js'
 import { INVOKER_ROLES, publicInvokers, removeMembers } from '../iam/policy-changes.js'
@@ -79,10 +79,18 @@ export function SecurityTab({ serviceRef }: { serviceRef: RunResourceRef }) {
   const [busy, setBusy] = useState(false)
   const [error, setError] = useState<unknown>()
   const [saved, setSaved] = useState<string | undefined>()
+  const last = useRef<Loaded | undefined>(undefined)
 
-  if (data.state === 'loading') return <Loading label="Loading the service’s security…" />
-  if (data.state === 'error') return <ErrorPanel error={data.error} onRetry={data.reload} />
-  const { service, policy } = data.value
+  // After a save the tab reads the service again; until then it keeps showing what it had (so
+  // the focus stays where it was), marked busy.
+  if (data.state === 'ready') last.current = data.value
+  const shown = last.current
+  if (shown === undefined) {
+    if (data.state === 'error') return <ErrorPanel error={data.error} onRetry={data.reload} />
+    return <Loading label="Loading the service’s security…" />
+  }
+  const { service, policy } = shown
+  const refreshing = data.state === 'loading'
   const invokers = publicInvokers(policy)
   const current: Choice = service.invokerIamDisabled ? 'public' : 'iam'
   const selected = choice ?? current
@@ -122,11 +130,16 @@ export function SecurityTab({ serviceRef }: { serviceRef: RunResourceRef }) {
   }
 
   return (
-    <section className="security" aria-labelledby={`${ids.public}-h`}>
+    <section
+      className="security"
+      aria-labelledby={`${ids.public}-h`}
+      aria-busy={refreshing || busy}
+    >
       <h2 id={`${ids.public}-h`}>Authentication</h2>
       <p className="state-line" aria-label="Public access state">
         {publicStateText(service.invokerIamDisabled, invokers)}
       </p>
+      {data.state === 'error' ? <ErrorPanel error={data.error} onRetry={data.reload} /> : null}
       {reason === undefined ? null : (
         <p className="notice" role="note">
           {reason}
@@ -135,9 +148,9 @@ export function SecurityTab({ serviceRef }: { serviceRef: RunResourceRef }) {
       <form
         onSubmit={(e) => {
           e.preventDefault()
-          if (!changes || reason !== undefined || busy) return
+          if (!changes || reason !== undefined || busy || refreshing) return
           if (selected === 'public') setConfirming(true)
-          else void save(data.value)
+          else void save(shown)
         }}
       >
         <fieldset disabled={reason !== undefined || busy} className="choices">
@@ -206,7 +219,7 @@ export function SecurityTab({ serviceRef }: { serviceRef: RunResourceRef }) {
           <button
             type="submit"
             className="primary"
-            disabled={!changes || reason !== undefined || busy}
+            disabled={!changes || reason !== undefined || busy || refreshing}
           >
             {busy ? 'Saving…' : 'Save'}
           </button>
@@ -228,7 +241,7 @@ export function SecurityTab({ serviceRef }: { serviceRef: RunResourceRef }) {
           onCancel={() => setConfirming(false)}
           onConfirm={() => {
             setConfirming(false)
-            void save(data.value)
+            void save(shown)
           }}
         >
           <p>
