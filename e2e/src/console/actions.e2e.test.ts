@@ -203,6 +203,12 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
     const save = panel.getByRole('button', { name: 'Save', exact: true })
     await panel.getByLabel('New principals').fill('user:ann@example.com, domain:bad_domain')
     await panel.getByText('"bad_domain" is not a valid domain.').waitFor()
+    // Markup in what is typed is shown as text, never run.
+    await panel.getByLabel('New principals').fill('user:<img src=x onerror="window.pwned=1">')
+    await panel.getByText('user:<img src=x onerror="window.pwned=1">', { exact: false }).waitFor()
+    await expect(page.evaluate('typeof window.pwned')).resolves.toBe('undefined')
+    await expect(panel.locator('img').count()).resolves.toBe(0)
+    await panel.getByLabel('New principals').fill('user:ann@example.com, domain:bad_domain')
     await roleBox(page, 'Cloud Run Invoker', 'roles/run.invoker').check()
     await expect(save.isDisabled()).resolves.toBe(true)
 
@@ -413,9 +419,70 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
       expect(
         membersOf(await policyOf(server, `${LOC}/services/alpha`), 'roles/run.invoker'),
       ).not.toContain('user:lee@example.com')
+      // The permission given back, "Retry" applies the change to the ones that failed.
+      const now = await rest<Policy>(server, ADMIN, 'POST', `/v1/projects/${P}:getIamPolicy`, {})
+      await rest(server, ADMIN, 'POST', `/v1/projects/${P}:setIamPolicy`, {
+        policy: {
+          etag: now.etag,
+          bindings: [
+            ...(now.bindings ?? []),
+            { role: 'roles/run.admin', members: [`user:${MIA}`] },
+          ],
+        },
+      })
+      await panel.getByRole('button', { name: 'Retry the 2 that failed' }).click()
+      await panel.getByRole('status').filter({ hasText: 'Done: all 2 saved.' }).waitFor()
+      for (const s of ['alpha', 'beta'])
+        expect(
+          membersOf(await policyOf(server, `${LOC}/services/${s}`), 'roles/run.invoker'),
+        ).toContain('user:lee@example.com')
     } finally {
       await page.close()
     }
+  })
+
+  it('works from the keyboard: Space selects and ticks, focus lands in the form and on Cancel', async () => {
+    const { page, server } = c
+    await openList(page, server)
+    for (const s of ['alpha', 'gamma']) {
+      await page.getByLabel(`Select service ${s}`, { exact: true }).focus()
+      await page.keyboard.press('Space')
+    }
+    await page.getByRole('button', { name: 'Grant access to 2 services' }).focus()
+    await page.keyboard.press('Enter')
+    const panel = page.getByRole('region', { name: 'Add principals to 2 services' })
+    await roleBox(page, 'Cloud Run Invoker', 'roles/run.invoker').waitFor()
+    // The principals field has the focus; Tab goes on to the first role.
+    await page.keyboard.type('allAuthenticatedUsers')
+    await expect(panel.getByLabel('New principals').inputValue()).resolves.toBe(
+      'allAuthenticatedUsers',
+    )
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Space')
+    await expect(roleBox(page, 'Cloud Run Invoker', 'roles/run.invoker').isChecked()).resolves.toBe(
+      true,
+    )
+    await panel.getByRole('button', { name: 'Save', exact: true }).focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: 'Allow public access?' })
+    await dialog.waitFor()
+    // The safe choice has the focus; Tab reaches the confirmation, Enter presses it.
+    const focused = () => page.evaluate<string>('document.activeElement?.textContent ?? ""')
+    await expect(focused()).resolves.toBe('Cancel')
+    await page.keyboard.press('Tab')
+    await expect(focused()).resolves.toBe('Allow public access')
+    await page.keyboard.press('Enter')
+    await panel.getByRole('status').filter({ hasText: 'Done: all 2 saved.' }).waitFor()
+    for (const s of ['alpha', 'gamma'])
+      expect(
+        membersOf(await policyOf(server, `${LOC}/services/${s}`), 'roles/run.invoker'),
+      ).toContain('allAuthenticatedUsers')
+    await page
+      .getByRole('table', { name: 'Services' })
+      .getByRole('row')
+      .filter({ hasText: 'gamma' })
+      .getByText('Public (allAuthenticatedUsers)')
+      .waitFor()
   })
 
   it('an organization policy that forbids disabling the invoker check is shown in words', async () => {

@@ -98,9 +98,10 @@ export function BulkPermissionsPanel({
     chosen.length > 0 &&
     !running
 
-  function run(): void {
+  /** Runs the change on every resource, or (a retry) only on those at `only`. */
+  function run(only?: ReadonlySet<number>): void {
     const change = { action, members: parsed.members, roles: chosen }
-    const start: BulkOutcome[] = refs.map((r) =>
+    const start: BulkOutcome[] = refs.map((r, i) =>
       lockedSet.has(resourceKey(r))
         ? {
             state: 'failed',
@@ -108,10 +109,14 @@ export function BulkPermissionsPanel({
             message: `You do not have ${permission(kind, 'setIamPolicy')} on this ${info.noun}.`,
             error: undefined,
           }
-        : { state: 'pending' },
+        : only === undefined || only.has(i)
+          ? { state: 'pending' }
+          : (results?.[i] ?? { state: 'pending' }),
     )
     setResults(start)
-    const indexes = refs.flatMap((r, i) => (lockedSet.has(resourceKey(r)) ? [] : [i]))
+    const indexes = refs.flatMap((r, i) =>
+      lockedSet.has(resourceKey(r)) || (only !== undefined && !only.has(i)) ? [] : [i],
+    )
     void applyBulk(
       indexes.map((i) => refs[i] as RunResourceRef),
       change,
@@ -131,8 +136,16 @@ export function BulkPermissionsPanel({
     else run()
   }
 
+  function retryFailed(): void {
+    run(new Set(retryable))
+  }
+
   const done = results !== undefined && !running
   const failed = results?.filter((r) => r.state === 'failed').length ?? 0
+  /** Failed for a reason other than a permission the form already knew was missing. */
+  const retryable = refs.flatMap((r, i) =>
+    results?.[i]?.state === 'failed' && !lockedSet.has(resourceKey(r)) ? [i] : [],
+  )
 
   return (
     <section className="bulk-panel" aria-label={title}>
@@ -248,6 +261,11 @@ export function BulkPermissionsPanel({
                 ? `Done: all ${refs.length} saved.`
                 : `Done: ${failed} of ${refs.length} could not be changed; see below.`}
           </p>
+          {done && retryable.length > 0 ? (
+            <button type="button" onClick={retryFailed}>
+              Retry the {retryable.length} that failed
+            </button>
+          ) : null}
           <table className="table" aria-label="Results">
             <thead>
               <tr>
