@@ -22,7 +22,7 @@ const MIA = 'mia@example.com'
 const P = 'acts-proj'
 const L = 'us-central1'
 const LOC = `projects/${P}/locations/${L}`
-const SERVICES = ['alpha', 'beta', 'gamma', 'delta', 'omega']
+const SERVICES = ['alpha', 'beta', 'gamma', 'delta', 'omega', 'kappa', 'lambda']
 
 interface Binding {
   role: string
@@ -68,6 +68,14 @@ async function setup(server: ServerProcess): Promise<void> {
   for (const id of ['nightly', 'weekly'])
     await rest(server, ADMIN, 'POST', `/v2/${LOC}/jobs?jobId=${id}`, {
       template: { template: container },
+    })
+  for (const [roleId, permission] of [
+    ['invokerLite', 'run.routes.invoke'],
+    ['peekOnly', 'run.services.get'],
+  ] as const)
+    await rest(server, ADMIN, 'POST', `/v1/projects/${P}/roles`, {
+      roleId,
+      role: { title: roleId, includedPermissions: [permission], stage: 'GA' },
     })
   await rest(server, ADMIN, 'POST', `/v1/projects/${P}:setIamPolicy`, {
     policy: {
@@ -343,6 +351,40 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
     expect(membersOf(p, 'roles/run.viewer')).toEqual(['user:kim@example.com'])
     expect(await anonymousStatus(server, 'delta')).toBe(403)
     await state.filter({ hasText: 'Authentication required (IAM)' }).waitFor()
+  })
+
+  it('counts a custom role that carries run.routes.invoke as public, and one that does not as private', async () => {
+    const { page, server } = c
+    await grantBehind(
+      server,
+      `${LOC}/services/kappa`,
+      `projects/${P}/roles/invokerLite`,
+      'allUsers',
+    )
+    await grantBehind(server, `${LOC}/services/lambda`, `projects/${P}/roles/peekOnly`, 'allUsers')
+    expect(await anonymousStatus(server, 'kappa')).toBe(200)
+    expect(await anonymousStatus(server, 'lambda')).toBe(403)
+    await openList(page, server)
+    const row = (s: string) =>
+      page.getByRole('table', { name: 'Services' }).getByRole('row').filter({ hasText: s })
+    await row('kappa').getByText('Public (allUsers)').waitFor()
+    await row('lambda').getByText('Require authentication').waitFor()
+
+    // Requiring authentication takes allUsers out of the custom invoker role too.
+    await page.goto(`${server.url}/console/projects/${P}/locations/${L}/services/kappa/security`)
+    await page
+      .getByLabel('Public access state')
+      .filter({ hasText: 'allUsers can invoke it' })
+      .waitFor()
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Saved: callers must be authenticated' })
+      .waitFor()
+    expect(
+      membersOf(await policyOf(server, `${LOC}/services/kappa`), `projects/${P}/roles/invokerLite`),
+    ).toEqual([])
+    expect(await anonymousStatus(server, 'kappa')).toBe(403)
   })
 
   it('a viewer sees the lists and the Security tab, but cannot change them, and is told why', async () => {

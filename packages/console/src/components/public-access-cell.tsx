@@ -3,8 +3,8 @@
 // an invoker role needs the service's policy, read only once the row scrolls into view and a few
 // at a time, so a list of a thousand services stays quick.
 import { useEffect, useRef, useState } from 'react'
-import { publicInvokers } from '../iam/policy-changes.js'
-import { getPolicy, type RunResource } from '../iam/run-resources.js'
+import { findPublicInvokers } from '../iam/invoker-roles.js'
+import { getPolicy, resourceKey, type RunResourceRef } from '../iam/run-resources.js'
 
 type Answer = { readonly invokers: readonly string[] } | { readonly unknown: string }
 
@@ -30,11 +30,37 @@ export function publicAccessText(invokerIamDisabled: boolean, invokers: readonly
   return 'Require authentication'
 }
 
+/** One IntersectionObserver for every cell (a list may have a thousand rows). */
+const onVisible = new WeakMap<Element, () => void>()
+let observer: IntersectionObserver | undefined
+
+function whenVisible(el: Element, then: () => void): () => void {
+  observer ??= new IntersectionObserver((entries) => {
+    for (const e of entries) {
+      if (!e.isIntersecting) continue
+      const run = onVisible.get(e.target)
+      onVisible.delete(e.target)
+      observer?.unobserve(e.target)
+      run?.()
+    }
+  })
+  onVisible.set(el, then)
+  observer.observe(el)
+  return () => {
+    onVisible.delete(el)
+    observer?.unobserve(el)
+  }
+}
+
 export function PublicAccessCell({
   service,
+  invokerIamDisabled,
   generation = 0,
 }: {
-  service: RunResource
+  /** The service (the lists' reference shape: kind, project, location, name). */
+  service: RunResourceRef
+  /** From the list: the service's invoker check is off. */
+  invokerIamDisabled: boolean
   /** Bumped by the list after a change, to read the policy again. */
   generation?: number
 }) {
@@ -45,33 +71,29 @@ export function PublicAccessCell({
   useEffect(() => {
     const el = ref.current
     if (el === null || visible) return
-    const seen = new IntersectionObserver((entries) => {
-      if (entries.some((e) => e.isIntersecting)) setVisible(true)
-    })
-    seen.observe(el)
-    return () => seen.disconnect()
+    return whenVisible(el, () => setVisible(true))
   }, [visible])
 
+  const key = resourceKey(service)
   useEffect(() => {
-    if (!visible || service.invokerIamDisabled) return
+    if (!visible || invokerIamDisabled) return
     let live = true
-    queued(() => getPolicy(service)).then(
-      (policy) => live && setAnswer({ invokers: publicInvokers(policy) }),
-      () => live && setAnswer({ unknown: 'Its policy could not be read' }),
+    queued(async () => findPublicInvokers(await getPolicy(service))).then(
+      (found) => live && setAnswer({ invokers: found.members }),
+      () => live && setAnswer({ unknown: 'its policy could not be read' }),
     )
     return () => {
       live = false
     }
-  }, [visible, service.resourceName, service.invokerIamDisabled, generation])
+  }, [visible, key, invokerIamDisabled, generation])
 
   let text: string
   let isPublic = false
-  if (service.invokerIamDisabled) {
+  if (invokerIamDisabled) {
     text = publicAccessText(true, [])
     isPublic = true
-  } else if (answer === undefined) text = '…'
-  else if ('unknown' in answer)
-    text = `Require authentication (allUsers unknown: ${answer.unknown})`
+  } else if (answer === undefined) text = 'Checking…'
+  else if ('unknown' in answer) text = `Unknown (${answer.unknown})`
   else {
     text = publicAccessText(false, answer.invokers)
     isPublic = answer.invokers.length > 0
@@ -80,7 +102,7 @@ export function PublicAccessCell({
     <span
       ref={ref}
       className={isPublic ? 'badge badge-public' : 'badge'}
-      aria-busy={answer === undefined && !service.invokerIamDisabled}
+      aria-busy={answer === undefined && !invokerIamDisabled}
     >
       {text}
     </span>

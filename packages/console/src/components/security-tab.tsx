@@ -8,7 +8,8 @@
 import { useId, useRef, useState } from 'react'
 import type { Policy } from '@runiam/core'
 import { useLoad } from '../api/use-load.js'
-import { INVOKER_ROLES, publicInvokers, removeMembers } from '../iam/policy-changes.js'
+import { findPublicInvokers } from '../iam/invoker-roles.js'
+import { removeMembers, type PublicInvokers } from '../iam/policy-changes.js'
 import {
   getPolicy,
   getRunResource,
@@ -31,11 +32,12 @@ type Choice = 'public' | 'iam'
 interface Loaded {
   readonly service: RunResource
   readonly policy: Policy
+  readonly invokers: PublicInvokers
 }
 
 async function load(ref: RunResourceRef): Promise<Loaded> {
   const [service, policy] = await Promise.all([getRunResource(ref), getPolicy(ref)])
-  return { service, policy }
+  return { service, policy, invokers: await findPublicInvokers(policy) }
 }
 
 /** The service's public state in a sentence, as this tab shows it. */
@@ -57,9 +59,9 @@ async function apply(
       await setInvokerIamDisabled(ref, true, loaded.service.etag)
     return
   }
-  const invokers = publicInvokers(loaded.policy)
-  if (removePublic && invokers.length > 0) {
-    const next = removeMembers(loaded.policy, invokers, [...INVOKER_ROLES])
+  const { members, roles } = loaded.invokers
+  if (removePublic && members.length > 0) {
+    const next = removeMembers(loaded.policy, members, roles)
     await setPolicy(ref, next.policy)
   }
   if (loaded.service.invokerIamDisabled)
@@ -89,9 +91,9 @@ export function SecurityTab({ serviceRef }: { serviceRef: RunResourceRef }) {
     if (data.state === 'error') return <ErrorPanel error={data.error} onRetry={data.reload} />
     return <Loading label="Loading the service’s security…" />
   }
-  const { service, policy } = shown
+  const { service } = shown
+  const invokers = shown.invokers.members
   const refreshing = data.state === 'loading'
-  const invokers = publicInvokers(policy)
   const current: Choice = service.invokerIamDisabled ? 'public' : 'iam'
   const selected = choice ?? current
   const reason = missingReason(perms, NEEDED, 'change how this service authenticates callers')

@@ -6,19 +6,6 @@ import { isIamError } from '@runiam/core/errors'
 
 export const PUBLIC_MEMBERS: ReadonlySet<string> = new Set(['allUsers', 'allAuthenticatedUsers'])
 
-/**
- * Roles that carry run.routes.invoke (reference/roles.json): a public member holding one of them
- * on a service lets anyone invoke it.
- */
-export const INVOKER_ROLES: ReadonlySet<string> = new Set([
-  'roles/run.invoker',
-  'roles/run.servicesInvoker',
-  'roles/run.developer',
-  'roles/run.admin',
-  'roles/run.editor',
-  'roles/run.sourceDeveloper',
-])
-
 export interface ParsedPrincipals {
   readonly members: readonly string[]
   /** One message per entry that is not a valid member, naming it. */
@@ -106,12 +93,31 @@ export function removeMembers(
   return { policy: { ...policy, bindings }, changed }
 }
 
-/** The public members holding an invoker role in the policy, e.g. ['allUsers']. */
-export function publicInvokers(policy: Policy): string[] {
-  const found = new Set<string>()
+/** Where public members may invoke a service: who, and through which roles. */
+export interface PublicInvokers {
+  /** e.g. ['allUsers'], sorted. */
+  readonly members: readonly string[]
+  /** The roles through which they may (to take them out of). */
+  readonly roles: readonly string[]
+}
+
+/**
+ * The public members holding a role that carries run.routes.invoke, given which roles do.
+ * Compat: public members cannot have conditions, so only unconditional bindings count.
+ */
+export function publicInvokers(
+  policy: Policy,
+  grantsInvoke: (role: string) => boolean,
+): PublicInvokers {
+  const members = new Set<string>()
+  const roles = new Set<string>()
   for (const b of policy.bindings ?? []) {
-    if (!INVOKER_ROLES.has(b.role) || b.condition !== undefined) continue
-    for (const m of b.members) if (PUBLIC_MEMBERS.has(m)) found.add(m)
+    if (b.condition !== undefined || !grantsInvoke(b.role)) continue
+    for (const m of b.members)
+      if (PUBLIC_MEMBERS.has(m)) {
+        members.add(m)
+        roles.add(b.role)
+      }
   }
-  return [...found].sort()
+  return { members: [...members].sort(), roles: [...roles].sort() }
 }

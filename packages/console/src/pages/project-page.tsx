@@ -114,7 +114,11 @@ export function ProjectPage({ project, kind = 'services' }: { project: string; k
                   <td>{r.location}</td>
                   {kind === 'services' ? (
                     <td>
-                      <PublicAccessCell service={r} generation={generation} />
+                      <PublicAccessCell
+                        service={r}
+                        invokerIamDisabled={r.invokerIamDisabled}
+                        generation={generation}
+                      />
                     </td>
                   ) : null}
                 </tr>
