@@ -285,6 +285,9 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
     expect(await anonymousStatus(server, 'gamma')).toBe(403)
     await openList(page, server)
     await page.getByRole('link', { name: 'gamma', exact: true }).click()
+    // The service's page, then its Security tab.
+    await page.getByRole('link', { name: 'Security', exact: true }).click()
+    await page.waitForURL(/\/services\/gamma\/security$/)
     await page.getByRole('heading', { name: 'Authentication' }).waitFor()
     const state = page.getByLabel('Public access state')
     await expect(state.textContent()).resolves.toBe('Authentication required (IAM)')
