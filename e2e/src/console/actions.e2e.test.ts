@@ -69,6 +69,10 @@ async function setup(server: ServerProcess): Promise<void> {
     await rest(server, ADMIN, 'POST', `/v2/${LOC}/jobs?jobId=${id}`, {
       template: { template: container },
     })
+  for (const id of ['pool-a', 'pool-b'])
+    await rest(server, ADMIN, 'POST', `/v2/${LOC}/workerPools?workerPoolId=${id}`, {
+      template: container,
+    })
   for (const [roleId, permission] of [
     ['invokerLite', 'run.routes.invoke'],
     ['peekOnly', 'run.services.get'],
@@ -90,7 +94,8 @@ async function setup(server: ServerProcess): Promise<void> {
 
 async function openList(page: Page, server: ServerProcess, tab = 'services'): Promise<void> {
   await page.goto(`${server.url}/console/projects/${P}/run/${tab}`)
-  await page.getByRole('table', { name: tab === 'jobs' ? 'Jobs' : 'Services' }).waitFor()
+  const table = { services: 'Services', jobs: 'Jobs', 'worker-pools': 'Worker pools' }[tab]
+  await page.getByRole('table', { name: table ?? tab }).waitFor()
 }
 
 async function selectRows(page: Page, noun: string, names: readonly string[]): Promise<void> {
@@ -239,6 +244,22 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
       expect(membersOf(await policyOf(server, `${LOC}/jobs/${j}`), 'roles/run.invoker')).toEqual([
         'user:ann@example.com',
       ])
+  })
+
+  it('grants on several worker pools at once', async () => {
+    const { page, server } = c
+    await openList(page, server, 'worker-pools')
+    await selectRows(page, 'worker pool', ['pool-a', 'pool-b'])
+    await page.getByRole('button', { name: 'Grant access to 2 worker pools' }).click()
+    const panel = page.getByRole('region', { name: 'Add principals to 2 worker pools' })
+    await panel.getByLabel('New principals').fill('sa-1@acts-proj.iam.gserviceaccount.com')
+    await roleBox(page, 'Cloud Run Developer', 'roles/run.developer').check()
+    await panel.getByRole('button', { name: 'Save', exact: true }).click()
+    await panel.getByRole('status').filter({ hasText: 'Done: all 2 saved.' }).waitFor()
+    for (const w of ['pool-a', 'pool-b'])
+      expect(
+        membersOf(await policyOf(server, `${LOC}/workerPools/${w}`), 'roles/run.developer'),
+      ).toEqual(['serviceAccount:sa-1@acts-proj.iam.gserviceaccount.com'])
   })
 
   it('asks for the "Allow public access" confirmation before granting allUsers; the list shows it', async () => {
