@@ -4,7 +4,7 @@
 // the explicit "Allow public access" confirmation first, as Google's console does.
 import { useEffect, useId, useMemo, useState, type FormEvent } from 'react'
 import { useLoad } from '../api/use-load.js'
-import { applyBulk, type BulkOutcome } from '../iam/bulk-change.js'
+import { applyBulk, type BulkChange, type BulkOutcome } from '../iam/bulk-change.js'
 import { hasPublicMember, parsePrincipals, PUBLIC_MEMBERS } from '../iam/policy-changes.js'
 import { listRunRoles } from '../iam/run-roles.js'
 import {
@@ -72,6 +72,7 @@ export function BulkPermissionsPanel({
   const [chosen, setChosen] = useState<readonly string[]>([])
   const [confirming, setConfirming] = useState(false)
   const [results, setResults] = useState<BulkOutcome[] | undefined>()
+  const [lastChange, setLastChange] = useState<BulkChange | undefined>()
   const running = results?.some((r) => r.state === 'pending') ?? false
   const parsed = useMemo(() => parsePrincipals(text), [text])
   const title =
@@ -98,9 +99,16 @@ export function BulkPermissionsPanel({
     chosen.length > 0 &&
     !running
 
-  /** Runs the change on every resource, or (a retry) only on those at `only`. */
+  /**
+   * Runs the change on every resource, or (a retry) the change last run on those at `only`, even
+   * if the fields were edited since.
+   */
   function run(only?: ReadonlySet<number>): void {
-    const change = { action, members: parsed.members, roles: chosen }
+    const change: BulkChange =
+      only !== undefined && lastChange !== undefined
+        ? lastChange
+        : { action, members: parsed.members, roles: chosen }
+    setLastChange(change)
     const start: BulkOutcome[] = refs.map((r, i) =>
       lockedSet.has(resourceKey(r))
         ? {
