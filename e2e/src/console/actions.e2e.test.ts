@@ -409,6 +409,32 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
       membersOf(await policyOf(server, `${LOC}/services/kappa`), `projects/${P}/roles/invokerLite`),
     ).toEqual([])
     expect(await anonymousStatus(server, 'kappa')).toBe(403)
+
+    // Public both ways at once (check off and allUsers an invoker): one Save undoes both.
+    await rest(server, ADMIN, 'PATCH', `/v2/${LOC}/services/lambda?updateMask=invokerIamDisabled`, {
+      invokerIamDisabled: true,
+    })
+    await grantBehind(server, `${LOC}/services/lambda`, 'roles/run.invoker', 'allUsers')
+    await page.goto(`${server.url}/console/projects/${P}/locations/${L}/services/lambda/security`)
+    await page.getByLabel('Public access state').filter({ hasText: 'check is disabled' }).waitFor()
+    await page.getByLabel('Require authentication').check()
+    await page.getByLabel('Also remove allUsers from the invoker roles').waitFor()
+    await page.getByRole('button', { name: 'Save', exact: true }).click()
+    await page
+      .getByRole('status')
+      .filter({ hasText: 'Saved: callers must be authenticated' })
+      .waitFor()
+    const lambda = await rest<{ invokerIamDisabled?: boolean }>(
+      server,
+      ADMIN,
+      'GET',
+      `/v2/${LOC}/services/lambda`,
+    )
+    expect(lambda.invokerIamDisabled ?? false).toBe(false)
+    expect(
+      membersOf(await policyOf(server, `${LOC}/services/lambda`), 'roles/run.invoker'),
+    ).toEqual([])
+    expect(await anonymousStatus(server, 'lambda')).toBe(403)
   })
 
   it('a viewer sees the lists and the Security tab, but cannot change them, and is told why', async () => {
