@@ -1,6 +1,6 @@
 // The bulk actions over a list's selection: "Grant access" (add principals in roles) and "Remove
 // access", on every selected resource at once; the form and its per-resource results open below.
-// A list page renders it above (or in the info panel beside) its table, given the selected refs.
+// ProjectRunPage shows it in the info panel when several resources are selected.
 import { useState } from 'react'
 import { KIND_INFO, refKey, type RunKind, type RunRef } from '../api/run-resources.js'
 import { BulkPermissionsPanel, type BulkAction } from './bulk-permissions-panel.js'
