@@ -6,6 +6,7 @@ import { NotFoundPage } from './pages/not-found-page.js'
 import { ProjectRunPage } from './pages/project-run-page.js'
 import { ProjectsPage } from './pages/projects-page.js'
 import { ResourcePage } from './pages/resource-page.js'
+import { ServiceSecurityPage } from './pages/service-security-page.js'
 import type { RouteDef } from './router.js'
 
 const route = <P extends Record<string, string>>(r: RouteDef<P>): RouteDef =>
@@ -42,5 +43,17 @@ export const ROUTES: readonly RouteDef[] = [
           key={`${kind}/${p.project}/${p.location}/${p.name}`}
         />
       )),
+  }),
+  route<{ project: string; location: string; name: string }>({
+    pattern: '/projects/:project/locations/:location/services/:name/security',
+    title: (p) => `Security – ${p.name} – ${p.project}`,
+    render: (p) => (
+      <ServiceSecurityPage
+        project={p.project}
+        location={p.location}
+        name={p.name}
+        key={`${p.project}/${p.location}/${p.name}`}
+      />
+    ),
   }),
 ]

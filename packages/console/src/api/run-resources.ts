@@ -1,6 +1,6 @@
 // Cloud Run's three resource kinds as the console lists them and edits their allow policies:
 // the v2 REST paths (Google's), each kind's IAM permission names, and a reference type the
-// pages and the info panel share.
+// pages, the info panel, the bulk actions and the Security tab share.
 import type { Policy } from '@runiam/core'
 import type { ResourceType } from '@runiam/core'
 import { api } from './console-api.js'
@@ -66,6 +66,7 @@ export interface RunResource {
   readonly updateTime?: string
   readonly lastModifier?: string
   readonly creator?: string
+  readonly etag?: string
 }
 
 const seg = encodeURIComponent
@@ -128,6 +129,21 @@ export async function testRunPermissions(
     { body: { permissions } },
   )
   return new Set(res.permissions ?? [])
+}
+
+/**
+ * Turns a service's invoker check off (public) or on. Compat: Cloud Run v2 UpdateService with
+ * updateMask=invokerIamDisabled, as the Console's Security tab does; the etag guards the write.
+ */
+export async function setInvokerIamDisabled(
+  ref: RunRef,
+  disabled: boolean,
+  etag?: string,
+): Promise<void> {
+  await api().request('PATCH', resourcePath(ref), {
+    query: { updateMask: 'invokerIamDisabled' },
+    body: { invokerIamDisabled: disabled, ...(etag === undefined ? {} : { etag }) },
+  })
 }
 
 /** The name shown for a resource: the last segment of its resource name. */

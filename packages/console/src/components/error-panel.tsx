@@ -1,6 +1,24 @@
 // A failed call, in words a person understands, with the server's own message (Google's envelope
 // decoded by @runiam/api into an IamError) and a way to try again.
-import { isIamError } from '@runiam/core/errors'
+import { isIamError, type IamError } from '@runiam/core/errors'
+
+/**
+ * The organization policy constraint a refusal names, read from its details (the client decodes
+ * the envelope's details, not ErrorInfo's metadata): ErrorInfo.metadata.constraint, or a
+ * PreconditionFailure violation of type constraints/….
+ */
+function violatedConstraint(err: IamError): string | undefined {
+  if (typeof err.metadata['constraint'] === 'string') return err.metadata['constraint']
+  for (const d of err.details) {
+    const meta = d['metadata'] as Record<string, unknown> | undefined
+    if (typeof meta?.['constraint'] === 'string') return meta['constraint']
+    const violations = d['violations']
+    if (!Array.isArray(violations)) continue
+    for (const v of violations as { type?: unknown }[])
+      if (typeof v.type === 'string' && v.type.startsWith('constraints/')) return v.type
+  }
+  return undefined
+}
 
 /** A sentence for the kind of failure, then the server's message. */
 export function describeError(err: unknown): { title: string; message: string } {
@@ -15,6 +33,13 @@ export function describeError(err: unknown): { title: string; message: string } 
       FAILED_PRECONDITION: 'This is not allowed here',
       UNAVAILABLE: 'The server cannot be reached',
     }
+    // An organization policy's refusal names its constraint (FAILED_PRECONDITION, metadata).
+    const constraint = violatedConstraint(err)
+    if (err.status === 'FAILED_PRECONDITION' && constraint !== undefined)
+      return {
+        title: `An organization policy does not allow this (${constraint})`,
+        message: err.message,
+      }
     return { title: titles[err.status] ?? 'Something went wrong', message: err.message }
   }
   return {

@@ -1,5 +1,6 @@
-// A project's Cloud Run page: tabs Services, Jobs and Worker pools, each a list with check boxes,
-// and the info panel (Permissions tab) for what is selected, shown or hidden with its button.
+// A project's Cloud Run page: tabs Services, Jobs and Worker pools, each a list with check boxes
+// (services with their Authentication column), and the info panel for what is selected, shown or
+// hidden with its button: one resource's Permissions tab, or bulk grant/remove on several.
 import { useState } from 'react'
 import {
   KIND_INFO,
@@ -8,33 +9,59 @@ import {
   RUN_KINDS,
   shortName,
   type RunKind,
+  type RunRef,
   type RunResource,
 } from '../api/run-resources.js'
 import { useLoad } from '../api/use-load.js'
+import { BulkActionsBar } from '../components/bulk-actions-bar.js'
 import { ErrorPanel } from '../components/error-panel.js'
 import { InfoPanel } from '../components/info-panel.js'
 import { Loading } from '../components/loading.js'
 import { PermissionsPanel } from '../components/permissions/permissions-panel.js'
+import { PublicAccessCell } from '../components/public-access-cell.js'
 import { ResourceTable, type Column } from '../components/resource-table.js'
 import { href, Link } from '../router.js'
 
-const SERVICE_COLUMNS: readonly Column[] = [
-  {
-    header: 'URL',
-    cell: (r) => (r.uri === undefined ? '' : <code className="url">{r.uri}</code>),
-  },
-]
+/** The services list's columns; `generation` makes the Authentication cells read again. */
+function serviceColumns(generation: number): readonly Column[] {
+  return [
+    {
+      header: 'URL',
+      cell: (r) => (r.uri === undefined ? '' : <code className="url">{r.uri}</code>),
+    },
+    {
+      header: 'Authentication',
+      cell: (r) => {
+        const service = refOf('services', r.name)
+        return service === undefined ? (
+          ''
+        ) : (
+          <PublicAccessCell
+            service={service}
+            invokerIamDisabled={r.invokerIamDisabled === true}
+            generation={generation}
+          />
+        )
+      },
+    },
+  ]
+}
 
 export function ProjectRunPage({ project, kind }: { project: string; kind: RunKind }) {
   const info = KIND_INFO[kind]
   const list = useLoad(() => listRun(project, kind), [project, kind])
   const [selectedByKind, setSelected] = useState<Record<string, ReadonlySet<string>>>({})
   const [panelShown, setPanelShown] = useState(true)
+  // Bumped when a bulk change ends, so the Authentication column reads the policies again.
+  const [generation, setGeneration] = useState(0)
   const selected = selectedByKind[kind] ?? new Set<string>()
   const resources: readonly RunResource[] = list.state === 'ready' ? list.value : []
   const chosen = resources.filter((r) => selected.has(r.name))
-  const only =
-    chosen.length === 1 && chosen[0] !== undefined ? refOf(kind, chosen[0].name) : undefined
+  const refs = chosen.flatMap((r): RunRef[] => {
+    const ref = refOf(kind, r.name)
+    return ref === undefined ? [] : [ref]
+  })
+  const only = chosen.length === 1 ? refs[0] : undefined
 
   return (
     <section className="run-page">
@@ -80,7 +107,7 @@ export function ProjectRunPage({ project, kind }: { project: string; kind: RunKi
               resources={resources}
               selected={selected}
               onSelect={(names) => setSelected({ ...selectedByKind, [kind]: names })}
-              {...(kind === 'services' ? { columns: SERVICE_COLUMNS } : {})}
+              {...(kind === 'services' ? { columns: serviceColumns(generation) } : {})}
             />
           ) : null}
         </div>
@@ -107,7 +134,12 @@ export function ProjectRunPage({ project, kind }: { project: string; kind: RunKi
                         to it.
                       </p>
                     ) : (
-                      <p className="hint">Select one {info.singular} to see its permissions.</p>
+                      <BulkActionsBar
+                        key={kind}
+                        kind={kind}
+                        selected={refs}
+                        onDone={() => setGeneration((g) => g + 1)}
+                      />
                     ),
                 },
               ]}

@@ -1,10 +1,12 @@
-// One Cloud Run resource (opened from its name in a list): what it is, and its permissions.
+// One Cloud Run resource (opened from its name in a list): what it is, and its permissions; a
+// service also has its Security tab (pages/service-security-page.tsx).
 import { getRun, KIND_INFO, type RunRef } from '../api/run-resources.js'
 import { useLoad } from '../api/use-load.js'
 import { ErrorPanel } from '../components/error-panel.js'
 import { Loading } from '../components/loading.js'
 import { PermissionsPanel } from '../components/permissions/permissions-panel.js'
 import { formatTime } from '../components/resource-table.js'
+import { ServiceTabs } from '../components/service-tabs.js'
 import { href, Link } from '../router.js'
 
 export function ResourcePage({ resource }: { resource: RunRef }) {
@@ -25,6 +27,14 @@ export function ResourcePage({ resource }: { resource: RunRef }) {
         {info.singular.slice(1)} {resource.name}
       </h1>
       <p className="subtitle">Region {resource.location}</p>
+      {resource.kind === 'services' ? (
+        <ServiceTabs
+          project={resource.project}
+          location={resource.location}
+          name={resource.name}
+          current="details"
+        />
+      ) : null}
       {data.state === 'loading' ? <Loading /> : null}
       {data.state === 'error' ? <ErrorPanel error={data.error} onRetry={data.reload} /> : null}
       {data.state === 'ready' ? (

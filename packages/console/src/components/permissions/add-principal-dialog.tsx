@@ -4,6 +4,8 @@
 import type { Expr } from '@runiam/core'
 import { useId, useMemo, useState, type FormEvent } from 'react'
 import type { RoleChoice } from '../../api/grantable-roles.js'
+import { publicMembersOf } from '../../iam/policy-changes.js'
+import { ConfirmPublicAccess, publicGrantText } from '../confirm-public-access.js'
 import { Dialog } from '../dialog.js'
 import { ErrorPanel } from '../error-panel.js'
 import { parsePrincipals } from './parse-principals.js'
@@ -62,9 +64,7 @@ export function AddPrincipalDialog(props: {
     !conditionIncomplete &&
     !saving
 
-  const publicMembers = parsed.members.filter(
-    (m) => m === 'allUsers' || m === 'allAuthenticatedUsers',
-  )
+  const publicMembers = publicMembersOf(parsed.members)
 
   async function save(e?: FormEvent, publicConfirmed = false): Promise<void> {
     e?.preventDefault()
@@ -159,27 +159,12 @@ export function AddPrincipalDialog(props: {
         {error === undefined ? null : <ErrorPanel error={error} />}
       </form>
       {confirmingPublic ? (
-        <Dialog
-          title="Allow public access?"
-          onClose={() => setConfirmingPublic(false)}
-          actions={
-            <>
-              <button type="button" onClick={() => setConfirmingPublic(false)} data-autofocus>
-                Cancel
-              </button>
-              <button type="button" className="primary" onClick={() => void save(undefined, true)}>
-                Allow public access
-              </button>
-            </>
-          }
+        <ConfirmPublicAccess
+          onCancel={() => setConfirmingPublic(false)}
+          onConfirm={() => void save(undefined, true)}
         >
-          <p>
-            You are about to grant {publicMembers.join(' and ')} a role on {props.resourceLabel}.{' '}
-            {publicMembers.includes('allUsers')
-              ? 'Anyone on the internet, signed in or not, will get it.'
-              : 'Anyone with an account, from any organization, will get it.'}
-          </p>
-        </Dialog>
+          <p>{publicGrantText(publicMembers, props.resourceLabel)}</p>
+        </ConfirmPublicAccess>
       ) : null}
     </Dialog>
   )
