@@ -8,6 +8,7 @@ import { BASIC_ROLE_LOGGING_EXTRA, LOGGING_ROLES } from './logging-roles.mjs'
 import { BASIC_ROLE_CLOUD_IDENTITY_EXTRA, CLOUD_IDENTITY_ROLES } from './cloud-identity-roles.mjs'
 import { BASIC_ROLE_ROLES_EXTRA, CUSTOM_ROLE_ROLES } from './custom-role-roles.mjs'
 import { BASIC_ROLE_RUNIAM_EXTRA } from './runiam-roles.mjs'
+import { BASIC_ROLE_CLOUDASSET_EXTRA, CLOUDASSET_ROLES } from './cloudasset-roles.mjs'
 
 const src = new URL('../../shared/reference/roles.json', import.meta.url)
 const out = new URL('../packages/core/src/roles/catalog-data.ts', import.meta.url)
@@ -128,6 +129,8 @@ for (const [name, r] of Object.entries(data)) {
     ...(BASIC_ROLE_ROLES_EXTRA[name] ?? []),
     // runiam's own permissions (signing key rotation): see runiam-roles.mjs.
     ...(BASIC_ROLE_RUNIAM_EXTRA[name] ?? []),
+    // Cloud Asset (analyzeIamPolicy): see cloudasset-roles.mjs.
+    ...(BASIC_ROLE_CLOUDASSET_EXTRA[name] ?? []),
   ]
   roles[name] = {
     title: r.title,
@@ -142,6 +145,7 @@ for (const [name, r] of Object.entries({
   ...LOGGING_ROLES,
   ...CLOUD_IDENTITY_ROLES,
   ...CUSTOM_ROLE_ROLES,
+  ...CLOUDASSET_ROLES,
 })) {
   roles[name] = { ...r, permissions: [...new Set(r.permissions)].sort() }
 }

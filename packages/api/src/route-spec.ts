@@ -13,6 +13,8 @@ export type ApiName =
   | 'orgpolicy/v2'
   | 'logging/v2'
   | 'cloudidentity/v1'
+  /** Cloud Asset (analyzeIamPolicy). */
+  | 'cloudasset/v1'
   /** runiam's own methods (signing key rotation); no Google counterpart. */
   | 'runiam/v1'
 

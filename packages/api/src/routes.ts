@@ -15,6 +15,7 @@ import { CLOUD_IDENTITY_ROUTES } from './cloud-identity-routes.js'
 import { ROLE_ROUTES } from './role-routes.js'
 import { HIERARCHY_ROUTES } from './hierarchy-routes.js'
 import { SIGNING_KEY_ROUTES } from './signing-key-routes.js'
+import { ASSET_ROUTES } from './asset-routes.js'
 
 export * from './route-spec.js'
 
@@ -292,6 +293,7 @@ export const ROUTES: readonly RouteSpec[] = [
   // Resource Manager: organizations.search and projects.getAncestry.
   ...HIERARCHY_ROUTES,
   ...SIGNING_KEY_ROUTES,
+  ...ASSET_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

@@ -16,6 +16,7 @@ import { knativeJobHandlers } from './knative-job-handlers.js'
 import { workerPoolHandlers } from './worker-pool-handlers.js'
 import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
 import { roleHandlers } from './role-handlers.js'
+import { assetHandlers } from './asset-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 
@@ -167,6 +168,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...workerPoolHandlers(s))
   entries.push(...cloudIdentityHandlers(s))
   entries.push(...roleHandlers(s))
+  entries.push(...assetHandlers(s))
   entries.push(...hierarchyHandlers(s))
   entries.push([
     routeKey({ api: 'runiam/v1', id: 'runiam.signingKeys.rotate' }),
@@ -178,6 +180,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
 /** The ErrorInfo domain of a route's API. */
 export function domainOf(route: RouteSpec): string {
   if (route.api === 'logging/v2') return 'logging.googleapis.com'
+  if (route.api === 'cloudasset/v1') return 'cloudasset.googleapis.com'
   if (route.api === 'cloudidentity/v1') return 'cloudidentity.googleapis.com'
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
   if (route.api === 'iam/v1') return 'iam.googleapis.com'

@@ -26,6 +26,7 @@ export function fillTemplate(template: string, orgId: string): string {
   }
   return template
     .replace(/\{projectId\}/, PROJECT)
+    .replace('{analysisQuery.scope=*/*}', `projects/${PROJECT}`)
     .replace(/\{[^}=]+=([^}]+)\}/g, (_m, pattern: string) =>
       pattern
         .split('/')

@@ -26,6 +26,7 @@ const API_HOSTS = new Set(
     'orgpolicy',
     'cloudidentity',
     'logging',
+    'cloudasset',
   ].map((api) => `${api}.googleapis.com`),
 )
 

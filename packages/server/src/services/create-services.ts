@@ -30,6 +30,7 @@ import { CustomRoleService } from './iam/custom-roles.js'
 import { createJobServices, type JobServices, type JobServicesOptions } from './run/job-services.js'
 import type { ScheduleTimes } from './keys/key-schedule.js'
 import { SigningKeyService } from './keys/signing-key-service.js'
+import { PolicyAnalysisService } from './asset/policy-analysis-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -79,6 +80,8 @@ export interface Services {
   readonly hierarchy: HierarchyService
   /** Rotation of runiam's signing keys (runiam's own method). */
   readonly signingKeys: SigningKeyService
+  /** Cloud Asset's analyzeIamPolicy (who has what access on which resource). */
+  readonly assets: PolicyAnalysisService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -112,6 +115,7 @@ export function createServices(options: ServicesOptions): Services {
       runDomain: options.runDomain,
     })
   const jobs = createJobServices(ctx, options.jobs)
+  const assets = new PolicyAnalysisService(ctx)
   return {
     checker,
     iam: new IamPolicyService(ctx),
@@ -141,8 +145,10 @@ export function createServices(options: ServicesOptions): Services {
       ctx,
       options.signingKeys ?? { activationDelayMs: 600_000, retentionMs: 3_630_000 },
     ),
+    assets,
     close: () => {
       checker.close()
+      assets.close()
       jobs.executions.close()
     },
   }
