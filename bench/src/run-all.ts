@@ -2,6 +2,7 @@
 import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
 import { runCliBench } from './cli-bench.js'
+import { runConsoleBench } from './console-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
 import { runPropagationBench } from './propagation-bench.js'
 import { runGetPolicyBench } from './get-policy-bench.js'
@@ -18,3 +19,4 @@ await runAuthFloodBench()
 await runPropagationBench()
 await runWriteBench()
 await runGetPolicyBench()
+await runConsoleBench()

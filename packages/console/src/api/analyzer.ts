@@ -47,7 +47,8 @@ export function analyze(q: AnalysisQuery): Promise<AnalyzeResponse> {
   for (const p of q.permissions ?? []) params.append('analysisQuery.accessSelector.permissions', p)
   if (q.expandGroups === true) params.set('analysisQuery.options.expandGroups', 'true')
   if (q.expandResources === true) params.set('analysisQuery.options.expandResources', 'true')
-  if (q.identity !== undefined) params.set('analysisQuery.options.outputGroupEdges', 'true')
+  if (q.identity !== undefined || q.expandGroups === true)
+    params.set('analysisQuery.options.outputGroupEdges', 'true')
   const scope = q.scope.split('/').map(encodeURIComponent).join('/')
   return api().request<AnalyzeResponse>('GET', `/v1/${scope}:analyzeIamPolicy?${params}`)
 }

@@ -17,7 +17,7 @@ import {
 } from '../api/analyzer.js'
 import { api } from '../api/console-api.js'
 import { memberProblem } from '../api/iam-policy.js'
-import { loadOrganization } from '../api/resource-iam.js'
+import { loadOrganization, loadRoles } from '../api/resource-iam.js'
 import { useLoad } from '../api/use-load.js'
 import { ErrorPanel } from '../components/error-panel.js'
 import { Loading } from '../components/loading.js'
@@ -137,32 +137,48 @@ function PrincipalAccess(props: {
         {problem ??
           'A user:, group:, serviceAccount: or domain: principal. Access through groups, domains and the public counts too.'}
       </p>
-      {asked === '' ? null : <PrincipalResults identity={asked} scope={props.scope} />}
+      {asked === '' ? null : (
+        <PrincipalResults
+          identity={asked}
+          scope={props.scope}
+          scopeLabel={props.scopes.find((x) => x.value === props.scope)?.label ?? props.scope}
+        />
+      )}
     </>
   )
 }
 
-function PrincipalResults({ identity, scope }: { identity: string; scope: string }) {
+function PrincipalResults(props: { identity: string; scope: string; scopeLabel: string }) {
+  const { identity, scope } = props
   const res = useLoad(
-    () => analyze({ scope, identity, expandResources: true }).then((r) => accessRows(r, identity)),
+    () =>
+      Promise.all([
+        analyze({ scope, identity, expandResources: true }).then((r) => accessRows(r, identity)),
+        roleTitles(),
+      ]),
     [identity, scope],
   )
   if (res.state === 'loading') return <Loading label="Analyzing access…" />
   if (res.state === 'error') return <ErrorPanel error={res.error} onRetry={res.reload} />
-  const rows = res.value
+  const [rows, titles] = res.value
   const resources = new Set(rows.map((r) => r.resource)).size
   return (
     <>
       <p role="status">
         <strong>{identity}</strong> holds {rows.length} role{rows.length === 1 ? '' : 's'} on{' '}
-        {resources} resource{resources === 1 ? '' : 's'} in {scope}.
+        {resources} resource{resources === 1 ? '' : 's'} in {props.scopeLabel.toLowerCase()}.
       </p>
-      {rows.length === 0 ? null : <AccessTable rows={rows} identity={identity} />}
+      {rows.length === 0 ? null : <AccessTable rows={rows} identity={identity} titles={titles} />}
     </>
   )
 }
 
-function AccessTable({ rows, identity }: { rows: readonly AccessRow[]; identity: string }) {
+function AccessTable(props: {
+  rows: readonly AccessRow[]
+  identity: string
+  titles: ReadonlyMap<string, string>
+}) {
+  const { rows, identity, titles } = props
   return (
     <table className="table" aria-label="Access">
       <thead>
@@ -177,7 +193,7 @@ function AccessTable({ rows, identity }: { rows: readonly AccessRow[]; identity:
           <tr key={i}>
             <td>{resourceLabel(r.resource)}</td>
             <td>
-              <code>{r.role}</code>
+              <RoleCell role={r.role} titles={titles} />
               {r.condition === undefined ? null : (
                 <span className="badge" title={r.evaluation}>
                   Condition: {r.condition}
@@ -220,7 +236,7 @@ function ServiceInvokers(props: {
   return (
     <>
       <form className="form-inline" onSubmit={onSubmit} aria-label="Who may invoke a service">
-        <div>
+        <div className="narrow">
           <label htmlFor="svc-project">Project</label>
           <input
             id="svc-project"
@@ -229,7 +245,7 @@ function ServiceInvokers(props: {
             onChange={(e) => setProject(e.target.value)}
           />
         </div>
-        <div>
+        <div className="narrow">
           <label htmlFor="svc-region">Region</label>
           <input
             id="svc-region"
@@ -238,7 +254,7 @@ function ServiceInvokers(props: {
             onChange={(e) => setRegion(e.target.value)}
           />
         </div>
-        <div>
+        <div className="narrow">
           <label htmlFor="svc-name">Service</label>
           <input
             id="svc-name"
@@ -269,7 +285,7 @@ async function loadInvokers(
   region: string,
   service: string,
   scope: string,
-): Promise<{ svc: Service; rows: InvokerRow[] }> {
+): Promise<{ svc: Service; rows: InvokerRow[]; titles: ReadonlyMap<string, string> }> {
   const svc = await api().getService({ project, region, service })
   const res = await analyze({
     scope,
@@ -277,7 +293,7 @@ async function loadInvokers(
     permissions: ['run.routes.invoke'],
     expandGroups: true,
   })
-  return { svc, rows: invokerRows(res) }
+  return { svc, rows: invokerRows(res), titles: await roleTitles() }
 }
 
 function InvokerResults(props: {
@@ -293,7 +309,7 @@ function InvokerResults(props: {
   )
   if (res.state === 'loading') return <Loading label="Analyzing access…" />
   if (res.state === 'error') return <ErrorPanel error={res.error} onRetry={res.reload} />
-  const { svc, rows } = res.value
+  const { svc, rows, titles } = res.value
   const disabled = (svc as { invokerIamDisabled?: boolean }).invokerIamDisabled === true
   const publicRows = rows.filter((r) => r.principal === 'allUsers')
   const signedIn = rows.filter((r) => r.principal === 'allAuthenticatedUsers')
@@ -341,7 +357,7 @@ function InvokerResults(props: {
               <tr key={i}>
                 <td className="principal">{r.principal}</td>
                 <td>
-                  <code>{r.role}</code>
+                  <RoleCell role={r.role} titles={titles} />
                   {r.condition === undefined ? null : (
                     <span className="badge">Condition: {r.condition}</span>
                   )}
@@ -360,6 +376,26 @@ function InvokerResults(props: {
             ))}
           </tbody>
         </table>
+      )}
+    </>
+  )
+}
+
+/** Role titles by name (a role the catalog does not list is shown by name). */
+async function roleTitles(): Promise<ReadonlyMap<string, string>> {
+  const roles = await loadRoles().catch(() => [])
+  return new Map(roles.map((r) => [r.name, r.title ?? r.name]))
+}
+
+function RoleCell({ role, titles }: { role: string; titles: ReadonlyMap<string, string> }) {
+  const title = titles.get(role)
+  return (
+    <>
+      {title ?? <code>{role}</code>}
+      {title === undefined ? null : (
+        <div className="hint">
+          <code>{role}</code>
+        </div>
       )}
     </>
   )
