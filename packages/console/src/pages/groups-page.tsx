@@ -91,7 +91,7 @@ export function GroupsPage() {
                   <td>
                     <button
                       type="button"
-                      className="link-button"
+                      className="link-button cell-link"
                       aria-expanded={open?.name === g.name}
                       onClick={() => setOpen(open?.name === g.name ? undefined : g)}
                     >
