@@ -1,6 +1,8 @@
 // `npm run bench`: every benchmark, one after the other, each printing its JSON lines.
 import { runAuthFloodBench } from './auth-flood-bench.js'
 import { runAuthorizerBench } from './authorizer-bench.js'
+import { runAnalyzerBench } from './analyzer-bench.js'
+import { runAnalyzerHttpBench } from './analyzer-http-bench.js'
 import { runCliBench } from './cli-bench.js'
 import { runConsoleBench } from './console-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
@@ -12,6 +14,7 @@ import { runWriteBench } from './write-bench.js'
 
 runAuthorizerBench()
 runScaleBench()
+runAnalyzerBench()
 await runCliBench()
 await runGatewayBench()
 await runStallBench()
@@ -19,4 +22,5 @@ await runAuthFloodBench()
 await runPropagationBench()
 await runWriteBench()
 await runGetPolicyBench()
+await runAnalyzerHttpBench()
 await runConsoleBench()

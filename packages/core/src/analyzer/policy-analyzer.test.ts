@@ -143,6 +143,19 @@ describe('PolicyAnalyzer', () => {
     expect(org?.accessControlLists[0]?.accesses).toEqual([{ role: 'roles/viewer' }])
   })
 
+  it('without readGroups, no group is expanded nor followed from the identity', () => {
+    const [org] = analyzer.analyze({
+      ...base,
+      roles: ['roles/viewer'],
+      options: { ...OPTIONS, expandGroups: true },
+      readGroups: false,
+    })
+    expect(org?.identityList.identities).toEqual([{ name: 'group:outer@a.com' }])
+    const alice = analyzer.analyze({ ...base, identity: 'user:alice@a.com', readGroups: false })
+    // Only the domain: binding (FALSE at this time) names her without a group.
+    expect(alice.map((r) => r.iamBinding.members)).toEqual([['domain:a.com']])
+  })
+
   it('a project scope leaves out the organization policy (Compat: only policies within the scope)', () => {
     const results = analyzer.analyze({
       ...base,

@@ -11,7 +11,11 @@
 //      here, before anything is rendered)
 //   3. render: Grants as IamPolicyAnalysisResults.
 // Compat: AssetService.AnalyzeIamPolicy (google/cloud/asset/v1/asset_service.proto).
-import type { CompiledBinding, CompiledPolicy } from '../authorizer/compiled-policy.js'
+import type {
+  CompiledBinding,
+  CompiledBindingCondition,
+  CompiledPolicy,
+} from '../authorizer/compiled-policy.js'
 import type { Binding } from '../policy/types.js'
 import type { AnalysisOptions } from './analysis-query.js'
 import { toFullResourceName } from './full-resource-name.js'
@@ -22,6 +26,7 @@ import type {
   AnalysisEdge,
   AnalyzerWorld,
   EvaluationValue,
+  GroupMembership,
   IamPolicyAnalysisResult,
 } from './types.js'
 
@@ -38,6 +43,12 @@ export interface AnalyzerQuery {
   readonly options: AnalysisOptions
   /** request.time for conditions, epoch ms. */
   readonly timeMs: number
+  /**
+   * Whether the caller may read group memberships (default true). When false, groups are neither
+   * expanded nor followed from the identity to the groups it is in: answers name groups only as
+   * the bindings do, so analysis reveals no membership the caller could not list.
+   */
+  readonly readGroups?: boolean
 }
 
 /** One binding as it matched the query: what it grants, on what, to whom. */
@@ -55,6 +66,9 @@ export interface Grant {
   readonly evaluation?: EvaluationValue
 }
 
+/** Levels of the hierarchy walked at most (organization → project → resource is 3). */
+const MAX_DEPTH = 8
+
 interface Located {
   readonly resource: string
   readonly index: number
@@ -64,10 +78,9 @@ export class PolicyAnalyzer {
   readonly #world: AnalyzerWorld
   readonly #parent = new Map<string, string>()
   readonly #children = new Map<string, string[]>()
-  /** Resources with a policy that has bindings, in the world's order. */
-  readonly #attached: string[] = []
+  /** The policies that have bindings, by the resource they are attached to. */
   readonly #policies = new Map<string, CompiledPolicy>()
-  readonly #groups: GroupGraph
+  #groups: GroupGraph
   /** member → the bindings naming it; built on the first identity query. */
   #byMember: Map<string, Located[]> | undefined
 
@@ -82,10 +95,7 @@ export class PolicyAnalyzer {
       }
       if (!this.#children.has(r.name)) this.#children.set(r.name, [])
       const policy = world.policy(r.name)
-      if (policy !== undefined && policy.bindings.length > 0) {
-        this.#attached.push(r.name)
-        this.#policies.set(r.name, policy)
-      }
+      if (policy !== undefined && policy.bindings.length > 0) this.#policies.set(r.name, policy)
     }
     this.#groups = new GroupGraph(world.memberships)
   }
@@ -105,13 +115,18 @@ export class PolicyAnalyzer {
   grants(query: AnalyzerQuery): Grant[] {
     if (!this.has(query.scope)) return []
     if (query.resource !== undefined && !this.#under(query.resource, query.scope)) return []
-    const principals = query.identity === undefined ? undefined : this.#principalsOf(query.identity)
+    const principals =
+      query.identity === undefined
+        ? undefined
+        : this.#principalsOf(query.identity, query.readGroups !== false)
+    // Conditions are shared by many bindings (compiled once, interned): evaluated once per query.
+    const evaluations = new Map<CompiledBindingCondition, EvaluationValue>()
     const out: Grant[] = []
     for (const { resource, index } of this.#select(query, principals)) {
       const policy = this.#policies.get(resource)
       const binding = policy?.bindings[index]
       if (binding === undefined) continue
-      const grant = this.#match(query, principals, resource, binding)
+      const grant = this.#match(query, principals, resource, binding, evaluations)
       if (grant !== undefined) out.push(grant)
     }
     return out
@@ -134,7 +149,7 @@ export class PolicyAnalyzer {
       }
       return this.#ordered(dedupe(located))
     } else {
-      resources = this.#attached.filter((r) => this.#under(r, query.scope))
+      resources = [...this.#policies.keys()].filter((r) => this.#under(r, query.scope))
     }
     const located: Located[] = []
     for (const r of resources) {
@@ -146,21 +161,15 @@ export class PolicyAnalyzer {
   }
 
   #ordered(located: Located[]): Located[] {
-    const depth = new Map<string, number>()
-    const depthOf = (r: string): number => {
-      let d = depth.get(r)
-      if (d === undefined) {
-        d = this.#ancestry(r).length
-        depth.set(r, d)
-      }
-      return d
-    }
-    return located.sort(
+    // Each entry's depth is read once, not in every comparison.
+    const keyed = located.map((l) => ({ l, depth: this.#depth(l.resource) }))
+    keyed.sort(
       (a, b) =>
-        depthOf(a.resource) - depthOf(b.resource) ||
-        (a.resource < b.resource ? -1 : a.resource > b.resource ? 1 : 0) ||
-        a.index - b.index,
+        a.depth - b.depth ||
+        (a.l.resource < b.l.resource ? -1 : a.l.resource > b.l.resource ? 1 : 0) ||
+        a.l.index - b.l.index,
     )
+    return keyed.map((k) => k.l)
   }
 
   /** Step 2: one binding against the query; undefined when it does not match. */
@@ -169,6 +178,7 @@ export class PolicyAnalyzer {
     principals: ReadonlySet<string> | undefined,
     attached: string,
     binding: CompiledBinding,
+    evaluations: Map<CompiledBindingCondition, EvaluationValue>,
   ): Grant | undefined {
     // Identities.
     let identities: string[]
@@ -187,7 +197,7 @@ export class PolicyAnalyzer {
       }
     } else {
       identities = [...binding.members]
-      if (query.options.expandGroups) {
+      if (query.options.expandGroups && query.readGroups !== false) {
         const seen = new Set(identities)
         for (const m of binding.members) {
           if (!m.startsWith('group:')) continue
@@ -219,8 +229,7 @@ export class PolicyAnalyzer {
 
     // Resources: the selected resource (or, below it, the attached one), expanded on request.
     const selected = query.resource
-    const base =
-      selected !== undefined && this.#ancestry(selected).includes(attached) ? selected : attached
+    const base = selected !== undefined && this.#under(selected, attached) ? selected : attached
     const resources = query.options.expandResources ? [base, ...this.#descendants(base)] : [base]
     let resourceEdges: AnalysisEdge[] = []
     if (query.options.outputResourceEdges) {
@@ -246,7 +255,15 @@ export class PolicyAnalyzer {
       resourceEdges = dedupeEdges(resourceEdges)
     }
 
-    const evaluation = binding.condition === undefined ? undefined : evaluate(binding, query.timeMs)
+    const condition = binding.condition
+    let evaluation: EvaluationValue | undefined
+    if (condition !== undefined) {
+      evaluation = evaluations.get(condition)
+      if (evaluation === undefined) {
+        evaluation = evaluate(condition, query.timeMs)
+        evaluations.set(condition, evaluation)
+      }
+    }
     return {
       attached,
       binding,
@@ -264,7 +281,7 @@ export class PolicyAnalyzer {
    * user's email, `allAuthenticatedUsers` (for any identity but allUsers) and `allUsers`. The same
    * set principalSetFor gives a caller, extended to group and domain identities.
    */
-  #principalsOf(identity: string): Set<string> {
+  #principalsOf(identity: string, readGroups: boolean): Set<string> {
     const set = new Set<string>([identity])
     if (identity === 'allUsers') return set
     set.add('allUsers')
@@ -273,9 +290,10 @@ export class PolicyAnalyzer {
       set.add(`domain:${identity.slice(identity.lastIndexOf('@') + 1)}`)
     }
     if (
-      identity.startsWith('user:') ||
-      identity.startsWith('serviceAccount:') ||
-      identity.startsWith('group:')
+      readGroups &&
+      (identity.startsWith('user:') ||
+        identity.startsWith('serviceAccount:') ||
+        identity.startsWith('group:'))
     ) {
       for (const g of this.#groups.ancestors(identity)) set.add(g)
     }
@@ -285,33 +303,83 @@ export class PolicyAnalyzer {
   #memberIndex(): Map<string, Located[]> {
     if (this.#byMember !== undefined) return this.#byMember
     const index = new Map<string, Located[]>()
-    for (const resource of this.#attached) {
-      const bindings = this.#policies.get(resource)?.bindings ?? []
-      for (let i = 0; i < bindings.length; i++) {
-        for (const m of (bindings[i] as CompiledBinding).members) {
-          const list = index.get(m)
-          if (list === undefined) index.set(m, [{ resource, index: i }])
-          else list.push({ resource, index: i })
-        }
-      }
-    }
+    for (const [resource, policy] of this.#policies) addToIndex(index, resource, policy)
     this.#byMember = index
     return index
   }
+
+  // Updates, so that a server keeps one analyzer and applies its store's changes to it instead
+  // of reading every policy again after each write.
+
+  /** Sets (undefined: removes) the policy attached to a known resource. */
+  setPolicy(resource: string, policy: CompiledPolicy | undefined): void {
+    const old = this.#policies.get(resource)
+    if (old !== undefined) {
+      this.#policies.delete(resource)
+      if (this.#byMember !== undefined) removeFromIndex(this.#byMember, resource, old)
+    }
+    if (policy === undefined || policy.bindings.length === 0 || !this.has(resource)) return
+    this.#policies.set(resource, policy)
+    if (this.#byMember !== undefined) addToIndex(this.#byMember, resource, policy)
+  }
+
+  /** Adds a resource under `parent` (already known), without a policy. */
+  addResource(name: string, parent: string): void {
+    if (this.has(name)) return
+    this.#parent.set(name, parent)
+    this.#children.set(name, [])
+    this.#children.get(parent)?.push(name)
+  }
+
+  /** Removes a resource, everything under it, and their policies. */
+  removeResource(name: string): void {
+    if (!this.has(name)) return
+    for (const r of [name, ...this.#descendants(name)]) {
+      this.setPolicy(r, undefined)
+      this.#children.delete(r)
+    }
+    const parent = this.#parent.get(name)
+    this.#parent.delete(name)
+    const siblings = parent === undefined ? undefined : this.#children.get(parent)
+    const at = siblings?.indexOf(name) ?? -1
+    if (at >= 0) siblings?.splice(at, 1)
+  }
+
+  /** Replaces the group graph. */
+  setMemberships(memberships: Iterable<GroupMembership>): void {
+    this.#groups = new GroupGraph(memberships)
+  }
+  // (A stale member-index entry is harmless: every binding it leads to is matched against the
+  // identity again. A missing one would lose answers, which the update property test catches.)
 
   /** `name` and its ancestors, most specific first. */
   #ancestry(name: string): string[] {
     const chain = [name]
     let p = this.#parent.get(name)
-    while (p !== undefined && !chain.includes(p)) {
+    while (p !== undefined && !chain.includes(p) && chain.length < MAX_DEPTH) {
       chain.push(p)
       p = this.#parent.get(p)
     }
     return chain
   }
 
+  /** Whether `scope` is `name` or one of its ancestors (no allocation: called per binding). */
   #under(name: string, scope: string): boolean {
-    return this.#ancestry(name).includes(scope)
+    let n: string | undefined = name
+    for (let hops = 0; n !== undefined && hops < MAX_DEPTH; hops++) {
+      if (n === scope) return true
+      n = this.#parent.get(n)
+    }
+    return false
+  }
+
+  /** How many resources `name`'s ancestry holds (itself included). */
+  #depth(name: string): number {
+    let d = 0
+    for (let n: string | undefined = name; n !== undefined && d < MAX_DEPTH; d++) {
+      n = this.#parent.get(n)
+    }
+    return d
   }
 
   /** Every resource below `name`, breadth-first. */
@@ -334,9 +402,8 @@ export class PolicyAnalyzer {
  * not decide the result, so an answer without request.host and request.path is final);
  * CONDITIONAL when it needs what only a request carries (or does not evaluate).
  */
-function evaluate(binding: CompiledBinding, timeMs: number): EvaluationValue {
-  const result = binding.condition?.evaluate({ timeMs })
-  if (result === undefined) return 'TRUE'
+function evaluate(condition: CompiledBindingCondition, timeMs: number): EvaluationValue {
+  const result = condition.evaluate({ timeMs })
   if (!result.ok) return 'CONDITIONAL'
   return result.value ? 'TRUE' : 'FALSE'
 }
@@ -372,6 +439,33 @@ function render(g: Grant, options: AnalysisOptions): IamPolicyAnalysisResult {
       ...(options.outputGroupEdges ? { groupEdges: g.groupEdges } : {}),
     },
     fullyExplored: true,
+  }
+}
+
+function addToIndex(index: Map<string, Located[]>, resource: string, policy: CompiledPolicy): void {
+  const bindings = policy.bindings
+  for (let i = 0; i < bindings.length; i++) {
+    for (const m of (bindings[i] as CompiledBinding).members) {
+      const list = index.get(m)
+      if (list === undefined) index.set(m, [{ resource, index: i }])
+      else list.push({ resource, index: i })
+    }
+  }
+}
+
+function removeFromIndex(
+  index: Map<string, Located[]>,
+  resource: string,
+  policy: CompiledPolicy,
+): void {
+  for (const binding of policy.bindings) {
+    for (const m of binding.members) {
+      const list = index.get(m)
+      if (list === undefined) continue
+      const kept = list.filter((l) => l.resource !== resource)
+      if (kept.length === 0) index.delete(m)
+      else index.set(m, kept)
+    }
   }
 }
 

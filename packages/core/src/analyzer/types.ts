@@ -67,6 +67,8 @@ export interface IamPolicyAnalysis {
   readonly analysisQuery: IamPolicyAnalysisQuery
   readonly analysisResults?: readonly IamPolicyAnalysisResult[]
   readonly fullyExplored: boolean
+  /** Compat: IamPolicyAnalysisState (code: a google.rpc.Code name, cause). */
+  readonly nonCriticalErrors?: readonly { readonly code: string; readonly cause: string }[]
 }
 
 /** Compat: AnalyzeIamPolicyResponse. */

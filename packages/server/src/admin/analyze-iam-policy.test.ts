@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { AnalyzeIamPolicyResponse, IamPolicyAnalysisResult } from '@runiam/api'
 import type { Store } from '@runiam/store'
 import { openSqliteStore } from '@runiam/store/sqlite'
+import { PolicyAnalysisService } from '../services/asset/policy-analysis-service.js'
 import { errorOf, OWNER, startHarness, type Harness } from './test-harness.js'
 
 const P = 'analyze-project'
@@ -186,6 +187,84 @@ describe('analyzeIamPolicy', () => {
     ).toEqual([`${RUN}${HELLO}`, `${RUN}${OTHER}`])
   })
 
+  it('follows group, service, project, custom role and policy changes in place, as a snapshot read from scratch', async () => {
+    const aliceReach = async (): Promise<string[]> => {
+      const r = await analyze(`organizations/${h.orgId}`, {
+        'identitySelector.identity': ALICE,
+        'accessSelector.permissions': 'run.routes.invoke',
+      })
+      expect(r.status, JSON.stringify(r.json)).toBe(200)
+      return resultsOf(r.json).flatMap((x) =>
+        x.accessControlLists.flatMap((a) => a.resources.map((y) => y.fullResourceName)),
+      )
+    }
+    expect(await aliceReach()).toContain(`${RUN}${HELLO}`)
+    // alice leaves platform (so eng no longer reaches her); a new service names her directly.
+    const platform = await ok('GET', '/v1/groups:lookup?groupKey.id=platform@example.com')
+    const memberships = await ok('GET', `/v1/${String(platform['name'])}/memberships`)
+    const hers = (
+      memberships['memberships'] as { name: string; preferredMemberKey: { id: string } }[]
+    ).find((m) => m.preferredMemberKey.id === 'alice@example.com')
+    await ok('DELETE', `/v1/${hers?.name ?? ''}`)
+    const NEW = `projects/${P}/locations/us-central1/services/fresh`
+    await ok('POST', `/v2/projects/${P}/locations/us-central1/services?serviceId=fresh`, {
+      template: { containers: [{ image: 'us-docker.pkg.dev/x/hello' }] },
+    })
+    await setPolicy(NEW, `/v2/${NEW}:getIamPolicy`, [
+      { role: 'roles/run.invoker', members: [ALICE] },
+    ])
+    const reach = await aliceReach()
+    expect(reach).not.toContain(`${RUN}${HELLO}`)
+    expect(reach).toContain(`${RUN}${NEW}`)
+    // Deleting the service takes its policy with it.
+    await ok('DELETE', `/v2/${NEW}`)
+    expect(await aliceReach()).not.toContain(`${RUN}${NEW}`)
+    // A new project, and a custom role whose permissions change under its binding.
+    const LATER = 'analyze-later'
+    await ok('POST', '/v1/projects', { projectId: LATER })
+    await ok('POST', `/v1/projects/${LATER}/roles`, {
+      roleId: 'caller',
+      role: { title: 'Caller', includedPermissions: ['run.routes.invoke'], stage: 'GA' },
+    })
+    const LATE = `projects/${LATER}/locations/us-central1/services/late`
+    await ok('POST', `/v2/projects/${LATER}/locations/us-central1/services?serviceId=late`, {
+      template: { containers: [{ image: 'us-docker.pkg.dev/x/hello' }] },
+    })
+    await setPolicy(LATE, `/v2/${LATE}:getIamPolicy`, [
+      { role: `projects/${LATER}/roles/caller`, members: [ALICE] },
+    ])
+    expect(await aliceReach()).toContain(`${RUN}${LATE}`)
+    await ok('PATCH', `/v1/projects/${LATER}/roles/caller?updateMask=includedPermissions`, {
+      includedPermissions: ['run.services.get'],
+    })
+    expect(await aliceReach()).not.toContain(`${RUN}${LATE}`)
+    // The in-place snapshot answers exactly as one read from scratch now.
+    const fresh = new PolicyAnalysisService({
+      store,
+      checker: h.services.checker,
+      now: () => Date.parse('2026-01-01T00:00:00Z'),
+      runDomain: 'run.localhost',
+      servicePort: 8080,
+    })
+    try {
+      for (const params of [
+        { 'identitySelector.identity': ALICE },
+        { 'accessSelector.permissions': 'run.routes.invoke', 'options.expandGroups': 'true' },
+        { 'identitySelector.identity': 'user:bob@example.com', 'options.expandResources': 'true' },
+      ]) {
+        const scope = `organizations/${h.orgId}`
+        const q = new URLSearchParams(
+          Object.entries(params).map(([k, v]): [string, string] => [`analysisQuery.${k}`, v]),
+        )
+        const live = await analyze(scope, params)
+        const caller = { member: OWNER }
+        expect(live.json).toEqual(JSON.parse(JSON.stringify(await fresh.analyze(caller, scope, q))))
+      }
+    } finally {
+      fresh.close()
+    }
+  })
+
   it.each([
     [{}, 'Specify at least one of analysisQuery.resourceSelector'],
     [{ 'resourceSelector.fullResourceName': 'projects/x/services/y' }, '"projects/x/services/y"'],
@@ -228,6 +307,46 @@ describe('analyzeIamPolicy', () => {
       AUDITOR,
     )
     expect(org.status).toBe(403)
+  })
+
+  it('an auditor of one project sees only that project, and no group memberships', async () => {
+    // A project's Cloud Asset Viewer may not list group memberships: only alice's direct
+    // binding (on other, set above) is found, and the answer says it is incomplete.
+    const r = await analyze(`projects/${P}`, { 'identitySelector.identity': ALICE }, AUDITOR)
+    expect(r.status, JSON.stringify(r.json)).toBe(200)
+    const body = r.json as unknown as AnalyzeIamPolicyResponse
+    expect(body.fullyExplored).toBe(false)
+    expect(body.mainAnalysis.fullyExplored).toBe(false)
+    expect(body.mainAnalysis.nonCriticalErrors?.[0]?.code).toBe('PERMISSION_DENIED')
+    expect(resultsOf(r.json).map((x) => x.attachedResourceFullName)).toEqual([`${RUN}${OTHER}`])
+    const expanded = await analyze(
+      `projects/${P}`,
+      { 'resourceSelector.fullResourceName': `${RUN}${HELLO}`, 'options.expandGroups': 'true' },
+      AUDITOR,
+    )
+    const identities = resultsOf(expanded.json).flatMap((x) =>
+      x.identityList.identities.map((i) => i.name),
+    )
+    expect(identities).toContain('group:eng@example.com')
+    expect(identities).not.toContain('group:platform@example.com')
+    // Another project's resource is outside the scope: no answer about it.
+    await ok('POST', '/v1/projects', { projectId: 'analyze-other' })
+    await ok('POST', '/v2/projects/analyze-other/locations/us-central1/services?serviceId=x', {
+      template: { containers: [{ image: 'us-docker.pkg.dev/x/hello' }] },
+    })
+    const outside = await analyze(
+      `projects/${P}`,
+      {
+        'resourceSelector.fullResourceName': `${RUN}projects/analyze-other/locations/us-central1/services/x`,
+      },
+      AUDITOR,
+    )
+    expect(outside.status).toBe(200)
+    expect(resultsOf(outside.json)).toEqual([])
+    expect(
+      (await analyze('projects/analyze-other', { 'identitySelector.identity': ALICE }, AUDITOR))
+        .status,
+    ).toBe(403)
   })
 
   it('a project that does not exist is NOT_FOUND for the organization owner', async () => {

@@ -1,9 +1,10 @@
 // Cloud Asset's analyzeIamPolicy, synchronous: authorize cloudasset.assets.analyzeIamPolicy on the
 // scope (AIP-211: before reading anything else), check the query, then answer with core's
 // PolicyAnalyzer over a snapshot of the hierarchy, the allow policies, the custom roles they bind
-// and the group graph. The snapshot is built on first use and dropped by the store's change feed
-// whenever a policy, a Cloud Run resource, a project, the organization, a custom role or a group
-// changes, so an answer never lags a write this process has seen.
+// and the group graph. The snapshot is built on first use and follows the store's change feed:
+// a policy, Cloud Run resource, project, custom role or group change is applied to it in place
+// before the next answer; only an organization change or a feed reset rebuilds it. So an answer
+// never lags a write this process has heard of, and a write costs the next answer a few reads.
 // Compat: AssetService.AnalyzeIamPolicy (google/cloud/asset/v1/asset_service.proto).
 import type { AnalyzeIamPolicyResponse } from '@runiam/api'
 import { permissionsOf, type Policy } from '@runiam/core'
@@ -23,6 +24,8 @@ import { CustomRoleCache, customRolesOf } from '../custom-role-cache.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
 
 export const ANALYZE_IAM_POLICY_PERMISSION = 'cloudasset.assets.analyzeIamPolicy'
+/** What reading group memberships takes (Cloud Identity's memberships.list, on the organization). */
+const GROUP_MEMBERS_PERMISSION = 'cloudidentity.groups.memberships.list'
 
 /** Names per getPolicies call while a snapshot loads. */
 const POLICY_BATCH = 500
@@ -88,18 +91,35 @@ export function queryFromParameters(scope: string, params: URLSearchParams): unk
   return query
 }
 
+/** What a snapshot is: the analyzer and the custom roles its policies were compiled with. */
+interface Snapshot {
+  readonly analyzer: PolicyAnalyzer
+  readonly roles: CustomRoleCache
+  readonly orgId: string | undefined
+}
+
+/** Changes applied to the snapshot in place; any other that matters rebuilds it. */
+const INCREMENTAL = new Set(['policy', 'resource', 'project', 'role', 'group', 'groupMembership'])
+
 export class PolicyAnalysisService {
   readonly #ctx: ServiceContext
-  #snapshot: { readonly epoch: number; readonly promise: Promise<PolicyAnalyzer> } | undefined
-  #epoch = 0
+  #snapshot: Snapshot | undefined
+  /** Set by a change the snapshot cannot take in place (the organization, a feed reset). */
+  #stale = true
+  /** Changes heard since the snapshot last caught up, applied before the next answer. */
+  #pending: Change[] = []
+  /** Snapshot work runs one call at a time. */
+  #lock: Promise<unknown> = Promise.resolve()
   readonly #unsubscribe: () => void
 
   constructor(ctx: ServiceContext) {
     this.#ctx = ctx
     this.#unsubscribe = ctx.store.onChange((changes) => {
-      if (!changes.some(matters)) return
-      this.#epoch++
-      this.#snapshot = undefined
+      for (const c of changes) {
+        if (!matters(c)) continue
+        if (INCREMENTAL.has(c.kind)) this.#pending.push(c)
+        else this.#stale = true
+      }
     })
   }
 
@@ -129,14 +149,18 @@ export class PolicyAnalysisService {
       const given = request.resource.project
       const project = given === undefined ? undefined : await this.#ctx.checker.project(given)
       resource =
-        given === undefined
+        given === undefined || project === undefined
           ? request.resource.name
-          : project === undefined
-            ? request.resource.name
-            : `projects/${project.projectId}${request.resource.name.slice(`projects/${given}`.length)}`
+          : `projects/${project.projectId}${request.resource.name.slice(`projects/${given}`.length)}`
     }
-    const analyzer = await this.#analyzer()
+    // Group memberships are read only for a caller who may list them (default deny: analysis
+    // must not reveal a membership the caller could not see); otherwise the answer says so.
+    const groupsNeeded =
+      request.options.expandGroups || /^(user|serviceAccount|group):/.test(request.identity ?? '')
+    const readGroups = groupsNeeded && (await this.#mayReadGroups(caller))
+    const analyzer = await this.#current()
     const results = analyzer.analyze({
+      readGroups,
       scope: scopeName,
       ...(resource === undefined ? {} : { resource }),
       ...(request.identity === undefined ? {} : { identity: request.identity }),
@@ -145,30 +169,120 @@ export class PolicyAnalysisService {
       options: request.options,
       timeMs: request.accessTimeMs ?? this.#ctx.now(),
     })
+    const explored = readGroups || !groupsNeeded
     return {
       mainAnalysis: {
         analysisQuery: request.query,
         ...(results.length === 0 ? {} : { analysisResults: results }),
-        fullyExplored: true,
+        fullyExplored: explored,
+        ...(explored
+          ? {}
+          : {
+              nonCriticalErrors: [
+                {
+                  code: 'PERMISSION_DENIED',
+                  cause: `Group memberships were not read: the caller lacks ${GROUP_MEMBERS_PERMISSION} on the organization, so groups are neither expanded nor followed from the identity.`,
+                },
+              ],
+            }),
       },
-      fullyExplored: true,
+      fullyExplored: explored,
     }
   }
 
-  /** The analyzer over the current snapshot, loading it when a change dropped it. */
-  async #analyzer(): Promise<PolicyAnalyzer> {
-    const current = this.#snapshot
-    if (current !== undefined) return current.promise
-    const started = { epoch: this.#epoch, promise: this.#load() }
-    this.#snapshot = started
-    // A failed load is forgotten, so the next call tries again.
-    started.promise.catch(() => {
-      if (this.#snapshot === started) this.#snapshot = undefined
-    })
-    return started.promise
+  async #mayReadGroups(caller: Caller): Promise<boolean> {
+    const org = await this.#ctx.checker.organization()
+    if (org === undefined) return false
+    const d = await this.#ctx.checker.decide(
+      caller,
+      GROUP_MEMBERS_PERMISSION,
+      `organizations/${org.id}`,
+    )
+    return d.allowed
   }
 
-  async #load(): Promise<PolicyAnalyzer> {
+  /**
+   * The analyzer, caught up with every change heard so far: built on first use (and after a
+   * change it cannot take in place), otherwise brought up to date policy by policy.
+   */
+  #current(): Promise<PolicyAnalyzer> {
+    const run = this.#lock.then(async () => {
+      for (;;) {
+        if (this.#stale || this.#snapshot === undefined) {
+          // Changes heard from here on are applied after the load (re-reading is idempotent).
+          this.#stale = false
+          this.#pending = []
+          try {
+            this.#snapshot = await this.#load()
+          } catch (err) {
+            this.#stale = true
+            throw err
+          }
+        } else if (this.#pending.length > 0) {
+          const batch = this.#pending.splice(0)
+          try {
+            await this.#apply(this.#snapshot, batch)
+          } catch (err) {
+            this.#stale = true
+            throw err
+          }
+        } else {
+          return this.#snapshot.analyzer
+        }
+      }
+    })
+    this.#lock = run.catch(() => undefined)
+    return run
+  }
+
+  async #compile(
+    snapshot: Pick<Snapshot, 'roles' | 'orgId'>,
+    sp: StoredPolicy,
+  ): Promise<CompiledPolicy> {
+    await snapshot.roles.load(customRolesOf(sp.policy))
+    if (hasConditions(sp.policy)) await compileConditionsInSlices(sp.policy.bindings)
+    return compilePolicy(sp.resource, sp.policy, {
+      customRoles: snapshot.roles.resolverFor(sp.resource, snapshot.orgId),
+    })
+  }
+
+  /** Applies policy, resource, project, custom role and group changes to the snapshot in place. */
+  async #apply(snapshot: Snapshot, changes: readonly Change[]): Promise<void> {
+    const store = this.#ctx.store
+    const { analyzer } = snapshot
+    if (changes.some((c) => c.kind === 'group' || c.kind === 'groupMembership')) {
+      analyzer.setMemberships((await store.listMembershipEdges()).map(membershipOf))
+    }
+    const names = new Set<string>()
+    for (const c of changes) {
+      if (c.kind === 'project') {
+        const project = await store.getProject(c.name.slice('projects/'.length))
+        if (project !== undefined && snapshot.orgId !== undefined) {
+          analyzer.addResource(c.name, `organizations/${snapshot.orgId}`)
+        }
+        names.add(c.name)
+      } else if (c.kind === 'role') {
+        // A custom role changed: every policy binding it is compiled again with what it is now.
+        snapshot.roles.invalidate(c.name)
+        for (const sp of await store.policiesBindingRole(c.name)) names.add(sp.resource)
+      } else if (c.kind === 'resource') {
+        const record = await store.getResource(c.name)
+        if (record === undefined) analyzer.removeResource(c.name)
+        else analyzer.addResource(c.name, `projects/${c.name.split('/')[1] ?? ''}`)
+        names.add(c.name)
+      } else if (c.kind === 'policy') {
+        names.add(c.name)
+      }
+    }
+    if (names.size === 0) return
+    const stored = await store.getPolicies([...names])
+    for (const name of names) {
+      const sp = stored.get(name)
+      analyzer.setPolicy(name, sp === undefined ? undefined : await this.#compile(snapshot, sp))
+    }
+  }
+
+  async #load(): Promise<Snapshot> {
     const store = this.#ctx.store
     const resources: AnalyzedResource[] = []
     const org = await store.getOrganization()
@@ -199,24 +313,18 @@ export class PolicyAnalysisService {
     }
     const roles = new CustomRoleCache(store)
     await roles.load(stored.flatMap((sp) => customRolesOf(sp.policy)))
+    const snapshot = { roles, orgId: org?.id }
     const policies = new Map<string, CompiledPolicy>()
-    for (const sp of stored) {
-      if (hasConditions(sp.policy)) await compileConditionsInSlices(sp.policy.bindings)
-      policies.set(
-        sp.resource,
-        compilePolicy(sp.resource, sp.policy, {
-          customRoles: roles.resolverFor(sp.resource, org?.id),
-        }),
-      )
-    }
+    for (const sp of stored) policies.set(sp.resource, await this.#compile(snapshot, sp))
     const memberships = (await store.listMembershipEdges()).map(membershipOf)
-    return new PolicyAnalyzer({
+    const analyzer = new PolicyAnalyzer({
       resources,
       policy: (name) => policies.get(name),
       memberships,
       rolePermissions: (role, resource) =>
         permissionsOf(role) ?? roles.resolverFor(resource, org?.id)(role),
     })
+    return { ...snapshot, analyzer }
   }
 }
 
