@@ -129,4 +129,21 @@ describeConsole('console service accounts, groups and organization policies', ()
     await orgRow.waitFor()
     await expect(orgRow.locator('td').nth(2).textContent()).resolves.not.toBe('Enforced')
   })
+
+  it("shows an outsider's markup in names as text", async () => {
+    const { page, server } = c
+    const markup = '<img src=x onerror="window.__pwned=1">'
+    await rest(server, ADMIN, 'POST', `/v1/projects/${P}/serviceAccounts`, {
+      accountId: 'markup-test',
+      serviceAccount: { displayName: markup },
+    })
+    await page.goto(`${server.url}/console/projects/${P}/service-accounts`)
+    const row = page
+      .getByRole('table', { name: 'Service accounts' })
+      .getByRole('row')
+      .filter({ hasText: 'markup-test@' })
+    await expect(row.locator('td').nth(1).textContent()).resolves.toBe(markup)
+    await expect(row.locator('img').count()).resolves.toBe(0)
+    await expect(page.evaluate('window.__pwned')).resolves.toBeUndefined()
+  })
 })

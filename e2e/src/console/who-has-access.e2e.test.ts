@@ -77,6 +77,7 @@ describeConsole('console who has access', () => {
         await grant(server, `${LOC}/services/web`, 'roles/run.developer', 'user:alice@example.com')
         await grant(server, `projects/${P}`, 'roles/run.viewer', 'user:alice@example.com')
         await grant(server, `${LOC}/services/open`, 'roles/run.invoker', 'allUsers')
+        await grant(server, `projects/${P}`, 'roles/cloudasset.viewer', 'user:bob@example.com')
       },
     })
   }, 90_000)
@@ -187,6 +188,59 @@ describeConsole('console who has access', () => {
       const alert = page.getByRole('alert')
       await alert.getByText('You do not have permission to do this').waitFor()
       await expect(alert.textContent()).resolves.toContain('cloudasset.assets.analyzeIamPolicy')
+    } finally {
+      await page.close()
+    }
+  })
+
+  it('refuses a crafted scope or service that would move the request to another API path', async () => {
+    const { page, server } = c
+    const paths: string[] = []
+    const watch = (r: { url(): string }) => paths.push(new URL(r.url()).pathname)
+    page.on('request', watch)
+    page.setDefaultTimeout(10_000)
+    try {
+      await page.goto(
+        `${server.url}/console/access?principal=user:alice@example.com&scope=${encodeURIComponent('projects/../../v1/projects/access-prod')}`,
+      )
+      await page.getByRole('alert').getByText('is not a place to look').waitFor()
+      await page.goto(`${server.url}/console/access?service=projects/${P}/locations/../services/..`)
+      await page.getByRole('alert').getByText('".." is not a valid region.').waitFor()
+    } finally {
+      page.off('request', watch)
+      page.setDefaultTimeout(30_000)
+    }
+    const api = paths.filter((x) => !x.startsWith('/console'))
+    expect(api.filter((x) => x.includes('..') || x.includes(':analyzeIamPolicy'))).toEqual([])
+    expect(api.some((x) => x.startsWith('/v2/'))).toBe(false)
+  })
+
+  it('says when the answer may be incomplete (groups the viewer may not list)', async () => {
+    const { browser, server } = c
+    const page = await browser.newPage()
+    page.setDefaultTimeout(10_000)
+    try {
+      await page.goto(`${server.url}/console/`)
+      await page.getByLabel('Email').fill('bob@example.com')
+      await page.getByRole('button', { name: 'Sign in' }).click()
+      await page.getByLabel('Signed in as').waitFor()
+      await page.goto(
+        `${server.url}/console/access?service=${LOC}/services/web&scope=projects/${P}`,
+      )
+      await page.getByRole('table', { name: 'Invokers' }).waitFor()
+      await page.getByText('This answer may be incomplete').waitFor()
+      // The group itself is still listed; its members are not expanded for bob.
+      const table = page.getByRole('table', { name: 'Invokers' })
+      await expect(
+        table.getByRole('row').filter({ hasText: 'group:eng@example.com' }).count(),
+      ).resolves.toBe(1)
+      await expect(
+        table
+          .getByRole('row')
+          .filter({ hasText: 'user:alice@example.com' })
+          .filter({ hasText: 'roles/run.invoker' })
+          .count(),
+      ).resolves.toBe(0)
     } finally {
       await page.close()
     }

@@ -2,6 +2,7 @@
 // v1 shape): the query as Google's `analysisQuery.*` parameters, and the answer flattened into rows
 // a person reads — which resource, which role, and why (direct, through a group, public, inherited).
 import { api } from './console-api.js'
+import { scopePath } from './path-segment.js'
 
 export interface AnalysisResult {
   readonly attachedResourceFullName: string
@@ -39,7 +40,7 @@ export interface AnalysisQuery {
 }
 
 /** Calls analyzeIamPolicy with the query spelled as Google's GET parameters. */
-export function analyze(q: AnalysisQuery): Promise<AnalyzeResponse> {
+export async function analyze(q: AnalysisQuery): Promise<AnalyzeResponse> {
   const params = new URLSearchParams()
   if (q.identity !== undefined) params.set('analysisQuery.identitySelector.identity', q.identity)
   if (q.fullResourceName !== undefined)
@@ -49,7 +50,7 @@ export function analyze(q: AnalysisQuery): Promise<AnalyzeResponse> {
   if (q.expandResources === true) params.set('analysisQuery.options.expandResources', 'true')
   if (q.identity !== undefined || q.expandGroups === true)
     params.set('analysisQuery.options.outputGroupEdges', 'true')
-  const scope = q.scope.split('/').map(encodeURIComponent).join('/')
+  const scope = scopePath(q.scope)
   return api().request<AnalyzeResponse>('GET', `/v1/${scope}:analyzeIamPolicy?${params}`)
 }
 

@@ -3,6 +3,7 @@
 // (the catalog does not change while the server runs).
 import type { Policy } from '@runiam/api/client'
 import { api } from './console-api.js'
+import { namePath, segment } from './path-segment.js'
 
 export interface Organization {
   /** `organizations/123` */
@@ -25,7 +26,7 @@ export async function loadOrganization(): Promise<Organization | undefined> {
 export async function projectOrganization(project: string): Promise<string | undefined> {
   const res = await api().request<{
     ancestor?: { resourceId?: { type?: string; id?: string } }[]
-  }>('POST', `/v1/projects/${encodeURIComponent(project)}:getAncestry`, { body: {} })
+  }>('POST', `/v1/projects/${segment(project, 'project ID')}:getAncestry`, { body: {} })
   const org = (res.ancestor ?? []).find((a) => a.resourceId?.type === 'organization')
   return org?.resourceId?.id === undefined ? undefined : `organizations/${org.resourceId.id}`
 }
@@ -68,18 +69,18 @@ export type IamTarget =
 
 function base(target: IamTarget): string {
   return target.kind === 'project'
-    ? `/v1/projects/${encodeURIComponent(target.project)}`
-    : `/v1/${target.organization.split('/').map(encodeURIComponent).join('/')}`
+    ? `/v1/projects/${segment(target.project, 'project ID')}`
+    : `/v1/${namePath(target.organization, 'organization')}`
 }
 
-export function getPolicy(target: IamTarget): Promise<Policy> {
+export async function getPolicy(target: IamTarget): Promise<Policy> {
   return api().request<Policy>('POST', `${base(target)}:getIamPolicy`, {
     body: { options: { requestedPolicyVersion: 3 } },
   })
 }
 
 /** Writes `policy` (with the etag it was read with: a concurrent change is 409 ABORTED). */
-export function setPolicy(target: IamTarget, policy: Policy): Promise<Policy> {
+export async function setPolicy(target: IamTarget, policy: Policy): Promise<Policy> {
   return api().request<Policy>('POST', `${base(target)}:setIamPolicy`, { body: { policy } })
 }
 

@@ -69,7 +69,7 @@ function ProjectNav({ path }: { path: string }) {
   const project = decodeURIComponent(items[0]?.to.split('/')[2] ?? '')
   return (
     <>
-      <p className="nav-heading">Project {project}</p>
+      <p className="nav-heading">{project}</p>
       <ul aria-label={`Project ${project}`}>
         {items.map((item) => (
           <li key={item.to}>

@@ -2,6 +2,7 @@
 // shows its members (users, service accounts, nested groups) and their membership roles.
 import { useState } from 'react'
 import { api } from '../api/console-api.js'
+import { namePath } from '../api/path-segment.js'
 import { useLoad } from '../api/use-load.js'
 import { ErrorPanel } from '../components/error-panel.js'
 import { Loading } from '../components/loading.js'
@@ -42,7 +43,7 @@ async function listMembers(group: string): Promise<Membership[]> {
   do {
     const page = await api().request<{ memberships?: Membership[]; nextPageToken?: string }>(
       'GET',
-      `/v1/${group.split('/').map(encodeURIComponent).join('/')}/memberships`,
+      `/v1/${namePath(group, 'group')}/memberships`,
       { query: { view: 'FULL', pageSize: 200, pageToken } },
     )
     out.push(...(page.memberships ?? []))

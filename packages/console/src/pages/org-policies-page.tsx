@@ -3,6 +3,7 @@
 // organization policy included). They are changed with `runiam org-policies`.
 import type { ListConstraintsResponse, OrgPolicy, OrgPolicyConstraint } from '@runiam/api'
 import { api } from '../api/console-api.js'
+import { namePath } from '../api/path-segment.js'
 import { loadOrganization } from '../api/resource-iam.js'
 import { useLoad } from '../api/use-load.js'
 import { ErrorPanel } from '../components/error-panel.js'
@@ -17,7 +18,7 @@ interface Row {
   readonly effective?: OrgPolicy
 }
 
-const path = (name: string) => `/v2/${name.split('/').map(encodeURIComponent).join('/')}`
+const path = (name: string) => `/v2/${namePath(name, 'resource name')}`
 
 async function loadRows(parent: string): Promise<Row[]> {
   const org = await loadOrganization()

@@ -2,6 +2,7 @@
 // and Disable / Enable on each row. Keys and the accounts' own policies are managed with the CLI.
 import { useState, type FormEvent } from 'react'
 import { api } from '../api/console-api.js'
+import { namePath, segment } from '../api/path-segment.js'
 import { useLoad } from '../api/use-load.js'
 import { ErrorPanel } from '../components/error-panel.js'
 import { Loading } from '../components/loading.js'
@@ -15,7 +16,7 @@ interface ServiceAccount {
   readonly disabled?: boolean
 }
 
-const saPath = (project: string) => `/v1/projects/${encodeURIComponent(project)}/serviceAccounts`
+const saPath = (project: string) => `/v1/projects/${segment(project, 'project ID')}/serviceAccounts`
 
 async function listAccounts(project: string): Promise<ServiceAccount[]> {
   const out: ServiceAccount[] = []
@@ -80,7 +81,7 @@ export function ServiceAccountsPage({ project }: { project: string }) {
       () =>
         api().request(
           'POST',
-          `/v1/${sa.name.split('/').map(encodeURIComponent).join('/')}:${sa.disabled === true ? 'enable' : 'disable'}`,
+          `/v1/${namePath(sa.name, 'service account')}:${sa.disabled === true ? 'enable' : 'disable'}`,
           { body: {} },
         ),
       `${sa.disabled === true ? 'Enabled' : 'Disabled'} ${sa.email}.`,

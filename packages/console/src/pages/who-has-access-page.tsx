@@ -15,8 +15,9 @@ import {
   type AccessRow,
   type InvokerRow,
 } from '../api/analyzer.js'
-import { api } from '../api/console-api.js'
+import { api, isPermissionDenied } from '../api/console-api.js'
 import { memberProblem } from '../api/iam-policy.js'
+import { segment } from '../api/path-segment.js'
 import { loadOrganization, loadRoles } from '../api/resource-iam.js'
 import { useLoad } from '../api/use-load.js'
 import { ErrorPanel } from '../components/error-panel.js'
@@ -151,16 +152,13 @@ function PrincipalAccess(props: {
 function PrincipalResults(props: { identity: string; scope: string; scopeLabel: string }) {
   const { identity, scope } = props
   const res = useLoad(
-    () =>
-      Promise.all([
-        analyze({ scope, identity, expandResources: true }).then((r) => accessRows(r, identity)),
-        roleTitles(),
-      ]),
+    () => Promise.all([analyze({ scope, identity, expandResources: true }), roleTitles()]),
     [identity, scope],
   )
   if (res.state === 'loading') return <Loading label="Analyzing access…" />
   if (res.state === 'error') return <ErrorPanel error={res.error} onRetry={res.reload} />
-  const [rows, titles] = res.value
+  const [answer, titles] = res.value
+  const rows = accessRows(answer, identity)
   const resources = new Set(rows.map((r) => r.resource)).size
   return (
     <>
@@ -168,6 +166,7 @@ function PrincipalResults(props: { identity: string; scope: string; scopeLabel: 
         <strong>{identity}</strong> holds {rows.length} role{rows.length === 1 ? '' : 's'} on{' '}
         {resources} resource{resources === 1 ? '' : 's'} in {props.scopeLabel.toLowerCase()}.
       </p>
+      <Incomplete explored={answer.mainAnalysis.fullyExplored} />
       {rows.length === 0 ? null : <AccessTable rows={rows} identity={identity} titles={titles} />}
     </>
   )
@@ -285,15 +284,37 @@ async function loadInvokers(
   region: string,
   service: string,
   scope: string,
-): Promise<{ svc: Service; rows: InvokerRow[]; titles: ReadonlyMap<string, string> }> {
-  const svc = await api().getService({ project, region, service })
+): Promise<{
+  svc: Service | undefined
+  rows: InvokerRow[]
+  titles: ReadonlyMap<string, string>
+  explored: boolean
+}> {
+  for (const [v, what] of [
+    [project, 'project ID'],
+    [region, 'region'],
+    [service, 'service name'],
+  ] as const)
+    segment(v, what)
+  // Without run.services.get the invokers are still listed; the check's state is then unknown.
+  const svc = await api()
+    .getService({ project, region, service })
+    .catch((err: unknown) => {
+      if (isPermissionDenied(err)) return undefined
+      throw err
+    })
   const res = await analyze({
     scope,
     fullResourceName: runServiceName(project, region, service),
     permissions: ['run.routes.invoke'],
     expandGroups: true,
   })
-  return { svc, rows: invokerRows(res), titles: await roleTitles() }
+  return {
+    svc,
+    rows: invokerRows(res),
+    titles: await roleTitles(),
+    explored: res.mainAnalysis.fullyExplored,
+  }
 }
 
 function InvokerResults(props: {
@@ -309,8 +330,9 @@ function InvokerResults(props: {
   )
   if (res.state === 'loading') return <Loading label="Analyzing access…" />
   if (res.state === 'error') return <ErrorPanel error={res.error} onRetry={res.reload} />
-  const { svc, rows, titles } = res.value
-  const disabled = (svc as { invokerIamDisabled?: boolean }).invokerIamDisabled === true
+  const { svc, rows, titles, explored } = res.value
+  const disabled =
+    (svc as { invokerIamDisabled?: boolean } | undefined)?.invokerIamDisabled === true
   const publicRows = rows.filter((r) => r.principal === 'allUsers')
   const signedIn = rows.filter((r) => r.principal === 'allAuthenticatedUsers')
   return (
@@ -336,11 +358,22 @@ function InvokerResults(props: {
           <code>allAuthenticatedUsers</code> holds {signedIn.map((r) => r.role).join(', ')}).
         </div>
       ) : (
-        <div className="plain ok" role="status">
-          <strong>Only the principals below may invoke {service}.</strong> The invoker IAM check is
-          on: callers need a valid ID token and <code>run.routes.invoke</code>.
+        <div className={svc === undefined ? 'plain unknown' : 'plain ok'} role="status">
+          {svc === undefined ? (
+            <>
+              <strong>The principals below may invoke {service}.</strong> You may not view the
+              service (<code>run.services.get</code>), so whether its invoker check is disabled —
+              which would let anyone invoke it — is not known here.
+            </>
+          ) : (
+            <>
+              <strong>Only the principals below may invoke {service}.</strong> The invoker IAM check
+              is on: callers need a valid ID token and <code>run.routes.invoke</code>.
+            </>
+          )}
         </div>
       )}
+      <Incomplete explored={explored} />
       {rows.length === 0 ? (
         <p className="hint">No principal holds run.routes.invoke on this service.</p>
       ) : (
@@ -398,5 +431,18 @@ function RoleCell({ role, titles }: { role: string; titles: ReadonlyMap<string, 
         </div>
       )}
     </>
+  )
+}
+
+/** The server could not explore everything (e.g. group memberships the caller may not list). */
+function Incomplete({ explored }: { explored: boolean }) {
+  if (explored) return null
+  return (
+    <p className="notice" role="note">
+      This answer may be incomplete: the server did not explore everything for you. Group
+      memberships are only followed for people who may list them (
+      <code>cloudidentity.groups.memberships.list</code> on the organization), so access through
+      groups may be missing.
+    </p>
   )
 }
