@@ -162,6 +162,18 @@ describeConsole('console project and organization IAM pages', () => {
     expect(rolesOf(p, 'serviceAccount:ci@shop-prod.iam.gserviceaccount.com')).toHaveLength(2)
   })
 
+  it('works from the keyboard: a form opens focused, Escape closes it, focus goes back', async () => {
+    const { page } = c
+    await page.getByRole('button', { name: 'Grant access' }).focus()
+    await page.keyboard.press('Enter')
+    const dialog = page.getByRole('dialog', { name: `Grant access to project ${P}` })
+    await dialog.waitFor()
+    await expect(page.evaluate('document.activeElement.id')).resolves.toBe('new-principals')
+    await page.keyboard.press('Escape')
+    await dialog.waitFor({ state: 'detached' })
+    await expect(page.evaluate('document.activeElement.textContent')).resolves.toBe('Grant access')
+  })
+
   it('on a concurrent change (409) offers to reload and apply the change again', async () => {
     const { page, server } = c
     await page.reload()

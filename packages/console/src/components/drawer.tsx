@@ -8,6 +8,7 @@ export function Drawer(props: { title: string; onClose: () => void; children: Re
   const id = useId()
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null
     const el = ref.current
     const first = el?.querySelector<HTMLElement>('input, select, textarea, button')
     first?.focus()
@@ -15,7 +16,11 @@ export function Drawer(props: { title: string; onClose: () => void; children: Re
       if (e.key === 'Escape') onClose()
     }
     window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
+    return () => {
+      window.removeEventListener('keydown', onKey)
+      // Back where the user was (the pencil or Grant access), for keyboard users.
+      if (opener?.isConnected === true) opener.focus()
+    }
   }, [onClose])
   return (
     <div className="drawer-backdrop">
@@ -41,12 +46,16 @@ export function ConfirmDialog(props: {
   const id = useId()
   const ref = useRef<HTMLDivElement>(null)
   useEffect(() => {
+    const opener = document.activeElement as HTMLElement | null
     ref.current?.querySelector<HTMLElement>('button')?.focus()
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') props.onCancel()
     }
     window.addEventListener('keydown', onKey)
-    return () => window.removeEventListener('keydown', onKey)
+    return () => {
+      window.removeEventListener('keydown', onKey)
+      if (opener?.isConnected === true) opener.focus()
+    }
   }, [props.onCancel])
   return (
     <div className="drawer-backdrop center">
