@@ -4,6 +4,7 @@ import { runAuthorizerBench } from './authorizer-bench.js'
 import { runAnalyzerBench } from './analyzer-bench.js'
 import { runAnalyzerHttpBench } from './analyzer-http-bench.js'
 import { runCliBench } from './cli-bench.js'
+import { runConsoleBench } from './console-bench.js'
 import { runGatewayBench } from './gateway-bench.js'
 import { runPropagationBench } from './propagation-bench.js'
 import { runGetPolicyBench } from './get-policy-bench.js'
@@ -22,3 +23,4 @@ await runPropagationBench()
 await runWriteBench()
 await runGetPolicyBench()
 await runAnalyzerHttpBench()
+await runConsoleBench()

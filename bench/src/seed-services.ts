@@ -108,6 +108,8 @@ export async function seededServer(
   count: number,
   database?: string,
   cpuProfDir?: string,
+  /** More `serve` flags for the seeded server (e.g. --console-dir). */
+  serveArgs: readonly string[] = [],
 ): Promise<SeededServer> {
   const template = `projects/${SEED_PROJECT}/locations/${SEED_REGION}/services/template`
   const first = await startServe(dir, { dev: true, database })
@@ -138,7 +140,7 @@ export async function seededServer(
   }
   const seedSeconds = (performance.now() - t0) / 1000
   const t1 = performance.now()
-  const serve = await startServe(dir, { dev: true, database, cpuProfDir })
+  const serve = await startServe(dir, { dev: true, database, cpuProfDir, args: serveArgs })
   const startSeconds = (performance.now() - t1) / 1000
   const adminToken = (await devLogin(serve.api, 'admin@example.com')).access_token
   return { serve, services, adminToken, startSeconds, seedSeconds }

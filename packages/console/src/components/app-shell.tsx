@@ -3,11 +3,29 @@
 import type { ReactNode } from 'react'
 import { signOut, type Session } from '../auth/session.js'
 import { Link, useLocation } from '../router.js'
+import '../iam-pages.css'
 
 /** The left navigation's entries; a page adds itself here when it is reachable from anywhere. */
 const NAV: readonly { readonly to: string; readonly label: string }[] = [
   { to: '/', label: 'Projects' },
+  { to: '/organization/iam', label: 'Organization IAM' },
+  { to: '/organization/policies', label: 'Organization policies' },
+  { to: '/groups', label: 'Groups' },
+  { to: '/access', label: 'Who has access' },
 ]
+
+/** Inside a project, its own pages (the project comes from the path). */
+function projectNav(path: string): { to: string; label: string }[] {
+  const m = /^\/projects\/([^/]+)/.exec(path)
+  if (m === null) return []
+  const base = `/projects/${m[1]}`
+  return [
+    { to: base, label: 'Cloud Run' },
+    { to: `${base}/iam`, label: 'IAM' },
+    { to: `${base}/service-accounts`, label: 'Service accounts' },
+    { to: `${base}/policies`, label: 'Policies' },
+  ]
+}
 
 export function AppShell({ session, children }: { session: Session; children: ReactNode }) {
   const { path } = useLocation()
@@ -36,10 +54,31 @@ export function AppShell({ session, children }: { session: Session; children: Re
             </li>
           ))}
         </ul>
+        <ProjectNav path={path} />
       </nav>
       <main className="content" id="main">
         {children}
       </main>
     </div>
+  )
+}
+
+function ProjectNav({ path }: { path: string }) {
+  const items = projectNav(path)
+  if (items.length === 0) return null
+  const project = decodeURIComponent(items[0]?.to.split('/')[2] ?? '')
+  return (
+    <>
+      <p className="nav-heading">{project}</p>
+      <ul aria-label={`Project ${project}`}>
+        {items.map((item) => (
+          <li key={item.to}>
+            <Link to={item.to} aria-current={path === item.to ? 'page' : undefined}>
+              {item.label}
+            </Link>
+          </li>
+        ))}
+      </ul>
+    </>
   )
 }
