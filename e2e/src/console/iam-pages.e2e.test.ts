@@ -156,7 +156,8 @@ describeConsole('console project and organization IAM pages', () => {
     const confirm = page.getByRole('alertdialog', { name: 'Remove user:alice@example.com?' })
     await confirm.getByRole('button', { name: 'Remove' }).click()
     await page.getByText(`Removed user:alice@example.com from project ${P}.`).waitFor()
-    await expect(row(page, 'user:alice@example.com').count()).resolves.toBe(0)
+    // The table reads the policy again after the message: wait for the row to go.
+    await expect.poll(() => row(page, 'user:alice@example.com').count()).toBe(0)
     const p = await policyOf(server, `projects/${P}`)
     expect(rolesOf(p, 'user:alice@example.com')).toEqual([])
     expect(rolesOf(p, 'serviceAccount:ci@shop-prod.iam.gserviceaccount.com')).toHaveLength(2)
