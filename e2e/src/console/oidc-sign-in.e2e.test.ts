@@ -132,6 +132,26 @@ describeConsole('console sign-in through a trusted OIDC issuer', () => {
     }
   })
 
+  it('refuses a return that comes too long after the sign-in started', async () => {
+    const page = await browser.newPage()
+    await page.goto(`${server.url}/console/`)
+    await page.getByRole('button', { name: 'Sign in with Test IdP' }).click()
+    const href = await page.getByRole('link', { name: `Sign in as ${ALICE}` }).getAttribute('href')
+    // Back on the console's origin (same tab, same sessionStorage), the login is made 11 minutes old.
+    await page.goto(`${server.url}/console/`)
+    await page.evaluate(`{
+      const pending = JSON.parse(sessionStorage.getItem('runiam.console.oidc-pending'))
+      pending.startedAt -= 11 * 60 * 1000
+      sessionStorage.setItem('runiam.console.oidc-pending', JSON.stringify(pending))
+    }`)
+    const before = idp.tokenRequests()
+    await page.goto(href ?? '')
+    await page.getByText('The sign-in took too long and has expired').waitFor()
+    expect(await readSession(page)).toBeUndefined()
+    expect(idp.tokenRequests()).toBe(before)
+    await page.close()
+  })
+
   it('says in words when the sign-in is denied at the issuer', async () => {
     const page = await browser.newPage()
     await page.goto(`${server.url}/console/`)

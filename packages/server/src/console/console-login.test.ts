@@ -193,6 +193,24 @@ describe('console login endpoints', () => {
     expect(idp.hits).toContain('POST /token')
   })
 
+  it('names an issuer by its host by default, or by itself when it is not a URL', async () => {
+    const endpoints = {
+      authorizationEndpoint: 'https://a.example/auth',
+      tokenEndpoint: 'https://a.example/token',
+    }
+    const other = await startConsole([
+      {
+        issuer: 'https://login.example:8443/tenant',
+        consoleLogin: { clientId: 'app', ...endpoints },
+      },
+      { issuer: 'accounts.example', consoleLogin: { clientId: 'app', ...endpoints } },
+    ])
+    const res = (await (await fetch(`${other}/console/login-options.json`)).json()) as {
+      logins: { displayName: string }[]
+    }
+    expect(res.logins.map((l) => l.displayName)).toEqual(['login.example:8443', 'accounts.example'])
+  })
+
   it('answers 503 when the issuer cannot be reached', async () => {
     const closed = createServer()
     const url = await listen(closed)

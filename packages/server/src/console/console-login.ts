@@ -64,6 +64,15 @@ function httpUrl(value: unknown): string | undefined {
   }
 }
 
+/** The default display name: the issuer's host, or the issuer itself when it is not a URL. */
+function hostOf(issuer: string): string {
+  try {
+    return new URL(issuer).host || issuer
+  } catch {
+    return issuer
+  }
+}
+
 const invalid = (message: string): IamError =>
   new IamError(Code.INVALID_ARGUMENT, 'CONSOLE_LOGIN_INVALID', message)
 
@@ -156,7 +165,7 @@ export function createConsoleLogin(
       if (e === undefined || login === undefined) continue
       out.push({
         issuer: i.issuer,
-        displayName: login.displayName ?? new URL(i.issuer).host,
+        displayName: login.displayName ?? hostOf(i.issuer),
         clientId: login.clientId,
         authorizationEndpoint: e.authorizationEndpoint,
       })
