@@ -95,6 +95,13 @@ describeConsole('console sign-in through a trusted OIDC issuer', () => {
       session: ['runiam.console.session'],
       local: [],
     })
+    // A link to the callback (someone else's code, say) neither signs this tab out nor in again.
+    await page.goto(`${server.url}/console/oidc-callback?code=attacker-code&state=x`)
+    await page
+      .getByRole('table', { name: 'Projects' })
+      .getByRole('link', { name: PROJECT })
+      .waitFor()
+    await expect(readSession(page)).resolves.toEqual(session)
     await page.close()
   })
 

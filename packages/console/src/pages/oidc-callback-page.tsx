@@ -3,7 +3,7 @@
 // sign-in page saying in words why it was refused.
 import { useEffect } from 'react'
 import { finishOidcLogin } from '../auth/oidc-login.js'
-import { signIn, signOut, type Session } from '../auth/session.js'
+import { getSession, signIn, signOut, type Session } from '../auth/session.js'
 import { describeError } from '../components/error-panel.js'
 import { Loading } from '../components/loading.js'
 import { navigate } from '../router.js'
@@ -24,7 +24,8 @@ export function OidcCallbackPage({ query }: { query: URLSearchParams }) {
       },
       (err: unknown) => {
         if (!live) return
-        signOut(describeError(err).message)
+        // A forged return (a link to the callback) must not sign out whoever is signed in here.
+        if (getSession() === undefined) signOut(describeError(err).message)
         navigate('/', { replace: true })
       },
     )
