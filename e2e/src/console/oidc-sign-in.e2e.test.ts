@@ -167,6 +167,12 @@ describeConsole('console sign-in through a trusted OIDC issuer', () => {
     await page.getByText('The sign-in was denied at the issuer: The user said no.').waitFor()
     await page.getByRole('button', { name: 'Sign in with Test IdP' }).waitFor()
     expect(await readSession(page)).toBeUndefined()
+    // An error in a crafted link (no sign-in started, no state) does not get its words shown.
+    await page.goto(
+      `${server.url}/console/oidc-callback?error=access_denied&error_description=Call+0800+now`,
+    )
+    await page.getByText('was not started from this tab').waitFor()
+    await expect(page.getByText('Call 0800 now').count()).resolves.toBe(0)
     await page.close()
   })
 

@@ -106,15 +106,6 @@ function claimsOf(jwt: string): Record<string, unknown> {
 /** Completes the login from the callback's query; throws with the reason in words. */
 export async function finishOidcLogin(query: URLSearchParams): Promise<Session> {
   const pending = takePending()
-  const error = query.get('error')
-  if (error !== null) {
-    const description = query.get('error_description')
-    throw new Error(
-      error === 'access_denied'
-        ? `The sign-in was denied at the issuer${description === null ? '' : `: ${description}`}.`
-        : `The issuer refused the sign-in: ${error}${description === null ? '' : ` (${description})`}.`,
-    )
-  }
   if (pending === undefined) {
     throw new Error(
       'This sign-in was not started from this tab (or was already used): sign in again.',
@@ -122,6 +113,18 @@ export async function finishOidcLogin(query: URLSearchParams): Promise<Session> 
   }
   if (query.get('state') !== pending.state) {
     throw new Error('The sign-in was refused: its state does not match the one this tab sent.')
+  }
+  // The issuer's error, believed (and shown) only with this tab's state: a crafted link cannot
+  // put its words on the sign-in page.
+  const error = query.get('error')
+  if (error !== null) {
+    const said = query.get('error_description')
+    const description = said === null ? undefined : said.slice(0, 200)
+    throw new Error(
+      error === 'access_denied'
+        ? `The sign-in was denied at the issuer${description === undefined ? '' : `: ${description}`}.`
+        : `The issuer refused the sign-in: ${error.slice(0, 60)}${description === undefined ? '' : ` (${description})`}.`,
+    )
   }
   if (Date.now() - pending.startedAt > PENDING_MAX_AGE_MS) {
     throw new Error('The sign-in took too long and has expired: sign in again.')
