@@ -1,10 +1,13 @@
-// The console app: the sign-in page until there is a session, then the shell around the page the
+// The console app: the sign-in page until there is a session (or the OIDC callback, on the way
+// back from an issuer's login), then the shell around the page the
 // route table matches. The browser tab's title follows the page.
 import { useEffect } from 'react'
 import { EXPIRED_NOTICE } from './api/console-api.js'
 import { signOut, useSession } from './auth/session.js'
 import { AppShell } from './components/app-shell.js'
+import { CALLBACK_PATH } from './auth/oidc-login.js'
 import { NotFoundPage } from './pages/not-found-page.js'
+import { OidcCallbackPage } from './pages/oidc-callback-page.js'
 import { SignInPage } from './pages/sign-in-page.js'
 import { matchRoute, useLocation } from './router.js'
 import { ROUTES } from './routes.js'
@@ -28,6 +31,8 @@ export function App() {
     )
     return () => clearTimeout(timer)
   }, [expiresAt])
+  // The return from a trusted issuer's login page, whether or not a session exists yet.
+  if (path === CALLBACK_PATH) return <OidcCallbackPage query={query} />
   if (session === undefined) return <SignInPage />
   return (
     <AppShell session={session}>

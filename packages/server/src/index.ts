@@ -2,6 +2,7 @@
 import './identity/reasons.js'
 import './portability/portability-reasons.js'
 import './cluster/reasons.js'
+import './console/reasons.js'
 export { serve } from './serve.js'
 export { opsCommand, type OpsCommand } from './ops.js'
 export { startServer, type RunningServer } from './main.js'

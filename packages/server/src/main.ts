@@ -17,6 +17,7 @@ import { createGateway } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { unavailablePage } from './gateway/pages.js'
 import { createConsoleAssets } from './console/console-assets.js'
+import { createConsoleLogin, withConsoleLogin } from './console/console-login.js'
 import { fenceSurfaces } from './http/feed-fence.js'
 import { createFrontDoor, type FrontDoor, type Logger, type Surfaces } from './http/front-door.js'
 import { listen, listenHosts, urlHost } from './http/listen.js'
@@ -441,7 +442,15 @@ function run(
   const surfaces: Surfaces = {
     authz: async (req, res, ctx) => void (await handleAuthz(gateway, req, res, ctx)),
     gateway,
-    console: createConsoleAssets({ dir: parts.config.consoleDir }),
+    console: withConsoleLogin(
+      createConsoleAssets({ dir: parts.config.consoleDir }),
+      createConsoleLogin({
+        issuers: parts.config.trustedIssuers,
+        read: (req, limit) =>
+          readBody(req, { limit, timeoutMs: parts.config.bodyTimeoutSeconds * 1000 }),
+        log: parts.log,
+      }),
+    ),
     identity: parts.identity,
     admin: (req, res, ctx, target) => admin.handle(req, res, ctx, target),
     ready: () =>

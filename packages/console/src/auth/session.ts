@@ -9,7 +9,7 @@ export interface Session {
   readonly email: string
   /** Milliseconds since the epoch; undefined when the token does not say. */
   readonly expiresAt?: number
-  readonly method: 'dev' | 'token' | 'key-file'
+  readonly method: 'dev' | 'token' | 'key-file' | 'oidc'
 }
 
 const KEY = 'runiam.console.session'

@@ -1,7 +1,7 @@
 // The ways into the console: the development login (server in --dev), a pasted access token, or a
 // service account key file whose JWT is signed here in the browser (the key never leaves the
 // page) and exchanged at the server's token endpoint (the JWT-bearer grant, as gcloud does).
-// OIDC login through a trusted issuer is a later step (docs/console.md).
+// Sign-in through a trusted OIDC issuer's login page is in oidc-login.ts.
 import { createClient } from '@runiam/api/client'
 import { importPKCS8, SignJWT } from 'jose'
 import { CLOUD_PLATFORM_SCOPE, DEV_LOGIN_GRANT, JWT_BEARER_GRANT } from '../api/wire.js'

@@ -1,5 +1,6 @@
-// Sign-in: with a server in --dev, an email is enough; otherwise paste an access token or choose
-// a service account key file (signed in the browser, exchanged at /token).
+// Sign-in: with a server in --dev, an email is enough; otherwise a trusted issuer's login (where
+// one is configured), a pasted access token, or a service account key file (signed in the
+// browser, exchanged at /token).
 import { useEffect, useState, type FormEvent } from 'react'
 import {
   devSignIn,
@@ -8,6 +9,7 @@ import {
   tokenSignIn,
   type SignInOptions,
 } from '../auth/sign-in-flows.js'
+import { loadOidcLogins, startOidcLogin, type OidcLogin } from '../auth/oidc-login.js'
 import { signIn, takeNotice } from '../auth/session.js'
 import { describeError } from '../components/error-panel.js'
 import { Loading } from '../components/loading.js'
@@ -19,6 +21,11 @@ export function SignInPage() {
   const [busy, setBusy] = useState(false)
   const [email, setEmail] = useState('')
   const [token, setToken] = useState('')
+  const [logins, setLogins] = useState<readonly OidcLogin[]>([])
+
+  useEffect(() => {
+    loadOidcLogins().then(setLogins, (err: unknown) => setError(describeError(err).message))
+  }, [])
 
   useEffect(() => {
     discoverSignIn().then(setOptions, (err: unknown) => {
@@ -49,6 +56,14 @@ export function SignInPage() {
   }
   const onKeyFile = (file: File | undefined) => {
     if (file !== undefined) void attempt(async () => keyFileSignIn(await file.text()))
+  }
+  const onOidc = (login: OidcLogin) => {
+    setBusy(true)
+    setError(undefined)
+    startOidcLogin(login).catch((err: unknown) => {
+      setBusy(false)
+      setError(describeError(err).message)
+    })
   }
 
   return (
@@ -88,6 +103,24 @@ export function SignInPage() {
         </form>
       ) : (
         <>
+          {logins.length === 0 ? null : (
+            <>
+              <div className="oidc-logins">
+                {logins.map((login) => (
+                  <button
+                    key={login.issuer}
+                    type="button"
+                    className="primary"
+                    disabled={busy}
+                    onClick={() => onOidc(login)}
+                  >
+                    Sign in with {login.displayName}
+                  </button>
+                ))}
+              </div>
+              <div className="or">or</div>
+            </>
+          )}
           <form onSubmit={onToken} aria-label="Token sign-in">
             <label htmlFor="sign-in-token">Access token</label>
             <textarea

@@ -96,6 +96,34 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--config', file])).toThrow(/unknown setting 'prot'/)
   })
 
+  it("reads a trusted issuer's consoleLogin; its clientId must be one of the apiAudiences", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-cfg-'))
+    const file = join(dir, 'c.yaml')
+    const issuer = (login: string, audiences = '[console-app]'): string =>
+      `trustedIssuers:\n  - issuer: https://idp.example\n    jwksUri: https://idp.example/jwks\n    apiAudiences: ${audiences}\n    consoleLogin: ${login}\n`
+    writeFileSync(file, issuer('{ clientId: console-app, displayName: Example SSO }'))
+    expect(loadConfig(['--config', file]).trustedIssuers[0]?.consoleLogin).toEqual({
+      clientId: 'console-app',
+      displayName: 'Example SSO',
+    })
+    writeFileSync(file, issuer('{ clientId: other-app }'))
+    expect(() => loadConfig(['--config', file])).toThrow(
+      /trustedIssuers\[0\]\.consoleLogin\.clientId "other-app" must be one of the issuer's apiAudiences/,
+    )
+    // No apiAudiences at all: the ID token could never call the API, so no console login.
+    writeFileSync(file, issuer('{ clientId: console-app }', '[]'))
+    expect(() => loadConfig(['--config', file])).toThrow(/must be one of the issuer's apiAudiences/)
+    writeFileSync(
+      file,
+      issuer('{ clientId: console-app, tokenEndpoint: "javascript:alert(1)", secret: x }'),
+    )
+    expect(() => loadConfig(['--config', file])).toThrow(
+      /consoleLogin: unknown key 'secret'[\s\S]*consoleLogin\.tokenEndpoint must be an absolute http\(s\) URL/,
+    )
+    writeFileSync(file, issuer('{ displayName: x }'))
+    expect(() => loadConfig(['--config', file])).toThrow(/consoleLogin\.clientId is required/)
+  })
+
   it('reads upstreams.allow: loopback by default in --dev only, every bad entry named', () => {
     expect(loadConfig(['--dev']).upstreams).toEqual({ allow: [{ kind: 'loopback' }] })
     expect(loadConfig([]).upstreams).toEqual({ allow: [] })

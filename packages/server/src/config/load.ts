@@ -10,6 +10,7 @@ import {
   DEV_DEFAULT_OWNER,
   SECRET_KEYS,
   type ServerConfig,
+  type ConsoleLoginConfig,
   type TrustedIssuerConfig,
 } from './schema.js'
 import { issuerUrlProblem } from './issuer-url.js'
@@ -255,6 +256,7 @@ function parseTrustedIssuers(value: unknown, problems: string[]): TrustedIssuerC
           'apiAudiences',
           'allowServiceAccounts',
           'maxTokenLifetimeSeconds',
+          'consoleLogin',
         ].includes(k)
       ) {
         problems.push(`${at}: unknown key '${k}'`)
@@ -299,8 +301,15 @@ function parseTrustedIssuers(value: unknown, problems: string[]): TrustedIssuerC
     ) {
       problems.push(`${at}.maxTokenLifetimeSeconds must be an integer from 60 to 604800`)
     }
+    const consoleLogin = parseConsoleLogin(
+      r['consoleLogin'],
+      `${at}.consoleLogin`,
+      Array.isArray(aud) ? aud : [],
+      problems,
+    )
     out.push({
       issuer,
+      ...(consoleLogin === undefined ? {} : { consoleLogin }),
       ...(allowSa === true ? { allowServiceAccounts: true } : {}),
       ...(typeof maxLifetime === 'number' ? { maxTokenLifetimeSeconds: maxLifetime } : {}),
       ...(jwksUri === undefined ? {} : { jwksUri }),
@@ -310,6 +319,65 @@ function parseTrustedIssuers(value: unknown, problems: string[]): TrustedIssuerC
       ...(Array.isArray(aud) ? { apiAudiences: aud as string[] } : {}),
     })
   })
+  return out
+}
+
+const CONSOLE_LOGIN_KEYS = ['clientId', 'displayName', 'authorizationEndpoint', 'tokenEndpoint']
+
+/** An absolute http(s) URL with no user info or fragment (an endpoint the server or browser uses). */
+function isEndpointUrl(value: string): boolean {
+  try {
+    const u = new URL(value)
+    return (
+      (u.protocol === 'https:' || u.protocol === 'http:') &&
+      u.username === '' &&
+      u.password === '' &&
+      u.hash === ''
+    )
+  } catch {
+    return false
+  }
+}
+
+function parseConsoleLogin(
+  value: unknown,
+  at: string,
+  apiAudiences: readonly unknown[],
+  problems: string[],
+): ConsoleLoginConfig | undefined {
+  if (value === undefined) return undefined
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.push(`${at} must be a mapping (clientId, displayName, …)`)
+    return undefined
+  }
+  const r = value as Record<string, unknown>
+  for (const k of Object.keys(r)) {
+    if (!CONSOLE_LOGIN_KEYS.includes(k)) problems.push(`${at}: unknown key '${k}'`)
+  }
+  const clientId = r['clientId']
+  if (typeof clientId !== 'string' || clientId === '') {
+    problems.push(`${at}.clientId is required`)
+    return undefined
+  }
+  if (!apiAudiences.includes(clientId)) {
+    problems.push(
+      `${at}.clientId ${JSON.stringify(clientId)} must be one of the issuer's apiAudiences (the console signs in with the ID token, whose audience is the client id)`,
+    )
+  }
+  const out: { -readonly [K in keyof ConsoleLoginConfig]: ConsoleLoginConfig[K] } = { clientId }
+  const displayName = r['displayName']
+  if (displayName !== undefined) {
+    if (typeof displayName !== 'string' || displayName.trim() === '' || displayName.length > 60)
+      problems.push(`${at}.displayName must be a string of 1 to 60 characters`)
+    else out.displayName = displayName.trim()
+  }
+  for (const key of ['authorizationEndpoint', 'tokenEndpoint'] as const) {
+    const v = r[key]
+    if (v === undefined) continue
+    if (typeof v !== 'string' || !isEndpointUrl(v))
+      problems.push(`${at}.${key} must be an absolute http(s) URL, got ${JSON.stringify(v)}`)
+    else out[key] = v
+  }
   return out
 }
 

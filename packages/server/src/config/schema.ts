@@ -113,6 +113,21 @@ export interface TrustedIssuerConfig {
   readonly allowServiceAccounts?: boolean
   /** Longest token lifetime (exp − iat) accepted from it, seconds (default 86,400). */
   readonly maxTokenLifetimeSeconds?: number
+  /** Offer "Sign in with …" on the web console through this issuer (docs/console.md). */
+  readonly consoleLogin?: ConsoleLoginConfig
+}
+
+/**
+ * A trusted issuer's console login: authorization code + PKCE, a public client (no secret). The
+ * client id must be one of the issuer's apiAudiences, so the ID token it yields calls the API.
+ * The endpoints default to the issuer's discovery document, fetched by the server.
+ */
+export interface ConsoleLoginConfig {
+  readonly clientId: string
+  /** On the sign-in button: "Sign in with {displayName}". Default: the issuer's host. */
+  readonly displayName?: string
+  readonly authorizationEndpoint?: string
+  readonly tokenEndpoint?: string
 }
 
 /** Keys whose values are secrets: redacted wherever the config is printed. */
