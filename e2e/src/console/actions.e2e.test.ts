@@ -15,6 +15,7 @@ import {
   signInAs,
   type ConsoleSession,
 } from './console-harness.js'
+import { screenshot } from './screenshots.js'
 
 const ADMIN = 'admin@example.com'
 const VIEWER = 'vera@example.com'
@@ -127,6 +128,7 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
     await roleBox(page, 'Cloud Run Viewer', 'roles/run.viewer').check()
     await panel.getByRole('button', { name: 'Save', exact: true }).click()
     await panel.getByRole('status').filter({ hasText: 'Done: all 3 saved.' }).waitFor()
+    await screenshot(page, 'bulk-results')
     for (const s of ['alpha', 'beta', 'gamma']) {
       await expect(resultOf(page, s).textContent()).resolves.toContain('Updated')
       const p = await policyOf(server, `${LOC}/services/${s}`)
@@ -326,6 +328,7 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
     expect(svc.invokerIamDisabled).toBe(true)
     expect(await anonymousStatus(server, 'gamma')).toBe(200)
     await state.filter({ hasText: 'invoker IAM check is disabled' }).waitFor()
+    await screenshot(page, 'security-tab')
 
     await page.getByLabel('Require authentication').check()
     await expect(page.getByLabel('Identity and Access Management (IAM)').isChecked()).resolves.toBe(

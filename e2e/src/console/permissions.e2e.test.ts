@@ -15,6 +15,7 @@ import {
   signInAs,
   type ConsoleSession,
 } from './console-harness.js'
+import { screenshot } from './screenshots.js'
 
 const ADMIN = 'admin@example.com'
 const VIEWER = 'vera@example.com'
@@ -133,6 +134,8 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     await expect(panel.count()).resolves.toBe(0)
     await page.getByRole('button', { name: 'Show info panel' }).click()
     await panel.getByRole('heading', { name: 'Service hello' }).waitFor()
+    await panel.getByRole('button', { name: 'Add principal' }).waitFor()
+    await screenshot(page, 'services-info-panel')
   })
 
   it('adds several principals with several roles in one Save', async () => {
@@ -159,6 +162,7 @@ describeConsole('console: resource lists and the Permissions tab', () => {
         .locator('option', { hasText: 'Invoker lite' })
         .count(),
     ).resolves.toBe(1)
+    await screenshot(page, 'add-principal')
     await dialog.getByRole('button', { name: 'Save' }).click()
     await dialog.waitFor({ state: 'detached' })
 
@@ -172,6 +176,7 @@ describeConsole('console: resource lists and the Permissions tab', () => {
     const groups = page.getByRole('list', { name: 'Principals by role' })
     await groups.getByText('user:alice@example.com').first().waitFor()
     await groups.getByText('Cloud Run Invoker').waitFor()
+    await screenshot(page, 'permissions-tab')
   })
 
   it('adds one role under a condition and another without, and shows the server’s refusal of a bad condition', async () => {

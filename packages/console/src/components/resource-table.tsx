@@ -58,7 +58,9 @@ export function ResourceTable(props: {
               {c.header}
             </th>
           ))}
-          <th scope="col">Last changed</th>
+          <th scope="col" className="last-changed">
+            Last changed
+          </th>
         </tr>
       </thead>
       <tbody>
@@ -97,7 +99,7 @@ export function ResourceTable(props: {
               {(props.columns ?? []).map((c) => (
                 <td key={c.header}>{c.cell(r)}</td>
               ))}
-              <td>
+              <td className="last-changed">
                 {r.updateTime === undefined ? '' : formatTime(r.updateTime)}
                 {r.lastModifier === undefined || r.lastModifier === '' ? null : (
                   <div className="hint">{r.lastModifier}</div>

@@ -27,7 +27,14 @@ function serviceColumns(generation: number): readonly Column[] {
   return [
     {
       header: 'URL',
-      cell: (r) => (r.uri === undefined ? '' : <code className="url">{r.uri}</code>),
+      cell: (r) =>
+        r.uri === undefined ? (
+          ''
+        ) : (
+          <code className="url" title={r.uri}>
+            {r.uri}
+          </code>
+        ),
     },
     {
       header: 'Authentication',
