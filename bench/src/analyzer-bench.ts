@@ -18,18 +18,16 @@ import type { Binding } from '@runiam/core'
 import { PolicyAnalyzer, type AnalyzerQuery } from '@runiam/core/analyzer'
 import { check, compilePolicy, principalSetFor, type CompiledPolicy } from '@runiam/core/authorizer'
 import { permissionsOf } from '@runiam/core'
-import { CONDITIONS, rng, SERVICE_ROLES } from './dataset.js'
+import { BINDINGS_PER_SERVICE, draws, drawServiceBindings } from './dataset.js'
 import { memory, round } from './measure.js'
 
 const SERVICES = 100_000
-const BINDINGS_PER_SERVICE = 10
 const PROJECTS = 4
 const PROJECT_BINDINGS = 250
 const USERS = 5_000
 const GROUPS = 300
 const NESTED_GROUPS = 30
 const SERVICE_ACCOUNTS = 1_000
-const CONDITIONAL_SHARE = 0.1
 const QUERIES = 300
 const PEER_QUERIES = 20
 const HEAP_MB = 4_096
@@ -83,15 +81,8 @@ function percentiles(times: number[], results: number[], cpu: number[]): Percent
 }
 
 function runAnalyzer(services: number): AnalyzerResult {
-  const random = rng(20261203)
-  const int = (n: number): number => Math.floor(random() * n)
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T
-  const weighted = (xs: readonly (readonly [string, number])[]): string => {
-    const total = xs.reduce((s, [, w]) => s + w, 0)
-    let r = random() * total
-    for (const [v, w] of xs) if ((r -= w) < 0) return v
-    return (xs[0] as readonly [string, number])[0]
-  }
+  const d = draws(20261203)
+  const { random, int, pick } = d
   const users = Array.from({ length: USERS }, (_, i) =>
     i % 10 === 0 ? `user:u${i}@partner.org` : `user:u${i}@example.com`,
   )
@@ -145,20 +136,7 @@ function runAnalyzer(services: number): AnalyzerResult {
     const name = `${project}/locations/us-central1/services/svc-${s}`
     serviceNames.push(name)
     resources.push({ name, parent: project })
-    const bindings: Binding[] = []
-    for (let i = 0; i < BINDINGS_PER_SERVICE; i++) {
-      const role = weighted(SERVICE_ROLES)
-      if (role !== 'roles/viewer' && random() < CONDITIONAL_SHARE) {
-        const c = pick(CONDITIONS)
-        bindings.push({
-          role,
-          members: members(),
-          condition: { title: c.title, expression: c.expression },
-        })
-      } else {
-        bindings.push({ role, members: members() })
-      }
-    }
+    const bindings = drawServiceBindings(d, members)
     policies.set(name, compilePolicy(name, { version: 3, bindings }))
   }
   const analyzer = new PolicyAnalyzer({

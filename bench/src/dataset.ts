@@ -82,16 +82,53 @@ const PROJECT_ROLES: readonly (readonly [string, number])[] = [
   ['roles/owner', 2],
 ]
 
-export function generateWorld(seed = 20261128, requests = 50_000): World {
+/** Seeded draws shared by the generators: a number in [0, 1), an integer below n, one of xs, and
+ * one of weighted [value, weight] pairs. */
+export interface Draws {
+  random(): number
+  int(n: number): number
+  pick<T>(xs: readonly T[]): T
+  weighted(xs: readonly (readonly [string, number])[]): string
+}
+
+export function draws(seed: number): Draws {
   const random = rng(seed)
   const int = (n: number): number => Math.floor(random() * n)
-  const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)] as T
-  const weighted = (xs: readonly (readonly [string, number])[]): string => {
-    const total = xs.reduce((s, [, w]) => s + w, 0)
-    let r = random() * total
-    for (const [v, w] of xs) if ((r -= w) < 0) return v
-    return (xs[0] as readonly [string, number])[0]
+  return {
+    random,
+    int,
+    pick: <T>(xs: readonly T[]): T => xs[int(xs.length)] as T,
+    weighted(xs) {
+      const total = xs.reduce((s, [, w]) => s + w, 0)
+      let r = random() * total
+      for (const [v, w] of xs) if ((r -= w) < 0) return v
+      return (xs[0] as readonly [string, number])[0]
+    },
   }
+}
+
+/** One service's bindings: BINDINGS_PER_SERVICE roles drawn by weight, CONDITIONAL_SHARE of them
+ * (never roles/viewer) under one of CONDITIONS, each naming `members()`. */
+export function drawServiceBindings(d: Draws, members: () => string[]): Binding[] {
+  const bindings: Binding[] = []
+  for (let i = 0; i < BINDINGS_PER_SERVICE; i++) {
+    const role = d.weighted(SERVICE_ROLES)
+    if (role !== 'roles/viewer' && d.random() < CONDITIONAL_SHARE) {
+      const c = d.pick(CONDITIONS)
+      bindings.push({
+        role,
+        members: members(),
+        condition: { title: c.title, expression: c.expression },
+      })
+    } else {
+      bindings.push({ role, members: members() })
+    }
+  }
+  return bindings
+}
+
+export function generateWorld(seed = 20261128, requests = 50_000): World {
+  const { random, int, pick, weighted } = draws(seed)
 
   const users = Array.from({ length: USERS }, (_, i) =>
     i % 10 === 0 ? `user:u${i}@partner.org` : `user:u${i}@example.com`,
@@ -150,20 +187,7 @@ export function generateWorld(seed = 20261128, requests = 50_000): World {
   })
   const services: ServiceResource[] = Array.from({ length: SERVICES }, (_, s) => {
     const project = `projects/p${s % PROJECTS}`
-    const bindings: Binding[] = []
-    for (let i = 0; i < BINDINGS_PER_SERVICE; i++) {
-      const role = weighted(SERVICE_ROLES)
-      if (role !== 'roles/viewer' && random() < CONDITIONAL_SHARE) {
-        const c = pick(CONDITIONS)
-        bindings.push({
-          role,
-          members: members(),
-          condition: { title: c.title, expression: c.expression },
-        })
-      } else {
-        bindings.push({ role, members: members() })
-      }
-    }
+    const bindings = drawServiceBindings({ random, int, pick, weighted }, members)
     const version = bindings.some((b) => b.condition !== undefined) ? 3 : 1
     return {
       name: `${project}/locations/us-central1/services/svc-${s}`,

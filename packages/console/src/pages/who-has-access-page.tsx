@@ -235,33 +235,9 @@ function ServiceInvokers(props: {
   return (
     <>
       <form className="form-inline" onSubmit={onSubmit} aria-label="Who may invoke a service">
-        <div className="narrow">
-          <label htmlFor="svc-project">Project</label>
-          <input
-            id="svc-project"
-            required
-            value={project}
-            onChange={(e) => setProject(e.target.value)}
-          />
-        </div>
-        <div className="narrow">
-          <label htmlFor="svc-region">Region</label>
-          <input
-            id="svc-region"
-            required
-            value={region}
-            onChange={(e) => setRegion(e.target.value)}
-          />
-        </div>
-        <div className="narrow">
-          <label htmlFor="svc-name">Service</label>
-          <input
-            id="svc-name"
-            required
-            value={service}
-            onChange={(e) => setService(e.target.value)}
-          />
-        </div>
+        <NarrowField id="svc-project" label="Project" value={project} onChange={setProject} />
+        <NarrowField id="svc-region" label="Region" value={region} onChange={setRegion} />
+        <NarrowField id="svc-name" label="Service" value={service} onChange={setService} />
         <ScopeSelect scopes={props.scopes} value={scope} onChange={setScope} />
         <button type="submit" className="primary">
           Show invokers
@@ -315,6 +291,26 @@ async function loadInvokers(
     titles: await roleTitles(),
     explored: res.mainAnalysis.fullyExplored,
   }
+}
+
+/** A required, labelled text field of the inline query forms. */
+function NarrowField(props: {
+  id: string
+  label: string
+  value: string
+  onChange: (value: string) => void
+}) {
+  return (
+    <div className="narrow">
+      <label htmlFor={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        required
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+      />
+    </div>
+  )
 }
 
 function InvokerResults(props: {
