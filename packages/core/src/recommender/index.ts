@@ -12,6 +12,7 @@ export type { CandidateRole, IamRecommendationInput } from './iam-recommendation
 export { runRecommendations, PUBLIC_SUBTYPE } from './run-recommendations.js'
 export type { RunRecommendationInput } from './run-recommendations.js'
 export { nextState, readStateMetadata } from './recommendation-state.js'
+export { recommendationFilter } from './recommendation-filter.js'
 export type { RecommendationMark } from './recommendation-state.js'
 export { recommendationEtag, recommendationId } from './recommendation-id.js'
 export { scopeTarget } from './resource-types.js'

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest'
 import { permissionsOf } from '../roles/catalog.js'
 import { iamRecommendations, narrowestRole } from './iam-recommendations.js'
 import { nextState, readStateMetadata } from './recommendation-state.js'
+import { recommendationFilter } from './recommendation-filter.js'
 import { runRecommendations } from './run-recommendations.js'
-import type { CurrentGrant, GrantUsage } from './types.js'
+import type { CurrentGrant, GrantUsage, Recommendation } from './types.js'
 
 const MIN = 60_000
 const NOW = Date.UTC(2026, 11, 1)
@@ -147,5 +148,27 @@ describe('state machine', () => {
     expect(() => readStateMetadata({ 'Bad Key': 'x' })).toThrow(/Bad Key/)
     expect(() => readStateMetadata({ ok: 'has space' })).toThrow(/ok/)
     expect(() => readStateMetadata('x')).toThrow()
+  })
+})
+
+describe('recommendationFilter', () => {
+  const rec = (state: string, subtype: string) =>
+    ({
+      stateInfo: { state },
+      recommenderSubtype: subtype,
+      priority: 'P4',
+      targetResources: ['//x/y'],
+    }) as unknown as Recommendation
+  it('reads AIP-160 terms with AND and OR', () => {
+    const f = recommendationFilter('stateInfo.state = ACTIVE OR stateInfo.state = DISMISSED')
+    expect(f(rec('ACTIVE', 'REMOVE_ROLE'))).toBe(true)
+    expect(f(rec('CLAIMED', 'REMOVE_ROLE'))).toBe(false)
+    const g = recommendationFilter('recommenderSubtype = REPLACE_ROLE AND priority = P4')
+    expect(g(rec('ACTIVE', 'REPLACE_ROLE'))).toBe(true)
+    expect(recommendationFilter('targetResources : //x/y')(rec('ACTIVE', 'x'))).toBe(true)
+  })
+  it('refuses unknown fields, naming the term', () => {
+    expect(() => recommendationFilter('color = red')).toThrow(/color = red/)
+    expect(() => recommendationFilter('x'.repeat(501))).toThrow(/500/)
   })
 })
