@@ -1,7 +1,7 @@
 // The usage recorder over a real SQLite store: many decisions through one grant make one row per
 // permission with the flush time, open invocations are recorded as allUsers uses, a failed flush
-// permission with the flush time, open invocations are recorded as allUsers uses, a failed flush
 // is reported (never thrown at the timer), and close() writes what is left.
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
