@@ -248,6 +248,29 @@ describe('authorization and bad input', () => {
     expect(errorOf(mark).message).toContain('recommender.iamPolicyRecommendations.update')
   })
 
+  it('refuses bodies that are not objects and etags that are not strings, and keeps projects apart', async () => {
+    const rec = forMember(await list(), CI)[0] as Recommendation
+    const arr = await h.call('POST', `/v1/${rec.name}:markDismissed`, { as: OWNER, body: [] })
+    expect(arr.status).toBe(400)
+    const num = await h.call('POST', `/v1/${rec.name}:markClaimed`, {
+      as: OWNER,
+      body: { etag: 7 },
+    })
+    expect(num.status).toBe(400)
+    expect(errorOf(num).message).toContain('etag')
+    // The same id under another project (the owner's, existing) is not found there.
+    await ok('POST', '/v1/projects', { projectId: 'rec-other' })
+    const id = rec.name.split('/').pop() ?? ''
+    const elsewhere = await h.call(
+      'GET',
+      `/v1/projects/rec-other/locations/global/recommenders/google.iam.policy.Recommender/recommendations/${id}`,
+      { as: OWNER },
+    )
+    expect(elsewhere.status).toBe(404)
+    const traversal = await h.call('GET', `${IAM}/recommendations/..%2F..%2Fx`, { as: OWNER })
+    expect([400, 404]).toContain(traversal.status)
+  })
+
   it('names an unknown recommender, a wrong location, a bad id and a missing recommendation', async () => {
     const unknown = await h.call(
       'GET',
