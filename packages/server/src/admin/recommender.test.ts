@@ -22,6 +22,7 @@ const IDLE = 'user:idle@example.com'
 const CI = 'serviceAccount:ci@rec-project.iam.gserviceaccount.com'
 const INVOKER = 'user:invoker@example.com'
 const READER = 'user:reader@example.com'
+const TESTER = 'user:tester@example.com'
 const IAM = `/v1/projects/${P}/locations/global/recommenders/google.iam.policy.Recommender`
 const RUN = `/v1/projects/${P}/locations/us-central1/recommenders/google.run.service.SecurityRecommender`
 
@@ -84,6 +85,7 @@ beforeAll(async () => {
         { role: 'roles/run.viewer', members: [IDLE] },
         { role: 'roles/run.admin', members: [CI] },
         { role: 'roles/recommender.iamViewer', members: [READER] },
+        { role: 'roles/run.viewer', members: [TESTER] },
       ],
       etag: project['etag'],
     },
@@ -116,6 +118,12 @@ describe('recommendations from recorded usage', () => {
     await h.services.checker.decideNow({ member: CI }, 'run.routes.invoke', SVC, at)
     await h.services.checker.decideNow({ member: INVOKER }, 'run.routes.invoke', SVC, at)
     await h.services.checker.decideNow(undefined, 'run.routes.invoke', BUSY, at)
+    // Compat: testIamPermissions uses every permission it finds held.
+    const tested = await h.call('POST', `/v2/${SVC}:testIamPermissions`, {
+      as: TESTER,
+      body: { permissions: ['run.services.get'] },
+    })
+    expect(tested.json['permissions']).toEqual(['run.services.get'])
     const recs = await list()
     const [remove] = forMember(recs, IDLE)
     expect(remove?.recommenderSubtype).toBe('REMOVE_ROLE')
@@ -136,6 +144,7 @@ describe('recommendations from recorded usage', () => {
     expect(replace?.recommenderSubtype).toBe('REPLACE_ROLE')
     expect(replace?.content.overview['addedRoles']).toEqual(['roles/run.invoker'])
     expect(forMember(recs, INVOKER)).toEqual([])
+    expect(forMember(recs, TESTER).map((r) => r.recommenderSubtype)).not.toContain('REMOVE_ROLE')
     // The same finding keeps its name and etag from one list to the next.
     const again = forMember(await list(), IDLE)[0]
     expect(again?.name).toBe(remove?.name)

@@ -316,14 +316,17 @@ export class PermissionChecker {
     permissions: readonly string[],
   ): Promise<string[]> {
     const policies = await this.#compiled(await this.ancestry(resource))
-    return testPermissions(
-      {
-        principals: await this.#principals(caller),
-        resource,
-        attributes: { timeMs: this.#options.now() },
-      },
-      permissions,
-      policies,
-    )
+    const request = {
+      principals: await this.#principals(caller),
+      resource,
+      attributes: { timeMs: this.#options.now() },
+    }
+    const held = testPermissions(request, permissions, policies)
+    // Compat: the IAM recommender counts every permission testIamPermissions finds as used.
+    if (this.#options.used !== undefined) {
+      for (const permission of held)
+        this.#noted(check({ ...request, permission }, policies), permission)
+    }
+    return held
   }
 }
