@@ -15,6 +15,8 @@ export type ApiName =
   | 'cloudidentity/v1'
   /** Cloud Asset (analyzeIamPolicy). */
   | 'cloudasset/v1'
+  /** Recommender v1 (IAM and Cloud Run recommendations). */
+  | 'recommender/v1'
   /** runiam's own methods (signing key rotation); no Google counterpart. */
   | 'runiam/v1'
 

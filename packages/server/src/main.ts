@@ -334,7 +334,11 @@ async function complete(
     upstreams,
     jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
     signingKeys: keySchedule,
+    recommenderWindowMs: config.recommenderWindowSeconds * 1000,
+    usageFlushFailed: (error) =>
+      log({ event: 'usage_flush_failed', error: (error as Error).message }),
   })
+  services.usage.start(config.usageFlushSeconds)
   // Executions an earlier run of this server left unfinished are failed (not resumed); with
   // workers only the first does it, as a restarted worker would fail its siblings' executions.
   if (env.worker?.setup !== false) await services.jobs.executions.reconcile()
@@ -376,7 +380,7 @@ async function complete(
     }),
     gateway: createGateway({
       hosts,
-      invoke: new InvokeCheck(services.checker, verifier),
+      invoke: new InvokeCheck(services.checker, verifier, (s) => services.usage.invokedOpenly(s)),
       upstreams,
       now,
       timeoutMs: config.requestTimeoutSeconds * 1000,
@@ -494,6 +498,8 @@ function run(
       await parts.serviceLogs.close()
       await parts.workerPoolLogs.close()
       await parts.jobLogs.close()
+      // What was used since the last flush is written before the store closes.
+      await parts.services.usage.close()
       // Serving has stopped: this worker no longer holds the others' writes back.
       detachWorker?.()
       await store.close()

@@ -8,6 +8,7 @@ import { describeOperationsContract } from './operations.contract.js'
 import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
+import { describeRecommenderContract } from './recommender.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
 
@@ -39,4 +40,5 @@ describeServiceAccountContract(options)
 describeOperationsContract(options)
 describeGroupContract(options)
 describeCustomRoleContract(options)
+describeRecommenderContract(options)
 describeFeedPruningContract(options)

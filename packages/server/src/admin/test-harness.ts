@@ -40,7 +40,12 @@ export interface Harness {
 export async function startHarness(
   store: Store,
   nowMs = Date.parse('2026-01-01T00:00:00Z'),
-  extra: Pick<ServicesOptions, 'principals' | 'serviceAccountTokens' | 'jobs' | 'signingKeys'> & {
+  extra: Pick<
+    ServicesOptions,
+    'principals' | 'serviceAccountTokens' | 'jobs' | 'signingKeys' | 'recommenderWindowMs'
+  > & {
+    /** A moving clock (default: always `nowMs`). */
+    clock?: () => number
     /** Replaces the fake authenticator (tests of real credentials). */
     authenticate?: (authorization: string | undefined) => Promise<Caller | undefined>
   } = {},
@@ -51,11 +56,11 @@ export async function startHarness(
     now: nowMs,
   })
   const logs: Record<string, unknown>[] = []
-  const { authenticate, ...serviceExtras } = extra
+  const { authenticate, clock, ...serviceExtras } = extra
   const services = createServices({
     ...serviceExtras,
     store,
-    now: () => nowMs,
+    now: clock ?? (() => nowMs),
     runDomain: 'run.localhost',
     servicePort: 8080,
     // As `runiam serve --dev`: loopback upstreams may be named.

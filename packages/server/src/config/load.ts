@@ -138,6 +138,18 @@ export const FLAGS: Readonly<Record<string, ServeFlag>> = {
     metavar: 'S',
     help: 'Slow clients: time to send an admin API or token endpoint body (default 30 s).',
   },
+  '--recommender-window': {
+    key: 'recommenderWindowSeconds',
+    kind: 'number',
+    metavar: 'S',
+    help: 'Recommendations: a grant unused this many seconds is recommended for removal (default 7776000, 90 days).',
+  },
+  '--usage-flush-interval': {
+    key: 'usageFlushSeconds',
+    kind: 'number',
+    metavar: 'S',
+    help: 'Seconds between writes of recorded grant usage to the store (default 5).',
+  },
   '--workers': {
     key: 'workers',
     kind: 'number',
@@ -503,6 +515,8 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     trustedIssuers,
     upstreams,
     changeFeedRetentionSeconds: num('changeFeedRetentionSeconds', 60, 30 * 86400),
+    recommenderWindowSeconds: num('recommenderWindowSeconds', 1, 400 * 86400),
+    usageFlushSeconds: num('usageFlushSeconds', 1, 3600),
   }
   if (problems.length > 0)
     throw usage(`Invalid server configuration:\n  - ${problems.join('\n  - ')}`)

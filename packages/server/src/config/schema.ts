@@ -63,6 +63,13 @@ export interface ServerConfig {
    */
   readonly changeFeedRetentionSeconds: number
   /**
+   * The recommenders' observation window, seconds (default 90 days, Google's): a grant unused
+   * this long gets a recommendation (docs/recommendations.md).
+   */
+  readonly recommenderWindowSeconds: number
+  /** How often recorded grant usage is written to the store, seconds (default 5). */
+  readonly usageFlushSeconds: number
+  /**
    * The built web console (index.html and assets/) served at /console/. Default: the dist folder
    * of the @runiam/console package, found through module resolution (config/console-dir.ts);
    * absent when that package cannot be found, and /console/ then says how to build it.
@@ -150,6 +157,8 @@ export const DEFAULTS = {
   bodyTimeoutSeconds: 30,
   trustedIssuers: [],
   changeFeedRetentionSeconds: 3600,
+  recommenderWindowSeconds: 90 * 86400,
+  usageFlushSeconds: 5,
 } as const satisfies Partial<ServerConfig>
 
 /** The organization owner used in --dev when no --bootstrap-owner is given. */

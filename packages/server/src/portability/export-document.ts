@@ -79,4 +79,5 @@ export const NOT_INCLUDED: readonly string[] = [
   'service-account private keys (runiam never stores them; key files already issued keep working)',
   'the bootstrap key file of the data folder (copy it yourself if you use it)',
   'the change-feed history (the importing store starts its own)',
+  'recorded grant usage and recommendation states (the importing store starts observing anew)',
 ]

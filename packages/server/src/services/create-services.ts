@@ -31,6 +31,8 @@ import { createJobServices, type JobServices, type JobServicesOptions } from './
 import type { ScheduleTimes } from './keys/key-schedule.js'
 import { SigningKeyService } from './keys/signing-key-service.js'
 import { PolicyAnalysisService } from './asset/policy-analysis-service.js'
+import { RecommenderService } from './recommender/recommender-service.js'
+import { UsageRecorder } from './recommender/usage-recorder.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -50,6 +52,10 @@ export interface ServicesOptions {
   readonly jobs?: JobServicesOptions
   /** The signing key schedule rotation writes (default: main.ts's defaults, 600 s and 1 h). */
   readonly signingKeys?: ScheduleTimes
+  /** The recommenders' observation window, ms (default 90 days). */
+  readonly recommenderWindowMs?: number
+  /** Told of a failed usage flush (main.ts logs it). */
+  usageFlushFailed?(error: unknown): void
 }
 
 export interface Services {
@@ -82,6 +88,10 @@ export interface Services {
   readonly signingKeys: SigningKeyService
   /** Cloud Asset's analyzeIamPolicy (who has what access on which resource). */
   readonly assets: PolicyAnalysisService
+  /** Recommender v1: IAM and Cloud Run recommendations from the recorded usage. */
+  readonly recommender: RecommenderService
+  /** Which grants decide calls (fed by the checker and the gateway, flushed to the store). */
+  readonly usage: UsageRecorder
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -90,9 +100,14 @@ export function createServices(options: ServicesOptions): Services {
   // Callers' principals include their groups (transitively): the directory keeps memberships in
   // memory and drops them on any group change the checker applies.
   const directory = new GroupDirectory(options.store)
+  const usage = new UsageRecorder(options.store, {
+    now: options.now,
+    ...(options.usageFlushFailed === undefined ? {} : { failed: options.usageFlushFailed }),
+  })
   const checker = new PermissionChecker(options.store, {
     now: options.now,
     changed: (changes) => directory.changed(changes),
+    used: (grant, permission) => usage.used(grant, permission),
     ...(options.principals === undefined
       ? {
           principals: (c: Caller | undefined) => directory.principals(c),
@@ -146,6 +161,10 @@ export function createServices(options: ServicesOptions): Services {
       options.signingKeys ?? { activationDelayMs: 600_000, retentionMs: 3_630_000 },
     ),
     assets,
+    recommender: new RecommenderService(ctx, {
+      windowMs: options.recommenderWindowMs ?? 90 * 86_400_000,
+    }),
+    usage,
     close: () => {
       checker.close()
       assets.close()

@@ -200,10 +200,17 @@ export function audiencesFor(
 export class InvokeCheck {
   readonly #checker: PermissionChecker
   readonly #verifier: IdTokenVerifier
+  /** Told of every request forwarded without an invoker check (the recommenders' usage record). */
+  readonly #openly: ((service: string) => void) | undefined
 
-  constructor(checker: PermissionChecker, verifier: IdTokenVerifier) {
+  constructor(
+    checker: PermissionChecker,
+    verifier: IdTokenVerifier,
+    openly?: (service: string) => void,
+  ) {
     this.#checker = checker
     this.#verifier = verifier
+    this.#openly = openly
   }
 
   /** One decision for one request (synchronous when everything it needs is in memory). */
@@ -212,6 +219,7 @@ export class InvokeCheck {
     credentials: InvokeCredentials,
     attributes: RequestAttributes,
   ): InvokeDecision | Promise<InvokeDecision> {
+    if (service.invokerIamDisabled) this.#openly?.(service.name)
     return decideInvoke({
       service,
       credentials,

@@ -11,6 +11,7 @@ import {
   testPermissions,
   type CompiledPolicy,
   type Decision,
+  type GrantingBinding,
   type PrincipalSet,
 } from '@runiam/core/authorizer'
 import type { RequestAttributes } from '@runiam/core/conditions'
@@ -35,6 +36,11 @@ export interface PermissionCheckerOptions {
    * before any later decision: caches the principals depend on (group memberships) drop here.
    */
   changed?(changes: readonly Change[]): void
+  /**
+   * Told of every allowed decision with its deciding binding (the recommenders' usage record).
+   * Called on the gateway's hot path: must be cheap and never throw.
+   */
+  used?(grant: GrantingBinding, permission: string): void
 }
 
 /** Entries kept before the policy cache is dropped wholesale (bounded memory, simple). */
@@ -219,11 +225,15 @@ export class PermissionChecker {
           ? principalSetFor(caller?.member)
           : this.#options.principalsNow?.(caller)
       if (principals !== undefined) {
-        return check({ principals, permission, resource, attributes }, policies)
+        return this.#noted(
+          check({ principals, permission, resource, attributes }, policies),
+          permission,
+        )
       }
     }
     return Promise.all([this.policiesFor(resource), this.#principals(caller)]).then(
-      ([chain, principals]) => check({ principals, permission, resource, attributes }, chain),
+      ([chain, principals]) =>
+        this.#noted(check({ principals, permission, resource, attributes }, chain), permission),
     )
   }
 
@@ -234,7 +244,7 @@ export class PermissionChecker {
     attributes?: Omit<RequestAttributes, 'timeMs'>,
   ): Promise<Decision> {
     const policies = await this.policiesFor(resource)
-    return check(
+    const d = check(
       {
         principals: await this.#principals(caller),
         permission,
@@ -243,6 +253,14 @@ export class PermissionChecker {
       },
       policies,
     )
+    return this.#noted(d, permission)
+  }
+
+  /** Tells `used` of an allowed decision's deciding binding (the usage the recommenders read). */
+  #noted(d: Decision, permission: string): Decision {
+    const grant = d.grantedBy[0]
+    if (grant !== undefined) this.#options.used?.(grant, permission)
+    return d
   }
 
   /**
@@ -286,7 +304,9 @@ export class PermissionChecker {
       { principals, permission, resource, attributes: { timeMs: this.#options.now() } },
       cached,
     )
-    return d.allowed && d.grantedBy.every((g) => g.condition === undefined)
+    const granted = d.allowed && d.grantedBy.every((g) => g.condition === undefined)
+    if (granted) this.#noted(d, permission)
+    return granted
   }
 
   /** The subset of `permissions` the caller holds on `resource`, in request order. */
@@ -296,14 +316,17 @@ export class PermissionChecker {
     permissions: readonly string[],
   ): Promise<string[]> {
     const policies = await this.#compiled(await this.ancestry(resource))
-    return testPermissions(
-      {
-        principals: await this.#principals(caller),
-        resource,
-        attributes: { timeMs: this.#options.now() },
-      },
-      permissions,
-      policies,
-    )
+    const request = {
+      principals: await this.#principals(caller),
+      resource,
+      attributes: { timeMs: this.#options.now() },
+    }
+    const held = testPermissions(request, permissions, policies)
+    // Compat: the IAM recommender counts every permission testIamPermissions finds as used.
+    if (this.#options.used !== undefined) {
+      for (const permission of held)
+        this.#noted(check({ ...request, permission }, policies), permission)
+    }
+    return held
   }
 }

@@ -51,4 +51,10 @@ export abstract class StoreReadsBase implements StoreReader {
     this.#reads.listAllCustomRoles(parent)
   policiesBindingRole: StoreReader['policiesBindingRole'] = (role) =>
     this.#reads.policiesBindingRole(role)
+  listGrantUsage: StoreReader['listGrantUsage'] = (project) => this.#reads.listGrantUsage(project)
+  listGrantsSeen: StoreReader['listGrantsSeen'] = (project) => this.#reads.listGrantsSeen(project)
+  getRecommendationState: StoreReader['getRecommendationState'] = (name) =>
+    this.#reads.getRecommendationState(name)
+  listRecommendationStates: StoreReader['listRecommendationStates'] = (parent) =>
+    this.#reads.listRecommendationStates(parent)
 }

@@ -7,6 +7,7 @@
 
 import { POSTGRES_GROUPS_MIGRATION } from './groups-migration.js'
 import { POSTGRES_JSON_BODIES_MIGRATION } from './json-bodies-migration.js'
+import { POSTGRES_RECOMMENDER_MIGRATION } from './recommender-migration.js'
 
 export interface Migration {
   readonly version: number
@@ -135,4 +136,5 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE changes ADD COLUMN commit_time timestamptz;`,
   },
   POSTGRES_JSON_BODIES_MIGRATION,
+  POSTGRES_RECOMMENDER_MIGRATION,
 ]

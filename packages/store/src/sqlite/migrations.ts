@@ -5,6 +5,7 @@
 // gets from COLLATE "C", so lists page identically on both engines. Records are JSON text.
 
 import { SQLITE_GROUPS_MIGRATION } from './groups-migration.js'
+import { SQLITE_RECOMMENDER_MIGRATION } from './recommender-migration.js'
 
 export interface Migration {
   readonly version: number
@@ -130,4 +131,5 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     version: 7,
     sql: `ALTER TABLE changes ADD COLUMN time_ms INTEGER;`,
   },
+  SQLITE_RECOMMENDER_MIGRATION,
 ]

@@ -61,7 +61,7 @@ function pageSizeOf(raw: unknown, limits: { default: number; max: number }): num
 }
 
 /** Opaque page tokens over a sorted list of names: the last name returned. */
-function pageOf<T>(
+export function pageOf<T>(
   items: readonly T[],
   keyOf: (item: T) => string,
   size: number,
