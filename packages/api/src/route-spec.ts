@@ -15,6 +15,10 @@ export type ApiName =
   | 'cloudidentity/v1'
   /** Cloud Asset (analyzeIamPolicy). */
   | 'cloudasset/v1'
+  /** Policy Troubleshooter (iam:troubleshoot). */
+  | 'policytroubleshooter/v1'
+  | 'policytroubleshooter/v2alpha1'
+  | 'policytroubleshooter/v3'
   /** runiam's own methods (signing key rotation); no Google counterpart. */
   | 'runiam/v1'
 

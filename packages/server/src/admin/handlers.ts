@@ -17,6 +17,7 @@ import { workerPoolHandlers } from './worker-pool-handlers.js'
 import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
 import { roleHandlers } from './role-handlers.js'
 import { assetHandlers } from './asset-handlers.js'
+import { troubleshooterHandlers } from './troubleshooter-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 
@@ -169,6 +170,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...cloudIdentityHandlers(s))
   entries.push(...roleHandlers(s))
   entries.push(...assetHandlers(s))
+  entries.push(...troubleshooterHandlers(s))
   entries.push(...hierarchyHandlers(s))
   entries.push([
     routeKey({ api: 'runiam/v1', id: 'runiam.signingKeys.rotate' }),
@@ -181,6 +183,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
 export function domainOf(route: RouteSpec): string {
   if (route.api === 'logging/v2') return 'logging.googleapis.com'
   if (route.api === 'cloudasset/v1') return 'cloudasset.googleapis.com'
+  if (route.api.startsWith('policytroubleshooter/')) return 'policytroubleshooter.googleapis.com'
   if (route.api === 'cloudidentity/v1') return 'cloudidentity.googleapis.com'
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
   if (route.api === 'iam/v1') return 'iam.googleapis.com'

@@ -27,6 +27,7 @@ const API_HOSTS = new Set(
     'cloudidentity',
     'logging',
     'cloudasset',
+    'policytroubleshooter',
   ].map((api) => `${api}.googleapis.com`),
 )
 

@@ -31,6 +31,7 @@ import { createJobServices, type JobServices, type JobServicesOptions } from './
 import type { ScheduleTimes } from './keys/key-schedule.js'
 import { SigningKeyService } from './keys/signing-key-service.js'
 import { PolicyAnalysisService } from './asset/policy-analysis-service.js'
+import { TroubleshooterService } from './troubleshooter/troubleshooter-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -82,6 +83,8 @@ export interface Services {
   readonly signingKeys: SigningKeyService
   /** Cloud Asset's analyzeIamPolicy (who has what access on which resource). */
   readonly assets: PolicyAnalysisService
+  /** Policy Troubleshooter (iam:troubleshoot v1, v2alpha1, v3). */
+  readonly troubleshooter: TroubleshooterService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -146,6 +149,8 @@ export function createServices(options: ServicesOptions): Services {
       options.signingKeys ?? { activationDelayMs: 600_000, retentionMs: 3_630_000 },
     ),
     assets,
+    // Deny policies plug in here: new TroubleshooterService(ctx, { deny: explainDeny(...) }).
+    troubleshooter: new TroubleshooterService(ctx),
     close: () => {
       checker.close()
       assets.close()
