@@ -5,6 +5,7 @@
 // condition's evaluate(). troubleshoot.ts takes the verdict from check() itself.
 import type { CompiledBinding } from '../authorizer/compiled-policy.js'
 import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
+import { operandStates, topLevelOperands } from './condition-states.js'
 import type {
   AllowAccessState,
   AllowBindingExplanation,
@@ -67,16 +68,31 @@ export function evaluateCondition(
   return { kind: 'error', message: result.error }
 }
 
+/**
+ * The condition's explanation: its value (or errors) and the evaluation states of its top-level
+ * operands (condition-states.ts), or of the whole expression when it does not split.
+ */
 export function explainCondition(
   expression: string,
   outcome: ConditionOutcome,
+  attributes: RequestAttributes,
+  input: TroubleshootInput,
 ): ConditionExplanation {
   const end = Math.max(0, expression.length - 1)
+  const operands = outcome.kind === 'error' ? undefined : topLevelOperands(expression)
   if (outcome.kind === 'value') {
-    return { value: outcome.value, evaluationStates: [{ start: 0, end, value: outcome.value }] }
+    const states =
+      operands === undefined
+        ? [{ start: 0, end, value: outcome.value }]
+        : operandStates(operands, attributes, (text) => unknownAttributesIn(text, input))
+    return { value: outcome.value, evaluationStates: states }
   }
   const errors = [{ code: INVALID_ARGUMENT, message: outcome.message }]
-  return { errors, evaluationStates: [{ start: 0, end, errors }] }
+  const states =
+    operands === undefined
+      ? [{ start: 0, end, errors }]
+      : operandStates(operands, attributes, (text) => unknownAttributesIn(text, input))
+  return { errors, evaluationStates: states }
 }
 
 /** The binding explained; `outcome` is given when the caller already evaluated its condition. */
@@ -143,7 +159,14 @@ export function explainBinding(
           },
           ...(outcome === undefined
             ? {}
-            : { conditionExplanation: explainCondition(condition.expression, outcome) }),
+            : {
+                conditionExplanation: explainCondition(
+                  condition.expression,
+                  outcome,
+                  attributes,
+                  input,
+                ),
+              }),
         }),
   }
 }
