@@ -25,23 +25,35 @@ export type ConditionOutcome =
   | { readonly kind: 'unknown'; readonly message: string }
   | { readonly kind: 'error'; readonly message: string }
 
+/**
+ * The one permission decided per request to a service, with request.host and request.path (the
+ * gateway's). Every other permission is decided on admin calls, which carry neither: for those
+ * host and path are absent (a condition reading them errors, as in the real decision), never
+ * UNKNOWN, whatever the troubleshooting request says.
+ */
+const PER_REQUEST_PERMISSION = 'run.routes.invoke'
+
 /** The runiam attributes a troubleshooting request supplies; UNKNOWN ones are absent (time: NaN). */
 export function toRequestAttributes(input: TroubleshootInput): RequestAttributes {
   const a = input.attributes
+  const perRequest = input.permission === PER_REQUEST_PERMISSION
   return {
     timeMs: a.timeMs ?? Number.NaN,
-    ...(a.host === undefined ? {} : { host: a.host }),
-    ...(a.path === undefined ? {} : { path: a.path }),
+    ...(a.host === undefined || !perRequest ? {} : { host: a.host }),
+    ...(a.path === undefined || !perRequest ? {} : { path: a.path }),
   }
 }
 
 /** The request.* attributes an expression reads that the request left UNKNOWN. */
 export function unknownAttributesIn(expression: string, input: TroubleshootInput): string[] {
   const a = input.attributes
+  const perRequest = input.permission === PER_REQUEST_PERMISSION
   const out: string[] = []
   if (a.timeMs === undefined && /\brequest\s*\.\s*time\b/.test(expression)) out.push('request.time')
-  if (a.host === undefined && /\brequest\s*\.\s*host\b/.test(expression)) out.push('request.host')
-  if (a.path === undefined && /\brequest\s*\.\s*path\b/.test(expression)) out.push('request.path')
+  if (perRequest && a.host === undefined && /\brequest\s*\.\s*host\b/.test(expression))
+    out.push('request.host')
+  if (perRequest && a.path === undefined && /\brequest\s*\.\s*path\b/.test(expression))
+    out.push('request.path')
   return out
 }
 

@@ -168,6 +168,34 @@ describe('troubleshoot', () => {
     expect(r.overallAccessState).toBe('CAN_ACCESS')
   })
 
+  it('decides admin permissions without request.host/path, as admin calls carry none', () => {
+    const r = troubleshoot(
+      inputFor({
+        principal: 'ann@example.com',
+        principals: ann,
+        permission: 'run.services.get',
+        levels: [
+          {
+            resource: SERVICE,
+            policy: {
+              version: 3,
+              bindings: [
+                {
+                  role: 'roles/run.viewer',
+                  members: [ANN],
+                  condition: { expression: 'request.path.startsWith("/")' },
+                },
+              ],
+            },
+          },
+        ],
+        attributes: { path: '/' },
+      }),
+    )
+    expect(r.overallAccessState).toBe('CANNOT_ACCESS')
+    expect(bindingsOf(r, 0)[0]?.conditionExplanation?.errors?.length).toBe(1)
+  })
+
   it('reports a condition that does not evaluate as an error, never a grant', () => {
     const policy = {
       version: 3,

@@ -17,7 +17,13 @@ const HELLO = `projects/${P}/locations/us-central1/services/hello`
 const FULL = `//run.googleapis.com/${HELLO}`
 const BOB = 'user:bob@example.com'
 const STRANGER = 'user:stranger@example.com'
-const PRINCIPALS = ['alice@example.com', 'bob@example.com', 'carol@example.com', 'dan@other.org']
+const PRINCIPALS = [
+  'alice@example.com',
+  'bob@example.com',
+  'carol@example.com',
+  'dan@other.org',
+  'eve@example.com',
+]
 const PERMISSIONS = [
   'run.routes.invoke',
   'run.services.get',
@@ -77,6 +83,12 @@ beforeAll(async () => {
       etag: svc['etag'],
       bindings: [
         { role: 'roles/run.invoker', members: ['group:eng@example.com'] },
+        // Admin calls carry no request.path: this grants eve nothing, as the troubleshooter says.
+        {
+          role: 'roles/run.viewer',
+          members: ['user:eve@example.com'],
+          condition: { title: 'any path', expression: 'request.path.startsWith("/")' },
+        },
         {
           role: 'roles/run.developer',
           members: ['user:carol@example.com'],
@@ -154,7 +166,7 @@ describe('POST /v3/iam:troubleshoot', () => {
         cases++
       }
     }
-    expect(cases).toBe(20)
+    expect(cases).toBe(25)
   })
 
   it('says UNKNOWN_CONDITIONAL when the condition needs request.time and none is given', async () => {
