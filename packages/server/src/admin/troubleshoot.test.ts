@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { TroubleshootIamPolicyResponse, V1TroubleshootResponse } from '@runiam/api'
 import type { Store } from '@runiam/store'
@@ -285,5 +286,76 @@ describe('attacks: what a caller without getIamPolicy learns', () => {
     // Even about himself: his grant is in the project policy, which he may not read.
     const self = await v3(BOB, tuple('bob@example.com', 'run.services.get'))
     expect(self.overallAccessState).toBe('UNKNOWN_INFO')
+  })
+})
+
+// Last: it replaces the world's policies.
+describe('random policies: the troubleshooter against the admin API decision', () => {
+  const ROLES = ['roles/run.invoker', 'roles/run.viewer', 'roles/run.developer', 'roles/run.admin']
+  const MEMBERS = [
+    ...PRINCIPALS.map((e) => `user:${e}`),
+    'group:eng@example.com',
+    'group:platform@example.com',
+    'domain:other.org',
+  ]
+  const CONDITIONS = [
+    undefined,
+    'request.time < timestamp("2027-01-01T00:00:00Z")',
+    'request.time > timestamp("2027-01-01T00:00:00Z")',
+    'request.path.startsWith("/")',
+  ]
+  const bindingArb = fc.record({
+    role: fc.constantFrom(...ROLES),
+    members: fc.uniqueArray(fc.constantFrom(...MEMBERS), { minLength: 1, maxLength: 3 }),
+    condition: fc.constantFrom(...CONDITIONS),
+  })
+  const wire = (b: { role: string; members: string[]; condition: string | undefined }) =>
+    b.condition === undefined
+      ? { role: b.role, members: b.members }
+      : { role: b.role, members: b.members, condition: { title: 't', expression: b.condition } }
+
+  it('agrees with checker.decide for every principal × permission, world after world', async () => {
+    const worlds = fc.sample(
+      fc.record({
+        service: fc.array(bindingArb, { maxLength: 4 }),
+        project: fc.array(bindingArb, { maxLength: 3 }),
+      }),
+      { numRuns: 20, seed: 10 },
+    )
+    let cases = 0
+    for (const w of worlds) {
+      const svc = await ok('GET', `/v2/${HELLO}:getIamPolicy`)
+      await ok('POST', `/v2/${HELLO}:setIamPolicy`, {
+        policy: { version: 3, etag: svc['etag'], bindings: w.service.map(wire) },
+      })
+      const project = await ok('POST', `/v1/projects/${P}:getIamPolicy`)
+      await ok('POST', `/v1/projects/${P}:setIamPolicy`, {
+        policy: { version: 3, etag: project['etag'], bindings: w.project.map(wire) },
+      })
+      for (const email of PRINCIPALS) {
+        for (const permission of PERMISSIONS) {
+          // run.routes.invoke is decided per request (the gateway's, with host and path).
+          const request =
+            permission === 'run.routes.invoke' ? { host: 'hello.run.localhost', path: '/x' } : {}
+          const real = await h.services.checker.decide(
+            { member: `user:${email}` },
+            permission,
+            HELLO,
+            request,
+          )
+          const r = await h.services.troubleshooter.troubleshootV3(
+            { member: OWNER },
+            tuple(email, permission, FULL, {
+              conditionContext: { request: { receiveTime: '2026-01-01T00:00:00Z', ...request } },
+            }),
+          )
+          expect(r.overallAccessState, `${email} ${permission} ${JSON.stringify(w)}`).toBe(
+            real.allowed ? 'CAN_ACCESS' : 'CANNOT_ACCESS',
+          )
+          cases++
+        }
+      }
+    }
+    expect(cases).toBe(20 * 25)
   })
 })
