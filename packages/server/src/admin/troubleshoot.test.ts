@@ -1,6 +1,7 @@
 // Policy Troubleshooter over a real socket and SQLite: its verdict against the real decision
 // (testIamPermissions called as the principal) for every principal × permission of a small world
-// with nested groups, inheritance and a condition; the v1 and v2alpha1 shapes; bad tuples in
+// with nested groups, inheritance and a condition, then against the admin API's decision
+// (checker.decide) over 20 random worlds; the v1 and v2alpha1 shapes; bad tuples in
 // Google's envelope naming the value; and attacks: a caller without getIamPolicy learns neither
 // the policy nor the verdict it decides, nor whether the resource exists; huge inputs refused.
 import { mkdtempSync, rmSync } from 'node:fs'
