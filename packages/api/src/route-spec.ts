@@ -17,6 +17,10 @@ export type ApiName =
   | 'cloudasset/v1'
   /** Recommender v1 (IAM and Cloud Run recommendations). */
   | 'recommender/v1'
+  /** Policy Troubleshooter (iam:troubleshoot). */
+  | 'policytroubleshooter/v1'
+  | 'policytroubleshooter/v2alpha1'
+  | 'policytroubleshooter/v3'
   /** runiam's own methods (signing key rotation); no Google counterpart. */
   | 'runiam/v1'
 

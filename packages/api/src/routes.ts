@@ -17,6 +17,7 @@ import { HIERARCHY_ROUTES } from './hierarchy-routes.js'
 import { SIGNING_KEY_ROUTES } from './signing-key-routes.js'
 import { ASSET_ROUTES } from './asset-routes.js'
 import { RECOMMENDER_ROUTES } from './recommender-routes.js'
+import { TROUBLESHOOTER_ROUTES } from './troubleshooter-routes.js'
 
 export * from './route-spec.js'
 
@@ -296,6 +297,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...SIGNING_KEY_ROUTES,
   ...ASSET_ROUTES,
   ...RECOMMENDER_ROUTES,
+  ...TROUBLESHOOTER_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

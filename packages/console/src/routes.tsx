@@ -13,6 +13,7 @@ import { OrganizationIamPage, ProjectIamPage } from './pages/iam-page.js'
 import { OrganizationPoliciesPage, ProjectPoliciesPage } from './pages/org-policies-page.js'
 import { ServiceAccountsPage } from './pages/service-accounts-page.js'
 import { WhoHasAccessPage } from './pages/who-has-access-page.js'
+import { TroubleshooterPage } from './pages/troubleshooter-page.js'
 
 const route = <P extends Record<string, string>>(r: RouteDef<P>): RouteDef =>
   r as unknown as RouteDef
@@ -92,5 +93,10 @@ export const ROUTES: readonly RouteDef[] = [
     pattern: '/access',
     title: () => 'Who has access',
     render: (_, q) => <WhoHasAccessPage query={q} />,
+  }),
+  route({
+    pattern: '/troubleshoot',
+    title: () => 'Troubleshooter',
+    render: (_, q) => <TroubleshooterPage query={q} />,
   }),
 ]

@@ -11,6 +11,7 @@ import { ADMIN_COMMANDS } from './admin-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ASSET_COMMANDS } from './asset-commands.js'
 import { RECOMMENDER_COMMANDS } from './recommender-commands.js'
+import { TROUBLESHOOT_COMMANDS } from './troubleshoot-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
 import { KNATIVE_COMMANDS } from './knative-commands.js'
@@ -310,6 +311,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...LOGS_COMMANDS,
   ...ASSET_COMMANDS,
   ...RECOMMENDER_COMMANDS,
+  ...TROUBLESHOOT_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
   ...JOBS_COMMANDS,

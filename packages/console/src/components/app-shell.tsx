@@ -12,6 +12,7 @@ const NAV: readonly { readonly to: string; readonly label: string }[] = [
   { to: '/organization/policies', label: 'Organization policies' },
   { to: '/groups', label: 'Groups' },
   { to: '/access', label: 'Who has access' },
+  { to: '/troubleshoot', label: 'Troubleshooter' },
 ]
 
 /** Inside a project, its own pages (the project comes from the path). */

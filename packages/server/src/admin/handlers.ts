@@ -18,6 +18,7 @@ import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
 import { roleHandlers } from './role-handlers.js'
 import { assetHandlers } from './asset-handlers.js'
 import { recommenderHandlers } from './recommender-handlers.js'
+import { troubleshooterHandlers } from './troubleshooter-handlers.js'
 
 const q = (query: URLSearchParams, name: string): string | undefined => query.get(name) ?? undefined
 
@@ -171,6 +172,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...roleHandlers(s))
   entries.push(...assetHandlers(s))
   entries.push(...recommenderHandlers(s))
+  entries.push(...troubleshooterHandlers(s))
   entries.push(...hierarchyHandlers(s))
   entries.push([
     routeKey({ api: 'runiam/v1', id: 'runiam.signingKeys.rotate' }),
@@ -184,6 +186,7 @@ export function domainOf(route: RouteSpec): string {
   if (route.api === 'logging/v2') return 'logging.googleapis.com'
   if (route.api === 'cloudasset/v1') return 'cloudasset.googleapis.com'
   if (route.api === 'recommender/v1') return 'recommender.googleapis.com'
+  if (route.api.startsWith('policytroubleshooter/')) return 'policytroubleshooter.googleapis.com'
   if (route.api === 'cloudidentity/v1') return 'cloudidentity.googleapis.com'
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
   if (route.api === 'iam/v1') return 'iam.googleapis.com'

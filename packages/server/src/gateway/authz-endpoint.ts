@@ -86,6 +86,7 @@ export async function handleAuthz(
     headers['x-runiam-reason'] = 'unknown-service'
   } else if (outcome.kind === 'reject') {
     status = outcome.status
+    ctx.log['check'] = outcome.check
     headers['x-runiam-reason'] = outcome.reason
     if (status === 401) {
       headers['www-authenticate'] = INVALID_TOKEN_CHALLENGE

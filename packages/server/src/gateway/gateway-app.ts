@@ -208,14 +208,17 @@ export function createGateway(options: GatewayOptions): Gateway {
     ctx.log['reason'] = outcome.reason
     if (outcome.caller !== undefined) ctx.caller = outcome.caller
     if (outcome.kind === 'reject') {
+      // The refusal path only: the access line for this request id says which check failed, and
+      // the page carries the id the client sees in x-request-id.
+      ctx.log['check'] = outcome.check
       ctx.log['detail'] = outcome.detail
       return outcome.status === 401
         ? {
             ok: false,
-            page: unauthorizedPage(path),
+            page: unauthorizedPage(path, ctx.requestId),
             headers: { 'www-authenticate': INVALID_TOKEN_CHALLENGE },
           }
-        : { ok: false, page: forbiddenPage(path) }
+        : { ok: false, page: forbiddenPage(path, ctx.requestId) }
     }
     // Only the token the check verified goes on (the check refused duplicates), unsigned.
     const verified =
@@ -428,7 +431,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     async handleUpgrade(req, socket, head, ctx) {
       const admitted = await admit(req, ctx)
       const refuse = (page: ErrorPage, headers: Record<string, string> = {}) => {
-        const extra = Object.entries(headers)
+        // A raw socket answer: the x-request-id RequestIdResponse adds elsewhere is added here.
+        const extra = Object.entries({ ...headers, 'x-request-id': ctx.requestId })
           .map(([k, v]) => `${k}: ${v}\r\n`)
           .join('')
         socket.end(

@@ -3,7 +3,13 @@
 
 const escapeHtml = (s: string): string => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`)
 
-function page(status: number, title: string, heading: string, detail: string): string {
+function page(
+  status: number,
+  title: string,
+  heading: string,
+  detail: string,
+  requestId = '',
+): string {
   return `<html><head>
 <meta http-equiv="content-type" content="text/html;charset=utf-8">
 <title>${status} ${title}</title>
@@ -11,7 +17,7 @@ function page(status: number, title: string, heading: string, detail: string): s
 <body text=#000000 bgcolor=#ffffff>
 <h1>Error: ${heading}</h1>
 <h2>${detail}</h2>
-<h2></h2>
+<h2>${requestId === '' ? '' : `Request ID: ${escapeHtml(requestId)}`}</h2>
 </body></html>
 `
 }
@@ -21,8 +27,11 @@ export interface ErrorPage {
   readonly body: string
 }
 
-/** 403: no credentials, or credentials without run.routes.invoke. */
-export function forbiddenPage(path: string): ErrorPage {
+/**
+ * 403: no credentials, or credentials without run.routes.invoke. `requestId` fills the page's
+ * empty last heading (runiam's addition: the access log's line for it says why).
+ */
+export function forbiddenPage(path: string, requestId = ''): ErrorPage {
   return {
     status: 403,
     body: page(
@@ -30,12 +39,13 @@ export function forbiddenPage(path: string): ErrorPage {
       'Forbidden',
       'Forbidden',
       `Your client does not have permission to get URL <code>${escapeHtml(path)}</code> from this server.`,
+      requestId,
     ),
   }
 }
 
-/** 401: a token that does not verify (signature, expiry, issuer, audience). */
-export function unauthorizedPage(path: string): ErrorPage {
+/** 401: a token that does not verify (signature, expiry, issuer, audience); `requestId` as 403. */
+export function unauthorizedPage(path: string, requestId = ''): ErrorPage {
   return {
     status: 401,
     body: page(
@@ -43,6 +53,7 @@ export function unauthorizedPage(path: string): ErrorPage {
       'Unauthorized',
       'Unauthorized',
       `Your client does not have permission to the requested URL <code>${escapeHtml(path)}</code>.`,
+      requestId,
     ),
   }
 }

@@ -28,6 +28,7 @@ const API_HOSTS = new Set(
     'logging',
     'cloudasset',
     'recommender',
+    'policytroubleshooter',
   ].map((api) => `${api}.googleapis.com`),
 )
 

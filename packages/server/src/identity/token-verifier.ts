@@ -72,12 +72,27 @@ export interface TokenVerifier {
   remembered(token: string, audiences: readonly string[]): Caller | undefined
 }
 
-function invalid(why: string, cause?: unknown): IamError {
+/**
+ * Which check a token failed, as the gateway's access log names it (`check`): short, stable words
+ * an operator can grep for (docs/troubleshooting.md lists them).
+ */
+export type TokenCheck =
+  | 'not-a-jwt'
+  | 'untrusted-issuer'
+  | 'bad-signature'
+  | 'expired'
+  | 'wrong-audience'
+  | 'bad-claim'
+  | 'issued-in-future'
+  | 'lifetime-too-long'
+  | 'no-identity'
+
+function invalid(why: string, check: TokenCheck, cause?: unknown): IamError {
   return new IamError(
     Code.UNAUTHENTICATED,
     'ID_TOKEN_INVALID',
     `The access token could not be verified: ${why}.`,
-    cause === undefined ? {} : { cause },
+    cause === undefined ? { metadata: { check } } : { metadata: { check }, cause },
   )
 }
 
@@ -89,10 +104,14 @@ function mapIdentity(
 ): Caller {
   const iat = payload.iat ?? 0
   const exp = payload.exp ?? 0
-  if (iat > nowMs / 1000 + tolerance) throw invalid('it was issued in the future')
+  if (iat > nowMs / 1000 + tolerance)
+    throw invalid('it was issued in the future', 'issued-in-future')
   const maxLifetime = issuer.maxLifetimeSeconds ?? DEFAULT_MAX_TOKEN_LIFETIME_SECONDS
   if (exp - iat > maxLifetime) {
-    throw invalid(`it lives longer than ${maxLifetime} seconds, the most this issuer may grant`)
+    throw invalid(
+      `it lives longer than ${maxLifetime} seconds, the most this issuer may grant`,
+      'lifetime-too-long',
+    )
   }
   const base = {
     credential: 'id-token' as const,
@@ -103,19 +122,20 @@ function mapIdentity(
     const email = payload['email']
     const member = typeof email === 'string' ? memberForEmail(email) : undefined
     if (typeof email !== 'string' || member === undefined) {
-      throw invalid('the token has no valid email claim')
+      throw invalid('the token has no valid email claim', 'no-identity')
     }
     // Compat: Google's ID tokens carry email_verified true; anything else (absent, "true") is no
     // proof that the issuer checked the address.
-    if (payload['email_verified'] !== true) throw invalid("the token's email is not verified")
+    if (payload['email_verified'] !== true)
+      throw invalid("the token's email is not verified", 'no-identity')
     if (isServiceAccountEmail(email) && issuer.allowServiceAccounts !== true) {
-      throw invalid(`issuer ${issuer.issuer} may not speak for service accounts`)
+      throw invalid(`issuer ${issuer.issuer} may not speak for service accounts`, 'no-identity')
     }
     return { ...base, member, email }
   }
   const sub = payload.sub
   if (typeof sub !== 'string' || sub === '' || /[\s/]/.test(sub) || sub.length > 256)
-    throw invalid('the token has no usable sub claim')
+    throw invalid('the token has no usable sub claim', 'no-identity')
   return { ...base, member: issuer.mapping.template.replaceAll('{sub}', sub) }
 }
 
@@ -182,11 +202,11 @@ export function createTokenVerifier(options: {
   }
 
   function admit(entry: Verified, audiences: readonly string[]): Caller {
-    if (options.now() / 1000 - tolerance > entry.exp) throw invalid('it has expired')
+    if (options.now() / 1000 - tolerance > entry.exp) throw invalid('it has expired', 'expired')
     if (entry.issuer.verifies !== undefined && !entry.issuer.verifies(entry.kid))
-      throw invalid("its signature does not verify with the issuer's keys")
+      throw invalid("its signature does not verify with the issuer's keys", 'bad-signature')
     if (!entry.audiences.some((a) => audiences.includes(a)))
-      throw invalid('claim aud is not acceptable')
+      throw invalid('claim aud is not acceptable', 'wrong-audience')
     return entry.identity
   }
 
@@ -220,11 +240,14 @@ export function createTokenVerifier(options: {
       claims = decodeJwt(token)
       header = decodeProtectedHeader(token)
     } catch (cause) {
-      throw invalid('it is not a JWT', cause)
+      throw invalid('it is not a JWT', 'not-a-jwt', cause)
     }
     const issuer = typeof claims.iss === 'string' ? byIssuer.get(claims.iss) : undefined
     if (issuer === undefined)
-      throw invalid(`issuer ${JSON.stringify(claims.iss ?? null)} is not trusted`)
+      throw invalid(
+        `issuer ${JSON.stringify(claims.iss ?? null)} is not trusted`,
+        'untrusted-issuer',
+      )
     // Read before the keys are asked: a set replaced while verifying never vouches for the entry.
     const keySet = issuer.keySet?.()
     let payload: JWTPayload
@@ -238,11 +261,15 @@ export function createTokenVerifier(options: {
         requiredClaims: ['exp', 'iat', 'aud'],
       }))
     } catch (cause) {
-      if (cause instanceof joseErrors.JWTExpired) throw invalid('it has expired', cause)
+      if (cause instanceof joseErrors.JWTExpired) throw invalid('it has expired', 'expired', cause)
       if (cause instanceof joseErrors.JWTClaimValidationFailed) {
-        throw invalid(`claim ${cause.claim} is not acceptable`, cause)
+        throw invalid(
+          `claim ${cause.claim} is not acceptable`,
+          cause.claim === 'aud' ? 'wrong-audience' : 'bad-claim',
+          cause,
+        )
       }
-      throw invalid("its signature does not verify with the issuer's keys", cause)
+      throw invalid("its signature does not verify with the issuer's keys", 'bad-signature', cause)
     }
     const [protectedPart = '', payloadPart = '', signature = ''] = token.split('.')
     const entry: Verified = {

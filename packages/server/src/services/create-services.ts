@@ -33,6 +33,7 @@ import { SigningKeyService } from './keys/signing-key-service.js'
 import { PolicyAnalysisService } from './asset/policy-analysis-service.js'
 import { RecommenderService } from './recommender/recommender-service.js'
 import { UsageRecorder } from './recommender/usage-recorder.js'
+import { TroubleshooterService } from './troubleshooter/troubleshooter-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -92,6 +93,8 @@ export interface Services {
   readonly recommender: RecommenderService
   /** Which grants decide calls (fed by the checker and the gateway, flushed to the store). */
   readonly usage: UsageRecorder
+  /** Policy Troubleshooter (iam:troubleshoot v1, v2alpha1, v3). */
+  readonly troubleshooter: TroubleshooterService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -165,6 +168,8 @@ export function createServices(options: ServicesOptions): Services {
       windowMs: options.recommenderWindowMs ?? 90 * 86_400_000,
     }),
     usage,
+    // Deny policies plug in here: new TroubleshooterService(ctx, { deny: explainDeny(...) }).
+    troubleshooter: new TroubleshooterService(ctx),
     close: () => {
       checker.close()
       assets.close()

@@ -72,21 +72,35 @@ const invokers = (
 describe('invoke check', () => {
   it('no token → 403; garbage → 401; wrong audience, issuer, expired → 401', async () => {
     const { sign, run } = await setup(invokers(['user:alice@example.com']))
-    expect(await run({})).toMatchObject({ kind: 'reject', status: 403, reason: 'no-credentials' })
-    expect(await run({ authorization: 'Bearer garbage' })).toMatchObject({ status: 401 })
+    // `check` names the check that failed (the access log's field, docs/troubleshooting.md).
+    expect(await run({})).toMatchObject({
+      kind: 'reject',
+      status: 403,
+      reason: 'no-credentials',
+      check: 'no-token',
+    })
+    expect(await run({ authorization: 'Bearer garbage' })).toMatchObject({
+      status: 401,
+      check: 'not-a-jwt',
+    })
     expect(
       await run({ authorization: `Bearer ${await sign('alice@example.com', 'http://other')}` }),
-    ).toMatchObject({ status: 401 })
+    ).toMatchObject({ status: 401, check: 'wrong-audience' })
     expect(
       await run({
         authorization: `Bearer ${await sign('alice@example.com', URL_, { iss: 'http://evil' })}`,
       }),
-    ).toMatchObject({ status: 401 })
+    ).toMatchObject({ status: 401, check: 'untrusted-issuer' })
     expect(
       await run({
         authorization: `Bearer ${await sign('alice@example.com', URL_, { exp: NOW / 1000 - 60 })}`,
       }),
-    ).toMatchObject({ status: 401 })
+    ).toMatchObject({ status: 401, check: 'expired' })
+    const tampered = `${(await sign('alice@example.com', URL_)).slice(0, -4)}AAAA`
+    expect(await run({ authorization: `Bearer ${tampered}` })).toMatchObject({
+      status: 401,
+      check: 'bad-signature',
+    })
   })
 
   it('valid token: 200 with the role (URL with or without slash, custom audience), 403 without', async () => {
@@ -102,7 +116,19 @@ describe('invoke check', () => {
     }
     expect(
       await run({ authorization: `Bearer ${await sign('bob@example.com', URL_)}` }),
-    ).toMatchObject({ status: 403, reason: 'denied' })
+    ).toMatchObject({ status: 403, reason: 'denied', check: 'no-invoke-permission' })
+  })
+
+  it('names a condition that failed to evaluate as the reason', async () => {
+    const { sign, run } = await setup(
+      invokers(['user:alice@example.com'], {
+        title: 'broken',
+        expression: 'request.path.startsWith(',
+      }),
+    )
+    const r = await run({ authorization: `Bearer ${await sign('alice@example.com', URL_)}` })
+    expect(r).toMatchObject({ status: 403, reason: 'denied', check: 'condition-error' })
+    expect(r.kind === 'reject' ? r.detail : '').toContain('did not evaluate')
   })
 
   it('X-Serverless-Authorization takes precedence over Authorization', async () => {

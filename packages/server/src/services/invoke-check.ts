@@ -2,6 +2,7 @@
 // credentials and attributes, say whether to forward the request (and as whom) or refuse it with
 // 401/403. The gateway and the auth_request endpoint depend on it by type and make one decision
 // per request; the decision itself goes through the PermissionChecker like every admin call.
+import { IamError } from '@runiam/core'
 import type { Decision } from '@runiam/core/authorizer'
 import type { RequestAttributes } from '@runiam/core/conditions'
 import type { Caller } from './caller.js'
@@ -44,11 +45,26 @@ export type InvokeDecision =
       readonly kind: 'reject'
       readonly status: 401 | 403
       readonly reason: 'no-credentials' | 'invalid-token' | 'denied'
+      /** Which check failed, for the access log (docs/troubleshooting.md lists them). */
+      readonly check: RefusalCheck
       /** What the access log says (never the token). */
       readonly detail: string
       readonly caller?: Caller
       readonly decision?: Decision
     }
+
+/**
+ * Which check refused a request: no token; more than one credential header; the token's own
+ * (identity/token-verifier.ts TokenCheck: bad signature, expired, wrong audience, …); no
+ * run.routes.invoke grant; or a grant whose condition failed to evaluate.
+ */
+export type RefusalCheck =
+  | 'no-token'
+  | 'multiple-credentials'
+  | 'invalid-token'
+  | 'no-invoke-permission'
+  | 'condition-error'
+  | (string & {})
 
 /** run.routes.invoke for `caller` (undefined = anonymous), synchronously when cached. */
 export type InvokeAuthorize = (
@@ -72,10 +88,11 @@ export function bearer(value: string | undefined): string | undefined {
   return token
 }
 
-const reject401 = (detail: string): InvokeDecision => ({
+const reject401 = (detail: string, check: RefusalCheck): InvokeDecision => ({
   kind: 'reject',
   status: 401,
   reason: 'invalid-token',
+  check,
   detail,
 })
 
@@ -116,6 +133,7 @@ function afterAnonymous(
   if (serverless.length > 1 || authorization.length > 1) {
     return reject401(
       'The request was not authorized to invoke this service: it carries more than one X-Serverless-Authorization or Authorization header.',
+      'multiple-credentials',
     )
   }
   // Compat: X-Serverless-Authorization wins over Authorization, which is then left to the app.
@@ -126,6 +144,7 @@ function afterAnonymous(
       kind: 'reject',
       status: 403,
       reason: 'no-credentials',
+      check: 'no-token',
       detail:
         'The request was not authenticated. Either allow unauthenticated invocations or set the proper Authorization header.',
     }
@@ -144,7 +163,10 @@ function afterAnonymous(
 }
 
 const invalidToken = (err: unknown): InvokeDecision =>
-  reject401(`The request was not authorized to invoke this service. ${(err as Error).message}`)
+  reject401(
+    `The request was not authorized to invoke this service. ${(err as Error).message}`,
+    (err instanceof IamError ? err.metadata['check'] : undefined) ?? 'invalid-token',
+  )
 
 function authorizeCaller(
   input: InvokeInput,
@@ -176,7 +198,15 @@ function verdict(
     kind: 'reject',
     status: 403,
     reason: 'denied',
-    detail: `The request was not authorized to invoke this service: ${caller.member} lacks run.routes.invoke on ${service.name}.`,
+    ...(decision.conditionErrors.length > 0
+      ? {
+          check: 'condition-error',
+          detail: `The request was not authorized to invoke this service: the condition of ${caller.member}'s run.routes.invoke grant on ${decision.conditionErrors[0]?.resource ?? service.name} did not evaluate (${decision.conditionErrors[0]?.error ?? ''}).`,
+        }
+      : {
+          check: 'no-invoke-permission',
+          detail: `The request was not authorized to invoke this service: ${caller.member} lacks run.routes.invoke on ${service.name}.`,
+        }),
     caller,
     decision,
   }

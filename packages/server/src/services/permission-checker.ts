@@ -194,6 +194,11 @@ export class PermissionChecker {
       : principalSetFor(caller?.member)
   }
 
+  /** Everything `caller` is (its groups too, transitively): what every decision matches against. */
+  principalsOf(caller: Caller | undefined): Promise<PrincipalSet> {
+    return this.#principals(caller)
+  }
+
   /** The compiled policies that apply to `resource`, loading what is not cached. */
   async policiesFor(resource: string): Promise<readonly CompiledPolicy[]> {
     const hit = this.#chains.get(resource)
