@@ -8,6 +8,9 @@
 // Issue 8: runiam with `serve --workers 1` and `--workers 2` beside the no-check Node proxy with
 // the same number of processes (node:cluster for 2); goal ≥ 0.85× its requests/s and p99 within
 // 2 ms of its p99. A build without --workers runs one plain process and skips the 2-worker pair.
+// Each of those figures also carries the server's CPU time per request (process and workers, from
+// /proc, over the measured run): on a machine shared with other work, requests/s follow what the
+// others take, the CPU a request costs much less so.
 // `--cpu-prof DIR` runs the (first) runiam server under `node --cpu-prof`, its profile in DIR.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import {
@@ -34,6 +37,7 @@ import {
   ROOT,
   runiamCli,
   startServe,
+  treeCpuMs,
   stop,
   waitFor,
   type Serve,
@@ -137,10 +141,25 @@ function wrk(bin: string, url: string, headers: Record<string, string>, seconds:
   return parseWrk(r.stdout)
 }
 
-/** Warm-up run (JIT, connection pools), then the measured run. */
-function measure(bin: string, url: string, headers: Record<string, string>): Wrk {
+/** A wrk run, with the CPU time the server under test spent per request when its pid is known. */
+type Measured = Wrk & { cpuUsPerRequest?: number }
+
+/**
+ * Warm-up run (JIT, connection pools), then the measured run. `pid`: the server's process (its
+ * workers included), whose CPU time per request is the steadier figure on a busy machine.
+ */
+function measure(
+  bin: string,
+  url: string,
+  headers: Record<string, string>,
+  pid?: number,
+): Measured {
   wrk(bin, url, headers, WARMUP_SECONDS)
-  return wrk(bin, url, headers, SECONDS)
+  const cpu0 = treeCpuMs(pid)
+  const w = wrk(bin, url, headers, SECONDS)
+  const cpu1 = treeCpuMs(pid)
+  if (cpu0 === undefined || cpu1 === undefined || w.requests === 0) return w
+  return { ...w, cpuUsPerRequest: round(((cpu1 - cpu0) * 1000) / w.requests, 1) }
 }
 
 /** The documented nginx block (docs/nginx.md), its placeholder lines replaced. */
@@ -337,30 +356,35 @@ async function runiamUnderTest(
   return { serve, host, idToken, admin, etag: granted.etag ?? '' }
 }
 
-/** The no-check Node proxy with `processes` processes on a free port; its port. */
+/** The no-check Node proxy with `processes` processes on a free port: its port and pid. */
 async function startNodeProxy(
   script: string,
   upstreamUrl: string,
   processes: number,
   children: Children,
-): Promise<number> {
+): Promise<{ port: number; pid: number | undefined }> {
   const port = await freePort()
-  children.add(
+  const child = children.add(
     spawn(process.execPath, [script, String(port), upstreamUrl, String(processes)], {
       stdio: 'ignore',
     }),
   )
   await waitFor('node proxy', async () => (await fetch(`http://127.0.0.1:${port}/`)).ok)
-  return port
+  return { port, pid: child.pid }
 }
 
 /** runiam beside the no-check proxy with as many processes: issue 8's figures. */
-function versus(runiam: Wrk, proxy: Wrk) {
+function versus(runiam: Measured, proxy: Measured) {
   const ratio = round(runiam.requestsPerSec / proxy.requestsPerSec)
   const p99OverMs = round(runiam.p99Ms - proxy.p99Ms, 3)
+  const cpu =
+    runiam.cpuUsPerRequest === undefined || proxy.cpuUsPerRequest === undefined
+      ? {}
+      : { 'cpu per request proxy/runiam': round(proxy.cpuUsPerRequest / runiam.cpuUsPerRequest) }
   return {
     'rps runiam/proxy': ratio,
     'p99 runiam-proxy ms': p99OverMs,
+    ...cpu,
     met: { throughput: ratio >= 0.85, p99: p99OverMs <= 2 },
   }
 }
@@ -430,13 +454,13 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
 
     const proxyScript = join(dir, 'node-proxy.cjs')
     writeFileSync(proxyScript, nodeProxyJs(createRequire(import.meta.url).resolve('undici')))
-    const nodeProxyPort = await startNodeProxy(proxyScript, upstreamUrl, 1, children)
+    const nodeProxy = await startNodeProxy(proxyScript, upstreamUrl, 1, children)
 
     const a = measure(wrkBin, `${upstreamUrl}/`, auth)
     const b = measure(wrkBin, `http://127.0.0.1:${plainPort}/`, auth)
-    const c = measure(wrkBin, `${api}/`, auth)
+    const c = measure(wrkBin, `${api}/`, auth, runiam.pid)
     const e = measure(wrkBin, `http://127.0.0.1:${authPort}/`, auth)
-    const f = measure(wrkBin, `http://127.0.0.1:${nodeProxyPort}/`, auth)
+    const f = measure(wrkBin, `http://127.0.0.1:${nodeProxy.port}/`, auth, nodeProxy.pid)
     const common = {
       connections: CONNECTIONS,
       seconds: SECONDS,
@@ -483,7 +507,7 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
         ...versus(c, f),
       },
     }
-    let two: { c2: Wrk; f2: Wrk } | undefined
+    let two: { c2: Measured; f2: Measured } | undefined
     if (workers) {
       const second = await runiamUnderTest(
         join(dir, 'workers-2'),
@@ -491,11 +515,11 @@ export async function runGatewayBench(options: { cpuProfDir?: string } = {}): Pr
         { dev: true, args: ['--workers', '2'] },
         children,
       )
-      const clusterPort = await startNodeProxy(proxyScript, upstreamUrl, 2, children)
+      const clusterProxy = await startNodeProxy(proxyScript, upstreamUrl, 2, children)
       const auth2 = { Host: second.host, Authorization: `Bearer ${second.idToken}` }
       two = {
-        c2: measure(wrkBin, `${second.serve.api}/`, auth2),
-        f2: measure(wrkBin, `http://127.0.0.1:${clusterPort}/`, auth2),
+        c2: measure(wrkBin, `${second.serve.api}/`, auth2, second.serve.child.pid),
+        f2: measure(wrkBin, `http://127.0.0.1:${clusterProxy.port}/`, auth2, clusterProxy.pid),
       }
       byProcesses['2 processes'] = {
         runiam: 'serve --dev --workers 2',

@@ -2,7 +2,7 @@
 // something is up, `runiam serve` in its own process (stderr, the access log, to a file in the
 // run's folder), the CLI with a private config folder, and dev-login tokens.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs'
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -164,6 +164,32 @@ export async function devLogin(
 }
 
 const TICK_HZ = Number(spawnSync('getconf', ['CLK_TCK']).stdout?.toString().trim()) || 100
+
+/**
+ * The CPU time (user + system, ms) of a process and all its descendants (a node:cluster primary
+ * and its workers), from /proc (Linux); undefined elsewhere.
+ */
+export function treeCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined || processCpuMs(pid) === undefined) return undefined
+  const parents = new Map<number, number[]>()
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1])
+      parents.set(ppid, [...(parents.get(ppid) ?? []), Number(entry)])
+    } catch {
+      // gone meanwhile
+    }
+  }
+  let total = 0
+  const visit = (p: number): void => {
+    total += processCpuMs(p) ?? 0
+    for (const child of parents.get(p) ?? []) visit(child)
+  }
+  visit(pid)
+  return total
+}
 
 /** A process's CPU time (user + system), ms, from /proc (Linux); undefined elsewhere. */
 export function processCpuMs(pid: number | undefined): number | undefined {

@@ -889,6 +889,43 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await store.getResource(resource('late').name)).toBeUndefined()
       })
 
+      test('nesting is refused after awaits and through helpers; other callers meanwhile wait', async () => {
+        const nestedLater = (): Promise<number> =>
+          store.transact(async (tx) => {
+            await tx.getResource('x')
+            await new Promise((r) => setTimeout(r, 1))
+            return store.transact(async () => 1)
+          })
+        const helper = async (): Promise<number> => {
+          await Promise.resolve()
+          return store.transact(async () => 2)
+        }
+        const viaHelper = (): Promise<number> =>
+          store.transact(async (tx) => {
+            await tx.getResource('x')
+            return helper()
+          })
+        // Each refused again after the guard went quiet between transactions.
+        for (let round = 0; round < 2; round++) {
+          await expectIamError(nestedLater(), Code.INTERNAL, 'BUG', /inside a transaction/)
+          await expectIamError(viaHelper(), Code.INTERNAL, 'BUG', /inside a transaction/)
+          await store.transact((tx) => tx.getResource('x'))
+        }
+        // A caller outside is not nested: it runs (after the running transaction, on SQLite).
+        const inside = deferred()
+        const release = deferred()
+        const running = store.transact(async (tx) => {
+          await tx.createResource(resource('first'))
+          inside.resolve()
+          await release.promise
+        })
+        await inside.promise
+        const outside = store.transact((tx) => tx.createResource(resource('second')))
+        release.resolve()
+        await Promise.all([running, outside])
+        expect(await store.getResource(resource('second').name)).toEqual(resource('second'))
+      })
+
       test('readers never see uncommitted writes', async () => {
         const r = resource('s1')
         const written = deferred()

@@ -1,10 +1,21 @@
-// Log lines logged in one turn are written together on the next, in writes of at most 4096 bytes
-// cut at line ends, so the lines of several workers sharing one stderr pipe never interleave.
-import { setImmediate as tick } from 'node:timers/promises'
-import { describe, expect, it } from 'vitest'
-import { bufferedLog } from './buffered-log.js'
+// Log lines are written together FLUSH_MS after the first of them (or at once past 64 KiB), in
+// writes of at most 4096 bytes cut at line ends, so the lines of several workers sharing one
+// stderr pipe never interleave. Fake timers: no assertion depends on this machine's speed.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { bufferedLog, FLUSH_MS } from './buffered-log.js'
+
+const tick = async (): Promise<void> => {
+  vi.advanceTimersByTime(FLUSH_MS)
+}
 
 describe('bufferedLog', () => {
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] })
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
   it('batches a turn into whole-line writes of at most 4096 bytes, with its fields', async () => {
     const writes: string[] = []
     const log = bufferedLog((t) => writes.push(t), { pid: 42 })
@@ -46,5 +57,38 @@ describe('bufferedLog', () => {
     expect(lines.map((l) => (JSON.parse(l) as { i: number }).i)).toEqual(
       Array.from({ length: 200 }, (_, i) => i),
     )
+  })
+
+  it('waits FLUSH_MS from the first line of a batch, across turns, then writes it once', async () => {
+    const writes: string[] = []
+    const log = bufferedLog((t) => writes.push(t), {}, { shared: false })
+    log({ i: 0 })
+    await new Promise((r) => setImmediate(r))
+    log({ i: 1 })
+    vi.advanceTimersByTime(FLUSH_MS - 1)
+    expect(writes).toEqual([])
+    vi.advanceTimersByTime(1)
+    expect(writes).toHaveLength(1)
+    expect((writes[0] as string).split('\n').filter(Boolean)).toHaveLength(2)
+    // The next line starts a new batch, with its own wait.
+    log({ i: 2 })
+    vi.advanceTimersByTime(FLUSH_MS)
+    expect(writes).toHaveLength(2)
+  })
+
+  it('writes at once when 64 KiB wait, and leaves no timer behind for an empty batch', async () => {
+    const writes: string[] = []
+    const log = bufferedLog((t) => writes.push(t), {}, { shared: false })
+    const pad = 'z'.repeat(1000)
+    for (let i = 0; i < 70; i++) log({ i, pad })
+    expect(writes).toHaveLength(1)
+    const first = (writes[0] as string).split('\n').filter(Boolean).length
+    expect(first).toBeGreaterThan(60)
+    expect(first).toBeLessThan(70)
+    vi.advanceTimersByTime(FLUSH_MS)
+    expect(writes).toHaveLength(2)
+    expect(writes.join('').split('\n').filter(Boolean)).toHaveLength(70)
+    vi.advanceTimersByTime(10 * FLUSH_MS)
+    expect(writes).toHaveLength(2)
   })
 })

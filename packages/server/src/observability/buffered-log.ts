@@ -1,11 +1,20 @@
-// JSON log lines on a stream, batched: lines logged during one turn of the event loop are written
-// together on the next, so a busy gateway makes one write per batch instead of one per line.
+// JSON log lines on a stream, batched: lines are written together FLUSH_MS after the first of
+// them, or at once when FLUSH_BYTES wait, so a busy gateway makes one write per batch instead of
+// one per line. (A write per event-loop turn, as before, was a system call and a setImmediate for
+// every few requests: ~2.5 µs of CPU per gateway request in its profile.) A line waits at most
+// FLUSH_MS; lines still waiting when the process exits are written then.
 // Workers (node:cluster) share one stderr, so there a batch is cut at line ends into writes of at
 // most PIPE_BUF bytes, which the kernel writes whole: lines from different workers never
 // interleave. A process alone on its stream writes each batch at once (fewer, larger writes).
 
 /** POSIX guarantees writes up to this size to a pipe are atomic (Linux: 4096). */
 const PIPE_BUF = 4096
+
+/** How long the first line of a batch waits for others (ms). */
+export const FLUSH_MS = 10
+
+/** Buffered text (UTF-16 units, about bytes for log lines) written at once, without waiting. */
+const FLUSH_BYTES = 64 * 1024
 
 export type LogWriter = ((entry: Record<string, unknown>) => void) & {
   /** Logs a line given as JSON text: an object's members, without the braces. */
@@ -24,9 +33,14 @@ export function bufferedLog(
 ): LogWriter {
   const shared = options.shared ?? true
   let lines: string[] = []
+  let buffered = 0
+  let timer: NodeJS.Timeout | undefined
   const flush = () => {
+    if (timer !== undefined) clearTimeout(timer)
+    timer = undefined
     const batch = lines
     lines = []
+    buffered = 0
     if (!shared) {
       write(batch.join(''))
       return
@@ -54,13 +68,17 @@ export function bufferedLog(
   let stampMs = Number.NaN
   let stamp = ''
   const fieldsLine = (json: string): void => {
-    if (lines.length === 0) setImmediate(flush)
+    // unref: waiting lines never keep the process alive (the exit handler writes them).
+    if (lines.length === 0) timer = setTimeout(flush, FLUSH_MS).unref()
     const now = Date.now()
     if (now !== stampMs) {
       stampMs = now
       stamp = `{"time":"${new Date(now).toISOString()}"${fixed === '' ? '' : `,${fixed}`}`
     }
-    lines.push(json === '' ? `${stamp}}\n` : `${stamp},${json}}\n`)
+    const line = json === '' ? `${stamp}}\n` : `${stamp},${json}}\n`
+    lines.push(line)
+    buffered += line.length
+    if (buffered >= FLUSH_BYTES) flush()
   }
   return Object.assign(
     (entry: Record<string, unknown>) => fieldsLine(JSON.stringify(entry).slice(1, -1)),

@@ -9,7 +9,6 @@
 // before COMMIT was sent certainly did not commit and is re-run; one that died during COMMIT is
 // settled by asking txid_status() on another connection, and reported as STORE_COMMIT_UNKNOWN
 // (never as success) when the database cannot say in time.
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { Code, IamError, isIamError } from '@runiam/core'
@@ -26,6 +25,7 @@ import {
 import { checkFeedArgs } from '../internal/feed-args.js'
 import { checkPruneOptions, schedulePruning } from '../internal/feed-pruner.js'
 import { storeClosed } from '../internal/store-closed.js'
+import { TransactionGuard } from '../internal/transaction-guard.js'
 import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
 import { createStoreTx } from '../internal/store-tx.js'
@@ -216,7 +216,7 @@ class PostgresStore extends StoreReadsBase implements Store {
   readonly #control: pg.Pool
   readonly #poolRows: PgRows
   readonly #controlQueries: PoolQueryable
-  readonly #inTransaction = new AsyncLocalStorage<true>()
+  readonly #inTransaction = new TransactionGuard()
   readonly #listeners = new ChangeListeners()
   readonly #names: FeedNames
   #follower: PgFollower | undefined
@@ -239,7 +239,7 @@ class PostgresStore extends StoreReadsBase implements Store {
   }
 
   async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (this.#inTransaction.getStore() === true) {
+    if (this.#inTransaction.inside) {
       // Same rule as SQLite (where nesting would deadlock): one transaction per call chain.
       throw misuse(
         'transact() called inside a transaction of the same store; use the tx given to you.',
@@ -279,7 +279,7 @@ class PostgresStore extends StoreReadsBase implements Store {
     let result: { value: T } | undefined
     try {
       await rows.exec('BEGIN')
-      result = { value: await this.#inTransaction.run(true, () => fn(handle.tx)) }
+      result = { value: await this.#inTransaction.run(() => fn(handle.tx)) }
       // Last, so the revision counter's row lock is held only for the commit itself.
       if (handle.changes.length > 0)
         written = await rows.appendChanges(handle.changes, this.#names.changes)

@@ -10,7 +10,6 @@
 // that queue up behind the mutex while one runs join the same BEGIN … COMMIT, each in its own
 // SAVEPOINT (a failing one rolls back alone), and all of them resolve only after the COMMIT that
 // made them durable; if that COMMIT fails, all of them reject.
-import { AsyncLocalStorage } from 'node:async_hooks'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -24,6 +23,7 @@ import { invalidArgument, misuse, sanitize } from '../internal/errors.js'
 import { checkFeedArgs } from '../internal/feed-args.js'
 import { checkPruneOptions, schedulePruning } from '../internal/feed-pruner.js'
 import { storeClosed } from '../internal/store-closed.js'
+import { TransactionGuard } from '../internal/transaction-guard.js'
 import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
 import { createStoreTx } from '../internal/store-tx.js'
@@ -181,7 +181,7 @@ class SqliteStore extends StoreReadsBase implements Store {
   readonly #readRows: SqliteRows
   readonly #lockTimeoutMs: number
   readonly #mutex = new AsyncMutex()
-  readonly #inTransaction = new AsyncLocalStorage<true>()
+  readonly #inTransaction = new TransactionGuard()
   readonly #listeners = new ChangeListeners()
   /** The group commit the next transaction joins (a BEGIN IMMEDIATE is open), if any. */
   #group: CommitGroup | undefined = undefined
@@ -205,7 +205,7 @@ class SqliteStore extends StoreReadsBase implements Store {
   }
 
   async transact<T>(fn: (tx: StoreTx) => Promise<T>): Promise<T> {
-    if (this.#inTransaction.getStore() === true) {
+    if (this.#inTransaction.inside) {
       // The mutex is held by the caller's own transaction: waiting for it would never end.
       throw misuse(
         'transact() called inside a transaction of the same store; use the tx given to you.',
@@ -220,7 +220,7 @@ class SqliteStore extends StoreReadsBase implements Store {
       const handle = createStoreTx(this.#writeRows, () => new Date().toISOString())
       this.#writer.exec('SAVEPOINT tx')
       try {
-        const value = await this.#inTransaction.run(true, () => fn(handle.tx))
+        const value = await this.#inTransaction.run(() => fn(handle.tx))
         let changes: Change[] = []
         try {
           if (handle.changes.length > 0) {
