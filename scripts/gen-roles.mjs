@@ -9,6 +9,7 @@ import { BASIC_ROLE_CLOUD_IDENTITY_EXTRA, CLOUD_IDENTITY_ROLES } from './cloud-i
 import { BASIC_ROLE_ROLES_EXTRA, CUSTOM_ROLE_ROLES } from './custom-role-roles.mjs'
 import { BASIC_ROLE_RUNIAM_EXTRA } from './runiam-roles.mjs'
 import { BASIC_ROLE_CLOUDASSET_EXTRA, CLOUDASSET_ROLES } from './cloudasset-roles.mjs'
+import { DENY_ROLES } from './deny-roles.mjs'
 
 const src = new URL('../../shared/reference/roles.json', import.meta.url)
 const out = new URL('../packages/core/src/roles/catalog-data.ts', import.meta.url)
@@ -146,6 +147,7 @@ for (const [name, r] of Object.entries({
   ...CLOUD_IDENTITY_ROLES,
   ...CUSTOM_ROLE_ROLES,
   ...CLOUDASSET_ROLES,
+  ...DENY_ROLES,
 })) {
   roles[name] = { ...r, permissions: [...new Set(r.permissions)].sort() }
 }
