@@ -10,6 +10,7 @@ import { describeOperationsContract } from './operations.contract.js'
 import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
+import { describeDenyPolicyContract } from './deny-policies.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
 
@@ -79,6 +80,7 @@ if (problem === undefined) {
   describeOperationsContract(options)
   describeGroupContract(options)
   describeCustomRoleContract(options)
+  describeDenyPolicyContract(options)
   describeFeedPruningContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {

@@ -8,6 +8,7 @@ import { describeOperationsContract } from './operations.contract.js'
 import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
+import { describeDenyPolicyContract } from './deny-policies.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
 
@@ -39,4 +40,5 @@ describeServiceAccountContract(options)
 describeOperationsContract(options)
 describeGroupContract(options)
 describeCustomRoleContract(options)
+describeDenyPolicyContract(options)
 describeFeedPruningContract(options)

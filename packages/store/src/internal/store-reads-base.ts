@@ -51,4 +51,9 @@ export abstract class StoreReadsBase implements StoreReader {
     this.#reads.listAllCustomRoles(parent)
   policiesBindingRole: StoreReader['policiesBindingRole'] = (role) =>
     this.#reads.policiesBindingRole(role)
+  getDenyPolicy: StoreReader['getDenyPolicy'] = (point, id) => this.#reads.getDenyPolicy(point, id)
+  listDenyPolicies: StoreReader['listDenyPolicies'] = (point, page) =>
+    this.#reads.listDenyPolicies(point, page)
+  denyPoliciesAt: StoreReader['denyPoliciesAt'] = (points) => this.#reads.denyPoliciesAt(points)
+  hasDenyPolicies: StoreReader['hasDenyPolicies'] = () => this.#reads.hasDenyPolicies()
 }

@@ -18,6 +18,8 @@ import type { RowWrites } from './row-ops.js'
 import { createGroupTx } from './group-tx.js'
 import { createStoreReader } from './store-reader.js'
 import { customRoleWriter } from './custom-role-ops.js'
+import { denyPolicyWriter } from './deny-policy-ops.js'
+import type { DenyPolicyWriter } from '../deny-policies.js'
 
 export interface TxHandle {
   readonly tx: StoreTx
@@ -42,7 +44,10 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
   // The reader, group and custom-role parts are added with Object.assign, not spread into the
   // literal (see createStoreReader: the spread form cost ~35 µs per transaction). No key is in more
   // than one part.
-  const own: Omit<StoreTx, keyof StoreReader | keyof GroupWriter | keyof CustomRoleWriter> = {
+  const own: Omit<
+    StoreTx,
+    keyof StoreReader | keyof GroupWriter | keyof CustomRoleWriter | keyof DenyPolicyWriter
+  > = {
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {
         const existing = await rows().organization()
@@ -245,6 +250,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
     createStoreReader(rows),
     createGroupTx(() => rows().groups, changed),
     customRoleWriter(() => rows().customRoles, changed),
+    denyPolicyWriter(() => rows().denyPolicies, changed),
   )
 
   return {

@@ -20,6 +20,7 @@ import { PgGroupRows } from './pg-group-rows.js'
 import { translatePgError } from './pg-errors.js'
 import type { Queryable } from './pg-lease.js'
 import { PgCustomRoleRows } from './pg-custom-role-rows.js'
+import { PgDenyPolicyRows } from './pg-deny-policy-rows.js'
 
 interface ResourceRow {
   name: string
@@ -91,11 +92,13 @@ export class PgRows implements RowWrites {
   readonly #db: Queryable
   readonly groups: PgGroupRows
   readonly customRoles: PgCustomRoleRows
+  readonly denyPolicies: PgDenyPolicyRows
 
   constructor(db: Queryable) {
     this.#db = db
     this.groups = new PgGroupRows(db)
     this.customRoles = new PgCustomRoleRows(db)
+    this.denyPolicies = new PgDenyPolicyRows(db)
   }
 
   async #query<R extends pg.QueryResultRow>(
