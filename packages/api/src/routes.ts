@@ -16,6 +16,7 @@ import { ROLE_ROUTES } from './role-routes.js'
 import { HIERARCHY_ROUTES } from './hierarchy-routes.js'
 import { SIGNING_KEY_ROUTES } from './signing-key-routes.js'
 import { ASSET_ROUTES } from './asset-routes.js'
+import { DENY_POLICY_ROUTES } from './deny-policy-routes.js'
 
 export * from './route-spec.js'
 
@@ -294,6 +295,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...HIERARCHY_ROUTES,
   ...SIGNING_KEY_ROUTES,
   ...ASSET_ROUTES,
+  ...DENY_POLICY_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

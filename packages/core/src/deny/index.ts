@@ -15,7 +15,7 @@
 // Kept out of '@runiam/core' because it loads the CEL engine (denialCondition).
 import './reasons.js'
 export type * from './types.js'
-export { DENY_REASONS } from './reasons.js'
+export { DENY_REASONS, denyPolicyLimit, invalidDenyPolicy } from './reasons.js'
 export {
   validateDenyPolicy,
   MAX_DENY_POLICIES_PER_ATTACHMENT,

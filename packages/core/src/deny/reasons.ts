@@ -17,9 +17,17 @@ export const DENY_REASONS = {
     code: Code.INVALID_ARGUMENT,
     doc: 'A deny rule names a principal identifier that is malformed or that runiam cannot match (e.g. a cloudIdentityCustomerId set).',
   },
+  DENY_POLICY_LIMIT: {
+    code: Code.FAILED_PRECONDITION,
+    doc: 'An attachment point would hold more than 500 deny policies, or more than 500 deny rules across them.',
+  },
 } as const
 
 registerReasons(DENY_REASONS)
+
+export function denyPolicyLimit(message: string): IamError {
+  return new IamError(Code.FAILED_PRECONDITION, 'DENY_POLICY_LIMIT', message)
+}
 
 export function invalidDenyPolicy(message: string, field?: string): IamError {
   return new IamError(Code.INVALID_ARGUMENT, 'INVALID_DENY_POLICY', message, {

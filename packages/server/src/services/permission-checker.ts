@@ -2,22 +2,27 @@
 // organization), keeps compiled policies and the project/organization records in memory and
 // answers with the pure authorizer. The caches are invalidated by the store's change feed, so a
 // decision right after a setIamPolicy sees it (read-your-writes) and a decision makes no store
-// round trip when nothing changed.
+// round trip when nothing changed. Deny policies are evaluated first on every path (decide,
+// decideNow, require, test): Compat: "IAM always checks relevant deny policies before checking
+// relevant allow policies" (deny-overview).
 import { permissionDenied, type Policy } from '@runiam/core'
 import {
   check,
   compilePolicy,
   principalSetFor,
   testPermissions,
+  type CheckRequest,
   type CompiledPolicy,
   type Decision,
   type PrincipalSet,
 } from '@runiam/core/authorizer'
 import type { RequestAttributes } from '@runiam/core/conditions'
+import { evaluateDeny, type CompiledDenyPolicy } from '@runiam/core/deny'
 import type { Change, OrganizationRecord, ProjectRecord, Store } from '@runiam/store'
 import type { Caller } from './caller.js'
 import { compileConditionsInSlices } from './condition-slices.js'
 import { CustomRoleCache, customRolesOf } from './custom-role-cache.js'
+import { attachmentPointOfName, DenyChains } from './deny-chains.js'
 import { parseRunName } from './names.js'
 
 export interface PermissionCheckerOptions {
@@ -53,11 +58,14 @@ export class PermissionChecker {
   /** Bumped on every change: a load that raced with a change is not cached. */
   #epoch = 0
   readonly #unsubscribe: () => void
+  /** The deny policies per resource (empty at no cost while the store holds none). */
+  readonly #deny: DenyChains
 
   constructor(store: Store, options: PermissionCheckerOptions) {
     this.#store = store
     this.#options = options
     this.#customRoles = new CustomRoleCache(store)
+    this.#deny = new DenyChains(store)
     // This process's commits arrive at commit; other processes' when the store refreshes.
     this.#unsubscribe = store.onChange((changes) => this.#apply(changes))
   }
@@ -70,6 +78,7 @@ export class PermissionChecker {
     this.#options.changed?.(changes)
     this.#epoch++
     this.#chains.clear()
+    this.#deny.apply(changes)
     for (const c of changes) {
       switch (c.kind) {
         case 'policy':
@@ -150,6 +159,28 @@ export class PermissionChecker {
     return chain
   }
 
+  /**
+   * The deny policies that apply to `resource`: those attached to its project (by number, as
+   * stored) and to the organization.
+   */
+  async denyPoliciesFor(resource: string): Promise<readonly CompiledDenyPolicy[]> {
+    return this.#deny.load(resource, async () => {
+      const points: string[] = []
+      for (const name of await this.ancestry(resource)) {
+        const [kind, id, more] = name.split('/')
+        if (more !== undefined || id === undefined) continue
+        if (kind === 'organizations') points.push(attachmentPointOfName('organization', id))
+        if (kind === 'projects') {
+          const project = await this.project(id)
+          if (project !== undefined) {
+            points.push(attachmentPointOfName('project', project.projectNumber))
+          }
+        }
+      }
+      return points
+    })
+  }
+
   async #compiled(names: readonly string[]): Promise<CompiledPolicy[]> {
     const missing = names.filter((n) => !this.#policies.has(n))
     if (missing.length > 0) {
@@ -213,17 +244,22 @@ export class PermissionChecker {
     attributes: RequestAttributes,
   ): Decision | Promise<Decision> {
     const policies = this.#chains.get(resource)
-    if (policies !== undefined) {
+    const deny = this.#deny.now(resource)
+    if (policies !== undefined && deny !== undefined) {
       const principals =
         this.#options.principals === undefined
           ? principalSetFor(caller?.member)
           : this.#options.principalsNow?.(caller)
       if (principals !== undefined) {
-        return check({ principals, permission, resource, attributes }, policies)
+        return decideWith({ principals, permission, resource, attributes }, policies, deny)
       }
     }
-    return Promise.all([this.policiesFor(resource), this.#principals(caller)]).then(
-      ([chain, principals]) => check({ principals, permission, resource, attributes }, chain),
+    return Promise.all([
+      this.policiesFor(resource),
+      this.denyPoliciesFor(resource),
+      this.#principals(caller),
+    ]).then(([chain, denyChain, principals]) =>
+      decideWith({ principals, permission, resource, attributes }, chain, denyChain),
     )
   }
 
@@ -234,7 +270,8 @@ export class PermissionChecker {
     attributes?: Omit<RequestAttributes, 'timeMs'>,
   ): Promise<Decision> {
     const policies = await this.policiesFor(resource)
-    return check(
+    const deny = await this.denyPoliciesFor(resource)
+    return decideWith(
       {
         principals: await this.#principals(caller),
         permission,
@@ -242,6 +279,7 @@ export class PermissionChecker {
         attributes: { ...attributes, timeMs: this.#options.now() },
       },
       policies,
+      deny,
     )
   }
 
@@ -255,7 +293,9 @@ export class PermissionChecker {
     resource: string,
     shownAs: string = resource,
   ): Promise<void> {
-    if (await this.#grantedByCached(caller, permission, resource)) return
+    // Deny first: the allow shortcut below must never let a denied call through.
+    const deny = await this.denyPoliciesFor(resource)
+    if (deny.length === 0 && (await this.#grantedByCached(caller, permission, resource))) return
     const d = await this.decide(caller, permission, resource)
     if (!d.allowed) throw permissionDenied(permission, shownAs)
   }
@@ -296,14 +336,39 @@ export class PermissionChecker {
     permissions: readonly string[],
   ): Promise<string[]> {
     const policies = await this.#compiled(await this.ancestry(resource))
-    return testPermissions(
-      {
-        principals: await this.#principals(caller),
-        resource,
-        attributes: { timeMs: this.#options.now() },
-      },
-      permissions,
-      policies,
-    )
+    const deny = await this.denyPoliciesFor(resource)
+    const request = {
+      principals: await this.#principals(caller),
+      resource,
+      attributes: { timeMs: this.#options.now() },
+    }
+    // Compat: testIamPermissions leaves out a permission a deny policy refuses (deny before allow).
+    const allowed =
+      deny.length === 0
+        ? permissions
+        : permissions.filter(
+            (p) => !evaluateDeny(request.principals, p, request.attributes, deny).denied,
+          )
+    return testPermissions(request, allowed, policies)
   }
+}
+
+/** Deny first, then allow: the one decision of every path through the checker. */
+function decideWith(
+  request: CheckRequest,
+  policies: readonly CompiledPolicy[],
+  deny: readonly CompiledDenyPolicy[],
+): Decision {
+  if (deny.length > 0) {
+    const d = evaluateDeny(request.principals, request.permission, request.attributes, deny)
+    if (d.denied) {
+      return Object.freeze({
+        allowed: false,
+        grantedBy: Object.freeze([]),
+        conditionErrors: Object.freeze([]),
+        deny: d,
+      })
+    }
+  }
+  return check(request, policies)
 }
