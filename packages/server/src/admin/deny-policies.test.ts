@@ -317,3 +317,33 @@ describe('deny before allow on admin calls and testIamPermissions', () => {
     expect(await held(RUN_ADMIN, perms)).toEqual(perms)
   })
 })
+
+describe('deny in the analyzer', () => {
+  it('who has run.routes.invoke leaves out the identities a deny policy refuses', async () => {
+    const who = async (): Promise<string[]> => {
+      const q = new URLSearchParams({
+        'analysisQuery.resourceSelector.fullResourceName': `//run.googleapis.com/${SVC}`,
+        'analysisQuery.accessSelector.permissions': 'run.routes.invoke',
+      })
+      const r = await h.call('GET', `/v1/projects/${P}:analyzeIamPolicy?${q.toString()}`, {
+        as: OWNER,
+      })
+      expect(r.status, JSON.stringify(r.json)).toBe(200)
+      const results =
+        ((r.json['mainAnalysis'] as Record<string, unknown>)['analysisResults'] as
+          { identityList: { identities: { name: string }[] } }[] | undefined) ?? []
+      return [...new Set(results.flatMap((x) => x.identityList.identities.map((i) => i.name)))]
+    }
+    expect(await who()).toContain(RUN_ADMIN)
+    const r = await create('no-invoke-admin', [
+      rule(
+        ['principal://goog/subject/run-admin@example.com'],
+        ['run.googleapis.com/routes.invoke'],
+      ),
+    ])
+    expect(r.status, JSON.stringify(r.json)).toBe(200)
+    const after = await who()
+    expect(after).not.toContain(RUN_ADMIN)
+    expect(after).toContain(GROUP_MEMBER)
+  })
+})

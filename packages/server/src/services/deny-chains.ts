@@ -54,6 +54,15 @@ export class DenyChains {
     }
   }
 
+  /** Whether any deny policy exists (cached until a deny-policy change). */
+  async any(): Promise<boolean> {
+    if (this.#any !== undefined) return this.#any
+    const epoch = this.#epoch
+    const any = await this.#store.hasDenyPolicies()
+    if (epoch === this.#epoch) this.#any = any
+    return any
+  }
+
   /** The chain when known without I/O: empty when no deny policy exists; else the cached one. */
   now(resource: string): readonly CompiledDenyPolicy[] | undefined {
     if (this.#any === false) return EMPTY

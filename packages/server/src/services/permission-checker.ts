@@ -181,6 +181,11 @@ export class PermissionChecker {
     })
   }
 
+  /** Whether any deny policy exists anywhere (the analyzer skips its deny step when none). */
+  hasDenyPolicies(): Promise<boolean> {
+    return this.#deny.any()
+  }
+
   async #compiled(names: readonly string[]): Promise<CompiledPolicy[]> {
     const missing = names.filter((n) => !this.#policies.has(n))
     if (missing.length > 0) {
