@@ -135,7 +135,7 @@ describe('validateDenyPolicy', () => {
       }),
       /501 entries; the limit is 500/,
     ],
-  ])('refuses %j', (body, message) => {
+  ])('refuses case %# (%s)', (body, message) => {
     expect(reasonOf(() => validateDenyPolicy(body))).toMatch(message)
   })
 
@@ -276,5 +276,29 @@ describe('evaluateDeny', () => {
       { policy: 'a', ruleIndex: 1 },
       { policy: 'b', ruleIndex: 0 },
     ])
+  })
+
+  it('shares one condition budget per decision; conditions past it deny, reported', () => {
+    // Each condition costs some budget; 400 rules that all evaluate false would be a slow
+    // decision: the budget stops it, and the remaining rules deny (fail closed).
+    const costly =
+      'request.path.matches("^(a|b|c|d|e|f|g|h)+x$") || request.host.matches("^(a|b)+y$")'
+    const p = compiled({
+      rules: Array.from({ length: 400 }, () => ({
+        denyRule: {
+          deniedPrincipals: ['principal://goog/subject/bob@example.com'],
+          deniedPermissions: ['run.googleapis.com/routes.invoke'],
+          denialCondition: { expression: costly },
+        },
+      })),
+    })
+    const attrs = { ...T, path: 'abcdefgh'.repeat(10), host: 'ab'.repeat(20) }
+    const d = evaluateDeny(bob, 'run.routes.invoke', attrs, [p])
+    expect(d.denied).toBe(true)
+    expect(d.conditionErrors.length).toBeGreaterThan(0)
+    // The one that ran out mid-way says so; the ones after it were not evaluated at all.
+    expect(d.conditionErrors.at(-1)?.error).toMatch(/used up this decision's budget/)
+    // Only the rules past the budget deny; the ones evaluated (false) do not.
+    expect(d.by.length).toBeLessThan(400)
   })
 })

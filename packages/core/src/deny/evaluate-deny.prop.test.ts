@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { principalSetFor } from '../authorizer/principal-set.js'
-import { compileDenyPolicy, evaluateDeny, validateDenyPolicy } from './index.js'
+import { compileDenyPolicy, evaluateDeny, narrowDenyPolicies, validateDenyPolicy } from './index.js'
 
 const USERS = ['a@x.com', 'b@x.com', 'c@x.com']
 const GROUPS = ['g1@x.com', 'g2@x.com']
@@ -91,6 +91,9 @@ describe('evaluateDeny (property)', () => {
           const want = naive(policies.flat(), user, user === undefined ? [] : groups, permission)
           expect(got.denied).toBe(want)
           expect(got.by.length > 0).toBe(want)
+          // Narrowing to the permission's rules changes nothing in the answer.
+          const narrowed = narrowDenyPolicies(compiled, permission)
+          expect(evaluateDeny(principals, permission, { timeMs: 0 }, narrowed)).toEqual(got)
         },
       ),
       { numRuns: 2000 },

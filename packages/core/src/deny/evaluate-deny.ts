@@ -1,7 +1,8 @@
 // evaluateDeny: whether deny policies refuse a permission to a caller, and which rules did. Pure;
 // runs before the allow check (authorizer/check.ts) on every decision path.
 import type { PrincipalSet } from '../authorizer/types.js'
-import type { RequestAttributes } from '../conditions/types.js'
+import { EVALUATION_BUDGET } from '../conditions/limits.js'
+import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
 import { matchesPermission } from './deny-permission.js'
 import type {
   CompiledDenyPolicy,
@@ -9,6 +10,13 @@ import type {
   DenyDecision,
   DenyingRule,
 } from './types.js'
+
+/**
+ * Work units all denialConditions of one evaluation may spend together (as the allow check's
+ * CHECK_CONDITION_BUDGET): 500 rules with costly conditions must not make one decision slow.
+ * A condition met after it is spent is not evaluated and counts as an error: its rule denies.
+ */
+export const DENY_CONDITION_BUDGET = 2 * EVALUATION_BUDGET
 
 export const NOT_DENIED: DenyDecision = Object.freeze({
   denied: false,
@@ -24,6 +32,33 @@ function anyOf(members: ReadonlySet<string>, of: ReadonlySet<string>): boolean {
     for (const m of members) if (of.has(m)) return true
   }
   return false
+}
+
+const BUDGET_SPENT: ConditionResult = Object.freeze({
+  ok: false,
+  error: `not evaluated: the denial conditions evaluated before it used up this decision's budget of ${DENY_CONDITION_BUDGET.toLocaleString('en-US')} units of work`,
+})
+
+/**
+ * Only the rules that can deny `permission` (matching deniedPermissions, not
+ * exceptionPermissions), rule indexes kept: what a caller caches per chain and permission so the
+ * decision path walks only those (the gateway asks one permission, run.routes.invoke).
+ */
+export function narrowDenyPolicies(
+  policies: readonly CompiledDenyPolicy[],
+  permission: string,
+): readonly CompiledDenyPolicy[] {
+  const out: CompiledDenyPolicy[] = []
+  for (const policy of policies) {
+    const rules = policy.rules.filter(
+      (r) =>
+        matchesPermission(r.deniedPermissions, permission) &&
+        !matchesPermission(r.exceptionPermissions, permission),
+    )
+    if (rules.length > 0)
+      out.push(Object.freeze({ name: policy.name, rules: Object.freeze(rules) }))
+  }
+  return Object.freeze(out)
 }
 
 /**
@@ -48,6 +83,7 @@ export function evaluateDeny(
   let by: DenyingRule[] | undefined
   let errors: DenyConditionFailure[] | undefined
   const members = principals.members
+  let budget = DENY_CONDITION_BUDGET
   for (const policy of policies) {
     for (const rule of policy.rules) {
       if (!matchesPermission(rule.deniedPermissions, permission)) continue
@@ -55,7 +91,17 @@ export function evaluateDeny(
       if (!anyOf(members, rule.deniedMembers)) continue
       if (rule.exceptionMembers.size > 0 && anyOf(members, rule.exceptionMembers)) continue
       if (rule.condition !== undefined) {
-        const result = rule.condition.evaluate(attributes)
+        let result: ConditionResult
+        if (budget > 0) {
+          const metered = rule.condition.evaluateMetered(
+            attributes,
+            Math.min(EVALUATION_BUDGET, budget),
+          )
+          budget -= metered.cost
+          result = metered.result
+        } else {
+          result = BUDGET_SPENT
+        }
         if (result.ok && !result.value) continue
         if (!result.ok) {
           ;(errors ??= []).push(

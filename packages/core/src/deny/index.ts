@@ -9,6 +9,8 @@
 //     principalSetFor (members user:, group:, allUsers …); `compiled` the policies attached to
 //     the resource's organization and project. It lists EVERY denying rule (a troubleshooter can
 //     show all of them) and never throws; a denialCondition that errors makes its rule deny.
+//   narrowDenyPolicies(compiled[], permission) → only the rules that can deny that permission
+//     (cache it per chain and permission: same answers from evaluateDeny, less work).
 //   toDenyPermission / parseDenyPermission: v1 ↔ v2 (`run.googleapis.com/routes.invoke`) names.
 //   canonicalDenyPrincipal / memberOfDenyPrincipal: v2 principal identifiers ↔ v1 members.
 //   parseAttachmentPoint, attachmentPointOf, denyPoliciesParent, checkDenyPolicyId: names.
@@ -23,7 +25,12 @@ export {
   MAX_RULE_LIST,
 } from './validate-deny-policy.js'
 export { compileDenyPolicy } from './compile-deny-policy.js'
-export { evaluateDeny, NOT_DENIED } from './evaluate-deny.js'
+export {
+  DENY_CONDITION_BUDGET,
+  evaluateDeny,
+  narrowDenyPolicies,
+  NOT_DENIED,
+} from './evaluate-deny.js'
 export {
   matchesPermission,
   parseDenyPermission,

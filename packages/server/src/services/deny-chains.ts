@@ -8,6 +8,7 @@ import {
   attachmentPointOf,
   compileDenyPolicy,
   denyPoliciesParent,
+  narrowDenyPolicies,
   type CompiledDenyPolicy,
 } from '@runiam/core/deny'
 import type { Change, DenyPolicyRecord, Store } from '@runiam/store'
@@ -15,6 +16,36 @@ import type { Change, DenyPolicyRecord, Store } from '@runiam/store'
 const EMPTY: readonly CompiledDenyPolicy[] = Object.freeze([])
 /** Entries kept before a cache is dropped wholesale (bounded memory, simple). */
 const MAX_CACHED = 100_000
+
+/** Permissions remembered per chain (testIamPermissions may ask arbitrary strings: bounded). */
+const MAX_PERMISSIONS_PER_CHAIN = 1_000
+const narrowed = new WeakMap<
+  readonly CompiledDenyPolicy[],
+  Map<string, readonly CompiledDenyPolicy[]>
+>()
+
+/**
+ * The chain's policies with only the rules that can deny `permission`, computed once per chain
+ * and permission: a decision then walks only those (usually none, or one rule).
+ */
+export function denyRulesFor(
+  chain: readonly CompiledDenyPolicy[],
+  permission: string,
+): readonly CompiledDenyPolicy[] {
+  if (chain.length === 0) return chain
+  let byPermission = narrowed.get(chain)
+  if (byPermission === undefined) {
+    byPermission = new Map()
+    narrowed.set(chain, byPermission)
+  }
+  let hit = byPermission.get(permission)
+  if (hit === undefined) {
+    hit = narrowDenyPolicies(chain, permission)
+    if (byPermission.size >= MAX_PERMISSIONS_PER_CHAIN) byPermission.clear()
+    byPermission.set(permission, hit)
+  }
+  return hit
+}
 
 /** The v2 name of a stored deny policy. */
 export function denyPolicyName(

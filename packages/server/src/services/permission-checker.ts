@@ -22,7 +22,7 @@ import type { Change, OrganizationRecord, ProjectRecord, Store } from '@runiam/s
 import type { Caller } from './caller.js'
 import { compileConditionsInSlices } from './condition-slices.js'
 import { CustomRoleCache, customRolesOf } from './custom-role-cache.js'
-import { attachmentPointOfName, DenyChains } from './deny-chains.js'
+import { attachmentPointOfName, DenyChains, denyRulesFor } from './deny-chains.js'
 import { parseRunName } from './names.js'
 
 export interface PermissionCheckerOptions {
@@ -352,7 +352,9 @@ export class PermissionChecker {
       deny.length === 0
         ? permissions
         : permissions.filter(
-            (p) => !evaluateDeny(request.principals, p, request.attributes, deny).denied,
+            (p) =>
+              !evaluateDeny(request.principals, p, request.attributes, denyRulesFor(deny, p))
+                .denied,
           )
     return testPermissions(request, allowed, policies)
   }
@@ -364,8 +366,9 @@ function decideWith(
   policies: readonly CompiledPolicy[],
   deny: readonly CompiledDenyPolicy[],
 ): Decision {
-  if (deny.length > 0) {
-    const d = evaluateDeny(request.principals, request.permission, request.attributes, deny)
+  const rules = denyRulesFor(deny, request.permission)
+  if (rules.length > 0) {
+    const d = evaluateDeny(request.principals, request.permission, request.attributes, rules)
     if (d.denied) {
       return Object.freeze({
         allowed: false,
