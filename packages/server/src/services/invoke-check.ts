@@ -176,7 +176,11 @@ function verdict(
     kind: 'reject',
     status: 403,
     reason: 'denied',
-    detail: `The request was not authorized to invoke this service: ${caller.member} lacks run.routes.invoke on ${service.name}.`,
+    // The access log's detail (never the page) names the deny rule that refused, if one did.
+    detail:
+      decision.deny === undefined
+        ? `The request was not authorized to invoke this service: ${caller.member} lacks run.routes.invoke on ${service.name}.`
+        : `The request was not authorized to invoke this service: ${caller.member} is denied run.routes.invoke on ${service.name} by ${decision.deny.by.map((r) => `${r.policy} (rule ${r.ruleIndex})`).join(', ')}.`,
     caller,
     decision,
   }
