@@ -10,6 +10,7 @@ import { BASIC_ROLE_ROLES_EXTRA, CUSTOM_ROLE_ROLES } from './custom-role-roles.m
 import { BASIC_ROLE_RUNIAM_EXTRA } from './runiam-roles.mjs'
 import { BASIC_ROLE_CLOUDASSET_EXTRA, CLOUDASSET_ROLES } from './cloudasset-roles.mjs'
 import { BASIC_ROLE_RECOMMENDER_EXTRA, RECOMMENDER_ROLES } from './recommender-roles.mjs'
+import { DENY_ROLES } from './deny-roles.mjs'
 
 const src = new URL('../../shared/reference/roles.json', import.meta.url)
 const out = new URL('../packages/core/src/roles/catalog-data.ts', import.meta.url)
@@ -150,6 +151,7 @@ for (const [name, r] of Object.entries({
   ...CUSTOM_ROLE_ROLES,
   ...CLOUDASSET_ROLES,
   ...RECOMMENDER_ROLES,
+  ...DENY_ROLES,
 })) {
   roles[name] = { ...r, permissions: [...new Set(r.permissions)].sort() }
 }

@@ -354,6 +354,50 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
     }
   }, 120_000)
 
+  it("a deny policy written through one replica refuses at the others' gateways on the next request", async () => {
+    const [a, b] = owners as [User, User]
+    const ok = async (u: User, args: string[]): Promise<void> => {
+      const r = await u.run(args)
+      expect(r.code, `${args.join(' ')}\n${r.stderr}`).toBe(0)
+    }
+    await ok(a, [
+      'projects',
+      'add-iam-policy-binding',
+      PROJECT,
+      '--member=user:admin@example.com',
+      '--role=roles/iam.denyAdmin',
+    ])
+    await edit(replicas[0]?.url ?? '', (p) => withMember(p, INVOKER, 'user:bob@example.com'))
+    const bobToken = await idToken(replicas[0] as ServerProcess, 'bob@example.com', serviceUrl)
+    const bobAt = async (r: ServerProcess): Promise<number> =>
+      (await invokeService(r, serviceUrl, '/', { authorization: `Bearer ${bobToken}` })).status
+    const file = join(mkdtempSync(join(tmpdir(), 'runiam-replica-deny-')), 'deny.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        rules: [
+          {
+            denyRule: {
+              deniedPrincipals: ['principal://goog/subject/bob@example.com'],
+              deniedPermissions: ['run.googleapis.com/routes.invoke'],
+            },
+          },
+        ],
+      }),
+    )
+    const flags = [
+      '--kind=denypolicies',
+      `--attachment-point=cloudresourcemanager.googleapis.com/projects/${PROJECT}`,
+    ]
+    // Written through A: the very next requests at every replica are refused; no wait, no retry.
+    await ok(a, ['iam', 'policies', 'create', 'no-bob', ...flags, `--policy-file=${file}`])
+    for (const r of replicas) expect(await bobAt(r), `bob at ${r.url}`).toBe(403)
+    // Deleted through B: every replica admits bob again at once.
+    await ok(b, ['iam', 'policies', 'delete', 'no-bob', ...flags])
+    for (const r of replicas) expect(await bobAt(r), `bob at ${r.url}`).toBe(200)
+    await edit(replicas[0]?.url ?? '', (p) => withoutMember(p, INVOKER, 'user:bob@example.com'))
+  }, 60_000)
+
   it('3 × 30 concurrent add-iam-policy-binding calls spread over the replicas all land', async () => {
     const members = Array.from({ length: 90 }, (_, i) => `user:many-${i}@example.com`)
     const add = (m: string, i: number) =>

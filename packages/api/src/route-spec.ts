@@ -9,6 +9,8 @@ export type ApiName =
   | 'cloudresourcemanager/v1'
   | 'cloudresourcemanager/v3'
   | 'iam/v1'
+  /** IAM v2 deny policies. */
+  | 'iam/v2'
   | 'iamcredentials/v1'
   | 'orgpolicy/v2'
   | 'logging/v2'
@@ -54,6 +56,8 @@ export interface RouteSpec {
   readonly resourceType: RouteResourceType
   /** Whether the request carries a JSON body. */
   readonly body: boolean
+  /** Path segments may hold an encoded `/`, kept encoded (IAM v2 attachment points). */
+  readonly encodedSlashes?: boolean
   readonly note?: string
 }
 

@@ -1,7 +1,9 @@
 // Google HTTP-rule path templates (google/api/http.proto): compile once, then match request paths
 // and expand variables back into paths. Supports literal segments, `*` (one segment), `**` (one or
 // more segments), variables `{name}` / `{name=pattern}` (dotted names such as `service.name`) and
-// a trailing custom verb (`:getIamPolicy`).
+// a trailing custom verb (`:getIamPolicy`). A segment whose decoded text holds `/` is refused,
+// except in templates compiled with `encodedSlashes` (IAM v2's `policies/{attachment point}/…`,
+// whose attachment point is one URL-encoded segment): there it is kept encoded, as Google names it.
 import { bug, Code, IamError, registerReasons } from '@runiam/core'
 
 registerReasons({
@@ -50,8 +52,18 @@ function bad(template: string, why: string): never {
   return bug(`Path template '${template}': ${why}.`)
 }
 
+export interface TemplateOptions {
+  /**
+   * Keep a segment with an encoded `/` (`a%2Fb`) as one segment, in its encoded form, instead of
+   * refusing the path. Compat: IAM v2 names embed a URL-encoded attachment point
+   * (`policies/cloudresourcemanager.googleapis.com%2Fprojects%2Fp/denypolicies/d`).
+   */
+  readonly encodedSlashes?: boolean
+}
+
 /** Parses a template such as `/v2/{resource=projects/*\/locations/*\/services/*}:getIamPolicy`. */
-export function compileTemplate(template: string): PathTemplate {
+export function compileTemplate(template: string, options: TemplateOptions = {}): PathTemplate {
+  const encodedSlashes = options.encodedSlashes === true
   if (!template.startsWith('/')) bad(template, 'must start with /')
   let body = template.slice(1)
   let verb: string | undefined
@@ -122,7 +134,10 @@ export function compileTemplate(template: string): PathTemplate {
       } catch {
         return undefined
       }
-      if (d.includes('/')) return undefined
+      if (d.includes('/')) {
+        if (!encodedSlashes) return undefined
+        d = encodeURIComponent(d)
+      }
       parts.push(d)
     }
     const out: Record<string, string> = {}
@@ -190,10 +205,22 @@ export function compileTemplate(template: string): PathTemplate {
           `Value '${value}' of '${s.v.name}' does not match the template '${template}'.`,
         )
       }
-      out.push(parts.map((p) => encodeURIComponent(p)).join('/'))
+      out.push(
+        parts
+          .map((p) => encodeURIComponent(encodedSlashes && p.includes('%') ? decode(p) : p))
+          .join('/'),
+      )
     }
     return '/' + out.join('/') + (canonicalVerb === undefined ? '' : ':' + canonicalVerb)
   }
 
   return { template, verb, variables, match, expand }
+}
+
+function decode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment
+  }
 }

@@ -15,7 +15,7 @@ export interface Router<R extends RouteSpec = RouteSpec> {
 export function createRouter<R extends RouteSpec>(routes: readonly R[]): Router<R> {
   const compiled: { route: R; t: PathTemplate }[] = routes.map((route) => ({
     route,
-    t: compileTemplate(route.template),
+    t: compileTemplate(route.template, { encodedSlashes: route.encodedSlashes === true }),
   }))
   return {
     match(method, path) {

@@ -18,6 +18,7 @@ import { SIGNING_KEY_ROUTES } from './signing-key-routes.js'
 import { ASSET_ROUTES } from './asset-routes.js'
 import { RECOMMENDER_ROUTES } from './recommender-routes.js'
 import { TROUBLESHOOTER_ROUTES } from './troubleshooter-routes.js'
+import { DENY_POLICY_ROUTES } from './deny-policy-routes.js'
 
 export * from './route-spec.js'
 
@@ -298,6 +299,7 @@ export const ROUTES: readonly RouteSpec[] = [
   ...ASSET_ROUTES,
   ...RECOMMENDER_ROUTES,
   ...TROUBLESHOOTER_ROUTES,
+  ...DENY_POLICY_ROUTES,
 ]
 
 /** The route with this API and method id (for clients and tests). */

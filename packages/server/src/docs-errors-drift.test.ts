@@ -12,6 +12,7 @@ import { codeName, httpStatusOf, listReasons, type Code } from '@runiam/core'
 // core (BINDING_NOT_FOUND…) or @runiam/api (CONNECTION_FAILED…); the source scan below enforces it.
 import '@runiam/core/conditions'
 import '@runiam/core/authorizer'
+import '@runiam/core/deny'
 import '@runiam/api'
 import '@runiam/store'
 import '@runiam/store/sqlite'

@@ -11,6 +11,7 @@ import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
 import { describeRecommenderContract } from './recommender.contract.js'
+import { describeDenyPolicyContract } from './deny-policies.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
 
@@ -81,6 +82,7 @@ if (problem === undefined) {
   describeGroupContract(options)
   describeCustomRoleContract(options)
   describeRecommenderContract(options)
+  describeDenyPolicyContract(options)
   describeFeedPruningContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {

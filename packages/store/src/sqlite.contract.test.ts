@@ -9,6 +9,7 @@ import { describeGroupContract } from './groups.contract.js'
 import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
 import { describeRecommenderContract } from './recommender.contract.js'
+import { describeDenyPolicyContract } from './deny-policies.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
 
@@ -41,4 +42,5 @@ describeOperationsContract(options)
 describeGroupContract(options)
 describeCustomRoleContract(options)
 describeRecommenderContract(options)
+describeDenyPolicyContract(options)
 describeFeedPruningContract(options)

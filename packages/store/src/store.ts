@@ -22,8 +22,10 @@ import type {
 } from './records.js'
 import type { CustomRoleReader, CustomRoleWriter } from './custom-roles.js'
 import type { RecommenderReader, RecommenderWriter } from './recommender-store.js'
+import type { DenyPolicyReader, DenyPolicyWriter } from './deny-policies.js'
 
-export interface StoreReader extends GroupReader, CustomRoleReader, RecommenderReader {
+export interface StoreReader
+  extends GroupReader, CustomRoleReader, RecommenderReader, DenyPolicyReader {
   getOrganization(): Promise<OrganizationRecord | undefined>
   /** By project id or project number. */
   getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
@@ -70,7 +72,8 @@ export interface PutPolicyOptions {
   readonly updateTime?: string
 }
 
-export interface StoreTx extends StoreReader, GroupWriter, CustomRoleWriter, RecommenderWriter {
+export interface StoreTx
+  extends StoreReader, GroupWriter, CustomRoleWriter, RecommenderWriter, DenyPolicyWriter {
   /** Creates the organization node; ALREADY_EXISTS if there is one. */
   createOrganization(org: OrganizationRecord): Promise<void>
   /** ALREADY_EXISTS if the project id or number is taken. */

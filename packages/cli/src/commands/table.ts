@@ -13,6 +13,7 @@ import { ASSET_COMMANDS } from './asset-commands.js'
 import { RECOMMENDER_COMMANDS } from './recommender-commands.js'
 import { TROUBLESHOOT_COMMANDS } from './troubleshoot-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
+import { IAM_POLICIES_COMMANDS } from './iam-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
 import { KNATIVE_COMMANDS } from './knative-commands.js'
 import { KNATIVE_JOB_COMMANDS } from './knative-job-commands.js'
@@ -322,6 +323,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...IDENTITY_GROUPS_COMMANDS,
   ...iamCommands(['iam', 'service-accounts'], 'SERVICE_ACCOUNT', 'service account'),
   ...IAM_ROLES_COMMANDS,
+  ...IAM_POLICIES_COMMANDS,
   ...HIERARCHY_COMMANDS,
   ...iamCommands(['organizations'], 'ORGANIZATION_ID', 'organization'),
   ...ADMIN_COMMANDS,

@@ -13,3 +13,4 @@ export { parseFullResourceName, toFullResourceName } from './full-resource-name.
 export type { ParsedFullResourceName } from './full-resource-name.js'
 export { PolicyAnalyzer } from './policy-analyzer.js'
 export type { AnalyzerQuery, Grant } from './policy-analyzer.js'
+export type { DenyLookup } from './deny-step.js'

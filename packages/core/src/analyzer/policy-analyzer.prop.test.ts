@@ -2,12 +2,20 @@
 // (users, service accounts, nested groups with cycles, custom roles at project and organization,
 // policies on the organization, projects and Cloud Run resources, time and request conditions).
 // Brute force = for every identity × resource × permission, ask the authorizer's `check` with the
-// ancestry's policies inside the scope. fast-check prints the seed and the shrunk world on failure.
+// ancestry's policies inside the scope (and, for the deny step, evaluateDeny first with the deny
+// policies of the resource's project and the organization). fast-check prints the seed and the shrunk world on failure.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { check, compilePolicy, principalSetFor, type CompiledPolicy } from '../authorizer/index.js'
 import type { Binding, Policy } from '../policy/types.js'
 import { ROLE_DATA } from '../roles/catalog-data.js'
+import {
+  compileDenyPolicy,
+  evaluateDeny,
+  toDenyPermission,
+  validateDenyPolicy,
+  type CompiledDenyPolicy,
+} from '../deny/index.js'
 import { toFullResourceName } from './full-resource-name.js'
 import { PolicyAnalyzer, type AnalyzerQuery } from './policy-analyzer.js'
 import type { AnalyzedResource, GroupMembership, IamPolicyAnalysisResult } from './types.js'
@@ -411,6 +419,88 @@ describe('PolicyAnalyzer against brute force over random worlds', () => {
         expect(updated.analyze(all)).toEqual(fresh.analyze(all))
       }),
       { numRuns: RUNS },
+    )
+  })
+
+  it('what can identity X reach, with deny policies (the deny step)', () => {
+    const principalArb = fc.constantFrom(
+      'principalSet://goog/public:all',
+      ...CALLERS.filter((c) => c.startsWith('user:')).map(
+        (c) => `principal://goog/subject/${c.slice(5)}`,
+      ),
+      'principal://iam.googleapis.com/projects/-/serviceAccounts/sa0@p1.iam.gserviceaccount.com',
+      ...GROUPS.map((g) => `principalSet://goog/group/${g}`),
+    )
+    const ruleArb = fc.record({
+      deniedPrincipals: fc.uniqueArray(principalArb, { minLength: 1, maxLength: 2 }),
+      exceptionPrincipals: fc.uniqueArray(
+        principalArb.filter((p) => p !== 'principalSet://goog/public:all'),
+        { maxLength: 1 },
+      ),
+      deniedPermissions: fc.uniqueArray(
+        fc.constantFrom(...PERMISSIONS.map(toDenyPermission), 'run.googleapis.com/*.*'),
+        { minLength: 1, maxLength: 2 },
+      ),
+    })
+    const denyArb = fc.record({
+      org: fc.array(ruleArb, { maxLength: 1 }),
+      p1: fc.array(ruleArb, { maxLength: 2 }),
+      p2: fc.array(ruleArb, { maxLength: 1 }),
+    })
+    fc.assert(
+      fc.property(worldArb, denyArb, (world, deny) => {
+        const compiled = compileWorld(world)
+        const analyzer = analyzerOf(world, compiled)
+        const at = (name: string, rules: unknown[]): CompiledDenyPolicy[] =>
+          rules.length === 0
+            ? []
+            : [
+                compileDenyPolicy(
+                  name,
+                  validateDenyPolicy({ rules: rules.map((denyRule) => ({ denyRule })) }),
+                ),
+              ]
+        const orgDeny = at('org', deny.org)
+        const chains: Record<string, CompiledDenyPolicy[]> = {
+          p1: [...orgDeny, ...at('p1', deny.p1)],
+          p2: [...orgDeny, ...at('p2', deny.p2)],
+        }
+        const denyFor = (resource: string): readonly CompiledDenyPolicy[] =>
+          resource.startsWith('projects/') ? (chains[resource.split('/')[1] ?? ''] ?? []) : orgDeny
+        for (const scope of [ORG, 'projects/p1']) {
+          for (const caller of CALLERS) {
+            const principals = principalSetFor(caller, { groups: groupsOf(world, caller) })
+            for (const permission of PERMISSIONS) {
+              const results = analyzer.analyze(
+                {
+                  scope,
+                  identity: caller,
+                  roles: [],
+                  permissions: [permission],
+                  options: { ...NO_OPTIONS, expandResources: true },
+                  timeMs: NOW,
+                },
+                denyFor,
+              )
+              const got = new Set<string>()
+              for (const r of results) {
+                for (const acl of r.accessControlLists) {
+                  if (!counts(acl, false)) continue
+                  for (const x of acl.resources) got.add(x.fullResourceName)
+                }
+              }
+              const want = RESOURCES.filter(
+                (r) =>
+                  under(r.name, scope) &&
+                  !evaluateDeny(principals, permission, { timeMs: NOW }, denyFor(r.name)).denied &&
+                  bruteForce(world, compiled, scope, caller, permission, r.name, 'other.example'),
+              ).map((r) => full(r.name))
+              expect([...got].sort(), `${scope} ${caller} ${permission}`).toEqual(want.sort())
+            }
+          }
+        }
+      }),
+      { numRuns: 100 },
     )
   })
 })

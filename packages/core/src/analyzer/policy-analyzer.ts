@@ -7,8 +7,8 @@
 //   1. select: the bindings the query can reach (policies within the scope, on the selected
 //      resource's ancestry or under it; bindings naming one of the identity's principals);
 //   2. match: each binding's accesses, resources and identities, as Grants;
-//      (a deny step removes the identity × permission × resource triples a deny policy refuses
-//      here, before anything is rendered)
+//      deny step (deny-step.ts): removes the identity × permission × resource triples a deny
+//      policy refuses, before anything is rendered, when the caller gives the deny policies;
 //   3. render: Grants as IamPolicyAnalysisResults.
 // Compat: AssetService.AnalyzeIamPolicy (google/cloud/asset/v1/asset_service.proto).
 import type {
@@ -18,6 +18,7 @@ import type {
 } from '../authorizer/compiled-policy.js'
 import type { Binding } from '../policy/types.js'
 import type { AnalysisOptions } from './analysis-query.js'
+import { applyDenyStep, type DenyLookup } from './deny-step.js'
 import { toFullResourceName } from './full-resource-name.js'
 import { GroupGraph } from './group-graph.js'
 import type {
@@ -105,9 +106,21 @@ export class PolicyAnalyzer {
     return this.#children.has(name)
   }
 
-  /** The results of a query, in hierarchy order (organization first), bindings in policy order. */
-  analyze(query: AnalyzerQuery): IamPolicyAnalysisResult[] {
-    const grants = this.grants(query)
+  /**
+   * The results of a query, in hierarchy order (organization first), bindings in policy order;
+   * with `denyFor`, without what deny policies refuse.
+   */
+  analyze(query: AnalyzerQuery, denyFor?: DenyLookup): IamPolicyAnalysisResult[] {
+    let grants = this.grants(query)
+    if (denyFor !== undefined) {
+      const readGroups = query.readGroups !== false
+      grants = applyDenyStep(
+        grants,
+        denyFor,
+        (identity) => ({ members: this.#principalsOf(identity, readGroups) }),
+        query.timeMs,
+      )
+    }
     return grants.map((g) => render(g, query.options))
   }
 

@@ -1,6 +1,7 @@
 // The contract of the authorizer (DESIGN.md "The authorizer is pure and explains itself").
 // Implemented in this folder; imported only through '@runiam/core/authorizer'.
 import type { RequestAttributes } from '../conditions/types.js'
+import type { DenyDecision } from '../deny/types.js'
 
 /** Everything a caller is: its own member, its groups, domain:, allAuthenticatedUsers, allUsers. */
 export interface PrincipalSet {
@@ -29,6 +30,11 @@ export interface Decision {
   /** The binding(s) that decided it (empty when denied). */
   readonly grantedBy: readonly GrantingBinding[]
   readonly conditionErrors: readonly ConditionFailure[]
+  /**
+   * Present when a deny policy refused before the allow policies were read (then `allowed` is
+   * false and grantedBy empty): the denying rules, from '@runiam/core/deny' evaluateDeny.
+   */
+  readonly deny?: DenyDecision
 }
 
 export interface CheckRequest {

@@ -1540,4 +1540,22 @@ export const ROLE_DATA: Readonly<Record<string, RoleData>> = {
       'recommender.iamPolicyRecommenderConfig.get',
     ],
   },
+  'roles/iam.denyReviewer': {
+    title: 'Deny Reviewer',
+    description: 'Read access to deny policies.',
+    stage: 'GA',
+    permissions: ['iam.denypolicies.get', 'iam.denypolicies.list'],
+  },
+  'roles/iam.denyAdmin': {
+    title: 'Deny Admin',
+    description: 'Access to create, update and delete deny policies.',
+    stage: 'GA',
+    permissions: [
+      'iam.denypolicies.create',
+      'iam.denypolicies.delete',
+      'iam.denypolicies.get',
+      'iam.denypolicies.list',
+      'iam.denypolicies.update',
+    ],
+  },
 }

@@ -16,6 +16,7 @@ import { knativeJobHandlers } from './knative-job-handlers.js'
 import { workerPoolHandlers } from './worker-pool-handlers.js'
 import { cloudIdentityHandlers } from './cloud-identity-handlers.js'
 import { roleHandlers } from './role-handlers.js'
+import { denyPolicyHandlers } from './deny-policy-handlers.js'
 import { assetHandlers } from './asset-handlers.js'
 import { recommenderHandlers } from './recommender-handlers.js'
 import { troubleshooterHandlers } from './troubleshooter-handlers.js'
@@ -173,6 +174,7 @@ export function createHandlers(s: Services): ReadonlyMap<string, Handler> {
   entries.push(...assetHandlers(s))
   entries.push(...recommenderHandlers(s))
   entries.push(...troubleshooterHandlers(s))
+  entries.push(...denyPolicyHandlers(s))
   entries.push(...hierarchyHandlers(s))
   entries.push([
     routeKey({ api: 'runiam/v1', id: 'runiam.signingKeys.rotate' }),
@@ -189,7 +191,7 @@ export function domainOf(route: RouteSpec): string {
   if (route.api.startsWith('policytroubleshooter/')) return 'policytroubleshooter.googleapis.com'
   if (route.api === 'cloudidentity/v1') return 'cloudidentity.googleapis.com'
   if (route.api === 'orgpolicy/v2') return 'orgpolicy.googleapis.com'
-  if (route.api === 'iam/v1') return 'iam.googleapis.com'
+  if (route.api === 'iam/v1' || route.api === 'iam/v2') return 'iam.googleapis.com'
   if (route.api === 'iamcredentials/v1') return 'iamcredentials.googleapis.com'
   if (route.api === 'runiam/v1') return 'runiam.dev'
   return route.api.startsWith('run/') ? 'run.googleapis.com' : 'cloudresourcemanager.googleapis.com'

@@ -23,6 +23,11 @@ export function fillTemplate(template: string, orgId: string): string {
     workerpools: 'pool-1',
     roles: 'customRole1',
     namespaces: PROJECT,
+    denypolicies: 'deny-1',
+  }
+  // IAM v2 deny policies: the attachment point is one URL-encoded segment.
+  if (template.includes('/denypolicies')) {
+    values['policies'] = `cloudresourcemanager.googleapis.com%2Fprojects%2F${PROJECT}`
   }
   return template
     .replace(/\{projectId\}/, PROJECT)

@@ -14,6 +14,7 @@ import { OperationService } from './operation-service.js'
 import { OrganizationService } from './resource-manager/organization-service.js'
 import { HierarchyService } from './resource-manager/hierarchy-service.js'
 import { OrgPolicyService } from './org-policy/org-policy-service.js'
+import { DenyPolicyService } from './iam/deny-policy-service.js'
 import { PermissionChecker } from './permission-checker.js'
 import { ProjectService } from './resource-manager/project-service.js'
 import './reasons.js'
@@ -72,6 +73,8 @@ export interface Services {
   readonly runOperations: RunOperations
   readonly operations: OperationService
   readonly orgPolicies: OrgPolicyService
+  /** IAM v2 deny policies. */
+  readonly denyPolicies: DenyPolicyService
   readonly serviceAccounts: ServiceAccountService
   readonly serviceAccountKeys: ServiceAccountKeyService
   readonly serviceAccountTokens: ServiceAccountTokenService
@@ -145,6 +148,7 @@ export function createServices(options: ServicesOptions): Services {
     runOperations: new RunOperations(ctx),
     operations: new OperationService(ctx),
     orgPolicies: new OrgPolicyService(ctx),
+    denyPolicies: new DenyPolicyService(ctx),
     serviceAccounts: new ServiceAccountService(ctx),
     serviceAccountKeys: new ServiceAccountKeyService(ctx, options.serviceAccountTokens),
     serviceAccountTokens: new ServiceAccountTokenService(ctx, options.serviceAccountTokens),

@@ -56,7 +56,7 @@ export type InvokeDecision =
 /**
  * Which check refused a request: no token; more than one credential header; the token's own
  * (identity/token-verifier.ts TokenCheck: bad signature, expired, wrong audience, …); no
- * run.routes.invoke grant; or a grant whose condition failed to evaluate.
+ * run.routes.invoke grant; a grant whose condition failed to evaluate; or a deny policy.
  */
 export type RefusalCheck =
   | 'no-token'
@@ -64,6 +64,7 @@ export type RefusalCheck =
   | 'invalid-token'
   | 'no-invoke-permission'
   | 'condition-error'
+  | 'denied-by-policy'
   | (string & {})
 
 /** run.routes.invoke for `caller` (undefined = anonymous), synchronously when cached. */
@@ -198,15 +199,21 @@ function verdict(
     kind: 'reject',
     status: 403,
     reason: 'denied',
-    ...(decision.conditionErrors.length > 0
+    ...(decision.deny !== undefined
       ? {
-          check: 'condition-error',
-          detail: `The request was not authorized to invoke this service: the condition of ${caller.member}'s run.routes.invoke grant on ${decision.conditionErrors[0]?.resource ?? service.name} did not evaluate (${decision.conditionErrors[0]?.error ?? ''}).`,
+          check: 'denied-by-policy',
+          // The access log's detail (never the page) names the deny rule that refused.
+          detail: `The request was not authorized to invoke this service: ${caller.member} is denied run.routes.invoke on ${service.name} by ${decision.deny.by.map((r) => `${r.policy} (rule ${r.ruleIndex})`).join(', ')}.`,
         }
-      : {
-          check: 'no-invoke-permission',
-          detail: `The request was not authorized to invoke this service: ${caller.member} lacks run.routes.invoke on ${service.name}.`,
-        }),
+      : decision.conditionErrors.length > 0
+        ? {
+            check: 'condition-error',
+            detail: `The request was not authorized to invoke this service: the condition of ${caller.member}'s run.routes.invoke grant on ${decision.conditionErrors[0]?.resource ?? service.name} did not evaluate (${decision.conditionErrors[0]?.error ?? ''}).`,
+          }
+        : {
+            check: 'no-invoke-permission',
+            detail: `The request was not authorized to invoke this service: ${caller.member} lacks run.routes.invoke on ${service.name}.`,
+          }),
     caller,
     decision,
   }

@@ -2,23 +2,28 @@
 // organization), keeps compiled policies and the project/organization records in memory and
 // answers with the pure authorizer. The caches are invalidated by the store's change feed, so a
 // decision right after a setIamPolicy sees it (read-your-writes) and a decision makes no store
-// round trip when nothing changed.
+// round trip when nothing changed. Deny policies are evaluated first on every path (decide,
+// decideNow, require, test): Compat: "IAM always checks relevant deny policies before checking
+// relevant allow policies" (deny-overview).
 import { permissionDenied, type Policy } from '@runiam/core'
 import {
   check,
   compilePolicy,
   principalSetFor,
   testPermissions,
+  type CheckRequest,
   type CompiledPolicy,
   type Decision,
   type GrantingBinding,
   type PrincipalSet,
 } from '@runiam/core/authorizer'
 import type { RequestAttributes } from '@runiam/core/conditions'
+import { evaluateDeny, type CompiledDenyPolicy } from '@runiam/core/deny'
 import type { Change, OrganizationRecord, ProjectRecord, Store } from '@runiam/store'
 import type { Caller } from './caller.js'
 import { compileConditionsInSlices } from './condition-slices.js'
 import { CustomRoleCache, customRolesOf } from './custom-role-cache.js'
+import { attachmentPointOfName, DenyChains, denyRulesFor } from './deny-chains.js'
 import { parseRunName } from './names.js'
 
 export interface PermissionCheckerOptions {
@@ -59,11 +64,14 @@ export class PermissionChecker {
   /** Bumped on every change: a load that raced with a change is not cached. */
   #epoch = 0
   readonly #unsubscribe: () => void
+  /** The deny policies per resource (empty at no cost while the store holds none). */
+  readonly #deny: DenyChains
 
   constructor(store: Store, options: PermissionCheckerOptions) {
     this.#store = store
     this.#options = options
     this.#customRoles = new CustomRoleCache(store)
+    this.#deny = new DenyChains(store)
     // This process's commits arrive at commit; other processes' when the store refreshes.
     this.#unsubscribe = store.onChange((changes) => this.#apply(changes))
   }
@@ -76,6 +84,7 @@ export class PermissionChecker {
     this.#options.changed?.(changes)
     this.#epoch++
     this.#chains.clear()
+    this.#deny.apply(changes)
     for (const c of changes) {
       switch (c.kind) {
         case 'policy':
@@ -156,6 +165,33 @@ export class PermissionChecker {
     return chain
   }
 
+  /**
+   * The deny policies that apply to `resource`: those attached to its project (by number, as
+   * stored) and to the organization.
+   */
+  async denyPoliciesFor(resource: string): Promise<readonly CompiledDenyPolicy[]> {
+    return this.#deny.load(resource, async () => {
+      const points: string[] = []
+      for (const name of await this.ancestry(resource)) {
+        const [kind, id, more] = name.split('/')
+        if (more !== undefined || id === undefined) continue
+        if (kind === 'organizations') points.push(attachmentPointOfName('organization', id))
+        if (kind === 'projects') {
+          const project = await this.project(id)
+          if (project !== undefined) {
+            points.push(attachmentPointOfName('project', project.projectNumber))
+          }
+        }
+      }
+      return points
+    })
+  }
+
+  /** Whether any deny policy exists anywhere (the analyzer skips its deny step when none). */
+  hasDenyPolicies(): Promise<boolean> {
+    return this.#deny.any()
+  }
+
   async #compiled(names: readonly string[]): Promise<CompiledPolicy[]> {
     const missing = names.filter((n) => !this.#policies.has(n))
     if (missing.length > 0) {
@@ -224,21 +260,28 @@ export class PermissionChecker {
     attributes: RequestAttributes,
   ): Decision | Promise<Decision> {
     const policies = this.#chains.get(resource)
-    if (policies !== undefined) {
+    const deny = this.#deny.now(resource)
+    if (policies !== undefined && deny !== undefined) {
       const principals =
         this.#options.principals === undefined
           ? principalSetFor(caller?.member)
           : this.#options.principalsNow?.(caller)
       if (principals !== undefined) {
         return this.#noted(
-          check({ principals, permission, resource, attributes }, policies),
+          decideWith({ principals, permission, resource, attributes }, policies, deny),
           permission,
         )
       }
     }
-    return Promise.all([this.policiesFor(resource), this.#principals(caller)]).then(
-      ([chain, principals]) =>
-        this.#noted(check({ principals, permission, resource, attributes }, chain), permission),
+    return Promise.all([
+      this.policiesFor(resource),
+      this.denyPoliciesFor(resource),
+      this.#principals(caller),
+    ]).then(([chain, denyChain, principals]) =>
+      this.#noted(
+        decideWith({ principals, permission, resource, attributes }, chain, denyChain),
+        permission,
+      ),
     )
   }
 
@@ -249,7 +292,8 @@ export class PermissionChecker {
     attributes?: Omit<RequestAttributes, 'timeMs'>,
   ): Promise<Decision> {
     const policies = await this.policiesFor(resource)
-    const d = check(
+    const deny = await this.denyPoliciesFor(resource)
+    const d = decideWith(
       {
         principals: await this.#principals(caller),
         permission,
@@ -257,6 +301,7 @@ export class PermissionChecker {
         attributes: { ...attributes, timeMs: this.#options.now() },
       },
       policies,
+      deny,
     )
     return this.#noted(d, permission)
   }
@@ -278,7 +323,9 @@ export class PermissionChecker {
     resource: string,
     shownAs: string = resource,
   ): Promise<void> {
-    if (await this.#grantedByCached(caller, permission, resource)) return
+    // Deny first: the allow shortcut below must never let a denied call through.
+    const deny = await this.denyPoliciesFor(resource)
+    if (deny.length === 0 && (await this.#grantedByCached(caller, permission, resource))) return
     const d = await this.decide(caller, permission, resource)
     if (!d.allowed) throw permissionDenied(permission, shownAs)
   }
@@ -321,12 +368,22 @@ export class PermissionChecker {
     permissions: readonly string[],
   ): Promise<string[]> {
     const policies = await this.#compiled(await this.ancestry(resource))
+    const deny = await this.denyPoliciesFor(resource)
     const request = {
       principals: await this.#principals(caller),
       resource,
       attributes: { timeMs: this.#options.now() },
     }
-    const held = testPermissions(request, permissions, policies)
+    // Compat: testIamPermissions leaves out a permission a deny policy refuses (deny before allow).
+    const allowed =
+      deny.length === 0
+        ? permissions
+        : permissions.filter(
+            (p) =>
+              !evaluateDeny(request.principals, p, request.attributes, denyRulesFor(deny, p))
+                .denied,
+          )
+    const held = testPermissions(request, allowed, policies)
     // Compat: the IAM recommender counts every permission testIamPermissions finds as used.
     if (this.#options.used !== undefined) {
       for (const permission of held)
@@ -334,4 +391,25 @@ export class PermissionChecker {
     }
     return held
   }
+}
+
+/** Deny first, then allow: the one decision of every path through the checker. */
+function decideWith(
+  request: CheckRequest,
+  policies: readonly CompiledPolicy[],
+  deny: readonly CompiledDenyPolicy[],
+): Decision {
+  const rules = denyRulesFor(deny, request.permission)
+  if (rules.length > 0) {
+    const d = evaluateDeny(request.principals, request.permission, request.attributes, rules)
+    if (d.denied) {
+      return Object.freeze({
+        allowed: false,
+        grantedBy: Object.freeze([]),
+        conditionErrors: Object.freeze([]),
+        deny: d,
+      })
+    }
+  }
+  return check(request, policies)
 }

@@ -18,6 +18,8 @@ export const ChangeKind = {
   group: 'group',
   groupMembership: 'groupMembership',
   role: 'role',
+  /** A deny policy changed; the name is its attachment point (decoded). */
+  denyPolicy: 'denyPolicy',
   /**
    * Not a change of one thing: the feed no longer holds everything since this process last read
    * it (pruned, see Store.pruneChanges), so every listener must drop all it caches. Its name is ''.

@@ -16,6 +16,7 @@ import type {
 } from '../records.js'
 import type { CustomRoleRows } from './custom-role-rows.js'
 import type { RecommenderRows } from './recommender-rows.js'
+import type { DenyPolicyRows } from './deny-policy-rows.js'
 import type { GroupRowReads, GroupRowWrites } from './group-row-ops.js'
 
 export interface RowReads {
@@ -25,6 +26,8 @@ export interface RowReads {
   readonly customRoles: CustomRoleRows
   /** The recommenders' rows (reads and writes), on the same connection. */
   readonly recommender: RecommenderRows
+  /** Deny policies' rows (reads and writes), on the same connection. */
+  readonly denyPolicies: DenyPolicyRows
   organization(): Promise<OrganizationRecord | undefined>
   /** Matches the project id or the project number. */
   project(idOrNumber: string): Promise<ProjectRecord | undefined>

@@ -17,6 +17,8 @@ import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
 import { customRoleReader } from './custom-role-ops.js'
 import { recommenderReader } from './recommender-ops.js'
+import { denyPolicyReader } from './deny-policy-ops.js'
+import type { DenyPolicyReader } from '../deny-policies.js'
 
 /**
  * The smallest string greater than every string that starts with `prefix` (bytewise, as both
@@ -33,7 +35,7 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
   // every transaction (each gets its own reader). No key is in more than one part.
   const own: Omit<
     StoreReader,
-    keyof GroupReader | keyof CustomRoleReader | keyof RecommenderReader
+    keyof GroupReader | keyof CustomRoleReader | keyof RecommenderReader | keyof DenyPolicyReader
   > = {
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
@@ -87,5 +89,6 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
     createGroupReader(() => rows().groups),
     customRoleReader(() => rows().customRoles),
     recommenderReader(() => rows().recommender),
+    denyPolicyReader(() => rows().denyPolicies),
   )
 }

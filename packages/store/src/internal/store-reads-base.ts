@@ -57,4 +57,9 @@ export abstract class StoreReadsBase implements StoreReader {
     this.#reads.getRecommendationState(name)
   listRecommendationStates: StoreReader['listRecommendationStates'] = (parent) =>
     this.#reads.listRecommendationStates(parent)
+  getDenyPolicy: StoreReader['getDenyPolicy'] = (point, id) => this.#reads.getDenyPolicy(point, id)
+  listDenyPolicies: StoreReader['listDenyPolicies'] = (point, page) =>
+    this.#reads.listDenyPolicies(point, page)
+  denyPoliciesAt: StoreReader['denyPoliciesAt'] = (points) => this.#reads.denyPoliciesAt(points)
+  hasDenyPolicies: StoreReader['hasDenyPolicies'] = () => this.#reads.hasDenyPolicies()
 }

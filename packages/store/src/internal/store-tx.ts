@@ -20,6 +20,8 @@ import { createStoreReader } from './store-reader.js'
 import { customRoleWriter } from './custom-role-ops.js'
 import { recommenderWriter } from './recommender-ops.js'
 import type { RecommenderWriter } from '../recommender-store.js'
+import { denyPolicyWriter } from './deny-policy-ops.js'
+import type { DenyPolicyWriter } from '../deny-policies.js'
 
 export interface TxHandle {
   readonly tx: StoreTx
@@ -46,7 +48,11 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
   // than one part.
   const own: Omit<
     StoreTx,
-    keyof StoreReader | keyof GroupWriter | keyof CustomRoleWriter | keyof RecommenderWriter
+    | keyof StoreReader
+    | keyof GroupWriter
+    | keyof CustomRoleWriter
+    | keyof RecommenderWriter
+    | keyof DenyPolicyWriter
   > = {
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {
@@ -251,6 +257,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
     createGroupTx(() => rows().groups, changed),
     customRoleWriter(() => rows().customRoles, changed),
     recommenderWriter(() => rows().recommender),
+    denyPolicyWriter(() => rows().denyPolicies, changed),
   )
 
   return {

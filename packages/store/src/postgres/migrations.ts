@@ -136,5 +136,18 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE changes ADD COLUMN commit_time timestamptz;`,
   },
   POSTGRES_JSON_BODIES_MIGRATION,
+  {
+    // Version 11: IAM deny policies, keyed by attachment point (decoded, project by number) and id
+    // (versions 9 and 10 belong to other tables; numbers may have gaps).
+    version: 11,
+    sql: `
+      CREATE TABLE deny_policies (
+        attachment_point text COLLATE "C" NOT NULL,
+        policy_id text COLLATE "C" NOT NULL,
+        record json NOT NULL,
+        PRIMARY KEY (attachment_point, policy_id)
+      );
+    `,
+  },
   POSTGRES_RECOMMENDER_MIGRATION,
 ]

@@ -21,6 +21,7 @@ import { translatePgError } from './pg-errors.js'
 import type { Queryable } from './pg-lease.js'
 import { PgCustomRoleRows } from './pg-custom-role-rows.js'
 import { PgRecommenderRows } from './pg-recommender-rows.js'
+import { PgDenyPolicyRows } from './pg-deny-policy-rows.js'
 
 interface ResourceRow {
   name: string
@@ -93,12 +94,14 @@ export class PgRows implements RowWrites {
   readonly groups: PgGroupRows
   readonly customRoles: PgCustomRoleRows
   readonly recommender: PgRecommenderRows
+  readonly denyPolicies: PgDenyPolicyRows
 
   constructor(db: Queryable) {
     this.#db = db
     this.groups = new PgGroupRows(db)
     this.customRoles = new PgCustomRoleRows(db)
     this.recommender = new PgRecommenderRows(db)
+    this.denyPolicies = new PgDenyPolicyRows(db)
   }
 
   async #query<R extends pg.QueryResultRow>(

@@ -104,6 +104,7 @@ withPg('openPostgresStore', () => {
       'cloud_identity_groups',
       'cloud_identity_memberships',
       'custom_roles',
+      'deny_policies',
       'grant_usage',
       'grants_seen',
       'operations',

@@ -131,5 +131,18 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     version: 7,
     sql: `ALTER TABLE changes ADD COLUMN time_ms INTEGER;`,
   },
+  {
+    // Version 11: IAM deny policies, keyed by attachment point (decoded, project by number) and id
+    // (versions 8–10 belong to other tables; numbers may have gaps).
+    version: 11,
+    sql: `
+      CREATE TABLE deny_policies (
+        attachment_point TEXT NOT NULL,
+        policy_id TEXT NOT NULL,
+        record TEXT NOT NULL,
+        PRIMARY KEY (attachment_point, policy_id)
+      ) STRICT;
+    `,
+  },
   SQLITE_RECOMMENDER_MIGRATION,
 ]

@@ -19,6 +19,7 @@ import { SqliteGroupRows } from './sqlite-group-rows.js'
 import { translateSqliteError } from './sqlite-errors.js'
 import { SqliteCustomRoleRows } from './sqlite-custom-role-rows.js'
 import { SqliteRecommenderRows } from './sqlite-recommender-rows.js'
+import { SqliteDenyPolicyRows } from './sqlite-deny-policy-rows.js'
 
 interface ResourceRow {
   name: string
@@ -99,12 +100,14 @@ export class SqliteRows implements RowWrites {
   readonly groups: SqliteGroupRows
   readonly customRoles: SqliteCustomRoleRows
   readonly recommender: SqliteRecommenderRows
+  readonly denyPolicies: SqliteDenyPolicyRows
 
   constructor(db: Database.Database) {
     this.#db = db
     this.groups = new SqliteGroupRows(db)
     this.customRoles = new SqliteCustomRoleRows(db)
     this.recommender = new SqliteRecommenderRows(db)
+    this.denyPolicies = new SqliteDenyPolicyRows(db)
   }
 
   #stmt(sql: string): Database.Statement {

@@ -13,9 +13,11 @@ import {
   PolicyAnalyzer,
   readAnalysisQuery,
   type AnalyzedResource,
+  type DenyLookup,
   type GroupMembership,
 } from '@runiam/core/analyzer'
 import { compilePolicy, type CompiledPolicy } from '@runiam/core/authorizer'
+import type { CompiledDenyPolicy } from '@runiam/core/deny'
 import type { Change, MembershipEdge, StoredPolicy } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { compileConditionsInSlices } from '../condition-slices.js'
@@ -159,16 +161,20 @@ export class PolicyAnalysisService {
       request.options.expandGroups || /^(user|serviceAccount|group):/.test(request.identity ?? '')
     const readGroups = groupsNeeded && (await this.#mayReadGroups(caller))
     const analyzer = await this.#current()
-    const results = analyzer.analyze({
-      readGroups,
-      scope: scopeName,
-      ...(resource === undefined ? {} : { resource }),
-      ...(request.identity === undefined ? {} : { identity: request.identity }),
-      roles: request.roles,
-      permissions: request.permissions,
-      options: request.options,
-      timeMs: request.accessTimeMs ?? this.#ctx.now(),
-    })
+    const denyFor = await this.#denyLookup(scopeName)
+    const results = analyzer.analyze(
+      {
+        readGroups,
+        scope: scopeName,
+        ...(resource === undefined ? {} : { resource }),
+        ...(request.identity === undefined ? {} : { identity: request.identity }),
+        roles: request.roles,
+        permissions: request.permissions,
+        options: request.options,
+        timeMs: request.accessTimeMs ?? this.#ctx.now(),
+      },
+      denyFor,
+    )
     const explored = readGroups || !groupsNeeded
     return {
       mainAnalysis: {
@@ -187,6 +193,38 @@ export class PolicyAnalysisService {
             }),
       },
       fullyExplored: explored,
+    }
+  }
+
+  /**
+   * The deny policies of every project in the scope (and the organization's), for the analyzer's
+   * deny step; undefined (no step) while the store holds no deny policy.
+   */
+  async #denyLookup(scope: string): Promise<DenyLookup | undefined> {
+    const checker = this.#ctx.checker
+    if (!(await checker.hasDenyPolicies())) return undefined
+    const org = await checker.organization()
+    const orgChain =
+      org === undefined ? [] : await checker.denyPoliciesFor(`organizations/${org.id}`)
+    const byProject = new Map<string, readonly CompiledDenyPolicy[]>()
+    const ids: string[] = []
+    if (scope.startsWith('projects/')) {
+      ids.push(scope.slice('projects/'.length))
+    } else {
+      let pageToken: string | undefined
+      do {
+        const page = await this.#ctx.store.listProjects({
+          pageSize: 1000,
+          ...(pageToken === undefined ? {} : { pageToken }),
+        })
+        ids.push(...page.items.map((p) => p.projectId))
+        pageToken = page.nextPageToken
+      } while (pageToken !== undefined)
+    }
+    for (const id of ids) byProject.set(id, await checker.denyPoliciesFor(`projects/${id}`))
+    return (resource) => {
+      const [kind, id = ''] = resource.split('/')
+      return kind === 'projects' ? (byProject.get(id) ?? orgChain) : orgChain
     }
   }
 
