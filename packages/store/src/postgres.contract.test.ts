@@ -12,6 +12,7 @@ import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
+import { describeAuditEntriesContract } from './audit-entries.contract.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
@@ -80,6 +81,7 @@ if (problem === undefined) {
   describeGroupContract(options)
   describeCustomRoleContract(options)
   describeFeedPruningContract(options)
+  describeAuditEntriesContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

@@ -10,6 +10,7 @@ import { describeServiceAccountContract } from './service-accounts.contract.js'
 import { describeCustomRoleContract } from './roles.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
+import { describeAuditEntriesContract } from './audit-entries.contract.js'
 
 const files = new Map<Store, string>()
 
@@ -40,3 +41,4 @@ describeOperationsContract(options)
 describeGroupContract(options)
 describeCustomRoleContract(options)
 describeFeedPruningContract(options)
+describeAuditEntriesContract(options)

@@ -21,8 +21,9 @@ import type {
   StoredPolicy,
 } from './records.js'
 import type { CustomRoleReader, CustomRoleWriter } from './custom-roles.js'
+import type { AuditEntryReader, AuditEntryWriter } from './audit-entries.js'
 
-export interface StoreReader extends GroupReader, CustomRoleReader {
+export interface StoreReader extends GroupReader, CustomRoleReader, AuditEntryReader {
   getOrganization(): Promise<OrganizationRecord | undefined>
   /** By project id or project number. */
   getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
@@ -69,7 +70,7 @@ export interface PutPolicyOptions {
   readonly updateTime?: string
 }
 
-export interface StoreTx extends StoreReader, GroupWriter, CustomRoleWriter {
+export interface StoreTx extends StoreReader, GroupWriter, CustomRoleWriter, AuditEntryWriter {
   /** Creates the organization node; ALREADY_EXISTS if there is one. */
   createOrganization(org: OrganizationRecord): Promise<void>
   /** ALREADY_EXISTS if the project id or number is taken. */

@@ -15,6 +15,7 @@ import type {
   StoredPolicy,
 } from '../records.js'
 import type { CustomRoleRows } from './custom-role-rows.js'
+import type { AuditEntryRows } from './audit-entry-rows.js'
 import type { GroupRowReads, GroupRowWrites } from './group-row-ops.js'
 
 export interface RowReads {
@@ -22,6 +23,8 @@ export interface RowReads {
   readonly groups: GroupRowReads
   /** Custom roles' rows (reads and writes), on the same connection. */
   readonly customRoles: CustomRoleRows
+  /** Audit entries' rows (reads and writes), on the same connection. */
+  readonly auditEntries: AuditEntryRows
   organization(): Promise<OrganizationRecord | undefined>
   /** Matches the project id or the project number. */
   project(idOrNumber: string): Promise<ProjectRecord | undefined>

@@ -9,12 +9,14 @@ import type {
   ResourceRecord,
 } from '../records.js'
 import type { CustomRoleReader } from '../custom-roles.js'
+import type { AuditEntryReader } from '../audit-entries.js'
 import type { GroupReader } from '../group-store.js'
 import type { StoreReader } from '../store.js'
 import { createGroupReader } from './group-reader.js'
 import { pageWindow, toPage } from './paging.js'
 import type { RowReads } from './row-ops.js'
 import { customRoleReader } from './custom-role-ops.js'
+import { auditEntryReader } from './audit-entry-ops.js'
 
 /**
  * The smallest string greater than every string that starts with `prefix` (bytewise, as both
@@ -29,7 +31,10 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
   // The group and custom-role halves are added with Object.assign, not spread into the literal:
   // V8 builds a literal that starts with spreads property by property on a slow path, ~30 µs for
   // every transaction (each gets its own reader). No key is in more than one part.
-  const own: Omit<StoreReader, keyof GroupReader | keyof CustomRoleReader> = {
+  const own: Omit<
+    StoreReader,
+    keyof GroupReader | keyof CustomRoleReader | keyof AuditEntryReader
+  > = {
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
     async listProjects(page?: PageRequest): Promise<Page<ProjectRecord>> {
@@ -81,5 +86,6 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
     own,
     createGroupReader(() => rows().groups),
     customRoleReader(() => rows().customRoles),
+    auditEntryReader(() => rows().auditEntries),
   )
 }

@@ -51,4 +51,5 @@ export abstract class StoreReadsBase implements StoreReader {
     this.#reads.listAllCustomRoles(parent)
   policiesBindingRole: StoreReader['policiesBindingRole'] = (role) =>
     this.#reads.policiesBindingRole(role)
+  listAuditEntries: StoreReader['listAuditEntries'] = (query) => this.#reads.listAuditEntries(query)
 }

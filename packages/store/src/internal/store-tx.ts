@@ -3,6 +3,7 @@
 import { EMPTY_POLICY_ETAG } from '@runiam/core'
 import { serviceAccountResource, type StoredPolicy } from '../records.js'
 import type { CustomRoleWriter } from '../custom-roles.js'
+import type { AuditEntryWriter } from '../audit-entries.js'
 import type { GroupWriter } from '../group-store.js'
 import type { StoreReader, StoreTx } from '../store.js'
 import { ChangeKind, type PendingChange } from './change-feed.js'
@@ -18,6 +19,7 @@ import type { RowWrites } from './row-ops.js'
 import { createGroupTx } from './group-tx.js'
 import { createStoreReader } from './store-reader.js'
 import { customRoleWriter } from './custom-role-ops.js'
+import { auditEntryWriter } from './audit-entry-ops.js'
 
 export interface TxHandle {
   readonly tx: StoreTx
@@ -42,7 +44,10 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
   // The reader, group and custom-role parts are added with Object.assign, not spread into the
   // literal (see createStoreReader: the spread form cost ~35 µs per transaction). No key is in more
   // than one part.
-  const own: Omit<StoreTx, keyof StoreReader | keyof GroupWriter | keyof CustomRoleWriter> = {
+  const own: Omit<
+    StoreTx,
+    keyof StoreReader | keyof GroupWriter | keyof CustomRoleWriter | keyof AuditEntryWriter
+  > = {
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {
         const existing = await rows().organization()
@@ -245,6 +250,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
     createStoreReader(rows),
     createGroupTx(() => rows().groups, changed),
     customRoleWriter(() => rows().customRoles, changed),
+    auditEntryWriter(() => rows().auditEntries),
   )
 
   return {

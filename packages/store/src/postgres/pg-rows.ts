@@ -20,6 +20,7 @@ import { PgGroupRows } from './pg-group-rows.js'
 import { translatePgError } from './pg-errors.js'
 import type { Queryable } from './pg-lease.js'
 import { PgCustomRoleRows } from './pg-custom-role-rows.js'
+import { PgAuditEntryRows } from './pg-audit-entry-rows.js'
 
 interface ResourceRow {
   name: string
@@ -91,11 +92,13 @@ export class PgRows implements RowWrites {
   readonly #db: Queryable
   readonly groups: PgGroupRows
   readonly customRoles: PgCustomRoleRows
+  readonly auditEntries: PgAuditEntryRows
 
   constructor(db: Queryable) {
     this.#db = db
     this.groups = new PgGroupRows(db)
     this.customRoles = new PgCustomRoleRows(db)
+    this.auditEntries = new PgAuditEntryRows(db)
   }
 
   async #query<R extends pg.QueryResultRow>(

@@ -18,6 +18,7 @@ import type { RowWrites } from '../internal/row-ops.js'
 import { SqliteGroupRows } from './sqlite-group-rows.js'
 import { translateSqliteError } from './sqlite-errors.js'
 import { SqliteCustomRoleRows } from './sqlite-custom-role-rows.js'
+import { SqliteAuditEntryRows } from './sqlite-audit-entry-rows.js'
 
 interface ResourceRow {
   name: string
@@ -97,11 +98,13 @@ export class SqliteRows implements RowWrites {
   readonly #statements = new Map<string, Database.Statement>()
   readonly groups: SqliteGroupRows
   readonly customRoles: SqliteCustomRoleRows
+  readonly auditEntries: SqliteAuditEntryRows
 
   constructor(db: Database.Database) {
     this.#db = db
     this.groups = new SqliteGroupRows(db)
     this.customRoles = new SqliteCustomRoleRows(db)
+    this.auditEntries = new SqliteAuditEntryRows(db)
   }
 
   #stmt(sql: string): Database.Statement {

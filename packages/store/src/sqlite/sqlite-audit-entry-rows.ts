@@ -1,0 +1,107 @@
+// Audit-entry row operations on one better-sqlite3 connection (the reader's or the writer's),
+// with statements prepared per query shape. Driver errors are translated before they leave.
+import type Database from 'better-sqlite3'
+import type { AuditEntryQuery, AuditEntryRecord } from '../audit-entries.js'
+import type { AuditEntryRows } from '../internal/audit-entry-rows.js'
+import { translateSqliteError } from './sqlite-errors.js'
+
+function sync<T>(fn: () => T): Promise<T> {
+  try {
+    return Promise.resolve(fn())
+  } catch (error) {
+    return Promise.reject(translateSqliteError(error))
+  }
+}
+
+interface Row {
+  insert_id: string
+  time: string
+  log_name: string
+  parent: string
+  resource_name: string
+  method_name: string
+  principal: string
+  entry: string
+}
+
+const toRecord = (r: Row): AuditEntryRecord => ({
+  insertId: r.insert_id,
+  timestamp: r.time,
+  logName: r.log_name,
+  parent: r.parent,
+  resourceName: r.resource_name,
+  methodName: r.method_name,
+  principal: r.principal,
+  entry: JSON.parse(r.entry) as Record<string, unknown>,
+})
+
+export class SqliteAuditEntryRows implements AuditEntryRows {
+  readonly #db: Database.Database
+  readonly #statements = new Map<string, Database.Statement>()
+
+  constructor(db: Database.Database) {
+    this.#db = db
+  }
+
+  #stmt(sql: string): Database.Statement {
+    let stmt = this.#statements.get(sql)
+    if (stmt === undefined) {
+      stmt = this.#db.prepare(sql)
+      this.#statements.set(sql, stmt)
+    }
+    return stmt
+  }
+
+  auditEntries(q: AuditEntryQuery): Promise<AuditEntryRecord[]> {
+    return sync(() => {
+      const where = ['parent IN (SELECT value FROM json_each(?))']
+      const args: unknown[] = [JSON.stringify(q.parents)]
+      if (q.logNames !== undefined) {
+        where.push('log_name IN (SELECT value FROM json_each(?))')
+        args.push(JSON.stringify(q.logNames))
+      }
+      if (q.since !== undefined) {
+        where.push('time >= ?')
+        args.push(q.since)
+      }
+      if (q.until !== undefined) {
+        where.push('time <= ?')
+        args.push(q.until)
+      }
+      const desc = q.descending === true
+      if (q.cursor !== undefined) {
+        const cmp = desc ? '<' : '>'
+        where.push(`(time ${cmp} ? OR (time = ? AND insert_id ${cmp} ?))`)
+        args.push(q.cursor.timestamp, q.cursor.timestamp, q.cursor.insertId)
+      }
+      const dir = desc ? 'DESC' : 'ASC'
+      const sql = `SELECT * FROM audit_entries WHERE ${where.join(' AND ')}
+                   ORDER BY time ${dir}, insert_id ${dir} LIMIT ?`
+      return (this.#stmt(sql).all(...args, q.limit) as Row[]).map(toRecord)
+    })
+  }
+
+  insertAuditEntry(e: AuditEntryRecord): Promise<boolean> {
+    return sync(
+      () =>
+        this.#stmt(
+          `INSERT INTO audit_entries
+             (insert_id, time, log_name, parent, resource_name, method_name, principal, entry)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+        ).run(
+          e.insertId,
+          e.timestamp,
+          e.logName,
+          e.parent,
+          e.resourceName,
+          e.methodName,
+          e.principal,
+          JSON.stringify(e.entry),
+        ).changes > 0,
+    )
+  }
+
+  deleteAuditEntriesBefore(before: string): Promise<number> {
+    return sync(() => this.#stmt('DELETE FROM audit_entries WHERE time < ?').run(before).changes)
+  }
+}
