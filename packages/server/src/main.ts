@@ -334,6 +334,7 @@ async function complete(
     upstreams,
     jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
     signingKeys: keySchedule,
+    audit: { dataAccess: config.auditDataAccess, retentionDays: config.auditRetentionDays },
   })
   // Executions an earlier run of this server left unfinished are failed (not resumed); with
   // workers only the first does it, as a restarted worker would fail its siblings' executions.
@@ -439,6 +440,18 @@ function run(
       .catch((err: unknown) => parts.log({ event: 'runtime_sync_failed', error: String(err) }))
   })
   if (parts.config.localProcesses) void parts.workerPools.start()
+  // Audit entries older than the retention go, at start and then hourly.
+  const pruneAudit = (): void => {
+    parts.services.audit
+      .prune()
+      .then((n) => {
+        if (n > 0) parts.log({ event: 'audit_pruned', entries: n })
+      })
+      .catch((err: unknown) => parts.log({ event: 'audit_prune_failed', error: String(err) }))
+  }
+  pruneAudit()
+  const auditPruner = setInterval(pruneAudit, 3_600_000)
+  auditPruner.unref()
   const surfaces: Surfaces = {
     authz: async (req, res, ctx) => void (await handleAuthz(gateway, req, res, ctx)),
     gateway,
@@ -478,6 +491,7 @@ function run(
     ...(parts.demo === undefined ? {} : { demo: parts.demo }),
     ...(parts.bootstrap === undefined ? {} : { bootstrap: parts.bootstrap }),
     async close() {
+      clearInterval(auditPruner)
       parts.hosts.close()
       parts.keys.close()
       parts.services.close()

@@ -40,7 +40,10 @@ export interface Harness {
 export async function startHarness(
   store: Store,
   nowMs = Date.parse('2026-01-01T00:00:00Z'),
-  extra: Pick<ServicesOptions, 'principals' | 'serviceAccountTokens' | 'jobs' | 'signingKeys'> & {
+  extra: Pick<
+    ServicesOptions,
+    'principals' | 'serviceAccountTokens' | 'jobs' | 'signingKeys' | 'audit'
+  > & {
     /** Replaces the fake authenticator (tests of real credentials). */
     authenticate?: (authorization: string | undefined) => Promise<Caller | undefined>
   } = {},

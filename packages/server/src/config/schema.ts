@@ -63,6 +63,13 @@ export interface ServerConfig {
    */
   readonly changeFeedRetentionSeconds: number
   /**
+   * Cloud Audit Logs: also write Data Access entries for admin reads and the gateway's refusals
+   * (401/403). Admin writes are always logged (docs/audit.md).
+   */
+  readonly auditDataAccess: boolean
+  /** How long audit entries are kept, days (Google keeps Admin Activity logs 400 days). */
+  readonly auditRetentionDays: number
+  /**
    * The built web console (index.html and assets/) served at /console/. Default: the dist folder
    * of the @runiam/console package, found through module resolution (config/console-dir.ts);
    * absent when that package cannot be found, and /console/ then says how to build it.
@@ -150,6 +157,8 @@ export const DEFAULTS = {
   bodyTimeoutSeconds: 30,
   trustedIssuers: [],
   changeFeedRetentionSeconds: 3600,
+  auditDataAccess: false,
+  auditRetentionDays: 400,
 } as const satisfies Partial<ServerConfig>
 
 /** The organization owner used in --dev when no --bootstrap-owner is given. */

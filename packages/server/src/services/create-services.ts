@@ -31,6 +31,7 @@ import { createJobServices, type JobServices, type JobServicesOptions } from './
 import type { ScheduleTimes } from './keys/key-schedule.js'
 import { SigningKeyService } from './keys/signing-key-service.js'
 import { PolicyAnalysisService } from './asset/policy-analysis-service.js'
+import { AuditLogService, type AuditOptions } from './audit/audit-log-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -50,6 +51,8 @@ export interface ServicesOptions {
   readonly jobs?: JobServicesOptions
   /** The signing key schedule rotation writes (default: main.ts's defaults, 600 s and 1 h). */
   readonly signingKeys?: ScheduleTimes
+  /** Cloud Audit Logs (default: admin writes only, kept 400 days). */
+  readonly audit?: AuditOptions
 }
 
 export interface Services {
@@ -82,6 +85,8 @@ export interface Services {
   readonly signingKeys: SigningKeyService
   /** Cloud Asset's analyzeIamPolicy (who has what access on which resource). */
   readonly assets: PolicyAnalysisService
+  /** Cloud Audit Logs: the admin dispatch and the gateway write entries through it. */
+  readonly audit: AuditLogService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -134,6 +139,7 @@ export function createServices(options: ServicesOptions): Services {
     roles: new CustomRoleService(ctx),
     logEntries: new LogEntriesService(
       checker,
+      options.store,
       options.serviceLogs,
       options.workerPoolLogs,
       options.jobs?.logs,
@@ -146,6 +152,7 @@ export function createServices(options: ServicesOptions): Services {
       options.signingKeys ?? { activationDelayMs: 600_000, retentionMs: 3_630_000 },
     ),
     assets,
+    audit: new AuditLogService(ctx, options.audit ?? { dataAccess: false, retentionDays: 400 }),
     close: () => {
       checker.close()
       assets.close()
