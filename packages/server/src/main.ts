@@ -13,7 +13,7 @@ import type { ServerConfig } from './config/schema.js'
 import { prepareDataDir } from './data-dir/data-dir.js'
 import { writeSecretFile } from './data-dir/secret-files.js'
 import { handleAuthz } from './gateway/authz-endpoint.js'
-import { createGateway } from './gateway/gateway-app.js'
+import { createGateway, type GatewayRefusalNote } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { unavailablePage } from './gateway/pages.js'
 import { createConsoleAssets } from './console/console-assets.js'
@@ -384,6 +384,22 @@ async function complete(
       observer: env.metrics.gateway,
       log,
       ...(config.localProcesses ? { runtime } : {}),
+      ...(config.auditDataAccess
+        ? {
+            onRefused: (r: GatewayRefusalNote) => {
+              services.audit
+                .gatewayRefusal({
+                  resourceName: r.service,
+                  ...(r.caller === undefined ? {} : { caller: r.caller }),
+                  callerIp: r.callerIp,
+                  ...(r.userAgent === undefined ? {} : { userAgent: r.userAgent }),
+                  status: r.status,
+                  detail: r.detail,
+                })
+                .catch((err: unknown) => log({ event: 'audit_error', error: String(err) }))
+            },
+          }
+        : {}),
     }),
   }
 }

@@ -10,6 +10,7 @@ import { HIERARCHY_COMMANDS } from './hierarchy-commands.js'
 import { ADMIN_COMMANDS } from './admin-commands.js'
 import { LOGS_COMMANDS } from './logs-commands.js'
 import { ASSET_COMMANDS } from './asset-commands.js'
+import { LOGGING_COMMANDS } from './logging-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
 import { KNATIVE_COMMANDS } from './knative-commands.js'
@@ -308,6 +309,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...iamCommands(['run', 'services'], 'SERVICE', 'service'),
   ...LOGS_COMMANDS,
   ...ASSET_COMMANDS,
+  ...LOGGING_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
   ...JOBS_COMMANDS,

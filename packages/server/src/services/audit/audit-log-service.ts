@@ -5,8 +5,14 @@
 // (audit-scope.ts), so it commits with the change. Either way the entry is durable before the
 // caller gets an answer: an entry that cannot be written fails the request.
 import { randomBytes } from 'node:crypto'
-import type { IamError } from '@runiam/core'
-import { policyDelta, renderPolicy, type Policy } from '@runiam/core'
+import {
+  Code,
+  IamError,
+  policyDelta,
+  renderPolicy,
+  unauthenticated,
+  type Policy,
+} from '@runiam/core'
 import type { AuditEntryRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isoTime, type ServiceContext } from '../context.js'
@@ -40,7 +46,10 @@ export interface GatewayRefusal {
   readonly caller?: Caller
   readonly callerIp: string
   readonly userAgent?: string
-  readonly error: IamError
+  /** 401: no or an invalid credential; 403: run.routes.invoke denied. */
+  readonly status: 401 | 403
+  /** The gateway's reason, as its access log says it. */
+  readonly detail: string
 }
 
 const SET_IAM_POLICY_REQUEST = 'type.googleapis.com/google.iam.v1.SetIamPolicyRequest'
@@ -95,7 +104,12 @@ export class AuditLogService {
         ...(refusal.userAgent === undefined ? {} : { userAgent: refusal.userAgent }),
       },
       caller: refusal.caller,
-      error: refusal.error,
+      error: new IamError(
+        refusal.status === 401 ? Code.UNAUTHENTICATED : Code.PERMISSION_DENIED,
+        refusal.status === 401 ? unauthenticated().reason : 'IAM_PERMISSION_DENIED',
+        refusal.detail,
+        { metadata: { permission: 'run.routes.invoke', resource: refusal.resourceName } },
+      ),
       dataAccess: true,
     })
     if (record !== undefined) await this.append(record)
