@@ -2,12 +2,11 @@
 // the newest entries first, an implicit `timestamp >= now - --freshness` unless the filter
 // mentions timestamp, paged up to --limit, printed as YAML documents (or --format).
 // Compat: gcloud's command_lib/logs/read.py and api_lib/logging/common.py.
-import type { ListLogEntriesResponse, LogEntry } from '@runiam/api'
 import { CliError } from '../cli-error.js'
 import type { CommandContext } from '../command-context.js'
 import { formatList, parseFormat } from '../output/format.js'
 import { flagString, requireProject } from '../resource-refs.js'
-import { parseFreshness } from './cloud-run-logs.js'
+import { listEntries, readFlags } from './cloud-run-logs.js'
 
 function resourceNames(ctx: CommandContext): string[] {
   const given = flagString(ctx, 'resource-names')
@@ -34,53 +33,17 @@ function resourceNames(ctx: CommandContext): string[] {
 
 export async function read(ctx: CommandContext): Promise<void> {
   const names = resourceNames(ctx)
-  const limitText = flagString(ctx, 'limit')
-  let limit: number | undefined
-  if (limitText !== undefined) {
-    limit = Number(limitText)
-    if (!Number.isInteger(limit) || limit < 1) {
-      throw new CliError(
-        `argument --limit: Value must be greater than or equal to 1; received: ${limitText}`,
-        2,
-      )
-    }
-  }
-  const order = (flagString(ctx, 'order') ?? 'desc').toLowerCase()
-  if (order !== 'desc' && order !== 'asc') {
-    throw new CliError(
-      `argument --order: Invalid choice: '${order}'. Valid choices are [asc, desc].`,
-      2,
-    )
-  }
-  const freshness = parseFreshness(flagString(ctx, 'freshness') ?? '1d')
+  const { limit, order, freshnessMs } = readFlags(ctx)
   const given = ctx.args.positionals['LOG_FILTER'] ?? ''
   // Compat: with --order desc and no "timestamp" in the filter, gcloud adds a freshness bound.
   const filter =
     order === 'desc' && !given.includes('timestamp')
       ? [
-          `timestamp>="${new Date(Date.now() - freshness).toISOString()}"`,
+          `timestamp>="${new Date(Date.now() - freshnessMs).toISOString()}"`,
           ...(given === '' ? [] : [given]),
         ].join(' AND ')
       : given
   const format = parseFormat(ctx.settings.format)
-  const client = await ctx.client()
-  const entries: LogEntry[] = []
-  let pageToken: string | undefined
-  do {
-    // Compat: pageSize = min(limit or 1000, 1000), stopping client-side at --limit.
-    const want = limit === undefined ? 1000 : Math.min(1000, limit - entries.length)
-    const page = await client.request<ListLogEntriesResponse>('POST', '/v2/entries:list', {
-      body: {
-        resourceNames: names,
-        ...(filter === '' ? {} : { filter }),
-        orderBy: `timestamp ${order}`,
-        pageSize: want,
-        ...(pageToken === undefined ? {} : { pageToken }),
-      },
-    })
-    entries.push(...(page.entries ?? []))
-    pageToken = page.nextPageToken === '' ? undefined : page.nextPageToken
-  } while (pageToken !== undefined && (limit === undefined || entries.length < limit))
-  const shown = entries.slice(0, limit)
+  const shown = await listEntries(ctx, { resourceNames: names, filter }, { limit, order })
   if (shown.length > 0) ctx.io.stdout(formatList(shown, format))
 }

@@ -2,31 +2,17 @@
 // inside transact(). Driver errors are translated before they leave.
 import type pg from 'pg'
 import type { AuditEntryQuery, AuditEntryRecord } from '../audit-entries.js'
-import type { AuditEntryRows } from '../internal/audit-entry-rows.js'
+import {
+  auditEntryRecord,
+  type AuditEntryRow,
+  type AuditEntryRows,
+} from '../internal/audit-entry-rows.js'
 import { translatePgError } from './pg-errors.js'
 import type { Queryable } from './pg-lease.js'
 
-interface Row {
-  insert_id: string
-  time: string
-  log_name: string
-  parent: string
-  resource_name: string
-  method_name: string
-  principal: string
-  entry: Record<string, unknown>
-}
+type Row = AuditEntryRow<Record<string, unknown>>
 
-const toRecord = (r: Row): AuditEntryRecord => ({
-  insertId: r.insert_id,
-  timestamp: r.time,
-  logName: r.log_name,
-  parent: r.parent,
-  resourceName: r.resource_name,
-  methodName: r.method_name,
-  principal: r.principal,
-  entry: r.entry,
-})
+const toRecord = (r: Row): AuditEntryRecord => auditEntryRecord(r, r.entry)
 
 export class PgAuditEntryRows implements AuditEntryRows {
   readonly #db: Queryable

@@ -2,7 +2,11 @@
 // with statements prepared per query shape. Driver errors are translated before they leave.
 import type Database from 'better-sqlite3'
 import type { AuditEntryQuery, AuditEntryRecord } from '../audit-entries.js'
-import type { AuditEntryRows } from '../internal/audit-entry-rows.js'
+import {
+  auditEntryRecord,
+  type AuditEntryRow,
+  type AuditEntryRows,
+} from '../internal/audit-entry-rows.js'
 import { translateSqliteError } from './sqlite-errors.js'
 
 function sync<T>(fn: () => T): Promise<T> {
@@ -13,27 +17,10 @@ function sync<T>(fn: () => T): Promise<T> {
   }
 }
 
-interface Row {
-  insert_id: string
-  time: string
-  log_name: string
-  parent: string
-  resource_name: string
-  method_name: string
-  principal: string
-  entry: string
-}
+type Row = AuditEntryRow<string>
 
-const toRecord = (r: Row): AuditEntryRecord => ({
-  insertId: r.insert_id,
-  timestamp: r.time,
-  logName: r.log_name,
-  parent: r.parent,
-  resourceName: r.resource_name,
-  methodName: r.method_name,
-  principal: r.principal,
-  entry: JSON.parse(r.entry) as Record<string, unknown>,
-})
+const toRecord = (r: Row): AuditEntryRecord =>
+  auditEntryRecord(r, JSON.parse(r.entry) as Record<string, unknown>)
 
 export class SqliteAuditEntryRows implements AuditEntryRows {
   readonly #db: Database.Database
