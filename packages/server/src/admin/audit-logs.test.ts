@@ -249,6 +249,32 @@ describe('admin writes', () => {
 })
 
 describe('reading entries', () => {
+  it("organization-level writes are in the organization's log, read with its name", async () => {
+    const group = await h.call('POST', '/v1/groups', {
+      as: OWNER,
+      body: {
+        parent: `customers/C${h.orgId}`,
+        groupKey: { id: 'auditors@example.com' },
+        labels: { 'cloudidentity.googleapis.com/groups.discussion_forum': '' },
+      },
+    })
+    expect(group.status, JSON.stringify(group.json)).toBe(200)
+    const org = `organizations/${h.orgId}`
+    const found = await entries(
+      'protoPayload.methodName="google.apps.cloudidentity.groups.v1.GroupsService.CreateGroup"',
+      OWNER,
+      [org],
+    )
+    expect(found).toHaveLength(1)
+    expect(found[0]?.['logName']).toBe(`${org}/logs/cloudaudit.googleapis.com%2Factivity`)
+    // A project reader sees none of them; the organization's log needs its own grant.
+    const r = await h.call('POST', '/v2/entries:list', {
+      as: QOWNER,
+      body: { resourceNames: [org] },
+    })
+    expect(r.status).toBe(403)
+  })
+
   it('needs logging.logEntries.list on the project (before anything else)', async () => {
     const r = await h.call('POST', '/v2/entries:list', {
       as: MALLORY,
