@@ -50,7 +50,10 @@ describeConsole('console audit trail', () => {
   it("lists the service's changes, who made them, the policy delta and a denied attempt", async () => {
     const { page, server } = c
     await page.goto(`${server.url}/console/projects/${P}/locations/us-central1/services/web`)
-    await page.getByRole('link', { name: 'Audit' }).click()
+    await page
+      .getByRole('navigation', { name: 'Service' })
+      .getByRole('link', { name: 'Audit', exact: true })
+      .click()
     const table = page.getByRole('table', { name: 'Audit trail' })
     await table.waitFor()
     const rows = table.getByRole('row')
