@@ -237,6 +237,8 @@ export class AuditCall implements AuditScope {
   }
 
   async policyWritten(tx: StoreTx, before: Policy | undefined, after: Policy): Promise<void> {
+    // Only a setIamPolicy call's own entry carries the delta (no other route writes policies).
+    if (!this.#isSetIamPolicy()) return
     const record = await this.#log.build({
       method: this.#start.method,
       start: this.#start,
