@@ -239,6 +239,48 @@ describe('@google-cloud/run v2 ServicesClient', () => {
     expect(String(deniedCreate['message'])).toContain('run.services.create')
     await asBob.close()
   })
+
+  it('setIamPolicy leaves one audit entry (google.cloud.run.v2.Services.SetIamPolicy) with the exact delta', async () => {
+    const services = new run.ServicesClient(clientOptions(ownerToken))
+    const resource = `${PARENT}/services/gc-svc`
+    const [before] = await services.getIamPolicy({ resource })
+    await services.setIamPolicy({
+      resource,
+      policy: {
+        bindings: [
+          ...(before.bindings ?? []),
+          { role: 'roles/run.invoker', members: ['user:gclient-audit@example.com'] },
+        ],
+        etag: before.etag ?? null,
+      },
+    })
+    await services.close()
+    const res = await fetch(`${server.url}/v2/entries:list`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ownerToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        resourceNames: [`projects/${PROJECT}`],
+        filter:
+          'protoPayload.serviceData.policyDelta.bindingDeltas.member="user:gclient-audit@example.com"',
+      }),
+    })
+    expect(res.status).toBe(200)
+    const { entries } = (await res.json()) as {
+      entries?: { protoPayload: Record<string, unknown> }[]
+    }
+    expect(entries).toHaveLength(1)
+    expect(entries?.[0]?.protoPayload['methodName']).toBe(
+      'google.cloud.run.v2.Services.SetIamPolicy',
+    )
+    expect(entries?.[0]?.protoPayload['serviceData']).toEqual({
+      '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData',
+      policyDelta: {
+        bindingDeltas: [
+          { action: 'ADD', role: 'roles/run.invoker', member: 'user:gclient-audit@example.com' },
+        ],
+      },
+    })
+  })
 })
 
 describe('@google-cloud/resource-manager v3 ProjectsClient', () => {

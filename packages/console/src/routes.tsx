@@ -7,6 +7,7 @@ import { ProjectRunPage } from './pages/project-run-page.js'
 import { ProjectsPage } from './pages/projects-page.js'
 import { ResourcePage } from './pages/resource-page.js'
 import { ServiceSecurityPage } from './pages/service-security-page.js'
+import { ServiceAuditPage } from './pages/service-audit-page.js'
 import type { RouteDef } from './router.js'
 import { GroupsPage } from './pages/groups-page.js'
 import { OrganizationIamPage, ProjectIamPage } from './pages/iam-page.js'
@@ -55,6 +56,18 @@ export const ROUTES: readonly RouteDef[] = [
     title: (p) => `Security – ${p.name} – ${p.project}`,
     render: (p) => (
       <ServiceSecurityPage
+        project={p.project}
+        location={p.location}
+        name={p.name}
+        key={`${p.project}/${p.location}/${p.name}`}
+      />
+    ),
+  }),
+  route<{ project: string; location: string; name: string }>({
+    pattern: '/projects/:project/locations/:location/services/:name/audit',
+    title: (p) => `Audit – ${p.name} – ${p.project}`,
+    render: (p) => (
+      <ServiceAuditPage
         project={p.project}
         location={p.location}
         name={p.name}

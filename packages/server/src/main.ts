@@ -13,7 +13,7 @@ import type { ServerConfig } from './config/schema.js'
 import { prepareDataDir } from './data-dir/data-dir.js'
 import { writeSecretFile } from './data-dir/secret-files.js'
 import { handleAuthz } from './gateway/authz-endpoint.js'
-import { createGateway } from './gateway/gateway-app.js'
+import { createGateway, type GatewayRefusalNote } from './gateway/gateway-app.js'
 import { HostIndex, routeOf } from './gateway/host-index.js'
 import { unavailablePage } from './gateway/pages.js'
 import { createConsoleAssets } from './console/console-assets.js'
@@ -337,6 +337,7 @@ async function complete(
     recommenderWindowMs: config.recommenderWindowSeconds * 1000,
     usageFlushFailed: (error) =>
       log({ event: 'usage_flush_failed', error: (error as Error).message }),
+    audit: { dataAccess: config.auditDataAccess, retentionDays: config.auditRetentionDays },
   })
   services.usage.start(config.usageFlushSeconds)
   // Executions an earlier run of this server left unfinished are failed (not resumed); with
@@ -387,6 +388,22 @@ async function complete(
       observer: env.metrics.gateway,
       log,
       ...(config.localProcesses ? { runtime } : {}),
+      ...(config.auditDataAccess
+        ? {
+            onRefused: (r: GatewayRefusalNote) => {
+              services.audit
+                .gatewayRefusal({
+                  resourceName: r.service,
+                  ...(r.caller === undefined ? {} : { caller: r.caller }),
+                  callerIp: r.callerIp,
+                  ...(r.userAgent === undefined ? {} : { userAgent: r.userAgent }),
+                  status: r.status,
+                  detail: r.detail,
+                })
+                .catch((err: unknown) => log({ event: 'audit_error', error: String(err) }))
+            },
+          }
+        : {}),
     }),
   }
 }
@@ -443,6 +460,18 @@ function run(
       .catch((err: unknown) => parts.log({ event: 'runtime_sync_failed', error: String(err) }))
   })
   if (parts.config.localProcesses) void parts.workerPools.start()
+  // Audit entries older than the retention go, at start and then hourly.
+  const pruneAudit = (): void => {
+    parts.services.audit
+      .prune()
+      .then((n) => {
+        if (n > 0) parts.log({ event: 'audit_pruned', entries: n })
+      })
+      .catch((err: unknown) => parts.log({ event: 'audit_prune_failed', error: String(err) }))
+  }
+  pruneAudit()
+  const auditPruner = setInterval(pruneAudit, 3_600_000)
+  auditPruner.unref()
   const surfaces: Surfaces = {
     authz: async (req, res, ctx) => void (await handleAuthz(gateway, req, res, ctx)),
     gateway,
@@ -482,6 +511,7 @@ function run(
     ...(parts.demo === undefined ? {} : { demo: parts.demo }),
     ...(parts.bootstrap === undefined ? {} : { bootstrap: parts.bootstrap }),
     async close() {
+      clearInterval(auditPruner)
       parts.hosts.close()
       parts.keys.close()
       parts.services.close()

@@ -14,6 +14,7 @@ import { describeRecommenderContract } from './recommender.contract.js'
 import { describeDenyPolicyContract } from './deny-policies.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
+import { describeAuditEntriesContract } from './audit-entries.contract.js'
 
 const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
@@ -84,6 +85,7 @@ if (problem === undefined) {
   describeRecommenderContract(options)
   describeDenyPolicyContract(options)
   describeFeedPruningContract(options)
+  describeAuditEntriesContract(options)
 } else if (required) {
   describe('Store contract: postgres', () => {
     it('needs PostgreSQL (RUNIAM_REQUIRE_PG=1)', () => {

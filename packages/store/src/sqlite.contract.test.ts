@@ -12,6 +12,7 @@ import { describeRecommenderContract } from './recommender.contract.js'
 import { describeDenyPolicyContract } from './deny-policies.contract.js'
 import { describeStoreContract, type StoreContractOptions } from './store.contract.js'
 import { describeFeedPruningContract } from './feed-pruning.contract.js'
+import { describeAuditEntriesContract } from './audit-entries.contract.js'
 
 const files = new Map<Store, string>()
 
@@ -44,3 +45,4 @@ describeCustomRoleContract(options)
 describeRecommenderContract(options)
 describeDenyPolicyContract(options)
 describeFeedPruningContract(options)
+describeAuditEntriesContract(options)

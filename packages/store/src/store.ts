@@ -23,9 +23,10 @@ import type {
 import type { CustomRoleReader, CustomRoleWriter } from './custom-roles.js'
 import type { RecommenderReader, RecommenderWriter } from './recommender-store.js'
 import type { DenyPolicyReader, DenyPolicyWriter } from './deny-policies.js'
+import type { AuditEntryReader, AuditEntryWriter } from './audit-entries.js'
 
 export interface StoreReader
-  extends GroupReader, CustomRoleReader, RecommenderReader, DenyPolicyReader {
+  extends GroupReader, CustomRoleReader, RecommenderReader, DenyPolicyReader, AuditEntryReader {
   getOrganization(): Promise<OrganizationRecord | undefined>
   /** By project id or project number. */
   getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
@@ -73,7 +74,13 @@ export interface PutPolicyOptions {
 }
 
 export interface StoreTx
-  extends StoreReader, GroupWriter, CustomRoleWriter, RecommenderWriter, DenyPolicyWriter {
+  extends
+    StoreReader,
+    GroupWriter,
+    CustomRoleWriter,
+    RecommenderWriter,
+    DenyPolicyWriter,
+    AuditEntryWriter {
   /** Creates the organization node; ALREADY_EXISTS if there is one. */
   createOrganization(org: OrganizationRecord): Promise<void>
   /** ALREADY_EXISTS if the project id or number is taken. */

@@ -55,8 +55,14 @@ export interface LogsTarget {
   readonly labels?: Readonly<Record<string, string>>
 }
 
-/** `logs read` for any Cloud Run resource: the flags and output of gcloud's logs commands. */
-export async function readLogs(ctx: CommandContext, ref: LogsTarget): Promise<void> {
+/** The flags every `logs read` shares: --limit (undefined: all), --order, --freshness (ms). */
+export interface ReadFlags {
+  readonly limit: number | undefined
+  readonly order: 'asc' | 'desc'
+  readonly freshnessMs: number
+}
+
+export function readFlags(ctx: CommandContext): ReadFlags {
   const limitText = flagString(ctx, 'limit')
   let limit: number | undefined
   if (limitText !== undefined) {
@@ -75,7 +81,43 @@ export async function readLogs(ctx: CommandContext, ref: LogsTarget): Promise<vo
       2,
     )
   }
-  const since = Date.now() - parseFreshness(flagString(ctx, 'freshness') ?? '1d')
+  return { limit, order, freshnessMs: parseFreshness(flagString(ctx, 'freshness') ?? '1d') }
+}
+
+/**
+ * entries:list, paged up to `limit` entries. Compat: gcloud pages with pageSize = min(limit or
+ * 1000, 1000) and stops client-side after --limit.
+ */
+export async function listEntries(
+  ctx: CommandContext,
+  request: { readonly resourceNames: readonly string[]; readonly filter: string },
+  flags: Pick<ReadFlags, 'limit' | 'order'>,
+): Promise<LogEntry[]> {
+  const { limit, order } = flags
+  const client = await ctx.client()
+  const entries: LogEntry[] = []
+  let pageToken: string | undefined
+  do {
+    const want = limit === undefined ? 1000 : Math.min(1000, limit - entries.length)
+    const page = await client.request<ListLogEntriesResponse>('POST', '/v2/entries:list', {
+      body: {
+        resourceNames: request.resourceNames,
+        ...(request.filter === '' ? {} : { filter: request.filter }),
+        orderBy: `timestamp ${order}`,
+        pageSize: want,
+        ...(pageToken === undefined ? {} : { pageToken }),
+      },
+    })
+    entries.push(...(page.entries ?? []))
+    pageToken = page.nextPageToken === '' ? undefined : page.nextPageToken
+  } while (pageToken !== undefined && (limit === undefined || entries.length < limit))
+  return entries.slice(0, limit)
+}
+
+/** `logs read` for any Cloud Run resource: the flags and output of gcloud's logs commands. */
+export async function readLogs(ctx: CommandContext, ref: LogsTarget): Promise<void> {
+  const { limit, order, freshnessMs } = readFlags(ctx)
+  const since = Date.now() - freshnessMs
   const logFilter = flagString(ctx, 'log-filter')
   const clauses = [
     ...(logFilter === undefined ? [] : [logFilter]),
@@ -85,29 +127,17 @@ export async function readLogs(ctx: CommandContext, ref: LogsTarget): Promise<vo
     ...Object.entries(ref.labels ?? {}).map(([k, v]) => `labels."${k}" = ${quote(v)}`),
     'severity >= DEFAULT',
     `timestamp >= ${quote(new Date(since).toISOString())}`,
+    // Audit entries carry the same resource labels; they are not what the process printed, and
+    // would eat into --limit (`runiam logging read` shows them).
+    'NOT logName:"cloudaudit.googleapis.com"',
   ]
   const filter = clauses.map((c) => `(${c})`).join(' AND ')
-  const client = await ctx.client()
-  const entries: LogEntry[] = []
-  let pageToken: string | undefined
-  do {
-    const want = limit === undefined ? 1000 : Math.min(1000, limit - entries.length)
-    const page = await client.request<ListLogEntriesResponse>('POST', '/v2/entries:list', {
-      body: {
-        resourceNames: [`projects/${ref.project}`],
-        filter,
-        orderBy: `timestamp ${order}`,
-        pageSize: want,
-        ...(pageToken === undefined ? {} : { pageToken }),
-      },
-    })
-    entries.push(...(page.entries ?? []))
-    pageToken = page.nextPageToken === '' ? undefined : page.nextPageToken
-  } while (pageToken !== undefined && (limit === undefined || entries.length < limit))
-  const lines = entries
-    .slice(0, limit)
-    .map(formatLogLine)
-    .filter((l): l is string => l !== undefined)
+  const entries = await listEntries(
+    ctx,
+    { resourceNames: [`projects/${ref.project}`], filter },
+    { limit, order },
+  )
+  const lines = entries.map(formatLogLine).filter((l): l is string => l !== undefined)
   // Compat: gcloud prints the fetched lines in reverse, so the default (desc) reads oldest first.
   lines.reverse()
   if (lines.length > 0) ctx.io.stdout(`${lines.join('\n')}\n`)

@@ -12,6 +12,7 @@ import { LOGS_COMMANDS } from './logs-commands.js'
 import { ASSET_COMMANDS } from './asset-commands.js'
 import { RECOMMENDER_COMMANDS } from './recommender-commands.js'
 import { TROUBLESHOOT_COMMANDS } from './troubleshoot-commands.js'
+import { LOGGING_COMMANDS } from './logging-commands.js'
 import { ORG_POLICIES_COMMANDS } from './org-policies-commands.js'
 import { IAM_POLICIES_COMMANDS } from './iam-policies-commands.js'
 import { SERVICE_ACCOUNT_COMMANDS } from './service-account-commands.js'
@@ -313,6 +314,7 @@ export const COMMANDS: readonly CommandDef[] = [
   ...ASSET_COMMANDS,
   ...RECOMMENDER_COMMANDS,
   ...TROUBLESHOOT_COMMANDS,
+  ...LOGGING_COMMANDS,
   ...ORG_POLICIES_COMMANDS,
   ...SERVICE_ACCOUNT_COMMANDS,
   ...JOBS_COMMANDS,

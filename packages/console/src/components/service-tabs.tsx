@@ -1,12 +1,12 @@
-// The tabs of a service's own pages: its details and permissions, and its Security tab (each its
-// own address, so it can be linked and reloaded).
+// The tabs of a service's own pages: its details and permissions, its Security tab and its Audit
+// tab (each its own address, so it can be linked and reloaded).
 import { href, Link } from '../router.js'
 
 export function ServiceTabs(props: {
   project: string
   location: string
   name: string
-  current: 'details' | 'security'
+  current: 'details' | 'security' | 'audit'
 }) {
   const at = ['projects', props.project, 'locations', props.location, 'services', props.name]
   return (
@@ -19,6 +19,9 @@ export function ServiceTabs(props: {
         aria-current={props.current === 'security' ? 'page' : undefined}
       >
         Security
+      </Link>
+      <Link to={href(...at, 'audit')} aria-current={props.current === 'audit' ? 'page' : undefined}>
+        Audit
       </Link>
     </nav>
   )

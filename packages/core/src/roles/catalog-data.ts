@@ -964,6 +964,7 @@ export const ROLE_DATA: Readonly<Record<string, RoleData>> = {
       'iam.serviceAccounts.undelete',
       'iam.serviceAccounts.update',
       'logging.logEntries.list',
+      'logging.privateLogEntries.list',
       'orgpolicy.constraints.list',
       'orgpolicy.policies.create',
       'orgpolicy.policies.delete',
@@ -1381,6 +1382,22 @@ export const ROLE_DATA: Readonly<Record<string, RoleData>> = {
       'logging.usage.get',
       'logging.views.get',
       'logging.views.list',
+      'resourcemanager.projects.get',
+    ],
+  },
+  // Compat: Data Access audit logs are private: reading them needs logging.privateLogEntries.list,
+  // which roles/owner and this role carry and roles/viewer and roles/logging.viewer do not.
+  'roles/logging.privateLogViewer': {
+    title: 'Private Logs Viewer',
+    description:
+      'Access to view logs, including logs with private contents (Data Access audit logs).',
+    stage: 'GA',
+    permissions: [
+      'logging.logEntries.list',
+      'logging.logServiceIndexes.list',
+      'logging.logServices.list',
+      'logging.logs.list',
+      'logging.privateLogEntries.list',
       'resourcemanager.projects.get',
     ],
   },

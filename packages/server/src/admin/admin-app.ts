@@ -9,6 +9,9 @@ import type { RequestContext } from '../http/request-context.js'
 import type { Caller } from '../services/caller.js'
 import type { Services } from '../services/create-services.js'
 import '../services/reasons.js'
+import type { AuditCall } from '../services/audit/audit-log-service.js'
+import { auditMethodOf } from '../services/audit/audit-method.js'
+import { auditResourceName } from '../services/audit/audit-resource-name.js'
 import { createHandlers, domainOf } from './handlers.js'
 
 export interface AdminAppOptions {
@@ -79,6 +82,8 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
     const { path, query, match: m } = target
     let domain = 'runiam.dev'
     let caller: Caller | undefined
+    // The call's audit entry (audit logs): opened once the caller is known, closed exactly once.
+    let audit: AuditCall | undefined
     try {
       if (m.kind === 'not-found') {
         throw new IamError(
@@ -103,23 +108,44 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       caller = await options.authenticate(req.headers.authorization)
       if (caller === undefined) throw unauthenticated()
       ctx.caller = caller
+      const userAgent = req.headers['user-agent']
+      audit = options.services.audit.begin({
+        method: auditMethodOf(m.route),
+        ...(m.route.permission === undefined ? {} : { permission: m.route.permission }),
+        resourceName: auditResourceName(m.route, m.params, query),
+        caller,
+        callerIp: req.socket.remoteAddress ?? '',
+        ...(userAgent === undefined ? {} : { userAgent }),
+      })
       const body = m.route.body
         ? await readJsonBody(req, { timeoutMs: options.bodyTimeoutMs ?? 30_000 })
         : (closeIfBodyUnread(req, res), undefined)
+      audit?.request(body, auditResourceName(m.route, m.params, query, body))
       const handler = handlers.get(routeKey(m.route))
       if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
       const host = req.headers.host
-      const result = await handler({
-        caller,
-        params: m.params,
-        query,
-        body,
-        ...(host === undefined ? {} : { host }),
-      })
+      const call = (): Promise<unknown> =>
+        handler({
+          caller: caller as Caller,
+          params: m.params,
+          query,
+          body,
+          ...(host === undefined ? {} : { host }),
+        })
+      const result = audit === undefined ? await call() : await audit.run(call)
       if (method !== 'GET' && options.settle !== undefined) await options.settle()
+      // Nothing acknowledged is unaudited: the entry is durable before the answer is sent.
+      const closing = audit
+      audit = undefined
+      await closing?.succeeded(result)
       send(res, 200, result)
     } catch (thrown) {
       const err = IamError.from(thrown)
+      if (audit !== undefined) {
+        await audit.failed(err).catch((e: unknown) => {
+          log({ event: 'audit-error', requestId: ctx.requestId, error: String(e) })
+        })
+      }
       // Internal failures reach the wire as a generic INTERNAL; what happened goes to the log only.
       const internal =
         err.code === Code.INTERNAL || err.code === Code.UNKNOWN || err.code === Code.DATA_LOSS

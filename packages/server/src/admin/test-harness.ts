@@ -42,7 +42,7 @@ export async function startHarness(
   nowMs = Date.parse('2026-01-01T00:00:00Z'),
   extra: Pick<
     ServicesOptions,
-    'principals' | 'serviceAccountTokens' | 'jobs' | 'signingKeys' | 'recommenderWindowMs'
+    'principals' | 'serviceAccountTokens' | 'jobs' | 'signingKeys' | 'recommenderWindowMs' | 'audit'
   > & {
     /** A moving clock (default: always `nowMs`). */
     clock?: () => number

@@ -120,6 +120,17 @@ export const FLAGS: Readonly<Record<string, ServeFlag>> = {
     kind: 'bool',
     help: 'A JSON access log line per request on stderr (default on; --no-access-log turns it off).',
   },
+  '--audit-data-access': {
+    key: 'auditDataAccess',
+    kind: 'bool',
+    help: "Audit logs: also write Data Access entries for admin reads and the gateway's refusals (default off).",
+  },
+  '--audit-retention-days': {
+    key: 'auditRetentionDays',
+    kind: 'number',
+    metavar: 'DAYS',
+    help: 'How long audit log entries are kept (default 400 days, as Google keeps Admin Activity logs).',
+  },
   '--request-timeout': {
     key: 'requestTimeoutSeconds',
     kind: 'number',
@@ -517,6 +528,8 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     changeFeedRetentionSeconds: num('changeFeedRetentionSeconds', 60, 30 * 86400),
     recommenderWindowSeconds: num('recommenderWindowSeconds', 1, 400 * 86400),
     usageFlushSeconds: num('usageFlushSeconds', 1, 3600),
+    auditDataAccess: bool('auditDataAccess'),
+    auditRetentionDays: num('auditRetentionDays', 1, 3650),
   }
   if (problems.length > 0)
     throw usage(`Invalid server configuration:\n  - ${problems.join('\n  - ')}`)

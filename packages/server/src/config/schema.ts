@@ -70,6 +70,13 @@ export interface ServerConfig {
   /** How often recorded grant usage is written to the store, seconds (default 5). */
   readonly usageFlushSeconds: number
   /**
+   * Cloud Audit Logs: also write Data Access entries for admin reads and the gateway's refusals
+   * (401/403). Admin writes are always logged (docs/audit.md).
+   */
+  readonly auditDataAccess: boolean
+  /** How long audit entries are kept, days (Google keeps Admin Activity logs 400 days). */
+  readonly auditRetentionDays: number
+  /**
    * The built web console (index.html and assets/) served at /console/. Default: the dist folder
    * of the @runiam/console package, found through module resolution (config/console-dir.ts);
    * absent when that package cannot be found, and /console/ then says how to build it.
@@ -159,6 +166,8 @@ export const DEFAULTS = {
   changeFeedRetentionSeconds: 3600,
   recommenderWindowSeconds: 90 * 86400,
   usageFlushSeconds: 5,
+  auditDataAccess: false,
+  auditRetentionDays: 400,
 } as const satisfies Partial<ServerConfig>
 
 /** The organization owner used in --dev when no --bootstrap-owner is given. */

@@ -51,6 +51,22 @@ export interface GatewayOptions {
   readonly upstreams?: Pick<UpstreamPolicy, 'check'>
   readonly observer?: GatewayObserver
   log?(entry: Record<string, unknown>): void
+  /**
+   * Told of every refusal of the invoke check (401/403), e.g. for the service's Data Access audit
+   * log; must not throw (a failure is its own to log). The answer does not wait for it.
+   */
+  onRefused?(refusal: GatewayRefusalNote): void
+}
+
+/** A refused invocation, as the gateway knows it. */
+export interface GatewayRefusalNote {
+  /** projects/p/locations/l/services/s */
+  readonly service: string
+  readonly status: 401 | 403
+  readonly detail: string
+  readonly caller?: Caller
+  readonly callerIp: string
+  readonly userAgent?: string
 }
 
 /** A request as the invoke check sees it. */
@@ -187,12 +203,24 @@ export function createGateway(options: GatewayOptions): Gateway {
       return unavailable(err, ctx)
     }
     const serverless = credentials.serverlessAuthorization
+    const decided = (result: CheckResult): Admission => {
+      const outcome = result.outcome
+      if (outcome?.kind === 'reject' && result.route !== undefined && options.onRefused) {
+        const userAgent = req.headers['user-agent']
+        options.onRefused({
+          service: result.route.name,
+          status: outcome.status,
+          detail: outcome.detail,
+          ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
+          callerIp: req.socket.remoteAddress ?? '',
+          ...(userAgent === undefined ? {} : { userAgent }),
+        })
+      }
+      return admission(result, ctx, path, target, serverless)
+    }
     return checked instanceof Promise
-      ? checked.then(
-          (result) => admission(result, ctx, path, target, serverless),
-          (err: unknown) => unavailable(err, ctx),
-        )
-      : admission(checked, ctx, path, target, serverless)
+      ? checked.then(decided, (err: unknown) => unavailable(err, ctx))
+      : decided(checked)
   }
 
   function admission(

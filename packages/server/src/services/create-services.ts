@@ -35,6 +35,7 @@ import { PolicyAnalysisService } from './asset/policy-analysis-service.js'
 import { RecommenderService } from './recommender/recommender-service.js'
 import { UsageRecorder } from './recommender/usage-recorder.js'
 import { TroubleshooterService } from './troubleshooter/troubleshooter-service.js'
+import { AuditLogService, type AuditOptions } from './audit/audit-log-service.js'
 
 export interface ServicesOptions {
   readonly store: Store
@@ -58,6 +59,8 @@ export interface ServicesOptions {
   readonly recommenderWindowMs?: number
   /** Told of a failed usage flush (main.ts logs it). */
   usageFlushFailed?(error: unknown): void
+  /** Cloud Audit Logs (default: admin writes only, kept 400 days). */
+  readonly audit?: AuditOptions
 }
 
 export interface Services {
@@ -98,6 +101,8 @@ export interface Services {
   readonly usage: UsageRecorder
   /** Policy Troubleshooter (iam:troubleshoot v1, v2alpha1, v3). */
   readonly troubleshooter: TroubleshooterService
+  /** Cloud Audit Logs: the admin dispatch and the gateway write entries through it. */
+  readonly audit: AuditLogService
   /** Stops following the store's change feed. */
   close(): void
 }
@@ -156,6 +161,7 @@ export function createServices(options: ServicesOptions): Services {
     roles: new CustomRoleService(ctx),
     logEntries: new LogEntriesService(
       checker,
+      options.store,
       options.serviceLogs,
       options.workerPoolLogs,
       options.jobs?.logs,
@@ -174,6 +180,7 @@ export function createServices(options: ServicesOptions): Services {
     usage,
     // Deny policies plug in here: new TroubleshooterService(ctx, { deny: explainDeny(...) }).
     troubleshooter: new TroubleshooterService(ctx),
+    audit: new AuditLogService(ctx, options.audit ?? { dataAccess: false, retentionDays: 400 }),
     close: () => {
       checker.close()
       assets.close()

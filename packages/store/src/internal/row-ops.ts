@@ -17,6 +17,7 @@ import type {
 import type { CustomRoleRows } from './custom-role-rows.js'
 import type { RecommenderRows } from './recommender-rows.js'
 import type { DenyPolicyRows } from './deny-policy-rows.js'
+import type { AuditEntryRows } from './audit-entry-rows.js'
 import type { GroupRowReads, GroupRowWrites } from './group-row-ops.js'
 
 export interface RowReads {
@@ -28,6 +29,8 @@ export interface RowReads {
   readonly recommender: RecommenderRows
   /** Deny policies' rows (reads and writes), on the same connection. */
   readonly denyPolicies: DenyPolicyRows
+  /** Audit entries' rows (reads and writes), on the same connection. */
+  readonly auditEntries: AuditEntryRows
   organization(): Promise<OrganizationRecord | undefined>
   /** Matches the project id or the project number. */
   project(idOrNumber: string): Promise<ProjectRecord | undefined>

@@ -9,6 +9,7 @@ import type {
   ResourceRecord,
 } from '../records.js'
 import type { CustomRoleReader } from '../custom-roles.js'
+import type { AuditEntryReader } from '../audit-entries.js'
 import type { GroupReader } from '../group-store.js'
 import type { RecommenderReader } from '../recommender-store.js'
 import type { StoreReader } from '../store.js'
@@ -19,6 +20,7 @@ import { customRoleReader } from './custom-role-ops.js'
 import { recommenderReader } from './recommender-ops.js'
 import { denyPolicyReader } from './deny-policy-ops.js'
 import type { DenyPolicyReader } from '../deny-policies.js'
+import { auditEntryReader } from './audit-entry-ops.js'
 
 /**
  * The smallest string greater than every string that starts with `prefix` (bytewise, as both
@@ -35,7 +37,11 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
   // every transaction (each gets its own reader). No key is in more than one part.
   const own: Omit<
     StoreReader,
-    keyof GroupReader | keyof CustomRoleReader | keyof RecommenderReader | keyof DenyPolicyReader
+    | keyof GroupReader
+    | keyof CustomRoleReader
+    | keyof RecommenderReader
+    | keyof DenyPolicyReader
+    | keyof AuditEntryReader
   > = {
     getOrganization: async () => rows().organization(),
     getProject: async (idOrNumber) => rows().project(idOrNumber),
@@ -90,5 +96,6 @@ export function createStoreReader(rows: () => RowReads): StoreReader {
     customRoleReader(() => rows().customRoles),
     recommenderReader(() => rows().recommender),
     denyPolicyReader(() => rows().denyPolicies),
+    auditEntryReader(() => rows().auditEntries),
   )
 }

@@ -62,4 +62,5 @@ export abstract class StoreReadsBase implements StoreReader {
     this.#reads.listDenyPolicies(point, page)
   denyPoliciesAt: StoreReader['denyPoliciesAt'] = (points) => this.#reads.denyPoliciesAt(points)
   hasDenyPolicies: StoreReader['hasDenyPolicies'] = () => this.#reads.hasDenyPolicies()
+  listAuditEntries: StoreReader['listAuditEntries'] = (query) => this.#reads.listAuditEntries(query)
 }

@@ -3,6 +3,7 @@
 import { EMPTY_POLICY_ETAG } from '@runiam/core'
 import { serviceAccountResource, type StoredPolicy } from '../records.js'
 import type { CustomRoleWriter } from '../custom-roles.js'
+import type { AuditEntryWriter } from '../audit-entries.js'
 import type { GroupWriter } from '../group-store.js'
 import type { StoreReader, StoreTx } from '../store.js'
 import { ChangeKind, type PendingChange } from './change-feed.js'
@@ -22,6 +23,7 @@ import { recommenderWriter } from './recommender-ops.js'
 import type { RecommenderWriter } from '../recommender-store.js'
 import { denyPolicyWriter } from './deny-policy-ops.js'
 import type { DenyPolicyWriter } from '../deny-policies.js'
+import { auditEntryWriter } from './audit-entry-ops.js'
 
 export interface TxHandle {
   readonly tx: StoreTx
@@ -53,6 +55,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
     | keyof CustomRoleWriter
     | keyof RecommenderWriter
     | keyof DenyPolicyWriter
+    | keyof AuditEntryWriter
   > = {
     async createOrganization(org) {
       if (!(await rows().insertOrganization(org))) {
@@ -258,6 +261,7 @@ export function createStoreTx(rowWrites: RowWrites, now: () => string): TxHandle
     customRoleWriter(() => rows().customRoles, changed),
     recommenderWriter(() => rows().recommender),
     denyPolicyWriter(() => rows().denyPolicies, changed),
+    auditEntryWriter(() => rows().auditEntries),
   )
 
   return {

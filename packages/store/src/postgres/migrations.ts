@@ -137,6 +137,30 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
   },
   POSTGRES_JSON_BODIES_MIGRATION,
   {
+    // Version 10: Cloud Audit Log entries (services/audit/). The entry is the LogEntry JSON (json:
+    // kept as written); the other columns select it. `time` is RFC 3339 UTC with milliseconds
+    // (COLLATE "C": text order is time order, as on SQLite).
+    version: 10,
+    sql: `
+      CREATE TABLE audit_entries (
+        insert_id text COLLATE "C" PRIMARY KEY,
+        time text COLLATE "C" NOT NULL,
+        log_name text COLLATE "C" NOT NULL,
+        parent text COLLATE "C" NOT NULL,
+        resource_name text COLLATE "C" NOT NULL,
+        method_name text COLLATE "C" NOT NULL,
+        principal text COLLATE "C" NOT NULL,
+        entry json NOT NULL
+      );
+      CREATE INDEX audit_entries_by_parent_time ON audit_entries (parent, time, insert_id);
+      CREATE INDEX audit_entries_by_log_time ON audit_entries (log_name, time, insert_id);
+      CREATE INDEX audit_entries_by_time ON audit_entries (time);
+      CREATE INDEX audit_entries_by_resource ON audit_entries (resource_name, time);
+      CREATE INDEX audit_entries_by_method ON audit_entries (method_name, time);
+      CREATE INDEX audit_entries_by_principal ON audit_entries (principal, time);
+    `,
+  },
+  {
     // Version 11: IAM deny policies, keyed by attachment point (decoded, project by number) and id
     // (versions 9 and 10 belong to other tables; numbers may have gaps).
     version: 11,

@@ -22,6 +22,7 @@ import type { Queryable } from './pg-lease.js'
 import { PgCustomRoleRows } from './pg-custom-role-rows.js'
 import { PgRecommenderRows } from './pg-recommender-rows.js'
 import { PgDenyPolicyRows } from './pg-deny-policy-rows.js'
+import { PgAuditEntryRows } from './pg-audit-entry-rows.js'
 
 interface ResourceRow {
   name: string
@@ -95,6 +96,7 @@ export class PgRows implements RowWrites {
   readonly customRoles: PgCustomRoleRows
   readonly recommender: PgRecommenderRows
   readonly denyPolicies: PgDenyPolicyRows
+  readonly auditEntries: PgAuditEntryRows
 
   constructor(db: Queryable) {
     this.#db = db
@@ -102,6 +104,7 @@ export class PgRows implements RowWrites {
     this.customRoles = new PgCustomRoleRows(db)
     this.recommender = new PgRecommenderRows(db)
     this.denyPolicies = new PgDenyPolicyRows(db)
+    this.auditEntries = new PgAuditEntryRows(db)
   }
 
   async #query<R extends pg.QueryResultRow>(

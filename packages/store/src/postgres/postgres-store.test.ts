@@ -100,6 +100,7 @@ withPg('openPostgresStore', () => {
       `SELECT table_name FROM information_schema.tables WHERE table_schema = '${schema}' ORDER BY 1`,
     )
     expect(tables.rows.map((r: { table_name: string }) => r.table_name)).toEqual([
+      'audit_entries',
       'changes',
       'cloud_identity_groups',
       'cloud_identity_memberships',

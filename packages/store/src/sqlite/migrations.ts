@@ -132,6 +132,29 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     sql: `ALTER TABLE changes ADD COLUMN time_ms INTEGER;`,
   },
   {
+    // Version 10: Cloud Audit Log entries (services/audit/). The entry is the LogEntry JSON; the
+    // other columns select it. `time` is RFC 3339 UTC with milliseconds, so text order is time order.
+    version: 10,
+    sql: `
+      CREATE TABLE audit_entries (
+        insert_id TEXT PRIMARY KEY,
+        time TEXT NOT NULL,
+        log_name TEXT NOT NULL,
+        parent TEXT NOT NULL,
+        resource_name TEXT NOT NULL,
+        method_name TEXT NOT NULL,
+        principal TEXT NOT NULL,
+        entry TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_entries_by_parent_time ON audit_entries (parent, time, insert_id);
+      CREATE INDEX audit_entries_by_log_time ON audit_entries (log_name, time, insert_id);
+      CREATE INDEX audit_entries_by_time ON audit_entries (time);
+      CREATE INDEX audit_entries_by_resource ON audit_entries (resource_name, time);
+      CREATE INDEX audit_entries_by_method ON audit_entries (method_name, time);
+      CREATE INDEX audit_entries_by_principal ON audit_entries (principal, time);
+    `,
+  },
+  {
     // Version 11: IAM deny policies, keyed by attachment point (decoded, project by number) and id
     // (versions 8–10 belong to other tables; numbers may have gaps).
     version: 11,

@@ -20,6 +20,7 @@ import { translateSqliteError } from './sqlite-errors.js'
 import { SqliteCustomRoleRows } from './sqlite-custom-role-rows.js'
 import { SqliteRecommenderRows } from './sqlite-recommender-rows.js'
 import { SqliteDenyPolicyRows } from './sqlite-deny-policy-rows.js'
+import { SqliteAuditEntryRows } from './sqlite-audit-entry-rows.js'
 
 interface ResourceRow {
   name: string
@@ -101,6 +102,7 @@ export class SqliteRows implements RowWrites {
   readonly customRoles: SqliteCustomRoleRows
   readonly recommender: SqliteRecommenderRows
   readonly denyPolicies: SqliteDenyPolicyRows
+  readonly auditEntries: SqliteAuditEntryRows
 
   constructor(db: Database.Database) {
     this.#db = db
@@ -108,6 +110,7 @@ export class SqliteRows implements RowWrites {
     this.customRoles = new SqliteCustomRoleRows(db)
     this.recommender = new SqliteRecommenderRows(db)
     this.denyPolicies = new SqliteDenyPolicyRows(db)
+    this.auditEntries = new SqliteAuditEntryRows(db)
   }
 
   #stmt(sql: string): Database.Statement {

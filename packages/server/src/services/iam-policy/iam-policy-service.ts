@@ -23,6 +23,7 @@ import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
 import { checkDomainRestrictedSharing } from '../org-policy/org-policy-enforcer.js'
 import { customRolesForPolicy } from '../custom-role-scope.js'
+import { currentAuditScope } from '../audit/audit-scope.js'
 
 export interface TestIamPermissionsResponse {
   permissions?: string[]
@@ -157,14 +158,18 @@ export class IamPolicyService {
         target.type === 'project' || target.type === 'organization' ? 'resourcemanager' : 'run',
       )
       const next: Policy = { ...canonical, etag: computeEtag(canonical) }
+      let written: Awaited<ReturnType<typeof tx.putPolicy>>
       try {
-        return await tx.putPolicy(key, next, etagGiven ? { ifEtag: current } : {})
+        written = await tx.putPolicy(key, next, etagGiven ? { ifEtag: current } : {})
       } catch (err) {
         if (isIamError(err) && err.code === Code.ABORTED) {
           throw etagMismatch(incoming.etag ?? '', '(changed concurrently)')
         }
         throw err
       }
+      // The audit entry (with the exact policy delta) commits with the change.
+      await currentAuditScope()?.policyWritten(tx, stored?.policy, written.policy)
+      return written
     })
     return renderPolicy(written.policy, 3)
   }

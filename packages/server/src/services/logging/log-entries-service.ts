@@ -1,20 +1,30 @@
 // Cloud Logging's entries.list (POST /v2/entries:list) over the output of local service
-// processes: authorize logging.logEntries.list on every project named (AIP-211: before looking
-// anything up), parse the filter, then answer Google's LogEntry shapes for Cloud Run revisions,
-// ordered by timestamp and paged.
+// processes and the Cloud Audit Logs entries in the store: authorize logging.logEntries.list on
+// every project or organization named (AIP-211: before looking anything up), parse the filter,
+// then answer Google's LogEntry shapes ordered by (timestamp, insertId) and paged. Data Access
+// audit entries are shown only to callers holding logging.privateLogEntries.list there.
 import type { ListLogEntriesResponse, LogEntry } from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
+import type { AuditEntryCursor, StoreReader } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import type { PermissionChecker } from '../permission-checker.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
-import { matchesFilter, parseLogFilter } from './log-filter.js'
+import { filterHints, matchesFilter, parseLogFilter } from './log-filter.js'
 import './logging-reasons.js'
 import type { LogLine, ServiceKey, ServiceLogReader } from './service-log-reader.js'
 
 export const LOG_ENTRIES_LIST_PERMISSION = 'logging.logEntries.list'
+/** Compat: Data Access audit logs are private logs; reading them needs this permission too. */
+export const PRIVATE_LOG_ENTRIES_LIST_PERMISSION = 'logging.privateLogEntries.list'
 
 const DEFAULT_PAGE = 50
 const MAX_PAGE = 1000
+// Compat: at most 100 resourceNames per request.
+const MAX_RESOURCE_NAMES = 100
+// Stored audit entries read per request at most; past it the page ends early with a
+// nextPageToken (Google's contract allows a short or empty page with a token).
+const SCAN_BATCH = 500
+const SCAN_BATCHES = 20
 
 function bad(message: string, field: string): IamError {
   return new IamError(Code.INVALID_ARGUMENT, 'INVALID_LOG_REQUEST', message, {
@@ -104,7 +114,37 @@ export function toLogEntry(
   }
 }
 
-const b64 = (s: string): string => Buffer.from(s, 'utf8').toString('base64url')
+/** A position in the (timestamp, insertId) order, as an opaque page token. */
+const encodeToken = (c: AuditEntryCursor): string =>
+  Buffer.from(JSON.stringify([c.timestamp, c.insertId]), 'utf8').toString('base64url')
+
+function decodeToken(token: string): AuditEntryCursor {
+  try {
+    const v = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as unknown
+    if (
+      Array.isArray(v) &&
+      v.length === 2 &&
+      typeof v[0] === 'string' &&
+      typeof v[1] === 'string' &&
+      !Number.isNaN(Date.parse(v[0]))
+    ) {
+      return { timestamp: v[0], insertId: v[1] }
+    }
+  } catch {
+    // falls through to the error below
+  }
+  throw bad(`Invalid page token ${JSON.stringify(token)}.`, 'pageToken')
+}
+
+/** Entry order: timestamp (as instants), then insertId. */
+function compareKeys(a: AuditEntryCursor, b: AuditEntryCursor): number {
+  const ta = Date.parse(a.timestamp)
+  const tb = Date.parse(b.timestamp)
+  if (ta !== tb) return ta < tb ? -1 : 1
+  return a.insertId < b.insertId ? -1 : a.insertId > b.insertId ? 1 : 0
+}
+
+const keyOf = (e: LogEntry): AuditEntryCursor => ({ timestamp: e.timestamp, insertId: e.insertId })
 
 function pageSizeOf(raw: unknown): number {
   if (raw === undefined || raw === null) return DEFAULT_PAGE
@@ -112,22 +152,28 @@ function pageSizeOf(raw: unknown): number {
   if (typeof n !== 'number' || !Number.isInteger(n)) {
     throw bad(`Invalid value at 'page_size' (TYPE_INT32), ${JSON.stringify(raw)}`, 'pageSize')
   }
-  // Compat: non-positive page sizes mean the default; the maximum is 1000.
-  return n <= 0 ? DEFAULT_PAGE : Math.min(n, MAX_PAGE)
+  // Compat: negative page sizes and sizes above 1000 are refused; 0 means the default.
+  if (n < 0 || n > MAX_PAGE) {
+    throw bad(`Invalid pageSize ${n}: it must be between 0 and ${MAX_PAGE}.`, 'pageSize')
+  }
+  return n === 0 ? DEFAULT_PAGE : n
 }
 
 export class LogEntriesService {
   readonly #checker: PermissionChecker
+  readonly #store: StoreReader
   readonly #sources: readonly (readonly [LogSource, ServiceLogReader | undefined])[]
 
   constructor(
     checker: PermissionChecker,
+    store: StoreReader,
     logs: ServiceLogReader | undefined,
     workerPoolLogs?: ServiceLogReader,
     /** What job tasks printed (keyed by job: `service` is the job id). */
     jobLogs?: ServiceLogReader,
   ) {
     this.#checker = checker
+    this.#store = store
     this.#sources = [
       ['service', logs],
       ['workerPool', workerPoolLogs],
@@ -147,23 +193,29 @@ export class LogEntriesService {
     if (names.length === 0) {
       throw bad('resourceNames: at least one resource name is required.', 'resourceNames')
     }
-    const projects: string[] = []
+    if (names.length > MAX_RESOURCE_NAMES) {
+      throw bad(
+        `resourceNames: at most ${MAX_RESOURCE_NAMES} resource names are allowed, got ${names.length}.`,
+        'resourceNames',
+      )
+    }
+    const parents: string[] = []
     for (const n of names) {
-      const m = typeof n === 'string' ? /^projects\/([^/]+)$/.exec(n) : null
-      if (m?.[1] === undefined) {
+      const m = typeof n === 'string' ? /^(projects|organizations)\/([^/]+)$/.exec(n) : null
+      if (m === null) {
         throw bad(
-          `Invalid resource name ${JSON.stringify(n)}: runiam holds logs of projects only (projects/PROJECT_ID).`,
+          `Invalid resource name ${JSON.stringify(n)}: runiam holds logs of projects and organizations (projects/PROJECT_ID, organizations/ORGANIZATION_ID).`,
           'resourceNames',
         )
       }
-      projects.push(m[1])
+      parents.push(n as string)
     }
-    for (const p of projects) {
-      await this.#checker.require(caller, LOG_ENTRIES_LIST_PERMISSION, `projects/${p}`)
+    for (const p of parents) {
+      await this.#checker.require(caller, LOG_ENTRIES_LIST_PERMISSION, p)
     }
     const filter = req['filter'] === undefined ? '' : req['filter']
     if (typeof filter !== 'string') throw bad('filter must be a string.', 'filter')
-    const clauses = parseLogFilter(filter)
+    const tree = parseLogFilter(filter)
     const orderBy = typeof req['orderBy'] === 'string' ? req['orderBy'].trim() : ''
     let descending: boolean
     if (orderBy === '' || /^timestamp(\s+asc)?$/i.test(orderBy)) descending = false
@@ -175,39 +227,95 @@ export class LogEntriesService {
       )
     }
     const pageSize = pageSizeOf(req['pageSize'])
-    let after: string | undefined
-    if (typeof req['pageToken'] === 'string' && req['pageToken'] !== '') {
-      after = Buffer.from(req['pageToken'], 'base64url').toString('utf8')
-      if (!/^[0-9a-f]{20}$/.test(after)) {
-        throw bad(`Invalid page token ${JSON.stringify(req['pageToken'])}.`, 'pageToken')
+    const token =
+      typeof req['pageToken'] === 'string' && req['pageToken'] !== ''
+        ? decodeToken(req['pageToken'])
+        : undefined
+    const beyond = (k: AuditEntryCursor, mark: AuditEntryCursor): boolean =>
+      descending ? compareKeys(k, mark) < 0 : compareKeys(k, mark) > 0
+
+    // Resolve the parents (project numbers to ids) and who may see Data Access entries.
+    const stored: string[] = []
+    const privateOk = new Set<string>()
+    const projects: string[] = []
+    for (const given of parents) {
+      let parent = given
+      if (given.startsWith('projects/')) {
+        const project = await this.#checker.project(given.slice('projects/'.length))
+        if (project === undefined) throw projectNotFound(given.slice('projects/'.length))
+        parent = `projects/${project.projectId}`
+        projects.push(project.projectId)
+      } else {
+        const org = await this.#checker.organization()
+        if (org === undefined || `organizations/${org.id}` !== given) {
+          throw new IamError(Code.NOT_FOUND, 'NOT_FOUND', `Organization '${given}' not found.`)
+        }
       }
+      stored.push(parent)
+      const held = await this.#checker.test(caller, given, [PRIVATE_LOG_ENTRIES_LIST_PERMISSION])
+      if (held.length > 0) privateOk.add(parent)
     }
 
-    const all: LogEntry[] = []
-    for (const given of projects) {
-      const project = await this.#checker.project(given)
-      if (project === undefined) throw projectNotFound(given)
+    const found: LogEntry[] = []
+    for (const project of projects) {
       for (const [source, logs] of this.#sources) {
-        for (const key of logs?.services(project.projectId) ?? []) {
+        for (const key of logs?.services(project) ?? []) {
           for (const line of logs?.lines(key) ?? []) {
             const entry = toLogEntry(key, line, source)
-            if (matchesFilter(entry, clauses)) all.push(entry)
+            if (
+              (token === undefined || beyond(keyOf(entry), token)) &&
+              matchesFilter(entry, tree)
+            ) {
+              found.push(entry)
+            }
           }
         }
       }
     }
-    all.sort((a, b) => (a.insertId < b.insertId ? -1 : a.insertId > b.insertId ? 1 : 0))
-    if (descending) all.reverse()
-    const start =
-      after === undefined
-        ? 0
-        : all.findIndex((e) => (descending ? e.insertId < after : e.insertId > after))
-    const page = start < 0 ? [] : all.slice(start, start + pageSize)
-    const more = start >= 0 && start + pageSize < all.length
+
+    // Stored audit entries, scanned in order from the token, a bounded number per request.
+    const hints = filterHints(tree)
+    let cursor = token
+    let scanStop: AuditEntryCursor | undefined
+    for (let batch = 0; ; batch++) {
+      const rows = await this.#store.listAuditEntries({
+        parents: stored,
+        ...(hints.logNames === undefined ? {} : { logNames: hints.logNames }),
+        ...(hints.since === undefined ? {} : { since: hints.since }),
+        ...(hints.until === undefined ? {} : { until: hints.until }),
+        ...(cursor === undefined ? {} : { cursor }),
+        descending,
+        limit: SCAN_BATCH,
+      })
+      let matched = 0
+      for (const r of rows) {
+        if (r.logName.endsWith('%2Fdata_access') && !privateOk.has(r.parent)) continue
+        const entry = r.entry as unknown as LogEntry
+        if (matchesFilter(entry, tree)) {
+          found.push(entry)
+          matched++
+        }
+      }
+      const last = rows.at(-1)
+      if (rows.length < SCAN_BATCH || last === undefined) break
+      cursor = { timestamp: last.timestamp, insertId: last.insertId }
+      if (matched > pageSize || batch + 1 >= SCAN_BATCHES) {
+        scanStop = cursor
+        break
+      }
+    }
+
+    found.sort((a, b) => compareKeys(keyOf(a), keyOf(b)))
+    if (descending) found.reverse()
+    const usable = scanStop === undefined ? found : found.filter((e) => !beyond(keyOf(e), scanStop))
+    const page = usable.slice(0, pageSize)
     const last = page.at(-1)
+    let next: AuditEntryCursor | undefined
+    if (usable.length > pageSize && last !== undefined) next = keyOf(last)
+    else if (scanStop !== undefined) next = scanStop
     return {
       ...(page.length === 0 ? {} : { entries: page }),
-      ...(more && last !== undefined ? { nextPageToken: b64(last.insertId) } : {}),
+      ...(next === undefined ? {} : { nextPageToken: encodeToken(next) }),
     }
   }
 }

@@ -1,0 +1,123 @@
+// The exact difference between two allow policies, as Cloud Audit Logs record it in
+// `serviceData.policyDelta` (google.iam.v1.PolicyDelta): one BindingDelta per (role, condition,
+// member) added or removed, one AuditConfigDelta per (service, log type, exempted member).
+// applyPolicyDelta is its inverse, so "apply the delta to the old policy, get the new one" is a
+// property the tests pin.
+import { canonicalExpr, canonicalizePolicy, conditionKey } from './canonicalize-policy.js'
+import type { AuditConfig, Binding, Expr, LogType, Policy } from './types.js'
+
+/** Compat: google.iam.v1.BindingDelta (exactly one member per delta). */
+export interface BindingDelta {
+  action: 'ADD' | 'REMOVE'
+  role: string
+  member: string
+  condition?: Expr
+}
+
+/** Compat: google.iam.v1.AuditConfigDelta. No exemptedMember: the log config itself. */
+export interface AuditConfigDelta {
+  action: 'ADD' | 'REMOVE'
+  service: string
+  exemptedMember?: string
+  logType: LogType
+}
+
+/** Compat: google.iam.v1.PolicyDelta; empty lists are left out, as in proto JSON. */
+export interface PolicyDelta {
+  bindingDeltas?: BindingDelta[]
+  auditConfigDeltas?: AuditConfigDelta[]
+}
+
+const SEP = '\u0000'
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
+function bindingTuples(p: Policy | undefined): Map<string, Omit<BindingDelta, 'action'>> {
+  const out = new Map<string, Omit<BindingDelta, 'action'>>()
+  for (const b of canonicalizePolicy(p ?? {}).bindings ?? []) {
+    const condition = b.condition === undefined ? undefined : canonicalExpr(b.condition)
+    for (const member of b.members) {
+      const key = [b.role, conditionKey(condition), member].join(SEP)
+      out.set(
+        key,
+        condition === undefined ? { role: b.role, member } : { role: b.role, member, condition },
+      )
+    }
+  }
+  return out
+}
+
+function auditTuples(p: Policy | undefined): Map<string, Omit<AuditConfigDelta, 'action'>> {
+  const out = new Map<string, Omit<AuditConfigDelta, 'action'>>()
+  for (const c of canonicalizePolicy(p ?? {}).auditConfigs ?? []) {
+    for (const l of c.auditLogConfigs ?? []) {
+      const logType = l.logType ?? 'LOG_TYPE_UNSPECIFIED'
+      out.set([c.service, logType, ''].join(SEP), { service: c.service, logType })
+      for (const m of l.exemptedMembers ?? []) {
+        out.set([c.service, logType, m].join(SEP), {
+          service: c.service,
+          logType,
+          exemptedMember: m,
+        })
+      }
+    }
+  }
+  return out
+}
+
+function diff<T>(
+  before: Map<string, T>,
+  after: Map<string, T>,
+): { key: string; action: 'ADD' | 'REMOVE'; value: T }[] {
+  const out: { key: string; action: 'ADD' | 'REMOVE'; value: T }[] = []
+  for (const [key, value] of before) if (!after.has(key)) out.push({ key, action: 'REMOVE', value })
+  for (const [key, value] of after) if (!before.has(key)) out.push({ key, action: 'ADD', value })
+  // Deterministic: by role (service), condition, member, then REMOVE before ADD.
+  return out.sort((a, b) => cmp(a.key, b.key) || cmp(b.action, a.action))
+}
+
+/** What changed from `before` to `after` (either may be absent: no policy). */
+export function policyDelta(before: Policy | undefined, after: Policy | undefined): PolicyDelta {
+  const bindingDeltas = diff(bindingTuples(before), bindingTuples(after)).map(
+    ({ action, value }) => ({ action, ...value }),
+  )
+  const auditConfigDeltas = diff(auditTuples(before), auditTuples(after)).map(
+    ({ action, value }) => ({ action, ...value }),
+  )
+  return {
+    ...(bindingDeltas.length > 0 ? { bindingDeltas } : {}),
+    ...(auditConfigDeltas.length > 0 ? { auditConfigDeltas } : {}),
+  }
+}
+
+/** `before` with the delta applied, canonical (the inverse of policyDelta). */
+export function applyPolicyDelta(before: Policy | undefined, delta: PolicyDelta): Policy {
+  const bindings = bindingTuples(before)
+  for (const d of delta.bindingDeltas ?? []) {
+    const { action, ...value } = d
+    const key = [d.role, conditionKey(d.condition), d.member].join(SEP)
+    if (action === 'ADD') bindings.set(key, value)
+    else bindings.delete(key)
+  }
+  const audits = auditTuples(before)
+  for (const d of delta.auditConfigDeltas ?? []) {
+    const { action, ...value } = d
+    const key = [d.service, d.logType, d.exemptedMember ?? ''].join(SEP)
+    if (action === 'ADD') audits.set(key, value)
+    else audits.delete(key)
+  }
+  const outBindings: Binding[] = [...bindings.values()].map((b) => ({
+    role: b.role,
+    members: [b.member],
+    ...(b.condition === undefined ? {} : { condition: b.condition }),
+  }))
+  const auditConfigs: AuditConfig[] = [...audits.values()].map((a) => ({
+    service: a.service,
+    auditLogConfigs: [
+      {
+        logType: a.logType,
+        ...(a.exemptedMember === undefined ? {} : { exemptedMembers: [a.exemptedMember] }),
+      },
+    ],
+  }))
+  return canonicalizePolicy({ bindings: outBindings, auditConfigs })
+}
