@@ -16,6 +16,7 @@ import { EVALUATION_BUDGET } from '../conditions/limits.js'
 import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
 import type { CompiledPolicy } from './compiled-policy.js'
 import type { PolicyIndex } from './policy-index.js'
+import { memberMask } from './principal-set.js'
 import { rolesHolding, type RoleBits } from './role-index.js'
 import type { CheckRequest, ConditionFailure, Decision } from './types.js'
 
@@ -122,9 +123,10 @@ function firstUnconditional(
   members: ReadonlySet<string>,
   policies: readonly CompiledPolicy[],
 ): number {
+  const mask = memberMask(members)
   let conditional = false
   for (let i = 0; i < policies.length; i++) {
-    const pair = (policies[i] as PolicyIndex).unconditional(roles, permission, members)
+    const pair = (policies[i] as PolicyIndex).unconditional(roles, permission, members, mask)
     if (pair >= 0) {
       foundPair = pair
       return i
