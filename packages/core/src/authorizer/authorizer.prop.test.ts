@@ -10,6 +10,7 @@ import { normalizeMember } from '../members/member.js'
 import type { Binding, Policy } from '../policy/types.js'
 import { ROLE_DATA } from '../roles/catalog-data.js'
 import {
+  allows,
   check,
   compilePolicy,
   principalSetFor,
@@ -238,6 +239,8 @@ function agreesWithReference(
   const got = check({ principals, permission, resource, attributes }, compiled)
   const want = referenceCheck(principals, permission, attributes, levels)
   expect(got.allowed).toBe(want.allowed)
+  // The boolean-only path (the gateway's) gives the same verdict.
+  expect(allows({ principals, permission, resource, attributes }, compiled)).toBe(want.allowed)
   if (got.allowed) {
     expect(got.grantedBy).toHaveLength(1)
     const g = got.grantedBy[0]

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Binding, Policy } from '../policy/types.js'
 import {
+  allows,
   check,
   CHECK_CONDITION_BUDGET,
   compilePolicy,
@@ -546,5 +547,71 @@ describe('testPermissions', () => {
     expect(
       testPermissions({ principals: bob, resource: SERVICE, attributes: ATTRS }, asked, compiled),
     ).toEqual([])
+  })
+})
+
+describe('allows: the verdict without the explanation', () => {
+  const adminOnly = { title: 'admin paths', expression: 'request.path.startsWith("/admin")' }
+  const ask = (principals: PrincipalSet, permission: string, compiled: CompiledPolicy[]) =>
+    allows({ principals, permission, resource: SERVICE, attributes: ATTRS }, compiled)
+
+  it('says what check says on unconditional grants at any level', () => {
+    const compiled = policies({
+      org: [{ role: 'roles/run.invoker', members: ['domain:other.org'] }],
+      project: [{ role: 'roles/run.viewer', members: ['group:eng@example.com'] }],
+    })
+    for (const who of [alice, bob, robot, anonymous]) {
+      for (const permission of [INVOKE, 'run.services.get', 'run.services.delete']) {
+        expect(ask(who, permission, compiled)).toBe(decide(who, permission, compiled).allowed)
+      }
+    }
+    expect(ask(bob, INVOKE, compiled)).toBe(true)
+    expect(ask(alice, INVOKE, compiled)).toBe(false)
+  })
+
+  it('evaluates conditions only when no unconditional grant decides, and an error grants nothing', () => {
+    const compiled = policies({
+      service: [
+        { role: 'roles/run.invoker', members: ['user:alice@example.com'], condition: adminOnly },
+      ],
+    })
+    expect(ask(alice, INVOKE, compiled)).toBe(true)
+    expect(
+      allows(
+        {
+          principals: alice,
+          permission: INVOKE,
+          resource: SERVICE,
+          attributes: { ...ATTRS, path: '/x' },
+        },
+        compiled,
+      ),
+    ).toBe(false)
+    // request.path absent: the condition errors, and an erroring condition never allows.
+    expect(
+      allows(
+        {
+          principals: alice,
+          permission: INVOKE,
+          resource: SERVICE,
+          attributes: { timeMs: ATTRS.timeMs },
+        },
+        compiled,
+      ),
+    ).toBe(false)
+  })
+
+  it('denies what no role holds, a look-alike member, and an empty chain', () => {
+    const compiled = policies({
+      service: [
+        {
+          role: 'roles/owner',
+          members: ['user:alice@example.com.evil.org', 'group:eng@example.co'],
+        },
+      ],
+    })
+    expect(ask(alice, 'nonsense.permission', compiled)).toBe(false)
+    expect(ask(alice, INVOKE, compiled)).toBe(false)
+    expect(ask(alice, INVOKE, [])).toBe(false)
   })
 })

@@ -1,12 +1,14 @@
-// check and testPermissions: the one decision function behind testIamPermissions, admin-call
-// authorization and the invoker gateway. Pure: everything it reads is an argument.
+// check, allows and testPermissions: the one decision function behind testIamPermissions,
+// admin-call authorization and the invoker gateway (allows: the same verdict without the
+// explanation). Pure: everything it reads is an argument.
 //
 // Order of work, so the common case costs one Map lookup, a few bit tests per binding and a few
 // Set lookups per level, and allocates nothing:
 //   1. the permission's role bitset (role-index.ts): a permission no known role holds is denied
 //      at once;
 //   2. every level's unconditional grants for the caller's members (a hit returns the frozen
-//      Decision that policy keeps for that binding and member, made the first time it decided);
+//      Decision that policy keeps for that binding and member, made the first time it decided;
+//      allows returns true and reads no Decision);
 //   3. only then, conditional bindings, in the order the policies were given, within one work
 //      budget for the whole check (a policy may hold many conditional bindings, each bounded by
 //      the conditions' own per-evaluation budget: their sum must be bounded too).
@@ -14,6 +16,7 @@ import { EVALUATION_BUDGET } from '../conditions/limits.js'
 import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
 import type { CompiledPolicy } from './compiled-policy.js'
 import type { PolicyIndex } from './policy-index.js'
+import { memberMask } from './principal-set.js'
 import { rolesHolding, type RoleBits } from './role-index.js'
 import type { CheckRequest, ConditionFailure, Decision } from './types.js'
 
@@ -56,6 +59,29 @@ export function check(request: CheckRequest, policies: readonly CompiledPolicy[]
   return checkWithin(request, policies, undefined)
 }
 
+/**
+ * Whether the principals hold the permission: exactly check(request, policies).allowed, without
+ * the explanation. The invoker gateway's path: an unconditional grant (the common case) is
+ * answered from the plans alone, never touching or making a Decision (at a million policies that
+ * object is one more cache miss per check); only when a conditional binding might grant is the
+ * explaining path taken. testIamPermissions, the troubleshooter and the admin API's errors use
+ * check().
+ */
+export function allows(request: CheckRequest, policies: readonly CompiledPolicy[]): boolean {
+  const roles = rolesHolding(request.permission)
+  if (roles === undefined) return false
+  const level = firstUnconditional(roles, request.permission, request.principals.members, policies)
+  if (level !== MAYBE_CONDITIONAL) return level >= 0
+  return checkConditional(
+    roles,
+    request.permission,
+    request.principals.members,
+    request.attributes,
+    policies,
+    { remaining: CHECK_CONDITION_BUDGET },
+  ).allowed
+}
+
 /** `budget`: the one shared by testPermissions; undefined: a fresh one, made only if needed. */
 function checkWithin(
   request: CheckRequest,
@@ -66,14 +92,9 @@ function checkWithin(
   const roles = rolesHolding(permission)
   if (roles === undefined) return DENIED
   const members = request.principals.members
-  let conditional = false
-  for (let i = 0; i < policies.length; i++) {
-    const policy = policies[i] as PolicyIndex
-    const pair = policy.unconditional(roles, permission, members)
-    if (pair >= 0) return policy.allowAt(pair)
-    if (pair === -2) conditional = true
-  }
-  if (!conditional) return DENIED
+  const level = firstUnconditional(roles, permission, members, policies)
+  if (level >= 0) return (policies[level] as PolicyIndex).allowAt(foundPair)
+  if (level === NOTHING) return DENIED
   return checkConditional(
     roles,
     permission,
@@ -82,6 +103,37 @@ function checkWithin(
     policies,
     budget ?? { remaining: CHECK_CONDITION_BUDGET },
   )
+}
+
+/** firstUnconditional's answers when no unconditional grant was found. */
+const NOTHING = -1
+const MAYBE_CONDITIONAL = -2
+
+/** The pair of the grant firstUnconditional found last (set only when it returns a level). */
+let foundPair = 0
+
+/**
+ * Step 2 for check and allows alike: the first level (index into `policies`) with an
+ * unconditional grant of the permission to one of `members`, its pair left in foundPair;
+ * otherwise MAYBE_CONDITIONAL when some conditional binding might grant it, NOTHING when none can.
+ */
+function firstUnconditional(
+  roles: RoleBits,
+  permission: string,
+  members: ReadonlySet<string>,
+  policies: readonly CompiledPolicy[],
+): number {
+  const mask = memberMask(members)
+  let conditional = false
+  for (let i = 0; i < policies.length; i++) {
+    const pair = (policies[i] as PolicyIndex).unconditional(roles, permission, members, mask)
+    if (pair >= 0) {
+      foundPair = pair
+      return i
+    }
+    if (pair === -2) conditional = true
+  }
+  return conditional ? MAYBE_CONDITIONAL : NOTHING
 }
 
 function checkConditional(

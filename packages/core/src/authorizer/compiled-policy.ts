@@ -50,7 +50,7 @@ export interface CompileOptions {
  * Compiles a resource's policy for checks. Never throws for a stored policy: a condition that
  * does not compile (it passed validation under another version, say) grants nothing and is
  * reported as a condition error whenever it would have decided a check. (A hand-written policy
- * with over 2,000 distinct custom roles or 260,000 conditions, far beyond validation's limits, is
+ * with over 2,000 distinct custom roles or 8,000 conditions, far beyond validation's limits, is
  * a RangeError.)
  *
  * Member strings, custom role names and compiled conditions are interned across policies

@@ -10,5 +10,5 @@ export type {
   CompiledBinding,
   CompiledBindingCondition,
 } from './compiled-policy.js'
-export { check, CHECK_CONDITION_BUDGET, testPermissions } from './check.js'
+export { allows, check, CHECK_CONDITION_BUDGET, testPermissions } from './check.js'
 export { principalSetFor, type PrincipalSetOptions } from './principal-set.js'

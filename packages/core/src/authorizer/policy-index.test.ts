@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Binding } from '../policy/types.js'
 import { check, compilePolicy, principalSetFor, type CompiledPolicy } from './index.js'
+import { memberBit } from './member-bit.js'
 
 const INVOKE = 'run.routes.invoke'
 const SERVICE = 'projects/p/locations/us-central1/services/s'
@@ -129,5 +130,47 @@ describe('PolicyIndex', () => {
       { resource: SERVICE, role: 'projects/p/roles/r1499', member: 'user:u1499@example.com' },
     ])
     expect(() => compilePolicy(SERVICE, { bindings: custom(2_100) })).toThrow(RangeError)
+  })
+
+  it('the member-bit pre-filter neither rejects a match nor lets a same-bit look-alike in', () => {
+    // A member in one of alice's buckets that is not hers: it passes the bit test, not the Set.
+    const bits = new Set(
+      [
+        'user:alice@example.com',
+        'domain:example.com',
+        'group:eng@example.com',
+        'allUsers',
+        'allAuthenticatedUsers',
+      ].map(memberBit),
+    )
+    let lookAlike = ''
+    for (let i = 0; lookAlike === ''; i++) {
+      const m = `user:alice${i}@example.com`
+      if (bits.has(memberBit(m))) lookAlike = m
+    }
+    const compiled = compilePolicy(SERVICE, {
+      bindings: [{ role: 'roles/run.invoker', members: [lookAlike] }],
+    })
+    expect(decide([compiled]).allowed).toBe(false)
+    // Hand-written (not normalised) members are matched in their normalised form, bit included.
+    const mixed = compilePolicy(SERVICE, {
+      bindings: [{ role: 'roles/run.invoker', members: ['group:ENG@Example.com'] }],
+    })
+    expect(decide([mixed]).allowed).toBe(true)
+    expect(decide([mixed], { members: new Set(['group:eng@example.com']) }).allowed).toBe(true)
+  })
+
+  it('compiles 8,191 conditional bindings and refuses more', () => {
+    const conditional = (n: number): Binding[] =>
+      Array.from({ length: n }, (_, i) => ({
+        role: 'roles/run.invoker',
+        members: [`user:u${i}@example.com`],
+        condition: { expression: 'request.path == "/"' },
+      }))
+    const big = compilePolicy(SERVICE, { version: 3, bindings: conditional(8_191) })
+    expect(decide([big], principalSetFor('user:u8190@example.com')).allowed).toBe(true)
+    expect(() => compilePolicy(SERVICE, { version: 3, bindings: conditional(8_192) })).toThrow(
+      RangeError,
+    )
   })
 })

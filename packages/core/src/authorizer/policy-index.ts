@@ -7,7 +7,9 @@
 // arrays and per-permission maps costs one miss per pointer.
 //
 // The plan holds, for every binding in policy order and each of its members, a pair
-// `code, member`: code = condition << 12 | role slot << 1 | starts-a-binding. A role slot below
+// `code, member`: code = condition << 17 | member bit << 12 | role slot << 1 | starts-a-binding,
+// the member bit being memberBit(member) (member-bit.ts): a pair whose bit is not in the caller's
+// mask names none of the caller's members, rejected without reading the caller's Set. A role slot below
 // PREDEFINED_ROLE_COUNT is a predefined role's id; above it, a custom role of this policy (what it
 // holds was resolved at compile time). condition 0 is unconditional, k is the policy's k-th
 // conditional binding, whose compiled condition follows the pairs in the same array. The public
@@ -34,7 +36,9 @@ import type { Decision, GrantingBinding } from './types.js'
 const START = 1
 const SLOT_SHIFT = 1
 const SLOT_MASK = 0x7ff
-const CONDITION_SHIFT = 12
+const BIT_SHIFT = 12
+const BIT_MASK = 31
+const CONDITION_SHIFT = 17
 /** Codes at or above this carry a condition. */
 const CONDITIONAL = 1 << CONDITION_SHIFT
 /**
@@ -132,10 +136,11 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
         code |= ++condition << CONDITION_SHIFT
       }
       for (const member of b.members) {
-        this[at++] = code
         // Canonical stored policies are already normalised; normalising again keeps a caller
         // that compiles a hand-written policy from silently missing `user:Alice@Example.com`.
-        this[at++] = internMember(member).member
+        const interned = internMember(member)
+        this[at++] = code | (interned.bit << BIT_SHIFT)
+        this[at++] = interned.member
         code &= ~START
       }
     }
@@ -182,15 +187,21 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
   /**
    * The first pair, in policy order, whose binding grants `permission` to one of `members`
    * unconditionally; otherwise -2 when some conditional binding might grant it (its role holds
-   * it and it names one of the members), -1 when nothing can.
+   * it and it names one of the members), -1 when nothing can. `mask`: memberMask(members).
    */
-  unconditional(roles: RoleBits, permission: string, members: ReadonlySet<string>): number {
+  unconditional(
+    roles: RoleBits,
+    permission: string,
+    members: ReadonlySet<string>,
+    mask: number,
+  ): number {
     const byMember = this.#byMember
     let conditional = false
     if (byMember === undefined) {
       const end = 2 * this.#pairs
       for (let at = 0; at < end; at += 2) {
         const code = this[at] as number
+        if (((mask >>> ((code >> BIT_SHIFT) & BIT_MASK)) & 1) === 0) continue
         if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
         if (!members.has(this[at + 1] as string)) continue
         if (code < CONDITIONAL) return at >> 1
