@@ -33,8 +33,11 @@ export type ConditionOutcome =
  */
 const PER_REQUEST_PERMISSION = 'run.routes.invoke'
 
+/** What the attributes of a condition depend on: the request's and the permission checked. */
+export type AttributeSource = Pick<TroubleshootInput, 'attributes' | 'permission'>
+
 /** The runiam attributes a troubleshooting request supplies; UNKNOWN ones are absent (time: NaN). */
-export function toRequestAttributes(input: TroubleshootInput): RequestAttributes {
+export function toRequestAttributes(input: AttributeSource): RequestAttributes {
   const a = input.attributes
   const perRequest = input.permission === PER_REQUEST_PERMISSION
   return {
@@ -45,7 +48,7 @@ export function toRequestAttributes(input: TroubleshootInput): RequestAttributes
 }
 
 /** The request.* attributes an expression reads that the request left UNKNOWN. */
-export function unknownAttributesIn(expression: string, input: TroubleshootInput): string[] {
+export function unknownAttributesIn(expression: string, input: AttributeSource): string[] {
   const a = input.attributes
   const perRequest = input.permission === PER_REQUEST_PERMISSION
   const out: string[] = []
@@ -64,9 +67,9 @@ export function unknownAttributesIn(expression: string, input: TroubleshootInput
  * UNKNOWN attribute is UNKNOWN, not an error.
  */
 export function evaluateCondition(
-  condition: NonNullable<CompiledBinding['condition']>,
+  condition: Pick<NonNullable<CompiledBinding['condition']>, 'expression' | 'evaluate'>,
   attributes: RequestAttributes,
-  input: TroubleshootInput,
+  input: AttributeSource,
 ): ConditionOutcome {
   const result: ConditionResult = condition.evaluate(attributes)
   if (result.ok) return { kind: 'value', value: result.value }
@@ -88,7 +91,7 @@ export function explainCondition(
   expression: string,
   outcome: ConditionOutcome,
   attributes: RequestAttributes,
-  input: TroubleshootInput,
+  input: AttributeSource,
 ): ConditionExplanation {
   const end = Math.max(0, expression.length - 1)
   const operands = outcome.kind === 'error' ? undefined : topLevelOperands(expression)
