@@ -4,8 +4,12 @@
 // around it (each attachment point, policy and rule: principals, permissions, denialCondition)
 // agrees with it rule by rule (troubleshoot.prop.test.ts).
 import { evaluateDeny } from '../deny/evaluate-deny.js'
-import { matchesPermission, permissionMatcher, toDenyPermission } from '../deny/deny-permission.js'
-import { parseDenyPermission } from '../deny/deny-permission.js'
+import {
+  matchesPermission,
+  parseDenyPermission,
+  permissionMatcher,
+  toDenyPermission,
+} from '../deny/deny-permission.js'
 import { memberOfDenyPrincipal } from '../deny/deny-principal.js'
 import type { CompiledDenyRule, DenyRule } from '../deny/types.js'
 import type { RequestAttributes } from '../conditions/types.js'
