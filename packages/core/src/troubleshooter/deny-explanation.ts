@@ -14,8 +14,8 @@ import { memberOfDenyPrincipal } from '../deny/deny-principal.js'
 import type { CompiledDenyRule, DenyRule } from '../deny/types.js'
 import type { RequestAttributes } from '../conditions/types.js'
 import {
+  conditionFields,
   evaluateCondition,
-  explainCondition,
   toRequestAttributes,
   type AttributeSource,
 } from './explain-binding.js'
@@ -177,25 +177,7 @@ function explainRule(
     combinedExceptionPrincipal: exceptionPrincipals.combined,
     exceptionPrincipals: exceptionPrincipals.each,
     relevance: relevanceOf(state),
-    ...(condition === undefined
-      ? {}
-      : {
-          condition: {
-            ...(condition.title === undefined ? {} : { title: condition.title }),
-            ...(condition.description === undefined ? {} : { description: condition.description }),
-            expression: condition.expression,
-          },
-          ...(outcome === undefined
-            ? {}
-            : {
-                conditionExplanation: explainCondition(
-                  condition.expression,
-                  outcome,
-                  attributes,
-                  query,
-                ),
-              }),
-        }),
+    ...conditionFields(condition, outcome, attributes, query),
   }
 }
 

@@ -10,6 +10,7 @@ import type {
   AllowAccessState,
   AllowBindingExplanation,
   ConditionExplanation,
+  ExplainedCondition,
   MembershipExplanation,
   TroubleshootInput,
 } from './types.js'
@@ -165,23 +166,33 @@ export function explainBinding(
     combinedMembership: combined,
     memberships,
     relevance: relevant ? HIGH : NORMAL,
-    ...(condition === undefined
+    ...conditionFields(condition, outcome, attributes, input),
+  }
+}
+
+/**
+ * The `condition` (and, when it was evaluated, `conditionExplanation`) fields of a binding or
+ * deny rule explanation; none without a condition.
+ */
+export function conditionFields(
+  condition:
+    | { readonly expression: string; readonly title?: string; readonly description?: string }
+    | undefined,
+  outcome: ConditionOutcome | undefined,
+  attributes: RequestAttributes,
+  input: AttributeSource,
+): { condition?: ExplainedCondition; conditionExplanation?: ConditionExplanation } {
+  if (condition === undefined) return {}
+  return {
+    condition: {
+      ...(condition.title === undefined ? {} : { title: condition.title }),
+      ...(condition.description === undefined ? {} : { description: condition.description }),
+      expression: condition.expression,
+    },
+    ...(outcome === undefined
       ? {}
       : {
-          condition: {
-            ...(condition.title === undefined ? {} : { title: condition.title }),
-            expression: condition.expression,
-          },
-          ...(outcome === undefined
-            ? {}
-            : {
-                conditionExplanation: explainCondition(
-                  condition.expression,
-                  outcome,
-                  attributes,
-                  input,
-                ),
-              }),
+          conditionExplanation: explainCondition(condition.expression, outcome, attributes, input),
         }),
   }
 }

@@ -64,6 +64,13 @@ export interface ConditionExplanation {
   readonly evaluationStates: readonly EvaluationState[]
 }
 
+/** google.type.Expr as an explanation shows a binding's or deny rule's condition. */
+export interface ExplainedCondition {
+  readonly title?: string
+  readonly description?: string
+  readonly expression: string
+}
+
 export interface MembershipExplanation {
   readonly membership: MembershipMatchingState
   readonly relevance: HeuristicRelevance
@@ -77,11 +84,7 @@ export interface AllowBindingExplanation {
   readonly combinedMembership: MembershipExplanation
   readonly memberships: Readonly<Record<string, MembershipExplanation>>
   readonly relevance: HeuristicRelevance
-  readonly condition?: {
-    readonly title?: string
-    readonly description?: string
-    readonly expression: string
-  }
+  readonly condition?: ExplainedCondition
   readonly conditionExplanation?: ConditionExplanation
 }
 
@@ -120,11 +123,7 @@ export interface DenyRuleExplanation {
   readonly combinedExceptionPrincipal: MembershipExplanation
   readonly exceptionPrincipals: Readonly<Record<string, MembershipExplanation>>
   readonly relevance: HeuristicRelevance
-  readonly condition?: {
-    readonly title?: string
-    readonly description?: string
-    readonly expression: string
-  }
+  readonly condition?: ExplainedCondition
   readonly conditionExplanation?: ConditionExplanation
 }
 
