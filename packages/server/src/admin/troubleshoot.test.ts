@@ -456,6 +456,24 @@ describe('deny policies', () => {
       ),
     )
     expect(b.denyPolicyExplanation).toEqual(a.denyPolicyExplanation)
+    // Visibility is per attachment point: a deny reviewer of the project only sees the project's.
+    const project = await ok('POST', `/v1/projects/${P}:getIamPolicy`)
+    await ok('POST', `/v1/projects/${P}:setIamPolicy`, {
+      policy: {
+        etag: project['etag'],
+        bindings: [
+          ...((project['bindings'] as unknown[] | undefined) ?? []),
+          { role: 'roles/iam.denyReviewer', members: ['user:dan@other.org'] },
+        ],
+      },
+    })
+    const dan = await v3('user:dan@other.org', tuple('alice@example.com', 'run.routes.invoke'))
+    const [projectPart, orgPart] = dan.denyPolicyExplanation.explainedResources
+    expect(projectPart?.explainedPolicies?.[0]?.policy.name).toMatch(/no-eng-invoke$/)
+    expect(orgPart).toEqual({
+      denyAccessState: 'DENY_ACCESS_STATE_UNKNOWN_INFO',
+      relevance: 'HEURISTIC_RELEVANCE_HIGH',
+    })
     // v1 and v2alpha1 are allow-only: they carry no deny detail at all.
     const v1 = await h.call('POST', '/v1/iam:troubleshoot', {
       as: BOB,
