@@ -1,7 +1,8 @@
 // Policy Troubleshooter end to end: real `runiam serve`, policies and groups set with the CLI, the
 // troubleshooter's verdict against the gateway's real decision for a few dozen principal × service
 // × path cases (nested groups, project-level grants, domain:, conditions on request.path and
-// request.host), `runiam policy-troubleshoot iam`, and the gateway's refusals: each 401/403 carries
+// request.host; then again under a deny policy with conditions, groups and public:all),
+// `runiam policy-troubleshoot iam`, and the gateway's refusals: each 401/403 carries
 // its request id (header and page) and the access log line for that id names the failed check.
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -150,45 +151,51 @@ async function troubleshoot(
   return { status: r.status, json: (await r.json()) as Record<string, unknown> }
 }
 
-describe('troubleshooter vs the gateway', () => {
-  it('agrees with the real gateway decision on every principal × service × path', async () => {
-    const principals = [
-      'alice@example.com',
-      'bob@example.com',
-      'carol@example.com',
-      'dan@other.org',
-      'eve@example.com',
-    ]
-    const paths = ['/', '/admin/x', '/public']
-    let cases = 0
-    let allowed = 0
-    for (const service of ['alpha', 'beta']) {
-      const url = urls[service] ?? ''
-      const host = new URL(url).hostname
-      for (const email of principals) {
-        const token = await idToken(server, email, url)
-        for (const path of paths) {
-          const real = await invokeService(server, url, path, { authorization: `Bearer ${token}` })
-          const t = await troubleshoot({
-            accessTuple: {
-              principal: email,
-              fullResourceName: full(service),
-              permission: 'run.routes.invoke',
-              conditionContext: {
-                request: { receiveTime: new Date().toISOString(), host, path },
-              },
+/** Every principal × service × path: the troubleshooter's verdict against the gateway's. */
+async function compareWithGateway(): Promise<{ cases: number; allowed: number }> {
+  const principals = [
+    'alice@example.com',
+    'bob@example.com',
+    'carol@example.com',
+    'dan@other.org',
+    'eve@example.com',
+  ]
+  const paths = ['/', '/admin/x', '/public']
+  let cases = 0
+  let allowed = 0
+  for (const service of ['alpha', 'beta']) {
+    const url = urls[service] ?? ''
+    const host = new URL(url).hostname
+    for (const email of principals) {
+      const token = await idToken(server, email, url)
+      for (const path of paths) {
+        const real = await invokeService(server, url, path, { authorization: `Bearer ${token}` })
+        const t = await troubleshoot({
+          accessTuple: {
+            principal: email,
+            fullResourceName: full(service),
+            permission: 'run.routes.invoke',
+            conditionContext: {
+              request: { receiveTime: new Date().toISOString(), host, path },
             },
-          })
-          expect(t.status, JSON.stringify(t.json)).toBe(200)
-          expect([200, 403], `${email} ${service} ${path}`).toContain(real.status)
-          expect(t.json['overallAccessState'], `${email} ${service} ${path}`).toBe(
-            real.status === 200 ? 'CAN_ACCESS' : 'CANNOT_ACCESS',
-          )
-          if (real.status === 200) allowed++
-          cases++
-        }
+          },
+        })
+        expect(t.status, JSON.stringify(t.json)).toBe(200)
+        expect([200, 403], `${email} ${service} ${path}`).toContain(real.status)
+        expect(t.json['overallAccessState'], `${email} ${service} ${path}`).toBe(
+          real.status === 200 ? 'CAN_ACCESS' : 'CANNOT_ACCESS',
+        )
+        if (real.status === 200) allowed++
+        cases++
       }
     }
+  }
+  return { cases, allowed }
+}
+
+describe('troubleshooter vs the gateway', () => {
+  it('agrees with the real gateway decision on every principal × service × path', async () => {
+    const { cases, allowed } = await compareWithGateway()
     expect(cases).toBe(30)
     // Both verdicts occur (alice via groups, bob on /admin, carol via the project, dan via host).
     expect(allowed).toBeGreaterThanOrEqual(8)
@@ -287,5 +294,67 @@ describe('gateway refusals: request id and reason', () => {
       expect(line, check).toMatchObject({ status, check, decision: 'reject' })
       expect(String(line?.['detail'])).not.toContain('eyJ') // never the token
     }
+  })
+})
+
+// Last: a deny policy changes the gateway's decisions for the rest of the run.
+describe('troubleshooter vs the gateway with a deny policy', () => {
+  it('agrees with the real gateway decision once a deny rule refuses some invocations', async () => {
+    await ok(owner, [
+      'organizations',
+      'add-iam-policy-binding',
+      orgId,
+      '--member=user:admin@example.com',
+      '--role=roles/iam.denyAdmin',
+    ])
+    const file = join(mkdtempSync(join(tmpdir(), 'runiam-ts-deny-')), 'deny.json')
+    writeFileSync(
+      file,
+      JSON.stringify({
+        rules: [
+          {
+            denyRule: {
+              deniedPrincipals: ['principalSet://goog/group/platform@example.com'],
+              deniedPermissions: ['run.googleapis.com/routes.invoke'],
+              denialCondition: { expression: 'request.path.startsWith("/admin")' },
+            },
+          },
+          {
+            denyRule: {
+              deniedPrincipals: ['principalSet://goog/public:all'],
+              exceptionPrincipals: ['principal://goog/subject/dan@other.org'],
+              deniedPermissions: ['run.googleapis.com/routes.*'],
+              denialCondition: { expression: 'request.path == "/public"' },
+            },
+          },
+        ],
+      }),
+    )
+    await ok(owner, [
+      'iam',
+      'policies',
+      'create',
+      'lock-admin',
+      '--kind=denypolicies',
+      `--attachment-point=cloudresourcemanager.googleapis.com/projects/${PROJECT}`,
+      `--policy-file=${file}`,
+    ])
+    const { cases, allowed } = await compareWithGateway()
+    expect(cases).toBe(30)
+    expect(allowed).toBeGreaterThanOrEqual(4)
+    // The CLI names the deny rule that refuses alice (platform ⊂ eng) on /admin.
+    const r = await ok(owner, [
+      'policy-troubleshoot',
+      'iam',
+      full('alpha'),
+      '--principal-email=alice@example.com',
+      '--permission=run.routes.invoke',
+      '--resource-request-path=/admin/x',
+      '--request-host=alpha.example',
+      '--request-time=2026-01-01T00:00:00Z',
+    ])
+    expect(r.stderr).toMatch(/^CANNOT_ACCESS — granted by roles\/run.invoker/)
+    expect(r.stderr).toContain('denied by rule 0 of policies/')
+    expect(r.stderr).toContain('/denypolicies/lock-admin')
   })
 })

@@ -1,6 +1,6 @@
 // policy-troubleshoot iam against the fake server: the v3 request it sends (access tuple and the
-// request attributes given), the YAML response and the verdict line naming the deciding binding,
-// and gcloud's required flags.
+// request attributes given), the YAML response and the verdict line naming the deciding binding
+// and deny rules, and gcloud's required flags.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { fixture, type Fixture } from '../testing/cli-fixture.js'
 
@@ -114,6 +114,80 @@ describe('policy-troubleshoot iam', () => {
       },
     })
     expect(JSON.parse(r.stdout)).toMatchObject({ overallAccessState: 'CAN_ACCESS' })
+  })
+
+  it('names the denying deny rule and the deny policies the caller may not read', async () => {
+    const rule = (denyAccessState: string) => ({
+      denyAccessState,
+      combinedDeniedPermission: {
+        permissionMatchingState: 'PERMISSION_PATTERN_MATCHED',
+        relevance: 'HEURISTIC_RELEVANCE_HIGH',
+      },
+      deniedPermissions: {},
+      combinedExceptionPermission: {
+        permissionMatchingState: 'PERMISSION_PATTERN_NOT_MATCHED',
+        relevance: 'HEURISTIC_RELEVANCE_NORMAL',
+      },
+      exceptionPermissions: {},
+      combinedDeniedPrincipal: {
+        membership: 'MEMBERSHIP_MATCHED',
+        relevance: 'HEURISTIC_RELEVANCE_HIGH',
+      },
+      deniedPrincipals: {},
+      combinedExceptionPrincipal: {
+        membership: 'MEMBERSHIP_NOT_MATCHED',
+        relevance: 'HEURISTIC_RELEVANCE_NORMAL',
+      },
+      exceptionPrincipals: {},
+      relevance: 'HEURISTIC_RELEVANCE_HIGH',
+    })
+    const name = 'policies/cloudresourcemanager.googleapis.com%2Fprojects%2F1/denypolicies/lock'
+    f.fake.inject(troubleshoot, {
+      status: 200,
+      body: {
+        ...RESPONSE,
+        overallAccessState: 'CANNOT_ACCESS',
+        denyPolicyExplanation: {
+          denyAccessState: 'DENY_ACCESS_STATE_DENIED',
+          relevance: 'HEURISTIC_RELEVANCE_HIGH',
+          permissionDeniable: true,
+          explainedResources: [
+            {
+              denyAccessState: 'DENY_ACCESS_STATE_DENIED',
+              fullResourceName: '//cloudresourcemanager.googleapis.com/projects/1',
+              relevance: 'HEURISTIC_RELEVANCE_HIGH',
+              explainedPolicies: [
+                {
+                  denyAccessState: 'DENY_ACCESS_STATE_DENIED',
+                  relevance: 'HEURISTIC_RELEVANCE_HIGH',
+                  policy: { name, rules: [] },
+                  ruleExplanations: [
+                    rule('DENY_ACCESS_STATE_NOT_DENIED'),
+                    rule('DENY_ACCESS_STATE_DENIED'),
+                    rule('DENY_ACCESS_STATE_UNKNOWN_CONDITIONAL'),
+                  ],
+                },
+              ],
+            },
+            {
+              denyAccessState: 'DENY_ACCESS_STATE_UNKNOWN_INFO',
+              relevance: 'HEURISTIC_RELEVANCE_HIGH',
+            },
+          ],
+        },
+      },
+    })
+    const r = await f.cli([
+      'policy-troubleshoot',
+      'iam',
+      SVC,
+      '--principal-email=alice@example.com',
+      '--permission=run.routes.invoke',
+    ])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stderr).toBe(
+      `CANNOT_ACCESS — granted by roles/run.invoker on ${SVC} (group:eng@example.com) — 1 policy you may not read — denied by rule 1 of ${name} — deny undecided: rule 2 of ${name} — deny policies of 1 resource you may not read\n`,
+    )
   })
 
   it('requires the resource, the principal and the permission', async () => {

@@ -1,6 +1,7 @@
 // `runiam policy-troubleshoot iam RESOURCE --principal-email --permission`: Policy
 // Troubleshooter's v3 iam:troubleshoot, printed as gcloud prints a response (YAML unless
-// --format), and a one-line verdict on stderr naming the binding(s) that decide it.
+// --format), and a one-line verdict on stderr naming the binding(s) and deny rule(s) that decide
+// it.
 // Compat: gcloud policy-troubleshoot iam (which calls v2alpha1; runiam calls v3, a superset with
 // overallAccessState and the deny side, see docs/troubleshooting.md).
 import type { TroubleshootIamPolicyResponse } from '@runiam/api'
@@ -52,9 +53,31 @@ export function verdictLine(r: TroubleshootIamPolicyResponse): string {
   if (granting.length > 0) parts.push(`granted by ${granting.join('; ')}`)
   if (unknown.length > 0) parts.push(`undecided: ${unknown.join('; ')}`)
   if (hidden > 0) parts.push(`${hidden} polic${hidden === 1 ? 'y' : 'ies'} you may not read`)
-  if (r.denyPolicyExplanation.denyAccessState === 'DENY_ACCESS_STATE_DENIED')
-    parts.push('denied by a deny policy')
+  parts.push(...denyParts(r))
   return `${parts.join(' — ')}\n`
+}
+
+/** The deny side of the verdict line: the denying and undecided rules, the unreadable points. */
+function denyParts(r: TroubleshootIamPolicyResponse): string[] {
+  const denying: string[] = []
+  const unknown: string[] = []
+  let hidden = 0
+  for (const res of r.denyPolicyExplanation.explainedResources) {
+    if (res.fullResourceName === undefined) hidden++
+    for (const p of res.explainedPolicies ?? []) {
+      p.ruleExplanations.forEach((rule, i) => {
+        const what = `rule ${i} of ${p.policy.name}`
+        if (rule.denyAccessState === 'DENY_ACCESS_STATE_DENIED') denying.push(what)
+        else if (rule.denyAccessState !== 'DENY_ACCESS_STATE_NOT_DENIED') unknown.push(what)
+      })
+    }
+  }
+  const parts: string[] = []
+  if (denying.length > 0) parts.push(`denied by ${denying.join('; ')}`)
+  if (unknown.length > 0) parts.push(`deny undecided: ${unknown.join('; ')}`)
+  if (hidden > 0)
+    parts.push(`deny policies of ${hidden} resource${hidden === 1 ? '' : 's'} you may not read`)
+  return parts
 }
 
 export async function troubleshootIam(ctx: CommandContext): Promise<void> {

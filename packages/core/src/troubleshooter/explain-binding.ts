@@ -10,6 +10,7 @@ import type {
   AllowAccessState,
   AllowBindingExplanation,
   ConditionExplanation,
+  ExplainedCondition,
   MembershipExplanation,
   TroubleshootInput,
 } from './types.js'
@@ -33,8 +34,11 @@ export type ConditionOutcome =
  */
 const PER_REQUEST_PERMISSION = 'run.routes.invoke'
 
+/** What the attributes of a condition depend on: the request's and the permission checked. */
+export type AttributeSource = Pick<TroubleshootInput, 'attributes' | 'permission'>
+
 /** The runiam attributes a troubleshooting request supplies; UNKNOWN ones are absent (time: NaN). */
-export function toRequestAttributes(input: TroubleshootInput): RequestAttributes {
+export function toRequestAttributes(input: AttributeSource): RequestAttributes {
   const a = input.attributes
   const perRequest = input.permission === PER_REQUEST_PERMISSION
   return {
@@ -45,7 +49,7 @@ export function toRequestAttributes(input: TroubleshootInput): RequestAttributes
 }
 
 /** The request.* attributes an expression reads that the request left UNKNOWN. */
-export function unknownAttributesIn(expression: string, input: TroubleshootInput): string[] {
+export function unknownAttributesIn(expression: string, input: AttributeSource): string[] {
   const a = input.attributes
   const perRequest = input.permission === PER_REQUEST_PERMISSION
   const out: string[] = []
@@ -64,9 +68,9 @@ export function unknownAttributesIn(expression: string, input: TroubleshootInput
  * UNKNOWN attribute is UNKNOWN, not an error.
  */
 export function evaluateCondition(
-  condition: NonNullable<CompiledBinding['condition']>,
+  condition: Pick<NonNullable<CompiledBinding['condition']>, 'expression' | 'evaluate'>,
   attributes: RequestAttributes,
-  input: TroubleshootInput,
+  input: AttributeSource,
 ): ConditionOutcome {
   const result: ConditionResult = condition.evaluate(attributes)
   if (result.ok) return { kind: 'value', value: result.value }
@@ -88,7 +92,7 @@ export function explainCondition(
   expression: string,
   outcome: ConditionOutcome,
   attributes: RequestAttributes,
-  input: TroubleshootInput,
+  input: AttributeSource,
 ): ConditionExplanation {
   const end = Math.max(0, expression.length - 1)
   const operands = outcome.kind === 'error' ? undefined : topLevelOperands(expression)
@@ -162,23 +166,33 @@ export function explainBinding(
     combinedMembership: combined,
     memberships,
     relevance: relevant ? HIGH : NORMAL,
-    ...(condition === undefined
+    ...conditionFields(condition, outcome, attributes, input),
+  }
+}
+
+/**
+ * The `condition` (and, when it was evaluated, `conditionExplanation`) fields of a binding or
+ * deny rule explanation; none without a condition.
+ */
+export function conditionFields(
+  condition:
+    | { readonly expression: string; readonly title?: string; readonly description?: string }
+    | undefined,
+  outcome: ConditionOutcome | undefined,
+  attributes: RequestAttributes,
+  input: AttributeSource,
+): { condition?: ExplainedCondition; conditionExplanation?: ConditionExplanation } {
+  if (condition === undefined) return {}
+  return {
+    condition: {
+      ...(condition.title === undefined ? {} : { title: condition.title }),
+      ...(condition.description === undefined ? {} : { description: condition.description }),
+      expression: condition.expression,
+    },
+    ...(outcome === undefined
       ? {}
       : {
-          condition: {
-            ...(condition.title === undefined ? {} : { title: condition.title }),
-            expression: condition.expression,
-          },
-          ...(outcome === undefined
-            ? {}
-            : {
-                conditionExplanation: explainCondition(
-                  condition.expression,
-                  outcome,
-                  attributes,
-                  input,
-                ),
-              }),
+          conditionExplanation: explainCondition(condition.expression, outcome, attributes, input),
         }),
   }
 }

@@ -3,6 +3,7 @@
 import './reasons.js'
 export * from './types.js'
 export { troubleshoot, NO_DENY } from './troubleshoot.js'
+export { denyExplainer } from './deny-explanation.js'
 export {
   readAccessTuple,
   invalidTuple,

@@ -12,7 +12,9 @@ import {
   type AllowBindingExplanation,
   type DenyExplainer,
 } from './index.js'
-import { inputFor, ORG, PROJECT, SERVICE } from './test-world.js'
+import type { PolicyRule } from '../deny/types.js'
+import { denyExplainer } from './deny-explanation.js'
+import { denyAttachmentsFor, inputFor, ORG, PROJECT, SERVICE } from './test-world.js'
 
 const ANN = 'user:ann@example.com'
 const ann = principalSetFor(ANN, { groups: ['eng@example.com'] })
@@ -408,5 +410,103 @@ describe('readAccessTuple', () => {
     }
     expect(refusal([]).reason).toBe('INVALID_ACCESS_TUPLE')
     expect(refusal({}).message).toContain('accessTuple is required')
+  })
+})
+
+describe('deny explanation', () => {
+  const invokeGrant = [
+    {
+      resource: SERVICE,
+      policy: { bindings: [{ role: 'roles/run.admin', members: [ANN] }] },
+    },
+  ]
+  const withDeny = (
+    rules: readonly PolicyRule[],
+    options: { permission?: string; groupsKnown?: boolean; visible?: boolean } = {},
+  ) =>
+    troubleshoot({
+      ...inputFor({
+        principal: 'ann@example.com',
+        principals: options.groupsKnown === false ? principalSetFor(ANN) : ann,
+        permission: options.permission ?? INVOKE,
+        levels: invokeGrant,
+        groupsKnown: options.groupsKnown ?? true,
+      }),
+      deny: denyExplainer(
+        denyAttachmentsFor([
+          { point: 'project', rules, ...(options.visible === false ? { visible: false } : {}) },
+          { point: 'organization', rules: [] },
+        ]),
+      ),
+    })
+  const ruleOf = (r: ReturnType<typeof troubleshoot>) =>
+    r.denyPolicyExplanation.explainedResources[0]?.explainedPolicies?.[0]?.ruleExplanations[0]
+  const groupRule: PolicyRule = {
+    denyRule: {
+      deniedPrincipals: ['principalSet://goog/group/eng@example.com'],
+      deniedPermissions: ['run.googleapis.com/routes.invoke'],
+    },
+  }
+
+  it('a group the caller may not read makes a matching rule UNKNOWN_INFO, not NOT_DENIED', () => {
+    const r = withDeny([groupRule], { groupsKnown: false })
+    expect(ruleOf(r)?.denyAccessState).toBe('DENY_ACCESS_STATE_UNKNOWN_INFO')
+    expect(ruleOf(r)?.combinedDeniedPrincipal.membership).toBe('MEMBERSHIP_UNKNOWN_INFO')
+    expect(r.overallAccessState).toBe('UNKNOWN_INFO')
+    expect(withDeny([groupRule]).overallAccessState).toBe('CANNOT_ACCESS')
+  })
+
+  it('a condition that errors denies (fail closed), as the real decision does', () => {
+    // Admin calls carry no request.path: the rule denies run.services.get.
+    const r = withDeny(
+      [
+        {
+          denyRule: {
+            deniedPrincipals: ['principalSet://goog/public:all'],
+            deniedPermissions: ['run.googleapis.com/services.*'],
+            denialCondition: { expression: 'request.path.startsWith("/admin")' },
+          },
+        },
+      ],
+      { permission: 'run.services.get' },
+    )
+    expect(ruleOf(r)?.denyAccessState).toBe('DENY_ACCESS_STATE_DENIED')
+    expect(ruleOf(r)?.conditionExplanation?.errors).toHaveLength(1)
+    expect(r.overallAccessState).toBe('CANNOT_ACCESS')
+    expect(r.denyPolicyExplanation.permissionDeniable).toBe(true)
+  })
+
+  it('exception permissions and principals win, and are explained per pattern', () => {
+    const r = withDeny([
+      {
+        denyRule: {
+          deniedPrincipals: ['principalSet://goog/public:all'],
+          exceptionPrincipals: ['principal://goog/subject/bob@example.com'],
+          deniedPermissions: ['run.googleapis.com/*.*'],
+          exceptionPermissions: ['run.googleapis.com/routes.*'],
+        },
+      },
+    ])
+    expect(ruleOf(r)).toMatchObject({
+      denyAccessState: 'DENY_ACCESS_STATE_NOT_DENIED',
+      combinedDeniedPermission: { permissionMatchingState: 'PERMISSION_PATTERN_MATCHED' },
+      exceptionPermissions: {
+        'run.googleapis.com/routes.*': { permissionMatchingState: 'PERMISSION_PATTERN_MATCHED' },
+      },
+      deniedPrincipals: { 'principalSet://goog/public:all': { membership: 'MEMBERSHIP_MATCHED' } },
+      exceptionPrincipals: {
+        'principal://goog/subject/bob@example.com': { membership: 'MEMBERSHIP_NOT_MATCHED' },
+      },
+    })
+    expect(r.overallAccessState).toBe('CAN_ACCESS')
+  })
+
+  it('an attachment point the caller may not read is UNKNOWN_INFO, nameless and rule-less', () => {
+    const r = withDeny([groupRule], { visible: false })
+    expect(r.denyPolicyExplanation.explainedResources[0]).toEqual({
+      denyAccessState: 'DENY_ACCESS_STATE_UNKNOWN_INFO',
+      relevance: 'HEURISTIC_RELEVANCE_HIGH',
+    })
+    expect(r.overallAccessState).toBe('UNKNOWN_INFO')
   })
 })

@@ -114,6 +114,7 @@ export function troubleshoot(input: TroubleshootInput): TroubleshootIamPolicyRes
       permission: input.permission,
       fullResourceName: input.accessTuple.fullResourceName,
       attributes: input.attributes,
+      groupsKnown: input.groupsKnown,
     }) ?? NO_DENY
   return {
     overallAccessState: overall(allowState, deny),

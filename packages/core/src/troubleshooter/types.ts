@@ -3,6 +3,7 @@
 // v1 and v2alpha1 are mappings of the v3 answer (to-v1.ts).
 import type { CompiledPolicy } from '../authorizer/compiled-policy.js'
 import type { PrincipalSet } from '../authorizer/types.js'
+import type { CompiledDenyPolicy, DenyPolicy } from '../deny/types.js'
 import type { Policy } from '../policy/types.js'
 
 export type OverallAccessState =
@@ -63,6 +64,13 @@ export interface ConditionExplanation {
   readonly evaluationStates: readonly EvaluationState[]
 }
 
+/** google.type.Expr as an explanation shows a binding's or deny rule's condition. */
+export interface ExplainedCondition {
+  readonly title?: string
+  readonly description?: string
+  readonly expression: string
+}
+
 export interface MembershipExplanation {
   readonly membership: MembershipMatchingState
   readonly relevance: HeuristicRelevance
@@ -76,11 +84,7 @@ export interface AllowBindingExplanation {
   readonly combinedMembership: MembershipExplanation
   readonly memberships: Readonly<Record<string, MembershipExplanation>>
   readonly relevance: HeuristicRelevance
-  readonly condition?: {
-    readonly title?: string
-    readonly description?: string
-    readonly expression: string
-  }
+  readonly condition?: ExplainedCondition
   readonly conditionExplanation?: ConditionExplanation
 }
 
@@ -99,10 +103,51 @@ export interface AllowPolicyExplanation {
   readonly relevance: HeuristicRelevance
 }
 
+export type PermissionPatternMatchingState =
+  'PERMISSION_PATTERN_MATCHED' | 'PERMISSION_PATTERN_NOT_MATCHED'
+
+export interface PermissionPatternExplanation {
+  readonly permissionMatchingState: PermissionPatternMatchingState
+  readonly relevance: HeuristicRelevance
+}
+
+/** DenyRuleExplanation: one rule of a deny policy, in rule order. */
+export interface DenyRuleExplanation {
+  readonly denyAccessState: DenyAccessState
+  readonly combinedDeniedPermission: PermissionPatternExplanation
+  readonly deniedPermissions: Readonly<Record<string, PermissionPatternExplanation>>
+  readonly combinedExceptionPermission: PermissionPatternExplanation
+  readonly exceptionPermissions: Readonly<Record<string, PermissionPatternExplanation>>
+  readonly combinedDeniedPrincipal: MembershipExplanation
+  readonly deniedPrincipals: Readonly<Record<string, MembershipExplanation>>
+  readonly combinedExceptionPrincipal: MembershipExplanation
+  readonly exceptionPrincipals: Readonly<Record<string, MembershipExplanation>>
+  readonly relevance: HeuristicRelevance
+  readonly condition?: ExplainedCondition
+  readonly conditionExplanation?: ConditionExplanation
+}
+
+/** ExplainedDenyPolicy: `policy` is the google.iam.v2.Policy as the IAM v2 API returns it. */
+export interface ExplainedDenyPolicy {
+  readonly denyAccessState: DenyAccessState
+  readonly policy: DenyPolicy
+  readonly ruleExplanations: readonly DenyRuleExplanation[]
+  readonly relevance: HeuristicRelevance
+}
+
+/** ExplainedDenyResource: one attachment point, the resource's project first, then up. */
+export interface ExplainedDenyResource {
+  readonly denyAccessState: DenyAccessState
+  /** Omitted when the caller may not read its deny policies (as an unseen allow policy). */
+  readonly fullResourceName?: string
+  readonly explainedPolicies?: readonly ExplainedDenyPolicy[]
+  readonly relevance: HeuristicRelevance
+}
+
 /** DenyPolicyExplanation as Google shapes it; the deny side is computed by an injected explainer. */
 export interface DenyPolicyExplanation {
   readonly denyAccessState: DenyAccessState
-  readonly explainedResources: readonly unknown[]
+  readonly explainedResources: readonly ExplainedDenyResource[]
   readonly relevance: HeuristicRelevance
   readonly permissionDeniable: boolean
 }
@@ -136,6 +181,21 @@ export interface TroubleshootAttributes {
   readonly path?: string
 }
 
+/** One deny-policy attachment point on the resource's path, as the caller may or may not see it. */
+export interface DenyAttachment {
+  /** `//cloudresourcemanager.googleapis.com/projects/NUMBER` (or `…/organizations/ID`). */
+  readonly fullResourceName: string
+  /** False when the caller may not read its deny policies (no iam.denypolicies.get there). */
+  readonly visible: boolean
+  /** Its policies, in the order the real decision evaluates them (empty when not visible). */
+  readonly policies: readonly {
+    /** The compiled policy the decision path uses (the checker's denyPoliciesFor). */
+    readonly compiled: CompiledDenyPolicy
+    /** The policy as the IAM v2 API returns it (shown in the answer). */
+    readonly policy: DenyPolicy
+  }[]
+}
+
 /**
  * The deny side, injected (deny policies are evaluated by '@runiam/core/deny'): given the access
  * tuple and the principal set, its DenyPolicyExplanation. Without one, nothing is denied.
@@ -146,6 +206,7 @@ export type DenyExplainer = (query: {
   readonly permission: string
   readonly fullResourceName: string
   readonly attributes: TroubleshootAttributes
+  readonly groupsKnown: boolean
 }) => DenyPolicyExplanation
 
 export interface TroubleshootInput {

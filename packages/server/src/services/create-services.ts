@@ -178,7 +178,6 @@ export function createServices(options: ServicesOptions): Services {
       windowMs: options.recommenderWindowMs ?? 90 * 86_400_000,
     }),
     usage,
-    // Deny policies plug in here: new TroubleshooterService(ctx, { deny: explainDeny(...) }).
     troubleshooter: new TroubleshooterService(ctx),
     audit: new AuditLogService(ctx, options.audit ?? { dataAccess: false, retentionDays: 400 }),
     close: () => {

@@ -170,21 +170,37 @@ export class PermissionChecker {
    * stored) and to the organization.
    */
   async denyPoliciesFor(resource: string): Promise<readonly CompiledDenyPolicy[]> {
-    return this.#deny.load(resource, async () => {
-      const points: string[] = []
-      for (const name of await this.ancestry(resource)) {
-        const [kind, id, more] = name.split('/')
-        if (more !== undefined || id === undefined) continue
-        if (kind === 'organizations') points.push(attachmentPointOfName('organization', id))
-        if (kind === 'projects') {
-          const project = await this.project(id)
-          if (project !== undefined) {
-            points.push(attachmentPointOfName('project', project.projectNumber))
-          }
+    return this.#deny.load(resource, async () =>
+      (await this.denyAttachmentPoints(resource)).map((p) => p.point),
+    )
+  }
+
+  /**
+   * The deny-policy attachment points whose policies apply to `resource`, most specific first:
+   * its project's (by number, as stored), then the organization's; each with the resource
+   * (`projects/ID`, `organizations/O`) its deny policies' permissions are checked on.
+   */
+  async denyAttachmentPoints(
+    resource: string,
+  ): Promise<readonly { readonly point: string; readonly resource: string }[]> {
+    const points: { point: string; resource: string }[] = []
+    for (const name of await this.ancestry(resource)) {
+      const [kind, id, more] = name.split('/')
+      if (more !== undefined || id === undefined) continue
+      if (kind === 'organizations') {
+        points.push({ point: attachmentPointOfName('organization', id), resource: name })
+      }
+      if (kind === 'projects') {
+        const project = await this.project(id)
+        if (project !== undefined) {
+          points.push({
+            point: attachmentPointOfName('project', project.projectNumber),
+            resource: name,
+          })
         }
       }
-      return points
-    })
+    }
+    return points
   }
 
   /** Whether any deny policy exists anywhere (the analyzer skips its deny step when none). */

@@ -4,14 +4,19 @@
 // verdict is check()'s over the same compiled policies and principal set real decisions use.
 // Compat: policytroubleshooter TroubleshootIamPolicy — no permission is needed to call it; "a
 // policy the caller may not read is reported as unknown" (ExplainedPolicy without its name,
-// policy or bindings); group memberships count only where the caller may read them.
+// policy or bindings); group memberships count only where the caller may read them. Deny policies
+// come from the checker's own deny chain (denyPoliciesFor: the policies every decision evaluates
+// first), each attachment point shown only to a caller holding iam.denypolicies.get there.
 import { isCustomRoleName, permissionsOf, renderPolicy, type Policy } from '@runiam/core'
 import { compilePolicy, principalSetFor, type PrincipalSet } from '@runiam/core/authorizer'
+import { denyPoliciesParent } from '@runiam/core/deny'
 import {
+  denyExplainer,
   readAccessTuple,
   toV1Response,
   toV2alpha1Response,
   troubleshoot,
+  type DenyAttachment,
   type DenyExplainer,
   type PathPolicy,
   type TroubleshootIamPolicyResponse,
@@ -22,6 +27,11 @@ import type { Caller } from '../caller.js'
 import { compileConditionsInSlices } from '../condition-slices.js'
 import type { ServiceContext } from '../context.js'
 import { CustomRoleCache, customRolesOf } from '../custom-role-cache.js'
+import { denyPolicyName } from '../deny-chains.js'
+import { renderDenyPolicy } from '../iam/deny-policy-service.js'
+
+/** What reading the deny policies of an attachment point takes (IAM v2 policies.get). */
+const DENY_GET_PERMISSION = 'iam.denypolicies.get'
 
 /** What reading group memberships takes (Cloud Identity's memberships.list, on the organization). */
 const GROUP_MEMBERS_PERMISSION = 'cloudidentity.groups.memberships.list'
@@ -35,21 +45,11 @@ function getIamPolicyPermission(name: string): string {
   return 'resourcemanager.projects.getIamPolicy'
 }
 
-export interface TroubleshooterOptions {
-  /**
-   * The deny side (wiring point for '@runiam/core/deny'): without it the answer's
-   * denyPolicyExplanation is Google's empty one (nothing denied).
-   */
-  readonly deny?: DenyExplainer
-}
-
 export class TroubleshooterService {
   readonly #ctx: ServiceContext
-  readonly #options: TroubleshooterOptions
 
-  constructor(ctx: ServiceContext, options: TroubleshooterOptions = {}) {
+  constructor(ctx: ServiceContext) {
     this.#ctx = ctx
-    this.#options = options
   }
 
   /** v3 `POST /v3/iam:troubleshoot`. */
@@ -93,6 +93,7 @@ export class TroubleshooterService {
       }
     })
     const { principals, groupsKnown } = await this.#principals(caller, tuple.member)
+    const deny = await this.#deny(caller, names)
     return troubleshoot({
       accessTuple: tuple.accessTuple,
       principals,
@@ -103,8 +104,58 @@ export class TroubleshooterService {
       rolePermissions: (resource, role) =>
         isCustomRoleName(role) ? roles.resolverFor(resource, orgId)(role) : permissionsOf(role),
       groupsKnown,
-      ...(this.#options.deny === undefined ? {} : { deny: this.#options.deny }),
+      deny,
     })
+  }
+
+  /**
+   * The deny side over the checker's deny chain of `path[0]`. An attachment point is shown only
+   * to a caller holding iam.denypolicies.get on its project or organization (else UNKNOWN_INFO,
+   * whether or not it holds policies). The points are the project and organization of `path`
+   * (built from the name, as the allow side's), so their number says nothing about whether the
+   * project exists. With no deny policy anywhere, nothing is denied and no attachment point is
+   * listed (the one bit every decision reads first: hasDenyPolicies).
+   */
+  async #deny(caller: Caller, path: readonly string[]): Promise<DenyExplainer> {
+    const checker = this.#ctx.checker
+    const resource = path[0]
+    if (resource === undefined || !(await checker.hasDenyPolicies())) return denyExplainer([])
+    const known = new Map(
+      (await checker.denyAttachmentPoints(resource)).map((p) => [p.resource, p.point]),
+    )
+    const points = path
+      .filter((n) => /^(projects|organizations)\/[^/]+$/.test(n))
+      .map((n) => ({
+        resource: n,
+        point: known.get(n) ?? `cloudresourcemanager.googleapis.com/${n}`,
+      }))
+    const chain = await checker.denyPoliciesFor(resource)
+    const visible = await Promise.all(
+      points.map(
+        async (p) => (await checker.decide(caller, DENY_GET_PERMISSION, p.resource)).allowed,
+      ),
+    )
+    const shown = points.filter((_, i) => visible[i] === true).map((p) => p.point)
+    const records = shown.length === 0 ? [] : await this.#ctx.store.denyPoliciesAt(shown)
+    const rendered = new Map(records.map((r) => [denyPolicyName(r), renderDenyPolicy(r)]))
+    const attachments: DenyAttachment[] = points.map((p, i) => {
+      const prefix = `${denyPoliciesParent(p.point)}/`
+      return {
+        fullResourceName: `//${p.point}`,
+        visible: visible[i] === true,
+        policies:
+          visible[i] === true
+            ? chain.flatMap((compiled) => {
+                const policy = rendered.get(compiled.name)
+                // A policy written between the two reads is left to the next answer.
+                return compiled.name.startsWith(prefix) && policy !== undefined
+                  ? [{ compiled, policy }]
+                  : []
+              })
+            : [],
+      }
+    })
+    return denyExplainer(attachments)
   }
 
   /**
