@@ -70,8 +70,11 @@ describe('loadOrCreateSigningKey', () => {
     const stores: Store[] = []
     try {
       for (let i = 0; i < 4; i++) stores.push(await openPostgresStore({ url, poolSize: 2 }))
+      // Each replica reads its own clock, a millisecond or more apart: a replica whose `now` is
+      // earlier than another's new key must adopt that key, not add a second one.
+      const start = Date.now()
       const results = await Promise.all(
-        stores.map((s) => loadOrCreateSigningKey(slowReads(s), Date.now())),
+        stores.map((s, i) => loadOrCreateSigningKey(slowReads(s), start + 3 - i)),
       )
       const stored = await stores[0]?.listSigningKeys()
       expect(stored).toHaveLength(1)

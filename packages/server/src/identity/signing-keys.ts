@@ -15,6 +15,9 @@ export interface SigningKey {
   readonly publicJwk: JWK
 }
 
+/** How far ahead of `now` a key another replica just created still counts as present. */
+const START_SLACK_MS = 5_000
+
 /**
  * Makes sure the store holds a key that can sign now, creating one when it has none (an empty
  * store, or one imported without private keys, whose keys only verify), and returns every
@@ -32,7 +35,10 @@ export async function loadOrCreateSigningKey(
   return store.transact(async (tx) => {
     await tx.lockSigningKeys()
     const again = await tx.listSigningKeys()
-    if (signingKeyAt(again, now) !== undefined) return again
+    // Another replica starting at the same moment may have read its clock a few milliseconds
+    // later: its key, created "after" our now, is adopted rather than doubled. A rotation's
+    // pending key activates minutes ahead, far beyond this slack, and is never taken early.
+    if (signingKeyAt(again, now + START_SLACK_MS) !== undefined) return again
     await tx.putSigningKey(fresh)
     return [...again, fresh]
   })
