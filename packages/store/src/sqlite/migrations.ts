@@ -147,11 +147,7 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
         entry TEXT NOT NULL
       ) STRICT;
       CREATE INDEX audit_entries_by_parent_time ON audit_entries (parent, time, insert_id);
-      CREATE INDEX audit_entries_by_log_time ON audit_entries (log_name, time, insert_id);
       CREATE INDEX audit_entries_by_time ON audit_entries (time);
-      CREATE INDEX audit_entries_by_resource ON audit_entries (resource_name, time);
-      CREATE INDEX audit_entries_by_method ON audit_entries (method_name, time);
-      CREATE INDEX audit_entries_by_principal ON audit_entries (principal, time);
     `,
   },
   {
