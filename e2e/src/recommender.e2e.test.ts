@@ -1,7 +1,8 @@
 // Recommendations against a real `runiam serve` with a 4 s observation window: after the window, a
 // grant nobody used gets REMOVE_ROLE and the one alice invokes with gets nothing; the CLI claims
-// it with its etag, applies it with an ordinary remove-iam-policy-binding (the policy changes),
-// and marks it succeeded; the recorded usage is in the store after the server stops.
+// it with its etag, applies it with an ordinary remove-iam-policy-binding (the policy changes, and
+// the change is audited) and marks it succeeded; the recorded usage is in the store after the
+// server stops.
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -146,6 +147,32 @@ describe('recommendations from recorded decisions', () => {
     ])
     expect(policy).not.toContain('bob@example.com')
     expect(policy).toContain('alice@example.com')
+    // …and audited like any other: one Admin Activity entry removing exactly bob's grant.
+    const entries = JSON.parse(
+      await ok(owner, [
+        'logging',
+        'read',
+        'protoPayload.methodName:"SetIamPolicy"',
+        '--format=json',
+      ]),
+    ) as {
+      protoPayload: {
+        resourceName?: string
+        serviceData?: {
+          policyDelta?: { bindingDeltas?: { action: string; role: string; member: string }[] }
+        }
+      }
+    }[]
+    const applied = entries.filter((e) =>
+      (e.protoPayload.serviceData?.policyDelta?.bindingDeltas ?? []).some(
+        (d) => d.member === 'user:bob@example.com' && d.action === 'REMOVE',
+      ),
+    )
+    expect(applied).toHaveLength(1)
+    expect(applied[0]?.protoPayload.resourceName).toContain('services/web')
+    expect(applied[0]?.protoPayload.serviceData?.policyDelta?.bindingDeltas).toEqual([
+      { action: 'REMOVE', role: 'roles/run.invoker', member: 'user:bob@example.com' },
+    ])
     const done = JSON.parse(
       await ok(owner, [
         'recommender',
