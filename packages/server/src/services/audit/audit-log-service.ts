@@ -230,7 +230,8 @@ export class AuditCall implements AuditScope {
   }
 
   #isSetIamPolicy(): boolean {
-    return /\.SetI[Aa][Mm]Policy$/.test(this.#start.method.methodName)
+    // Resource Manager v1 names the bare RPC (SetIamPolicy); the others qualify it.
+    return /(?:^|\.)SetI[Aa][Mm]Policy$/.test(this.#start.method.methodName)
   }
 
   #request(): Record<string, unknown> | undefined {
