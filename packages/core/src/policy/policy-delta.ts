@@ -41,21 +41,70 @@ const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
 // the maps merge and deduplicate as canonicalisation would, and diff() sorts, so the result is the
 // canonical policy's tuples without canonicalising it (which, twice per policy, was most of the
 // cost of a setIamPolicy's audit entry).
-function bindingTuples(p: Policy | undefined): Map<string, Omit<BindingDelta, 'action'>> {
-  const out = new Map<string, Omit<BindingDelta, 'action'>>()
+
+/** The policy's bindings by (role, condition); members of a repeated pair are concatenated. */
+function bindingGroups(p: Policy | undefined): Map<string, Binding> {
+  const out = new Map<string, Binding>()
   for (const b of p?.bindings ?? []) {
     const condition = b.condition === undefined ? undefined : canonicalExpr(b.condition)
-    const prefix = `${b.role}${SEP}${conditionKey(condition)}${SEP}`
+    const key = `${b.role}${SEP}${conditionKey(condition)}`
+    const seen = out.get(key)
+    if (seen !== undefined) out.set(key, { ...seen, members: [...seen.members, ...b.members] })
+    else if (condition === undefined) out.set(key, { role: b.role, members: b.members })
+    else out.set(key, { role: b.role, members: b.members, condition })
+  }
+  return out
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** The (role, condition, member) tuples of the groups, leaving out those `skip` names. */
+function groupTuples(
+  groups: Map<string, Binding>,
+  skip: (key: string, members: readonly string[]) => boolean,
+): Map<string, Omit<BindingDelta, 'action'>> {
+  const out = new Map<string, Omit<BindingDelta, 'action'>>()
+  for (const [key, b] of groups) {
+    if (skip(key, b.members)) continue
     for (const raw of b.members) {
       const member = normalizeMember(raw)
-      const key = prefix + member
       out.set(
-        key,
-        condition === undefined ? { role: b.role, member } : { role: b.role, member, condition },
+        `${key}${SEP}${member}`,
+        b.condition === undefined
+          ? { role: b.role, member }
+          : { role: b.role, member, condition: b.condition },
       )
     }
   }
   return out
+}
+
+function bindingTuples(p: Policy | undefined): Map<string, Omit<BindingDelta, 'action'>> {
+  return groupTuples(bindingGroups(p), () => false)
+}
+
+/**
+ * The tuples of the (role, condition) pairs whose members differ between the two policies. A pair
+ * with the very same member list on both sides has the same tuples on both, which diff() would
+ * cancel: most setIamPolicy calls change one binding of many, so most pairs are skipped unread.
+ */
+function changedBindingTuples(
+  before: Policy | undefined,
+  after: Policy | undefined,
+): [Map<string, Omit<BindingDelta, 'action'>>, Map<string, Omit<BindingDelta, 'action'>>] {
+  const b = bindingGroups(before)
+  const a = bindingGroups(after)
+  const sameIn =
+    (other: Map<string, Binding>) =>
+    (key: string, members: readonly string[]): boolean => {
+      const o = other.get(key)
+      return o !== undefined && sameMembers(o.members, members)
+    }
+  return [groupTuples(b, sameIn(a)), groupTuples(a, sameIn(b))]
 }
 
 function auditTuples(p: Policy | undefined): Map<string, Omit<AuditConfigDelta, 'action'>> {
@@ -92,9 +141,10 @@ function diff<T>(
 
 /** What changed from `before` to `after` (either may be absent: no policy). */
 export function policyDelta(before: Policy | undefined, after: Policy | undefined): PolicyDelta {
-  const bindingDeltas = diff(bindingTuples(before), bindingTuples(after)).map(
-    ({ action, value }) => ({ action, ...value }),
-  )
+  const bindingDeltas = diff(...changedBindingTuples(before, after)).map(({ action, value }) => ({
+    action,
+    ...value,
+  }))
   const auditConfigDeltas = diff(auditTuples(before), auditTuples(after)).map(
     ({ action, value }) => ({ action, ...value }),
   )
