@@ -27,7 +27,8 @@ export function hasConditions(p: Policy): boolean {
   return (p.bindings ?? []).some((b) => b.condition !== undefined)
 }
 
-const LOG_TYPE_ORDER: readonly LogType[] = [
+/** The log types a canonical policy keeps, in its order. */
+export const LOG_TYPE_ORDER: readonly LogType[] = [
   'LOG_TYPE_UNSPECIFIED',
   'ADMIN_READ',
   'DATA_WRITE',

@@ -13,12 +13,16 @@ const member = fc.constantFrom(
   'group:g@example.com',
   'serviceAccount:sa@p.iam.gserviceaccount.com',
   'domain:example.com',
+  // Not yet normalised: the delta names them as the canonical policy does.
+  'user:Alice@Example.com',
+  'group:G@EXAMPLE.com',
 )
 const condition = fc.option(
   fc.constantFrom(
     { expression: 'request.time < timestamp("2030-01-01T00:00:00Z")', title: 'until 2030' },
     { expression: 'request.time < timestamp("2030-01-01T00:00:00Z")', title: 'other title' },
     { expression: 'resource.name.startsWith("projects/p")', title: 'p', description: 'd' },
+    { expression: 'resource.name.startsWith("projects/p")', title: 'p', description: '' },
   ),
   { nil: undefined },
 )
@@ -79,6 +83,18 @@ describe('policyDelta', () => {
         )
         expect(new Set(keys).size).toBe(keys.length)
       }),
+    )
+  })
+
+  it('is the delta of the canonical policies, field order included (what the audit entry stores)', () => {
+    fc.assert(
+      fc.property(policy, policy, (before, after) => {
+        const canonical = (p: Policy | undefined) => (p === undefined ? p : canonicalizePolicy(p))
+        expect(JSON.stringify(policyDelta(before, after))).toBe(
+          JSON.stringify(policyDelta(canonical(before), canonical(after))),
+        )
+      }),
+      { numRuns: 500 },
     )
   })
 

@@ -124,15 +124,14 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       const handler = handlers.get(routeKey(m.route))
       if (handler === undefined) throw new Error(`no handler for ${routeKey(m.route)}`)
       const host = req.headers.host
-      const call = (): Promise<unknown> =>
-        handler({
-          caller: caller as Caller,
-          params: m.params,
-          query,
-          body,
-          ...(host === undefined ? {} : { host }),
-        })
-      const result = audit === undefined ? await call() : await audit.run(call)
+      const result = await handler({
+        caller,
+        params: m.params,
+        query,
+        body,
+        ...(host === undefined ? {} : { host }),
+        ...(audit === undefined ? {} : { audit }),
+      })
       if (method !== 'GET' && options.settle !== undefined) await options.settle()
       // Nothing acknowledged is unaudited: the entry is durable before the answer is sent.
       const closing = audit

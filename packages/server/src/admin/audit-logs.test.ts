@@ -246,6 +246,64 @@ describe('admin writes', () => {
     expect(all).not.toContain(String(token.json['accessToken']))
     expect(all).not.toContain('privateKeyData')
   })
+  it('every setIamPolicy route writes its entry, with the delta, in the policy transaction', async () => {
+    // The dispatch hands the call's audit to IamPolicyService.set through each route's handler;
+    // a handler that dropped it would leave an entry without serviceData (written after the fact).
+    const image = 'us-docker.pkg.dev/x/y'
+    const loc = `projects/${P}/locations/us-central1`
+    const job = await h.call('POST', `/v2/${loc}/jobs?jobId=audited-job`, {
+      as: OWNER,
+      body: { template: { template: { containers: [{ image }] } } },
+    })
+    expect(job.status, JSON.stringify(job.json)).toBe(200)
+    const pool = await h.call('POST', `/v2/${loc}/workerPools?workerPoolId=audited-pool`, {
+      as: OWNER,
+      body: { template: { containers: [{ image }] } },
+    })
+    expect(pool.status, JSON.stringify(pool.json)).toBe(200)
+    const sa = await h.call('POST', `/v1/projects/${P}/serviceAccounts`, {
+      as: OWNER,
+      body: { accountId: 'audited-sa' },
+    })
+    expect(sa.status, JSON.stringify(sa.json)).toBe(200)
+    // Each resource with a role it accepts.
+    const grants = new Map([
+      [`${loc}/jobs/audited-job`, 'roles/run.invoker'],
+      [`${loc}/workerPools/audited-pool`, 'roles/run.viewer'],
+      [String(sa.json['name']), 'roles/iam.serviceAccountUser'],
+      [`projects/${P}`, 'roles/viewer'],
+    ])
+    const member = 'user:auditee@example.com'
+    for (const [resource, role] of grants) {
+      const v = resource.startsWith(loc) ? 'v2' : 'v1'
+      const current = await h.call('POST', `/${v}/${resource}:getIamPolicy`, {
+        as: OWNER,
+        body: {},
+      })
+      const bindings = [
+        ...((current.json['bindings'] ?? []) as object[]),
+        { role, members: [member] },
+      ]
+      const r = await h.call('POST', `/${v}/${resource}:setIamPolicy`, {
+        as: OWNER,
+        body: { policy: { bindings, etag: current.json['etag'] } },
+      })
+      expect(r.status, `${resource}: ${JSON.stringify(r.json)}`).toBe(200)
+    }
+    const found = (await entries('protoPayload.methodName:"SetIamPolicy"')).filter((e) =>
+      grants.has(String(e.protoPayload['resourceName'])),
+    )
+    expect(found.map((e) => e.protoPayload['resourceName']).sort()).toEqual(
+      [...grants.keys()].sort(),
+    )
+    for (const e of found) {
+      const resource = String(e.protoPayload['resourceName'])
+      expect(e.protoPayload['serviceData'], resource).toEqual({
+        '@type': 'type.googleapis.com/google.iam.v1.logging.AuditData',
+        policyDelta: { bindingDeltas: [{ action: 'ADD', role: grants.get(resource), member }] },
+      })
+    }
+  })
 })
 
 describe('reading entries', () => {

@@ -55,7 +55,7 @@ function iamHandlers(
     ],
     [
       routeKey({ api, id: `${idBase}.setIamPolicy` }),
-      (c) => s.iam.set(c.caller, target(param(c, 'resource')), c.body),
+      (c) => s.iam.set(c.caller, target(param(c, 'resource')), c.body, c.audit),
     ],
     [
       routeKey({ api, id: `${idBase}.testIamPermissions` }),

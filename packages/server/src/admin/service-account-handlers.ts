@@ -47,7 +47,7 @@ export function serviceAccountHandlers(s: Services): [string, Handler][] {
     ],
     [
       iam('setIamPolicy'),
-      async (c) => s.iam.set(c.caller, await sa.target(param(c, 'resource')), c.body),
+      async (c) => s.iam.set(c.caller, await sa.target(param(c, 'resource')), c.body, c.audit),
     ],
     [
       iam('testIamPermissions'),

@@ -26,7 +26,7 @@ export function workerPoolHandlers(s: Services): [string, Handler][] {
     ],
     [
       routeKey({ api, id: `${id}.setIamPolicy` }),
-      (c) => s.iam.set(c.caller, pools.target(param(c, 'resource')), c.body),
+      (c) => s.iam.set(c.caller, pools.target(param(c, 'resource')), c.body, c.audit),
     ],
     [
       routeKey({ api, id: `${id}.testIamPermissions` }),

@@ -335,9 +335,14 @@ async function engines(): Promise<[Engine, Engine]> {
       now: clock,
     })
     e.orgId = org.id
-    await e.s.iam.set(OWNER, e.s.organizations.target(`organizations/${org.id}`), {
-      policy: { bindings: OWNER_ORG_BINDINGS },
-    })
+    await e.s.iam.set(
+      OWNER,
+      e.s.organizations.target(`organizations/${org.id}`),
+      {
+        policy: { bindings: OWNER_ORG_BINDINGS },
+      },
+      undefined,
+    )
     for (const p of PROJECTS) await e.s.projects.create(OWNER, { projectId: p }, 'v1')
   }
   return pair
@@ -424,13 +429,18 @@ async function apply(e: Engine, op: Op): Promise<unknown> {
         op.target,
         op.bindings.map((b) => binding(e, b.role, b.members, b.cond)),
       )
-      return s.iam.set(actor, target, {
-        policy: {
-          ...(op.version === undefined ? {} : { version: op.version }),
-          bindings,
-          ...(etag === undefined ? {} : { etag }),
+      return s.iam.set(
+        actor,
+        target,
+        {
+          policy: {
+            ...(op.version === undefined ? {} : { version: op.version }),
+            bindings,
+            ...(etag === undefined ? {} : { etag }),
+          },
         },
-      })
+        undefined,
+      )
     }
     case 'addBinding':
     case 'removeBinding': {
@@ -452,9 +462,14 @@ async function apply(e: Engine, op: Op): Promise<unknown> {
         for (const b of bindings)
           if (b.role === role) b.members = b.members.filter((m) => m !== member)
       }
-      return s.iam.set(actor, target, {
-        policy: { ...policy, version: 3, bindings: bindings.filter((b) => b.members.length > 0) },
-      })
+      return s.iam.set(
+        actor,
+        target,
+        {
+          policy: { ...policy, version: 3, bindings: bindings.filter((b) => b.members.length > 0) },
+        },
+        undefined,
+      )
     }
     case 'createGroup':
       return s.groups.createGroup(actor, 'EMPTY', {

@@ -131,9 +131,14 @@ describe('PermissionChecker', () => {
         expect((await s.checker.decide(OWNER, 'run.services.get', svc)).allowed).toBe(true)
       }
       expect(c.reads()).toBe(before)
-      await s.iam.set(OWNER, s.runServices.target(svc), {
-        policy: { bindings: [{ role: 'roles/run.viewer', members: [BOB.member] }] },
-      })
+      await s.iam.set(
+        OWNER,
+        s.runServices.target(svc),
+        {
+          policy: { bindings: [{ role: 'roles/run.viewer', members: [BOB.member] }] },
+        },
+        undefined,
+      )
       const d = await s.checker.decide(BOB, 'run.services.get', svc)
       expect(d.allowed).toBe(true)
       expect(d.grantedBy[0]).toMatchObject({ resource: svc, role: 'roles/run.viewer' })
@@ -179,26 +184,31 @@ describe('PermissionChecker', () => {
       const admins = (...members: string[]) => ({
         policy: { bindings: [{ role: 'roles/run.admin', members }] },
       })
-      await s.iam.set(OWNER, target, admins(BOB.member))
+      await s.iam.set(OWNER, target, admins(BOB.member), undefined)
       // The owner's grant on the organization decides: the service's policy, replaced by the
       // write before, is not loaded for the check.
       let before = policyLoads
-      await s.iam.set(OWNER, target, admins(BOB.member, 'user:carol@example.com'))
-      await s.iam.set(OWNER, target, admins(BOB.member))
+      await s.iam.set(OWNER, target, admins(BOB.member, 'user:carol@example.com'), undefined)
+      await s.iam.set(OWNER, target, admins(BOB.member), undefined)
       expect(policyLoads).toBe(before)
       // Bob's grant is on the service itself: his check loads the service's new policy.
       before = policyLoads
-      await s.iam.set(BOB, target, admins(BOB.member, 'user:dave@example.com'))
+      await s.iam.set(BOB, target, admins(BOB.member, 'user:dave@example.com'), undefined)
       expect(policyLoads).toBeGreaterThan(before)
       // Bob removes himself: his next call is refused at once (read-your-writes).
-      await s.iam.set(BOB, target, admins('user:dave@example.com'))
-      await expect(s.iam.set(BOB, target, admins(BOB.member))).rejects.toMatchObject({
+      await s.iam.set(BOB, target, admins('user:dave@example.com'), undefined)
+      await expect(s.iam.set(BOB, target, admins(BOB.member), undefined)).rejects.toMatchObject({
         status: 'PERMISSION_DENIED',
       })
       // A stranger is refused the same way, whether the policy is in memory or not.
-      await s.iam.set(OWNER, target, admins('user:dave@example.com'))
+      await s.iam.set(OWNER, target, admins('user:dave@example.com'), undefined)
       await expect(
-        s.iam.set({ member: 'user:eve@example.com' }, target, admins('user:eve@example.com')),
+        s.iam.set(
+          { member: 'user:eve@example.com' },
+          target,
+          admins('user:eve@example.com'),
+          undefined,
+        ),
       ).rejects.toMatchObject({ status: 'PERMISSION_DENIED' })
     } finally {
       s.close()
@@ -222,14 +232,19 @@ describe('PermissionChecker', () => {
         false,
       )
       const t2 = createServices({ store: other, now: () => NOW, runDomain: 'r', servicePort: 1 })
-      await t2.iam.set(OWNER, t2.organizations.target(name), {
-        policy: {
-          bindings: [
-            { role: 'roles/owner', members: [OWNER.member] },
-            { role: 'roles/viewer', members: [BOB.member] },
-          ],
+      await t2.iam.set(
+        OWNER,
+        t2.organizations.target(name),
+        {
+          policy: {
+            bindings: [
+              { role: 'roles/owner', members: [OWNER.member] },
+              { role: 'roles/viewer', members: [BOB.member] },
+            ],
+          },
         },
-      })
+        undefined,
+      )
       t2.close()
       // Another process's write is not in this process's feed: still the cached decision…
       expect((await s.checker.decide(BOB, 'resourcemanager.organizations.get', name)).allowed).toBe(
@@ -255,14 +270,19 @@ describe('PermissionChecker', () => {
       const get = 'resourcemanager.organizations.get'
       expect((await s.checker.decide(BOB, get, name)).allowed).toBe(false)
       const t2 = createServices({ store: other, now: () => NOW, runDomain: 'r', servicePort: 1 })
-      await t2.iam.set(OWNER, t2.organizations.target(name), {
-        policy: {
-          bindings: [
-            { role: 'roles/owner', members: [OWNER.member] },
-            { role: 'roles/viewer', members: [BOB.member] },
-          ],
+      await t2.iam.set(
+        OWNER,
+        t2.organizations.target(name),
+        {
+          policy: {
+            bindings: [
+              { role: 'roles/owner', members: [OWNER.member] },
+              { role: 'roles/viewer', members: [BOB.member] },
+            ],
+          },
         },
-      })
+        undefined,
+      )
       // Something unrelated after it, then the policy's change is pruned away: what is left of
       // the feed does not say the organization's policy changed.
       await t2.projects.create(OWNER, { projectId: 'after-prune' }, 'v3')

@@ -19,7 +19,7 @@ import { isoTime, type ServiceContext } from '../context.js'
 import { auditEntry, monitoredResource, type AuditEvent } from './audit-entry.js'
 import type { AuditMethod } from './audit-method.js'
 import { redactBody } from './audit-redact.js'
-import { withAuditScope, type AuditScope } from './audit-scope.js'
+import type { AuditScope } from './audit-scope.js'
 
 export interface AuditOptions {
   /** Also log admin reads and the gateway's refusals (data_access). Default: writes only. */
@@ -224,13 +224,9 @@ export class AuditCall implements AuditScope {
     this.#start = { ...this.#start, resourceName }
   }
 
-  /** Runs the call's handler inside this scope (the policy-writing service finds it there). */
-  run<T>(fn: () => Promise<T>): Promise<T> {
-    return withAuditScope(this, fn)
-  }
-
   #isSetIamPolicy(): boolean {
-    return /\.SetI[Aa][Mm]Policy$/.test(this.#start.method.methodName)
+    // Resource Manager v1 names the bare RPC (SetIamPolicy); the others qualify it.
+    return /(?:^|\.)SetI[Aa][Mm]Policy$/.test(this.#start.method.methodName)
   }
 
   #request(): Record<string, unknown> | undefined {

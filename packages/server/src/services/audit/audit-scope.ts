@@ -1,9 +1,10 @@
 // The admin call being audited, as the services below the admin dispatch see it: the
 // policy-writing service hands its old and new policy to the call's scope inside its store
 // transaction, so a setIamPolicy's entry (with its exact policyDelta) commits with the change.
-// AsyncLocalStorage carries the scope from the dispatch down without threading it through every
-// service signature.
-import { AsyncLocalStorage } from 'node:async_hooks'
+// The dispatch passes the scope down in the handler context (HandlerContext.audit) and
+// IamPolicyService.set takes it as a required argument, so no policy-writing route can leave it
+// out by accident. Not an AsyncLocalStorage: one that is entered on every admin write keeps async
+// hooks on process-wide, and every promise of every request (gateway included) paid for it.
 import type { Policy } from '@runiam/core'
 import type { StoreTx } from '@runiam/store'
 
@@ -13,16 +14,4 @@ export interface AuditScope {
    * appends the call's entry (with `serviceData.policyDelta`) in that transaction.
    */
   policyWritten(tx: StoreTx, before: Policy | undefined, after: Policy): Promise<void>
-}
-
-const storage = new AsyncLocalStorage<AuditScope>()
-
-/** The scope of the audited call this code runs in, if any. */
-export function currentAuditScope(): AuditScope | undefined {
-  return storage.getStore()
-}
-
-/** Runs `fn` inside the scope. */
-export function withAuditScope<T>(scope: AuditScope, fn: () => Promise<T>): Promise<T> {
-  return storage.run(scope, fn)
 }

@@ -23,7 +23,7 @@ import { isObject, type ServiceContext } from '../context.js'
 import { invalidArgument } from '../names.js'
 import { checkDomainRestrictedSharing } from '../org-policy/org-policy-enforcer.js'
 import { customRolesForPolicy } from '../custom-role-scope.js'
-import { currentAuditScope } from '../audit/audit-scope.js'
+import type { AuditScope } from '../audit/audit-scope.js'
 
 export interface TestIamPermissionsResponse {
   permissions?: string[]
@@ -92,8 +92,17 @@ export class IamPolicyService {
     return renderPolicy(stored?.policy, requestedVersion)
   }
 
-  /** Compat: google.iam.v1.IAMPolicy.SetIamPolicy (etag compare-and-set; no etag overwrites). */
-  async set(caller: Caller, target: PolicyTarget, body: unknown): Promise<Policy> {
+  /**
+   * Compat: google.iam.v1.IAMPolicy.SetIamPolicy (etag compare-and-set; no etag overwrites).
+   * `audit` is the admin call's audit (undefined: not audited); required so that no caller
+   * forgets it, since the entry must commit in this transaction.
+   */
+  async set(
+    caller: Caller,
+    target: PolicyTarget,
+    body: unknown,
+    audit: AuditScope | undefined,
+  ): Promise<Policy> {
     await this.#ctx.checker.require(caller, `${target.permissionPrefix}.setIamPolicy`, target.name)
     const key = await target.resolve()
     if (key === undefined) throw target.notFound()
@@ -168,7 +177,7 @@ export class IamPolicyService {
         throw err
       }
       // The audit entry (with the exact policy delta) commits with the change.
-      await currentAuditScope()?.policyWritten(tx, stored?.policy, written.policy)
+      await audit?.policyWritten(tx, stored?.policy, written.policy)
       return written
     })
     return renderPolicy(written.policy, 3)

@@ -50,17 +50,27 @@ beforeEach(async () => {
     roleId: 'reader',
     role: { title: 'Reader', includedPermissions: ['run.services.get'] },
   })
-  await s.iam.set(OWNER, s.projects.target(P), {
-    policy: {
-      bindings: [
-        { role: 'roles/owner', members: [OWNER.member] },
-        { role: ROLE, members: [ALICE.member] },
-      ],
+  await s.iam.set(
+    OWNER,
+    s.projects.target(P),
+    {
+      policy: {
+        bindings: [
+          { role: 'roles/owner', members: [OWNER.member] },
+          { role: ROLE, members: [ALICE.member] },
+        ],
+      },
     },
-  })
-  await s.iam.set(OWNER, s.runServices.target(SVC), {
-    policy: { bindings: [{ role: ROLE, members: ['user:bob@example.com'] }] },
-  })
+    undefined,
+  )
+  await s.iam.set(
+    OWNER,
+    s.runServices.target(SVC),
+    {
+      policy: { bindings: [{ role: ROLE, members: ['user:bob@example.com'] }] },
+    },
+    undefined,
+  )
 })
 
 afterEach(async () => {
