@@ -243,8 +243,21 @@ export function forward(
   )
 }
 
-/** The upstream URL's path without its trailing slash, worked out once per URL object. */
-const basePaths = new WeakMap<URL, string>()
+/**
+ * Per upstream URL object (routes keep theirs): its pool and its path without the trailing slash,
+ * so a request reads neither URL getter (each builds a new string) nor the pools' Map.
+ */
+const upstreamsSeen = new WeakMap<URL, { readonly pool: Pool; readonly base: string }>()
+
+function upstreamOf(upstream: URL): { readonly pool: Pool; readonly base: string } {
+  let seen = upstreamsSeen.get(upstream)
+  // A pool closed to make room for others' (MAX_POOLS) is replaced by a new one.
+  if (seen === undefined || seen.pool.closed || seen.pool.destroyed) {
+    seen = { pool: poolFor(upstream), base: upstream.pathname.replace(/\/$/, '') }
+    upstreamsSeen.set(upstream, seen)
+  }
+  return seen
+}
 
 /**
  * forward() with a callback instead of a promise (the gateway's per-request path): `done(a, b,
@@ -260,12 +273,8 @@ export function relay<A, B>(
 ): void {
   const { upstream } = options
   const headers = upstreamHeaders(req, upstream, options, false, false)
-  let base = basePaths.get(upstream)
-  if (base === undefined) {
-    base = upstream.pathname.replace(/\/$/, '')
-    basePaths.set(upstream, base)
-  }
-  poolFor(upstream).dispatch(
+  const { pool, base } = upstreamOf(upstream)
+  pool.dispatch(
     {
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: `${base}${options.target}`,
