@@ -249,7 +249,7 @@ export function forward(
  */
 const upstreamsSeen = new WeakMap<URL, { readonly pool: Pool; readonly base: string }>()
 
-function upstreamOf(upstream: URL): { readonly pool: Pool; readonly base: string } {
+function dispatcherFor(upstream: URL): { readonly pool: Pool; readonly base: string } {
   let seen = upstreamsSeen.get(upstream)
   // A pool closed to make room for others' (MAX_POOLS) is replaced by a new one.
   if (seen === undefined || seen.pool.closed || seen.pool.destroyed) {
@@ -273,7 +273,7 @@ export function relay<A, B>(
 ): void {
   const { upstream } = options
   const headers = upstreamHeaders(req, upstream, options, false, false)
-  const { pool, base } = upstreamOf(upstream)
+  const { pool, base } = dispatcherFor(upstream)
   pool.dispatch(
     {
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
