@@ -124,8 +124,17 @@ export async function startServer(
   const detachWorker = options.worker?.peer.attach(store)
   const metrics = createMetrics()
   const runSuffix = `.${config.runDomain.toLowerCase()}`
+  // Clients repeat their Host header request after request: the last one's answer is kept.
+  let lastHost: string | undefined
+  let lastIsService = false
   const door = createFrontDoor({
-    isServiceHost: (host) => host.replace(/:\d+$/, '').toLowerCase().endsWith(runSuffix),
+    isServiceHost: (host) => {
+      if (host !== lastHost) {
+        lastIsService = host.replace(/:\d+$/, '').toLowerCase().endsWith(runSuffix)
+        lastHost = host
+      }
+      return lastIsService
+    },
     observe: (route, status, seconds) => metrics.request(route, status, seconds),
     log,
     accessLog: config.accessLog,

@@ -12,7 +12,7 @@ import {
 import './cluster/reasons.js'
 import { WorkersPeer } from './cluster/workers-peer.js'
 import { startServer, type RunningServer } from './main.js'
-import { bufferedLog } from './observability/buffered-log.js'
+import { bufferedLog, isRegularFile } from './observability/buffered-log.js'
 
 const channel: Channel<ToWorker, ToPrimary> = {
   send(message) {
@@ -28,8 +28,13 @@ const channel: Channel<ToWorker, ToPrimary> = {
   },
 }
 
-// Each line names the worker that wrote it: the workers share the primary's stderr.
-const log = bufferedLog((text) => process.stderr.write(text), { pid: process.pid })
+// Each line names the worker that wrote it: the workers share the primary's stderr (written in
+// whole batches when it is a regular file, where a write is never interleaved with another's).
+const log = bufferedLog(
+  (text) => process.stderr.write(text),
+  { pid: process.pid },
+  { shared: !isRegularFile(2) },
+)
 const peer = new WorkersPeer(channel)
 let server: RunningServer | undefined
 let stopping = false

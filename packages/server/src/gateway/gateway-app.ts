@@ -12,7 +12,7 @@ import type { Caller } from '../services/caller.js'
 import { bearer, type InvokeCheck, type InvokeDecision } from '../services/invoke-check.js'
 import { backendKey, classifyHost, type UpstreamPolicy } from '../services/run/upstream-policy.js'
 import { respondBuiltin } from './builtin-responder.js'
-import { credentialHeaders } from './credential-headers.js'
+import { credentialHeaders, type CredentialHeaders } from './credential-headers.js'
 import type { HostIndex, ServiceRoute } from './host-index.js'
 import {
   badGatewayPage,
@@ -112,14 +112,14 @@ type Admission =
   | {
       ok: true
       route: ServiceRoute
-      caller?: Caller
+      caller: Caller | undefined
       outcome: InvokeDecision
       /** The normalised path: what the condition saw. */
       path: string
       /** That path and the original query: what the upstream receives. */
       target: string
       /** The verified X-Serverless-Authorization, signature removed. */
-      serverlessAuthorization?: string
+      serverlessAuthorization: string | undefined
     }
   | { ok: false; page: ErrorPage; headers?: Record<string, string> }
 
@@ -202,25 +202,37 @@ export function createGateway(options: GatewayOptions): Gateway {
     } catch (err) {
       return unavailable(err, ctx)
     }
-    const serverless = credentials.serverlessAuthorization
-    const decided = (result: CheckResult): Admission => {
-      const outcome = result.outcome
-      if (outcome?.kind === 'reject' && result.route !== undefined && options.onRefused) {
-        const userAgent = req.headers['user-agent']
-        options.onRefused({
-          service: result.route.name,
-          status: outcome.status,
-          detail: outcome.detail,
-          ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
-          callerIp: req.socket.remoteAddress ?? '',
-          ...(userAgent === undefined ? {} : { userAgent }),
-        })
-      }
-      return admission(result, ctx, path, target, serverless)
+    if (checked instanceof Promise) {
+      return checked.then(
+        (result) => decided(req, ctx, result, path, target, credentials),
+        (err: unknown) => unavailable(err, ctx),
+      )
     }
-    return checked instanceof Promise
-      ? checked.then(decided, (err: unknown) => unavailable(err, ctx))
-      : decided(checked)
+    return decided(req, ctx, checked, path, target, credentials)
+  }
+
+  /** The admission for a decided request (a plain function: no closure per request). */
+  function decided(
+    req: IncomingMessage,
+    ctx: RequestContext,
+    result: CheckResult,
+    path: string,
+    target: string,
+    credentials: CredentialHeaders,
+  ): Admission {
+    const outcome = result.outcome
+    if (outcome?.kind === 'reject' && result.route !== undefined && options.onRefused) {
+      const userAgent = req.headers['user-agent']
+      options.onRefused({
+        service: result.route.name,
+        status: outcome.status,
+        detail: outcome.detail,
+        ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
+        callerIp: req.socket.remoteAddress ?? '',
+        ...(userAgent === undefined ? {} : { userAgent }),
+      })
+    }
+    return admission(result, ctx, path, target, credentials.serverlessAuthorization)
   }
 
   function admission(
@@ -253,15 +265,15 @@ export function createGateway(options: GatewayOptions): Gateway {
       outcome.kind === 'forward' && outcome.viaServerlessAuthorization === true
         ? bearer(serverless?.[0])
         : undefined
-    const serverlessAuthorization = verified === undefined ? undefined : withoutSignature(verified)
+    // Built whole (no conditional spreads: each is an object made and copied per request).
     return {
       ok: true,
       route,
       outcome,
       path,
       target,
-      ...(outcome.caller === undefined ? {} : { caller: outcome.caller }),
-      ...(serverlessAuthorization === undefined ? {} : { serverlessAuthorization }),
+      caller: outcome.caller,
+      serverlessAuthorization: verified === undefined ? undefined : withoutSignature(verified),
     }
   }
 
@@ -327,14 +339,17 @@ export function createGateway(options: GatewayOptions): Gateway {
   function upstreamOf(route: ServiceRoute): URL | undefined | Promise<URL | undefined> {
     const upstream = route.upstream
     if (upstream !== undefined) {
-      const refused = (refusal: UpstreamRefusal): URL => {
-        if (refusal !== undefined) throw new UpstreamRefused(upstream, refusal)
-        return upstream
-      }
       const refusal = refusalOf(route, upstream)
-      return refusal instanceof Promise ? refusal.then(refused) : refused(refusal)
+      return refusal instanceof Promise
+        ? refusal.then((r) => refusedOrUsed(upstream, r))
+        : refusedOrUsed(upstream, refusal)
     }
     return localUpstreamOf(route)
+  }
+
+  function refusedOrUsed(upstream: URL, refusal: UpstreamRefusal): URL {
+    if (refusal !== undefined) throw new UpstreamRefused(upstream, refusal)
+    return upstream
   }
 
   async function localUpstreamOf(route: ServiceRoute): Promise<URL | undefined> {
@@ -421,15 +436,12 @@ export function createGateway(options: GatewayOptions): Gateway {
     started: bigint,
   ): void | Promise<void> {
     const { route, caller } = admitted
-    const done = (status: number): void => {
-      options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
-    }
     if (upstream === undefined) {
       return respondBuiltin(req, res, {
         service: route.name,
         path: admitted.path,
         ...(caller === undefined ? {} : { caller }),
-      }).then(done)
+      }).then((status) => upstreamDone(route, started, status))
     }
     // A callback, not a promise: the response's end is observed without a microtask.
     relay(
@@ -439,13 +451,17 @@ export function createGateway(options: GatewayOptions): Gateway {
         upstream,
         target: admitted.target,
         timeoutMs: options.timeoutMs,
-        ...(caller === undefined ? {} : { caller }),
-        ...(admitted.serverlessAuthorization === undefined
-          ? {}
-          : { serverlessAuthorization: admitted.serverlessAuthorization }),
+        caller,
+        serverlessAuthorization: admitted.serverlessAuthorization,
       },
-      done,
+      upstreamDone,
+      route,
+      started,
     )
+  }
+
+  function upstreamDone(route: ServiceRoute, started: bigint, status: number): void {
+    options.observer?.upstream(route, status, Number(process.hrtime.bigint() - started) / 1e9)
   }
 
   return {
@@ -479,10 +495,8 @@ export function createGateway(options: GatewayOptions): Gateway {
         upstream,
         target: admitted.target,
         timeoutMs: options.timeoutMs,
-        ...(admitted.caller === undefined ? {} : { caller: admitted.caller }),
-        ...(admitted.serverlessAuthorization === undefined
-          ? {}
-          : { serverlessAuthorization: admitted.serverlessAuthorization }),
+        caller: admitted.caller,
+        serverlessAuthorization: admitted.serverlessAuthorization,
       })
     },
   }

@@ -35,18 +35,24 @@ export interface ForwardOptions {
   /** The normalised path and original query to request (gateway/request-target.ts). */
   readonly target: string
   /** The verified caller; undefined when the service admits unauthenticated requests. */
-  readonly caller?: Caller
+  readonly caller?: Caller | undefined
   /**
    * The X-Serverless-Authorization value the check verified, signature already removed; the
    * only one the upstream receives (none when the token came from Authorization or none was).
    */
-  readonly serverlessAuthorization?: string
+  readonly serverlessAuthorization?: string | undefined
   /** Deadline for the upstream's response headers, ms. */
   readonly timeoutMs: number
 }
 
-/** How a header name reads to frameworks that fold case and treat `_` as `-` (CGI, WSGI, Rack). */
-const canonicalName = (name: string): string => name.toLowerCase().replace(/_/g, '-')
+/**
+ * How a header name reads to frameworks that fold case and treat `_` as `-` (CGI, WSGI, Rack).
+ * node hands req.headers' names lower-cased already; most have no `_` to replace.
+ */
+const canonicalName = (name: string): string => {
+  const lower = name.toLowerCase()
+  return lower.includes('_') ? lower.replace(/_/g, '-') : lower
+}
 
 /** A header the gateway sets itself or passes on only after the check, in any spelling. */
 function reserved(canonical: string): boolean {
@@ -143,12 +149,17 @@ function sendPage(res: ServerResponse, page: ErrorPage): void {
   res.end(page.body)
 }
 
-/** Builds the upstream request headers from the client's (lower-cased by node). */
+/**
+ * Builds the upstream request headers from the client's (lower-cased by node). `host`: false
+ * leaves Host out (undici sets it from the origin), rather than deleting it afterwards (a delete
+ * turns the object into a slow dictionary that undici then walks).
+ */
 export function upstreamHeaders(
   req: IncomingMessage,
   upstream: URL,
   options: Pick<ForwardOptions, 'caller' | 'serverlessAuthorization'>,
   upgrade = false,
+  host = true,
 ): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   const connection = req.headers.connection
@@ -183,7 +194,7 @@ export function upstreamHeaders(
   out['x-forwarded-for'] = prior === undefined ? remote : `${String(prior)}, ${remote}`
   out['x-forwarded-proto'] = 'encrypted' in req.socket ? 'https' : 'http'
   out['x-forwarded-host'] = req.headers.host ?? ''
-  out['host'] = upstream.host
+  if (host) out['host'] = upstream.host
   if (options.caller !== undefined) {
     out[CALLER_HEADER] = options.caller.member
     if (options.caller.email !== undefined) out[CALLER_EMAIL_HEADER] = options.caller.email
@@ -227,28 +238,43 @@ export function forward(
   res: ServerResponse,
   options: ForwardOptions,
 ): Promise<number> {
-  return new Promise<number>((resolve) => relay(req, res, options, resolve))
+  return new Promise<number>((resolve) =>
+    relay(req, res, options, (_a, _b, status) => resolve(status), undefined, undefined),
+  )
 }
 
-/** The upstream URL's path without its trailing slash, worked out once per URL object. */
-const basePaths = new WeakMap<URL, string>()
+/**
+ * Per upstream URL object (routes keep theirs): its pool and its path without the trailing slash,
+ * so a request reads neither URL getter (each builds a new string) nor the pools' Map.
+ */
+const upstreamsSeen = new WeakMap<URL, { readonly pool: Pool; readonly base: string }>()
 
-/** forward() with a callback instead of a promise (the gateway's per-request path). */
-export function relay(
+function dispatcherFor(upstream: URL): { readonly pool: Pool; readonly base: string } {
+  let seen = upstreamsSeen.get(upstream)
+  // A pool closed to make room for others' (MAX_POOLS) is replaced by a new one.
+  if (seen === undefined || seen.pool.closed || seen.pool.destroyed) {
+    seen = { pool: poolFor(upstream), base: upstream.pathname.replace(/\/$/, '') }
+    upstreamsSeen.set(upstream, seen)
+  }
+  return seen
+}
+
+/**
+ * forward() with a callback instead of a promise (the gateway's per-request path): `done(a, b,
+ * status)`, so that a caller needs no closure per request to pass its own state along.
+ */
+export function relay<A, B>(
   req: IncomingMessage,
   res: ServerResponse,
   options: ForwardOptions,
-  done: (status: number) => void,
+  done: (a: A, b: B, status: number) => void,
+  a: A,
+  b: B,
 ): void {
   const { upstream } = options
-  const headers = upstreamHeaders(req, upstream, options)
-  delete headers['host'] // undici sets it from the origin
-  let base = basePaths.get(upstream)
-  if (base === undefined) {
-    base = upstream.pathname.replace(/\/$/, '')
-    basePaths.set(upstream, base)
-  }
-  poolFor(upstream).dispatch(
+  const headers = upstreamHeaders(req, upstream, options, false, false)
+  const { pool, base } = dispatcherFor(upstream)
+  pool.dispatch(
     {
       method: (req.method ?? 'GET') as Dispatcher.HttpMethod,
       path: `${base}${options.target}`,
@@ -257,7 +283,7 @@ export function relay(
       headersTimeout: options.timeoutMs,
       bodyTimeout: 0,
     },
-    new RelayHandler(req, res, done),
+    new RelayHandler(req, res, done, a, b),
   )
 }
 
@@ -270,11 +296,27 @@ function withoutListed(pairs: readonly string[], names: readonly string[]): stri
   return out
 }
 
+/** The RelayHandler of a response, for the listeners below (shared by all responses). */
+const RELAY = Symbol('relay')
+type Relayed = ServerResponse & { [RELAY]?: RelayHandler<unknown, unknown> }
+
+// Plain listeners, one function for all responses (the response is `this`), never removed (the
+// response is this request's alone; settle answers once): a closure, once() or off() per request
+// costs an allocation, a wrapper or a search.
+function onResponseClose(this: Relayed): void {
+  this[RELAY]?.clientClosed()
+}
+function onResponseFinish(this: Relayed): void {
+  this[RELAY]?.finished()
+}
+
 /** undici's dispatch handler that writes the upstream's answer to the client's response. */
-class RelayHandler implements Dispatcher.DispatchHandler {
+class RelayHandler<A, B> implements Dispatcher.DispatchHandler {
   readonly #req: IncomingMessage
   readonly #res: ServerResponse
-  readonly #resolve: (status: number) => void
+  readonly #done: (a: A, b: B, status: number) => void
+  readonly #a: A
+  readonly #b: B
   #abort: ((err?: Error) => void) | undefined
   #resume: (() => void) | undefined
   /** Whether #resume listens for the client's 'drain' (only once a write was refused). */
@@ -284,28 +326,37 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   /** The client went away before the response was complete. */
   #gone = false
 
-  constructor(req: IncomingMessage, res: ServerResponse, resolve: (status: number) => void) {
+  constructor(
+    req: IncomingMessage,
+    res: ServerResponse,
+    done: (a: A, b: B, status: number) => void,
+    a: A,
+    b: B,
+  ) {
     this.#req = req
     this.#res = res
-    this.#resolve = resolve
-    // Plain listeners, never removed (the response is this request's alone; #settle answers
-    // once): once() and off() cost a wrapper, a bound function and a search per request.
-    res.on('close', this.#onClose)
+    this.#done = done
+    this.#a = a
+    this.#b = b
+    ;(res as Relayed)[RELAY] = this as RelayHandler<unknown, unknown>
+    res.on('close', onResponseClose)
   }
 
-  readonly #onClose = (): void => {
+  clientClosed(): void {
     if (this.#res.writableFinished) return
     this.#gone = true
     this.#abort?.()
     this.#settle(499)
   }
 
-  readonly #onFinish = (): void => this.#settle(this.#status)
+  finished(): void {
+    this.#settle(this.#status)
+  }
 
   #settle(status: number): void {
     if (this.#settled) return
     this.#settled = true
-    this.#resolve(status)
+    this.#done(this.#a, this.#b, status)
   }
 
   onConnect(abort: (err?: Error) => void): void {
@@ -353,7 +404,7 @@ class RelayHandler implements Dispatcher.DispatchHandler {
   onComplete(): void {
     const res = this.#res
     if (this.#draining && this.#resume !== undefined) res.off('drain', this.#resume)
-    res.on('finish', this.#onFinish)
+    res.on('finish', onResponseFinish)
     res.end()
   }
 

@@ -39,7 +39,14 @@ const fields: fc.Arbitrary<AccessFields> = fc.record({
   host: fc.option(fc.oneof(repeating, text), { nil: undefined }),
   path: fc.option(fc.oneof(repeating, text), { nil: null }),
   status: fc.integer({ min: 100, max: 599 }),
-  ms: fc.oneof(fc.double({ noNaN: true }), fc.constant(0.001), fc.constant(1.678)),
+  ms: fc.oneof(
+    fc.double({ noNaN: true }),
+    fc.constant(0.001),
+    fc.constant(1.678),
+    // What the front door gives: whole microseconds, as milliseconds.
+    fc.nat().map((us) => Math.round(us) / 1000),
+    fc.integer({ min: 0, max: 2 ** 45 }).map((us) => us / 1000),
+  ),
 }) as fc.Arbitrary<AccessFields>
 
 describe('access line', () => {

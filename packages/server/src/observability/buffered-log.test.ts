@@ -1,8 +1,12 @@
 // Log lines are written together FLUSH_MS after the first of them (or at once past 64 KiB), in
 // writes of at most 4096 bytes cut at line ends, so the lines of several workers sharing one
 // stderr pipe never interleave. Fake timers: no assertion depends on this machine's speed.
+import { closeSync, mkdtempSync, openSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { bufferedLog, FLUSH_MS } from './buffered-log.js'
+import { bufferedLog, FLUSH_MS, isRegularFile } from './buffered-log.js'
 
 const tick = async (): Promise<void> => {
   vi.advanceTimersByTime(FLUSH_MS)
@@ -90,5 +94,27 @@ describe('bufferedLog', () => {
     expect(writes.join('').split('\n').filter(Boolean)).toHaveLength(70)
     vi.advanceTimersByTime(10 * FLUSH_MS)
     expect(writes).toHaveLength(2)
+  })
+})
+
+describe('isRegularFile (whole-batch writes for workers logging to a file)', () => {
+  it('is true for a file, false for a directory, a socket and a closed descriptor', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-log-'))
+    const file = openSync(join(dir, 'log'), 'w')
+    const folder = openSync(dir, 'r')
+    const server = createServer()
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
+    try {
+      expect(isRegularFile(file)).toBe(true)
+      expect(isRegularFile(folder)).toBe(false)
+      const handle = (server as unknown as { _handle: { fd: number } })._handle
+      expect(isRegularFile(handle.fd)).toBe(false)
+    } finally {
+      server.close()
+      closeSync(file)
+      closeSync(folder)
+      rmSync(dir, { recursive: true, force: true })
+    }
+    expect(isRegularFile(file)).toBe(false)
   })
 })

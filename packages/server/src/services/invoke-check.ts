@@ -38,7 +38,7 @@ export type InvokeDecision =
       readonly reason: 'invoker-iam-disabled' | 'public' | 'allowed'
       readonly caller?: Caller
       /** The token the caller was verified with came from X-Serverless-Authorization. */
-      readonly viaServerlessAuthorization?: boolean
+      readonly viaServerlessAuthorization?: boolean | undefined
       readonly decision?: Decision
     }
   | {
@@ -67,10 +67,14 @@ export type RefusalCheck =
   | 'denied-by-policy'
   | (string & {})
 
-/** run.routes.invoke for `caller` (undefined = anonymous), synchronously when cached. */
+/**
+ * run.routes.invoke for `caller` (undefined = anonymous) on `service` (the InvokeTarget's name),
+ * synchronously when cached.
+ */
 export type InvokeAuthorize = (
   caller: Caller | undefined,
   attributes: RequestAttributes,
+  service: string,
 ) => Decision | Promise<Decision>
 
 // The last header value bearer() read and its token: a client reuses its token for its whole
@@ -115,7 +119,7 @@ export function decideInvoke(input: InvokeInput): InvokeDecision | Promise<Invok
   if (input.service.invokerIamDisabled) return { kind: 'forward', reason: 'invoker-iam-disabled' }
   // A service that grants run.routes.invoke to allUsers admits anyone; a token it carries is the
   // application's business and is not verified here (the Authorization header is passed through).
-  const anonymous = input.authorize(undefined, input.attributes)
+  const anonymous = input.authorize(undefined, input.attributes, input.service.name)
   return anonymous instanceof Promise
     ? anonymous.then((a) => afterAnonymous(input, a))
     : afterAnonymous(input, anonymous)
@@ -174,7 +178,7 @@ function authorizeCaller(
   caller: Caller,
   viaServerlessAuthorization: boolean,
 ): InvokeDecision | Promise<InvokeDecision> {
-  const decision = input.authorize(caller, input.attributes)
+  const decision = input.authorize(caller, input.attributes, input.service.name)
   return decision instanceof Promise
     ? decision.then((d) => verdict(input.service, caller, viaServerlessAuthorization, d))
     : verdict(input.service, caller, viaServerlessAuthorization, decision)
@@ -187,12 +191,13 @@ function verdict(
   decision: Decision,
 ): InvokeDecision {
   if (decision.allowed) {
+    // Built whole: a conditional spread is one more object made and copied per request.
     return {
       kind: 'forward',
       reason: 'allowed',
       caller,
       decision,
-      ...(viaServerlessAuthorization ? { viaServerlessAuthorization: true } : {}),
+      viaServerlessAuthorization: viaServerlessAuthorization ? true : undefined,
     }
   }
   return {
@@ -235,19 +240,21 @@ export function audiencesFor(
 }
 
 export class InvokeCheck {
-  readonly #checker: PermissionChecker
   readonly #verifier: IdTokenVerifier
   /** Told of every request forwarded without an invoker check (the recommenders' usage record). */
   readonly #openly: ((service: string) => void) | undefined
+  /** The checker's decision, made once (not a closure per request). */
+  readonly #authorize: InvokeAuthorize
 
   constructor(
     checker: PermissionChecker,
     verifier: IdTokenVerifier,
     openly?: (service: string) => void,
   ) {
-    this.#checker = checker
     this.#verifier = verifier
     this.#openly = openly
+    this.#authorize = (caller, attributes, service) =>
+      checker.decideNow(caller, INVOKE_PERMISSION, service, attributes)
   }
 
   /** One decision for one request (synchronous when everything it needs is in memory). */
@@ -262,8 +269,7 @@ export class InvokeCheck {
       credentials,
       attributes,
       verifier: this.#verifier,
-      authorize: (caller, attrs) =>
-        this.#checker.decideNow(caller, INVOKE_PERMISSION, service.name, attrs),
+      authorize: this.#authorize,
     })
   }
 }
