@@ -123,6 +123,24 @@ withPg('openPostgresStore', () => {
     ])
   })
 
+  it('drops the audit indexes that version 10 created as first shipped', async () => {
+    const schema = freshSchema()
+    await (await openPostgresStore({ url, schema })).close()
+    const extra = ['by_log_time', 'by_resource', 'by_method', 'by_principal']
+    for (const n of extra)
+      await sql(`CREATE INDEX audit_entries_${n} ON "${schema}".audit_entries (time)`)
+    await sql(`DELETE FROM "${schema}".schema_version WHERE version = 13`)
+    await (await openPostgresStore({ url, schema })).close()
+    const indexes = await sql(
+      `SELECT indexname FROM pg_indexes WHERE schemaname = '${schema}' AND tablename = 'audit_entries' ORDER BY 1`,
+    )
+    expect(indexes.rows.map((r: { indexname: string }) => r.indexname)).toEqual([
+      'audit_entries_by_parent_time',
+      'audit_entries_by_time',
+      'audit_entries_pkey',
+    ])
+  })
+
   it('a database from a newer runiam is refused', async () => {
     const schema = freshSchema()
     await (await openPostgresStore({ url, schema })).close()

@@ -164,4 +164,16 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     `,
   },
   SQLITE_RECOMMENDER_MIGRATION,
+  {
+    // Version 13: version 10 as first shipped also indexed audit entries by log, resource, method
+    // and principal; those indexes only cost writes (queries narrow by parent and time first), so
+    // the shipped version 10 no longer creates them and databases made before lose them here.
+    version: 13,
+    sql: `
+      DROP INDEX IF EXISTS audit_entries_by_log_time;
+      DROP INDEX IF EXISTS audit_entries_by_resource;
+      DROP INDEX IF EXISTS audit_entries_by_method;
+      DROP INDEX IF EXISTS audit_entries_by_principal;
+    `,
+  },
 ]

@@ -72,6 +72,26 @@ describe('openSqliteStore', () => {
     raw2.close()
   })
 
+  it('drops the audit indexes that version 10 created as first shipped', async () => {
+    const path = join(dir, 'runiam.db')
+    await (await openSqliteStore({ path })).close()
+    // A database made by the first version 10: four more indexes, and no version 13 yet.
+    const old = new Database(path)
+    const extra = ['by_log_time', 'by_resource', 'by_method', 'by_principal']
+    old.exec(extra.map((n) => `CREATE INDEX audit_entries_${n} ON audit_entries (time);`).join(''))
+    old.prepare('DELETE FROM schema_version WHERE version = 13').run()
+    old.close()
+    await (await openSqliteStore({ path })).close()
+    const raw = new Database(path, { readonly: true })
+    const indexes = raw
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_entries'")
+      .all()
+      .map((r) => (r as { name: string }).name)
+      .filter((n) => !n.startsWith('sqlite_autoindex'))
+    raw.close()
+    expect(indexes.sort()).toEqual(['audit_entries_by_parent_time', 'audit_entries_by_time'])
+  })
+
   it('a path it cannot create is UNAVAILABLE, naming the path, with no driver error attached', async () => {
     const blocker = join(dir, 'a-file')
     writeFileSync(blocker, 'x')
