@@ -7,7 +7,9 @@
 // unchanged, so the bundle never runs code older than dist/: once tsc has rebuilt a package
 // (tsc -b, tsc --watch, a build that failed before bundling) dist/cli.js runs until the next
 // `npm run build`. A missing or unreadable stamp means the same: no bundle.
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+// node:fs comes from process.getBuiltinModule: this runs before every command, and an ESM import
+// of node:fs builds its module facade, which loads every lazy export (streams, fs/promises).
+const { readFileSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs')
 
 /** The stamp's name in dist/. */
 export const STAMP_FILE = 'bundle.json'

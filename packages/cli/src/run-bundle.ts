@@ -1,0 +1,116 @@
+// Runs the bundled CLI (dist/bundle.cjs, a CommonJS script: scripts/bundle-cli.mjs) with V8's code
+// cache. Node 20 compiles every module from source on every start and offers no compile cache
+// (module.enableCompileCache is Node 22), so the launcher compiles the bundle itself with
+// vm.Script, handing V8 the code it cached after an earlier run: parsing and compiling the bundle
+// was the largest part of a command's own start-up. The cache is only ever an accelerator:
+// - it lives in the user's cache folder (settings/cache-dir.ts), one file, written atomically
+//   (temp file + rename) at exit after a run that had none or had one V8 refused;
+// - it is used only when its header names this bundle file as it is now (inode, size, change
+//   time in ns: any rewrite or copy changes it) and this node (version, arch); V8 checks its own
+//   version, flags and the source's length on top and compiles from source when they differ;
+// - it is read only from a file the user owns that no one else can write (it becomes code);
+// - any failure to read or write it is ignored: the bundle then compiles from source as before.
+// The bundle registers in Node's module cache under its file name, so its chunks' require of the
+// entry gets this instance; it must contain no import() (a script compiled here has no module
+// loader for it: the bundler checks).
+import { cacheDirOf } from './settings/cache-dir.js'
+
+const CACHE_FILE = 'cli.v8cache'
+const MAGIC = 'runiam-v8-code-cache 1'
+
+/** The header that ties a cache file to one bundle file as it is now and to this node. */
+export function cacheKey(filename: string, fd: number): string {
+  const s = process.getBuiltinModule('node:fs').fstatSync(fd, { bigint: true })
+  const file = `${s.dev}:${s.ino}:${s.size}:${s.ctimeNs}:${s.mtimeNs}`
+  return `${MAGIC} ${process.version} ${process.arch} ${file} ${filename}\n`
+}
+
+/** The cached code in `path` if its header is `key` and only this user can write it. */
+export function readCache(path: string, key: string): Buffer | undefined {
+  const fs = process.getBuiltinModule('node:fs')
+  let fd: number
+  try {
+    fd = fs.openSync(path, 'r')
+  } catch {
+    return undefined
+  }
+  try {
+    const s = fs.fstatSync(fd)
+    if (!s.isFile()) return undefined
+    if (process.getuid !== undefined && (s.uid !== process.getuid() || (s.mode & 0o022) !== 0)) {
+      return undefined
+    }
+    const data = fs.readFileSync(fd)
+    const header = Buffer.byteLength(key)
+    if (data.length <= header || data.toString('utf8', 0, header) !== key) return undefined
+    return data.subarray(header)
+  } catch {
+    return undefined
+  } finally {
+    fs.closeSync(fd)
+  }
+}
+
+/** Writes `key` and `code` to `path` atomically, readable by this user only; never throws. */
+export function writeCache(path: string, key: string, code: Buffer): void {
+  const fs = process.getBuiltinModule('node:fs')
+  const tmp = `${path}.${process.pid}.tmp`
+  try {
+    fs.mkdirSync(process.getBuiltinModule('node:path').dirname(path), {
+      recursive: true,
+      mode: 0o700,
+    })
+    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(key), code]), { mode: 0o600 })
+    fs.renameSync(tmp, path)
+  } catch {
+    try {
+      fs.rmSync(tmp, { force: true })
+    } catch {
+      // nothing more to do: the next run compiles from source and tries again
+    }
+  }
+}
+
+/**
+ * Runs the CommonJS bundle `entry` as Node's loader would (module, exports, require, __filename),
+ * compiled with the code cache in `cacheDir` when there is a valid one.
+ */
+export function runBundle(entry: URL, cacheDir: string | undefined = cacheDirOf()): void {
+  const fs = process.getBuiltinModule('node:fs')
+  const { Module, createRequire } = process.getBuiltinModule('node:module')
+  const { dirname, join } = process.getBuiltinModule('node:path')
+  const filename = process.getBuiltinModule('node:url').fileURLToPath(entry)
+  const fd = fs.openSync(filename, 'r')
+  let source: string
+  let key: string
+  try {
+    key = cacheKey(filename, fd)
+    source = fs.readFileSync(fd, 'utf8')
+  } finally {
+    fs.closeSync(fd)
+  }
+  const cachePath = cacheDir === undefined ? undefined : join(cacheDir, CACHE_FILE)
+  const cachedData = cachePath === undefined ? undefined : readCache(cachePath, key)
+  // The wrapper on a line of its own: line and column numbers in stack traces stay the file's.
+  const script = new (process.getBuiltinModule('node:vm').Script)(
+    `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`,
+    { filename, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) },
+  )
+  if (cachePath !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
+    // At exit the cache holds every function this run compiled, not just the top level.
+    process.once('exit', () => {
+      try {
+        writeCache(cachePath, key, script.createCachedData())
+      } catch {
+        // no cache this time
+      }
+    })
+  }
+  const require = createRequire(filename)
+  const mod = new Module(filename)
+  mod.filename = filename
+  require.cache[filename] = mod
+  const wrapper = script.runInThisContext() as (...args: unknown[]) => void
+  wrapper.call(mod.exports, mod.exports, require, mod, filename, dirname(filename))
+  mod.loaded = true
+}
