@@ -1,6 +1,6 @@
 // The stamp that ties the bundled CLI to the build it was made from. `npm run build` runs tsc,
 // then scripts/bundle-cli.mjs, which bundles dist/cli.js with what it imports from the cli, api
-// and core packages into dist/bundle*.js and, last, writes dist/bundle.json: the bundle's entry
+// and core packages into dist/bundle*.cjs and, last, writes dist/bundle.json: the bundle's entry
 // file and the size and change time of each file the bundle depends on: the entry itself and the
 // tsc build info (dist/.tsbuildinfo) of every package whose code it holds, which tsc rewrites
 // whenever it writes that package's output. bin.ts runs the bundle only while all of them are

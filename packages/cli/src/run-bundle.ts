@@ -71,15 +71,22 @@ export function writeCache(path: string, key: string, code: Buffer): void {
   }
 }
 
-/**
- * Runs the CommonJS bundle `entry` as Node's loader would (module, exports, require, __filename),
- * compiled with the code cache in `cacheDir` when there is a valid one.
- */
-export function runBundle(entry: URL, cacheDir: string | undefined = cacheDirOf()): void {
+/** How a compile used the cache: none kept, none valid, refused by V8, or used. */
+export type CacheUse = 'off' | 'miss' | 'rejected' | 'hit'
+
+export interface CompiledBundle {
+  readonly cache: CacheUse
+  /** Runs the bundle as Node's loader runs a CommonJS module. */
+  readonly run: () => void
+  /** Writes the cache (all the code compiled so far) unless it was used; never throws. */
+  readonly save: () => void
+}
+
+/** Compiles the CommonJS bundle at `filename` with the code cache in `cacheDir` if valid. */
+export function compileBundle(filename: string, cacheDir: string | undefined): CompiledBundle {
   const fs = process.getBuiltinModule('node:fs')
   const { Module, createRequire } = process.getBuiltinModule('node:module')
   const { dirname, join } = process.getBuiltinModule('node:path')
-  const filename = process.getBuiltinModule('node:url').fileURLToPath(entry)
   const fd = fs.openSync(filename, 'r')
   let source: string
   let key: string
@@ -96,21 +103,43 @@ export function runBundle(entry: URL, cacheDir: string | undefined = cacheDirOf(
     `(function (exports, require, module, __filename, __dirname) {\n${source}\n})`,
     { filename, lineOffset: -1, ...(cachedData === undefined ? {} : { cachedData }) },
   )
-  if (cachePath !== undefined && (cachedData === undefined || script.cachedDataRejected === true)) {
-    // At exit the cache holds every function this run compiled, not just the top level.
-    process.once('exit', () => {
+  const cache: CacheUse =
+    cachePath === undefined
+      ? 'off'
+      : cachedData === undefined
+        ? 'miss'
+        : script.cachedDataRejected === true
+          ? 'rejected'
+          : 'hit'
+  return {
+    cache,
+    run: () => {
+      const require = createRequire(filename)
+      const mod = new Module(filename)
+      mod.filename = filename
+      // Its chunks require the entry back: they get this instance, not a second copy.
+      require.cache[filename] = mod
+      const wrapper = script.runInThisContext() as (...args: unknown[]) => void
+      wrapper.call(mod.exports, mod.exports, require, mod, filename, dirname(filename))
+      mod.loaded = true
+    },
+    save: () => {
+      if (cachePath === undefined || cache === 'hit') return
       try {
         writeCache(cachePath, key, script.createCachedData())
       } catch {
         // no cache this time
       }
-    })
+    },
   }
-  const require = createRequire(filename)
-  const mod = new Module(filename)
-  mod.filename = filename
-  require.cache[filename] = mod
-  const wrapper = script.runInThisContext() as (...args: unknown[]) => void
-  wrapper.call(mod.exports, mod.exports, require, mod, filename, dirname(filename))
-  mod.loaded = true
+}
+
+/**
+ * Runs the CommonJS bundle `entry` with the code cache in `cacheDir`, which it writes at exit
+ * (then it holds every function this run compiled, not just the top level) unless it was used.
+ */
+export function runBundle(entry: URL, cacheDir: string | undefined = cacheDirOf()): void {
+  const bundle = compileBundle(process.getBuiltinModule('node:url').fileURLToPath(entry), cacheDir)
+  if (bundle.cache !== 'hit' && bundle.cache !== 'off') process.once('exit', bundle.save)
+  bundle.run()
 }
