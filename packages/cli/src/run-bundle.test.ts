@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { compileBundle } from './run-bundle.js'
+import { compileBundle, writeCache } from './run-bundle.js'
 
 /** A bundle whose exports say what ran; a few functions so the cache holds real code. */
 const bundleSource = (value: string): string =>
@@ -123,5 +123,19 @@ describe('the bundle code cache', () => {
     expect(blocked.cache).toBe('miss')
     expect(blocked.exports['value']).toBe('v=oneone')
     expect(() => statSync(cacheFile())).toThrow()
+  })
+
+  it('does not serialize the compiled code when the cache file cannot be created', () => {
+    writeFileSync(join(dir, 'a-file'), '')
+    let serialized = 0
+    const code = (): Uint8Array => {
+      serialized++
+      return new Uint8Array([1, 2, 3])
+    }
+    writeCache(join(dir, 'a-file', 'cache', 'cli.v8cache'), 'key\n', code)
+    expect(serialized).toBe(0)
+    writeCache(cacheFile(), 'key\n', code)
+    expect(serialized).toBe(1)
+    expect(readFileSync(cacheFile())).toEqual(Buffer.from('key\n\x01\x02\x03', 'latin1'))
   })
 })

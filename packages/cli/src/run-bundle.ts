@@ -51,19 +51,29 @@ export function readCache(path: string, key: string): Buffer | undefined {
   }
 }
 
-/** Writes `key` and `code` to `path` atomically, readable by this user only; never throws. */
-export function writeCache(path: string, key: string, code: Buffer): void {
+/**
+ * Writes `key` and the code `code()` makes to `path` atomically, readable by this user only;
+ * never throws. `code` runs only once the file could be created: making it serializes all the
+ * compiled code, which a run whose cache folder is read-only must not pay for every time.
+ */
+export function writeCache(path: string, key: string, code: () => Uint8Array): void {
   const fs = process.getBuiltinModule('node:fs')
   const tmp = `${path}.${process.pid}.tmp`
+  let fd: number | undefined
   try {
     fs.mkdirSync(process.getBuiltinModule('node:path').dirname(path), {
       recursive: true,
       mode: 0o700,
     })
-    fs.writeFileSync(tmp, Buffer.concat([Buffer.from(key), code]), { mode: 0o600 })
+    fd = fs.openSync(tmp, 'wx', 0o600)
+    fs.writeFileSync(fd, key)
+    fs.writeFileSync(fd, code())
+    fs.closeSync(fd)
+    fd = undefined
     fs.renameSync(tmp, path)
   } catch {
     try {
+      if (fd !== undefined) fs.closeSync(fd)
       fs.rmSync(tmp, { force: true })
     } catch {
       // nothing more to do: the next run compiles from source and tries again
@@ -125,11 +135,7 @@ export function compileBundle(filename: string, cacheDir: string | undefined): C
     },
     save: () => {
       if (cachePath === undefined || cache === 'hit') return
-      try {
-        writeCache(cachePath, key, script.createCachedData())
-      } catch {
-        // no cache this time
-      }
+      writeCache(cachePath, key, () => script.createCachedData())
     },
   }
 }
