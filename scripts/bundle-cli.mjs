@@ -1,10 +1,14 @@
 // Bundles the built CLI for start-up speed; `npm run build` runs it after tsc. Node 20 loads each
 // ES module on its own (resolve, read, compile, link) and has no compile cache: a command that
 // loads ~50 small modules spends more on that than on its own work. rolldown puts dist/cli.js and
-// what it imports from the cli and api packages (and core's errors) into dist/bundle.js, which
-// holds everything a plain API command runs (STARTUP), and dist/bundle.*.js chunks for the rest,
+// what it imports from the cli and api packages (and core's errors) into dist/bundle.cjs, which
+// holds everything a plain API command runs (STARTUP), and dist/bundle.*.cjs chunks for the rest,
 // each loaded only by the commands that use it. Everything else (the rest of core with its role
 // catalog and CEL, yaml, the server) stays a package import, loaded from node_modules as before.
+// The bundle is CommonJS so that the launcher can compile the entry with V8's code cache
+// (run-bundle.ts: vm.Script, which runs scripts, not ES modules); a script compiled that way has no
+// import(), so the entry must have none (checked here: node modules come from require or
+// process.getBuiltinModule; the chunks, loaded by require, keep import() of ES module packages).
 // Last it writes the stamp (packages/cli/src/bundle-stamp.ts) without which bin.ts never runs the
 // bundle. Run: node scripts/bundle-cli.mjs (after tsc -b).
 import { readdirSync, rmSync } from 'node:fs'
@@ -15,7 +19,7 @@ import { removeStamp, writeStamp } from '../packages/cli/dist/bundle-stamp.js'
 
 const dist = new URL('../packages/cli/dist/', import.meta.url)
 const packages = fileURLToPath(new URL('../packages/', import.meta.url))
-const ENTRY = 'bundle.js'
+const ENTRY = 'bundle.cjs'
 
 /** Specifiers bundled: relative ones (inside a bundled package), the api package, core's errors. */
 const BUNDLED = /^(?:\.|\/|@runiam\/api(?:\/client)?$|@runiam\/core\/errors$)/
@@ -45,7 +49,8 @@ const startup = (id) => STARTUP.some((p) => underPackages(id).startsWith(p))
 // The stamp goes first: from here until it is rewritten, bin.ts runs dist/cli.js.
 removeStamp(dist)
 for (const f of readdirSync(dist)) {
-  if (f === ENTRY || (f.startsWith('bundle.') && f.endsWith('.js'))) rmSync(new URL(f, dist))
+  // Also the ES module bundle.js and bundle.*.js of builds before the bundle was CommonJS.
+  if (f.startsWith('bundle.') && (f.endsWith('.js') || f.endsWith('.cjs'))) rmSync(new URL(f, dist))
 }
 
 const input = fileURLToPath(new URL('cli.js', dist))
@@ -58,9 +63,9 @@ const { output } = await build({
   logLevel: 'warn',
   output: {
     dir: fileURLToPath(dist),
-    format: 'esm',
+    format: 'cjs',
     entryFileNames: ENTRY,
-    chunkFileNames: 'bundle.[name]-[hash].js',
+    chunkFileNames: 'bundle.[name]-[hash].cjs',
     comments: false,
     codeSplitting: {
       // The entry module, STARTUP and their static imports: one group, emitted as the entry.
@@ -72,6 +77,12 @@ const { output } = await build({
 const chunks = output.filter((o) => o.type === 'chunk')
 const entry = chunks.find((c) => c.isEntry)
 if (entry?.fileName !== ENTRY) throw new Error(`bundle-cli: expected entry ${ENTRY}`)
+if (/\bimport\s*\(/.test(entry.code)) {
+  throw new Error(
+    `bundle-cli: ${ENTRY} contains import(), which fails in the code-cached entry (run-bundle.ts); ` +
+      'load node modules with process.getBuiltinModule, or move the module out of STARTUP',
+  )
+}
 const inEntry = entry.moduleIds.filter((id) => !id.startsWith('\0'))
 for (const p of STARTUP) {
   if (!inEntry.some((id) => underPackages(id).startsWith(p))) {

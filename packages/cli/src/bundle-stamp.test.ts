@@ -1,7 +1,16 @@
 // The guard that keeps a stale bundle from running: the stamp itself on real files, then the
 // built launcher (dist/bin.js) in a copy of the build, switching between the bundle and dist/.
 import { execFile } from 'node:child_process'
-import { appendFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -83,7 +92,12 @@ describe.runIf(built)('the built launcher (dist/bin.js) in a copy of the build',
   let root: string
   let cliDist: string
   let stamp: { entry: string; files: Record<string, string> }
-  const env = { ...process.env, RUNIAM_CONFIG_DIR: '/nonexistent/runiam-test' }
+  let cacheDir: string
+  const env = (): NodeJS.ProcessEnv => ({
+    ...process.env,
+    RUNIAM_CONFIG_DIR: '/nonexistent/runiam-test',
+    RUNIAM_CACHE_DIR: cacheDir,
+  })
   const version = (
     JSON.parse(readFileSync(new URL('../package.json', builtDist), 'utf8')) as {
       version: string
@@ -96,10 +110,11 @@ describe.runIf(built)('the built launcher (dist/bin.js) in a copy of the build',
       Object.keys(stamp.files).filter((f) => f !== stamp.entry),
     )
   const runiam = async (...args: string[]): Promise<string> =>
-    (await run(process.execPath, [join(cliDist, 'bin.js'), ...args], { env })).stdout
+    (await run(process.execPath, [join(cliDist, 'bin.js'), ...args], { env: env() })).stdout
 
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'runiam-bundle-'))
+    cacheDir = join(root, 'cache')
     cliDist = join(root, 'packages', 'cli', 'dist')
     cpSync(new URL('../package.json', builtDist), join(root, 'packages', 'cli', 'package.json'))
     cpSync(builtDist, cliDist, { recursive: true })
@@ -142,5 +157,23 @@ describe.runIf(built)('the built launcher (dist/bin.js) in a copy of the build',
     expect(await runiam('--help')).toContain(HELP)
     removeStamp(pathToFileURL(join(cliDist, '/')))
     expect(await runiam('--help')).toBe('dist/cli.js ran\n')
+  })
+
+  it("compiles the bundle with a code cache in the user's cache folder, made by the first run", async () => {
+    restamp()
+    const cache = join(cacheDir, 'cli.v8cache')
+    rmSync(cacheDir, { recursive: true, force: true })
+    const help = await runiam('--help')
+    expect(help).toContain(HELP)
+    expect(readFileSync(cache, 'latin1').split('\n')[0]).toContain(join(cliDist, stamp.entry))
+    const written = statSync(cache).mtimeMs
+    // Same output from the cached code; a valid cache is not rewritten.
+    expect(await runiam('--help')).toBe(help)
+    expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
+    expect(statSync(cache).mtimeMs).toBe(written)
+    // One that cannot be used (here: not a cache at all) is replaced, and the CLI works as ever.
+    writeFileSync(cache, 'not a cache')
+    expect(await runiam('--help')).toBe(help)
+    expect(readFileSync(cache, 'latin1').split('\n')[0]).toContain(join(cliDist, stamp.entry))
   })
 })

@@ -1,13 +1,15 @@
 // The stamp that ties the bundled CLI to the build it was made from. `npm run build` runs tsc,
 // then scripts/bundle-cli.mjs, which bundles dist/cli.js with what it imports from the cli, api
-// and core packages into dist/bundle*.js and, last, writes dist/bundle.json: the bundle's entry
+// and core packages into dist/bundle*.cjs and, last, writes dist/bundle.json: the bundle's entry
 // file and the size and change time of each file the bundle depends on: the entry itself and the
 // tsc build info (dist/.tsbuildinfo) of every package whose code it holds, which tsc rewrites
 // whenever it writes that package's output. bin.ts runs the bundle only while all of them are
 // unchanged, so the bundle never runs code older than dist/: once tsc has rebuilt a package
 // (tsc -b, tsc --watch, a build that failed before bundling) dist/cli.js runs until the next
 // `npm run build`. A missing or unreadable stamp means the same: no bundle.
-import { readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+// node:fs comes from process.getBuiltinModule: this runs before every command, and an ESM import
+// of node:fs builds its module facade, which loads every lazy export (streams, fs/promises).
+const { readFileSync, rmSync, statSync, writeFileSync } = process.getBuiltinModule('node:fs')
 
 /** The stamp's name in dist/. */
 export const STAMP_FILE = 'bundle.json'
