@@ -22,7 +22,10 @@ function jobIamHandlers(s: Services, api: ApiName): [string, Handler][] {
           parseRequestedVersion(q(c, 'options.requestedPolicyVersion')),
         ),
     ],
-    [routeKey({ api, id: id('setIamPolicy') }), (c) => s.iam.set(c.caller, target(c), c.body, c.audit)],
+    [
+      routeKey({ api, id: id('setIamPolicy') }),
+      (c) => s.iam.set(c.caller, target(c), c.body, c.audit),
+    ],
     [
       routeKey({ api, id: id('testIamPermissions') }),
       (c) => s.iam.test(c.caller, target(c), c.body),
