@@ -27,7 +27,7 @@ import type {
 import { InternTable } from './intern-table.js'
 import { internCondition } from './interned-conditions.js'
 import { internMember } from './interned-members.js'
-import { memberBucket, MEMBER_HASH_BITS } from './member-hash.js'
+import { memberBucket, memberHash, MEMBER_HASH_BITS } from './member-hash.js'
 import type { CallerHashes } from './principal-set.js'
 import {
   hasRole,
@@ -106,8 +106,11 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
   readonly #decisions: number
   /** By role slot - PREDEFINED_ROLE_COUNT. */
   readonly #custom: readonly CustomSlot[] | undefined
-  /** Large policies only: member → its pair numbers, ascending. */
-  readonly #byMember: Map<string, number[]> | undefined
+  /**
+   * Large policies only: member hash → the pairs whose member has it, ascending (a small-integer
+   * key: no string is hashed or compared to find them; each is then confirmed by its member).
+   */
+  readonly #byHash: Map<number, number[]> | undefined
   // The first 16 codes again (a service's 10 bindings name ~14 members), in the object itself: a promoted object and its elements live
   // on different heap pages, so a small policy's scan reads one page instead of two (at a
   // million policies each is a TLB and cache miss). The elements are read only when a code
@@ -185,7 +188,7 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     this.#conditions = conditions
     this.#decisions = conditions + conditional
     this.#custom = custom
-    this.#byMember = pairs > SCAN_LIMIT ? indexByMember(this, pairs) : undefined
+    this.#byHash = pairs > SCAN_LIMIT ? indexByHash(this, pairs) : undefined
     this.#c0 = codeOf(this, pairs, 0)
     this.#c1 = codeOf(this, pairs, 1)
     this.#c2 = codeOf(this, pairs, 2)
@@ -291,10 +294,10 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     mask: number,
     hashes: CallerHashes | undefined,
   ): number {
-    const byMember = this.#byMember
+    const byHash = this.#byHash
     const pairs = this.#pairs
     let conditional = false
-    if (byMember === undefined) {
+    if (byHash === undefined) {
       for (let pair = 0; pair < pairs; pair++) {
         const code = this.#codeAt(pair)
         const hash = code >> HASH_SHIFT
@@ -308,23 +311,58 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       return conditional ? -2 : -1
     }
     let best = -1
-    for (const member of members) {
-      const listed = byMember.get(member)
-      if (listed === undefined) continue
-      for (let k = 0; k < listed.length; k++) {
-        const pair = listed[k] as number
-        if (best >= 0 && pair >= best) break
-        const code = this[pair] as number
-        if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
-        if ((code & CONDITIONAL) !== 0) {
-          conditional = true
-          continue
-        }
-        best = pair
-        break
+    if (hashes !== undefined) {
+      for (let k = 0; k < hashes.hashCount; k++) {
+        const found = this.#firstListed(
+          byHash.get(hashes.hashAt(k)),
+          best,
+          roles,
+          permission,
+          members,
+        )
+        if (found === -2) conditional = true
+        else if (found >= 0) best = found
+      }
+    } else {
+      for (const member of members) {
+        const found = this.#firstListed(
+          byHash.get(memberHash(member)),
+          best,
+          roles,
+          permission,
+          members,
+        )
+        if (found === -2) conditional = true
+        else if (found >= 0) best = found
       }
     }
     return best >= 0 ? best : conditional ? -2 : -1
+  }
+
+  /**
+   * Among `listed` (ascending pairs sharing one member hash), the first before `best` (-1: any)
+   * whose binding grants `permission` to one of `members` unconditionally; otherwise -2 when one
+   * such conditional binding was met first, -1 when none.
+   */
+  #firstListed(
+    listed: readonly number[] | undefined,
+    best: number,
+    roles: RoleBits,
+    permission: string,
+    members: ReadonlySet<string>,
+  ): number {
+    if (listed === undefined) return -1
+    let conditional = false
+    for (let k = 0; k < listed.length; k++) {
+      const pair = listed[k] as number
+      if (best >= 0 && pair >= best) break
+      const code = this[pair] as number
+      if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
+      if (!members.has(this[this.#pairs + pair] as string)) continue
+      if ((code & CONDITIONAL) === 0) return pair
+      conditional = true
+    }
+    return conditional ? -2 : -1
   }
 
   /**
@@ -401,15 +439,15 @@ function sharedBinding(member: string, roleId: number): CompiledBinding {
   return shared
 }
 
-function indexByMember(plan: readonly Slot[], pairs: number): Map<string, number[]> {
-  const byMember = new Map<string, number[]>()
+function indexByHash(plan: readonly Slot[], pairs: number): Map<number, number[]> {
+  const byHash = new Map<number, number[]>()
   for (let pair = 0; pair < pairs; pair++) {
-    const member = plan[pairs + pair] as string
-    const listed = byMember.get(member)
-    if (listed === undefined) byMember.set(member, [pair])
+    const hash = (plan[pair] as number) >> HASH_SHIFT
+    const listed = byHash.get(hash)
+    if (listed === undefined) byHash.set(hash, [pair])
     else listed.push(pair)
   }
-  return byMember
+  return byHash
 }
 
 function allowDecision(

@@ -22,6 +22,10 @@ export interface PrincipalSetOptions {
 export interface CallerHashes {
   /** Whether one of the caller's members has this hash. */
   hasHash(hash: number): boolean
+  /** How many distinct hashes the caller's members have. */
+  readonly hashCount: number
+  /** The k-th of them (0 ≤ k < hashCount). */
+  hashAt(k: number): number
 }
 
 /**
@@ -45,6 +49,7 @@ class CallerMembers extends Set<string> implements PrincipalSet, CallerHashes {
   h6 = -1
   h7 = -1
   more: number[] | undefined = undefined
+  hashCount = 0
 
   constructor(members: readonly string[]) {
     super()
@@ -72,7 +77,31 @@ class CallerMembers extends Set<string> implements PrincipalSet, CallerHashes {
     )
   }
 
+  hashAt(k: number): number {
+    switch (k) {
+      case 0:
+        return this.h0
+      case 1:
+        return this.h1
+      case 2:
+        return this.h2
+      case 3:
+        return this.h3
+      case 4:
+        return this.h4
+      case 5:
+        return this.h5
+      case 6:
+        return this.h6
+      case 7:
+        return this.h7
+      default:
+        return (this.more as number[])[k - 8] as number
+    }
+  }
+
   #keep(hash: number): void {
+    this.hashCount++
     if (this.h0 < 0) this.h0 = hash
     else if (this.h1 < 0) this.h1 = hash
     else if (this.h2 < 0) this.h2 = hash
