@@ -320,8 +320,9 @@ function runScale(services: number, budget: Budget): ScaleResult {
   }
   const l = latency(viaAllows, budget.latencyMs)
   if (process.env['SCALE_AB'] === '1') {
-    // Both wrapped alike ({ members }), so both pay the same extra hop; only the mask differs
-    // (a plain Set has none: every pair goes to Set.has, as before the pre-filter).
+    // Both wrapped alike ({ members }), so both pay the same extra hop; only the pre-filter
+    // differs (a plain Set has no member buckets or hashes: every pair whose role holds the
+    // permission goes to the policy's member string and Set.has, as before the pre-filter).
     const plain = principals.map((p) => ({ members: new Set(p.members) }))
     const masked = principals.map((p) => ({ members: p.members }))
     const viaPlain = (i: number): boolean => {

@@ -16,7 +16,7 @@ import { EVALUATION_BUDGET } from '../conditions/limits.js'
 import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
 import type { CompiledPolicy } from './compiled-policy.js'
 import type { PolicyIndex } from './policy-index.js'
-import { memberMask } from './principal-set.js'
+import { callerHashes, memberMask } from './principal-set.js'
 import { rolesHolding, type RoleBits } from './role-index.js'
 import type { CheckRequest, ConditionFailure, Decision } from './types.js'
 
@@ -124,9 +124,16 @@ function firstUnconditional(
   policies: readonly CompiledPolicy[],
 ): number {
   const mask = memberMask(members)
+  const hashes = callerHashes(members)
   let conditional = false
   for (let i = 0; i < policies.length; i++) {
-    const pair = (policies[i] as PolicyIndex).unconditional(roles, permission, members, mask)
+    const pair = (policies[i] as PolicyIndex).unconditional(
+      roles,
+      permission,
+      members,
+      mask,
+      hashes,
+    )
     if (pair >= 0) {
       foundPair = pair
       return i

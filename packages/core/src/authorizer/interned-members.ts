@@ -7,7 +7,7 @@
 // is most of the compile time.
 import { normalizeMember } from '../members/member.js'
 import { InternTable } from './intern-table.js'
-import { memberBit } from './member-bit.js'
+import { memberHash } from './member-hash.js'
 import type { CompiledBinding } from './compiled-policy.js'
 
 /**
@@ -20,8 +20,8 @@ const MEMBER_LIMIT = 1 << 18
 export interface InternedMember {
   /** The normalised member string, internalized. */
   readonly member: string
-  /** memberBit(member): the bucket compiled plans keep beside it. */
-  readonly bit: number
+  /** memberHash(member): what compiled plans keep beside it. */
+  readonly hash: number
   /** [member], frozen: the members of every single-member binding naming it. */
   readonly alone: readonly string[]
   /**
@@ -35,7 +35,7 @@ const members = new InternTable<InternedMember>(MEMBER_LIMIT)
 
 function newMember(key: string): InternedMember {
   const member = internalized(key)
-  return { member, bit: memberBit(member), alone: Object.freeze([member]), plain: undefined }
+  return { member, hash: memberHash(member), alone: Object.freeze([member]), plain: undefined }
 }
 
 /** The engine's internalized copy of `key` (property names are internalized). */

@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest'
 import type { Binding } from '../policy/types.js'
 import { check, compilePolicy, principalSetFor, type CompiledPolicy } from './index.js'
-import { memberBit } from './member-bit.js'
+import { memberHash } from './member-hash.js'
 
 const INVOKE = 'run.routes.invoke'
 const SERVICE = 'projects/p/locations/us-central1/services/s'
@@ -132,32 +132,58 @@ describe('PolicyIndex', () => {
     expect(() => compilePolicy(SERVICE, { bindings: custom(2_100) })).toThrow(RangeError)
   })
 
-  it('the member-bit pre-filter neither rejects a match nor lets a same-bit look-alike in', () => {
-    // A member in one of alice's buckets that is not hers: it passes the bit test, not the Set.
-    const bits = new Set(
+  it('the member-hash pre-filter neither rejects a match nor lets a same-hash look-alike in', () => {
+    // A member whose hash is one of alice's but which is not hers: it passes the bucket and the
+    // hash tests, not the Set.
+    const hashes = new Set(
       [
         'user:alice@example.com',
         'domain:example.com',
         'group:eng@example.com',
         'allUsers',
         'allAuthenticatedUsers',
-      ].map(memberBit),
+      ].map(memberHash),
     )
     let lookAlike = ''
     for (let i = 0; lookAlike === ''; i++) {
       const m = `user:alice${i}@example.com`
-      if (bits.has(memberBit(m))) lookAlike = m
+      if (hashes.has(memberHash(m))) lookAlike = m
     }
-    const compiled = compilePolicy(SERVICE, {
-      bindings: [{ role: 'roles/run.invoker', members: [lookAlike] }],
-    })
-    expect(decide([compiled]).allowed).toBe(false)
-    // Hand-written (not normalised) members are matched in their normalised form, bit included.
+    for (const pad of [0, 40]) {
+      const compiled = compilePolicy(SERVICE, {
+        bindings: [...filler(pad), { role: 'roles/run.invoker', members: [lookAlike] }],
+      })
+      expect(decide([compiled]).allowed).toBe(false)
+      expect(decide([compiled], principalSetFor(lookAlike)).allowed).toBe(true)
+    }
+    // Hand-written (not normalised) members are matched in their normalised form, hash included.
     const mixed = compilePolicy(SERVICE, {
       bindings: [{ role: 'roles/run.invoker', members: ['group:ENG@Example.com'] }],
     })
     expect(decide([mixed]).allowed).toBe(true)
     expect(decide([mixed], { members: new Set(['group:eng@example.com']) }).allowed).toBe(true)
+  })
+
+  it('finds a grant at every position, for a caller with more members than it keeps inline', () => {
+    // Positions around the 16 codes kept in the policy object's own fields, the plain scan of
+    // the elements (17 … 32 pairs) and the member index (over 32); a caller with 12 groups has
+    // 16 members, past the eight hashes a principal set keeps in its own fields.
+    const groups = Array.from({ length: 12 }, (_, i) => `team${i}@example.com`)
+    const many = principalSetFor('user:carol@example.com', { groups })
+    for (const total of [1, 15, 16, 17, 32, 33, 40]) {
+      for (let at = 0; at < total; at++) {
+        const bindings: Binding[] = Array.from({ length: total }, (_, i) => ({
+          role: 'roles/run.invoker',
+          members: [`user:other${i}@example.com`],
+        }))
+        bindings[at] = { role: 'roles/run.invoker', members: ['group:team11@example.com'] }
+        const compiled = compilePolicy(SERVICE, { bindings })
+        expect(decide([compiled], many).grantedBy).toEqual([
+          { resource: SERVICE, role: 'roles/run.invoker', member: 'group:team11@example.com' },
+        ])
+        expect(decide([compiled]).allowed).toBe(false)
+      }
+    }
   })
 
   it('compiles 8,191 conditional bindings and refuses more', () => {

@@ -1,19 +1,22 @@
 // PolicyIndex: one compiled policy as the authorizer reads it — one flat array (the policy object
-// is itself that array: its elements are the plan), nothing built per permission. A check asks "does a binding whose role holds this permission
-// name one of the caller's members?" by reading the plan front to back (a role is one bit test in
-// the permission's role bitset, role-index.ts), or, in a large policy, by looking the caller's few
-// members up in a member → pairs map built at compile time. A million policies fit in no cache:
-// one array read in order costs a few cache misses, where walking binding objects, their member
-// arrays and per-permission maps costs one miss per pointer.
+// is itself that array: its elements are the plan), nothing built per permission. A check asks
+// "does a binding whose role holds this permission name one of the caller's members?" by reading
+// the plan's codes front to back (a role is one bit test in the permission's role bitset,
+// role-index.ts), or, in a large policy, by looking the caller's few members up in a member →
+// pairs map built at compile time. A million policies fit in no cache: every cache line a check
+// reads is a miss, so what a check scans is kept as short as it can be.
 //
-// The plan holds, for every binding in policy order and each of its members, a pair
-// `code, member`: code = condition << 17 | member bit << 12 | role slot << 1 | starts-a-binding,
-// the member bit being memberBit(member) (member-bit.ts): a pair whose bit is not in the caller's
-// mask names none of the caller's members, rejected without reading the caller's Set. A role slot below
-// PREDEFINED_ROLE_COUNT is a predefined role's id; above it, a custom role of this policy (what it
-// holds was resolved at compile time). condition 0 is unconditional, k is the policy's k-th
-// conditional binding, whose compiled condition follows the pairs in the same array. The public
-// `bindings` are decoded from the plan on demand.
+// The plan holds, for every binding in policy order and each of its members, a pair. Its code,
+// one small integer, is everything the scan needs:
+//   code = member hash << 13 | role slot << 2 | starts-a-binding << 1 | conditional,
+// the member hash being memberHash(member) (member-hash.ts): a pair whose hash is not one of the
+// caller's names none of the caller's members, rejected without reading the member string. The
+// codes come first, [0, pairs); the member strings follow, [pairs, 2 × pairs), read only when a
+// code matched; then, in a policy with conditional bindings, each pair's condition number
+// (0: unconditional, k: the policy's k-th conditional binding), then the compiled conditions. A
+// role slot below PREDEFINED_ROLE_COUNT is a predefined role's id; above it, a custom role of this
+// policy (what it holds was resolved at compile time). The public `bindings` are decoded from the
+// plan on demand.
 import type { Binding } from '../policy/types.js'
 import type {
   CompiledBinding,
@@ -24,6 +27,8 @@ import type {
 import { InternTable } from './intern-table.js'
 import { internCondition } from './interned-conditions.js'
 import { internMember } from './interned-members.js'
+import { memberBucket, memberHash, MEMBER_HASH_BITS } from './member-hash.js'
+import type { CallerHashes } from './principal-set.js'
 import {
   hasRole,
   PREDEFINED_ROLE_COUNT,
@@ -33,27 +38,31 @@ import {
 } from './role-index.js'
 import type { Decision, GrantingBinding } from './types.js'
 
-const START = 1
-const SLOT_SHIFT = 1
+const CONDITIONAL = 1
+const START = 2
+const SLOT_SHIFT = 2
 const SLOT_MASK = 0x7ff
-const BIT_SHIFT = 12
-const BIT_MASK = 31
-const CONDITION_SHIFT = 17
-/** Codes at or above this carry a condition. */
-const CONDITIONAL = 1 << CONDITION_SHIFT
+const HASH_SHIFT = 13
 /**
  * Role slots and conditional bindings a policy may have. Validation allows 1,500 members per
  * policy (MAX_MEMBERS), so a stored policy never comes near; a hand-written one beyond them is a
  * RangeError.
  */
 const MAX_SLOTS = SLOT_MASK + 1
-const MAX_CONDITIONS = (1 << (30 - CONDITION_SHIFT)) - 1
+const MAX_CONDITIONS = 8_191
+// A code must stay a small integer (a Smi on every V8 build: 31 bits, signed).
+if (HASH_SHIFT + MEMBER_HASH_BITS > 30) throw new Error('plan codes outgrow small integers')
 
 /**
  * Policies with more member pairs than this get a member → pairs map: the caller's few members
  * are looked up instead of every pair being walked (a project's policy may hold hundreds).
  */
 const SCAN_LIMIT = 32
+
+/** Pair k's code for the fields #c0 … #c15 (0, never read, past the last pair). */
+function codeOf(plan: readonly Slot[], pairs: number, k: number): number {
+  return k < pairs ? (plan[k] as number) : 0
+}
 
 const NO_ERRORS = Object.freeze([]) as readonly never[]
 
@@ -78,8 +87,9 @@ type Slot = number | string | CompiledBindingCondition | Decision | undefined
  * It is an Array (its elements are the plan) so that a check reads the policy and its plan from
  * one object and one contiguous store: at a million policies each separate object is one more
  * cache and TLB miss (measured: a separate plan array cost ~25 % more per check). The elements:
- * the pairs [0, 2 × pairs), the compiled conditions [2 × pairs, +conditions), and, once the
- * policy has decided a check, one Decision slot per pair after them.
+ * the codes [0, pairs), the members [pairs, 2 × pairs), the condition numbers [2 × pairs,
+ * 3 × pairs) when some binding is conditional, the compiled conditions after them, and, once the
+ * policy has decided a check, one Decision slot per pair after those.
  */
 export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
   // Array methods that make new arrays (map, filter, …) make plain ones.
@@ -90,12 +100,37 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
   readonly resource: string
   readonly etag?: string
   readonly #pairs: number
-  /** Where the Decision slots start: 2 × pairs + conditions. */
+  /** Where the compiled conditions start (condition k is at #conditions + k - 1). */
+  readonly #conditions: number
+  /** Where the Decision slots start: after the compiled conditions. */
   readonly #decisions: number
   /** By role slot - PREDEFINED_ROLE_COUNT. */
   readonly #custom: readonly CustomSlot[] | undefined
-  /** Large policies only: member → its pair numbers (pair p is at [2p]), ascending. */
-  readonly #byMember: Map<string, number[]> | undefined
+  /**
+   * Large policies only: member hash → the pairs whose member has it, ascending (a small-integer
+   * key: no string is hashed or compared to find them; each is then confirmed by its member).
+   */
+  readonly #byHash: Map<number, number[]> | undefined
+  // The first 16 codes again (a service's 10 bindings name ~14 members), in the object itself: a promoted object and its elements live
+  // on different heap pages, so a small policy's scan reads one page instead of two (at a
+  // million policies each is a TLB and cache miss). The elements are read only when a code
+  // matched the caller.
+  readonly #c0: number = 0
+  readonly #c1: number = 0
+  readonly #c2: number = 0
+  readonly #c3: number = 0
+  readonly #c4: number = 0
+  readonly #c5: number = 0
+  readonly #c6: number = 0
+  readonly #c7: number = 0
+  readonly #c8: number = 0
+  readonly #c9: number = 0
+  readonly #c10: number = 0
+  readonly #c11: number = 0
+  readonly #c12: number = 0
+  readonly #c13: number = 0
+  readonly #c14: number = 0
+  readonly #c15: number = 0
 
   /**
    * Compiles `bindings` (as stored, or hand-written: members are normalised again) into the plan.
@@ -114,11 +149,12 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       if (b.condition !== undefined) conditional++
     }
     if (conditional > MAX_CONDITIONS) throw new RangeError('a policy with too many conditions')
-    super(2 * pairs + conditional)
+    const conditions = conditional === 0 ? 2 * pairs : 3 * pairs
+    super(conditions + conditional)
     this.resource = resource
     if (etag !== undefined) this.etag = etag
     let custom: CustomSlot[] | undefined
-    let at = 0
+    let pair = 0
     let condition = 0
     for (const b of bindings) {
       let slot = predefinedRoleId(b.role)
@@ -131,38 +167,99 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
         if (slot >= MAX_SLOTS) throw new RangeError(`a policy binding over ${MAX_SLOTS} roles`)
       }
       let code = (slot << SLOT_SHIFT) | START
+      let number = 0
       if (b.condition !== undefined) {
-        this[2 * pairs + condition] = internCondition(b.condition)
-        code |= ++condition << CONDITION_SHIFT
+        number = ++condition
+        this[conditions + number - 1] = internCondition(b.condition)
+        code |= CONDITIONAL
       }
       for (const member of b.members) {
         // Canonical stored policies are already normalised; normalising again keeps a caller
         // that compiles a hand-written policy from silently missing `user:Alice@Example.com`.
         const interned = internMember(member)
-        this[at++] = code | (interned.bit << BIT_SHIFT)
-        this[at++] = interned.member
+        this[pair] = code | (interned.hash << HASH_SHIFT)
+        this[pairs + pair] = interned.member
+        if (conditional > 0) this[2 * pairs + pair] = number
+        pair++
         code &= ~START
       }
     }
     this.#pairs = pairs
-    this.#decisions = 2 * pairs + conditional
+    this.#conditions = conditions
+    this.#decisions = conditions + conditional
     this.#custom = custom
-    this.#byMember = pairs > SCAN_LIMIT ? indexByMember(this, pairs) : undefined
+    this.#byHash = pairs > SCAN_LIMIT ? indexByHash(this, pairs) : undefined
+    this.#c0 = codeOf(this, pairs, 0)
+    this.#c1 = codeOf(this, pairs, 1)
+    this.#c2 = codeOf(this, pairs, 2)
+    this.#c3 = codeOf(this, pairs, 3)
+    this.#c4 = codeOf(this, pairs, 4)
+    this.#c5 = codeOf(this, pairs, 5)
+    this.#c6 = codeOf(this, pairs, 6)
+    this.#c7 = codeOf(this, pairs, 7)
+    this.#c8 = codeOf(this, pairs, 8)
+    this.#c9 = codeOf(this, pairs, 9)
+    this.#c10 = codeOf(this, pairs, 10)
+    this.#c11 = codeOf(this, pairs, 11)
+    this.#c12 = codeOf(this, pairs, 12)
+    this.#c13 = codeOf(this, pairs, 13)
+    this.#c14 = codeOf(this, pairs, 14)
+    this.#c15 = codeOf(this, pairs, 15)
+  }
+
+  /** Pair `pair`'s code, from the object's own fields when it is one of the first 16. */
+  #codeAt(pair: number): number {
+    switch (pair) {
+      case 0:
+        return this.#c0
+      case 1:
+        return this.#c1
+      case 2:
+        return this.#c2
+      case 3:
+        return this.#c3
+      case 4:
+        return this.#c4
+      case 5:
+        return this.#c5
+      case 6:
+        return this.#c6
+      case 7:
+        return this.#c7
+      case 8:
+        return this.#c8
+      case 9:
+        return this.#c9
+      case 10:
+        return this.#c10
+      case 11:
+        return this.#c11
+      case 12:
+        return this.#c12
+      case 13:
+        return this.#c13
+      case 14:
+        return this.#c14
+      case 15:
+        return this.#c15
+      default:
+        return this[pair] as number
+    }
   }
 
   /** The bindings as compiled, in policy order (decoded from the plan: for explanations). */
   get bindings(): readonly CompiledBinding[] {
-    const end = 2 * this.#pairs
+    const pairs = this.#pairs
     const out: CompiledBinding[] = []
-    for (let at = 0; at < end;) {
-      const code = this[at] as number
+    for (let pair = 0; pair < pairs;) {
+      const code = this[pair] as number
+      const condition = this.#conditionOf(pair)
       const members: string[] = []
       do {
-        members.push(this[at + 1] as string)
-        at += 2
-      } while (at < end && ((this[at] as number) & START) === 0)
+        members.push(this[pairs + pair] as string)
+        pair++
+      } while (pair < pairs && ((this[pair] as number) & START) === 0)
       const slot = (code >> SLOT_SHIFT) & SLOT_MASK
-      const condition = this.#conditionOf(code)
       if (members.length === 1 && condition === undefined && slot < PREDEFINED_ROLE_COUNT) {
         out.push(sharedBinding(members[0] as string, slot))
       } else {
@@ -187,46 +284,85 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
   /**
    * The first pair, in policy order, whose binding grants `permission` to one of `members`
    * unconditionally; otherwise -2 when some conditional binding might grant it (its role holds
-   * it and it names one of the members), -1 when nothing can. `mask`: memberMask(members).
+   * it and it names one of the members), -1 when nothing can. `mask`: memberMask(members);
+   * `hashes`: callerHashes(members) (undefined: every hash may be one of the members').
    */
   unconditional(
     roles: RoleBits,
     permission: string,
     members: ReadonlySet<string>,
     mask: number,
+    hashes: CallerHashes | undefined,
   ): number {
-    const byMember = this.#byMember
+    const byHash = this.#byHash
+    const pairs = this.#pairs
     let conditional = false
-    if (byMember === undefined) {
-      const end = 2 * this.#pairs
-      for (let at = 0; at < end; at += 2) {
-        const code = this[at] as number
-        if (((mask >>> ((code >> BIT_SHIFT) & BIT_MASK)) & 1) === 0) continue
+    if (byHash === undefined) {
+      for (let pair = 0; pair < pairs; pair++) {
+        const code = this.#codeAt(pair)
+        const hash = code >> HASH_SHIFT
+        if (((mask >>> memberBucket(hash)) & 1) === 0) continue
         if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
-        if (!members.has(this[at + 1] as string)) continue
-        if (code < CONDITIONAL) return at >> 1
+        if (hashes !== undefined && !hashes.hasHash(hash)) continue
+        if (!members.has(this[pairs + pair] as string)) continue
+        if ((code & CONDITIONAL) === 0) return pair
         conditional = true
       }
       return conditional ? -2 : -1
     }
     let best = -1
-    for (const member of members) {
-      const listed = byMember.get(member)
-      if (listed === undefined) continue
-      for (let k = 0; k < listed.length; k++) {
-        const pair = listed[k] as number
-        if (best >= 0 && pair >= best) break
-        const code = this[2 * pair] as number
-        if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
-        if (code >= CONDITIONAL) {
-          conditional = true
-          continue
-        }
-        best = pair
-        break
+    if (hashes !== undefined) {
+      for (let k = 0; k < hashes.hashCount; k++) {
+        const found = this.#firstListed(
+          byHash.get(hashes.hashAt(k)),
+          best,
+          roles,
+          permission,
+          members,
+        )
+        if (found === -2) conditional = true
+        else if (found >= 0) best = found
+      }
+    } else {
+      for (const member of members) {
+        const found = this.#firstListed(
+          byHash.get(memberHash(member)),
+          best,
+          roles,
+          permission,
+          members,
+        )
+        if (found === -2) conditional = true
+        else if (found >= 0) best = found
       }
     }
     return best >= 0 ? best : conditional ? -2 : -1
+  }
+
+  /**
+   * Among `listed` (ascending pairs sharing one member hash), the first before `best` (-1: any)
+   * whose binding grants `permission` to one of `members` unconditionally; otherwise -2 when one
+   * such conditional binding was met first, -1 when none.
+   */
+  #firstListed(
+    listed: readonly number[] | undefined,
+    best: number,
+    roles: RoleBits,
+    permission: string,
+    members: ReadonlySet<string>,
+  ): number {
+    if (listed === undefined) return -1
+    let conditional = false
+    for (let k = 0; k < listed.length; k++) {
+      const pair = listed[k] as number
+      if (best >= 0 && pair >= best) break
+      const code = this[pair] as number
+      if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
+      if (!members.has(this[this.#pairs + pair] as string)) continue
+      if ((code & CONDITIONAL) === 0) return pair
+      conditional = true
+    }
+    return conditional ? -2 : -1
   }
 
   /**
@@ -240,21 +376,21 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     permission: string,
     members: ReadonlySet<string>,
   ): number {
-    const code = this[2 * pair] as number
-    if (code < CONDITIONAL) return 0
+    const code = this[pair] as number
+    if ((code & CONDITIONAL) === 0) return 0
     if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) return 0
-    if (!members.has(this[2 * pair + 1] as string)) return 0
-    return code >> CONDITION_SHIFT
+    if (!members.has(this[this.#pairs + pair] as string)) return 0
+    return this[2 * this.#pairs + pair] as number
   }
 
   /** The condition with number k (≥ 1). */
   condition(k: number): CompiledBindingCondition {
-    return this[2 * this.#pairs + k - 1] as CompiledBindingCondition
+    return this[this.#conditions + k - 1] as CompiledBindingCondition
   }
 
   /** The role of a pair's binding. */
   roleAt(pair: number): string {
-    return this.#roleOf(((this[2 * pair] as number) >> SLOT_SHIFT) & SLOT_MASK)
+    return this.#roleOf(((this[pair] as number) >> SLOT_SHIFT) & SLOT_MASK)
   }
 
   /** The frozen allow Decision naming a pair's binding and member (made once, then kept). */
@@ -264,8 +400,8 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     const made = allowDecision(
       this.resource,
       this.roleAt(pair),
-      this[2 * pair + 1] as string,
-      this.#conditionOf(this[2 * pair] as number),
+      this[this.#pairs + pair] as string,
+      this.#conditionOf(pair),
     )
     this[this.#decisions + pair] = made
     return made
@@ -282,8 +418,10 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       : (this.#custom?.[slot - PREDEFINED_ROLE_COUNT] as CustomSlot).role
   }
 
-  #conditionOf(code: number): CompiledBindingCondition | undefined {
-    return code < CONDITIONAL ? undefined : this.condition(code >> CONDITION_SHIFT)
+  #conditionOf(pair: number): CompiledBindingCondition | undefined {
+    return ((this[pair] as number) & CONDITIONAL) === 0
+      ? undefined
+      : this.condition(this[2 * this.#pairs + pair] as number)
   }
 }
 
@@ -301,15 +439,15 @@ function sharedBinding(member: string, roleId: number): CompiledBinding {
   return shared
 }
 
-function indexByMember(plan: readonly Slot[], pairs: number): Map<string, number[]> {
-  const byMember = new Map<string, number[]>()
-  for (let at = 0; at < 2 * pairs; at += 2) {
-    const member = plan[at + 1] as string
-    const listed = byMember.get(member)
-    if (listed === undefined) byMember.set(member, [at >> 1])
-    else listed.push(at >> 1)
+function indexByHash(plan: readonly Slot[], pairs: number): Map<number, number[]> {
+  const byHash = new Map<number, number[]>()
+  for (let pair = 0; pair < pairs; pair++) {
+    const hash = (plan[pair] as number) >> HASH_SHIFT
+    const listed = byHash.get(hash)
+    if (listed === undefined) byHash.set(hash, [pair])
+    else listed.push(pair)
   }
-  return byMember
+  return byHash
 }
 
 function allowDecision(

@@ -7,7 +7,7 @@ import { IamError } from '../errors/iam-error.js'
 import { asciiLower } from '../members/ascii-lower.js'
 import { parseMember } from '../members/member.js'
 import { internMember } from './interned-members.js'
-import { ALL_MEMBER_BITS, memberBit } from './member-bit.js'
+import { ALL_MEMBER_BITS, memberBucket, memberHash } from './member-hash.js'
 import type { PrincipalSet } from './types.js'
 
 export interface PrincipalSetOptions {
@@ -18,25 +18,99 @@ export interface PrincipalSetOptions {
   readonly groups?: readonly string[]
 }
 
+/** What a check asks of a caller's member hashes (member-hash.ts). */
+export interface CallerHashes {
+  /** Whether one of the caller's members has this hash. */
+  hasHash(hash: number): boolean
+  /** How many distinct hashes the caller's members have. */
+  readonly hashCount: number
+  /** The k-th of them (0 ≤ k < hashCount). */
+  hashAt(k: number): number
+}
+
 /**
  * A principal set that is its own member Set: a check reads one object and its table, not a
  * wrapper first (servers keep principal sets per caller, so at scale each is a cache miss). It
- * also keeps the union of its members' bits (member-bit.ts), so a check can reject most of a
- * plan's pairs without reading the Set's table at all.
+ * also keeps its members' hashes, the first eight in its own fields, and the union of their
+ * buckets (member-hash.ts), so a check rejects almost every plan pair that names none of its
+ * members from the pair's code and this object alone, reading no member string, no Set table.
  */
-class CallerMembers extends Set<string> implements PrincipalSet {
-  /** Bit memberBit(m) set for every member m. */
-  mask: number
+class CallerMembers extends Set<string> implements PrincipalSet, CallerHashes {
+  /** Bit memberBucket(memberHash(m)) set for every member m. */
+  mask = 0
+  // memberHash(m) of every member m without repeats: the first eight here (-1: none), the rest
+  // in `more`.
+  h0 = -1
+  h1 = -1
+  h2 = -1
+  h3 = -1
+  h4 = -1
+  h5 = -1
+  h6 = -1
+  h7 = -1
+  more: number[] | undefined = undefined
+  hashCount = 0
 
   constructor(members: readonly string[]) {
     super()
-    this.mask = 0
     for (const m of members) this.add(m)
   }
 
   override add(member: string): this {
-    this.mask |= 1 << memberBit(member)
+    const hash = memberHash(member)
+    this.mask |= 1 << memberBucket(hash)
+    if (!this.hasHash(hash)) this.#keep(hash)
     return super.add(member)
+  }
+
+  hasHash(hash: number): boolean {
+    return (
+      hash === this.h0 ||
+      hash === this.h1 ||
+      hash === this.h2 ||
+      hash === this.h3 ||
+      hash === this.h4 ||
+      hash === this.h5 ||
+      hash === this.h6 ||
+      hash === this.h7 ||
+      (this.more !== undefined && this.more.includes(hash))
+    )
+  }
+
+  hashAt(k: number): number {
+    switch (k) {
+      case 0:
+        return this.h0
+      case 1:
+        return this.h1
+      case 2:
+        return this.h2
+      case 3:
+        return this.h3
+      case 4:
+        return this.h4
+      case 5:
+        return this.h5
+      case 6:
+        return this.h6
+      case 7:
+        return this.h7
+      default:
+        return (this.more as number[])[k - 8] as number
+    }
+  }
+
+  #keep(hash: number): void {
+    this.hashCount++
+    if (this.h0 < 0) this.h0 = hash
+    else if (this.h1 < 0) this.h1 = hash
+    else if (this.h2 < 0) this.h2 = hash
+    else if (this.h3 < 0) this.h3 = hash
+    else if (this.h4 < 0) this.h4 = hash
+    else if (this.h5 < 0) this.h5 = hash
+    else if (this.h6 < 0) this.h6 = hash
+    else if (this.h7 < 0) this.h7 = hash
+    else (this.more ??= []).push(hash)
   }
 
   get members(): ReadonlySet<string> {
@@ -45,11 +119,19 @@ class CallerMembers extends Set<string> implements PrincipalSet {
 }
 
 /**
- * The union of the bits of `members` (a principal set's members): exact for the sets
- * principalSetFor makes, every bit for any other set.
+ * The union of the buckets of `members` (a principal set's members): exact for the sets
+ * principalSetFor makes, every bucket for any other set.
  */
 export function memberMask(members: ReadonlySet<string>): number {
   return members instanceof CallerMembers ? members.mask : ALL_MEMBER_BITS
+}
+
+/**
+ * The member hashes of the sets principalSetFor makes; undefined for any other set (then no pair
+ * is rejected by its hash).
+ */
+export function callerHashes(members: ReadonlySet<string>): CallerHashes | undefined {
+  return members instanceof CallerMembers ? members : undefined
 }
 
 const ANONYMOUS: PrincipalSet = Object.freeze(new CallerMembers(['allUsers']))
