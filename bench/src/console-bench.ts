@@ -115,10 +115,12 @@ async function runInteractiveBench(): Promise<void> {
           `the Services page at ${url} shows no check box "Select service svc-0" (no services list in this build)`,
         )
       }
-      const rowsShown = await page
-        .getByRole('table', { name: 'Services' })
-        .locator('tbody tr')
-        .count()
+      // The page may render a long list in steps: wait until every service has its row (the
+      // seed's services and the one the seed creates for itself), then count. (A locator, not a
+      // waitForFunction: the console's CSP refuses the evaluated text the page would poll.)
+      const rows = page.locator('table[aria-label="Services"] tbody tr')
+      await rows.nth(SERVICES).waitFor({ timeout: 15_000 })
+      const rowsShown = await rows.count()
       const times: number[] = []
       const allRows: number[] = []
       // The renderer's main-thread time (Chrome's TaskDuration), which a loaded machine changes
@@ -144,11 +146,7 @@ async function runInteractiveBench(): Promise<void> {
         times.push(await page.evaluate<number>('performance.now()'))
         busy.push((await mainThreadMs()) - before)
         // And when every row is in the document (a list may render its rows in steps).
-        await page.waitForFunction(
-          `document.querySelectorAll('table[aria-label="Services"] tbody tr').length >= ${rowsShown}`,
-          undefined,
-          { polling: 'raf' },
-        )
+        await rows.nth(rowsShown - 1).waitFor()
         allRows.push(await page.evaluate<number>('performance.now()'))
       }
       const med = median(times)

@@ -605,6 +605,44 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
     expect(await anonymousStatus(server, 'beta')).toBe(403)
   })
 
+  it('a list longer than its first screenful: every row comes, and a late row selects and counts', async () => {
+    // The table renders its first 100 rows at once and the rest in a background render; its rows
+    // are memoised. 130 jobs: the rows past the first 100 must arrive, be selectable, and count
+    // with the rest; "Select all" must cover every row, not only those rendered first.
+    const { page, server } = c
+    const many = Array.from({ length: 130 }, (_, i) => `batch-${String(i).padStart(3, '0')}`)
+    for (const id of many)
+      await rest(server, ADMIN, 'POST', `/v2/${LOC}/jobs?jobId=${id}`, {
+        template: {
+          template: { containers: [{ image: 'us-docker.pkg.dev/cloudrun/container/hello' }] },
+        },
+      })
+    const total = many.length + 2 // nightly and weekly
+    await openList(page, server, 'jobs')
+    const rows = page.getByRole('table', { name: 'Jobs' }).locator('tbody tr')
+    await expect.poll(() => rows.count()).toBe(total)
+    await page.getByLabel('Select all jobs', { exact: true }).check()
+    await page.getByRole('button', { name: `Grant access to ${total} jobs` }).waitFor()
+    await page.getByLabel('Select job batch-125', { exact: true }).uncheck()
+    await page.getByRole('button', { name: `Grant access to ${total - 1} jobs` }).waitFor()
+    await expect(page.getByLabel('Select all jobs', { exact: true }).isChecked()).resolves.toBe(
+      false,
+    )
+    await expect(
+      page.getByLabel('Select job batch-000', { exact: true }).isChecked(),
+    ).resolves.toBe(true)
+    // The "Last changed" cell of a late row is a date in words, not "Invalid Date".
+    const last = await rows
+      .filter({ hasText: 'batch-129' })
+      .locator('td.last-changed')
+      .textContent()
+    expect(last).toMatch(/\d{4}/)
+    expect(last).not.toContain('Invalid')
+    await page.getByLabel('Select all jobs', { exact: true }).check()
+    await page.getByLabel('Select all jobs', { exact: true }).uncheck()
+    await page.getByRole('button', { name: /^Grant access to/ }).waitFor({ state: 'detached' })
+  })
+
   it('printed no unexpected error in the browser', () => {
     // The failed calls the tests provoke (400, 403, 404, 409, 412) are logged by Chromium.
     expect(c.browser.errors.filter((e) => !/\b(400|403|404|409|412)\b/.test(e))).toEqual([])

@@ -1,7 +1,7 @@
 // A project's Cloud Run page: tabs Services, Jobs and Worker pools, each a list with check boxes
 // (services with their Authentication column), and the info panel for what is selected, shown or
 // hidden with its button: one resource's Permissions tab, or bulk grant/remove on several.
-import { useState } from 'react'
+import { useMemo, useState } from 'react'
 import {
   KIND_INFO,
   listRun,
@@ -61,6 +61,8 @@ export function ProjectRunPage({ project, kind }: { project: string; kind: RunKi
   const [panelShown, setPanelShown] = useState(true)
   // Bumped when a bulk change ends, so the Authentication column reads the policies again.
   const [generation, setGeneration] = useState(0)
+  // The same columns until `generation` changes, so the list's memoised rows stay as they are.
+  const columns = useMemo(() => serviceColumns(generation), [generation])
   const selected = selectedByKind[kind] ?? new Set<string>()
   const resources: readonly RunResource[] = list.state === 'ready' ? list.value : []
   const chosen = resources.filter((r) => selected.has(r.name))
@@ -114,7 +116,7 @@ export function ProjectRunPage({ project, kind }: { project: string; kind: RunKi
               resources={resources}
               selected={selected}
               onSelect={(names) => setSelected({ ...selectedByKind, [kind]: names })}
-              {...(kind === 'services' ? { columns: serviceColumns(generation) } : {})}
+              {...(kind === 'services' ? { columns } : {})}
             />
           ) : null}
         </div>
