@@ -114,8 +114,14 @@ const launcher = await build({
   },
 })
 const launcherCode = launcher.output[0].code
-if (!launcherCode.includes('import("./cli.js")') || launcher.output.length !== 1) {
-  throw new Error(`bundle-cli: ${LAUNCHER} must be one file that imports ./cli.js only when asked`)
+// One file, whose only import() is the fallback to the unbundled CLI: any other would start the ES
+// module loader the CommonJS launcher is there to avoid.
+if (
+  launcher.output.length !== 1 ||
+  launcherCode.match(/\bimport\s*\(/g)?.length !== 1 ||
+  !launcherCode.includes('import("./cli.js")')
+) {
+  throw new Error(`bundle-cli: ${LAUNCHER} must be one file whose only import() is of ./cli.js`)
 }
 
 // Every package whose code is in the bundle: its tsc build info goes into the stamp.

@@ -7,13 +7,14 @@
 // before any bundle exists) and by scripts/bundle-cli.mjs as dist/bin.cjs, a CommonJS script with
 // this file's imports in it, which the npm bin (bin/runiam.cjs) runs: a CommonJS entry spares a
 // command Node's ES module loader, which costs as much start-up as the rest of a command's own
-// work. So: no top-level await, and import() only of the unbundled CLI.
+// work. So: no top-level await; the bundler inlines every import() but that of the unbundled CLI.
 import { freshBundle } from './bundle-stamp.js'
 import { runBundle } from './run-bundle.js'
-import { versionText } from './version.js'
 
 if (process.argv.length === 3 && process.argv[2] === '--version') {
-  void versionText().then((text) => process.stdout.write(text))
+  void import('./version.js')
+    .then(({ versionText }) => versionText())
+    .then((text) => process.stdout.write(text))
 } else {
   const bundle = freshBundle(new URL('./', import.meta.url))
   if (bundle === undefined) void import('./cli.js')
