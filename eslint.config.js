@@ -55,6 +55,11 @@ export default tseslint.config(
     },
   },
   {
+    // A CommonJS file (the npm bin's launcher) has no other way to load a module than require.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['packages/core/src/**/*.ts'],
     rules: {
       'no-restricted-imports': [

@@ -9,10 +9,12 @@
 // (run-bundle.ts: vm.Script, which runs scripts, not ES modules); a script compiled that way has no
 // import(), so the entry must have none (checked here: node modules come from require or
 // process.getBuiltinModule; the chunks, loaded by require, keep import() of ES module packages).
-// Last it writes the stamp (packages/cli/src/bundle-stamp.ts) without which bin.ts never runs the
-// bundle. Run: node scripts/bundle-cli.mjs (after tsc -b).
+// It also builds the launcher, dist/bin.js with what it imports except the unbundled CLI, as the
+// CommonJS script dist/bin.cjs, which the npm bin runs: a CommonJS entry spares every command
+// Node's ES module loader (bin.ts). Last it writes the stamp (packages/cli/src/bundle-stamp.ts)
+// without which the launcher never runs the bundle. Run: node scripts/bundle-cli.mjs (after tsc -b).
 import { readdirSync, rmSync } from 'node:fs'
-import { relative } from 'node:path'
+import { dirname, join, relative } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'rolldown'
 import { removeStamp, writeStamp } from '../packages/cli/dist/bundle-stamp.js'
@@ -20,6 +22,7 @@ import { removeStamp, writeStamp } from '../packages/cli/dist/bundle-stamp.js'
 const dist = new URL('../packages/cli/dist/', import.meta.url)
 const packages = fileURLToPath(new URL('../packages/', import.meta.url))
 const ENTRY = 'bundle.cjs'
+const LAUNCHER = 'bin.cjs'
 
 /** Specifiers bundled: relative ones (inside a bundled package), the api package, core's errors. */
 const BUNDLED = /^(?:\.|\/|@runiam\/api(?:\/client)?$|@runiam\/core\/errors$)/
@@ -52,6 +55,8 @@ for (const f of readdirSync(dist)) {
   // Also the ES module bundle.js and bundle.*.js of builds before the bundle was CommonJS.
   if (f.startsWith('bundle.') && (f.endsWith('.js') || f.endsWith('.cjs'))) rmSync(new URL(f, dist))
 }
+// Until it is rewritten the npm bin runs dist/bin.js, which checks the (now missing) stamp.
+rmSync(new URL(LAUNCHER, dist), { force: true })
 
 const input = fileURLToPath(new URL('cli.js', dist))
 const { output } = await build({
@@ -90,6 +95,35 @@ for (const p of STARTUP) {
   }
 }
 
+// The launcher: bin.js and its static imports in one script; the unbundled CLI it falls back to
+// stays an import() of dist/cli.js.
+const cliJs = fileURLToPath(new URL('cli.js', dist))
+const launcher = await build({
+  input: fileURLToPath(new URL('bin.js', dist)),
+  platform: 'node',
+  external: (id, importer) =>
+    !/^[./]/.test(id) ||
+    id === cliJs ||
+    (id === './cli.js' && importer !== undefined && join(dirname(importer), id) === cliJs),
+  logLevel: 'warn',
+  output: {
+    file: fileURLToPath(new URL(LAUNCHER, dist)),
+    format: 'cjs',
+    comments: false,
+    codeSplitting: false,
+  },
+})
+const launcherCode = launcher.output[0].code
+// One file, whose only import() is the fallback to the unbundled CLI: any other would start the ES
+// module loader the CommonJS launcher is there to avoid.
+if (
+  launcher.output.length !== 1 ||
+  launcherCode.match(/\bimport\s*\(/g)?.length !== 1 ||
+  !launcherCode.includes('import("./cli.js")')
+) {
+  throw new Error(`bundle-cli: ${LAUNCHER} must be one file whose only import() is of ./cli.js`)
+}
+
 // Every package whose code is in the bundle: its tsc build info goes into the stamp.
 const bundledPackages = new Set()
 for (const c of chunks) {
@@ -108,5 +142,6 @@ const buildInfos = [...bundledPackages]
 writeStamp(dist, ENTRY, buildInfos)
 console.log(
   `bundle-cli: packages/cli/dist/${ENTRY} (${Math.round(entry.code.length / 1024)} KiB, ` +
-    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages].sort().join(', ')}`,
+    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages].sort().join(', ')}; ` +
+    `launcher packages/cli/dist/${LAUNCHER} (${Math.round(launcherCode.length / 1024)} KiB)`,
 )

@@ -1,5 +1,5 @@
 // The guard that keeps a stale bundle from running: the stamp itself on real files, then the
-// built launcher (dist/bin.js) in a copy of the build, switching between the bundle and dist/.
+// built launchers (dist/bin.js and dist/bin.cjs) in a copy of the build, switching between the bundle and dist/.
 import { execFile } from 'node:child_process'
 import {
   appendFileSync,
@@ -88,92 +88,96 @@ describe('the bundle stamp', () => {
 const builtDist = new URL('../dist/', import.meta.url)
 const built = existsSync(new URL(STAMP_FILE, builtDist))
 
-describe.runIf(built)('the built launcher (dist/bin.js) in a copy of the build', () => {
-  let root: string
-  let cliDist: string
-  let stamp: { entry: string; files: Record<string, string> }
-  let cacheDir: string
-  const env = (): NodeJS.ProcessEnv => ({
-    ...process.env,
-    RUNIAM_CONFIG_DIR: '/nonexistent/runiam-test',
-    RUNIAM_CACHE_DIR: cacheDir,
-  })
-  const version = (
-    JSON.parse(readFileSync(new URL('../package.json', builtDist), 'utf8')) as {
-      version: string
-    }
-  ).version
-  const restamp = (): void =>
-    writeStamp(
-      pathToFileURL(join(cliDist, '/')),
-      stamp.entry,
-      Object.keys(stamp.files).filter((f) => f !== stamp.entry),
-    )
-  const runiam = async (...args: string[]): Promise<string> =>
-    (await run(process.execPath, [join(cliDist, 'bin.js'), ...args], { env: env() })).stdout
-
-  beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'runiam-bundle-'))
-    cacheDir = join(root, 'cache')
-    cliDist = join(root, 'packages', 'cli', 'dist')
-    cpSync(new URL('../package.json', builtDist), join(root, 'packages', 'cli', 'package.json'))
-    cpSync(builtDist, cliDist, { recursive: true })
-    stamp = JSON.parse(readFileSync(join(cliDist, STAMP_FILE), 'utf8')) as typeof stamp
-    for (const file of Object.keys(stamp.files)) {
-      const to = join(cliDist, file)
-      if (!existsSync(to)) {
-        mkdirSync(join(to, '..'), { recursive: true })
-        cpSync(new URL(file, builtDist), to)
+// Both launchers: tsc's ES module dist/bin.js and the bundled CommonJS dist/bin.cjs the npm bin runs.
+describe.runIf(built).each(['bin.js', 'bin.cjs'])(
+  'the built launcher (dist/%s) in a copy of the build',
+  (bin) => {
+    let root: string
+    let cliDist: string
+    let stamp: { entry: string; files: Record<string, string> }
+    let cacheDir: string
+    const env = (): NodeJS.ProcessEnv => ({
+      ...process.env,
+      RUNIAM_CONFIG_DIR: '/nonexistent/runiam-test',
+      RUNIAM_CACHE_DIR: cacheDir,
+    })
+    const version = (
+      JSON.parse(readFileSync(new URL('../package.json', builtDist), 'utf8')) as {
+        version: string
       }
-    }
-  })
-  afterAll(async () => {
-    if (root !== undefined) await rm(root, { recursive: true, force: true })
-  })
+    ).version
+    const restamp = (): void =>
+      writeStamp(
+        pathToFileURL(join(cliDist, '/')),
+        stamp.entry,
+        Object.keys(stamp.files).filter((f) => f !== stamp.entry),
+      )
+    const runiam = async (...args: string[]): Promise<string> =>
+      (await run(process.execPath, [join(cliDist, bin), ...args], { env: env() })).stdout
 
-  const HELP = 'runiam GROUP | COMMAND'
+    beforeAll(async () => {
+      root = await mkdtemp(join(tmpdir(), 'runiam-bundle-'))
+      cacheDir = join(root, 'cache')
+      cliDist = join(root, 'packages', 'cli', 'dist')
+      cpSync(new URL('../package.json', builtDist), join(root, 'packages', 'cli', 'package.json'))
+      cpSync(builtDist, cliDist, { recursive: true })
+      stamp = JSON.parse(readFileSync(join(cliDist, STAMP_FILE), 'utf8')) as typeof stamp
+      for (const file of Object.keys(stamp.files)) {
+        const to = join(cliDist, file)
+        if (!existsSync(to)) {
+          mkdirSync(join(to, '..'), { recursive: true })
+          cpSync(new URL(file, builtDist), to)
+        }
+      }
+    })
+    afterAll(async () => {
+      if (root !== undefined) await rm(root, { recursive: true, force: true })
+    })
 
-  it('counts a copied bundle as stale (new change times), and falls back to dist/cli.js', async () => {
-    expect(freshBundle(pathToFileURL(join(cliDist, '/')))).toBeUndefined()
-    expect(await runiam('--help')).toContain(HELP)
-    expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
-  })
+    const HELP = 'runiam GROUP | COMMAND'
 
-  it('runs the bundle while it is fresh, dist/cli.js as soon as a build changes', async () => {
-    restamp()
-    // Marks which one runs: the bundle never loads dist/cli.js.
-    writeFileSync(join(cliDist, 'cli.js'), "process.stdout.write('dist/cli.js ran\\n')\n")
-    expect(await runiam('--help')).toContain(HELP)
-    expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
+    it('counts a copied bundle as stale (new change times), and falls back to dist/cli.js', async () => {
+      expect(freshBundle(pathToFileURL(join(cliDist, '/')))).toBeUndefined()
+      expect(await runiam('--help')).toContain(HELP)
+      expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
+    })
 
-    const apiInfo = Object.keys(stamp.files).find((f) => f.includes('/api/'))
-    expect(apiInfo).toBeDefined()
-    appendFileSync(join(cliDist, apiInfo as string), '\n')
-    expect(await runiam('--help')).toBe('dist/cli.js ran\n')
-    // A bare --version is answered by the launcher itself, bundle or not.
-    expect(await runiam('--version')).toBe(`runiam ${version}\n`)
+    it('runs the bundle while it is fresh, dist/cli.js as soon as a build changes', async () => {
+      restamp()
+      // Marks which one runs: the bundle never loads dist/cli.js.
+      writeFileSync(join(cliDist, 'cli.js'), "process.stdout.write('dist/cli.js ran\\n')\n")
+      expect(await runiam('--help')).toContain(HELP)
+      expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
 
-    restamp()
-    expect(await runiam('--help')).toContain(HELP)
-    removeStamp(pathToFileURL(join(cliDist, '/')))
-    expect(await runiam('--help')).toBe('dist/cli.js ran\n')
-  })
+      const apiInfo = Object.keys(stamp.files).find((f) => f.includes('/api/'))
+      expect(apiInfo).toBeDefined()
+      appendFileSync(join(cliDist, apiInfo as string), '\n')
+      expect(await runiam('--help')).toBe('dist/cli.js ran\n')
+      // A bare --version is answered by the launcher itself, bundle or not.
+      expect(await runiam('--version')).toBe(`runiam ${version}\n`)
 
-  it("compiles the bundle with a code cache in the user's cache folder, made by the first run", async () => {
-    restamp()
-    const cache = join(cacheDir, 'cli.v8cache')
-    rmSync(cacheDir, { recursive: true, force: true })
-    const help = await runiam('--help')
-    expect(help).toContain(HELP)
-    expect(readFileSync(cache, 'latin1').split('\n')[0]).toContain(join(cliDist, stamp.entry))
-    const written = statSync(cache).mtimeMs
-    // Same output from the cached code; a valid cache is not rewritten.
-    expect(await runiam('--help')).toBe(help)
-    expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
-    expect(statSync(cache).mtimeMs).toBe(written)
-    // One that cannot be used (here: not a cache at all) is replaced, and the CLI works as ever.
-    writeFileSync(cache, 'not a cache')
-    expect(await runiam('--help')).toBe(help)
-    expect(readFileSync(cache, 'latin1').split('\n')[0]).toContain(join(cliDist, stamp.entry))
-  })
-})
+      restamp()
+      expect(await runiam('--help')).toContain(HELP)
+      removeStamp(pathToFileURL(join(cliDist, '/')))
+      expect(await runiam('--help')).toBe('dist/cli.js ran\n')
+    })
+
+    it("compiles the bundle with a code cache in the user's cache folder, made by the first run", async () => {
+      restamp()
+      const cache = join(cacheDir, 'cli.v8cache')
+      rmSync(cacheDir, { recursive: true, force: true })
+      const help = await runiam('--help')
+      expect(help).toContain(HELP)
+      expect(readFileSync(cache, 'latin1').split('\n')[0]).toContain(join(cliDist, stamp.entry))
+      const written = statSync(cache).mtimeMs
+      // Same output from the cached code; a valid cache is not rewritten.
+      expect(await runiam('--help')).toBe(help)
+      expect(await runiam('--project', 'p', '--version')).toBe(`runiam ${version}\n`)
+      expect(statSync(cache).mtimeMs).toBe(written)
+      // One that cannot be used (here: not a cache at all) is replaced, and the CLI works as ever.
+      writeFileSync(cache, 'not a cache')
+      expect(await runiam('--help')).toBe(help)
+      expect(readFileSync(cache, 'latin1').split('\n')[0]).toContain(join(cliDist, stamp.entry))
+    })
+  },
+)

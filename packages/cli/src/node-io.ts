@@ -9,8 +9,11 @@ export function nodeIo(): Io {
   return {
     stdout: (t) => void process.stdout.write(t),
     stderr: (t) => void process.stderr.write(t),
-    // What process.stdin.isTTY says, without creating process.stdin.
-    stdinIsTty: process.getBuiltinModule('node:tty').isatty(0),
+    // What process.stdin.isTTY says, without creating process.stdin; asked only by a command that
+    // may prompt, so that the others never load node:tty.
+    get stdinIsTty() {
+      return process.getBuiltinModule('node:tty').isatty(0)
+    },
     readLine: async () => {
       if (lines === undefined) {
         const { createInterface } = process.getBuiltinModule('node:readline')

@@ -1,6 +1,9 @@
 // runiam's properties file ({configDir}/properties.json): gcloud's `config set` store, grouped by
 // section like gcloud's (core/project, core/account, core/api_endpoint, run/region).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+// Reads are synchronous and node:fs/promises loads only for a write: every API command reads this
+// file and the credentials before its one request, and loading fs/promises was a measurable part
+// of such a command's start-up (issue 8).
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 
 export type Properties = Record<string, Record<string, string>>
@@ -10,7 +13,7 @@ export const PROPERTIES_FILE = 'properties.json'
 export async function readProperties(configDir: string): Promise<Properties> {
   let text: string
   try {
-    text = await readFile(join(configDir, PROPERTIES_FILE), 'utf8')
+    text = readFileSync(join(configDir, PROPERTIES_FILE), 'utf8')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {}
     throw err
@@ -32,6 +35,7 @@ export async function writeJsonFile(
   value: unknown,
   mode: number,
 ): Promise<void> {
+  const { mkdir, rename, writeFile } = process.getBuiltinModule('node:fs/promises')
   await mkdir(configDir, { recursive: true, mode: 0o700 })
   const path = join(configDir, name)
   const tmp = `${path}.${process.pid}.tmp`

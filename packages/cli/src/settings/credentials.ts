@@ -1,6 +1,6 @@
 // Stored credentials ({configDir}/credentials.json, mode 0600): one entry per account, as the
 // token endpoint returned them, plus how they were obtained so an expired dev login can renew.
-import { readFile } from 'node:fs/promises'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { writeJsonFile } from './config-file.js'
 
@@ -43,7 +43,7 @@ export const CREDENTIALS_FILE = 'credentials.json'
 
 export async function readCredentials(configDir: string): Promise<CredentialStore> {
   try {
-    const text = await readFile(join(configDir, CREDENTIALS_FILE), 'utf8')
+    const text = readFileSync(join(configDir, CREDENTIALS_FILE), 'utf8')
     const parsed = JSON.parse(text) as { accounts?: CredentialStore }
     return parsed.accounts ?? {}
   } catch (err) {
