@@ -889,6 +889,41 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await store.getResource(resource('late').name)).toBeUndefined()
       })
 
+      test('every method of a finished tx refuses, whatever its arguments', async () => {
+        let leaked: Parameters<Parameters<Store['transact']>[0]>[0] | undefined
+        const names: string[] = []
+        await store.transact(async (tx) => {
+          leaked = tx
+          // The methods as the live tx has them (own or inherited), not as the finished one does.
+          for (let o: object | null = tx; o !== null && o !== Object.prototype;) {
+            for (const k of Object.getOwnPropertyNames(o)) {
+              const v: unknown = Reflect.get(tx, k)
+              if (k !== 'constructor' && typeof v === 'function' && !names.includes(k))
+                names.push(k)
+            }
+            o = Object.getPrototypeOf(o) as object | null
+          }
+        })
+        if (leaked === undefined) throw new Error('unreachable')
+        // Enough of them to be the whole StoreTx (reads, writes, groups, roles, audit…).
+        expect(names).toEqual(
+          expect.arrayContaining(['putPolicy', 'getPolicy', 'recordGrantUsage']),
+        )
+        expect(names.length).toBeGreaterThan(60)
+        for (const name of names) {
+          const method = Reflect.get(leaked, name) as (...args: unknown[]) => Promise<unknown>
+          // Empty arguments: methods that would touch no row (an empty batch) must refuse too.
+          for (const args of [[], [[]], [[], {}]]) {
+            await expectIamError(
+              Promise.resolve().then(() => method.apply(leaked, args)),
+              Code.INTERNAL,
+              'BUG',
+              /already finished/,
+            )
+          }
+        }
+      })
+
       test('nesting is refused after awaits and through helpers; other callers meanwhile wait', async () => {
         const nestedLater = (): Promise<number> =>
           store.transact(async (tx) => {

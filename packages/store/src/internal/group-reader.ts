@@ -1,25 +1,33 @@
 // GroupReader over an engine's group row reads: paging and case rules, the same on every engine.
 import type { GroupReader } from '../group-store.js'
-import type { GroupRowReads } from './group-row-ops.js'
 import { pageWindow, toPage } from './paging.js'
+import { ROWS, type ReadHost } from './row-host.js'
 
-export function createGroupReader(rows: () => GroupRowReads): GroupReader {
-  return {
-    getGroup: async (id) => rows().group(id),
-    getGroupByEmail: async (email) => rows().groupByEmail(email.toLowerCase()),
-    async listGroups(parent, page) {
-      const w = pageWindow(page)
-      const found = await rows().groups(parent, w.after, w.size + 1)
-      return toPage(found, w.size, (g) => g.email)
-    },
-    getMembership: async (groupId, id) => rows().membership(groupId, id),
-    findMembership: async (groupId, memberKey) =>
-      rows().membershipByMember(groupId, memberKey.toLowerCase()),
-    async listMemberships(groupId, page) {
-      const w = pageWindow(page)
-      const found = await rows().memberships(groupId, w.after, w.size + 1)
-      return toPage(found, w.size, (m) => m.memberKey)
-    },
-    listMembershipEdges: async () => rows().membershipEdges(),
-  }
+/** GroupReader's methods, for a reader's or a tx's prototype (see row-host.ts). */
+export const groupReaderMethods: GroupReader & ThisType<ReadHost> = {
+  async getGroup(id) {
+    return this[ROWS]().groups.group(id)
+  },
+  async getGroupByEmail(email) {
+    return this[ROWS]().groups.groupByEmail(email.toLowerCase())
+  },
+  async listGroups(parent, page) {
+    const w = pageWindow(page)
+    const found = await this[ROWS]().groups.groups(parent, w.after, w.size + 1)
+    return toPage(found, w.size, (g) => g.email)
+  },
+  async getMembership(groupId, id) {
+    return this[ROWS]().groups.membership(groupId, id)
+  },
+  async findMembership(groupId, memberKey) {
+    return this[ROWS]().groups.membershipByMember(groupId, memberKey.toLowerCase())
+  },
+  async listMemberships(groupId, page) {
+    const w = pageWindow(page)
+    const found = await this[ROWS]().groups.memberships(groupId, w.after, w.size + 1)
+    return toPage(found, w.size, (m) => m.memberKey)
+  },
+  async listMembershipEdges() {
+    return this[ROWS]().groups.membershipEdges()
+  },
 }
