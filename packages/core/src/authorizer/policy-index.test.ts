@@ -181,7 +181,12 @@ describe('PolicyIndex', () => {
         expect(decide([compiled], many).grantedBy).toEqual([
           { resource: SERVICE, role: 'roles/run.invoker', member: 'group:team11@example.com' },
         ])
+        // A hand-made principal set keeps no hashes: the member index is read by each member's.
+        expect(decide([compiled], { members: new Set(many.members) }).grantedBy).toEqual([
+          { resource: SERVICE, role: 'roles/run.invoker', member: 'group:team11@example.com' },
+        ])
         expect(decide([compiled]).allowed).toBe(false)
+        expect(decide([compiled], { members: new Set(alice.members) }).allowed).toBe(false)
       }
     }
   })

@@ -111,10 +111,10 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
    * key: no string is hashed or compared to find them; each is then confirmed by its member).
    */
   readonly #byHash: Map<number, number[]> | undefined
-  // The first 16 codes again (a service's 10 bindings name ~14 members), in the object itself: a promoted object and its elements live
-  // on different heap pages, so a small policy's scan reads one page instead of two (at a
-  // million policies each is a TLB and cache miss). The elements are read only when a code
-  // matched the caller.
+  // The first 16 codes again (a service's 10 bindings name ~14 members), in the object itself: a
+  // promoted object and its elements live on different heap pages, so a small policy's scan
+  // reads one page instead of two (at a million policies each is a TLB and cache miss). The
+  // elements are read only when a code matched the caller.
   readonly #c0: number = 0
   readonly #c1: number = 0
   readonly #c2: number = 0
@@ -311,30 +311,17 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       return conditional ? -2 : -1
     }
     let best = -1
-    if (hashes !== undefined) {
-      for (let k = 0; k < hashes.hashCount; k++) {
-        const found = this.#firstListed(
-          byHash.get(hashes.hashAt(k)),
-          best,
-          roles,
-          permission,
-          members,
-        )
-        if (found === -2) conditional = true
-        else if (found >= 0) best = found
-      }
-    } else {
-      for (const member of members) {
-        const found = this.#firstListed(
-          byHash.get(memberHash(member)),
-          best,
-          roles,
-          permission,
-          members,
-        )
-        if (found === -2) conditional = true
-        else if (found >= 0) best = found
-      }
+    // The caller's member hashes: its own when principalSetFor made it; otherwise each member's,
+    // computed here (a list made only on that path; a repeated hash visits its pairs again,
+    // which finds nothing new).
+    const plain = hashes === undefined ? [...members] : undefined
+    const count = hashes !== undefined ? hashes.hashCount : (plain as string[]).length
+    for (let k = 0; k < count; k++) {
+      const hash =
+        hashes !== undefined ? hashes.hashAt(k) : memberHash((plain as string[])[k] as string)
+      const found = this.#firstListed(byHash.get(hash), best, roles, permission, members)
+      if (found === -2) conditional = true
+      else if (found >= 0) best = found
     }
     return best >= 0 ? best : conditional ? -2 : -1
   }
