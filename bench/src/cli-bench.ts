@@ -4,6 +4,9 @@
 // route table or the role catalog), so the goal is ≤100 ms per run (issue 8). The line says whether
 // NODE_EXTRA_CA_CERTS is set: node then parses that file's certificates before running any code
 // (with the whole system bundle, over four fifths of a `node -e 0`'s instructions), in both runs.
+// When it is set, the same pair is also timed with it removed (`withoutExtraCaCerts`), so the line
+// shows what the CLI itself costs beside what that variable costs every node process; `met` is
+// judged on the environment as inherited.
 // It times the command as users run it: the npm bin (packages/cli/bin/runiam.cjs), which runs the
 // bundled CommonJS launcher. If the CLI or server is not built or a set-up step fails, prints one
 // `skipped` line saying why.
@@ -80,6 +83,18 @@ export async function runCliBench(): Promise<void> {
     const node = timeRuns(['-e', '0'], env)
     const runiamMedian = median(runiam)
     const nodeMedian = median(node)
+    const extraCaCerts = (process.env['NODE_EXTRA_CA_CERTS'] ?? '') !== ''
+    let withoutExtraCaCerts: Record<string, unknown> | undefined
+    if (extraCaCerts) {
+      const bare = { ...env, NODE_EXTRA_CA_CERTS: '' }
+      const r = median(timeRuns(getPolicy, bare))
+      const n = median(timeRuns(['-e', '0'], bare))
+      withoutExtraCaCerts = {
+        runiamMedianMs: round(r, 1),
+        nodeMedianMs: round(n, 1),
+        overMedianNodeMs: round(r - n, 1),
+      }
+    }
     console.log(
       JSON.stringify({
         bench: 'cli',
@@ -90,7 +105,8 @@ export async function runCliBench(): Promise<void> {
         ratio: { 'runiam/node': round(runiamMedian / nodeMedian, 1) },
         overMedianNodeMs: round(runiamMedian - nodeMedian, 1),
         goal: '≤100 ms per whole-process run (median)',
-        nodeExtraCaCerts: (process.env['NODE_EXTRA_CA_CERTS'] ?? '') !== '',
+        nodeExtraCaCerts: extraCaCerts,
+        ...(withoutExtraCaCerts === undefined ? {} : { withoutExtraCaCerts }),
         loadAverage1m: round(loadavg()[0] ?? 0),
         met: runiamMedian <= 100,
       }),
