@@ -4,9 +4,10 @@
 // every few requests: ~2.5 µs of CPU per gateway request in its profile.) A line waits at most
 // FLUSH_MS; lines still waiting when the process exits are written then.
 // Each line is encoded as it is logged into one reusable piece of memory, handed to the writer
-// as bytes: a batch string joined and then copied into a fresh Buffer by the stream's write cost
-// ~0.5–1 µs per line, and waiting line strings were copied by the garbage collector. The memory is
-// used again only when the writer says it is done with it (streamWriter: nothing left queued).
+// as bytes: a batch string joined and then copied into a fresh Buffer by the stream's write (and
+// line strings waiting to be joined, copied by the garbage collector meanwhile) cost ~0.4–1 µs
+// per line more. The memory is used again only when the writer says it is done with it
+// (streamWriter: the stream holds none of it).
 // Workers (node:cluster) share one stderr, so there a batch is cut at line ends into writes of at
 // most PIPE_BUF bytes, which the kernel writes whole: lines from different workers never
 // interleave. A process alone on its stream writes each batch at once (fewer, larger writes), and
@@ -70,9 +71,8 @@ export function bufferedLog(
   options: BufferedLogOptions = {},
 ): LogWriter {
   const shared = options.shared ?? true
-  // Each line is encoded into the batch's bytes as it is logged (a fresh string per batch, and a
-  // fresh Buffer from it in the stream's write, cost ~0.3 µs per line; and lines no longer wait
-  // in the heap for FLUSH_MS, to be copied by the garbage collector meanwhile).
+  // Each line is encoded into the batch's bytes as it is logged (see the header): no string
+  // waits in the heap for FLUSH_MS, and no batch string or fresh Buffer is made per write.
   let bytes = Buffer.allocUnsafeSlow(CAPACITY)
   let used = 0
   /** Where each line ends in `bytes` (shared streams cut batches at line ends). */
