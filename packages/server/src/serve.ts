@@ -6,7 +6,7 @@ import { loadConfig, redactConfig } from './config/load.js'
 import type { ServerConfig } from './config/schema.js'
 import { serveHelp } from './config/serve-help.js'
 import { startServer, type RunningServer } from './main.js'
-import { bufferedLog } from './observability/buffered-log.js'
+import { bufferedLog, streamWriter } from './observability/buffered-log.js'
 
 /** What the banner reads: a running server, or the summary the first worker sent. */
 type Banner = ServerSummary & { readonly config: ServerConfig }
@@ -55,7 +55,7 @@ export async function serve(
   const config = loadConfig(argv)
   if (config.workers > 1) return serveWorkers(config)
   // Alone on its stderr: local processes' output comes through pipes and this log.
-  const log = bufferedLog((text) => process.stderr.write(text), {}, { shared: false })
+  const log = bufferedLog(streamWriter(process.stderr), {}, { shared: false })
   const server = await startServer(config, { log })
   log({ event: 'config', config: redactConfig(config) })
   printBanner({ ...server, config })
@@ -80,7 +80,7 @@ function printBanner(server: Banner): void {
 
 /** --workers N > 1: this process is the cluster's primary; the workers serve (cluster/). */
 async function serveWorkers(config: ServerConfig): Promise<{ readonly url: string }> {
-  const log = bufferedLog((text) => process.stderr.write(text), { pid: process.pid })
+  const log = bufferedLog(streamWriter(process.stderr), { pid: process.pid })
   const { runCluster } = await import('./cluster/cluster-primary.js')
   const cluster = await runCluster(config, { log })
   log({ event: 'config', config: redactConfig(config), workers: cluster.pids() })

@@ -12,7 +12,7 @@ import {
 import './cluster/reasons.js'
 import { WorkersPeer } from './cluster/workers-peer.js'
 import { startServer, type RunningServer } from './main.js'
-import { bufferedLog, isRegularFile } from './observability/buffered-log.js'
+import { bufferedLog, isRegularFile, streamWriter } from './observability/buffered-log.js'
 
 const channel: Channel<ToWorker, ToPrimary> = {
   send(message) {
@@ -31,7 +31,7 @@ const channel: Channel<ToWorker, ToPrimary> = {
 // Each line names the worker that wrote it: the workers share the primary's stderr (written in
 // whole batches when it is a regular file, where a write is never interleaved with another's).
 const log = bufferedLog(
-  (text) => process.stderr.write(text),
+  streamWriter(process.stderr),
   { pid: process.pid },
   { shared: !isRegularFile(2) },
 )
