@@ -65,6 +65,7 @@ function codeOf(plan: readonly Slot[], pairs: number, k: number): number {
 }
 
 const NO_ERRORS = Object.freeze([]) as readonly never[]
+const NONE = Object.freeze([]) as readonly CompiledPolicy[]
 
 /** A custom role as one policy binds it. */
 export interface CustomSlot {
@@ -111,6 +112,12 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
    * key: no string is hashed or compared to find them; each is then confirmed by its member).
    */
   readonly #byHash: Map<number, number[]> | undefined
+  /**
+   * The policies this policy's resource inherits, most specific first (chainOf, check.ts): its
+   * chain read from the policy itself, so a check reads no separate chain object (at a million
+   * resources each one is one more cache and TLB miss). Replaced when bound again.
+   */
+  #inherited: readonly CompiledPolicy[] = NONE
   // The first 16 codes again (a service's 10 bindings name ~14 members), in the object itself: a
   // promoted object and its elements live on different heap pages, so a small policy's scan
   // reads one page instead of two (at a million policies each is a TLB and cache miss). The
@@ -274,6 +281,16 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       }
     }
     return Object.freeze(out)
+  }
+
+  /** The policies bound as this policy's ancestors (chainOf); none until bound. */
+  get inherited(): readonly CompiledPolicy[] {
+    return this.#inherited
+  }
+
+  /** Binds the policies this policy's resource inherits (chainOf), replacing any earlier ones. */
+  inherit(inherited: readonly CompiledPolicy[]): void {
+    this.#inherited = inherited
   }
 
   /** How many member pairs the plan holds (one per member of each binding). */
