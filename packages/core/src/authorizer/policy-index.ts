@@ -113,6 +113,12 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
    */
   readonly #byHash: Map<number, number[]> | undefined
   /**
+   * With #byHash: bit (hash & (#hashBits.length × 32 - 1)) set for every pair's member hash, ~16
+   * bits per pair: most of a caller's hashes are not in a large policy, and one bit test rejects
+   * them without a Map lookup.
+   */
+  readonly #hashBits: Uint32Array | undefined
+  /**
    * The policies this policy's resource inherits, most specific first (chainOf, check.ts): its
    * chain read from the policy itself, so a check reads no separate chain object (at a million
    * resources each one is one more cache and TLB miss). Replaced when bound again.
@@ -196,6 +202,7 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     this.#decisions = conditions + conditional
     this.#custom = custom
     this.#byHash = pairs > SCAN_LIMIT ? indexByHash(this, pairs) : undefined
+    this.#hashBits = pairs > SCAN_LIMIT ? hashBitsOf(this, pairs) : undefined
     this.#c0 = codeOf(this, pairs, 0)
     this.#c1 = codeOf(this, pairs, 1)
     this.#c2 = codeOf(this, pairs, 2)
@@ -327,6 +334,8 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       }
       return conditional ? -2 : -1
     }
+    const bits = this.#hashBits as Uint32Array
+    const bitMask = (bits.length << 5) - 1
     let best = -1
     // The caller's member hashes: its own when principalSetFor made it; otherwise each member's,
     // computed here (a list made only on that path; a repeated hash visits its pairs again,
@@ -336,6 +345,8 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     for (let k = 0; k < count; k++) {
       const hash =
         hashes !== undefined ? hashes.hashAt(k) : memberHash((plain as string[])[k] as string)
+      const at = hash & bitMask
+      if ((((bits[at >>> 5] as number) >>> (at & 31)) & 1) === 0) continue
       const found = this.#firstListed(byHash.get(hash), best, roles, permission, members)
       if (found === -2) conditional = true
       else if (found >= 0) best = found
@@ -452,6 +463,18 @@ function indexByHash(plan: readonly Slot[], pairs: number): Map<number, number[]
     else listed.push(pair)
   }
   return byHash
+}
+
+/** #hashBits: a power of two of at least 16 bits per pair, at most one per member hash. */
+function hashBitsOf(plan: readonly Slot[], pairs: number): Uint32Array {
+  let size = 32
+  while (size < pairs * 16 && size < 1 << MEMBER_HASH_BITS) size <<= 1
+  const bits = new Uint32Array(size >>> 5)
+  for (let pair = 0; pair < pairs; pair++) {
+    const at = ((plan[pair] as number) >> HASH_SHIFT) & (size - 1)
+    bits[at >>> 5] = (bits[at >>> 5] as number) | (1 << (at & 31))
+  }
+  return bits
 }
 
 function allowDecision(
