@@ -319,21 +319,32 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     hashes: CallerHashes | undefined,
   ): number {
     const byHash = this.#byHash
+    // The large path is a method of its own, so this one stays small enough to be inlined.
+    if (byHash !== undefined) return this.#listed(byHash, roles, permission, members, hashes)
     const pairs = this.#pairs
     let conditional = false
-    if (byHash === undefined) {
-      for (let pair = 0; pair < pairs; pair++) {
-        const code = this.#codeAt(pair)
-        const hash = code >> HASH_SHIFT
-        if (((mask >>> memberBucket(hash)) & 1) === 0) continue
-        if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
-        if (hashes !== undefined && !hashes.hasHash(hash)) continue
-        if (!members.has(this[pairs + pair] as string)) continue
-        if ((code & CONDITIONAL) === 0) return pair
-        conditional = true
-      }
-      return conditional ? -2 : -1
+    for (let pair = 0; pair < pairs; pair++) {
+      const code = this.#codeAt(pair)
+      const hash = code >> HASH_SHIFT
+      if (((mask >>> memberBucket(hash)) & 1) === 0) continue
+      if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
+      if (hashes !== undefined && !hashes.hasHash(hash)) continue
+      if (!members.has(this[pairs + pair] as string)) continue
+      if ((code & CONDITIONAL) === 0) return pair
+      conditional = true
     }
+    return conditional ? -2 : -1
+  }
+
+  /** unconditional() for a large policy: the caller's member hashes looked up in #byHash. */
+  #listed(
+    byHash: Map<number, number[]>,
+    roles: RoleBits,
+    permission: string,
+    members: ReadonlySet<string>,
+    hashes: CallerHashes | undefined,
+  ): number {
+    let conditional = false
     const bits = this.#hashBits as Uint32Array
     const bitMask = (bits.length << 5) - 1
     let best = -1
