@@ -3,23 +3,30 @@
 // Goals: ≥ 1,000,000 unconditional checks/s, RSS < 2 GB, load < 10 s.
 //
 // What "load" counts: what the server does with each policy it reads from the store
-// (PermissionChecker #compiled): JSON.parse of the stored policy text, compilePolicy, and
-// Map.set by resource name, LOAD_BATCH policies at a time (the server reads the few policies of
-// one resource's ancestry at a time). Not counted: the SQL read, and the server's bookkeeping
-// around compilePolicy (an await per read, the scan for custom roles, and the pre-compilation of
-// condition texts, which finds the three expressions' plans cached). The synthetic world is
-// generated into that stored form first, GENERATE_BATCH policies at a time (one JSON text per
-// policy with an etag, so every string is a fresh one, as a database read gives them): that is
-// generateMs, timed apart and never part of loadMs. loadCpuMs is this process's CPU time over the
-// load work only (GC threads included; less sensitive to other processes than wall time);
-// parseMs + compileMs + indexMs = loadMs.
+// (PermissionChecker #compiled): JSON.parse of the stored policy text, compilePolicy, and Map.set
+// by resource name (then a service's chain, as policiesFor), LOAD_BATCH policies at a time (the
+// server reads the few policies of one resource's ancestry at a time). Not counted: the SQL read,
+// and the server's bookkeeping around compilePolicy (an await per read, the scan for custom roles,
+// and the pre-compilation of condition texts, which finds the three expressions' plans cached). The
+// synthetic world is generated into that stored form first, GENERATE_BATCH policies at a time (one
+// JSON text per policy with an etag, so every string is a fresh one, as a database read gives
+// them): that is generateMs, timed apart and never part of loadMs. loadCpuMs is this process's CPU
+// time over the load work only (GC threads included; less sensitive to other processes than wall
+// time); parseMs + compileMs + indexMs = loadMs.
 //
 // Checks: 1,000,000 requests drawn beforehand over all the million services × all callers (half
 // a caller one of the service's unconditional bindings names, half any caller; typed arrays, so
 // the loop reads nothing per request a gateway would not have) and cycled: no warm subset, most
 // checks touch a service and a caller no recent check did. Each check reads the service's chain
-// [service, project, organization] (the server's per-resource cache) and makes its request
-// object, as decideNow does. checksPerSec = check() (the Decision with its explanation);
+// [service, project, organization] (the server's per-resource cache, PermissionChecker #chains)
+// and makes its request object, as decideNow does. As in #chains, a service's chain is its own
+// compiled policy bound to its ancestors' policies (chainOf), one [project, organization] list
+// shared by the services of a project: a check reads no chain object per service (an array per
+// service cost one or two more distant misses per check). Each is bound at load, right after its
+// service's policy is compiled, as policiesFor binds it right after #compiled (the binding is in
+// indexMs; the server binds on a resource's first decision). An array per service instead, made
+// after the whole load: ~0.87× the allows/s of one made right after its policy; that: ~0.65× of
+// chainOf (interleaved A/B). checksPerSec = check() (the Decision with its explanation);
 // allowsPerSec = allows() (the same verdict, the boolean a gateway needs); floorPerSec = the
 // same loop with no decision, so the loop's own cost is known. The three are measured in
 // interleaved rounds (the machine is shared), best window of each.
@@ -32,11 +39,13 @@ import { cpus, loadavg } from 'node:os'
 import { fileURLToPath } from 'node:url'
 import {
   allows,
+  chainOf,
   check,
   compilePolicy,
   principalSetFor,
   type CheckRequest,
   type CompiledPolicy,
+  type PolicyChain,
   type PrincipalSet,
 } from '@runiam/core/authorizer'
 import type { Binding, Policy } from '@runiam/core'
@@ -170,7 +179,7 @@ function runScale(services: number, budget: Budget): ScaleResult {
    * What the server does with rows read from the store: parse, compile, index, LOAD_BATCH rows at
    * a time. CPU time is read once per call (process.cpuUsage is a system call).
    */
-  const load = (rows: readonly StoredRow[]): void => {
+  const load = (rows: readonly StoredRow[], chainFor?: (policy: CompiledPolicy) => void): void => {
     const cpu0 = process.cpuUsage()
     for (let at = 0; at < rows.length; at += LOAD_BATCH) {
       const batch = rows.slice(at, at + LOAD_BATCH)
@@ -179,7 +188,10 @@ function runScale(services: number, budget: Budget): ScaleResult {
       const t1 = performance.now()
       const compiled = batch.map((row, i) => compilePolicy(row.resource, parsed[i] as Policy))
       const t2 = performance.now()
-      for (const c of compiled) index.set(c.resource, c)
+      for (const c of compiled) {
+        index.set(c.resource, c)
+        chainFor?.(c)
+      }
       const t3 = performance.now()
       parseMs += t1 - t0
       compileMs += t2 - t1
@@ -206,6 +218,21 @@ function runScale(services: number, budget: Budget): ScaleResult {
   )
   const serviceName = (s: number): string =>
     `projects/p${s % PROJECTS}/locations/us-central1/services/svc-${s}`
+  const org = index.get('organizations/1000') as CompiledPolicy
+  const projects = Array.from(
+    { length: PROJECTS },
+    (_, p) => index.get(`projects/p${p}`) as CompiledPolicy,
+  )
+  // Each service's chain [service, project, organization], as the server's decision index keeps
+  // it per resource (PermissionChecker #chains): its policy bound, right after it is compiled, to
+  // the one [project, organization] list its project's services share (as policiesFor does).
+  const inherited = projects.map((project) => Object.freeze([project, org]))
+  const chains = new Array<PolicyChain>(services)
+  let nextService = 0
+  const chainFor = (policy: CompiledPolicy): void => {
+    const s = nextService++
+    chains[s] = chainOf(policy, inherited[s % PROJECTS] as readonly CompiledPolicy[])
+  }
   for (let first = 0; first < services; first += GENERATE_BATCH) {
     const count = Math.min(GENERATE_BATCH, services - first)
     const rows = generate(() =>
@@ -213,13 +240,8 @@ function runScale(services: number, budget: Budget): ScaleResult {
         stored(serviceName(first + k), bindingsOf(BINDINGS_PER_SERVICE)),
       ),
     )
-    load(rows)
+    load(rows, chainFor)
   }
-  const org = index.get('organizations/1000') as CompiledPolicy
-  const projects = Array.from(
-    { length: PROJECTS },
-    (_, p) => index.get(`projects/p${p}`) as CompiledPolicy,
-  )
   const compiled = Array.from({ length: services }, (_, s) => index.get(serviceName(s)))
   const afterLoad = memory()
 
@@ -243,11 +265,6 @@ function runScale(services: number, budget: Budget): ScaleResult {
     return inGroup.length > 0 ? (inGroup[int(inGroup.length)] as number) : int(principals.length)
   }
   const attributes = { timeMs: Date.UTC(2026, 11, 3, 12), host: 'svc.run.localhost', path: '/' }
-  // Each service's chain [service, project, organization], as the server's decision index keeps
-  // it per resource (PermissionChecker #chains); built after afterLoad, so not in rssMB.
-  const chains = compiled.map(
-    (policy, s) => [policy, projects[s % PROJECTS], org] as readonly CompiledPolicy[],
-  )
   // The requests, drawn beforehand into typed arrays (service, caller, permission: 9 bytes each,
   // so the loop reads no per-request objects a gateway would not have): REQUESTS draws over the
   // million services, in draw order, so consecutive checks touch unrelated services and callers.
@@ -287,15 +304,15 @@ function runScale(services: number, budget: Budget): ScaleResult {
       attributes,
     }
   }
-  const chainAt = (i: number): readonly CompiledPolicy[] =>
-    chains[reqService[i % REQUESTS] as number] as readonly CompiledPolicy[]
+  const chainAt = (i: number): PolicyChain =>
+    chains[reqService[i % REQUESTS] as number] as PolicyChain
   const viaCheck = (i: number): boolean => check(requestAt(i), chainAt(i)).allowed
   const viaAllows = (i: number): boolean => allows(requestAt(i), chainAt(i))
   // The floor: the same draws, request and chain reads, no decision.
-  // (It reads the chain array, as the server's #chains lookup does; the JIT may drop the unused
-  // request object.)
+  // (It reads the chain, as the server's #chains lookup does, and touches it: a bound chain is
+  // the service's policy, so its name; the JIT may drop the unused request object.)
   const floor = (i: number): boolean =>
-    chainAt(i).length === 0 || requestAt(i).principals === undefined
+    (chainAt(i) as CompiledPolicy).resource === '' || requestAt(i).principals === undefined
   let allowed = 0
   for (let i = 0; i < REQUESTS; i++) {
     const a = viaCheck(i)
@@ -434,7 +451,7 @@ export function runScaleBench(
       p99Ns: r.p99Ns,
       timerOverheadNs: r.timerOverheadNs,
       allowedShare: r.allowedShare,
-      method: `child process --max-old-space-size=${HEAP_MB} --max-semi-space-size=${SEMI_SPACE_MB}; loadMs = JSON.parse + compilePolicy + Map.set of every stored policy, in batches of ${LOAD_BATCH.toLocaleString('en-US')} (parseMs + compileMs + indexMs; generating the stored world is generateMs, not counted; loadCpuMs = this process's CPU time over the load batches, GC threads included); memory after a full GC; ${REQUESTS.toLocaleString('en-US')} requests drawn over all services × all callers (typed arrays), cycled; checksPerSec = check() (with its explanation), allowsPerSec = allows() (the boolean the gateway needs), floorPerSec = the same loop with no decision (draws, chain read, request object); ${ROUNDS} interleaved rounds, best window of each; p50/p99 of allows()`,
+      method: `child process --max-old-space-size=${HEAP_MB} --max-semi-space-size=${SEMI_SPACE_MB}; loadMs = JSON.parse + compilePolicy + Map.set (+ a service's chain) of every stored policy, in batches of ${LOAD_BATCH.toLocaleString('en-US')} (parseMs + compileMs + indexMs; generating the stored world is generateMs, not counted; loadCpuMs = this process's CPU time over the load batches, GC threads included); memory after a full GC; ${REQUESTS.toLocaleString('en-US')} requests drawn over all services × all callers (typed arrays), cycled; checksPerSec = check() (with its explanation), allowsPerSec = allows() (the boolean the gateway needs), floorPerSec = the same loop with no decision (draws, chain read, request object); ${ROUNDS} interleaved rounds, best window of each; p50/p99 of allows()`,
       goal: '≥1,000,000 unconditional checks/s, RSS < 2 GB, load < 10 s',
       met: {
         throughput: r.allowsPerSec >= 1_000_000,

@@ -11,6 +11,7 @@ import type { Binding, Policy } from '../policy/types.js'
 import { ROLE_DATA } from '../roles/catalog-data.js'
 import {
   allows,
+  chainOf,
   check,
   compilePolicy,
   principalSetFor,
@@ -241,6 +242,13 @@ function agreesWithReference(
   expect(got.allowed).toBe(want.allowed)
   // The boolean-only path (the gateway's) gives the same verdict.
   expect(allows({ principals, permission, resource, attributes }, compiled)).toBe(want.allowed)
+  // The same policies as one bound chain (the server's decision index) decide exactly alike.
+  const [own, ...inherited] = compiled
+  if (own !== undefined) {
+    const chain = chainOf(own, inherited)
+    expect(check({ principals, permission, resource, attributes }, chain)).toEqual(got)
+    expect(allows({ principals, permission, resource, attributes }, chain)).toBe(want.allowed)
+  }
   if (got.allowed) {
     expect(got.grantedBy).toHaveLength(1)
     const g = got.grantedBy[0]
@@ -341,6 +349,13 @@ describe('authorizer ≡ naive reference evaluator', () => {
             (p) => referenceCheck(principals, p, attributes, levels).allowed,
           )
           expect(got).toEqual(want)
+          const [own, ...inherited] = compiled
+          if (own !== undefined) {
+            const chain = chainOf(own, inherited)
+            expect(
+              testPermissions({ principals, resource: 'r', attributes }, permissions, chain),
+            ).toEqual(want)
+          }
         },
       ),
       { numRuns: RUNS },

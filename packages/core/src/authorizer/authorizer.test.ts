@@ -4,13 +4,16 @@ import { describe, expect, it } from 'vitest'
 import type { Binding, Policy } from '../policy/types.js'
 import {
   allows,
+  chainOf,
   check,
   CHECK_CONDITION_BUDGET,
   compilePolicy,
+  policiesOf,
   principalSetFor,
   testPermissions,
   type CompiledPolicy,
   type Decision,
+  type PolicyChain,
   type PrincipalSet,
 } from './index.js'
 import type { RequestAttributes } from '../conditions/types.js'
@@ -613,5 +616,64 @@ describe('allows: the verdict without the explanation', () => {
     expect(ask(alice, 'nonsense.permission', compiled)).toBe(false)
     expect(ask(alice, INVOKE, compiled)).toBe(false)
     expect(ask(alice, INVOKE, [])).toBe(false)
+  })
+})
+
+describe('chainOf: a policy bound to the policies it inherits', () => {
+  const compile = (resource: string, bindings: Binding[]): CompiledPolicy =>
+    compilePolicy(resource, { bindings })
+  const service = compile(SERVICE, [{ role: 'roles/run.viewer', members: ['user:bob@other.org'] }])
+  const grantingProject = compile(PROJECT, [
+    { role: 'roles/run.invoker', members: ['group:eng@example.com'] },
+  ])
+  const emptyProject = compile(PROJECT, [])
+  const org = compile(ORG, [{ role: 'roles/run.invoker', members: ['domain:other.org'] }])
+  const ask = (principals: PrincipalSet, policies: PolicyChain): Decision =>
+    check({ principals, permission: INVOKE, resource: SERVICE, attributes: ATTRS }, policies)
+
+  it('decides as the list [own, ...inherited], and explains with the level that granted', () => {
+    const chain = chainOf(service, [grantingProject, org])
+    expect(policiesOf(chain)).toEqual([service, grantingProject, org])
+    for (const who of [alice, bob, robot, anonymous]) {
+      expect(ask(who, chain)).toEqual(ask(who, [service, grantingProject, org]))
+    }
+    expect(ask(alice, chain).grantedBy[0]?.resource).toBe(PROJECT)
+    expect(ask(bob, chain).grantedBy[0]?.resource).toBe(ORG)
+    expect(ask(robot, chain).allowed).toBe(false)
+    // Its own policy alone, bound to nothing.
+    expect(ask(alice, chainOf(compile(SERVICE, []), [])).allowed).toBe(false)
+  })
+
+  it('binding again replaces the ancestors: a revoked grant above no longer allows', () => {
+    const chain = chainOf(service, [grantingProject, org])
+    expect(
+      allows(
+        { principals: alice, permission: INVOKE, resource: SERVICE, attributes: ATTRS },
+        chain,
+      ),
+    ).toBe(true)
+    const again = chainOf(service, [emptyProject, org])
+    expect(again).toBe(chain)
+    expect(
+      allows(
+        { principals: alice, permission: INVOKE, resource: SERVICE, attributes: ATTRS },
+        chain,
+      ),
+    ).toBe(false)
+    expect(ask(alice, chain).allowed).toBe(false)
+    expect(policiesOf(chain)).toEqual([service, emptyProject, org])
+  })
+
+  it('in a plain list a bound policy counts alone: its ancestors are read only through its chain', () => {
+    chainOf(service, [grantingProject, org])
+    expect(ask(alice, [service]).allowed).toBe(false)
+    expect(ask(alice, [service, grantingProject]).allowed).toBe(true)
+    expect(
+      testPermissions(
+        { principals: alice, resource: SERVICE, attributes: ATTRS },
+        [INVOKE],
+        chainOf(service, [grantingProject]),
+      ),
+    ).toEqual([INVOKE])
   })
 })

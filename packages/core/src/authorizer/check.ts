@@ -15,7 +15,7 @@
 import { EVALUATION_BUDGET } from '../conditions/limits.js'
 import type { ConditionResult, RequestAttributes } from '../conditions/types.js'
 import type { CompiledPolicy } from './compiled-policy.js'
-import type { PolicyIndex } from './policy-index.js'
+import { PolicyIndex } from './policy-index.js'
 import { callerHashes, memberMask } from './principal-set.js'
 import { rolesHolding, type RoleBits } from './role-index.js'
 import type { CheckRequest, ConditionFailure, Decision } from './types.js'
@@ -38,6 +38,55 @@ const BUDGET_SPENT: ConditionResult = Object.freeze({
   error: `not evaluated: the conditions evaluated before it used up this check's budget of ${CHECK_CONDITION_BUDGET.toLocaleString('en-US')} units of work`,
 })
 
+/**
+ * A resource's allow policies as check, allows and testPermissions read them: a list (the
+ * resource's and its ancestors'; any order decides alike, most specific first explains best), or
+ * one policy bound to its ancestors' by chainOf.
+ */
+export type PolicyChain = readonly CompiledPolicy[] | ChainedPolicy
+
+/** A resource's own compiled policy, bound to the policies it inherits (chainOf). */
+export interface ChainedPolicy extends CompiledPolicy {
+  /** Its ancestors' policies, most specific first. */
+  readonly inherited: readonly CompiledPolicy[]
+}
+
+/**
+ * `own` (a resource's compiled policy) followed by `inherited` (its ancestors' policies, most
+ * specific first), as one value for check, allows and testPermissions: the policy itself keeps
+ * the list, so a check reads no chain object of its own (at a million resources each such
+ * object is one more cache and TLB miss per check; share one `inherited` list among the
+ * resources with the same ancestors and it stays in cache). A policy keeps one binding: binding
+ * it again replaces the earlier one, and every value chainOf returned for it then reads the new
+ * ancestors. So bind a policy only to its own resource's ancestors, as they are now.
+ */
+export function chainOf(own: CompiledPolicy, inherited: readonly CompiledPolicy[]): ChainedPolicy {
+  const index = own as PolicyIndex
+  index.inherit(inherited)
+  return index
+}
+
+/** A chain's policies as a list, most specific first: for a bound chain, a copy made now. */
+export function policiesOf(policies: PolicyChain): readonly CompiledPolicy[] {
+  if (!(policies instanceof PolicyIndex)) return policies as readonly CompiledPolicy[]
+  return [policies, ...policies.inherited]
+}
+
+/** How many policies a chain holds. */
+function levels(policies: PolicyChain): number {
+  return policies instanceof PolicyIndex
+    ? 1 + policies.inherited.length
+    : (policies as readonly CompiledPolicy[]).length
+}
+
+/** A chain's policy at `level` (0: the most specific, as firstUnconditional counts). */
+function levelAt(policies: PolicyChain, level: number): PolicyIndex {
+  if (!(policies instanceof PolicyIndex)) {
+    return (policies as readonly CompiledPolicy[])[level] as PolicyIndex
+  }
+  return level === 0 ? policies : (policies.inherited[level - 1] as PolicyIndex)
+}
+
 const DENIED: Decision = Object.freeze({
   allowed: false,
   grantedBy: Object.freeze([]),
@@ -55,7 +104,7 @@ const DENIED: Decision = Object.freeze({
  * conditionErrors lists every erroring binding that would otherwise have granted; when allowed,
  * grantedBy holds the deciding binding and conditionErrors those met before it.
  */
-export function check(request: CheckRequest, policies: readonly CompiledPolicy[]): Decision {
+export function check(request: CheckRequest, policies: PolicyChain): Decision {
   return checkWithin(request, policies, undefined)
 }
 
@@ -67,7 +116,7 @@ export function check(request: CheckRequest, policies: readonly CompiledPolicy[]
  * explaining path taken. testIamPermissions, the troubleshooter and the admin API's errors use
  * check().
  */
-export function allows(request: CheckRequest, policies: readonly CompiledPolicy[]): boolean {
+export function allows(request: CheckRequest, policies: PolicyChain): boolean {
   const roles = rolesHolding(request.permission)
   if (roles === undefined) return false
   const level = firstUnconditional(roles, request.permission, request.principals.members, policies)
@@ -85,7 +134,7 @@ export function allows(request: CheckRequest, policies: readonly CompiledPolicy[
 /** `budget`: the one shared by testPermissions; undefined: a fresh one, made only if needed. */
 function checkWithin(
   request: CheckRequest,
-  policies: readonly CompiledPolicy[],
+  policies: PolicyChain,
   budget: ConditionBudget | undefined,
 ): Decision {
   const permission = request.permission
@@ -93,7 +142,7 @@ function checkWithin(
   if (roles === undefined) return DENIED
   const members = request.principals.members
   const level = firstUnconditional(roles, permission, members, policies)
-  if (level >= 0) return (policies[level] as PolicyIndex).allowAt(foundPair)
+  if (level >= 0) return levelAt(policies, level).allowAt(foundPair)
   if (level === NOTHING) return DENIED
   return checkConditional(
     roles,
@@ -121,22 +170,31 @@ function firstUnconditional(
   roles: RoleBits,
   permission: string,
   members: ReadonlySet<string>,
-  policies: readonly CompiledPolicy[],
+  policies: PolicyChain,
 ): number {
   const mask = memberMask(members)
   const hashes = callerHashes(members)
   let conditional = false
-  for (let i = 0; i < policies.length; i++) {
-    const pair = (policies[i] as PolicyIndex).unconditional(
-      roles,
-      permission,
-      members,
-      mask,
-      hashes,
-    )
+  // A bound chain: its own policy first (level 0), then what it inherits (levels 1, 2, …).
+  let first = 0
+  let rest: readonly CompiledPolicy[]
+  if (policies instanceof PolicyIndex) {
+    const pair = policies.unconditional(roles, permission, members, mask, hashes)
     if (pair >= 0) {
       foundPair = pair
-      return i
+      return 0
+    }
+    if (pair === -2) conditional = true
+    first = 1
+    rest = policies.inherited
+  } else {
+    rest = policies as readonly CompiledPolicy[]
+  }
+  for (let i = 0; i < rest.length; i++) {
+    const pair = (rest[i] as PolicyIndex).unconditional(roles, permission, members, mask, hashes)
+    if (pair >= 0) {
+      foundPair = pair
+      return first + i
     }
     if (pair === -2) conditional = true
   }
@@ -148,12 +206,13 @@ function checkConditional(
   permission: string,
   members: ReadonlySet<string>,
   attributes: RequestAttributes,
-  policies: readonly CompiledPolicy[],
+  policies: PolicyChain,
   budget: ConditionBudget,
 ): Decision {
   let errors: ConditionFailure[] | undefined
-  for (const policy of policies) {
-    const index = policy as PolicyIndex
+  const count = levels(policies)
+  for (let level = 0; level < count; level++) {
+    const index = levelAt(policies, level)
     // A binding naming several of the caller's members is evaluated (and reported) once.
     let last = 0
     for (let pair = 0; pair < index.pairs; pair++) {
@@ -207,7 +266,7 @@ function checkConditional(
 export function testPermissions(
   request: Omit<CheckRequest, 'permission'>,
   permissions: readonly string[],
-  policies: readonly CompiledPolicy[],
+  policies: PolicyChain,
 ): string[] {
   const held: string[] = []
   const budget: ConditionBudget = { remaining: CHECK_CONDITION_BUDGET }

@@ -10,5 +10,14 @@ export type {
   CompiledBinding,
   CompiledBindingCondition,
 } from './compiled-policy.js'
-export { allows, check, CHECK_CONDITION_BUDGET, testPermissions } from './check.js'
+export {
+  allows,
+  chainOf,
+  check,
+  CHECK_CONDITION_BUDGET,
+  policiesOf,
+  testPermissions,
+  type ChainedPolicy,
+  type PolicyChain,
+} from './check.js'
 export { principalSetFor, type PrincipalSetOptions } from './principal-set.js'

@@ -65,6 +65,7 @@ function codeOf(plan: readonly Slot[], pairs: number, k: number): number {
 }
 
 const NO_ERRORS = Object.freeze([]) as readonly never[]
+const NONE = Object.freeze([]) as readonly CompiledPolicy[]
 
 /** A custom role as one policy binds it. */
 export interface CustomSlot {
@@ -111,6 +112,18 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
    * key: no string is hashed or compared to find them; each is then confirmed by its member).
    */
   readonly #byHash: Map<number, number[]> | undefined
+  /**
+   * With #byHash: bit (hash & (#hashBits.length × 32 - 1)) set for every pair's member hash, ~16
+   * bits per pair: most of a caller's hashes are not in a large policy, and one bit test rejects
+   * them without a Map lookup.
+   */
+  readonly #hashBits: Uint32Array | undefined
+  /**
+   * The policies this policy's resource inherits, most specific first (chainOf, check.ts): its
+   * chain read from the policy itself, so a check reads no separate chain object (at a million
+   * resources each one is one more cache and TLB miss). Replaced when bound again.
+   */
+  #inherited: readonly CompiledPolicy[] = NONE
   // The first 16 codes again (a service's 10 bindings name ~14 members), in the object itself: a
   // promoted object and its elements live on different heap pages, so a small policy's scan
   // reads one page instead of two (at a million policies each is a TLB and cache miss). The
@@ -189,6 +202,7 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     this.#decisions = conditions + conditional
     this.#custom = custom
     this.#byHash = pairs > SCAN_LIMIT ? indexByHash(this, pairs) : undefined
+    this.#hashBits = pairs > SCAN_LIMIT ? hashBitsOf(this, pairs) : undefined
     this.#c0 = codeOf(this, pairs, 0)
     this.#c1 = codeOf(this, pairs, 1)
     this.#c2 = codeOf(this, pairs, 2)
@@ -276,6 +290,16 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     return Object.freeze(out)
   }
 
+  /** The policies bound as this policy's ancestors (chainOf); none until bound. */
+  get inherited(): readonly CompiledPolicy[] {
+    return this.#inherited
+  }
+
+  /** Binds the policies this policy's resource inherits (chainOf), replacing any earlier ones. */
+  inherit(inherited: readonly CompiledPolicy[]): void {
+    this.#inherited = inherited
+  }
+
   /** How many member pairs the plan holds (one per member of each binding). */
   get pairs(): number {
     return this.#pairs
@@ -295,21 +319,34 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     hashes: CallerHashes | undefined,
   ): number {
     const byHash = this.#byHash
+    // The large path is a method of its own, so this one stays small enough to be inlined.
+    if (byHash !== undefined) return this.#listed(byHash, roles, permission, members, hashes)
     const pairs = this.#pairs
     let conditional = false
-    if (byHash === undefined) {
-      for (let pair = 0; pair < pairs; pair++) {
-        const code = this.#codeAt(pair)
-        const hash = code >> HASH_SHIFT
-        if (((mask >>> memberBucket(hash)) & 1) === 0) continue
-        if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
-        if (hashes !== undefined && !hashes.hasHash(hash)) continue
-        if (!members.has(this[pairs + pair] as string)) continue
-        if ((code & CONDITIONAL) === 0) return pair
-        conditional = true
-      }
-      return conditional ? -2 : -1
+    for (let pair = 0; pair < pairs; pair++) {
+      const code = this.#codeAt(pair)
+      const hash = code >> HASH_SHIFT
+      if (((mask >>> memberBucket(hash)) & 1) === 0) continue
+      if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
+      if (hashes !== undefined && !hashes.hasHash(hash)) continue
+      if (!members.has(this[pairs + pair] as string)) continue
+      if ((code & CONDITIONAL) === 0) return pair
+      conditional = true
     }
+    return conditional ? -2 : -1
+  }
+
+  /** unconditional() for a large policy: the caller's member hashes looked up in #byHash. */
+  #listed(
+    byHash: Map<number, number[]>,
+    roles: RoleBits,
+    permission: string,
+    members: ReadonlySet<string>,
+    hashes: CallerHashes | undefined,
+  ): number {
+    let conditional = false
+    const bits = this.#hashBits as Uint32Array
+    const bitMask = (bits.length << 5) - 1
     let best = -1
     // The caller's member hashes: its own when principalSetFor made it; otherwise each member's,
     // computed here (a list made only on that path; a repeated hash visits its pairs again,
@@ -319,6 +356,8 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     for (let k = 0; k < count; k++) {
       const hash =
         hashes !== undefined ? hashes.hashAt(k) : memberHash((plain as string[])[k] as string)
+      const at = hash & bitMask
+      if ((((bits[at >>> 5] as number) >>> (at & 31)) & 1) === 0) continue
       const found = this.#firstListed(byHash.get(hash), best, roles, permission, members)
       if (found === -2) conditional = true
       else if (found >= 0) best = found
@@ -435,6 +474,18 @@ function indexByHash(plan: readonly Slot[], pairs: number): Map<number, number[]
     else listed.push(pair)
   }
   return byHash
+}
+
+/** #hashBits: a power of two of at least 16 bits per pair, at most one per member hash. */
+function hashBitsOf(plan: readonly Slot[], pairs: number): Uint32Array {
+  let size = 32
+  while (size < pairs * 16 && size < 1 << MEMBER_HASH_BITS) size <<= 1
+  const bits = new Uint32Array(size >>> 5)
+  for (let pair = 0; pair < pairs; pair++) {
+    const at = ((plan[pair] as number) >> HASH_SHIFT) & (size - 1)
+    bits[at >>> 5] = (bits[at >>> 5] as number) | (1 << (at & 31))
+  }
+  return bits
 }
 
 function allowDecision(
