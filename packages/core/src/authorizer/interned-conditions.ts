@@ -6,22 +6,36 @@ import type { CompiledCondition, ConditionResult } from '../conditions/types.js'
 import type { CompiledBindingCondition } from './compiled-policy.js'
 import { InternTable } from './intern-table.js'
 
-/** Distinct conditions kept before the table starts over. */
+/** Distinct expressions kept before the table starts over. */
 const CONDITION_LIMIT = 1 << 18
+/** Distinct titles kept for one expression before its list starts over. */
+const TITLES_PER_EXPRESSION = 64
 
-const conditions = new InternTable<CompiledBindingCondition>(CONDITION_LIMIT)
+/**
+ * By expression: the compiled conditions made for it, one per title (undefined: no title). Looked
+ * up by the expression string itself, as the policy holds it: no key is built per binding (a
+ * concatenated key is a new string to allocate, flatten and hash for every conditional binding
+ * compiled, ~1 per service policy).
+ */
+const conditions = new InternTable<CompiledBindingCondition[]>(CONDITION_LIMIT)
+const newList = (): CompiledBindingCondition[] => []
 
 /** The compiled condition for a title and expression, shared by every binding that has both. */
 export function internCondition(expr: {
   readonly expression: string
   readonly title?: string
 }): CompiledBindingCondition {
-  // Length-prefixed title: no title/expression pair can be mistaken for another.
-  const key =
-    expr.title === undefined
-      ? `-${expr.expression}`
-      : `${expr.title.length}:${expr.title}${expr.expression}`
-  return conditions.get(key, () => compileBindingCondition(expr))
+  const made = conditions.get(expr.expression, newList)
+  const title = expr.title
+  // `title` undefined matches only a condition without one ('' is a title of its own).
+  for (let i = 0; i < made.length; i++) {
+    const c = made[i] as CompiledBindingCondition
+    if (c.title === title) return c
+  }
+  const compiled = compileBindingCondition(expr)
+  if (made.length >= TITLES_PER_EXPRESSION) made.length = 0
+  made.push(compiled)
+  return compiled
 }
 
 function compileBindingCondition(expr: {

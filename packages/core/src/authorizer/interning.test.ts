@@ -136,6 +136,56 @@ describe('compilePolicy interning', () => {
     expect(d.grantedBy[0]?.condition).toEqual({ title: 'b', expression })
   })
 
+  it('shares a condition by title and expression: no title, an empty one and others kept apart', () => {
+    // Fresh strings, as JSON.parse gives them; a title that is a prefix of the expression's start
+    // or the expression's own text, so no concatenated key could be confused with another.
+    const fresh = (s: string): string => JSON.parse(JSON.stringify(s)) as string
+    const expression = 'request.path.startsWith("/admin")'
+    const conditionOf = (title: string | undefined, expr = expression) => {
+      const condition =
+        title === undefined
+          ? { expression: fresh(expr) }
+          : { title: fresh(title), expression: fresh(expr) }
+      const policy = compilePolicy(svc(20), {
+        version: 3,
+        bindings: [{ role: 'roles/run.invoker', members: ['user:alice@example.com'], condition }],
+      })
+      return policy.bindings[0]?.condition
+    }
+    const titles = [undefined, '', 'a', 'request', expression, '-', '0:']
+    const first = titles.map((t) => conditionOf(t))
+    first.forEach((c, i) => {
+      expect(c?.title).toBe(titles[i])
+      expect(c?.expression).toBe(expression)
+      expect(conditionOf(titles[i])).toBe(c)
+      first.forEach((other, j) => expect(other === c).toBe(i === j))
+    })
+    // Same title, other expression: another condition.
+    expect(conditionOf('a', 'request.path.startsWith("/api")')).not.toBe(first[2])
+    // Many titles for one expression (its list starts over): each still gets its own, right one.
+    for (let i = 0; i < 200; i++) {
+      const c = conditionOf(`t${i}`)
+      expect(c?.title).toBe(`t${i}`)
+      expect(conditionOf(`t${i}`)?.title).toBe(`t${i}`)
+    }
+    const d = check(
+      { principals: alice, permission: INVOKE, resource: svc(20), attributes: attrs },
+      [
+        compilePolicy(svc(20), {
+          version: 3,
+          bindings: [
+            {
+              role: 'roles/run.invoker',
+              members: ['user:alice@example.com'],
+              condition: { title: '', expression },
+            },
+          ],
+        }),
+      ],
+    )
+    expect(d.grantedBy[0]?.condition).toEqual({ title: '', expression })
+  })
+
   it('starts its tables over past their limit, and decisions stay right', () => {
     // 300,000 distinct members, beyond the tables' limit: a table that grew without end would
     // still hand `late` the binding `early` got; a bounded one has started over.
