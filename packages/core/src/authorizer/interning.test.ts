@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { check, compilePolicy, principalSetFor, type CompiledPolicy } from './index.js'
 import { InternTable } from './intern-table.js'
+import { ConditionTable } from './interned-conditions.js'
 
 const INVOKE = 'run.routes.invoke'
 const attrs = { timeMs: Date.UTC(2026, 0, 1), host: 'h', path: '/admin/x' }
@@ -21,6 +22,45 @@ describe('InternTable', () => {
       expect(table.get(key, (k) => ({ key: k })).key).toBe(key)
       expect(table.size).toBeLessThanOrEqual(4)
     }
+  })
+})
+
+describe('ConditionTable', () => {
+  const table = (limit: number) => {
+    let made = 0
+    const t = new ConditionTable(limit, (e: { expression: string; title?: string }) => {
+      made++
+      return { ...e }
+    })
+    return { t, made: () => made }
+  }
+
+  it('makes one condition per title and expression, and never holds more than its limit', () => {
+    const { t, made } = table(8)
+    const first = t.get({ expression: 'e', title: 'a' })
+    expect(t.get({ expression: 'e', title: 'a' })).toBe(first)
+    expect(made()).toBe(1)
+    for (let i = 0; i < 1_000; i++) {
+      const expr = { expression: `e${i % 3}`, title: `t${i}` }
+      expect(t.get(expr)).toEqual(expr)
+      expect(t.size).toBeLessThanOrEqual(8)
+    }
+    // Started over: the first is made again, equal, not the same.
+    const again = t.get({ expression: 'e', title: 'a' })
+    expect(again).toEqual(first)
+    expect(again).not.toBe(first)
+  })
+
+  it('keeps a few titles per expression, each found by its own title', () => {
+    const { t, made } = table(1 << 18)
+    for (let i = 0; i < 200; i++)
+      expect(t.get({ expression: 'e', title: `t${i}` }).title).toBe(`t${i}`)
+    expect(made()).toBe(200)
+    // The last titles are still shared; the first was dropped when its list started over.
+    expect(t.get({ expression: 'e', title: 't199' }).title).toBe('t199')
+    expect(made()).toBe(200)
+    expect(t.get({ expression: 'e', title: 't0' }).title).toBe('t0')
+    expect(made()).toBe(201)
   })
 })
 
