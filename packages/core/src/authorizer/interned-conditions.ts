@@ -6,22 +6,67 @@ import type { CompiledCondition, ConditionResult } from '../conditions/types.js'
 import type { CompiledBindingCondition } from './compiled-policy.js'
 import { InternTable } from './intern-table.js'
 
-/** Distinct conditions kept before the table starts over. */
+/** Compiled conditions kept (over all expressions) before the table starts over. */
 const CONDITION_LIMIT = 1 << 18
+/** Distinct titles kept for one expression before its list starts over. */
+const TITLES_PER_EXPRESSION = 64
 
-const conditions = new InternTable<CompiledBindingCondition>(CONDITION_LIMIT)
+type Expr = { readonly expression: string; readonly title?: string }
+
+/**
+ * By expression: the compiled conditions made for it, one per title (undefined: no title). Looked
+ * up by the expression string itself, as the policy holds it: no key is built per binding (a
+ * concatenated key is a new string to allocate, flatten and hash for every conditional binding
+ * compiled, ~1 per service policy). Bounded twice: at most `limit` compiled conditions in all
+ * (then it starts over, forgetting only the sharing), and at most TITLES_PER_EXPRESSION titles
+ * per expression (then that list starts over), so a lookup scans a few titles at most.
+ */
+export class ConditionTable<V extends { readonly title?: string }> {
+  #byExpression: InternTable<V[]>
+  /** Conditions added since the table started over (at least as many as it holds). */
+  #added = 0
+  readonly #limit: number
+  readonly #make: (expr: Expr) => V
+
+  constructor(limit: number, make: (expr: Expr) => V) {
+    this.#limit = limit
+    this.#make = make
+    this.#byExpression = new InternTable<V[]>(limit)
+  }
+
+  get(expr: Expr): V {
+    let made = this.#byExpression.get(expr.expression, newList<V>)
+    const title = expr.title
+    // `title` undefined matches only a condition without one ('' is a title of its own).
+    for (let i = 0; i < made.length; i++) {
+      const c = made[i] as V
+      if (c.title === title) return c
+    }
+    const compiled = this.#make(expr)
+    if (this.#added >= this.#limit) {
+      this.#byExpression = new InternTable<V[]>(this.#limit)
+      this.#added = 0
+      made = this.#byExpression.get(expr.expression, newList<V>)
+    }
+    if (made.length >= TITLES_PER_EXPRESSION) made.length = 0
+    made.push(compiled)
+    this.#added++
+    return compiled
+  }
+
+  /** Conditions added since the table last started over: never more than its limit. */
+  get size(): number {
+    return this.#added
+  }
+}
+
+const newList = <V>(): V[] => []
+
+const conditions = new ConditionTable(CONDITION_LIMIT, compileBindingCondition)
 
 /** The compiled condition for a title and expression, shared by every binding that has both. */
-export function internCondition(expr: {
-  readonly expression: string
-  readonly title?: string
-}): CompiledBindingCondition {
-  // Length-prefixed title: no title/expression pair can be mistaken for another.
-  const key =
-    expr.title === undefined
-      ? `-${expr.expression}`
-      : `${expr.title.length}:${expr.title}${expr.expression}`
-  return conditions.get(key, () => compileBindingCondition(expr))
+export function internCondition(expr: Expr): CompiledBindingCondition {
+  return conditions.get(expr)
 }
 
 function compileBindingCondition(expr: {

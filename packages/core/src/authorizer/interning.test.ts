@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { check, compilePolicy, principalSetFor, type CompiledPolicy } from './index.js'
 import { InternTable } from './intern-table.js'
+import { ConditionTable } from './interned-conditions.js'
 
 const INVOKE = 'run.routes.invoke'
 const attrs = { timeMs: Date.UTC(2026, 0, 1), host: 'h', path: '/admin/x' }
@@ -21,6 +22,45 @@ describe('InternTable', () => {
       expect(table.get(key, (k) => ({ key: k })).key).toBe(key)
       expect(table.size).toBeLessThanOrEqual(4)
     }
+  })
+})
+
+describe('ConditionTable', () => {
+  const table = (limit: number) => {
+    let made = 0
+    const t = new ConditionTable(limit, (e: { expression: string; title?: string }) => {
+      made++
+      return { ...e }
+    })
+    return { t, made: () => made }
+  }
+
+  it('makes one condition per title and expression, and never holds more than its limit', () => {
+    const { t, made } = table(8)
+    const first = t.get({ expression: 'e', title: 'a' })
+    expect(t.get({ expression: 'e', title: 'a' })).toBe(first)
+    expect(made()).toBe(1)
+    for (let i = 0; i < 1_000; i++) {
+      const expr = { expression: `e${i % 3}`, title: `t${i}` }
+      expect(t.get(expr)).toEqual(expr)
+      expect(t.size).toBeLessThanOrEqual(8)
+    }
+    // Started over: the first is made again, equal, not the same.
+    const again = t.get({ expression: 'e', title: 'a' })
+    expect(again).toEqual(first)
+    expect(again).not.toBe(first)
+  })
+
+  it('keeps a few titles per expression, each found by its own title', () => {
+    const { t, made } = table(1 << 18)
+    for (let i = 0; i < 200; i++)
+      expect(t.get({ expression: 'e', title: `t${i}` }).title).toBe(`t${i}`)
+    expect(made()).toBe(200)
+    // The last titles are still shared; the first was dropped when its list started over.
+    expect(t.get({ expression: 'e', title: 't199' }).title).toBe('t199')
+    expect(made()).toBe(200)
+    expect(t.get({ expression: 'e', title: 't0' }).title).toBe('t0')
+    expect(made()).toBe(201)
   })
 })
 
@@ -134,6 +174,56 @@ describe('compilePolicy interning', () => {
       [b],
     )
     expect(d.grantedBy[0]?.condition).toEqual({ title: 'b', expression })
+  })
+
+  it('shares a condition by title and expression: no title, an empty one and others kept apart', () => {
+    // Fresh strings, as JSON.parse gives them; a title that is a prefix of the expression's start
+    // or the expression's own text, so no concatenated key could be confused with another.
+    const fresh = (s: string): string => JSON.parse(JSON.stringify(s)) as string
+    const expression = 'request.path.startsWith("/admin")'
+    const conditionOf = (title: string | undefined, expr = expression) => {
+      const condition =
+        title === undefined
+          ? { expression: fresh(expr) }
+          : { title: fresh(title), expression: fresh(expr) }
+      const policy = compilePolicy(svc(20), {
+        version: 3,
+        bindings: [{ role: 'roles/run.invoker', members: ['user:alice@example.com'], condition }],
+      })
+      return policy.bindings[0]?.condition
+    }
+    const titles = [undefined, '', 'a', 'request', expression, '-', '0:']
+    const first = titles.map((t) => conditionOf(t))
+    first.forEach((c, i) => {
+      expect(c?.title).toBe(titles[i])
+      expect(c?.expression).toBe(expression)
+      expect(conditionOf(titles[i])).toBe(c)
+      first.forEach((other, j) => expect(other === c).toBe(i === j))
+    })
+    // Same title, other expression: another condition.
+    expect(conditionOf('a', 'request.path.startsWith("/api")')).not.toBe(first[2])
+    // Many titles for one expression (its list starts over): each still gets its own, right one.
+    for (let i = 0; i < 200; i++) {
+      const c = conditionOf(`t${i}`)
+      expect(c?.title).toBe(`t${i}`)
+      expect(conditionOf(`t${i}`)?.title).toBe(`t${i}`)
+    }
+    const d = check(
+      { principals: alice, permission: INVOKE, resource: svc(20), attributes: attrs },
+      [
+        compilePolicy(svc(20), {
+          version: 3,
+          bindings: [
+            {
+              role: 'roles/run.invoker',
+              members: ['user:alice@example.com'],
+              condition: { title: '', expression },
+            },
+          ],
+        }),
+      ],
+    )
+    expect(d.grantedBy[0]?.condition).toEqual({ title: '', expression })
   })
 
   it('starts its tables over past their limit, and decisions stay right', () => {
