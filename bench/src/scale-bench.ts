@@ -1,5 +1,7 @@
 // Authorizer at scale (issue 8): runiam's core authorizer loaded with 1,000,000 services × 10
-// bindings under 4 projects and an organization, as one server's decision index would hold them.
+// bindings under 4 projects and an organization, as one server's decision index would hold them
+// (a server keeps that many with --decision-cache-entries ≥ 1,000,000 and the Node settings below,
+// as docs/operations.md, "Large decision indexes", says; by default it keeps 100,000).
 // Goals: ≥ 1,000,000 unconditional checks/s, RSS < 2 GB, load < 10 s.
 //
 // What "load" counts: what the server does with each policy it reads from the store
@@ -399,8 +401,8 @@ export function runScaleBench(
       '--expose-gc',
       `--max-old-space-size=${HEAP_MB}`,
       // A larger young generation: loading promotes every compiled policy, and smaller semi-spaces
-      // copy them more often (~25 % less load CPU here). A server holding such an index would
-      // run with it too.
+      // copy them more often (~25 % less load CPU here). docs/operations.md gives a server
+      // holding such an index these settings too (NODE_OPTIONS).
       `--max-semi-space-size=${SEMI_SPACE_MB}`,
       fileURLToPath(import.meta.url),
       '--child',

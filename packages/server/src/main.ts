@@ -344,6 +344,7 @@ async function complete(
     jobs: { ...(config.localProcesses ? { launcher: jobRunner } : {}), logs: jobLogs, log },
     signingKeys: keySchedule,
     recommenderWindowMs: config.recommenderWindowSeconds * 1000,
+    decisionCacheEntries: config.decisionCacheEntries,
     usageFlushFailed: (error) =>
       log({ event: 'usage_flush_failed', error: (error as Error).message }),
     audit: { dataAccess: config.auditDataAccess, retentionDays: config.auditRetentionDays },

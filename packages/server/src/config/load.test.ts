@@ -177,6 +177,20 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--config', file])).toThrow(/workers .* got "4x"/)
   })
 
+  it('reads --decision-cache-entries: 100,000 by default, 1,000 to 100,000,000', () => {
+    expect(loadConfig([]).decisionCacheEntries).toBe(100_000)
+    expect(loadConfig(['--decision-cache-entries', '2000000']).decisionCacheEntries).toBe(2_000_000)
+    expect(() => loadConfig(['--decision-cache-entries', '999'])).toThrow(
+      /decisionCacheEntries must be an integer from 1000 to 100000000, got "999"/,
+    )
+    expect(() => loadConfig(['--decision-cache-entries=1e9'])).toThrow(/got "1e9"/)
+    expect(() => loadConfig(['--decision-cache-entries', 'lots'])).toThrow(/got "lots"/)
+    const dir = mkdtempSync(join(tmpdir(), 'runiam-cfg-'))
+    const file = join(dir, 'c.yaml')
+    writeFileSync(file, 'decisionCacheEntries: 1500000\n')
+    expect(loadConfig(['--config', file]).decisionCacheEntries).toBe(1_500_000)
+  })
+
   it('redacts the database password when printed', () => {
     const c = loadConfig(['--database', 'postgres://u:secret@db:5432/x'])
     expect(JSON.stringify(redactConfig(c))).not.toContain('secret')

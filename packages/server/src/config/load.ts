@@ -161,6 +161,12 @@ export const FLAGS: Readonly<Record<string, ServeFlag>> = {
     metavar: 'S',
     help: 'Seconds between writes of recorded grant usage to the store (default 5).',
   },
+  '--decision-cache-entries': {
+    key: 'decisionCacheEntries',
+    kind: 'number',
+    metavar: 'N',
+    help: 'Resources each process keeps compiled for decisions, 1000 to 100000000 (default 100000).',
+  },
   '--workers': {
     key: 'workers',
     kind: 'number',
@@ -528,6 +534,7 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
     changeFeedRetentionSeconds: num('changeFeedRetentionSeconds', 60, 30 * 86400),
     recommenderWindowSeconds: num('recommenderWindowSeconds', 1, 400 * 86400),
     usageFlushSeconds: num('usageFlushSeconds', 1, 3600),
+    decisionCacheEntries: num('decisionCacheEntries', 1_000, 100_000_000),
     auditDataAccess: bool('auditDataAccess'),
     auditRetentionDays: num('auditRetentionDays', 1, 3650),
   }

@@ -70,6 +70,12 @@ export interface ServerConfig {
   /** How often recorded grant usage is written to the store, seconds (default 5). */
   readonly usageFlushSeconds: number
   /**
+   * How many resources each process keeps compiled in its decision index (policies, ancestry
+   * chains, deny chains, custom roles; default 100,000). A cache that grows past it is dropped
+   * whole and refilled from the store as requests come (docs/operations.md, Large indexes).
+   */
+  readonly decisionCacheEntries: number
+  /**
    * Cloud Audit Logs: also write Data Access entries for admin reads and the gateway's refusals
    * (401/403). Admin writes are always logged (docs/audit.md).
    */
@@ -166,6 +172,7 @@ export const DEFAULTS = {
   changeFeedRetentionSeconds: 3600,
   recommenderWindowSeconds: 90 * 86400,
   usageFlushSeconds: 5,
+  decisionCacheEntries: 100_000,
   auditDataAccess: false,
   auditRetentionDays: 400,
 } as const satisfies Partial<ServerConfig>

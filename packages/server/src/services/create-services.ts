@@ -57,6 +57,8 @@ export interface ServicesOptions {
   readonly signingKeys?: ScheduleTimes
   /** The recommenders' observation window, ms (default 90 days). */
   readonly recommenderWindowMs?: number
+  /** Resources each decision cache keeps compiled (default 100,000; --decision-cache-entries). */
+  readonly decisionCacheEntries?: number
   /** Told of a failed usage flush (main.ts logs it). */
   usageFlushFailed?(error: unknown): void
   /** Cloud Audit Logs (default: admin writes only, kept 400 days). */
@@ -117,6 +119,9 @@ export function createServices(options: ServicesOptions): Services {
   })
   const checker = new PermissionChecker(options.store, {
     now: options.now,
+    ...(options.decisionCacheEntries === undefined
+      ? {}
+      : { cacheEntries: options.decisionCacheEntries }),
     changed: (changes) => directory.changed(changes),
     used: (grant, permission) => usage.used(grant, permission),
     ...(options.principals === undefined

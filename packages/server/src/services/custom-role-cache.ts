@@ -29,9 +29,12 @@ export class CustomRoleCache {
   readonly #roles = new Map<string, Entry>()
   /** Bumped on every invalidation: a load that raced with one is not kept. */
   #generation = 0
+  /** Roles kept before the cache is dropped whole. */
+  readonly #max: number
 
-  constructor(store: StoreReader) {
+  constructor(store: StoreReader, max = MAX_CACHED) {
     this.#store = store
+    this.#max = max
   }
 
   /** Loads the roles not cached yet. */
@@ -41,7 +44,7 @@ export class CustomRoleCache {
     const generation = this.#generation
     const found = await this.#store.getCustomRoles(missing)
     if (generation !== this.#generation) return
-    if (this.#roles.size > MAX_CACHED) this.#roles.clear()
+    if (this.#roles.size >= this.#max) this.#roles.clear()
     for (const name of missing) {
       const record = found.get(name) ?? null
       // Compat: a deleted role's bindings "have no effect"; a DISABLED one "will not contribute

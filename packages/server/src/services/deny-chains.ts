@@ -66,9 +66,12 @@ export class DenyChains {
   readonly #byPoint = new Map<string, readonly CompiledDenyPolicy[]>()
   readonly #chains = new Map<string, readonly CompiledDenyPolicy[]>()
   #epoch = 0
+  /** Entries each map keeps before it is dropped whole. */
+  readonly #max: number
 
-  constructor(store: Store) {
+  constructor(store: Store, max = MAX_CACHED) {
     this.#store = store
+    this.#max = max
   }
 
   apply(changes: readonly Change[]): void {
@@ -124,8 +127,8 @@ export class DenyChains {
     }
     const chain = wanted.flatMap((p) => loaded.get(p) ?? this.#byPoint.get(p) ?? [])
     if (epoch === this.#epoch) {
-      if (this.#byPoint.size > MAX_CACHED) this.#byPoint.clear()
-      if (this.#chains.size > MAX_CACHED) this.#chains.clear()
+      if (this.#byPoint.size >= this.#max) this.#byPoint.clear()
+      if (this.#chains.size >= this.#max) this.#chains.clear()
       for (const [p, list] of loaded) this.#byPoint.set(p, Object.freeze(list))
       this.#chains.set(resource, Object.freeze(chain))
     }

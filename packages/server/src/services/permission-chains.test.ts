@@ -113,3 +113,95 @@ describe('decision chains', () => {
     expect((await checker.policiesFor(SVC)).map((p) => p.resource)).toEqual([SVC, PROJECT])
   })
 })
+
+describe('the decision cache size (--decision-cache-entries)', () => {
+  /** A checker over `store` whose policy reads are counted. */
+  const counted = (cacheEntries: number) => {
+    const reads = { policies: 0 }
+    const watched = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown
+        if (key === 'getPolicies') {
+          return (...args: Parameters<Store['getPolicies']>) => {
+            reads.policies++
+            return target.getPolicies(...args)
+          }
+        }
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(target)
+          : value
+      },
+    })
+    return {
+      reads,
+      checker: new PermissionChecker(watched, { now: () => Date.parse(T), cacheEntries }),
+    }
+  }
+  const round = async (c: PermissionChecker) => {
+    const out: boolean[] = []
+    for (const service of [SVC, SVC2, OTHER])
+      for (const caller of [ALICE, BOB])
+        out.push(
+          (await c.decideNow(caller, 'run.routes.invoke', service, { timeMs: 0, path: '/' }))
+            .allowed,
+        )
+    return out
+  }
+
+  it('keeps every resource compiled while they fit: a second round reads nothing', async () => {
+    const { reads, checker: big } = counted(1_000)
+    const first = await round(big)
+    const before = reads.policies
+    expect(before).toBeGreaterThan(0)
+    expect(await round(big)).toEqual(first)
+    expect(reads.policies).toBe(before)
+    big.close()
+  })
+
+  it('past the size, drops its caches and reads again, deciding exactly as before', async () => {
+    const { reads, checker: small } = counted(2)
+    const { checker: big } = counted(1_000)
+    const expected = await round(big)
+    expect(await round(small)).toEqual(expected)
+    const before = reads.policies
+    expect(await round(small)).toEqual(expected)
+    expect(reads.policies).toBeGreaterThan(before)
+    small.close()
+    big.close()
+  })
+})
+
+describe('a change landing while a chain is read', () => {
+  it('decides with every level: the changed one read again, not left out', async () => {
+    let during: (() => Promise<void>) | undefined
+    const watched = new Proxy(store, {
+      get(target, key) {
+        const value = Reflect.get(target, key, target) as unknown
+        if (key === 'getPolicies') {
+          return async (...args: Parameters<Store['getPolicies']>) => {
+            const read = await target.getPolicies(...args)
+            const change = during
+            during = undefined
+            if (change !== undefined) await change()
+            return read
+          }
+        }
+        return typeof value === 'function'
+          ? (value as (...a: unknown[]) => unknown).bind(target)
+          : value
+      },
+    })
+    const c = new PermissionChecker(watched, { now: () => Date.parse(T) })
+    const decide = async (caller: { member: string }, service: string) =>
+      (await c.decideNow(caller, 'run.routes.invoke', service, { timeMs: 0, path: '/' })).allowed
+    await put(PROJECT, invoker(ALICE.member))
+    // The project's policy is cached by the first decision; the second reads only OTHER's, and
+    // the project's policy changes (Alice keeps her grant) while that read is answered.
+    expect(await decide(ALICE, SVC)).toBe(true)
+    during = () => put(PROJECT, invoker(ALICE.member, 'user:dave@example.com'))
+    expect(await decide(ALICE, OTHER)).toBe(true)
+    expect(during).toBeUndefined()
+    expect(await decide({ member: 'user:dave@example.com' }, OTHER)).toBe(true)
+    c.close()
+  })
+})

@@ -5,7 +5,7 @@
 // round trip when nothing changed. Deny policies are evaluated first on every path (decide,
 // decideNow, require, test): Compat: "IAM always checks relevant deny policies before checking
 // relevant allow policies" (deny-overview).
-import { permissionDenied, type Policy } from '@runiam/core'
+import { permissionDenied } from '@runiam/core'
 import {
   chainOf,
   check,
@@ -49,9 +49,14 @@ export interface PermissionCheckerOptions {
    * Called on the gateway's hot path: must be cheap and never throw.
    */
   used?(grant: GrantingBinding, permission: string): void
+  /**
+   * Resources kept compiled (policies, chains, deny chains, custom roles, projects; default
+   * 100,000): a cache that reaches it is dropped whole and refilled from the store on demand.
+   */
+  cacheEntries?: number
 }
 
-/** Entries kept before the policy cache is dropped wholesale (bounded memory, simple). */
+/** Entries kept before a cache is dropped wholesale (bounded memory, simple): the default. */
 const MAX_CACHED = 100_000
 
 export class PermissionChecker {
@@ -80,11 +85,15 @@ export class PermissionChecker {
   /** The deny policies per resource (empty at no cost while the store holds none). */
   readonly #deny: DenyChains
 
+  /** options.cacheEntries. */
+  readonly #max: number
+
   constructor(store: Store, options: PermissionCheckerOptions) {
     this.#store = store
     this.#options = options
-    this.#customRoles = new CustomRoleCache(store)
-    this.#deny = new DenyChains(store)
+    this.#max = options.cacheEntries ?? MAX_CACHED
+    this.#customRoles = new CustomRoleCache(store, this.#max)
+    this.#deny = new DenyChains(store, this.#max)
     // This process's commits arrive at commit; other processes' when the store refreshes.
     this.#unsubscribe = store.onChange((changes) => this.#apply(changes))
   }
@@ -148,7 +157,7 @@ export class PermissionChecker {
     const epoch = this.#epoch
     const p = await this.#store.getProject(idOrNumber)
     if (epoch === this.#epoch) {
-      if (this.#projects.size > MAX_CACHED) this.#projects.clear()
+      if (this.#projects.size >= this.#max) this.#projects.clear()
       this.#projects.set(idOrNumber, p ?? null)
     }
     return p
@@ -222,36 +231,48 @@ export class PermissionChecker {
     return this.#deny.any()
   }
 
+  /**
+   * The compiled policies of `names` (a resource's ancestry), from the cache or the store. The
+   * cached ones are taken before anything is awaited, so a cache dropped meanwhile (full, or by
+   * another load) never leaves a level out; if a change lands while reading, the whole chain is
+   * read again and not cached (what was cached may be what changed).
+   */
   async #compiled(names: readonly string[]): Promise<CompiledPolicy[]> {
-    const missing = names.filter((n) => !this.#policies.has(n))
-    if (missing.length > 0) {
-      const epoch = this.#epoch
-      const stored = await this.#store.getPolicies(missing)
-      for (const sp of stored.values()) await compileConditionsInSlices(sp.policy.bindings)
-      // Most policies bind no custom role: then nothing more is read.
-      const roles = [...stored.values()].flatMap((sp) => customRolesOf(sp.policy))
-      await this.#customRoles.load(roles)
-      const orgId = roles.length === 0 ? undefined : (await this.organization())?.id
-      const compile = (n: string, policy: Policy): CompiledPolicy =>
-        compilePolicy(n, policy, { customRoles: this.#customRoles.resolverFor(n, orgId) })
-      if (epoch === this.#epoch) {
-        if (this.#policies.size > MAX_CACHED) this.#policies.clear()
-        for (const n of missing) {
-          const sp = stored.get(n)
-          this.#policies.set(n, sp === undefined ? null : compile(n, sp.policy))
-        }
-      } else {
-        const out: CompiledPolicy[] = []
-        for (const n of names) {
-          const sp = stored.get(n)
-          const cached = this.#policies.get(n)
-          if (sp !== undefined) out.push(compile(n, sp.policy))
-          else if (cached) out.push(cached)
-        }
-        return out
-      }
+    const cached = names.map((n) => this.#policies.get(n))
+    const missing = names.filter((_, i) => cached[i] === undefined)
+    if (missing.length === 0) return present(cached)
+    const epoch = this.#epoch
+    const fresh = await this.#read(missing)
+    if (epoch !== this.#epoch) {
+      const all = await this.#read(names)
+      return present(names.map((n) => all.get(n)))
     }
-    return names.map((n) => this.#policies.get(n)).filter((p): p is CompiledPolicy => !!p)
+    if (this.#policies.size + fresh.size > this.#max) this.#policies.clear()
+    for (const [n, policy] of fresh) this.#policies.set(n, policy)
+    return present(names.map((n, i) => cached[i] ?? fresh.get(n)))
+  }
+
+  /** The policies of `names` read from the store and compiled (null: the resource has none). */
+  async #read(names: readonly string[]): Promise<Map<string, CompiledPolicy | null>> {
+    const stored = await this.#store.getPolicies(names)
+    for (const sp of stored.values()) await compileConditionsInSlices(sp.policy.bindings)
+    // Most policies bind no custom role: then nothing more is read.
+    const roles = [...stored.values()].flatMap((sp) => customRolesOf(sp.policy))
+    await this.#customRoles.load(roles)
+    const orgId = roles.length === 0 ? undefined : (await this.organization())?.id
+    const out = new Map<string, CompiledPolicy | null>()
+    for (const n of names) {
+      const sp = stored.get(n)
+      out.set(
+        n,
+        sp === undefined
+          ? null
+          : compilePolicy(n, sp.policy, {
+              customRoles: this.#customRoles.resolverFor(n, orgId),
+            }),
+      )
+    }
+    return out
   }
 
   async #principals(caller: Caller | undefined): Promise<PrincipalSet> {
@@ -276,7 +297,7 @@ export class PermissionChecker {
     const names = await this.ancestry(resource)
     const chain = await this.#compiled(names)
     if (epoch === this.#epoch) {
-      if (this.#chains.size > MAX_CACHED) {
+      if (this.#chains.size >= this.#max) {
         this.#chains.clear()
         this.#inherited.clear()
       }
@@ -450,6 +471,11 @@ export class PermissionChecker {
     }
     return held
   }
+}
+
+/** The policies of a chain that exist (null or undefined: the resource has none). */
+function present(policies: readonly (CompiledPolicy | null | undefined)[]): CompiledPolicy[] {
+  return policies.filter((p): p is CompiledPolicy => !!p)
 }
 
 /** Deny first, then allow: the one decision of every path through the checker. */
