@@ -114,23 +114,31 @@ describe('decision chains', () => {
   })
 })
 
+type PolicyRead = ReturnType<Store['getPolicies']>
+
+/** `store` with its getPolicies calls passed through `around` (`read` makes the real call). */
+function withGetPolicies(around: (read: () => PolicyRead) => PolicyRead): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      const value = Reflect.get(target, key, target) as unknown
+      if (key === 'getPolicies') {
+        return (...args: Parameters<Store['getPolicies']>) =>
+          around(() => target.getPolicies(...args))
+      }
+      return typeof value === 'function'
+        ? (value as (...a: unknown[]) => unknown).bind(target)
+        : value
+    },
+  })
+}
+
 describe('the decision cache size (--decision-cache-entries)', () => {
   /** A checker over `store` whose policy reads are counted. */
   const counted = (cacheEntries: number) => {
     const reads = { policies: 0 }
-    const watched = new Proxy(store, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown
-        if (key === 'getPolicies') {
-          return (...args: Parameters<Store['getPolicies']>) => {
-            reads.policies++
-            return target.getPolicies(...args)
-          }
-        }
-        return typeof value === 'function'
-          ? (value as (...a: unknown[]) => unknown).bind(target)
-          : value
-      },
+    const watched = withGetPolicies((read) => {
+      reads.policies++
+      return read()
     })
     return {
       reads,
@@ -174,22 +182,12 @@ describe('the decision cache size (--decision-cache-entries)', () => {
 describe('a change landing while a chain is read', () => {
   it('decides with every level: the changed one read again, not left out', async () => {
     let during: (() => Promise<void>) | undefined
-    const watched = new Proxy(store, {
-      get(target, key) {
-        const value = Reflect.get(target, key, target) as unknown
-        if (key === 'getPolicies') {
-          return async (...args: Parameters<Store['getPolicies']>) => {
-            const read = await target.getPolicies(...args)
-            const change = during
-            during = undefined
-            if (change !== undefined) await change()
-            return read
-          }
-        }
-        return typeof value === 'function'
-          ? (value as (...a: unknown[]) => unknown).bind(target)
-          : value
-      },
+    const watched = withGetPolicies(async (read) => {
+      const found = await read()
+      const change = during
+      during = undefined
+      if (change !== undefined) await change()
+      return found
     })
     const c = new PermissionChecker(watched, { now: () => Date.parse(T) })
     const decide = async (caller: { member: string }, service: string) =>
