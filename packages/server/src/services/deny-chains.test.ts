@@ -2,65 +2,41 @@
 // synchronous (the cost is one cached boolean); a deny policy written by another process on the
 // same file reaches this one's decisions at its next refresh (the change feed), and deciding
 // again is synchronous once the chain is cached.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeEtag, type Policy } from '@runiam/core'
 import type { Decision } from '@runiam/core/authorizer'
 import type { DenyPolicyRecord, Store } from '@runiam/store'
 import { openSqliteStore } from '@runiam/store/sqlite'
 import { PermissionChecker } from './permission-checker.js'
+import { FIXTURE_TIME as T, openOrgProjectStore } from './test-harness.js'
 
-const T = '2026-01-01T00:00:00.000Z'
 const SVC = 'projects/p/locations/us-central1/services/s'
 const ALICE = { member: 'user:alice@example.com' }
 const BOB = { member: 'user:bob@example.com' }
 
-let dir: string
 let store: Store
+let dispose: () => Promise<void>
 let other: Store
 let checker: PermissionChecker
 
 const isSync = (d: Decision | Promise<Decision>): d is Decision => !(d instanceof Promise)
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'runiam-deny-chains-'))
-  const path = join(dir, 'db.sqlite')
-  store = await openSqliteStore({ path })
+  let path: string
+  ;({ store, path, dispose } = await openOrgProjectStore('runiam-deny-chains-'))
   other = await openSqliteStore({ path })
   const policy: Policy = {
     version: 1,
     bindings: [{ role: 'roles/run.invoker', members: [ALICE.member, BOB.member] }],
   }
-  await store.transact(async (tx) => {
-    await tx.createOrganization({
-      id: '42',
-      domain: 'example.com',
-      displayName: 'x',
-      createTime: T,
-    })
-    await tx.createProject({
-      projectId: 'p',
-      projectNumber: '777',
-      displayName: 'p',
-      parent: 'organizations/42',
-      state: 'ACTIVE',
-      labels: {},
-      createTime: T,
-      updateTime: T,
-      etag: 'e',
-    })
-    await tx.putPolicy('projects/p', { ...policy, etag: computeEtag(policy) })
-  })
+  await store.transact((tx) => tx.putPolicy('projects/p', { ...policy, etag: computeEtag(policy) }))
   checker = new PermissionChecker(store, { now: () => Date.parse(T) })
 })
 
 afterAll(async () => {
   checker.close()
   await other.close()
-  await store.close()
-  rmSync(dir, { recursive: true, force: true })
+  await dispose()
 })
 
 const invoke = (caller: { member: string }) =>

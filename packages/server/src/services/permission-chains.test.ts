@@ -2,16 +2,12 @@
 // policy bound to its ancestors' (chainOf), one ancestors' list shared under each project. A
 // change to any level — the project's grant revoked or given again, the service's own policy
 // replaced — is decided on at the next decideNow, synchronously once cached again.
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { computeEtag, type Binding, type Policy } from '@runiam/core'
 import type { Store } from '@runiam/store'
-import { openSqliteStore } from '@runiam/store/sqlite'
 import { PermissionChecker } from './permission-checker.js'
+import { FIXTURE_TIME as T, openOrgProjectStore } from './test-harness.js'
 
-const T = '2026-01-01T00:00:00.000Z'
 const PROJECT = 'projects/p'
 const SVC = 'projects/p/locations/us-central1/services/s'
 const SVC2 = 'projects/p/locations/us-central1/services/s2'
@@ -19,8 +15,8 @@ const OTHER = 'projects/p/locations/us-central1/services/s3'
 const ALICE = { member: 'user:alice@example.com' }
 const BOB = { member: 'user:bob@example.com' }
 
-let dir: string
 let store: Store
+let dispose: () => Promise<void>
 let checker: PermissionChecker
 
 const invoker = (...members: string[]): Binding[] => [{ role: 'roles/run.invoker', members }]
@@ -42,27 +38,7 @@ const allowedNowAndCached = async (caller: { member: string }, service: string) 
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'runiam-permission-chains-'))
-  store = await openSqliteStore({ path: join(dir, 'db.sqlite') })
-  await store.transact(async (tx) => {
-    await tx.createOrganization({
-      id: '42',
-      domain: 'example.com',
-      displayName: 'x',
-      createTime: T,
-    })
-    await tx.createProject({
-      projectId: 'p',
-      projectNumber: '777',
-      displayName: 'p',
-      parent: 'organizations/42',
-      state: 'ACTIVE',
-      labels: {},
-      createTime: T,
-      updateTime: T,
-      etag: 'e',
-    })
-  })
+  ;({ store, dispose } = await openOrgProjectStore('runiam-permission-chains-'))
   await put(PROJECT, invoker(ALICE.member))
   await put(SVC, invoker(BOB.member))
   await put(OTHER, invoker('user:carol@example.com'))
@@ -71,8 +47,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   checker.close()
-  await store.close()
-  rmSync(dir, { recursive: true, force: true })
+  await dispose()
 })
 
 describe('decision chains', () => {
