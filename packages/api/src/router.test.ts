@@ -1,7 +1,8 @@
 import { describe, it, expect } from 'vitest'
-import { createRouter } from './router.js'
+import { createRouter, type RouteMatch } from './router.js'
 import { compileTemplate } from './route-template.js'
 import { ROUTES, routeKey, type RouteSpec } from './routes.js'
+import type { HttpMethod } from './route-spec.js'
 
 /** A concrete path for a route: every variable filled with a plausible value. */
 function samplePath(route: RouteSpec): string {
@@ -86,5 +87,47 @@ describe('the route table', () => {
       'cloudresourcemanager.organizations.setIamPolicy',
       { resource: 'organizations/123' },
     ])
+  })
+})
+
+/** The router as it was before routes were grouped by verb: every template tried, in table order. */
+function scanAll(method: string, path: string): RouteMatch {
+  const allowed: HttpMethod[] = []
+  for (const route of ROUTES) {
+    const t = compileTemplate(route.template, { encodedSlashes: route.encodedSlashes === true })
+    const params = t.match(path)
+    if (params === undefined) continue
+    if (route.method === method) return { kind: 'found', route, params }
+    if (!allowed.includes(route.method)) allowed.push(route.method)
+  }
+  return allowed.length > 0 ? { kind: 'method-not-allowed', allowed } : { kind: 'not-found' }
+}
+
+describe('dispatch by custom verb', () => {
+  const router = createRouter(ROUTES)
+  const methods = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE', 'HEAD']
+
+  it("answers every route's path, with every method, exactly as a scan of the whole table", () => {
+    const paths = new Set<string>()
+    for (const route of ROUTES) {
+      const path = samplePath(route)
+      const colon = path.lastIndexOf(':')
+      const bare = colon > path.lastIndexOf('/') ? path.slice(0, colon) : path
+      // The path itself, without its verb, with another route's verb, an empty or unknown verb,
+      // a colon inside a segment, and a verb-like text with no leading slash.
+      paths.add(path).add(bare).add(`${bare}:`).add(`${bare}:nope`).add(bare.slice(1))
+      paths.add(`${bare}:getIamPolicy`).add(`${bare}:setIamPolicy`).add(`${bare}/x:y/z`)
+    }
+    paths.add('/').add('/:setIamPolicy').add('/v1:getIamPolicy').add('').add(':setIamPolicy')
+    let found = 0
+    for (const path of paths) {
+      for (const method of methods) {
+        const got = router.match(method, path)
+        expect(got, `${method} ${path}`).toEqual(scanAll(method, path))
+        if (got.kind === 'found') found++
+      }
+    }
+    // The comparison covered real matches, not only misses.
+    expect(found).toBeGreaterThanOrEqual(ROUTES.length)
   })
 })

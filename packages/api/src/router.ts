@@ -12,15 +12,32 @@ export interface Router<R extends RouteSpec = RouteSpec> {
   match(method: string, path: string): RouteMatch<R>
 }
 
+/**
+ * The custom verb of a request path (`setIamPolicy` in `/v2/…/services/s:setIamPolicy`), read the
+ * way PathTemplate.match reads it: text after the last `:` that follows the last `/`; undefined
+ * when there is none. A template only matches paths with its own verb, so a request need only be
+ * tried against the routes of its verb.
+ */
+function verbOf(path: string): string | undefined {
+  const slash = path.lastIndexOf('/')
+  const c = path.lastIndexOf(':')
+  return c > slash ? path.slice(c + 1) : undefined
+}
+
 export function createRouter<R extends RouteSpec>(routes: readonly R[]): Router<R> {
-  const compiled: { route: R; t: PathTemplate }[] = routes.map((route) => ({
-    route,
-    t: compileTemplate(route.template, { encodedSlashes: route.encodedSlashes === true }),
-  }))
+  // Routes grouped by their template's verb, each group in table order (so the first match and
+  // the order of the allowed methods are those of a scan of the whole table).
+  const byVerb = new Map<string | undefined, { route: R; t: PathTemplate }[]>()
+  for (const route of routes) {
+    const t = compileTemplate(route.template, { encodedSlashes: route.encodedSlashes === true })
+    let group = byVerb.get(t.verb)
+    if (group === undefined) byVerb.set(t.verb, (group = []))
+    group.push({ route, t })
+  }
   return {
     match(method, path) {
       const allowed: HttpMethod[] = []
-      for (const { route, t } of compiled) {
+      for (const { route, t } of byVerb.get(verbOf(path)) ?? []) {
         const params = t.match(path)
         if (params === undefined) continue
         if (route.method === method) return { kind: 'found', route, params }

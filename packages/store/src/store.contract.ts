@@ -295,6 +295,25 @@ export function describeStoreContract(options: StoreContractOptions): void {
         expect(await store.getResource(`${LOC}/services/none`)).toBeUndefined()
       })
 
+      test("getResourceKind names a stored resource's kind, inside and outside a transaction", async () => {
+        const s = resource('s1')
+        const j = resource('j1', 'job')
+        await store.transact((tx) => tx.createResource(s))
+        expect(await store.getResourceKind(s.name)).toBe('service')
+        expect(await store.getResourceKind(j.name)).toBeUndefined()
+        expect(await store.getResourceKind(`${LOC}/services/none`)).toBeUndefined()
+        await store.transact(async (tx) => {
+          await tx.createResource(j)
+          // The transaction's own write, not yet committed: seen inside, not outside.
+          expect(await tx.getResourceKind(j.name)).toBe('job')
+          expect(await store.getResourceKind(j.name)).toBeUndefined()
+          await tx.deleteResource(s.name)
+          expect(await tx.getResourceKind(s.name)).toBeUndefined()
+        })
+        expect(await store.getResourceKind(j.name)).toBe('job')
+        expect(await store.getResourceKind(s.name)).toBeUndefined()
+      })
+
       test('a taken name is ALREADY_EXISTS and changes nothing', async () => {
         const r = resource('s1')
         await store.transact((tx) => tx.createResource(r))

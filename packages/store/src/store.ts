@@ -32,6 +32,8 @@ export interface StoreReader
   getProject(idOrNumber: string): Promise<ProjectRecord | undefined>
   listProjects(page?: PageRequest): Promise<Page<ProjectRecord>>
   getResource(name: string): Promise<ResourceRecord | undefined>
+  /** The kind of the resource stored under `name`, if any: its body is not read (existence checks). */
+  getResourceKind(name: string): Promise<ResourceKind | undefined>
   /** Resources of one kind under `projects/p/locations/l`, ordered by name. */
   listResources(
     parent: string,

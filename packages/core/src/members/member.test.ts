@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { isIamError } from '../errors/iam-error.js'
 import { isGroupOrDomain, isMemberSet, isPublicMember, memberKind } from './classify.js'
@@ -152,6 +153,22 @@ describe('normalizeMember', () => {
     ],
   ])('%s → %s', (s, n) => {
     expect(normalizeMember(s)).toBe(n)
+  })
+
+  it('is the prefix and the ASCII-lower-cased rest for any text, lower case or not', () => {
+    const prefix = fc.constantFrom('user:', 'group:', 'serviceAccount:', 'domain:', 'deleted:user:')
+    const rest = fc.string({
+      unit: fc.constantFrom('a', 'Z', 'k', 'A', '\u212a', '@', '.', 'É', 'é'),
+    })
+    fc.assert(
+      fc.property(prefix, rest, (p, r) => {
+        const expected = p + r.replace(/[A-Z]+/g, (m) => m.toLowerCase())
+        expect(normalizeMember(p + r)).toBe(expected)
+        // Already canonical: answered as is.
+        expect(normalizeMember(expected)).toBe(expected)
+      }),
+      { numRuns: 1000 },
+    )
   })
 })
 

@@ -234,7 +234,19 @@ const CASE_INSENSITIVE_PREFIXES = [
  */
 export function normalizeMember(s: string): string {
   for (const p of CASE_INSENSITIVE_PREFIXES) {
-    if (s.startsWith(p)) return p + asciiLower(s.slice(p.length))
+    if (s.startsWith(p)) {
+      // Most members are written lower case already: then `s` itself, no new string.
+      return hasAsciiUpper(s, p.length) ? p + asciiLower(s.slice(p.length)) : s
+    }
   }
   return s
+}
+
+/** Whether `s` holds an A-Z from `from` on. */
+function hasAsciiUpper(s: string, from: number): boolean {
+  for (let i = from; i < s.length; i++) {
+    const c = s.charCodeAt(i)
+    if (c >= 0x41 && c <= 0x5a) return true
+  }
+  return false
 }

@@ -27,11 +27,21 @@ function exprTuple(c: Expr): string[] {
   return [c.expression, c.title ?? '', c.description ?? '', c.location ?? '']
 }
 
-/** The etag of a canonical policy (see canonicalizePolicy). Never "ACAB". */
-export function computeEtag(canonical: Policy): string {
+/**
+ * SHA-256 of a string's UTF-8 bytes (lone surrogates as U+FFFD), synchronous. Core's own is pure
+ * JavaScript (it runs in browsers); the server passes node:crypto's, several times faster.
+ */
+export type Sha256Digest = (text: string) => Uint8Array
+
+/**
+ * The etag of a canonical policy (see canonicalizePolicy). Never "ACAB". `digest` must compute
+ * SHA-256 exactly as core's does (the server's property test compares them): etags are stored and
+ * compared, so another digest would make every stored etag stale.
+ */
+export function computeEtag(canonical: Policy, digest: Sha256Digest = sha256): string {
   // 8 bytes always encode to 12 characters, so this never collides with the 4-character
   // EMPTY_POLICY_ETAG ("ACAB") that means "no policy yet".
-  return toBase64(sha256(stableJson(canonical)).subarray(0, 8))
+  return toBase64(digest(stableJson(canonical)).subarray(0, 8))
 }
 
 /**

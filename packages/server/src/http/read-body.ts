@@ -81,7 +81,10 @@ export function readBody(req: IncomingMessage, options: ReadBodyOptions = {}): P
     })
     req.once('end', () => settle(undefined, Buffer.concat(chunks)))
     req.once('error', (err) => settle(err))
-    req.once('close', () => settle(new Error('the client closed the connection mid-body')))
+    // 'close' follows 'end' on every request: the Error (and its stack) only when it means a loss.
+    req.once('close', () => {
+      if (!settled) settle(new Error('the client closed the connection mid-body'))
+    })
   })
 }
 

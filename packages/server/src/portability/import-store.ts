@@ -8,7 +8,6 @@ import {
   canonicalizePolicy,
   checkCustomRole,
   Code,
-  computeEtag,
   IamError,
   isCustomRoleName,
   isIamError,
@@ -21,6 +20,7 @@ import {
   type ResourceType,
   type RoleStage,
 } from '@runiam/core'
+import { policyEtag } from '../services/policy-etag.js'
 import { validateConditionExpr } from '@runiam/core/conditions'
 import {
   type CustomRoleRecord,
@@ -644,7 +644,7 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
       })
       const { etag: _none, ...rest } = validated
       const canonical = canonicalizePolicy(rest)
-      return { ...canonical, etag: computeEtag(canonical) } satisfies Policy
+      return { ...canonical, etag: policyEtag(canonical) } satisfies Policy
     })
     policies.push({ record: { resource, policy, etag: policy.etag ?? '', updateTime }, label })
   }

@@ -37,6 +37,7 @@ export interface RowReads {
   /** Ordered by project id, ids greater than `after` (all when undefined), at most `limit`. */
   projects(after: string | undefined, limit: number): Promise<ProjectRecord[]>
   resource(name: string): Promise<ResourceRecord | undefined>
+  resourceKind(name: string): Promise<ResourceKind | undefined>
   /** Ordered by name, names greater than `after`, at most `limit`. */
   resources(
     parent: string,

@@ -49,6 +49,9 @@ export const storeReaderMethods: StoreReader & ThisType<ReadHost> = Object.assig
     async getResource(name) {
       return this[ROWS]().resource(name)
     },
+    async getResourceKind(name) {
+      return this[ROWS]().resourceKind(name)
+    },
     async listResources(
       parent: string,
       kind: ResourceKind,

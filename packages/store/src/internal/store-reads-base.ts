@@ -14,6 +14,7 @@ export abstract class StoreReadsBase implements StoreReader {
   getProject: StoreReader['getProject'] = (idOrNumber) => this.#reads.getProject(idOrNumber)
   listProjects: StoreReader['listProjects'] = (page) => this.#reads.listProjects(page)
   getResource: StoreReader['getResource'] = (name) => this.#reads.getResource(name)
+  getResourceKind: StoreReader['getResourceKind'] = (name) => this.#reads.getResourceKind(name)
   listResources: StoreReader['listResources'] = (parent, kind, page) =>
     this.#reads.listResources(parent, kind, page)
   listAllResources: StoreReader['listAllResources'] = (kind) => this.#reads.listAllResources(kind)

@@ -178,6 +178,15 @@ export class PgRows implements RowWrites {
     return rows[0] === undefined ? undefined : toResource(rows[0])
   }
 
+  async resourceKind(name: string): Promise<ResourceKind | undefined> {
+    const rows = await this.#rows<{ kind: string }>(
+      'resourceKind',
+      'SELECT kind FROM resources WHERE name = $1',
+      [name],
+    )
+    return rows[0]?.kind as ResourceKind | undefined
+  }
+
   async resources(
     parent: string,
     kind: ResourceKind,

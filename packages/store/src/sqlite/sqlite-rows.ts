@@ -174,6 +174,13 @@ export class SqliteRows implements RowWrites {
     })
   }
 
+  resourceKind(name: string): Promise<ResourceKind | undefined> {
+    return sync(() => {
+      const row = this.#get<{ kind: string }>('SELECT kind FROM resources WHERE name = ?', name)
+      return row?.kind as ResourceKind | undefined
+    })
+  }
+
   resources(
     parent: string,
     kind: ResourceKind,

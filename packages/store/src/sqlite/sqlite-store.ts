@@ -103,12 +103,34 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
   return store
 }
 
-async function beginImmediate(db: Database.Database, lockTimeoutMs: number): Promise<void> {
+/**
+ * The transaction-control statements of the write connection, prepared once: db.exec() compiles its
+ * SQL again on every call, and a write runs five of these (BEGIN, SAVEPOINT, RELEASE, COMMIT…).
+ */
+class TxStatements {
+  readonly begin: Database.Statement
+  readonly commit: Database.Statement
+  readonly rollback: Database.Statement
+  readonly savepoint: Database.Statement
+  readonly release: Database.Statement
+  readonly rollbackTo: Database.Statement
+
+  constructor(db: Database.Database) {
+    this.begin = db.prepare('BEGIN IMMEDIATE')
+    this.commit = db.prepare('COMMIT')
+    this.rollback = db.prepare('ROLLBACK')
+    this.savepoint = db.prepare('SAVEPOINT tx')
+    this.release = db.prepare('RELEASE tx')
+    this.rollbackTo = db.prepare('ROLLBACK TO tx')
+  }
+}
+
+async function beginImmediate(begin: Database.Statement, lockTimeoutMs: number): Promise<void> {
   const deadline = Date.now() + lockTimeoutMs
   let delay = 1
   for (;;) {
     try {
-      db.exec('BEGIN IMMEDIATE')
+      begin.run()
       return
     } catch (error) {
       if (!isSqliteBusy(error) || Date.now() >= deadline) throw translateSqliteError(error)
@@ -123,7 +145,7 @@ async function migrate(
   migrations: readonly Migration[],
   lockTimeoutMs: number,
 ): Promise<MigrationReport> {
-  await beginImmediate(db, lockTimeoutMs)
+  await beginImmediate(db.prepare('BEGIN IMMEDIATE'), lockTimeoutMs)
   try {
     db.exec('CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL) STRICT')
     const applied = new Set(
@@ -180,6 +202,7 @@ class SqliteStore extends StoreReadsBase implements Store {
   readonly #writeRows: SqliteRows
   readonly #readRows: SqliteRows
   readonly #lockTimeoutMs: number
+  readonly #tx: TxStatements
   readonly #mutex = new AsyncMutex()
   readonly #inTransaction = new TransactionGuard()
   readonly #listeners = new ChangeListeners()
@@ -196,6 +219,7 @@ class SqliteStore extends StoreReadsBase implements Store {
     this.#writeRows = new SqliteRows(writer)
     this.#readRows = new SqliteRows(reader)
     this.#lockTimeoutMs = lockTimeoutMs
+    this.#tx = new TxStatements(writer)
     this.#listeners.start(this.#readRows.revision())
   }
 
@@ -218,7 +242,7 @@ class SqliteStore extends StoreReadsBase implements Store {
       if (this.#closed) throw storeClosed()
       const group = await this.#openGroup()
       const handle = createStoreTx(this.#writeRows, () => new Date().toISOString())
-      this.#writer.exec('SAVEPOINT tx')
+      this.#tx.savepoint.run()
       try {
         const value = await this.#inTransaction.run(() => fn(handle.tx))
         let changes: Change[] = []
@@ -229,7 +253,7 @@ class SqliteStore extends StoreReadsBase implements Store {
               this.#writeRows.appendChanges(handle.changes, Date.now()),
             )
           }
-          this.#writer.exec('RELEASE tx')
+          this.#tx.release.run()
         } catch (error) {
           throw translateSqliteError(error)
         }
@@ -255,7 +279,7 @@ class SqliteStore extends StoreReadsBase implements Store {
   /** The open group commit, or a new one (BEGIN IMMEDIATE). Called with the mutex held. */
   async #openGroup(): Promise<CommitGroup> {
     if (this.#group !== undefined) return this.#group
-    await beginImmediate(this.#writer, this.#lockTimeoutMs)
+    await beginImmediate(this.#tx.begin, this.#lockTimeoutMs)
     const group: CommitGroup = { opened: performance.now(), members: [], scheduled: false }
     this.#group = group
     return group
@@ -265,8 +289,8 @@ class SqliteStore extends StoreReadsBase implements Store {
   #rollbackTransaction(group: CommitGroup, error: unknown): void {
     if (this.#writer.inTransaction) {
       try {
-        this.#writer.exec('ROLLBACK TO tx')
-        this.#writer.exec('RELEASE tx')
+        this.#tx.rollbackTo.run()
+        this.#tx.release.run()
         return
       } catch {
         // fall through: give the whole group up
@@ -274,7 +298,7 @@ class SqliteStore extends StoreReadsBase implements Store {
     }
     // SQLite rolled the whole transaction back (disk full, I/O error…), or the savepoint could not
     // be undone: none of the group's transactions is durable.
-    if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK')
+    if (this.#writer.inTransaction) this.#tx.rollback.run()
     this.#group = undefined
     for (const m of group.members) m.reject(error)
   }
@@ -302,9 +326,9 @@ class SqliteStore extends StoreReadsBase implements Store {
     if (this.#group !== group) return
     this.#group = undefined
     try {
-      this.#writer.exec('COMMIT')
+      this.#tx.commit.run()
     } catch (error) {
-      if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK')
+      if (this.#writer.inTransaction) this.#tx.rollback.run()
       const translated = translateSqliteError(error)
       for (const m of group.members) m.reject(translated)
       return
@@ -371,16 +395,16 @@ class SqliteStore extends StoreReadsBase implements Store {
       // A group commit still open holds the write transaction: commit it first (its members are
       // answered as usual), so pruning never runs inside it nor commits it unannounced.
       if (this.#group !== undefined) this.#commitGroup(this.#group)
-      await beginImmediate(this.#writer, this.#lockTimeoutMs)
+      await beginImmediate(this.#tx.begin, this.#lockTimeoutMs)
       try {
         const deleted = this.#writeRows.pruneChanges(
           Date.now() - olderThanSeconds * 1000,
           keepNewest,
         )
-        this.#writer.exec('COMMIT')
+        this.#tx.commit.run()
         return deleted
       } catch (error) {
-        if (this.#writer.inTransaction) this.#writer.exec('ROLLBACK')
+        if (this.#writer.inTransaction) this.#tx.rollback.run()
         throw translateSqliteError(error)
       }
     })

@@ -7,7 +7,6 @@ import {
   canonicalizePolicy,
   checkVersionDowngrade,
   Code,
-  computeEtag,
   EMPTY_POLICY_ETAG,
   etagMismatch,
   isIamError,
@@ -15,6 +14,7 @@ import {
   validatePolicy,
   type Policy,
 } from '@runiam/core'
+import { policyEtag } from '../policy-etag.js'
 import { validateConditionExpr } from '@runiam/core/conditions'
 import type { Caller } from '../caller.js'
 import { compileConditionsInSlices } from '../condition-slices.js'
@@ -166,7 +166,7 @@ export class IamPolicyService {
         canonical,
         target.type === 'project' || target.type === 'organization' ? 'resourcemanager' : 'run',
       )
-      const next: Policy = { ...canonical, etag: computeEtag(canonical) }
+      const next: Policy = { ...canonical, etag: policyEtag(canonical) }
       let written: Awaited<ReturnType<typeof tx.putPolicy>>
       try {
         written = await tx.putPolicy(key, next, etagGiven ? { ifEtag: current } : {})

@@ -14,7 +14,6 @@ import {
   canonicalizePolicy,
   checkCustomRole,
   Code,
-  computeEtag,
   getRole,
   IamError,
   invalidRoleName,
@@ -31,6 +30,7 @@ import {
   type RoleInput,
   type RoleStage,
 } from '@runiam/core'
+import { policyEtag } from '../policy-etag.js'
 import type { CustomRoleRecord, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import { isObject, isoTime, randomEtag, type ServiceContext } from '../context.js'
@@ -224,7 +224,7 @@ export class CustomRoleService {
           const bindings = (stored.policy.bindings ?? []).filter((b) => b.role !== role.name)
           const { etag: _drop, ...content } = stored.policy
           const canonical = canonicalizePolicy({ ...content, bindings })
-          await tx.putPolicy(stored.resource, { ...canonical, etag: computeEtag(canonical) })
+          await tx.putPolicy(stored.resource, { ...canonical, etag: policyEtag(canonical) })
         }
       }
       if (state === 'free') await tx.deleteCustomRole(role.name)

@@ -122,6 +122,11 @@ export async function checkDomainRestrictedSharing(
   after: Policy,
   surface: DrsSurface,
 ): Promise<void> {
+  const existing = membersOf(before)
+  const added = [...membersOf(after)].filter((m) => !existing.has(m))
+  // A write that adds no member (a removal, a condition edit) cannot break the constraint: then
+  // neither the organization nor its policies are read.
+  if (added.length === 0) return
   const state = effectiveList(await specsFor(reader, resource, ALLOWED_POLICY_MEMBER_DOMAINS))
   if (state.allowAll && !state.denyAll && state.denied.length === 0) return
   const org = await reader.getOrganization()
@@ -140,12 +145,10 @@ export async function checkDomainRestrictedSharing(
     }
   }
   const allowed: Allowed = { domains, orgCustomer, denyAll: state.denyAll }
-  const existing = membersOf(before)
   // Compat: the subject names the project (or organization) whose policy was written to.
   const subjectOf = resource.split('/').slice(0, 2).join('/')
   const violations: { type: string; subject: string; description: string }[] = []
-  for (const member of membersOf(after)) {
-    if (existing.has(member)) continue
+  for (const member of added) {
     const ok = await memberAllowed(reader, parseMember(member), allowed)
     if (ok) continue
     const value = bareValue(member)

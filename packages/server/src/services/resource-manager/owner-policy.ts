@@ -1,12 +1,7 @@
 // Adds members to a role binding of a stored policy inside a transaction, idempotently. Used where
 // the server itself grants (the organization's bootstrap owners, a project's creator).
-import {
-  canonicalizePolicy,
-  computeEtag,
-  validatePolicy,
-  type Policy,
-  type ResourceType,
-} from '@runiam/core'
+import { canonicalizePolicy, validatePolicy, type Policy, type ResourceType } from '@runiam/core'
+import { policyEtag } from '../policy-etag.js'
 import type { StoreTx } from '@runiam/store'
 
 /** Grants `role` to `members` on `resource`; writes only when something is missing. */
@@ -28,5 +23,5 @@ export async function grantInTx(
   // The same rules as any write: a bad bootstrap member fails loudly, naming it.
   const valid = validatePolicy(candidate, { resourceType })
   const canonical = canonicalizePolicy(valid)
-  await tx.putPolicy(resource, { ...canonical, etag: computeEtag(canonical) })
+  await tx.putPolicy(resource, { ...canonical, etag: policyEtag(canonical) })
 }

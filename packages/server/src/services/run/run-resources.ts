@@ -325,9 +325,10 @@ export class RunResources<T, L, Q extends RunWriteQuery> {
         const p = await this.#ctx.checker.project(ref.project)
         if (p === undefined) return undefined
         const canonical = this.nameOf(ref, p.projectId)
-        return (await this.#existing(this.#ctx.store, canonical)) === undefined
-          ? undefined
-          : canonical
+        // Only whether it exists as this kind: the body (parsed JSON) is not needed here.
+        return (await this.#ctx.store.getResourceKind(canonical)) === this.#kind.kind
+          ? canonical
+          : undefined
       },
       notFound: () => this.notFound(ref),
     }
