@@ -24,8 +24,11 @@ const packages = fileURLToPath(new URL('../packages/', import.meta.url))
 const ENTRY = 'bundle.cjs'
 const LAUNCHER = 'bin.cjs'
 
-/** Specifiers bundled: relative ones (inside a bundled package), the api package, core's errors. */
-const BUNDLED = /^(?:\.|\/|@runiam\/api(?:\/client)?$|@runiam\/core\/errors$)/
+/**
+ * Specifiers bundled: relative ones (inside a bundled package), the api package, core's errors,
+ * and the HTTP parser the API calls over plain http use (node-fetch.ts).
+ */
+const BUNDLED = /^(?:\.|\/|@runiam\/api(?:\/client)?$|@runiam\/core\/errors$|http-parser-js$)/
 
 /**
  * The modules every API command runs (settings, credentials, the client, output formatting) and
@@ -38,6 +41,7 @@ const STARTUP = [
   'cli/dist/access-token.js',
   'cli/dist/make-client.js',
   'cli/dist/node-fetch.js',
+  '../node_modules/http-parser-js/',
   'cli/dist/commands/policy-target.js',
   'cli/dist/commands/get-iam-policy.js',
   'cli/dist/version.js',
@@ -124,24 +128,31 @@ if (
   throw new Error(`bundle-cli: ${LAUNCHER} must be one file whose only import() is of ./cli.js`)
 }
 
-// Every package whose code is in the bundle: its tsc build info goes into the stamp.
+// Every package whose code is in the bundle: its tsc build info goes into the stamp, and for a
+// dependency from node_modules its package.json (npm rewrites it when it installs another version).
 const bundledPackages = new Set()
+const dependencies = new Set()
 for (const c of chunks) {
   for (const id of c.moduleIds) {
     if (id.startsWith('\0')) continue
+    const dep = /^\.\.\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(underPackages(id))
+    if (dep !== null) {
+      dependencies.add(dep[1])
+      continue
+    }
     const m = /^([^/]+)\/dist\//.exec(underPackages(id))
     if (m === null) throw new Error(`bundle-cli: ${id} is not a built workspace package module`)
     bundledPackages.add(m[1])
   }
 }
-const buildInfos = [...bundledPackages]
-  .sort()
-  .map((p) =>
-    relative(fileURLToPath(dist), `${packages}${p}/dist/.tsbuildinfo`).split('\\').join('/'),
-  )
+const fromDist = (path) => relative(fileURLToPath(dist), path).split('\\').join('/')
+const buildInfos = [
+  ...[...bundledPackages].sort().map((p) => fromDist(`${packages}${p}/dist/.tsbuildinfo`)),
+  ...[...dependencies].sort().map((d) => fromDist(`${packages}../node_modules/${d}/package.json`)),
+]
 writeStamp(dist, ENTRY, buildInfos)
 console.log(
   `bundle-cli: packages/cli/dist/${ENTRY} (${Math.round(entry.code.length / 1024)} KiB, ` +
-    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages].sort().join(', ')}; ` +
+    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages, ...dependencies].sort().join(', ')}; ` +
     `launcher packages/cli/dist/${LAUNCHER} (${Math.round(launcherCode.length / 1024)} KiB)`,
 )

@@ -160,6 +160,16 @@ describe.runIf(built).each(['bin.js', 'bin.cjs'])(
       expect(await runiam('--help')).toContain(HELP)
       removeStamp(pathToFileURL(join(cliDist, '/')))
       expect(await runiam('--help')).toBe('dist/cli.js ran\n')
+
+      // A dependency bundled from node_modules: another install of it makes the bundle stale too.
+      const dependency = Object.keys(stamp.files).find((f) =>
+        f.endsWith('/node_modules/http-parser-js/package.json'),
+      )
+      expect(dependency).toBeDefined()
+      restamp()
+      expect(await runiam('--help')).toContain(HELP)
+      appendFileSync(join(cliDist, dependency as string), '\n')
+      expect(await runiam('--help')).toBe('dist/cli.js ran\n')
     })
 
     it("compiles the bundle with a code cache in the user's cache folder, made by the first run", async () => {
