@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { STAMP_FILE, freshBundle, removeStamp, writeStamp } from './bundle-stamp.js'
+import { cacheFileOf } from './run-bundle.js'
 
 const run = promisify(execFile)
 
@@ -174,7 +175,7 @@ describe.runIf(built).each(['bin.js', 'bin.cjs'])(
 
     it("compiles the bundle with a code cache in the user's cache folder, made by the first run", async () => {
       restamp()
-      const cache = join(cacheDir, 'cli.v8cache')
+      const cache = join(cacheDir, cacheFileOf(join(cliDist, stamp.entry)))
       rmSync(cacheDir, { recursive: true, force: true })
       const help = await runiam('--help')
       expect(help).toContain(HELP)
