@@ -41,7 +41,6 @@ const STARTUP = [
   'cli/dist/access-token.js',
   'cli/dist/make-client.js',
   'cli/dist/node-fetch.js',
-  '../node_modules/http-parser-js/',
   'cli/dist/commands/policy-target.js',
   'cli/dist/commands/get-iam-policy.js',
   'cli/dist/version.js',
@@ -51,7 +50,19 @@ const STARTUP = [
 ]
 
 const underPackages = (id) => relative(packages, id).split('\\').join('/')
-const startup = (id) => STARTUP.some((p) => underPackages(id).startsWith(p))
+/**
+ * The folder of the node_modules package `id` is in (wherever that node_modules is: a parent
+ * folder's, or a symlinked package's real path), else undefined.
+ */
+const dependencyDir = (id) =>
+  /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(id)?.[1]
+/** The package name of a dependencyDir. */
+const dependencyName = (dir) => dir?.split(/[\\/]node_modules[\\/]/).pop()
+/** Dependencies bundled into the entry (all of each: node-fetch.ts imports it statically). */
+const STARTUP_DEPENDENCIES = ['http-parser-js']
+const startup = (id) =>
+  STARTUP.some((p) => underPackages(id).startsWith(p)) ||
+  STARTUP_DEPENDENCIES.includes(dependencyName(dependencyDir(id)))
 
 // The stamp goes first: from here until it is rewritten, bin.ts runs dist/cli.js.
 removeStamp(dist)
@@ -93,6 +104,11 @@ if (/\bimport\s*\(/.test(entry.code)) {
   )
 }
 const inEntry = entry.moduleIds.filter((id) => !id.startsWith('\0'))
+for (const d of STARTUP_DEPENDENCIES) {
+  if (!inEntry.some((id) => dependencyName(dependencyDir(id)) === d)) {
+    throw new Error(`bundle-cli: ${d} is not in ${ENTRY}; update STARTUP_DEPENDENCIES`)
+  }
+}
 for (const p of STARTUP) {
   if (!inEntry.some((id) => underPackages(id).startsWith(p))) {
     throw new Error(`bundle-cli: no module of packages/${p} is in ${ENTRY}; update STARTUP`)
@@ -135,9 +151,9 @@ const dependencies = new Set()
 for (const c of chunks) {
   for (const id of c.moduleIds) {
     if (id.startsWith('\0')) continue
-    const dep = /^\.\.\/node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(underPackages(id))
-    if (dep !== null) {
-      dependencies.add(dep[1])
+    const dep = dependencyDir(id)
+    if (dep !== undefined) {
+      dependencies.add(dep)
       continue
     }
     const m = /^([^/]+)\/dist\//.exec(underPackages(id))
@@ -148,11 +164,11 @@ for (const c of chunks) {
 const fromDist = (path) => relative(fileURLToPath(dist), path).split('\\').join('/')
 const buildInfos = [
   ...[...bundledPackages].sort().map((p) => fromDist(`${packages}${p}/dist/.tsbuildinfo`)),
-  ...[...dependencies].sort().map((d) => fromDist(`${packages}../node_modules/${d}/package.json`)),
+  ...[...dependencies].sort().map((d) => fromDist(join(d, 'package.json'))),
 ]
 writeStamp(dist, ENTRY, buildInfos)
 console.log(
   `bundle-cli: packages/cli/dist/${ENTRY} (${Math.round(entry.code.length / 1024)} KiB, ` +
-    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages, ...dependencies].sort().join(', ')}; ` +
+    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages].sort().join(', ')} and ${[...dependencies].map(dependencyName).join(', ')}; ` +
     `launcher packages/cli/dist/${LAUNCHER} (${Math.round(launcherCode.length / 1024)} KiB)`,
 )
