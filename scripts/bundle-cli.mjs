@@ -24,8 +24,11 @@ const packages = fileURLToPath(new URL('../packages/', import.meta.url))
 const ENTRY = 'bundle.cjs'
 const LAUNCHER = 'bin.cjs'
 
-/** Specifiers bundled: relative ones (inside a bundled package), the api package, core's errors. */
-const BUNDLED = /^(?:\.|\/|@runiam\/api(?:\/client)?$|@runiam\/core\/errors$)/
+/**
+ * Specifiers bundled: relative ones (inside a bundled package), the api package, core's errors,
+ * and the HTTP parser the API calls over plain http use (node-fetch.ts).
+ */
+const BUNDLED = /^(?:\.|\/|@runiam\/api(?:\/client)?$|@runiam\/core\/errors$|http-parser-js$)/
 
 /**
  * The modules every API command runs (settings, credentials, the client, output formatting) and
@@ -47,7 +50,19 @@ const STARTUP = [
 ]
 
 const underPackages = (id) => relative(packages, id).split('\\').join('/')
-const startup = (id) => STARTUP.some((p) => underPackages(id).startsWith(p))
+/**
+ * The folder of the node_modules package `id` is in (wherever that node_modules is: a parent
+ * folder's, or a symlinked package's real path), else undefined.
+ */
+const dependencyDir = (id) =>
+  /^(.*[\\/]node_modules[\\/](?:@[^\\/]+[\\/])?[^\\/]+)[\\/]/.exec(id)?.[1]
+/** The package name of a dependencyDir. */
+const dependencyName = (dir) => dir?.split(/[\\/]node_modules[\\/]/).pop()
+/** Dependencies bundled into the entry (all of each: node-fetch.ts imports it statically). */
+const STARTUP_DEPENDENCIES = ['http-parser-js']
+const startup = (id) =>
+  STARTUP.some((p) => underPackages(id).startsWith(p)) ||
+  STARTUP_DEPENDENCIES.includes(dependencyName(dependencyDir(id)))
 
 // The stamp goes first: from here until it is rewritten, bin.ts runs dist/cli.js.
 removeStamp(dist)
@@ -89,6 +104,11 @@ if (/\bimport\s*\(/.test(entry.code)) {
   )
 }
 const inEntry = entry.moduleIds.filter((id) => !id.startsWith('\0'))
+for (const d of STARTUP_DEPENDENCIES) {
+  if (!inEntry.some((id) => dependencyName(dependencyDir(id)) === d)) {
+    throw new Error(`bundle-cli: ${d} is not in ${ENTRY}; update STARTUP_DEPENDENCIES`)
+  }
+}
 for (const p of STARTUP) {
   if (!inEntry.some((id) => underPackages(id).startsWith(p))) {
     throw new Error(`bundle-cli: no module of packages/${p} is in ${ENTRY}; update STARTUP`)
@@ -124,24 +144,31 @@ if (
   throw new Error(`bundle-cli: ${LAUNCHER} must be one file whose only import() is of ./cli.js`)
 }
 
-// Every package whose code is in the bundle: its tsc build info goes into the stamp.
+// Every package whose code is in the bundle: its tsc build info goes into the stamp, and for a
+// dependency from node_modules its package.json (npm rewrites it when it installs another version).
 const bundledPackages = new Set()
+const dependencies = new Set()
 for (const c of chunks) {
   for (const id of c.moduleIds) {
     if (id.startsWith('\0')) continue
+    const dep = dependencyDir(id)
+    if (dep !== undefined) {
+      dependencies.add(dep)
+      continue
+    }
     const m = /^([^/]+)\/dist\//.exec(underPackages(id))
     if (m === null) throw new Error(`bundle-cli: ${id} is not a built workspace package module`)
     bundledPackages.add(m[1])
   }
 }
-const buildInfos = [...bundledPackages]
-  .sort()
-  .map((p) =>
-    relative(fileURLToPath(dist), `${packages}${p}/dist/.tsbuildinfo`).split('\\').join('/'),
-  )
+const fromDist = (path) => relative(fileURLToPath(dist), path).split('\\').join('/')
+const buildInfos = [
+  ...[...bundledPackages].sort().map((p) => fromDist(`${packages}${p}/dist/.tsbuildinfo`)),
+  ...[...dependencies].sort().map((d) => fromDist(join(d, 'package.json'))),
+]
 writeStamp(dist, ENTRY, buildInfos)
 console.log(
   `bundle-cli: packages/cli/dist/${ENTRY} (${Math.round(entry.code.length / 1024)} KiB, ` +
-    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages].sort().join(', ')}; ` +
+    `${inEntry.length} modules) + ${chunks.length - 1} chunks, from ${[...bundledPackages].sort().join(', ')} and ${[...dependencies].map(dependencyName).join(', ')}; ` +
     `launcher packages/cli/dist/${LAUNCHER} (${Math.round(launcherCode.length / 1024)} KiB)`,
 )

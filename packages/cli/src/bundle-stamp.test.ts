@@ -18,6 +18,7 @@ import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { STAMP_FILE, freshBundle, removeStamp, writeStamp } from './bundle-stamp.js'
+import { cacheFileOf } from './run-bundle.js'
 
 const run = promisify(execFile)
 
@@ -160,11 +161,21 @@ describe.runIf(built).each(['bin.js', 'bin.cjs'])(
       expect(await runiam('--help')).toContain(HELP)
       removeStamp(pathToFileURL(join(cliDist, '/')))
       expect(await runiam('--help')).toBe('dist/cli.js ran\n')
+
+      // A dependency bundled from node_modules: another install of it makes the bundle stale too.
+      const dependency = Object.keys(stamp.files).find((f) =>
+        f.endsWith('/node_modules/http-parser-js/package.json'),
+      )
+      expect(dependency).toBeDefined()
+      restamp()
+      expect(await runiam('--help')).toContain(HELP)
+      appendFileSync(join(cliDist, dependency as string), '\n')
+      expect(await runiam('--help')).toBe('dist/cli.js ran\n')
     })
 
     it("compiles the bundle with a code cache in the user's cache folder, made by the first run", async () => {
       restamp()
-      const cache = join(cacheDir, 'cli.v8cache')
+      const cache = join(cacheDir, cacheFileOf(join(cliDist, stamp.entry)))
       rmSync(cacheDir, { recursive: true, force: true })
       const help = await runiam('--help')
       expect(help).toContain(HELP)

@@ -3,8 +3,10 @@
 // and core packages into dist/bundle*.cjs and, last, writes dist/bundle.json: the bundle's entry
 // file and the size and change time of each file the bundle depends on: the entry itself and the
 // tsc build info (dist/.tsbuildinfo) of every package whose code it holds, which tsc rewrites
-// whenever it writes that package's output. bin.ts runs the bundle only while all of them are
-// unchanged, so the bundle never runs code older than dist/: once tsc has rebuilt a package
+// whenever it writes that package's output, and the package.json of each dependency it holds from
+// node_modules (http-parser-js), which npm rewrites when it installs another version. bin.ts runs
+// the bundle only while all of them are unchanged, so the bundle never runs code older than dist/
+// (or a dependency other than the one installed): once tsc has rebuilt a package
 // (tsc -b, tsc --watch, a build that failed before bundling) dist/cli.js runs until the next
 // `npm run build`. A missing or unreadable stamp means the same: no bundle.
 // node:fs comes from process.getBuiltinModule: this runs before every command, and an ESM import
@@ -65,7 +67,8 @@ export function removeStamp(dist: URL): void {
 
 /**
  * Writes the stamp for the bundle whose entry is `entry`, made from the builds whose tsc build
- * info files are `buildInfos` (all relative to `dist`). Throws if any of them is missing.
+ * info files (and bundled dependencies' package.json) are `buildInfos` (all relative to `dist`).
+ * Throws if any of them is missing.
  */
 export function writeStamp(dist: URL, entry: string, buildInfos: readonly string[]): void {
   const files: Record<string, string> = {}

@@ -3,12 +3,12 @@
 // version of the file, never from a file others could have written, and no cache problem stops
 // the bundle from running.
 import { chmodSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setFlagsFromString } from 'node:v8'
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { compileBundle, writeCache } from './run-bundle.js'
+import { cacheFileOf, compileBundle, writeCache } from './run-bundle.js'
 
 /** A bundle whose exports say what ran; a few functions so the cache holds real code. */
 const bundleSource = (value: string): string =>
@@ -29,7 +29,7 @@ describe('the bundle code cache', () => {
   let dir: string
   let cacheDir: string
   let entry: string
-  const cacheFile = (): string => join(cacheDir, 'cli.v8cache')
+  const cacheFile = (): string => join(cacheDir, cacheFileOf(entry))
   const runIt = (): { cache: string; exports: Record<string, unknown> } => {
     const bundle = compileBundle(entry, cacheDir)
     bundle.run()
@@ -72,6 +72,28 @@ describe('the bundle code cache', () => {
     expect(second.exports['value']).toBe('v=oneone')
     // A used cache is not written again.
     expect(statSync(cacheFile()).mtimeMs).toBe(written.mtimeMs)
+  })
+
+  it("keeps one cache per bundle path: two installs never throw out each other's", async () => {
+    const first = entry
+    const other = join(dir, 'other', 'bundle.cjs')
+    await mkdir(join(dir, 'other'))
+    writeFileSync(other, bundleSource('two'))
+    expect(runIt().cache).toBe('miss')
+    try {
+      entry = other
+      expect(runIt().cache).toBe('miss')
+      expect(runIt().exports['value']).toBe('v=twotwo')
+    } finally {
+      delete require_cache()[other]
+      entry = first
+    }
+    const again = runIt()
+    expect(again.cache).toBe('hit')
+    expect(again.exports['value']).toBe('v=oneone')
+    expect(cacheFileOf(first)).toMatch(/^cli-[0-9a-f]{8}\.v8cache$/)
+    expect(cacheFileOf(other)).not.toBe(cacheFileOf(first))
+    expect(cacheFileOf(first)).toBe(cacheFileOf(join(dir, 'bundle.cjs')))
   })
 
   it("gives the bundle's chunks the running entry, not a second copy", () => {
@@ -132,7 +154,7 @@ describe('the bundle code cache', () => {
       serialized++
       return new Uint8Array([1, 2, 3])
     }
-    writeCache(join(dir, 'a-file', 'cache', 'cli.v8cache'), 'key\n', code)
+    writeCache(join(dir, 'a-file', 'cache', cacheFileOf(entry)), 'key\n', code)
     expect(serialized).toBe(0)
     writeCache(cacheFile(), 'key\n', code)
     expect(serialized).toBe(1)

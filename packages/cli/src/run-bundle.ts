@@ -3,8 +3,9 @@
 // (module.enableCompileCache is Node 22), so the launcher compiles the bundle itself with
 // vm.Script, handing V8 the code it cached after an earlier run: parsing and compiling the bundle
 // was the largest part of a command's own start-up. The cache is only ever an accelerator:
-// - it lives in the user's cache folder (settings/cache-dir.ts), one file, written atomically
-//   (temp file + rename) at exit after a run that had none or had one V8 refused;
+// - it lives in the user's cache folder (settings/cache-dir.ts), one file per bundle path
+//   (cacheFileOf), so two installs (or checkouts) never throw out each other's cache, written
+//   atomically (temp file + rename) at exit after a run that had none or had one V8 refused;
 // - it is used only when its header names this bundle file as it is now (inode, size, change
 //   time in ns: any rewrite or copy changes it) and this node (version, arch); V8 checks its own
 //   version, flags and the source's length on top and compiles from source when they differ;
@@ -15,7 +16,18 @@
 // loader for it: the bundler checks).
 import { cacheDirOf } from './settings/cache-dir.js'
 
-const CACHE_FILE = 'cli.v8cache'
+/**
+ * The cache file's name for the bundle at `filename`: `cli-` and a hash of the path (FNV-1a, 32
+ * bits: no node:crypto to load). Two paths with the same hash only share a file, as all did
+ * before: the header still names the one bundle file a cache is for.
+ */
+export function cacheFileOf(filename: string): string {
+  let h = 0x811c9dc5
+  for (let i = 0; i < filename.length; i++) {
+    h = Math.imul(h ^ filename.charCodeAt(i), 0x01000193)
+  }
+  return `cli-${(h >>> 0).toString(16).padStart(8, '0')}.v8cache`
+}
 const MAGIC = 'runiam-v8-code-cache 1'
 
 /** The header that ties a cache file to one bundle file as it is now and to this node. */
@@ -106,7 +118,7 @@ export function compileBundle(filename: string, cacheDir: string | undefined): C
   } finally {
     fs.closeSync(fd)
   }
-  const cachePath = cacheDir === undefined ? undefined : join(cacheDir, CACHE_FILE)
+  const cachePath = cacheDir === undefined ? undefined : join(cacheDir, cacheFileOf(filename))
   const cachedData = cachePath === undefined ? undefined : readCache(cachePath, key)
   // The wrapper on a line of its own: line and column numbers in stack traces stay the file's.
   const script = new (process.getBuiltinModule('node:vm').Script)(
