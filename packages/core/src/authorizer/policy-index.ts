@@ -173,18 +173,22 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     customRoles: CustomRoleResolver | undefined,
   ) {
     let pairs = 0
+    let conditions = 0
+    // Conditional bindings with members: the ones the plan keeps (a condition number is counted
+    // from the codes, so a conditional binding without members, which has none, is left out).
     let conditional = 0
     for (const b of bindings) {
       pairs += b.members.length
-      if (b.condition !== undefined) conditional++
+      if (b.condition === undefined) continue
+      conditions++
+      if (b.members.length > 0) conditional++
     }
-    if (conditional > MAX_CONDITIONS) throw new RangeError('a policy with too many conditions')
-    const conditions = conditionsAt(pairs)
-    super(conditions + conditional)
+    if (conditions > MAX_CONDITIONS) throw new RangeError('a policy with too many conditions')
+    super(conditionsAt(pairs) + conditional)
     this.resource = resource
     if (etag !== undefined) this.etag = etag
     this.#pairs = pairs
-    this.#decisions = conditions + conditional
+    this.#decisions = conditionsAt(pairs) + conditional
     const large = pairs > SCAN_LIMIT
     const numbers = large && conditional > 0 ? new Uint16Array(pairs) : undefined
     let custom: CustomSlot[] | undefined
@@ -202,9 +206,9 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       }
       let code = (slot << SLOT_SHIFT) | START
       let number = 0
-      if (b.condition !== undefined) {
+      if (b.condition !== undefined && b.members.length > 0) {
         number = ++condition
-        this[conditions + number - 1] = internCondition(b.condition)
+        this[conditionsAt(pairs) + number - 1] = internCondition(b.condition)
         code |= CONDITIONAL
       }
       for (const member of b.members) {
