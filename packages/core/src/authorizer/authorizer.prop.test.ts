@@ -162,6 +162,24 @@ const largePolicyArb: fc.Arbitrary<Policy> = fc
   .array(bindingArb, { minLength: 12, maxLength: 40 })
   .map((bindings) => ({ version: 3, bindings }))
 
+const pairsOf = (policy: Policy): number =>
+  (policy.bindings ?? []).reduce((n, b) => n + b.members.length, 0)
+
+/**
+ * Policies of 17 to 32 member pairs: the codes past the 16 kept in the policy object's own fields
+ * are elements, and a conditional pair's condition number is counted from the codes (not stored).
+ */
+const midPolicyArb: fc.Arbitrary<Policy> = fc
+  .array(bindingArb, { minLength: 6, maxLength: 16 })
+  .map((bindings) => ({ version: 3, bindings }))
+  .filter((policy) => pairsOf(policy) >= 17 && pairsOf(policy) <= 32)
+
+/** Policies of 31 to 34 member pairs: either side of the member index and stored numbers. */
+const boundaryPolicyArb: fc.Arbitrary<Policy> = fc
+  .array(bindingArb, { minLength: 11, maxLength: 20 })
+  .map((bindings) => ({ version: 3, bindings }))
+  .filter((policy) => pairsOf(policy) >= 31 && pairsOf(policy) <= 34)
+
 /** org → 1..3 projects → 1..3 services each, every resource with a random policy. */
 const hierarchyOf = (policyArb: fc.Arbitrary<Policy>) =>
   fc
@@ -304,9 +322,37 @@ describe('authorizer ≡ naive reference evaluator', () => {
     )
   })
 
+  it('check() agrees on policies of 17 to 32 pairs and either side of 32 (the boundary)', () => {
+    // 17 … 32 pairs: codes past the 16th are elements and condition numbers are counted from the
+    // codes; over 32: the member index, and condition numbers stored per pair. Every level is
+    // such a policy, so the deciding (or erroring) binding is often a late conditional one.
+    for (const sized of [midPolicyArb, boundaryPolicyArb]) {
+      fc.assert(
+        fc.property(
+          hierarchyOf(sized),
+          principalsArb,
+          fc.constantFrom(...PERMISSIONS),
+          attributesArb,
+          agreesWithReference,
+        ),
+        { numRuns: RUNS / 5 },
+      )
+    }
+    // The generators make what they claim (a property over other sizes would test nothing new).
+    fc.assert(
+      fc.property(midPolicyArb, boundaryPolicyArb, (mid, boundary) => {
+        expect(pairsOf(mid)).toBeGreaterThanOrEqual(17)
+        expect(pairsOf(mid)).toBeLessThanOrEqual(32)
+        expect(pairsOf(boundary)).toBeGreaterThanOrEqual(31)
+        expect(pairsOf(boundary)).toBeLessThanOrEqual(34)
+      }),
+      { numRuns: 200 },
+    )
+  })
+
   it('compiled bindings read back as the policy compiled (members normalised)', () => {
     fc.assert(
-      fc.property(fc.oneof(policyArb, largePolicyArb), (policy) => {
+      fc.property(fc.oneof(policyArb, midPolicyArb, largePolicyArb), (policy) => {
         const compiled = compilePolicy('projects/p0', policy)
         const want = (policy.bindings ?? []).map((b) => ({
           role: b.role,

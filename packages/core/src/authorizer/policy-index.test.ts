@@ -191,6 +191,33 @@ describe('PolicyIndex', () => {
     }
   })
 
+  it('skips a hand-written conditional binding without members (condition numbers stay right)', () => {
+    const compiled = compilePolicy(SERVICE, {
+      version: 3,
+      bindings: [
+        { role: 'roles/run.invoker', members: [], condition: { expression: 'false' } },
+        ...filler(7),
+        {
+          role: 'roles/run.invoker',
+          members: ['user:alice@example.com'],
+          condition: { title: 'root', expression: 'request.path == "/"' },
+        },
+      ],
+    })
+    expect(decide([compiled]).grantedBy).toEqual([
+      {
+        resource: SERVICE,
+        role: 'roles/run.invoker',
+        member: 'user:alice@example.com',
+        condition: { title: 'root', expression: 'request.path == "/"' },
+      },
+    ])
+    expect(compiled.bindings.map((b) => b.condition?.expression)).toEqual([
+      ...Array.from({ length: 7 }, () => undefined),
+      'request.path == "/"',
+    ])
+  })
+
   it('compiles 8,191 conditional bindings and refuses more', () => {
     const conditional = (n: number): Binding[] =>
       Array.from({ length: n }, (_, i) => ({

@@ -10,13 +10,17 @@
 // one small integer, is everything the scan needs:
 //   code = member hash << 13 | role slot << 2 | starts-a-binding << 1 | conditional,
 // the member hash being memberHash(member) (member-hash.ts): a pair whose hash is not one of the
-// caller's names none of the caller's members, rejected without reading the member string. The
-// codes come first, [0, pairs); the member strings follow, [pairs, 2 × pairs), read only when a
-// code matched; then, in a policy with conditional bindings, each pair's condition number
-// (0: unconditional, k: the policy's k-th conditional binding), then the compiled conditions. A
-// role slot below PREDEFINED_ROLE_COUNT is a predefined role's id; above it, a custom role of this
-// policy (what it holds was resolved at compile time). The public `bindings` are decoded from the
-// plan on demand.
+// caller's names none of the caller's members, rejected without reading the member string. Each
+// code is stored once: the first 16 in the policy object's own fields (#c0 … #c15), the rest, in
+// a policy of more pairs, as elements. The elements are the member strings [0, pairs), read only
+// when a code matched; then the codes past the 16th; then the compiled conditions of the policy's
+// conditional bindings, in policy order. A pair's condition number (k: the policy's k-th
+// conditional binding) is not stored in a policy of up to 32 pairs: it is counted from the codes
+// (the conditional bindings starting at or before the pair) when a conditional candidate needs it.
+// A role slot below PREDEFINED_ROLE_COUNT is a predefined role's id; above it, a custom role of
+// this policy (what it holds was resolved at compile time). What few policies need (custom roles,
+// a large policy's member index and condition numbers) is one Rare object, absent otherwise. The
+// public `bindings` are decoded from the plan on demand.
 import type { Binding } from '../policy/types.js'
 import type {
   CompiledBinding,
@@ -59,9 +63,34 @@ if (HASH_SHIFT + MEMBER_HASH_BITS > 30) throw new Error('plan codes outgrow smal
  */
 const SCAN_LIMIT = 32
 
-/** Pair k's code for the fields #c0 … #c15 (0, never read, past the last pair). */
-function codeOf(plan: readonly Slot[], pairs: number, k: number): number {
-  return k < pairs ? (plan[k] as number) : 0
+/** Codes kept in the policy object's own fields (#c0 … #c15); the rest are elements. */
+const FIXED = 16
+/** A code that starts a conditional binding. */
+const CONDITIONAL_START = START | CONDITIONAL
+
+/**
+ * What few policies need, kept out of the policy object (one field, undefined in most policies):
+ * a service policy binds predefined roles and holds ~14 pairs.
+ */
+interface Rare {
+  /** By role slot - PREDEFINED_ROLE_COUNT; undefined: the policy binds no custom role. */
+  readonly custom: readonly CustomSlot[] | undefined
+  /**
+   * Large policies only: member hash → the pairs whose member has it, ascending (a small-integer
+   * key: no string is hashed or compared to find them; each is then confirmed by its member).
+   */
+  readonly byHash: Map<number, number[]> | undefined
+  /**
+   * With byHash: bit (hash & (hashBits.length × 32 - 1)) set for every pair's member hash, ~16
+   * bits per pair: most of a caller's hashes are not in a large policy, and one bit test rejects
+   * them without a Map lookup.
+   */
+  readonly hashBits: Uint32Array | undefined
+  /**
+   * Large policies with conditional bindings: each pair's condition number (0: unconditional),
+   * so a conditional candidate's is read, not counted over hundreds of codes.
+   */
+  readonly numbers: Uint16Array | undefined
 }
 
 const NO_ERRORS = Object.freeze([]) as readonly never[]
@@ -79,7 +108,7 @@ const ROLE_LIMIT = 1 << 16
 const customRoleNames = new InternTable<string>(ROLE_LIMIT)
 const keep = (role: string): string => role
 
-/** What a plan's slots hold: codes, members, compiled conditions, and the Decisions made. */
+/** What a plan's slots hold: members, codes, compiled conditions, and the Decisions made. */
 type Slot = number | string | CompiledBindingCondition | Decision | undefined
 
 /**
@@ -88,9 +117,9 @@ type Slot = number | string | CompiledBindingCondition | Decision | undefined
  * It is an Array (its elements are the plan) so that a check reads the policy and its plan from
  * one object and one contiguous store: at a million policies each separate object is one more
  * cache and TLB miss (measured: a separate plan array cost ~25 % more per check). The elements:
- * the codes [0, pairs), the members [pairs, 2 × pairs), the condition numbers [2 × pairs,
- * 3 × pairs) when some binding is conditional, the compiled conditions after them, and, once the
- * policy has decided a check, one Decision slot per pair after those.
+ * the members [0, pairs), the codes of pairs 16 and on [pairs, 2 × pairs - 16) in a policy of
+ * more than 16 pairs, the compiled conditions after them, and, once the policy has decided a
+ * check, one Decision slot per pair after those.
  */
 export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
   // Array methods that make new arrays (map, filter, …) make plain ones.
@@ -101,49 +130,37 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
   readonly resource: string
   readonly etag?: string
   readonly #pairs: number
-  /** Where the compiled conditions start (condition k is at #conditions + k - 1). */
-  readonly #conditions: number
   /** Where the Decision slots start: after the compiled conditions. */
   readonly #decisions: number
-  /** By role slot - PREDEFINED_ROLE_COUNT. */
-  readonly #custom: readonly CustomSlot[] | undefined
-  /**
-   * Large policies only: member hash → the pairs whose member has it, ascending (a small-integer
-   * key: no string is hashed or compared to find them; each is then confirmed by its member).
-   */
-  readonly #byHash: Map<number, number[]> | undefined
-  /**
-   * With #byHash: bit (hash & (#hashBits.length × 32 - 1)) set for every pair's member hash, ~16
-   * bits per pair: most of a caller's hashes are not in a large policy, and one bit test rejects
-   * them without a Map lookup.
-   */
-  readonly #hashBits: Uint32Array | undefined
+  /** Custom roles, a large policy's member index and condition numbers; undefined: none. */
+  readonly #rare: Rare | undefined
   /**
    * The policies this policy's resource inherits, most specific first (chainOf, check.ts): its
    * chain read from the policy itself, so a check reads no separate chain object (at a million
    * resources each one is one more cache and TLB miss). Replaced when bound again.
    */
   #inherited: readonly CompiledPolicy[] = NONE
-  // The first 16 codes again (a service's 10 bindings name ~14 members), in the object itself: a
-  // promoted object and its elements live on different heap pages, so a small policy's scan
-  // reads one page instead of two (at a million policies each is a TLB and cache miss). The
-  // elements are read only when a code matched the caller.
-  readonly #c0: number = 0
-  readonly #c1: number = 0
-  readonly #c2: number = 0
-  readonly #c3: number = 0
-  readonly #c4: number = 0
-  readonly #c5: number = 0
-  readonly #c6: number = 0
-  readonly #c7: number = 0
-  readonly #c8: number = 0
-  readonly #c9: number = 0
-  readonly #c10: number = 0
-  readonly #c11: number = 0
-  readonly #c12: number = 0
-  readonly #c13: number = 0
-  readonly #c14: number = 0
-  readonly #c15: number = 0
+  // The first 16 codes (a service's 10 bindings name ~14 members), kept only here, in the object
+  // itself: a promoted object and its elements live on different heap pages, so a small policy's
+  // scan reads one page instead of two (at a million policies each is a TLB and cache miss). The
+  // elements are read only when a code matched the caller. Past the last pair: 0, never read.
+  // Written by the constructor alone (#setCode).
+  #c0 = 0
+  #c1 = 0
+  #c2 = 0
+  #c3 = 0
+  #c4 = 0
+  #c5 = 0
+  #c6 = 0
+  #c7 = 0
+  #c8 = 0
+  #c9 = 0
+  #c10 = 0
+  #c11 = 0
+  #c12 = 0
+  #c13 = 0
+  #c14 = 0
+  #c15 = 0
 
   /**
    * Compiles `bindings` (as stored, or hand-written: members are normalised again) into the plan.
@@ -156,16 +173,24 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     customRoles: CustomRoleResolver | undefined,
   ) {
     let pairs = 0
+    let conditions = 0
+    // Conditional bindings with members: the ones the plan keeps (a condition number is counted
+    // from the codes, so a conditional binding without members, which has none, is left out).
     let conditional = 0
     for (const b of bindings) {
       pairs += b.members.length
-      if (b.condition !== undefined) conditional++
+      if (b.condition === undefined) continue
+      conditions++
+      if (b.members.length > 0) conditional++
     }
-    if (conditional > MAX_CONDITIONS) throw new RangeError('a policy with too many conditions')
-    const conditions = conditional === 0 ? 2 * pairs : 3 * pairs
-    super(conditions + conditional)
+    if (conditions > MAX_CONDITIONS) throw new RangeError('a policy with too many conditions')
+    super(conditionsAt(pairs) + conditional)
     this.resource = resource
     if (etag !== undefined) this.etag = etag
+    this.#pairs = pairs
+    this.#decisions = conditionsAt(pairs) + conditional
+    const large = pairs > SCAN_LIMIT
+    const numbers = large && conditional > 0 ? new Uint16Array(pairs) : undefined
     let custom: CustomSlot[] | undefined
     let pair = 0
     let condition = 0
@@ -181,44 +206,92 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       }
       let code = (slot << SLOT_SHIFT) | START
       let number = 0
-      if (b.condition !== undefined) {
+      if (b.condition !== undefined && b.members.length > 0) {
         number = ++condition
-        this[conditions + number - 1] = internCondition(b.condition)
+        this[conditionsAt(pairs) + number - 1] = internCondition(b.condition)
         code |= CONDITIONAL
       }
       for (const member of b.members) {
         // Canonical stored policies are already normalised; normalising again keeps a caller
         // that compiles a hand-written policy from silently missing `user:Alice@Example.com`.
         const interned = internMember(member)
-        this[pair] = code | (interned.hash << HASH_SHIFT)
-        this[pairs + pair] = interned.member
-        if (conditional > 0) this[2 * pairs + pair] = number
+        this[pair] = interned.member
+        this.#setCode(pair, code | (interned.hash << HASH_SHIFT))
+        if (numbers !== undefined) numbers[pair] = number
         pair++
         code &= ~START
       }
     }
-    this.#pairs = pairs
-    this.#conditions = conditions
-    this.#decisions = conditions + conditional
-    this.#custom = custom
-    this.#byHash = pairs > SCAN_LIMIT ? indexByHash(this, pairs) : undefined
-    this.#hashBits = pairs > SCAN_LIMIT ? hashBitsOf(this, pairs) : undefined
-    this.#c0 = codeOf(this, pairs, 0)
-    this.#c1 = codeOf(this, pairs, 1)
-    this.#c2 = codeOf(this, pairs, 2)
-    this.#c3 = codeOf(this, pairs, 3)
-    this.#c4 = codeOf(this, pairs, 4)
-    this.#c5 = codeOf(this, pairs, 5)
-    this.#c6 = codeOf(this, pairs, 6)
-    this.#c7 = codeOf(this, pairs, 7)
-    this.#c8 = codeOf(this, pairs, 8)
-    this.#c9 = codeOf(this, pairs, 9)
-    this.#c10 = codeOf(this, pairs, 10)
-    this.#c11 = codeOf(this, pairs, 11)
-    this.#c12 = codeOf(this, pairs, 12)
-    this.#c13 = codeOf(this, pairs, 13)
-    this.#c14 = codeOf(this, pairs, 14)
-    this.#c15 = codeOf(this, pairs, 15)
+    if (large) {
+      const codes = Array.from({ length: pairs }, (_, k) => this.#codeAt(k))
+      this.#rare = {
+        custom,
+        byHash: indexByHash(codes),
+        hashBits: hashBitsOf(codes),
+        numbers,
+      }
+    } else {
+      this.#rare =
+        custom === undefined
+          ? undefined
+          : { custom, byHash: undefined, hashBits: undefined, numbers: undefined }
+    }
+  }
+
+  /** Stores pair `pair`'s code: in the object's own fields when it is one of the first 16. */
+  #setCode(pair: number, code: number): void {
+    switch (pair) {
+      case 0:
+        this.#c0 = code
+        break
+      case 1:
+        this.#c1 = code
+        break
+      case 2:
+        this.#c2 = code
+        break
+      case 3:
+        this.#c3 = code
+        break
+      case 4:
+        this.#c4 = code
+        break
+      case 5:
+        this.#c5 = code
+        break
+      case 6:
+        this.#c6 = code
+        break
+      case 7:
+        this.#c7 = code
+        break
+      case 8:
+        this.#c8 = code
+        break
+      case 9:
+        this.#c9 = code
+        break
+      case 10:
+        this.#c10 = code
+        break
+      case 11:
+        this.#c11 = code
+        break
+      case 12:
+        this.#c12 = code
+        break
+      case 13:
+        this.#c13 = code
+        break
+      case 14:
+        this.#c14 = code
+        break
+      case 15:
+        this.#c15 = code
+        break
+      default:
+        this[this.#pairs + pair - FIXED] = code
+    }
   }
 
   /** Pair `pair`'s code, from the object's own fields when it is one of the first 16. */
@@ -257,7 +330,7 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       case 15:
         return this.#c15
       default:
-        return this[pair] as number
+        return this[this.#pairs + pair - FIXED] as number
     }
   }
 
@@ -266,13 +339,13 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     const pairs = this.#pairs
     const out: CompiledBinding[] = []
     for (let pair = 0; pair < pairs;) {
-      const code = this[pair] as number
+      const code = this.#codeAt(pair)
       const condition = this.#conditionOf(pair)
       const members: string[] = []
       do {
-        members.push(this[pairs + pair] as string)
+        members.push(this[pair] as string)
         pair++
-      } while (pair < pairs && ((this[pair] as number) & START) === 0)
+      } while (pair < pairs && (this.#codeAt(pair) & START) === 0)
       const slot = (code >> SLOT_SHIFT) & SLOT_MASK
       if (members.length === 1 && condition === undefined && slot < PREDEFINED_ROLE_COUNT) {
         out.push(sharedBinding(members[0] as string, slot))
@@ -318,10 +391,9 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     mask: number,
     hashes: CallerHashes | undefined,
   ): number {
-    const byHash = this.#byHash
-    // The large path is a method of its own, so this one stays small enough to be inlined.
-    if (byHash !== undefined) return this.#listed(byHash, roles, permission, members, hashes)
     const pairs = this.#pairs
+    // The large path is a method of its own, so this one stays small enough to be inlined.
+    if (pairs > SCAN_LIMIT) return this.#listed(roles, permission, members, hashes)
     let conditional = false
     for (let pair = 0; pair < pairs; pair++) {
       const code = this.#codeAt(pair)
@@ -329,24 +401,25 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       if (((mask >>> memberBucket(hash)) & 1) === 0) continue
       if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
       if (hashes !== undefined && !hashes.hasHash(hash)) continue
-      if (!members.has(this[pairs + pair] as string)) continue
+      if (!members.has(this[pair] as string)) continue
       if ((code & CONDITIONAL) === 0) return pair
       conditional = true
     }
     return conditional ? -2 : -1
   }
 
-  /** unconditional() for a large policy: the caller's member hashes looked up in #byHash. */
+  /** unconditional() for a large policy: the caller's member hashes looked up in its index. */
   #listed(
-    byHash: Map<number, number[]>,
     roles: RoleBits,
     permission: string,
     members: ReadonlySet<string>,
     hashes: CallerHashes | undefined,
   ): number {
-    let conditional = false
-    const bits = this.#hashBits as Uint32Array
+    const rare = this.#rare as Rare
+    const byHash = rare.byHash as Map<number, number[]>
+    const bits = rare.hashBits as Uint32Array
     const bitMask = (bits.length << 5) - 1
+    let conditional = false
     let best = -1
     // The caller's member hashes: its own when principalSetFor made it; otherwise each member's,
     // computed here (a list made only on that path; a repeated hash visits its pairs again,
@@ -382,9 +455,9 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     for (let k = 0; k < listed.length; k++) {
       const pair = listed[k] as number
       if (best >= 0 && pair >= best) break
-      const code = this[pair] as number
+      const code = this.#codeAt(pair)
       if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
-      if (!members.has(this[this.#pairs + pair] as string)) continue
+      if (!members.has(this[pair] as string)) continue
       if ((code & CONDITIONAL) === 0) return pair
       conditional = true
     }
@@ -402,21 +475,21 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     permission: string,
     members: ReadonlySet<string>,
   ): number {
-    const code = this[pair] as number
+    const code = this.#codeAt(pair)
     if ((code & CONDITIONAL) === 0) return 0
     if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) return 0
-    if (!members.has(this[this.#pairs + pair] as string)) return 0
-    return this[2 * this.#pairs + pair] as number
+    if (!members.has(this[pair] as string)) return 0
+    return this.#conditionNumber(pair)
   }
 
   /** The condition with number k (≥ 1). */
   condition(k: number): CompiledBindingCondition {
-    return this[this.#conditions + k - 1] as CompiledBindingCondition
+    return this[conditionsAt(this.#pairs) + k - 1] as CompiledBindingCondition
   }
 
   /** The role of a pair's binding. */
   roleAt(pair: number): string {
-    return this.#roleOf(((this[pair] as number) >> SLOT_SHIFT) & SLOT_MASK)
+    return this.#roleOf((this.#codeAt(pair) >> SLOT_SHIFT) & SLOT_MASK)
   }
 
   /** The frozen allow Decision naming a pair's binding and member (made once, then kept). */
@@ -426,7 +499,7 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     const made = allowDecision(
       this.resource,
       this.roleAt(pair),
-      this[this.#pairs + pair] as string,
+      this[pair] as string,
       this.#conditionOf(pair),
     )
     this[this.#decisions + pair] = made
@@ -435,20 +508,39 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
 
   #holds(slot: number, roles: RoleBits, permission: string): boolean {
     if (slot < PREDEFINED_ROLE_COUNT) return hasRole(roles, slot)
-    return this.#custom?.[slot - PREDEFINED_ROLE_COUNT]?.permissions?.has(permission) === true
+    return this.#rare?.custom?.[slot - PREDEFINED_ROLE_COUNT]?.permissions?.has(permission) === true
   }
 
   #roleOf(slot: number): string {
     return slot < PREDEFINED_ROLE_COUNT
       ? predefinedRoleName(slot)
-      : (this.#custom?.[slot - PREDEFINED_ROLE_COUNT] as CustomSlot).role
+      : ((this.#rare as Rare).custom?.[slot - PREDEFINED_ROLE_COUNT] as CustomSlot).role
+  }
+
+  /**
+   * The condition number of a conditional pair (≥ 1): read from a large policy's numbers, else
+   * counted — the conditional bindings starting at or before it, at most 32 codes.
+   */
+  #conditionNumber(pair: number): number {
+    const numbers = this.#rare?.numbers
+    if (numbers !== undefined) return numbers[pair] as number
+    let number = 0
+    for (let k = 0; k <= pair; k++) {
+      if ((this.#codeAt(k) & CONDITIONAL_START) === CONDITIONAL_START) number++
+    }
+    return number
   }
 
   #conditionOf(pair: number): CompiledBindingCondition | undefined {
-    return ((this[pair] as number) & CONDITIONAL) === 0
+    return (this.#codeAt(pair) & CONDITIONAL) === 0
       ? undefined
-      : this.condition(this[2 * this.#pairs + pair] as number)
+      : this.condition(this.#conditionNumber(pair))
   }
+}
+
+/** Where a plan of `pairs` pairs keeps its compiled conditions: after members and spilled codes. */
+function conditionsAt(pairs: number): number {
+  return pairs > FIXED ? 2 * pairs - FIXED : pairs
 }
 
 /** The frozen `{ role, members: [member] }` every policy's decoded bindings share. */
@@ -465,10 +557,11 @@ function sharedBinding(member: string, roleId: number): CompiledBinding {
   return shared
 }
 
-function indexByHash(plan: readonly Slot[], pairs: number): Map<number, number[]> {
+/** A large policy's member index, from its pairs' codes. */
+function indexByHash(codes: readonly number[]): Map<number, number[]> {
   const byHash = new Map<number, number[]>()
-  for (let pair = 0; pair < pairs; pair++) {
-    const hash = (plan[pair] as number) >> HASH_SHIFT
+  for (let pair = 0; pair < codes.length; pair++) {
+    const hash = (codes[pair] as number) >> HASH_SHIFT
     const listed = byHash.get(hash)
     if (listed === undefined) byHash.set(hash, [pair])
     else listed.push(pair)
@@ -477,12 +570,13 @@ function indexByHash(plan: readonly Slot[], pairs: number): Map<number, number[]
 }
 
 /** #hashBits: a power of two of at least 16 bits per pair, at most one per member hash. */
-function hashBitsOf(plan: readonly Slot[], pairs: number): Uint32Array {
+function hashBitsOf(codes: readonly number[]): Uint32Array {
+  const pairs = codes.length
   let size = 32
   while (size < pairs * 16 && size < 1 << MEMBER_HASH_BITS) size <<= 1
   const bits = new Uint32Array(size >>> 5)
   for (let pair = 0; pair < pairs; pair++) {
-    const at = ((plan[pair] as number) >> HASH_SHIFT) & (size - 1)
+    const at = ((codes[pair] as number) >> HASH_SHIFT) & (size - 1)
     bits[at >>> 5] = (bits[at >>> 5] as number) | (1 << (at & 31))
   }
   return bits
