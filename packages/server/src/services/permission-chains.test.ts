@@ -89,6 +89,53 @@ describe('decision chains', () => {
   })
 })
 
+describe('what a change drops', () => {
+  const SA = 'projects/p/serviceAccounts/runner@p.iam.gserviceaccount.com'
+  const SA_SHOUTED = 'projects/p/serviceAccounts/RUNNER@P.IAM.GSERVICEACCOUNT.COM'
+  const SA_KEY = `${SA}/keys/k1`
+  const BY_NUMBER = SVC.replace('projects/p/', 'projects/777/')
+
+  it('a service’s own policy: the other services’ chains stay cached (decided synchronously)', async () => {
+    await put(SVC, invoker(BOB.member))
+    for (const s of [SVC, SVC2, OTHER]) await allowedNowAndCached(ALICE, s)
+    await put(SVC, invoker('user:frank@example.com'))
+    expect((await invoke(ALICE, OTHER)).sync).toBe(true)
+    expect((await invoke(ALICE, SVC2)).sync).toBe(true)
+    // The changed one is read again, and decided under its new policy.
+    const after = await invoke(BOB, SVC)
+    expect(after.sync).toBe(false)
+    expect(after.allowed).toBe(false)
+    expect(await allowedNowAndCached({ member: 'user:frank@example.com' }, SVC)).toBe(true)
+    await put(SVC, invoker(BOB.member))
+  })
+
+  it('a revocation reaches the chains kept under every spelling of the resource', async () => {
+    await put(SA, invoker(BOB.member))
+    for (const name of [SVC, BY_NUMBER, SA, SA_SHOUTED, SA_KEY])
+      expect(await allowedNowAndCached(BOB, name)).toBe(true)
+    await put(SVC, invoker('user:frank@example.com'))
+    await put(SA, invoker('user:frank@example.com'))
+    for (const name of [SVC, BY_NUMBER, SA, SA_SHOUTED, SA_KEY])
+      expect(await allowedNowAndCached(BOB, name)).toBe(false)
+    // Given again under the same spellings: allowed again.
+    await put(SVC, invoker(BOB.member))
+    await put(SA, invoker(BOB.member))
+    for (const name of [BY_NUMBER, SA_SHOUTED, SA_KEY])
+      expect(await allowedNowAndCached(BOB, name)).toBe(true)
+  })
+
+  it('a project’s policy still drops every chain under it', async () => {
+    for (const s of [SVC, SVC2, OTHER]) await allowedNowAndCached(ALICE, s)
+    await put(PROJECT, invoker(ALICE.member, 'user:gina@example.com'))
+    for (const s of [SVC, SVC2, OTHER]) {
+      const d = await invoke({ member: 'user:gina@example.com' }, s)
+      expect(d.sync).toBe(false)
+      expect(d.allowed).toBe(true)
+    }
+    await put(PROJECT, invoker(ALICE.member))
+  })
+})
+
 type PolicyRead = ReturnType<Store['getPolicies']>
 
 /** `store` with its getPolicies calls passed through `around` (`read` makes the real call). */

@@ -68,12 +68,21 @@ export class PermissionChecker {
   readonly #projects = new Map<string, ProjectRecord | null>()
   #org: OrganizationRecord | null | undefined
   /**
-   * Compiled ancestry chains by resource name; dropped whole on any change (the hot path's cache).
-   * A resource with a policy of its own maps to that policy bound to its ancestors' (chainOf), so
-   * a decision reads no chain object per resource: at a million resources each is one more cache
-   * and TLB miss per check.
+   * Compiled ancestry chains by resource name as asked (the hot path's cache). A change to a leaf
+   * resource's own policy (a service's, job's, worker pool's or service account's) drops the
+   * chains of that resource alone; any other change drops them all (#dropChains). A resource with
+   * a policy of its own maps to that policy bound to its ancestors' (chainOf), so a decision reads
+   * no chain object per resource: at a million resources each is one more cache and TLB miss per
+   * check.
    */
   readonly #chains = new Map<string, PolicyChain>()
+  /**
+   * The #chains keys a leaf resource's chain is also kept under when asked for by another
+   * spelling than its canonical name (a service account's email in capitals, a project number
+   * for its id, a sub-resource such as a service account's key), by that canonical name: what
+   * a change to its policy drops besides the canonical key itself. Dropped with #chains.
+   */
+  readonly #aliases = new Map<string, string[]>()
   /**
    * The ancestors' policies #chains binds, by the nearest ancestor's name: one list shared by all
    * the resources under it (so it stays in cache). Dropped with #chains.
@@ -105,8 +114,7 @@ export class PermissionChecker {
   #apply(changes: readonly Change[]): void {
     this.#options.changed?.(changes)
     this.#epoch++
-    this.#chains.clear()
-    this.#inherited.clear()
+    this.#dropChains(changes)
     this.#deny.apply(changes)
     for (const c of changes) {
       switch (c.kind) {
@@ -139,6 +147,28 @@ export class PermissionChecker {
         default:
           break
       }
+    }
+  }
+
+  /**
+   * Drops the chains `changes` may have made stale: when every change is a leaf resource's own
+   * policy, the chains of those resources (no other chain holds a leaf's policy, and the shared
+   * ancestors' lists hold none); otherwise all of them. The names of changes are canonical (the
+   * store's); a chain asked for by another spelling is found through #aliases.
+   */
+  #dropChains(changes: readonly Change[]): void {
+    if (!changes.every((c) => c.kind === 'policy' && isLeaf(c.name))) {
+      this.#chains.clear()
+      this.#inherited.clear()
+      this.#aliases.clear()
+      return
+    }
+    for (const c of changes) {
+      this.#chains.delete(c.name)
+      const aliases = this.#aliases.get(c.name)
+      if (aliases === undefined) continue
+      for (const key of aliases) this.#chains.delete(key)
+      this.#aliases.delete(c.name)
     }
   }
 
@@ -300,8 +330,15 @@ export class PermissionChecker {
       if (this.#chains.size >= this.#max) {
         this.#chains.clear()
         this.#inherited.clear()
+        this.#aliases.clear()
       }
       this.#chains.set(resource, this.#bound(names, chain))
+      const canonical = names[0]
+      if (canonical !== undefined && canonical !== resource && isLeaf(canonical)) {
+        const aliases = this.#aliases.get(canonical)
+        if (aliases === undefined) this.#aliases.set(canonical, [resource])
+        else if (!aliases.includes(resource)) aliases.push(resource)
+      }
     }
     return chain
   }
@@ -497,4 +534,15 @@ function decideWith(
     }
   }
   return check(request, policies)
+}
+
+/**
+ * A Cloud Run resource's or a service account's name as the store keeps its policy: a resource
+ * no other resource inherits from, so its policy is in its own chains only.
+ */
+const LEAF =
+  /^projects\/[^/]+\/(?:locations\/[^/]+\/(?:services|jobs|workerPools)|serviceAccounts)\/[^/]+$/
+
+function isLeaf(name: string): boolean {
+  return LEAF.test(name)
 }
