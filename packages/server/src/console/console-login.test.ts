@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createConsoleLogin, type ConsoleLoginIssuer } from './console-login.js'
+import { EXCHANGE_BURST, EXCHANGES_IN_FLIGHT, ExchangeLimit } from './exchange-limit.js'
 
 interface Issuer {
   readonly url: string
@@ -46,8 +47,17 @@ const read = (req: IncomingMessage, limit: number): Promise<Buffer> =>
     req.on('end', () => resolve(Buffer.concat(chunks)))
   })
 
-async function startConsole(issuers: readonly ConsoleLoginIssuer[], log: unknown[] = []) {
-  const handle = createConsoleLogin({ issuers, read, log: (e) => log.push(e) })
+async function startConsole(
+  issuers: readonly ConsoleLoginIssuer[],
+  log: unknown[] = [],
+  now?: () => number,
+) {
+  const handle = createConsoleLogin({
+    issuers,
+    read,
+    log: (e) => log.push(e),
+    ...(now === undefined ? {} : { now }),
+  })
   const server = createServer((req, res) => {
     void handle(req, res, new URL(req.url ?? '/', 'http://x').pathname).then((handled) => {
       if (!handled) res.writeHead(299).end('files')
@@ -239,5 +249,107 @@ describe('console login endpoints', () => {
     const e = await error(res)
     expect(e.status).toBe('UNAVAILABLE')
     expect(e.message).toBe(`The token endpoint of ${url} did not answer.`)
+  })
+})
+
+describe('the code exchange’s bounds (an outsider using the server as a relay)', () => {
+  it('lets one address reach the issuer 20 times at once, then 2 per second; bad requests spend nothing', async () => {
+    const idp = await startIssuer()
+    idp.routes.set('/.well-known/openid-configuration', {
+      status: 200,
+      body: {
+        issuer: idp.url,
+        authorization_endpoint: `${idp.url}/auth`,
+        token_endpoint: `${idp.url}/token`,
+      },
+    })
+    idp.routes.set('/token', { status: 400, body: { error: 'invalid_grant' } })
+    let t = 1_000_000
+    const log: Record<string, unknown>[] = []
+    const base = await startConsole(
+      [{ issuer: idp.url, consoleLogin: { clientId: 'app' } }],
+      log,
+      () => t,
+    )
+    const exchange = (body: Record<string, unknown> = {}) =>
+      fetch(`${base}/console/oidc-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          issuer: idp.url,
+          code: 'stolen-or-made-up',
+          codeVerifier: 'v'.repeat(43),
+          redirectUri: 'http://127.0.0.1:1/console/oidc-callback',
+          ...body,
+        }),
+      })
+    const posts = () => idp.hits.filter((h) => h === 'POST /token').length
+    const statuses: number[] = []
+    for (let i = 0; i < 25; i++) statuses.push((await exchange()).status)
+    expect(statuses.slice(0, 20).every((s) => s === 403)).toBe(true)
+    expect(statuses.slice(20).every((s) => s === 429)).toBe(true)
+    expect(posts()).toBe(20)
+    const limited = await exchange()
+    expect(limited.status).toBe(429)
+    expect(limited.headers.get('retry-after')).toBe('1')
+    const e = ((await limited.json()) as { error: { status: string; message: string } }).error
+    expect(e.status).toBe('RESOURCE_EXHAUSTED')
+    expect(e.message).toMatch(/more than 20 sign-in code exchanges from one address/)
+    expect(log).toContainEqual(expect.objectContaining({ event: 'console_login_rate_limited' }))
+    // A malformed exchange is still told what is wrong (it never reaches the issuer).
+    expect((await exchange({ codeVerifier: 'short' })).status).toBe(400)
+    // A second later: two more.
+    t += 1_000
+    expect((await exchange()).status).toBe(403)
+    expect((await exchange()).status).toBe(403)
+    expect((await exchange()).status).toBe(429)
+    expect(posts()).toBe(22)
+  })
+})
+
+describe('ExchangeLimit', () => {
+  it('holds at most 32 exchanges waiting on issuers, over all addresses', () => {
+    const limit = new ExchangeLimit(() => 0)
+    const held = []
+    for (let i = 0; i < EXCHANGES_IN_FLIGHT; i++) {
+      const a = limit.admit(`10.0.0.${i}`)
+      expect(a.ok).toBe(true)
+      held.push(a)
+    }
+    const refused = limit.admit('10.0.1.1')
+    expect(refused.ok).toBe(false)
+    expect(refused.ok === false && refused.reason).toMatch(
+      /32 sign-in code exchanges are already waiting/,
+    )
+    const first = held[0]
+    if (first?.ok === true) {
+      first.done()
+      first.done() // twice: counted once
+    }
+    expect(limit.admit('10.0.1.1').ok).toBe(true)
+    expect(limit.admit('10.0.1.2').ok).toBe(false)
+  })
+
+  it('refills an address’s budget at 2 per second up to 20, never beyond', () => {
+    let t = 0
+    const limit = new ExchangeLimit(() => t)
+    const take = (n: number) => {
+      let ok = 0
+      for (let i = 0; i < n; i++) {
+        const a = limit.admit('192.0.2.1')
+        if (a.ok) {
+          ok++
+          a.done()
+        }
+      }
+      return ok
+    }
+    expect(take(EXCHANGE_BURST + 5)).toBe(EXCHANGE_BURST)
+    t += 2_500
+    expect(take(10)).toBe(5)
+    t += 3_600_000
+    expect(take(100)).toBe(EXCHANGE_BURST)
+    // Another address has its own budget.
+    expect(limit.admit('192.0.2.2').ok).toBe(true)
   })
 })

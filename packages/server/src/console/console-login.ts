@@ -14,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { encodeError } from '@runiam/api'
 import { Code, IamError } from '@runiam/core'
 import { CONSOLE_HEADERS, CONSOLE_PREFIX, type ConsoleHandler } from './console-assets.js'
+import { ExchangeLimit } from './exchange-limit.js'
 
 export const LOGIN_OPTIONS_PATH = `${CONSOLE_PREFIX}/login-options.json`
 export const OIDC_TOKEN_PATH = `${CONSOLE_PREFIX}/oidc-token`
@@ -85,6 +86,7 @@ export function createConsoleLogin(
   const now = options.now ?? Date.now
   const logins = options.issuers.filter((i) => i.consoleLogin !== undefined)
   const cache = new Map<string, { at: number; value: Promise<Endpoints | undefined> }>()
+  const limit = new ExchangeLimit(now)
 
   async function discover(i: ConsoleLoginIssuer): Promise<Endpoints | undefined> {
     const login = i.consoleLogin
@@ -152,9 +154,15 @@ export function createConsoleLogin(
     res.end(bytes)
   }
 
-  function sendError(res: ServerResponse, err: IamError, status?: number, allow?: string): void {
+  function sendError(
+    res: ServerResponse,
+    err: IamError,
+    status?: number,
+    allow?: string,
+    extra: Record<string, string> = {},
+  ): void {
     const encoded = encodeError(err, status === undefined ? {} : { httpStatus: status })
-    send(res, encoded.status, encoded.body, allow === undefined ? {} : { allow })
+    send(res, encoded.status, encoded.body, allow === undefined ? extra : { ...extra, allow })
   }
 
   async function loginOptions(res: ServerResponse): Promise<void> {
@@ -209,6 +217,38 @@ export function createConsoleLogin(
         `The redirect URI must be this console's ${OIDC_CALLBACK_PATH}, got ${JSON.stringify(String(redirectUri).slice(0, 200))}.`,
       )
     }
+    // Only a well-formed exchange reaches an issuer, so only one spends the client's budget.
+    const admitted = limit.admit(req.socket.remoteAddress ?? 'unknown')
+    if (!admitted.ok) {
+      log({ event: 'console_login_rate_limited', reason: admitted.reason })
+      sendError(
+        res,
+        new IamError(
+          Code.RESOURCE_EXHAUSTED,
+          'CONSOLE_LOGIN_RATE_LIMITED',
+          `Too many sign-ins: ${admitted.reason}. Retry in ${admitted.retryAfterSec} s.`,
+        ),
+        429,
+        undefined,
+        { 'retry-after': String(admitted.retryAfterSec) },
+      )
+      return
+    }
+    try {
+      await exchangeAt(login, login.consoleLogin.clientId, code, codeVerifier, redirect, res)
+    } finally {
+      admitted.done()
+    }
+  }
+
+  async function exchangeAt(
+    login: ConsoleLoginIssuer,
+    clientId: string,
+    code: string,
+    codeVerifier: string,
+    redirect: string,
+    res: ServerResponse,
+  ): Promise<void> {
     const e = await endpoints(login)
     if (e === undefined) {
       throw new IamError(
@@ -229,7 +269,7 @@ export function createConsoleLogin(
           grant_type: 'authorization_code',
           code,
           redirect_uri: redirect,
-          client_id: login.consoleLogin.clientId,
+          client_id: clientId,
           code_verifier: codeVerifier,
         }).toString(),
         redirect: 'error',

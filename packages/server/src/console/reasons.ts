@@ -15,6 +15,10 @@ export const CONSOLE_REASONS = {
     code: Code.UNAVAILABLE,
     doc: "Console OIDC sign-in: the issuer's discovery document or token endpoint cannot be reached.",
   },
+  CONSOLE_LOGIN_RATE_LIMITED: {
+    code: Code.RESOURCE_EXHAUSTED,
+    doc: 'Console OIDC sign-in: more well-formed code exchanges from one client address than its budget (20 at once, then 2 per second), or too many waiting on issuers; Retry-After says when to try again.',
+  },
 } as const
 
 registerReasons(CONSOLE_REASONS)
