@@ -246,7 +246,7 @@ async function complete(
     tokenUri,
     issuer: issuer.issuer,
     signIdToken: (email, audience, subject) => issuer.signIdToken(email, audience, subject),
-    signAccessToken: (email, lifetime) => issuer.signAccessToken(email, lifetime),
+    signAccessToken: (email, lifetime, subject) => issuer.signAccessToken(email, lifetime, subject),
   }
   const bootstrap = config.dev
     ? undefined

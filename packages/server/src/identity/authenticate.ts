@@ -6,9 +6,9 @@
 // - a trusted external issuer configured with apiAudiences: its ID token, for those audiences.
 // Anything else is UNAUTHENTICATED with Google's message.
 import { decodeJwt } from 'jose'
-import { Code, IamError, isServiceAccountEmail } from '@runiam/core'
+import { asciiLower, Code, IamError, isServiceAccountEmail } from '@runiam/core'
 import type { Caller } from '../services/caller.js'
-import type { Issuer } from './issuer.js'
+import { subjectFor, type Issuer } from './issuer.js'
 import type { AssertionStore, ServiceAccountAssertionCheck } from './service-account-assertion.js'
 import { createSelfSignedJwtAuthenticator } from './self-signed-jwt.js'
 import type { TokenVerifier } from './token-verifier.js'
@@ -16,6 +16,15 @@ import type { TokenVerifier } from './token-verifier.js'
 // Compat: Google's answer for a missing, malformed or unverifiable credential.
 const INVALID_CREDENTIALS =
   'Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.'
+
+/** UNAUTHENTICATED for a verified token whose service account is not in force, saying why. */
+function refused(why: string): IamError {
+  return new IamError(
+    Code.UNAUTHENTICATED,
+    'ACCESS_TOKEN_INVALID',
+    `Request had invalid authentication credentials: ${why}.`,
+  )
+}
 
 function invalidCredentials(): IamError {
   return new IamError(Code.UNAUTHENTICATED, 'ACCESS_TOKEN_INVALID', INVALID_CREDENTIALS)
@@ -50,13 +59,37 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
     now: () => options.now(),
     ...(options.assertions === undefined ? {} : { assertions: options.assertions }),
   })
+  /**
+   * A runiam access token of a service account, refused (as Google refuses existing access tokens)
+   * while the account is disabled, once it is deleted, and when the account of that email now is
+   * another one (deleted and made again): read from the store on every request, so a disable on
+   * any replica holds on the next request everywhere, and an enable restores the tokens. A
+   * development login's token for an email that is no account (subject subjectFor(email)) stays
+   * what it is.
+   */
+  async function accountInForce(caller: Caller): Promise<Caller> {
+    const { email, subject } = caller
+    if (email === undefined || !caller.member.startsWith('serviceAccount:')) return caller
+    const account = await options.store.getServiceAccount(asciiLower(email))
+    if (account === undefined) {
+      if (subject === undefined || subject === subjectFor(email)) return caller
+      throw refused(`service account [${email}] no longer exists`)
+    }
+    if (account.disabled) throw refused(`service account [${email}] is disabled`)
+    if (subject !== undefined && subject !== account.uniqueId && subject !== subjectFor(email))
+      throw refused(
+        `service account [${email}] was deleted; the account of that email now is another`,
+      )
+    return caller
+  }
+
   return async (authorization) => {
     const token = bearerToken(authorization)
     if (token === undefined) return undefined
     // A runiam access token verified before (its exact text, still in force): no need to decode
     // it again to choose the verifier, it was runiam's.
     const known = options.issuer.rememberedAccessToken(token)
-    if (known !== undefined) return known
+    if (known !== undefined) return accountInForce(known)
     let iss: unknown
     try {
       iss = decodeJwt(token).iss
@@ -64,7 +97,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
       throw invalidCredentials()
     }
     if (typeof iss !== 'string') throw invalidCredentials()
-    if (iss === options.issuer.issuer) return options.issuer.verifyAccessToken(token)
+    if (iss === options.issuer.issuer)
+      return accountInForce(await options.issuer.verifyAccessToken(token))
     if (isServiceAccountEmail(iss)) {
       const caller = await selfSigned(token)
       if (caller === undefined) throw invalidCredentials()

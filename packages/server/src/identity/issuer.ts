@@ -56,10 +56,15 @@ export function subjectFor(email: string): string {
 
 export interface Issuer {
   readonly issuer: string
-  /** `lifetimeSeconds` defaults to the configured token lifetime. */
+  /**
+   * `lifetimeSeconds` defaults to the configured token lifetime; `subject` to subjectFor(email). A
+   * service account's is its unique id: the admin API then refuses the token once the account is
+   * disabled, deleted, or deleted and made again under the same email (authenticate.ts).
+   */
   signAccessToken(
     email: string,
     lifetimeSeconds?: number,
+    subject?: string,
   ): Promise<{ token: string; expiresIn: number }>
   /** `subject` defaults to subjectFor(email); a service account's is its unique id. */
   signIdToken(email: string, audience: string, subject?: string): Promise<string>
@@ -113,12 +118,12 @@ export function createIssuer(options: IssuerOptions): Issuer {
   }
   return {
     issuer,
-    async signAccessToken(email, lifetime = lifetimeSeconds) {
+    async signAccessToken(email, lifetime = lifetimeSeconds, subject = subjectFor(email)) {
       const token = await sign(
         { email, scope: CLOUD_PLATFORM_SCOPE },
         ACCESS_TOKEN_TYP,
         issuer,
-        subjectFor(email),
+        subject,
         lifetime,
       )
       return { token, expiresIn: lifetime }
@@ -149,6 +154,7 @@ export function createIssuer(options: IssuerOptions): Issuer {
           email,
           credential: 'access-token',
           issuer,
+          ...(payload.sub === undefined ? {} : { subject: payload.sub }),
           ...(payload.exp === undefined ? {} : { expiresAt: payload.exp * 1000 }),
         })
         // Only what a remembered use can re-check completely: an expiry, a kid, no not-before.

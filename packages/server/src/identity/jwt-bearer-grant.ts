@@ -99,7 +99,11 @@ export function createJwtBearerGrant(options: JwtBearerGrantOptions) {
     if (typeof scope !== 'string' || scope.trim() === '') {
       return refuse('Empty or missing scope not allowed.', 'invalid_scope')
     }
-    const { token, expiresIn } = await options.issuer.signAccessToken(sa.email)
+    const { token, expiresIn } = await options.issuer.signAccessToken(
+      sa.email,
+      undefined,
+      sa.uniqueId,
+    )
     return {
       ok: true,
       body: { access_token: token, expires_in: expiresIn, token_type: 'Bearer' },

@@ -279,3 +279,51 @@ describe('JWT-bearer grant', () => {
     })
   })
 })
+
+describe('an account’s existing access tokens on the admin API (as Google)', () => {
+  it('are refused while it is disabled, accepted again once enabled, refused once deleted or made again', async () => {
+    const owner = await accessTokenFor(keyFile)
+    const make = async () => {
+      const created = await api('POST', '/v1/projects/runiam-system/serviceAccounts', owner, {
+        accountId: 'worker-two',
+      })
+      expect(created.status, JSON.stringify(created.json)).toBe(200)
+      const name = `projects/runiam-system/serviceAccounts/${String(created.json['email'])}`
+      const key = await api('POST', `/v1/${name}/keys`, owner, {})
+      expect(key.status).toBe(200)
+      const file = JSON.parse(
+        Buffer.from(String(key.json['privateKeyData']), 'base64').toString('utf8'),
+      ) as KeyFile
+      return { name, token: await accessTokenFor(file) }
+    }
+    // Authenticated but granted nothing: 403; its token refused: 401, saying why.
+    const status = async (token: string) => {
+      const r = await api('GET', '/v1/projects/runiam-system/serviceAccounts', token)
+      return {
+        status: r.status,
+        message: String((r.json['error'] as { message?: string })?.message),
+      }
+    }
+    const { name, token } = await make()
+    // Twice each: the second use is answered from the verified-token memory.
+    for (let i = 0; i < 2; i++) expect((await status(token)).status).toBe(403)
+    expect((await api('POST', `/v1/${name}:disable`, owner, {})).status).toBe(200)
+    for (let i = 0; i < 2; i++) {
+      const refused = await status(token)
+      expect(refused.status).toBe(401)
+      expect(refused.message).toMatch(/service account \[worker-two@.*\] is disabled/)
+    }
+    expect((await api('POST', `/v1/${name}:enable`, owner, {})).status).toBe(200)
+    expect((await status(token)).status).toBe(403)
+    expect((await api('DELETE', `/v1/${name}`, owner)).status).toBe(200)
+    const gone = await status(token)
+    expect(gone.status).toBe(401)
+    expect(gone.message).toMatch(/no longer exists/)
+    // Made again under the same email: another account; the old token is not its.
+    const again = await make()
+    const other = await status(token)
+    expect(other.status).toBe(401)
+    expect(other.message).toMatch(/the account of that email now is another/)
+    expect((await status(again.token)).status).toBe(403)
+  })
+})

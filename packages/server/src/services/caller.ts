@@ -22,4 +22,9 @@ export interface Caller {
   readonly issuer?: string
   /** When the credential expires, epoch ms. */
   readonly expiresAt?: number
+  /**
+   * The token's subject (runiam access tokens): a service account's unique id when the token was
+   * minted for the account, subjectFor(email) otherwise (a development login).
+   */
+  readonly subject?: string
 }

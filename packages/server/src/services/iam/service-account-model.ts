@@ -15,7 +15,12 @@ export interface ServiceAccountTokenSigner {
   /** The issuer URL (key files' cert URLs are built from it). */
   readonly issuer: string
   signIdToken(email: string, audience: string, subject: string): Promise<string>
-  signAccessToken(email: string, lifetimeSeconds: number): Promise<{ token: string }>
+  /** `subject`: the account's unique id. */
+  signAccessToken(
+    email: string,
+    lifetimeSeconds: number,
+    subject: string,
+  ): Promise<{ token: string }>
 }
 
 /** The signer, or UNIMPLEMENTED when this server was built without one (tests of other parts). */

@@ -137,7 +137,7 @@ export class ServiceAccountTokenService {
       }
     }
     const now = this.#ctx.now()
-    const { token } = await this.#requireSigner().signAccessToken(sa.email, lifetime)
+    const { token } = await this.#requireSigner().signAccessToken(sa.email, lifetime, sa.uniqueId)
     const expireTime = new Date(Math.floor(now / 1000) * 1000 + lifetime * 1000)
       .toISOString()
       .replace('.000Z', 'Z')
