@@ -124,6 +124,19 @@ describe('what a change drops', () => {
       expect(await allowedNowAndCached(BOB, name)).toBe(true)
   })
 
+  it('a policy given to a service that had none is decided on at once, by every spelling', async () => {
+    const svc2ByNumber = SVC2.replace('projects/p/', 'projects/777/')
+    const newcomer = { member: 'user:hank@example.com' }
+    expect(await allowedNowAndCached(newcomer, SVC2)).toBe(false)
+    expect(await allowedNowAndCached(newcomer, svc2ByNumber)).toBe(false)
+    await put(SVC2, invoker(newcomer.member))
+    expect(await allowedNowAndCached(newcomer, SVC2)).toBe(true)
+    expect(await allowedNowAndCached(newcomer, svc2ByNumber)).toBe(true)
+    await store.transact((tx) => tx.deletePolicy(SVC2))
+    expect(await allowedNowAndCached(newcomer, svc2ByNumber)).toBe(false)
+    expect(await allowedNowAndCached(newcomer, SVC2)).toBe(false)
+  })
+
   it('a project’s policy still drops every chain under it', async () => {
     for (const s of [SVC, SVC2, OTHER]) await allowedNowAndCached(ALICE, s)
     await put(PROJECT, invoker(ALICE.member, 'user:gina@example.com'))
