@@ -27,6 +27,7 @@ function serviceColumns(generation: number): readonly Column[] {
   return [
     {
       header: 'URL',
+      className: 'url-column',
       cell: (r) =>
         r.uri === undefined ? (
           ''
@@ -38,6 +39,7 @@ function serviceColumns(generation: number): readonly Column[] {
     },
     {
       header: 'Authentication',
+      className: 'auth-column',
       cell: (r) => {
         const service = refOf('services', r.name)
         return service === undefined ? (
@@ -112,6 +114,7 @@ export function ProjectRunPage({ project, kind }: { project: string; kind: RunKi
           ) : null}
           {resources.length > 0 ? (
             <ResourceTable
+              key={kind}
               kind={kind}
               resources={resources}
               selected={selected}
