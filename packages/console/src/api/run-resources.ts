@@ -101,8 +101,11 @@ export async function listRun(project: string, kind: RunKind): Promise<RunResour
     const next = page['nextPageToken']
     pageToken = typeof next === 'string' && next !== '' ? next : undefined
   } while (pageToken !== undefined)
-  return out.sort((a, b) => a.name.localeCompare(b.name))
+  return out.sort((a, b) => byName.compare(a.name, b.name))
 }
+
+/** The order of localeCompare, with one collator for the thousand comparisons of a long list. */
+const byName = new Intl.Collator()
 
 export function getRun(ref: RunRef): Promise<RunResource & Record<string, unknown>> {
   return api().request('GET', resourcePath(ref))
