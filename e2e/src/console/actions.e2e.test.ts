@@ -606,11 +606,11 @@ describeConsole('console actions: bulk, Security tab, errors, read-only', () => 
   })
 
   it('a list longer than its first screenful: every row comes, and a late row selects and counts', async () => {
-    // The table renders its first 40 rows at once and the rest in steps of 120 (use-progressive-
-    // count.ts); its rows are memoised. 170 jobs (172 rows, three steps): the rows past the first
-    // must all arrive, in name order, be selectable from the mouse and the keyboard, and count with
-    // the rest; "Select all", pressed as soon as the table shows, must cover every row, not only
-    // those rendered by then, and the rows that arrive later show it.
+    // The table renders its first 40 rows at once and the rest in steps (use-progressive-count.ts);
+    // its rows are memoised. 170 jobs (172 rows): the rows past the first must all arrive, in name
+    // order, be selectable from the mouse and the keyboard, and count with the rest; "Select all",
+    // pressed as soon as the table shows, must cover every row, not only those rendered by then,
+    // and the rows that arrive later show it.
     const { page, server } = c
     const many = Array.from({ length: 170 }, (_, i) => `batch-${String(i).padStart(3, '0')}`)
     for (const id of many)
