@@ -1,16 +1,22 @@
 // The console app: the sign-in page until there is a session (or the OIDC callback, on the way
 // back from an issuer's login), then the shell around the page the
 // route table matches. The browser tab's title follows the page.
-import { useEffect } from 'react'
+import { Suspense, useEffect } from 'react'
 import { EXPIRED_NOTICE } from './api/console-api.js'
 import { signOut, useSession } from './auth/session.js'
 import { AppShell } from './components/app-shell.js'
 import { CALLBACK_PATH } from './auth/oidc-login.js'
+import { Loading } from './components/loading.js'
+import { lazyNamed } from './lazy-named.js'
 import { NotFoundPage } from './pages/not-found-page.js'
-import { OidcCallbackPage } from './pages/oidc-callback-page.js'
-import { SignInPage } from './pages/sign-in-page.js'
 import { matchRoute, useLocation } from './router.js'
 import { ROUTES } from './routes.js'
+
+// Signing in (with jose for key files and OIDC) is its own chunk: a signed-in visit skips it.
+const SignInPage = lazyNamed(() => import('./pages/sign-in-page.js').then((m) => m.SignInPage))
+const OidcCallbackPage = lazyNamed(() =>
+  import('./pages/oidc-callback-page.js').then((m) => m.OidcCallbackPage),
+)
 
 export function App() {
   const session = useSession()
@@ -32,11 +38,23 @@ export function App() {
     return () => clearTimeout(timer)
   }, [expiresAt])
   // The return from a trusted issuer's login page, whether or not a session exists yet.
-  if (path === CALLBACK_PATH) return <OidcCallbackPage query={query} />
-  if (session === undefined) return <SignInPage />
+  if (path === CALLBACK_PATH)
+    return (
+      <Suspense fallback={<Loading />}>
+        <OidcCallbackPage query={query} />
+      </Suspense>
+    )
+  if (session === undefined)
+    return (
+      <Suspense fallback={<Loading />}>
+        <SignInPage />
+      </Suspense>
+    )
   return (
     <AppShell session={session}>
-      {match === undefined ? <NotFoundPage /> : match.route.render(match.params, query)}
+      <Suspense fallback={<Loading />}>
+        {match === undefined ? <NotFoundPage /> : match.route.render(match.params, query)}
+      </Suspense>
     </AppShell>
   )
 }

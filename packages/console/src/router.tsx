@@ -16,6 +16,8 @@ export interface RouteDef<P extends Record<string, string> = Record<string, stri
   /** Shown in the browser tab (and to screen readers) for this page. */
   readonly title: (params: P) => string
   readonly render: (params: P, query: URLSearchParams) => ReactNode
+  /** Asks for the page's data as the console starts on it, before the first render (optional). */
+  readonly preload?: (params: P) => void
 }
 
 export interface Match {
@@ -58,12 +60,21 @@ function subscribe(l: Listener): () => void {
 
 const snapshot = (): string => window.location.pathname + window.location.search
 
-/** The current location inside the console: its path (after /console) and query. */
-export function useLocation(): { path: string; query: URLSearchParams } {
-  const full = useSyncExternalStore(subscribe, snapshot)
+function parse(full: string): { path: string; query: URLSearchParams } {
   const url = new URL(full, window.location.origin)
   const path = url.pathname.startsWith(BASE) ? url.pathname.slice(BASE.length) || '/' : '/'
   return { path, query: url.searchParams }
+}
+
+/** The current location inside the console: its path (after /console) and query. */
+export function useLocation(): { path: string; query: URLSearchParams } {
+  return parse(useSyncExternalStore(subscribe, snapshot))
+}
+
+/** Runs the preload of the route the console is starting on, if it has one. */
+export function preloadRoute(routes: readonly RouteDef[]): void {
+  const match = matchRoute(routes, parse(snapshot()).path)
+  match?.route.preload?.(match.params)
 }
 
 /** `to` is a console path such as `/projects/p`; segments must be encoded by the caller (href()). */

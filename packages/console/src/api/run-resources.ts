@@ -86,6 +86,11 @@ function resourcePath(ref: RunRef): string {
   return `/v2/projects/${seg(ref.project)}/locations/${seg(ref.location)}/${ref.kind}/${seg(ref.name)}`
 }
 
+/** The fields of RunResource, asked for by name (`fields`, Google's partial response): a
+ * service's whole record is about 1.4 KB, and a list of a thousand would be 1.4 MB to receive and
+ * parse for the few fields a list shows. */
+const LISTED = 'name,uri,invokerIamDisabled,updateTime,lastModifier,creator,etag'
+
 /** Every resource of a kind in the project, all locations (`locations/-`), every page. */
 export async function listRun(project: string, kind: RunKind): Promise<RunResource[]> {
   const out: RunResource[] = []
@@ -94,15 +99,18 @@ export async function listRun(project: string, kind: RunKind): Promise<RunResour
     const page = await api().request<Record<string, unknown>>(
       'GET',
       `/v2/projects/${seg(project)}/locations/-/${kind}`,
-      { query: { pageToken, pageSize: 500 } },
+      { query: { pageToken, pageSize: 500, fields: `${kind}(${LISTED}),nextPageToken` } },
     )
     const items = page[kind]
     if (Array.isArray(items)) out.push(...(items as RunResource[]))
     const next = page['nextPageToken']
     pageToken = typeof next === 'string' && next !== '' ? next : undefined
   } while (pageToken !== undefined)
-  return out.sort((a, b) => a.name.localeCompare(b.name))
+  return out.sort((a, b) => byName.compare(a.name, b.name))
 }
+
+/** The order of localeCompare, with one collator for the thousand comparisons of a long list. */
+const byName = new Intl.Collator()
 
 export function getRun(ref: RunRef): Promise<RunResource & Record<string, unknown>> {
   return api().request('GET', resourcePath(ref))

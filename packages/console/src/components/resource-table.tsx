@@ -1,7 +1,7 @@
 // A list of Cloud Run resources: a check box per row (selects it for the info panel), the name
 // as a link (opens the resource), its region and when and by whom it was last changed. Pages add
 // columns through `columns` (a service's URL or public state, for example).
-import { memo, useCallback, useDeferredValue, useRef, type ReactNode } from 'react'
+import { memo, useCallback, useRef, type ReactNode } from 'react'
 import {
   KIND_INFO,
   refOf,
@@ -10,6 +10,7 @@ import {
   type RunResource,
 } from '../api/run-resources.js'
 import { href, Link } from '../router.js'
+import { useProgressiveCount } from './use-progressive-count.js'
 
 /** One formatter for every cell: `Date.toLocaleString` with options builds a new one per call
  * (about 2 ms each in Chromium: 1,000 rows spent 1.9 s of the Services page's main thread). */
@@ -26,10 +27,9 @@ export function formatTime(iso: string): string {
 export interface Column {
   readonly header: string
   readonly cell: (resource: RunResource) => ReactNode
+  /** The column's class (on its header and cells): its width in the fixed layout. */
+  readonly className?: string
 }
-
-/** Rows rendered at once when a list first shows; the rest follow in a background render. */
-const FIRST_ROWS = 100
 
 export function ResourceTable(props: {
   kind: RunKind
@@ -41,13 +41,12 @@ export function ResourceTable(props: {
   const { kind, resources, selected, columns } = props
   const info = KIND_INFO[kind]
   const all = resources.length > 0 && resources.every((r) => selected.has(r.name))
-  // A long list shows its first rows at once and the rest in a render React may interrupt, so
-  // the page answers a click while a thousand rows are still being built (1,000 rows: several
-  // hundred ms of script and layout). Later changes to the list render as usual.
-  const shown = useDeferredValue(
-    resources,
-    resources.length > FIRST_ROWS ? resources.slice(0, FIRST_ROWS) : resources,
-  )
+  // A long list shows its first screenful at once and the rest in steps, each its own task, so
+  // the page paints and answers a click while a thousand rows are still being built (1,000 rows:
+  // several hundred ms of script and layout, which as one task held up the first click). "Select
+  // all" and the selection count every resource, rendered yet or not.
+  const count = useProgressiveCount(resources.length)
+  const shown = count < resources.length ? resources.slice(0, count) : resources
   // Rows are memoised: checking one box re-renders that row, not the thousand others. The
   // toggle reads the latest selection through a ref, so it is the same function for every render.
   const latest = useRef({ selected, onSelect: props.onSelect })
@@ -59,7 +58,7 @@ export function ResourceTable(props: {
     latest.current.onSelect(next)
   }, [])
   return (
-    <table className="table" aria-label={info.plural}>
+    <table className="table resource-table" aria-label={info.plural}>
       <thead>
         <tr>
           <th scope="col" className="check">
@@ -73,9 +72,11 @@ export function ResourceTable(props: {
             />
           </th>
           <th scope="col">Name</th>
-          <th scope="col">Region</th>
+          <th scope="col" className="region">
+            Region
+          </th>
           {(columns ?? []).map((c) => (
-            <th scope="col" key={c.header}>
+            <th scope="col" key={c.header} className={c.className}>
               {c.header}
             </th>
           ))}
@@ -135,9 +136,11 @@ const ResourceRow = memo(function ResourceRow({
           </Link>
         )}
       </td>
-      <td className="nowrap">{ref?.location ?? ''}</td>
+      <td className="region">{ref?.location ?? ''}</td>
       {(columns ?? []).map((c) => (
-        <td key={c.header}>{c.cell(r)}</td>
+        <td key={c.header} className={c.className}>
+          {c.cell(r)}
+        </td>
       ))}
       <td className="last-changed">
         {r.updateTime === undefined ? '' : formatTime(r.updateTime)}

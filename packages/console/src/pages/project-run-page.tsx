@@ -1,10 +1,9 @@
 // A project's Cloud Run page: tabs Services, Jobs and Worker pools, each a list with check boxes
 // (services with their Authentication column), and the info panel for what is selected, shown or
 // hidden with its button: one resource's Permissions tab, or bulk grant/remove on several.
-import { useMemo, useState } from 'react'
+import { Suspense, useMemo, useState } from 'react'
 import {
   KIND_INFO,
-  listRun,
   refOf,
   RUN_KINDS,
   shortName,
@@ -12,21 +11,31 @@ import {
   type RunRef,
   type RunResource,
 } from '../api/run-resources.js'
+import { takeRunList } from '../api/early-run-list.js'
 import { useLoad } from '../api/use-load.js'
-import { BulkActionsBar } from '../components/bulk-actions-bar.js'
 import { ErrorPanel } from '../components/error-panel.js'
 import { InfoPanel } from '../components/info-panel.js'
 import { Loading } from '../components/loading.js'
-import { PermissionsPanel } from '../components/permissions/permissions-panel.js'
 import { PublicAccessCell } from '../components/public-access-cell.js'
 import { ResourceTable, type Column } from '../components/resource-table.js'
+import { lazyNamed } from '../lazy-named.js'
 import { href, Link } from '../router.js'
+
+// The info panel's contents (one resource's permissions, bulk grant/remove: forms, the role
+// catalog) are their own chunk, loaded when something is selected: the list shows without them.
+const PermissionsPanel = lazyNamed(() =>
+  import('../components/permissions/permissions-panel.js').then((m) => m.PermissionsPanel),
+)
+const BulkActionsBar = lazyNamed(() =>
+  import('../components/bulk-actions-bar.js').then((m) => m.BulkActionsBar),
+)
 
 /** The services list's columns; `generation` makes the Authentication cells read again. */
 function serviceColumns(generation: number): readonly Column[] {
   return [
     {
       header: 'URL',
+      className: 'url-column',
       cell: (r) =>
         r.uri === undefined ? (
           ''
@@ -38,6 +47,7 @@ function serviceColumns(generation: number): readonly Column[] {
     },
     {
       header: 'Authentication',
+      className: 'auth-column',
       cell: (r) => {
         const service = refOf('services', r.name)
         return service === undefined ? (
@@ -56,7 +66,7 @@ function serviceColumns(generation: number): readonly Column[] {
 
 export function ProjectRunPage({ project, kind }: { project: string; kind: RunKind }) {
   const info = KIND_INFO[kind]
-  const list = useLoad(() => listRun(project, kind), [project, kind])
+  const list = useLoad(() => takeRunList(project, kind), [project, kind])
   const [selectedByKind, setSelected] = useState<Record<string, ReadonlySet<string>>>({})
   const [panelShown, setPanelShown] = useState(true)
   // Bumped when a bulk change ends, so the Authentication column reads the policies again.
@@ -112,6 +122,7 @@ export function ProjectRunPage({ project, kind }: { project: string; kind: RunKi
           ) : null}
           {resources.length > 0 ? (
             <ResourceTable
+              key={kind}
               kind={kind}
               resources={resources}
               selected={selected}
@@ -134,22 +145,25 @@ export function ProjectRunPage({ project, kind }: { project: string; kind: RunKi
                 {
                   id: 'permissions',
                   label: 'Permissions',
-                  render: () =>
-                    only !== undefined ? (
-                      <PermissionsPanel resource={only} key={only.name} />
-                    ) : chosen.length === 0 ? (
-                      <p className="hint">
-                        Select a {info.singular} with its check box to see and change who has access
-                        to it.
-                      </p>
-                    ) : (
-                      <BulkActionsBar
-                        key={kind}
-                        kind={kind}
-                        selected={refs}
-                        onDone={() => setGeneration((g) => g + 1)}
-                      />
-                    ),
+                  render: () => (
+                    <Suspense fallback={<Loading />}>
+                      {only !== undefined ? (
+                        <PermissionsPanel resource={only} key={only.name} />
+                      ) : chosen.length === 0 ? (
+                        <p className="hint">
+                          Select a {info.singular} with its check box to see and change who has
+                          access to it.
+                        </p>
+                      ) : (
+                        <BulkActionsBar
+                          key={kind}
+                          kind={kind}
+                          selected={refs}
+                          onDone={() => setGeneration((g) => g + 1)}
+                        />
+                      )}
+                    </Suspense>
+                  ),
                 },
               ]}
             />

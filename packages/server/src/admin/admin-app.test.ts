@@ -138,6 +138,29 @@ describe('transport rules', () => {
 })
 
 describe('organization', () => {
+  it('answers only the fields `fields` names (partial response), and refuses a bad selection before acting', async () => {
+    const list = `/v2/projects/${P}/locations/-/services`
+    const whole = await h.call('GET', list, { as: OWNER })
+    const part = await h.call('GET', `${list}?fields=services(name,uri),nextPageToken`, {
+      as: OWNER,
+    })
+    expect(part.status).toBe(200)
+    const services = whole.json['services'] as Record<string, unknown>[]
+    expect(services.length).toBeGreaterThan(0)
+    expect(Object.keys(services[0] ?? {})).toContain('template')
+    expect(part.json).toEqual({
+      services: services.map((s) => ({ name: s['name'], uri: s['uri'] })),
+    })
+    const bad = await h.call('POST', `/v2/${SVC}:setIamPolicy?fields=etag(`, {
+      as: OWNER,
+      body: { policy: { bindings: [{ role: 'roles/run.invoker', members: ['allUsers'] }] } },
+    })
+    expect(bad.status).toBe(400)
+    expect(errorOf(bad).message).toMatch(/^Invalid field selection "etag\("/)
+    const policy = await h.call('POST', `/v2/${SVC}:getIamPolicy`, { as: OWNER, body: {} })
+    expect(JSON.stringify(policy.json)).not.toContain('allUsers')
+  })
+
   it('gets the organization in v1 and v3 shapes', async () => {
     const v1 = await h.call('GET', `/v1/organizations/${h.orgId}`, { as: OWNER })
     expect(v1.status).toBe(200)

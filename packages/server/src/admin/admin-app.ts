@@ -13,6 +13,7 @@ import type { AuditCall } from '../services/audit/audit-log-service.js'
 import { auditMethodOf } from '../services/audit/audit-method.js'
 import { auditResourceName } from '../services/audit/audit-resource-name.js'
 import { createHandlers, domainOf } from './handlers.js'
+import { parseFields, selectFields } from './partial-response.js'
 
 export interface AdminAppOptions {
   /** The services, built once by the composition root and shared with the gateway. */
@@ -108,6 +109,9 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       caller = await options.authenticate(req.headers.authorization)
       if (caller === undefined) throw unauthenticated()
       ctx.caller = caller
+      // Compat: the `fields` system parameter (partial response), refused before anything runs.
+      const fields = query.get('fields')
+      const selection = fields === null ? undefined : parseFields(fields)
       const userAgent = req.headers['user-agent']
       audit = options.services.audit.begin({
         method: auditMethodOf(m.route),
@@ -137,7 +141,7 @@ export function createAdminApp(options: AdminAppOptions): AdminApp {
       const closing = audit
       audit = undefined
       await closing?.succeeded(result)
-      send(res, 200, result)
+      send(res, 200, selection === undefined ? result : selectFields(result, selection))
     } catch (thrown) {
       const err = IamError.from(thrown)
       if (audit !== undefined) {
