@@ -47,4 +47,21 @@ describe('fields (partial response)', () => {
     for (const bad of ['', ',', 'a,', 'a(', 'a()', 'a(b', 'a)b', 'a//b', 'a b(c', '1a', 'a-b'])
       expect(() => parseFields(bad), bad).toThrow(/Invalid field selection/)
   })
+
+  it('refuses a selection too long or nested too deep, and keeps a field named __proto__', () => {
+    expect(() => parseFields('a,'.repeat(3_000) + 'a')).toThrow(/longer than 4096 characters/)
+    expect(() => parseFields(`${'a('.repeat(1_000)}b${')'.repeat(1_000)}`)).toThrow(
+      /nested more than 32 deep/,
+    )
+    expect(() => parseFields(Array.from({ length: 40 }, () => 'a').join('/'))).toThrow(
+      /nested more than 32 deep/,
+    )
+    expect(() => parseFields(`${'a('.repeat(31)}b${')'.repeat(31)}`)).not.toThrow()
+    // Siblings do not add up to depth.
+    expect(() => parseFields(Array.from({ length: 200 }, () => 'a(b/c)').join(','))).not.toThrow()
+    const labels = JSON.parse('{"labels":{"__proto__":"x","team":"y"}}') as unknown
+    expect(JSON.stringify(pick('labels(*)', labels))).toBe(
+      '{"labels":{"__proto__":"x","team":"y"}}',
+    )
+  })
 })

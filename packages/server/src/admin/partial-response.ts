@@ -12,16 +12,27 @@ export type FieldSelection = ReadonlyMap<string, FieldSelection | undefined>
 
 const NAME = /\*|[A-Za-z_][A-Za-z0-9_]*/y
 
+/** The longest selection taken, and how deep fields may be named (a/b and a(b) each a level). */
+const MAX_LENGTH = 4_096
+const MAX_DEPTH = 32
+
 /** Parses a `fields` value; throws INVALID_ARGUMENT for one that is not a selection. */
 export function parseFields(text: string): FieldSelection {
-  const source = text.replace(/\s+/g, '')
-  let i = 0
-  const fail = (): never => {
+  const refuse = (why: string): never => {
     throw new IamError(
       Code.INVALID_ARGUMENT,
       'INVALID_ARGUMENT',
-      `Invalid field selection ${JSON.stringify(text)}: expected names separated by commas, with a/b and a(b,c) inside a field.`,
+      `Invalid field selection ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text)}: ${why}.`,
     )
+  }
+  if (text.length > MAX_LENGTH) refuse(`longer than ${MAX_LENGTH} characters`)
+  const source = text.replace(/\s+/g, '')
+  let i = 0
+  let depth = 0
+  const fail = (): never =>
+    refuse('expected names separated by commas, with a/b and a(b,c) inside a field')
+  const deeper = (): void => {
+    if (++depth > MAX_DEPTH) refuse(`fields nested more than ${MAX_DEPTH} deep`)
   }
   const name = (): string => {
     NAME.lastIndex = i
@@ -33,18 +44,22 @@ export function parseFields(text: string): FieldSelection {
   const list = (): Map<string, FieldSelection | undefined> => {
     const out = new Map<string, FieldSelection | undefined>()
     for (;;) {
+      const outer = depth
       const path = [name()]
       while (source[i] === '/') {
         i++
+        deeper()
         path.push(name())
       }
       let inner: FieldSelection | undefined
       if (source[i] === '(') {
         i++
+        deeper()
         inner = list()
         if (source[i] !== ')') fail()
         i++
       }
+      depth = outer
       add(out, path, inner)
       if (source[i] !== ',') return out
       i++
@@ -79,7 +94,8 @@ export function selectFields(value: unknown, selection: FieldSelection): unknown
   if (Array.isArray(value)) return value.map((v) => selectFields(v, selection))
   if (value === null || typeof value !== 'object') return value
   const source = value as Record<string, unknown>
-  const out: Record<string, unknown> = {}
+  // No prototype: a field named __proto__ (a label key, say) stays an ordinary field.
+  const out = Object.create(null) as Record<string, unknown>
   for (const [key, inner] of selection) {
     const keys = key === '*' ? Object.keys(source) : Object.hasOwn(source, key) ? [key] : []
     for (const k of keys) {
