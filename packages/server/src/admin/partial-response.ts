@@ -21,7 +21,7 @@ export function parseFields(text: string): FieldSelection {
   const refuse = (why: string): never => {
     throw new IamError(
       Code.INVALID_ARGUMENT,
-      'INVALID_ARGUMENT',
+      'INVALID_FIELD',
       `Invalid field selection ${JSON.stringify(text.length > 200 ? `${text.slice(0, 200)}…` : text)}: ${why}.`,
     )
   }
