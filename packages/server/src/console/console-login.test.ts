@@ -35,6 +35,19 @@ async function startIssuer(): Promise<Issuer> {
   return { url: await listen(server), routes, hits, server }
 }
 
+/** `issuer` answering its own discovery document (authorization and token endpoints on it). */
+function discoverable(issuer: Issuer): Issuer {
+  issuer.routes.set('/.well-known/openid-configuration', {
+    status: 200,
+    body: {
+      issuer: issuer.url,
+      authorization_endpoint: `${issuer.url}/auth`,
+      token_endpoint: `${issuer.url}/token`,
+    },
+  })
+  return issuer
+}
+
 const read = (req: IncomingMessage, limit: number): Promise<Buffer> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
@@ -73,16 +86,8 @@ describe('console login endpoints', () => {
   const log: Record<string, unknown>[] = []
 
   beforeAll(async () => {
-    idp = await startIssuer()
+    idp = discoverable(await startIssuer())
     liar = await startIssuer()
-    idp.routes.set('/.well-known/openid-configuration', {
-      status: 200,
-      body: {
-        issuer: idp.url,
-        authorization_endpoint: `${idp.url}/auth`,
-        token_endpoint: `${idp.url}/token`,
-      },
-    })
     // A discovery document that speaks for another issuer is not believed.
     liar.routes.set('/.well-known/openid-configuration', {
       status: 200,
@@ -254,15 +259,7 @@ describe('console login endpoints', () => {
 
 describe('the code exchange’s bounds (an outsider using the server as a relay)', () => {
   it('lets one address reach the issuer 20 times at once, then 2 per second; bad requests spend nothing', async () => {
-    const idp = await startIssuer()
-    idp.routes.set('/.well-known/openid-configuration', {
-      status: 200,
-      body: {
-        issuer: idp.url,
-        authorization_endpoint: `${idp.url}/auth`,
-        token_endpoint: `${idp.url}/token`,
-      },
-    })
+    const idp = discoverable(await startIssuer())
     idp.routes.set('/token', { status: 400, body: { error: 'invalid_grant' } })
     let t = 1_000_000
     const log: Record<string, unknown>[] = []
