@@ -58,6 +58,18 @@ export const SERVICE_ACCOUNT_COMMANDS: readonly CommandDef[] = [
     load: async () => (await sa()).remove,
   },
   {
+    path: ['iam', 'service-accounts', 'disable'],
+    summary: 'Disable a service account: its tokens are refused until it is enabled again.',
+    args: { positionals: [account], flags: [] },
+    load: async () => (await sa()).disable,
+  },
+  {
+    path: ['iam', 'service-accounts', 'enable'],
+    summary: 'Enable a disabled service account: its unexpired tokens are accepted again.',
+    args: { positionals: [account], flags: [] },
+    load: async () => (await sa()).enable,
+  },
+  {
     path: ['iam', 'service-accounts', 'keys', 'create'],
     summary: 'Create a key for a service account and write its JSON key file (mode 0600).',
     args: {

@@ -1,4 +1,4 @@
-// `runiam iam service-accounts create|list|describe|delete` and `… keys create|list|delete`,
+// `runiam iam service-accounts create|list|describe|delete|disable|enable` and `… keys create|list|delete`,
 // against the IAM API's v1 paths, with gcloud's messages and prompts.
 import { chmod, writeFile } from 'node:fs/promises'
 import type {
@@ -101,6 +101,20 @@ export async function remove(ctx: CommandContext): Promise<void> {
   })
   await (await ctx.client()).request('DELETE', accountPath(account))
   ctx.io.stderr(`deleted service account [${account}]\n`)
+}
+
+/** Compat: gcloud iam service-accounts disable SA. */
+export async function disable(ctx: CommandContext): Promise<void> {
+  const account = positional(ctx, 'SERVICE_ACCOUNT')
+  await (await ctx.client()).request('POST', `${accountPath(account)}:disable`, {})
+  ctx.io.stderr(`Disabled service account [${account}].\n`)
+}
+
+/** Compat: gcloud iam service-accounts enable SA. */
+export async function enable(ctx: CommandContext): Promise<void> {
+  const account = positional(ctx, 'SERVICE_ACCOUNT')
+  await (await ctx.client()).request('POST', `${accountPath(account)}:enable`, {})
+  ctx.io.stderr(`Enabled service account [${account}].\n`)
 }
 
 /** Compat: gcloud iam service-accounts keys create FILE --iam-account SA (file mode 0600). */
