@@ -1,10 +1,17 @@
 // The invoker gateway end to end: real `runiam serve`, real HTTP to the service host, tokens from
 // runiam's own issuer (dev login) and from a trusted test issuer whose key the test holds (for
 // expired, foreign-audience, alg:none and wrong-key forgeries), policies set with the CLI.
-import { mkdtempSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
+import {
+  SignJWT,
+  UnsecuredJWT,
+  exportJWK,
+  generateKeyPair,
+  importPKCS8,
+  type CryptoKey,
+} from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   idToken as mintIdToken,
@@ -233,6 +240,72 @@ describe('invoker gateway', () => {
         })
       ).status,
     ).toBe(200)
+  })
+
+  it("a service account's ID tokens: refused while it is disabled, accepted once enabled, refused once deleted or made again", async () => {
+    const aud = urls['svc'] ?? ''
+    const email = `gw-invoker@${PROJECT}.iam.gserviceaccount.com`
+    const keyDir = mkdtempSync(join(tmpdir(), 'runiam-gw-sa-'))
+    /** The account made (again), granted run.invoker on svc, and an ID token from its key file. */
+    const make = async (): Promise<string> => {
+      const made = await owner.run(['iam', 'service-accounts', 'create', 'gw-invoker'])
+      expect(made.code, made.stderr).toBe(0)
+      const file = join(keyDir, `key-${Date.now()}.json`)
+      const key = await owner.run([
+        'iam',
+        'service-accounts',
+        'keys',
+        'create',
+        file,
+        `--iam-account=${email}`,
+      ])
+      expect(key.code, key.stderr).toBe(0)
+      await bind('svc', `serviceAccount:${email}`, 'roles/run.invoker')
+      const k = JSON.parse(readFileSync(file, 'utf8')) as {
+        private_key: string
+        private_key_id: string
+        token_uri: string
+      }
+      const now = Math.floor(Date.now() / 1000)
+      const assertion = await new SignJWT({ target_audience: aud })
+        .setProtectedHeader({ alg: 'RS256', kid: k.private_key_id })
+        .setIssuer(email)
+        .setAudience(k.token_uri)
+        .setIssuedAt(now)
+        .setExpirationTime(now + 600)
+        .sign(await importPKCS8(k.private_key, 'RS256'))
+      const res = await fetch(k.token_uri, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
+          assertion,
+        }).toString(),
+      })
+      expect(res.status).toBe(200)
+      return ((await res.json()) as { id_token: string }).id_token
+    }
+    const sa = (args: string[]) => owner.run(['iam', 'service-accounts', ...args])
+    // Twice each: the second use is answered from the gateway's memory (token and account).
+    const twice = async (token: string, header = 'authorization'): Promise<number[]> => [
+      (await invoke('svc', '/', { [header]: `Bearer ${token}` })).status,
+      (await invoke('svc', '/', { [header]: `Bearer ${token}` })).status,
+    ]
+    const token = await make()
+    expect(await twice(token)).toEqual([200, 200])
+    const off = await sa(['disable', email])
+    expect(off.code, off.stderr).toBe(0)
+    expect(off.stderr).toContain(`Disabled service account [${email}].`)
+    expect(await twice(token)).toEqual([401, 401])
+    expect(await twice(token, 'x-serverless-authorization')).toEqual([401, 401])
+    expect((await sa(['enable', email.toUpperCase()])).code).toBe(0)
+    expect(await twice(token)).toEqual([200, 200])
+    expect((await sa(['delete', email, '--quiet'])).code).toBe(0)
+    expect(await twice(token)).toEqual([401, 401])
+    // Made again under the same email (and granted again): another account, not the old token's.
+    const again = await make()
+    expect(await twice(token)).toEqual([401, 401])
+    expect(await twice(again)).toEqual([200, 200])
   })
 
   it('disabling the invoker check admits all; re-enabling refuses again (next request)', async () => {

@@ -354,6 +354,28 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
     }
   }, 120_000)
 
+  it("a service account disabled through one replica is refused at the others' gateways on the next request", async () => {
+    const [a, b, c] = replicas as [ServerProcess, ServerProcess, ServerProcess]
+    const made = await call(a.url, ownerToken, 'POST', `/v1/projects/${PROJECT}/serviceAccounts`, {
+      accountId: 'rep-invoker',
+    })
+    expect(made.status, JSON.stringify(made.body)).toBe(200)
+    const email = String(made.body['email'])
+    const member = `serviceAccount:${email}`
+    await edit(a.url, (p) => withMember(p, INVOKER, member))
+    const token = await idToken(a, email, serviceUrl)
+    const at = async (r: ServerProcess) =>
+      (await invokeService(r, serviceUrl, '/', { authorization: `Bearer ${token}` })).status
+    // Each gateway has read the account and keeps its standing in memory.
+    for (const r of replicas) expect(await at(r)).toBe(200)
+    const account = `/v1/projects/${PROJECT}/serviceAccounts/${email}`
+    expect((await call(b.url, ownerToken, 'POST', `${account}:disable`, {})).status).toBe(200)
+    for (const r of [a, c, b]) expect(await at(r), r.url).toBe(401)
+    expect((await call(c.url, ownerToken, 'POST', `${account}:enable`, {})).status).toBe(200)
+    for (const r of [a, b, c]) expect(await at(r), r.url).toBe(200)
+    await edit(a.url, (p) => withoutMember(p, INVOKER, member))
+  })
+
   it("a deny policy written through one replica refuses at the others' gateways on the next request", async () => {
     const [a, b] = owners as [User, User]
     const ok = async (u: User, args: string[]): Promise<void> => {

@@ -22,6 +22,7 @@ import { fenceSurfaces } from './http/feed-fence.js'
 import { createFrontDoor, type FrontDoor, type Logger, type Surfaces } from './http/front-door.js'
 import { listen, listenHosts, urlHost } from './http/listen.js'
 import { closeIfBodyUnread, readBody } from './http/read-body.js'
+import { AccountStanding, withAccountStanding } from './identity/account-standing.js'
 import { createAuthenticator } from './identity/authenticate.js'
 import { createIdentityRoutes } from './identity/identity-routes.js'
 import { createIssuer } from './identity/issuer.js'
@@ -354,6 +355,8 @@ async function complete(
   // workers only the first does it, as a restarted worker would fail its siblings' executions.
   if (env.worker?.setup !== false) await services.jobs.executions.reconcile()
   const hosts = new HostIndex(store)
+  // Service accounts' standing, as the gateway asks it on every request an account's token makes.
+  const standing = new AccountStanding(store, issuer.issuer)
   // Workers and replicas join as peers; a write is answered once they have all applied it.
   const propagation = new Propagation({ timeoutMs: 2_000, log })
   // Replicas on one PostgreSQL database: a write is answered once the others have applied it.
@@ -373,6 +376,7 @@ async function complete(
     demo,
     services,
     hosts,
+    standing,
     runtime,
     serviceLogs,
     jobRunner,
@@ -391,7 +395,9 @@ async function complete(
     }),
     gateway: createGateway({
       hosts,
-      invoke: new InvokeCheck(services.checker, verifier, (s) => services.usage.invokedOpenly(s)),
+      invoke: new InvokeCheck(services.checker, withAccountStanding(verifier, standing), (s) =>
+        services.usage.invokedOpenly(s),
+      ),
       upstreams,
       now,
       timeoutMs: config.requestTimeoutSeconds * 1000,
@@ -523,6 +529,7 @@ function run(
     async close() {
       clearInterval(auditPruner)
       parts.hosts.close()
+      parts.standing.close()
       parts.keys.close()
       parts.services.close()
       await new Promise<void>((resolve) => {

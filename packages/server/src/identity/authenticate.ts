@@ -8,7 +8,8 @@
 import { decodeJwt } from 'jose'
 import { asciiLower, Code, IamError, isServiceAccountEmail } from '@runiam/core'
 import type { Caller } from '../services/caller.js'
-import { subjectFor, type Issuer } from './issuer.js'
+import { accountRefusal, speaksForAccount } from './account-standing.js'
+import type { Issuer } from './issuer.js'
 import type { AssertionStore, ServiceAccountAssertionCheck } from './service-account-assertion.js'
 import { createSelfSignedJwtAuthenticator } from './self-signed-jwt.js'
 import type { TokenVerifier } from './token-verifier.js'
@@ -60,26 +61,17 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
     ...(options.assertions === undefined ? {} : { assertions: options.assertions }),
   })
   /**
-   * A runiam access token of a service account, refused (as Google refuses existing access tokens)
-   * while the account is disabled, once it is deleted, and when the account of that email now is
-   * another one (deleted and made again): read from the store on every request, so a disable on
-   * any replica holds on the next request everywhere, and an enable restores the tokens. A
-   * development login's token for an email that is no account (subject subjectFor(email)) stays
-   * what it is.
+   * A service account's token, refused (as Google refuses existing access tokens) while the
+   * account is disabled, once it is deleted, and when the account of that email now is another one
+   * (deleted and made again): account-standing.ts's rule, read from the store on every request,
+   * so a disable on any replica holds on the next request everywhere, and an enable restores the
+   * tokens.
    */
   async function accountInForce(caller: Caller): Promise<Caller> {
-    const { email, subject } = caller
-    if (email === undefined || !caller.member.startsWith('serviceAccount:')) return caller
-    const account = await options.store.getServiceAccount(asciiLower(email))
-    if (account === undefined) {
-      if (subject === undefined || subject === subjectFor(email)) return caller
-      throw refused(`service account [${email}] no longer exists`)
-    }
-    if (account.disabled) throw refused(`service account [${email}] is disabled`)
-    if (subject !== undefined && subject !== account.uniqueId && subject !== subjectFor(email))
-      throw refused(
-        `service account [${email}] was deleted; the account of that email now is another`,
-      )
+    if (!speaksForAccount(caller)) return caller
+    const account = await options.store.getServiceAccount(asciiLower(caller.email ?? ''))
+    const why = accountRefusal(caller, account, options.issuer.issuer)
+    if (why !== undefined) throw refused(why)
     return caller
   }
 
@@ -105,7 +97,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticate
       return caller
     }
     const audiences = options.apiAudiences.get(iss)
-    if (audiences !== undefined) return options.verifier.verify(token, audiences)
+    if (audiences !== undefined)
+      return accountInForce(await options.verifier.verify(token, audiences))
     throw invalidCredentials()
   }
 }

@@ -86,6 +86,8 @@ export type TokenCheck =
   | 'issued-in-future'
   | 'lifetime-too-long'
   | 'no-identity'
+  /** The service account the token speaks for is disabled or deleted (account-standing.ts). */
+  | 'account-not-in-force'
 
 function invalid(why: string, check: TokenCheck, cause?: unknown): IamError {
   return new IamError(
@@ -131,7 +133,10 @@ function mapIdentity(
     if (isServiceAccountEmail(email) && issuer.allowServiceAccounts !== true) {
       throw invalid(`issuer ${issuer.issuer} may not speak for service accounts`, 'no-identity')
     }
-    return { ...base, member, email }
+    // The subject tells a token of a deleted account from one of its namesake (account-standing.ts).
+    return typeof payload.sub === 'string'
+      ? { ...base, member, email, subject: payload.sub }
+      : { ...base, member, email }
   }
   const sub = payload.sub
   if (typeof sub !== 'string' || sub === '' || /[\s/]/.test(sub) || sub.length > 256)
