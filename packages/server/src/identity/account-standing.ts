@@ -75,7 +75,9 @@ export class AccountStanding {
    */
   now(caller: Caller): string | null | undefined {
     if (!speaksForAccount(caller)) return null
-    const known = this.#accounts.get(asciiLower(caller.email ?? ''))
+    // By the email as the token spells it (no lower-casing per request); each spelling's entry
+    // is the same account's, read by its lower-case email.
+    const known = this.#accounts.get(caller.email ?? '')
     if (known === undefined) return undefined
     return accountRefusal(caller, known ?? undefined, this.#ownIssuer) ?? null
   }
@@ -84,9 +86,9 @@ export class AccountStanding {
   async refusal(caller: Caller): Promise<string | null> {
     const now = this.now(caller)
     if (now !== undefined) return now
-    const email = asciiLower(caller.email ?? '')
+    const email = caller.email ?? ''
     const epoch = this.#epoch
-    const account = await this.#store.getServiceAccount(email)
+    const account = await this.#store.getServiceAccount(asciiLower(email))
     if (epoch === this.#epoch) {
       if (this.#accounts.size >= MAX_REMEMBERED) this.#accounts.clear()
       this.#accounts.set(email, account ?? null)
