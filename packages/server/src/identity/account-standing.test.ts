@@ -128,6 +128,37 @@ describe('AccountStanding on SQLite', () => {
     }
   })
 
+  it('shares one read among requests arriving together; one started after a change reads afresh', async () => {
+    let reads = 0
+    let release = (): void => {}
+    const gate = new Promise<void>((r) => (release = r))
+    const slow: Pick<Store, 'getServiceAccount' | 'onChange'> = {
+      getServiceAccount: async (email) => {
+        reads++
+        const read = await store.getServiceAccount(email)
+        await gate
+        return read
+      },
+      onChange: (listener) => store.onChange(listener),
+    }
+    const standing = new AccountStanding(slow, OWN)
+    try {
+      const burst = Array.from({ length: 20 }, () => standing.refusal(idToken()))
+      expect(reads).toBe(1)
+      await new Promise((r) => setTimeout(r, 20))
+      await setDisabled(true)
+      const after = standing.refusal(idToken())
+      expect(reads).toBe(2)
+      release()
+      expect(await Promise.all(burst)).toEqual(Array.from({ length: 20 }, () => null))
+      expect(await after).toMatch(/is disabled$/)
+      expect(standing.now(idToken())).toMatch(/is disabled$/)
+    } finally {
+      standing.close()
+      await setDisabled(false)
+    }
+  })
+
   it('makes a verifier refuse, synchronously once known, with the check the access log names', async () => {
     const standing = new AccountStanding(store, OWN)
     const inner: TokenVerifier = {

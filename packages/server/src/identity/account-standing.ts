@@ -50,6 +50,11 @@ export class AccountStanding {
   readonly #store: Pick<Store, 'getServiceAccount' | 'onChange'>
   readonly #ownIssuer: string
   readonly #accounts = new Map<string, ServiceAccountRecord | null>()
+  /** Reads under way, by email as spelled, with the epoch they started in. */
+  readonly #reading = new Map<
+    string,
+    { readonly epoch: number; readonly read: Promise<ServiceAccountRecord | undefined> }
+  >()
   #epoch = 0
   readonly #unsubscribe: () => void
 
@@ -86,14 +91,34 @@ export class AccountStanding {
   async refusal(caller: Caller): Promise<string | null> {
     const now = this.now(caller)
     if (now !== undefined) return now
-    const email = caller.email ?? ''
-    const epoch = this.#epoch
-    const account = await this.#store.getServiceAccount(asciiLower(email))
-    if (epoch === this.#epoch) {
-      if (this.#accounts.size >= MAX_REMEMBERED) this.#accounts.clear()
-      this.#accounts.set(email, account ?? null)
-    }
+    const account = await this.#read(caller.email ?? '')
     return accountRefusal(caller, account, this.#ownIssuer) ?? null
+  }
+
+  /**
+   * The account of `email`, one read at a time per spelling: requests arriving together while it
+   * is read (a client's burst after a change dropped the memory) share the read.
+   */
+  #read(email: string): Promise<ServiceAccountRecord | undefined> {
+    const epoch = this.#epoch
+    const pending = this.#reading.get(email)
+    if (pending !== undefined && pending.epoch === epoch) return pending.read
+    const read = this.#store.getServiceAccount(asciiLower(email)).then(
+      (account) => {
+        if (this.#reading.get(email)?.read === read) this.#reading.delete(email)
+        if (epoch === this.#epoch) {
+          if (this.#accounts.size >= MAX_REMEMBERED) this.#accounts.clear()
+          this.#accounts.set(email, account ?? null)
+        }
+        return account
+      },
+      (err: unknown) => {
+        if (this.#reading.get(email)?.read === read) this.#reading.delete(email)
+        throw err
+      },
+    )
+    this.#reading.set(email, { epoch, read })
+    return read
   }
 }
 
