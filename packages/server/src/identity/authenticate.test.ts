@@ -1,7 +1,7 @@
 // The admin API's one authentication, with runiam's access tokens remembered once verified: the
 // remembered answer is given only for the exact token text, never for a neighbour of it.
 import { describe, expect, it } from 'vitest'
-import { createLocalJWKSet, exportJWK, generateKeyPair } from 'jose'
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose'
 import { createAuthenticator } from './authenticate.js'
 import { createIssuer } from './issuer.js'
 import type { SigningKey } from './signing-keys.js'
@@ -72,5 +72,66 @@ describe('authenticate', () => {
       message: expect.stringContaining('expired'),
     })
     clock = saved
+  })
+
+  it("refuses a trusted issuer's ID token for a service account runiam keeps disabled", async () => {
+    const external = 'https://ci.example'
+    const email = 'deployer@p.iam.gserviceaccount.com'
+    const { privateKey, publicKey } = await generateKeyPair('RS256')
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'x', alg: 'RS256' }] }
+    let disabled = false
+    const authenticate = createAuthenticator({
+      issuer: (await setup()).issuer,
+      verifier: createTokenVerifier({
+        issuers: [
+          {
+            issuer: external,
+            keys: createLocalJWKSet(jwks),
+            keySet: () => jwks,
+            mapping: { kind: 'email' },
+            allowServiceAccounts: true,
+          },
+        ],
+        now: () => clock,
+      }),
+      apiAudiences: new Map([[external, ['runiam-api']]]),
+      store: {
+        getServiceAccount: async (e) =>
+          e === email
+            ? {
+                email,
+                projectId: 'p',
+                uniqueId: '100000000000000000007',
+                displayName: '',
+                description: '',
+                disabled,
+                etag: 'e',
+                createTime: '2026-01-01T00:00:00Z',
+              }
+            : undefined,
+        getServiceAccountKey: async () => undefined,
+        listServiceAccountKeys: async () => [],
+      },
+      now: () => clock,
+    })
+    const now = Math.floor(clock / 1000)
+    const token = await new SignJWT({ email: email.toUpperCase(), email_verified: true })
+      .setProtectedHeader({ alg: 'RS256', kid: 'x' })
+      .setIssuer(external)
+      .setAudience('runiam-api')
+      .setSubject('ci-job-1')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 600)
+      .sign(privateKey)
+    await expect(authenticate(`Bearer ${token}`)).resolves.toMatchObject({
+      member: `serviceAccount:${email}`,
+    })
+    disabled = true
+    await expect(authenticate(`Bearer ${token}`)).rejects.toMatchObject({
+      status: 'UNAUTHENTICATED',
+      message: `Request had invalid authentication credentials: service account [${email.toUpperCase()}] is disabled.`,
+    })
+    disabled = false
+    await expect(authenticate(`Bearer ${token}`)).resolves.toBeDefined()
   })
 })
