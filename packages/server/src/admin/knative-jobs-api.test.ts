@@ -192,6 +192,13 @@ beforeAll(async () => {
     { role: `projects/${P}/roles/jobUpdater`, members: [UPDATER] },
   ])
   ok(
+    await h.call('POST', `/v1/projects/${P}/serviceAccounts`, {
+      as: OWNER,
+      body: { accountId: 'robot-runner' },
+    }),
+  )
+  // The job runs as robot-runner: its owner may act as it (Cloud Run checks actAs on deploy).
+  ok(
     await h.call('POST', `${V2}?jobId=reporter`, {
       as: OWNER,
       body: {
@@ -212,7 +219,7 @@ beforeAll(async () => {
             ],
             maxRetries: 1,
             timeout: '120s',
-            serviceAccount: `robot@${P}.iam.gserviceaccount.com`,
+            serviceAccount: `robot-runner@${P}.iam.gserviceaccount.com`,
             executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
           },
         },
@@ -278,7 +285,7 @@ describe('reading the v1 view of a v2 job', () => {
                 ],
                 maxRetries: 1,
                 timeoutSeconds: '120',
-                serviceAccountName: `robot@${P}.iam.gserviceaccount.com`,
+                serviceAccountName: `robot-runner@${P}.iam.gserviceaccount.com`,
               },
             },
           },

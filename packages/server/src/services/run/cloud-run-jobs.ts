@@ -11,6 +11,7 @@ import type { JobExecutions } from './job-executions.js'
 import { parseJobName, type JobRef } from './job-names.js'
 import type { RunResourceKind } from './run-resource-kind.js'
 import { RunResources, type RunWriteQuery } from './run-resources.js'
+import { TASK_TEMPLATE_ACCOUNT } from './runtime-account.js'
 
 /** Query parameters of the write methods, as strings from the URL. */
 export interface JobWriteQuery extends RunWriteQuery {
@@ -24,6 +25,7 @@ export function jobNotFound(r: JobRef): IamError {
 
 /** A job, as the methods every kind shares (and the v1 API) take it. */
 export const JOBS: RunResourceKind = {
+  runtimeAccount: { path: TASK_TEMPLATE_ACCOUNT, field: 'job.template.template.service_account' },
   kind: 'job',
   collection: 'jobs',
   permissionPrefix: 'run.jobs',

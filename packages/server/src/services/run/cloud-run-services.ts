@@ -12,6 +12,7 @@ import type { RunResourceKind, RunResourceRules } from './run-resource-kind.js'
 import { RunResources, type RunWriteQuery } from './run-resources.js'
 import { applyServiceMask, buildService, readServiceInput, writableOf } from './service-body.js'
 import { checkServiceUpstream, type UpstreamPolicy } from './upstream-policy.js'
+import { REVISION_TEMPLATE_ACCOUNT } from './runtime-account.js'
 
 /** Query parameters of the write methods, as strings from the URL. */
 export interface WriteQuery extends RunWriteQuery {
@@ -29,6 +30,7 @@ function parseServiceName(name: string) {
 
 /** A service, as the methods every kind shares (and the v1 API) take it. */
 export const SERVICES: RunResourceKind = {
+  runtimeAccount: { path: REVISION_TEMPLATE_ACCOUNT, field: 'service.template.service_account' },
   kind: 'service',
   collection: 'services',
   permissionPrefix: 'run.services',

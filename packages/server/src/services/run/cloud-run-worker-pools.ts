@@ -15,6 +15,7 @@ import {
   requireTemplate,
   writableOfWorkerPool,
 } from './worker-pool-body.js'
+import { REVISION_TEMPLATE_ACCOUNT } from './runtime-account.js'
 
 /** Query parameters of the write methods, as strings from the URL. */
 export interface WorkerPoolWriteQuery extends RunWriteQuery {
@@ -36,6 +37,10 @@ function parseWorkerPoolName(name: string) {
 }
 
 const WORKER_POOLS: RunResourceKind = {
+  runtimeAccount: {
+    path: REVISION_TEMPLATE_ACCOUNT,
+    field: 'worker_pool.template.service_account',
+  },
   kind: 'workerPool',
   collection: 'workerPools',
   permissionPrefix: 'run.workerpools',

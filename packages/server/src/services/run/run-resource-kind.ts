@@ -5,6 +5,7 @@
 import type { ProjectRecord, ResourceRecord, StoreReader, StoreTx } from '@runiam/store'
 import type { Caller } from '../caller.js'
 import type { ServiceContext } from '../context.js'
+import type { RuntimeAccountPath } from './runtime-account.js'
 
 export type Json = Record<string, unknown>
 
@@ -57,6 +58,11 @@ export interface RunResourceKind {
   requireComplete?(input: Json): void
   /** The full stored body. */
   build(a: RunBuildArgs, ctx: ServiceContext): Json
+  /**
+   * Where a body names the service account the resource runs as, and the field a bad value is
+   * reported as (runtime-account.ts: deploying it needs iam.serviceAccounts.actAs).
+   */
+  readonly runtimeAccount: { readonly path: RuntimeAccountPath; readonly field: string }
   /**
    * A patch builds on the record as read again in its transaction (jobs: a run in between
    * changed executionCount), rather than failing on its changed etag.

@@ -12,6 +12,7 @@ import { checkRegion, checkServiceId, presentAs } from '../names.js'
 import type { PolicyTarget } from '../policy-target.js'
 import { projectNotFound } from '../resource-manager/project-service.js'
 import type { Json, RunRef, RunResourceKind, RunResourceRules } from './run-resource-kind.js'
+import { requireActAs } from './runtime-account.js'
 import { listRunResources, type ListQuery } from './run-resource-list.js'
 import {
   finishedOperation,
@@ -142,10 +143,17 @@ export class RunResources<T, L, Q extends RunWriteQuery> {
     const input = this.#kind.readInput(body ?? {})
     this.#kind.requireComplete?.(input)
     await this.#rules.authorizeCreate?.(caller, input, this.nameOf(ref), shownAs)
+    await this.#actAs(caller, input)
     const p = await this.#project(project)
     await this.#rules.admitCreate?.(input, this.nameOf(ref, p.projectId))
     const op = await this.#createWith(caller, ref, p, input, validateOnly)
     return presentAs(op, p.projectId, project)
+  }
+
+  /** Compat: deploying as a service account needs actAs on it (runtime-account.ts). */
+  #actAs(caller: Caller, input: Json, current?: Readonly<Json>): Promise<void> {
+    const { path, field } = this.#kind.runtimeAccount
+    return requireActAs(this.#ctx, caller, input, path, field, current)
   }
 
   async #createWith(
@@ -231,6 +239,7 @@ export class RunResources<T, L, Q extends RunWriteQuery> {
       checkRegion(ref.location)
       kind.requireComplete?.(incoming)
       await this.#rules.authorizeCreate?.(caller, incoming, name, shownAs)
+      await this.#actAs(caller, incoming)
       await this.#rules.admitCreate?.(incoming, canonical)
       const op = await this.#createWith(caller, ref, p, incoming, validateOnly)
       return presentAs(op, p.projectId, ref.project)
@@ -242,6 +251,7 @@ export class RunResources<T, L, Q extends RunWriteQuery> {
         : kind.readInput(kind.applyMask(kind.writableOf(current.body), incoming, mask))
     kind.requireComplete?.(merged)
     await this.#rules.admitUpdate?.(caller, merged, current, name, canonical, shownAs)
+    await this.#actAs(caller, merged, current.body)
     if (etag !== undefined && etag !== current.body['etag']) throw resourceEtagConflict()
     const update: Update = { caller, ref, p, canonical, merged, etag, validateOnly }
     const op =
