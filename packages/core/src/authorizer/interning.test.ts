@@ -226,6 +226,40 @@ describe('compilePolicy interning', () => {
     expect(d.grantedBy[0]?.condition).toEqual({ title: '', expression })
   })
 
+  it('tells apart members the member cache files together, and each policy keeps its own', () => {
+    // Same length, same characters around the `@`: one set of the cache, one fingerprint; only
+    // the strings themselves (fresh, as JSON.parse gives them) tell these members apart.
+    const fresh = (s: string): string => JSON.parse(JSON.stringify(s)) as string
+    const names = ['ab', 'ba', 'cd', 'dc', 'ef', 'fe'].map((x) => `user:${x}zzzz@example.com`)
+    for (let round = 0; round < 3; round++) {
+      names.forEach((name, i) => {
+        const resource = svc(100 + i)
+        const policy = compilePolicy(resource, {
+          bindings: [
+            { role: 'roles/run.invoker', members: [fresh(name)] },
+            { role: 'roles/run.viewer', members: [fresh(names[(i + 1) % names.length] as string)] },
+          ],
+        })
+        expect(policy.bindings.map((b) => b.members)).toEqual([
+          [name],
+          [names[(i + 1) % names.length]],
+        ])
+        names.forEach((caller) => {
+          const d = check(
+            {
+              principals: principalSetFor(caller),
+              permission: INVOKE,
+              resource,
+              attributes: attrs,
+            },
+            [policy],
+          )
+          expect(d.allowed).toBe(caller === name)
+        })
+      })
+    }
+  })
+
   it('starts its tables over past their limit, and decisions stay right', () => {
     // 300,000 distinct members, beyond the tables' limit: a table that grew without end would
     // still hand `late` the binding `early` got; a bounded one has started over.

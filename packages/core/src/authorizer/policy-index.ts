@@ -30,7 +30,7 @@ import type {
 } from './compiled-policy.js'
 import { InternTable } from './intern-table.js'
 import { internCondition } from './interned-conditions.js'
-import { internMember } from './interned-members.js'
+import { cachedMember, cachedMemberAt, cachedMemberHash, internMember } from './interned-members.js'
 import { memberBucket, memberHash, MEMBER_HASH_BITS } from './member-hash.js'
 import type { CallerHashes } from './principal-set.js'
 import {
@@ -214,9 +214,10 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
       for (const member of b.members) {
         // Canonical stored policies are already normalised; normalising again keeps a caller
         // that compiles a hand-written policy from silently missing `user:Alice@Example.com`.
-        const interned = internMember(member)
-        this[pair] = interned.member
-        this.#setCode(pair, code | (interned.hash << HASH_SHIFT))
+        // The interned member, looked up through the member cache (interned-members.ts).
+        const at = cachedMemberAt(member)
+        this[pair] = cachedMember(at)
+        this.#setCode(pair, code | (cachedMemberHash(at) << HASH_SHIFT))
         if (numbers !== undefined) numbers[pair] = number
         pair++
         code &= ~START
