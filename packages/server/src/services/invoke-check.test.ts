@@ -2,10 +2,16 @@
 // authorizer over real policies.
 import { describe, expect, it } from 'vitest'
 import { SignJWT, createLocalJWKSet, exportJWK, generateKeyPair } from 'jose'
-import type { Policy } from '@runiam/core'
+import { Code, IamError, type Policy } from '@runiam/core'
 import { check, compilePolicy, principalSetFor } from '@runiam/core/authorizer'
 import { createTokenVerifier } from '../identity/token-verifier.js'
-import { audiencesFor, bearer, decideInvoke, type InvokeTarget } from './invoke-check.js'
+import {
+  audiencesFor,
+  bearer,
+  decideInvoke,
+  type IdTokenVerifier,
+  type InvokeTarget,
+} from './invoke-check.js'
 
 const ISS = 'http://127.0.0.1:8080'
 const URL_ = 'http://hello-123456.us-central1.run.localhost:8080'
@@ -169,6 +175,40 @@ describe('invoke check', () => {
     const t = `Bearer ${await sign('alice@example.com', URL_)}`
     expect(await run({ authorization: t }, '/admin/x')).toMatchObject({ kind: 'forward' })
     expect(await run({ authorization: t }, '/other')).toMatchObject({ status: 403 })
+  })
+
+  it('a verifier that fails for another reason than the token (the store down) is an error, not a 401', async () => {
+    const down = new IamError(Code.UNAVAILABLE, 'STORE_UNAVAILABLE', 'The database is unavailable.')
+    const decide = (verifier: IdTokenVerifier) =>
+      decideInvoke({
+        service: {
+          name: 'projects/p/locations/l/services/s',
+          invokerIamDisabled: false,
+          audiences: [],
+        },
+        credentials: { authorization: ['Bearer t'] },
+        attributes: { timeMs: NOW, path: '/' },
+        verifier,
+        authorize: () => ({ allowed: false, grantedBy: [], conditionErrors: [] }) as never,
+      })
+    await expect(decide({ verify: () => Promise.reject(down) })).rejects.toBe(down)
+    expect(() =>
+      decide({
+        verify: () => Promise.reject(down),
+        remembered: () => {
+          throw down
+        },
+      }),
+    ).toThrow(down)
+    // A refused token is still the caller's 401.
+    const refused = new IamError(Code.UNAUTHENTICATED, 'ID_TOKEN_INVALID', 'no', {
+      metadata: { check: 'account-not-in-force' },
+    })
+    await expect(decide({ verify: () => Promise.reject(refused) })).resolves.toMatchObject({
+      kind: 'reject',
+      status: 401,
+      check: 'account-not-in-force',
+    })
   })
 
   it('reads bearer tokens strictly', () => {

@@ -2,7 +2,7 @@
 // credentials and attributes, say whether to forward the request (and as whom) or refuse it with
 // 401/403. The gateway and the auth_request endpoint depend on it by type and make one decision
 // per request; the decision itself goes through the PermissionChecker like every admin call.
-import { IamError } from '@runiam/core'
+import { Code, IamError } from '@runiam/core'
 import type { Decision } from '@runiam/core/authorizer'
 import type { RequestAttributes } from '@runiam/core/conditions'
 import type { Caller } from './caller.js'
@@ -167,11 +167,18 @@ function afterAnonymous(
     .then((caller) => authorizeCaller(input, caller, via), invalidToken)
 }
 
-const invalidToken = (err: unknown): InvokeDecision =>
-  reject401(
-    `The request was not authorized to invoke this service. ${(err as Error).message}`,
-    (err instanceof IamError ? err.metadata['check'] : undefined) ?? 'invalid-token',
+/**
+ * A token the verifier refused (UNAUTHENTICATED) is the caller's 401; anything else (the store
+ * could not be read for the token's service account, say) is the server's failure and goes on as
+ * an error, which the gateway answers 503, never as a verdict on the token.
+ */
+const invalidToken = (err: unknown): InvokeDecision => {
+  if (!(err instanceof IamError) || err.code !== Code.UNAUTHENTICATED) throw err
+  return reject401(
+    `The request was not authorized to invoke this service. ${err.message}`,
+    err.metadata['check'] ?? 'invalid-token',
   )
+}
 
 function authorizeCaller(
   input: InvokeInput,
