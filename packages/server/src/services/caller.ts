@@ -23,8 +23,9 @@ export interface Caller {
   /** When the credential expires, epoch ms. */
   readonly expiresAt?: number
   /**
-   * The token's subject (runiam access tokens): a service account's unique id when the token was
-   * minted for the account, subjectFor(email) otherwise (a development login).
+   * The token's subject (runiam access tokens, and ID tokens of an email-mapped issuer): for
+   * runiam's own tokens, a service account's unique id when the token was minted for the account,
+   * subjectFor(email) otherwise (a development login); identity/account-standing.ts reads it.
    */
   readonly subject?: string
 }
