@@ -1,21 +1,15 @@
 // The invoker gateway end to end: real `runiam serve`, real HTTP to the service host, tokens from
 // runiam's own issuer (dev login) and from a trusted test issuer whose key the test holds (for
 // expired, foreign-audience, alg:none and wrong-key forgeries), policies set with the CLI.
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import {
-  SignJWT,
-  UnsecuredJWT,
-  exportJWK,
-  generateKeyPair,
-  importPKCS8,
-  type CryptoKey,
-} from 'jose'
+import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type CryptoKey } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   idToken as mintIdToken,
   invokeService,
+  keyFileUser,
   login,
   startServer,
   type Reply,
@@ -261,29 +255,11 @@ describe('invoker gateway', () => {
       ])
       expect(key.code, key.stderr).toBe(0)
       await bind('svc', `serviceAccount:${email}`, 'roles/run.invoker')
-      const k = JSON.parse(readFileSync(file, 'utf8')) as {
-        private_key: string
-        private_key_id: string
-        token_uri: string
-      }
-      const now = Math.floor(Date.now() / 1000)
-      const assertion = await new SignJWT({ target_audience: aud })
-        .setProtectedHeader({ alg: 'RS256', kid: k.private_key_id })
-        .setIssuer(email)
-        .setAudience(k.token_uri)
-        .setIssuedAt(now)
-        .setExpirationTime(now + 600)
-        .sign(await importPKCS8(k.private_key, 'RS256'))
-      const res = await fetch(k.token_uri, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({
-          grant_type: 'urn:ietf:params:oauth:grant-type:jwt-bearer',
-          assertion,
-        }).toString(),
-      })
-      expect(res.status).toBe(200)
-      return ((await res.json()) as { id_token: string }).id_token
+      // The account's own CLI, from its key file, prints the ID token (as gcloud does).
+      const robot = await keyFileUser(server, file, PROJECT)
+      const printed = await robot.run(['auth', 'print-identity-token', `--audiences=${aud}`])
+      expect(printed.code, printed.stderr).toBe(0)
+      return printed.stdout.trim()
     }
     const sa = (args: string[]) => owner.run(['iam', 'service-accounts', ...args])
     // Twice each: the second use is answered from the gateway's memory (token and account).

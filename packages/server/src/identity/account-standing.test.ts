@@ -76,6 +76,22 @@ describe('AccountStanding on SQLite', () => {
 
   const setDisabled = (disabled: boolean) =>
     store.transact((tx) => tx.updateServiceAccount({ ...ACCOUNT, disabled }))
+  /** The store, its account reads held (after reading) until release(), and counted. */
+  const gated = () => {
+    let count = 0
+    let release = (): void => {}
+    const gate = new Promise<void>((r) => (release = r))
+    const slow: Pick<Store, 'getServiceAccount' | 'onChange'> = {
+      getServiceAccount: async (email) => {
+        count++
+        const read = await store.getServiceAccount(email)
+        await gate
+        return read
+      },
+      onChange: (listener) => store.onChange(listener),
+    }
+    return { slow, release: () => release(), reads: () => count }
+  }
 
   it('reads an account once, then answers from memory until a service account change', async () => {
     const standing = new AccountStanding(store, OWN)
@@ -102,16 +118,7 @@ describe('AccountStanding on SQLite', () => {
   })
 
   it('does not remember a read that raced with a change', async () => {
-    let release = (): void => {}
-    const gate = new Promise<void>((r) => (release = r))
-    const slow: Pick<Store, 'getServiceAccount' | 'onChange'> = {
-      getServiceAccount: async (email) => {
-        const read = await store.getServiceAccount(email)
-        await gate
-        return read
-      },
-      onChange: (listener) => store.onChange(listener),
-    }
+    const { slow, release } = gated()
     const standing = new AccountStanding(slow, OWN)
     try {
       const pending = standing.refusal(idToken())
@@ -129,26 +136,15 @@ describe('AccountStanding on SQLite', () => {
   })
 
   it('shares one read among requests arriving together; one started after a change reads afresh', async () => {
-    let reads = 0
-    let release = (): void => {}
-    const gate = new Promise<void>((r) => (release = r))
-    const slow: Pick<Store, 'getServiceAccount' | 'onChange'> = {
-      getServiceAccount: async (email) => {
-        reads++
-        const read = await store.getServiceAccount(email)
-        await gate
-        return read
-      },
-      onChange: (listener) => store.onChange(listener),
-    }
+    const { slow, release, reads } = gated()
     const standing = new AccountStanding(slow, OWN)
     try {
       const burst = Array.from({ length: 20 }, () => standing.refusal(idToken()))
-      expect(reads).toBe(1)
+      expect(reads()).toBe(1)
       await new Promise((r) => setTimeout(r, 20))
       await setDisabled(true)
       const after = standing.refusal(idToken())
-      expect(reads).toBe(2)
+      expect(reads()).toBe(2)
       release()
       expect(await Promise.all(burst)).toEqual(Array.from({ length: 20 }, () => null))
       expect(await after).toMatch(/is disabled$/)
