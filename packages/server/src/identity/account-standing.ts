@@ -22,13 +22,15 @@ export function accountRefusal(
 ): string | undefined {
   const { email, subject } = caller
   if (email === undefined) return undefined
+  if (account?.disabled === true) return `service account [${email}] is disabled`
+  // The gateway's steady state for an account's token: no digest of the email per request.
+  if (account !== undefined && subject === account.uniqueId) return undefined
   // Only runiam's own tokens carry a subject runiam gave: an account's unique id.
   const ours = caller.issuer === ownIssuer && subject !== undefined && subject !== subjectFor(email)
-  if (account === undefined) return ours ? `service account [${email}] no longer exists` : undefined
-  if (account.disabled) return `service account [${email}] is disabled`
-  if (ours && subject !== account.uniqueId)
-    return `service account [${email}] was deleted; the account of that email now is another`
-  return undefined
+  if (!ours) return undefined
+  return account === undefined
+    ? `service account [${email}] no longer exists`
+    : `service account [${email}] was deleted; the account of that email now is another`
 }
 
 /** Whether `caller` speaks for a service account (the only callers the rule can refuse). */
