@@ -193,6 +193,26 @@ describe('forged ID tokens claiming runiam as issuer', () => {
   })
 })
 
+describe('a token minted for one use, presented for another', () => {
+  it("refuses runiam's access token as an ID token, even where the issuer URL is an audience", async () => {
+    const verifier = createTokenVerifier({ issuers: [runiamIssuer(ISS, ring)], now: () => NOW })
+    const issuer = createIssuer({ issuer: ISS, keys: ring, lifetimeSeconds: 600, now: () => NOW })
+    // A service whose customAudiences name runiam's issuer URL (its access tokens' audience): the
+    // admin credential must not become an invocation credential there, nor be forwarded to it.
+    const audiences = [AUD, ISS]
+    const { token } = await issuer.signAccessToken(SA)
+    // (Refused today because an access token carries no email_verified: keep it that way.)
+    await expect(verifier.verify(token, audiences)).rejects.toMatchObject({
+      reason: 'ID_TOKEN_INVALID',
+    })
+    expect(verifier.remembered(token, audiences)).toBeUndefined()
+    // An ID token for that audience is what such a service accepts.
+    await expect(
+      verifier.verify(await issuer.signIdToken(SA, ISS), audiences),
+    ).resolves.toMatchObject({ member: `serviceAccount:${SA}` })
+  })
+})
+
 describe("an issuer's key vouches only for its own iss", () => {
   it("refuses an external iss signed by runiam's key, and runiam's iss signed by the external key", async () => {
     const ext = await externalIssuer()
