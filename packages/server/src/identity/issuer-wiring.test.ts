@@ -1,7 +1,8 @@
 // runiam's issuer as the real server wires it (SQLite in a temp folder, real sockets): a trusted
 // issuer naming runiam's own issuer URL is refused at start, naming it (its keys would otherwise
-// judge runiam's tokens at the gateway); a 1 MB Authorization header is refused before any token
-// check, and the server keeps answering.
+// judge runiam's tokens at the gateway); the discovery document names the configured issuer and
+// the JWKS publishes public key members only; a 1 MB Authorization header is refused before any
+// token check, and the server keeps answering.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -55,6 +56,26 @@ describe("runiam's issuer, wired", () => {
       const huge = `Bearer ${'a'.repeat(1 << 20)}`
       expect(await statusOf(`${server.url}/v1/projects`, huge)).toBe(431)
       expect(await statusOf(`${server.url}/v1/projects`, 'Bearer not.a.jwt')).toBe(401)
+    } finally {
+      await server.close()
+    }
+  })
+  it('publishes the configured issuer and only public key members', async () => {
+    const server = await serve()
+    try {
+      const disco = (await (
+        await fetch(`${server.url}/.well-known/openid-configuration`)
+      ).json()) as Record<string, unknown>
+      expect(disco).toMatchObject({ issuer: ISS, jwks_uri: `${ISS}/oauth2/v3/certs` })
+      for (const path of ['/oauth2/v3/certs', '/.well-known/jwks.json']) {
+        const { keys } = (await (await fetch(`${server.url}${path}`)).json()) as {
+          keys: Record<string, unknown>[]
+        }
+        expect(keys.length, path).toBeGreaterThan(0)
+        for (const key of keys) {
+          expect(Object.keys(key).sort(), path).toEqual(['alg', 'e', 'kid', 'kty', 'n', 'use'])
+        }
+      }
     } finally {
       await server.close()
     }
