@@ -48,6 +48,7 @@ import {
   parseRoles,
 } from '../services/cloud-identity/group-model.js'
 import { compileConditionsInSlices } from '../services/condition-slices.js'
+import { SIGNING_ALG } from '../services/keys/new-signing-key.js'
 import { customRoleState, inHierarchy } from '../services/custom-role-scope.js'
 import {
   ACCOUNT_ID_RE,
@@ -705,7 +706,9 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
       }
       return {
         kid: match(o, 'kid', KID, 'a key id'),
-        alg: oneOf(o, 'alg', ['RS256', 'ES256'] as const),
+        // runiam signs (and verifies its access tokens) with RS256 only: a key of another
+        // algorithm would become the signing key and fail every token minted with it.
+        alg: oneOf(o, 'alg', [SIGNING_ALG] as const),
         publicJwk: obj(o, 'publicJwk'),
         privateJwk: hasPrivate ? obj(o, 'privateJwk') : undefined,
         createTime: time(o, 'createTime'),
