@@ -156,6 +156,9 @@ function known(o: Json, keys: readonly string[]): void {
   }
 }
 
+/** The members of a JWK that belong to its private half (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
+
 function oneOf<T extends string>(o: Json, key: string, values: readonly T[]): T {
   const v = str(o, key)
   if (!(values as readonly string[]).includes(v)) {
@@ -719,7 +722,9 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
     })
     kids.add(base.kid, label)
     await aboutAsync(label, async () => {
-      if (base.publicJwk['d'] !== undefined) throw refuse("its 'publicJwk' holds a private key.")
+      // Any private member (an RSA key's primes alone give it away), as the JWKS publishes it.
+      if (PRIVATE_JWK_MEMBERS.some((m) => base.publicJwk[m] !== undefined))
+        throw refuse("its 'publicJwk' holds a private key.")
       await importJWK(base.publicJwk as JWK, base.alg).catch(() => {
         throw refuse("its 'publicJwk' is not a usable public key.")
       })

@@ -578,6 +578,18 @@ describe('export → import round trip', () => {
         }),
         /is not the private half of its 'publicJwk'/,
       )
+      // A public key carrying its private primes (no `d`): the JWKS would publish them.
+      for (const member of ['d', 'p']) {
+        await refused(
+          edit((d) => {
+            const k = (d['signingKeys'] as Record<string, unknown>[])[0]
+            const priv = k?.['privateJwk'] as Record<string, unknown> | undefined
+            if (k !== undefined && priv !== undefined)
+              k['publicJwk'] = { ...(k['publicJwk'] as object), [member]: priv[member] }
+          }),
+          /signingKeys\[0\].*its 'publicJwk' holds a private key/,
+        )
+      }
       // A well-formed key of an algorithm runiam never signs with: stored, it would become the
       // signing key and every token minted with it would fail (an RS256 header on an EC key).
       const ec = await generateKeyPair('ES256', { extractable: true })
