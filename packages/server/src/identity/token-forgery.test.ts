@@ -194,7 +194,7 @@ describe('forged ID tokens claiming runiam as issuer', () => {
 })
 
 describe('a token minted for one use, presented for another', () => {
-  it("refuses runiam's access token as an ID token, even where the issuer URL is an audience", async () => {
+  it("tells runiam's access tokens and ID tokens apart, even when the issuer URL is the audience", async () => {
     const verifier = createTokenVerifier({ issuers: [runiamIssuer(ISS, ring)], now: () => NOW })
     const issuer = createIssuer({ issuer: ISS, keys: ring, lifetimeSeconds: 600, now: () => NOW })
     // A service whose customAudiences name runiam's issuer URL (its access tokens' audience): the
@@ -206,6 +206,14 @@ describe('a token minted for one use, presented for another', () => {
       reason: 'ID_TOKEN_INVALID',
     })
     expect(verifier.remembered(token, audiences)).toBeUndefined()
+    // The reverse: an ID token whose audience is the issuer URL (generateIdToken lets a caller
+    // choose it) is no access token for the admin API: its typ alone tells them apart.
+    const idForIssuer = await issuer.signIdToken(SA, ISS)
+    await expect(issuer.verifyAccessToken(idForIssuer)).rejects.toMatchObject({
+      status: 'UNAUTHENTICATED',
+      reason: 'ACCESS_TOKEN_INVALID',
+    })
+    expect(issuer.rememberedAccessToken(idForIssuer)).toBeUndefined()
     // An ID token for that audience is what such a service accepts.
     await expect(
       verifier.verify(await issuer.signIdToken(SA, ISS), audiences),
