@@ -221,6 +221,32 @@ describe('a token minted for one use, presented for another', () => {
   })
 })
 
+describe('expiry', () => {
+  it('a remembered token expires at the very millisecond a first check would refuse it', async () => {
+    let clock = NOW
+    const issuer = createIssuer({ issuer: ISS, keys: ring, lifetimeSeconds: 600, now: () => clock })
+    const token = await issuer.signIdToken(SA, AUD)
+    const remembering = createTokenVerifier({
+      issuers: [runiamIssuer(ISS, ring)],
+      now: () => clock,
+    })
+    await remembering.verify(token, [AUD])
+    // exp + the 30 s of skew, to the millisecond: jose (a first check) says expired.
+    clock = NOW + (600 + 30) * 1000
+    const first = createTokenVerifier({ issuers: [runiamIssuer(ISS, ring)], now: () => clock })
+    await expect(first.verify(token, [AUD])).rejects.toMatchObject({
+      metadata: { check: 'expired' },
+    })
+    expect(() => remembering.remembered(token, [AUD])).toThrow(/expired/)
+    await expect(remembering.verify(token, [AUD])).rejects.toMatchObject({
+      metadata: { check: 'expired' },
+    })
+    // A millisecond earlier both accept it.
+    clock -= 1
+    await expect(first.verify(token, [AUD])).resolves.toMatchObject({ email: SA })
+  })
+})
+
 describe("an issuer's key vouches only for its own iss", () => {
   it("refuses an external iss signed by runiam's key, and runiam's iss signed by the external key", async () => {
     const ext = await externalIssuer()

@@ -219,7 +219,9 @@ export function createTokenVerifier(options: {
   }
 
   function admit(entry: Verified, audiences: readonly string[]): Caller {
-    if (options.now() / 1000 - tolerance > entry.exp) throw invalid('it has expired', 'expired')
+    // jose's rule (a first check): expired once exp <= now - tolerance, in whole seconds.
+    if (entry.exp <= Math.floor(options.now() / 1000) - tolerance)
+      throw invalid('it has expired', 'expired')
     if (entry.issuer.verifies !== undefined && !entry.issuer.verifies(entry.kid))
       throw invalid("its signature does not verify with the issuer's keys", 'bad-signature')
     if (!entry.audiences.some((a) => audiences.includes(a)))
