@@ -1,6 +1,7 @@
 // runiam's own signingKeys:rotate over a real socket and SQLite: only an owner of the organization
 // may rotate (not an organization admin, not a project owner, not through a custom role); the new
-// key is pending until the activation delay; a second rotation meanwhile is refused.
+// key is pending until the activation delay; a second rotation meanwhile is refused; every attempt,
+// refused or not, leaves an Admin Activity audit entry naming its caller and no private key.
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -116,5 +117,41 @@ describe('signingKeys:rotate', () => {
       message: `A signing key rotation is already under way: key ${body.key.kid} starts signing at 2026-01-01T00:10:00.000Z. Rotate again after that.`,
     })
     expect(await store.listSigningKeys()).toHaveLength(2)
+  })
+
+  it('leaves an audit entry for every attempt, naming the caller, without any private key', async () => {
+    const r = await h.call('POST', '/v2/entries:list', {
+      as: OWNER,
+      body: {
+        resourceNames: [`organizations/${h.orgId}`],
+        filter: 'protoPayload.methodName="runiam.v1.SigningKeys.RotateSigningKey"',
+        pageSize: 1000,
+      },
+    })
+    expect(r.status, JSON.stringify(r.json)).toBe(200)
+    type Entry = {
+      logName: string
+      protoPayload: { authenticationInfo: { principalEmail?: string }; status: { code?: number } }
+    }
+    const entries = (r.json['entries'] ?? []) as Entry[]
+    const attempts = entries.map((e) => [
+      e.protoPayload.authenticationInfo.principalEmail,
+      e.protoPayload.status.code ?? 0,
+    ])
+    // The refusals of the first test, the rotation and the refused second rotation above.
+    expect(attempts).toEqual(
+      expect.arrayContaining([
+        ['org-admin@example.com', 7],
+        ['project-owner@example.com', 7],
+        ['stranger@example.com', 7],
+        [OWNER.replace(/^user:/, ''), 0],
+        [OWNER.replace(/^user:/, ''), 9],
+      ]),
+    )
+    for (const e of entries) expect(e.logName).toMatch(/cloudaudit\.googleapis\.com%2Factivity$/)
+    const keys = await store.listSigningKeys()
+    const text = JSON.stringify(entries)
+    expect(text).not.toMatch(/"d"|privateJwk/)
+    for (const k of keys) expect(text).not.toContain(String(k.privateJwk['d']))
   })
 })

@@ -179,7 +179,19 @@ export function createTokenVerifier(options: {
   /** Allowed clock skew in seconds. */
   readonly clockToleranceSeconds?: number
 }): TokenVerifier {
-  const byIssuer = new Map(options.issuers.map((i) => [i.issuer, i]))
+  const byIssuer = new Map<string, TrustedIssuer>()
+  for (const i of options.issuers) {
+    // One `iss`, one set of keys: a later entry would silently judge the earlier one's tokens (a
+    // trusted issuer naming runiam's own issuer URL would let its keys speak for runiam's).
+    if (byIssuer.has(i.issuer)) {
+      throw new IamError(
+        Code.INVALID_ARGUMENT,
+        'INVALID_CONFIG',
+        `Token issuer ${JSON.stringify(i.issuer)} is listed twice (trustedIssuers, or runiam's own issuer URL): each issuer's tokens must be checked with one set of keys.`,
+      )
+    }
+    byIssuer.set(i.issuer, i)
+  }
   const tolerance = options.clockToleranceSeconds ?? 30
   const cache = new Map<string, Verified>()
   // The entry the last lookup found, by its token: a client sends the same token request after
@@ -207,7 +219,9 @@ export function createTokenVerifier(options: {
   }
 
   function admit(entry: Verified, audiences: readonly string[]): Caller {
-    if (options.now() / 1000 - tolerance > entry.exp) throw invalid('it has expired', 'expired')
+    // jose's rule (a first check): expired once exp <= now - tolerance, in whole seconds.
+    if (entry.exp <= Math.floor(options.now() / 1000) - tolerance)
+      throw invalid('it has expired', 'expired')
     if (entry.issuer.verifies !== undefined && !entry.issuer.verifies(entry.kid))
       throw invalid("its signature does not verify with the issuer's keys", 'bad-signature')
     if (!entry.audiences.some((a) => audiences.includes(a)))

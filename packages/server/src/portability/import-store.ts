@@ -48,6 +48,7 @@ import {
   parseRoles,
 } from '../services/cloud-identity/group-model.js'
 import { compileConditionsInSlices } from '../services/condition-slices.js'
+import { SIGNING_ALG } from '../services/keys/new-signing-key.js'
 import { customRoleState, inHierarchy } from '../services/custom-role-scope.js'
 import {
   ACCOUNT_ID_RE,
@@ -154,6 +155,9 @@ function known(o: Json, keys: readonly string[]): void {
     if (!keys.includes(k)) throw refuse(`unknown field '${k}'.`)
   }
 }
+
+/** The members of a JWK that belong to its private half (RFC 7518 §6.2.2, §6.3.2, §6.4.1). */
+const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const
 
 function oneOf<T extends string>(o: Json, key: string, values: readonly T[]): T {
   const v = str(o, key)
@@ -705,7 +709,9 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
       }
       return {
         kid: match(o, 'kid', KID, 'a key id'),
-        alg: oneOf(o, 'alg', ['RS256', 'ES256'] as const),
+        // runiam signs (and verifies its access tokens) with RS256 only: a key of another
+        // algorithm would become the signing key and fail every token minted with it.
+        alg: oneOf(o, 'alg', [SIGNING_ALG] as const),
         publicJwk: obj(o, 'publicJwk'),
         privateJwk: hasPrivate ? obj(o, 'privateJwk') : undefined,
         createTime: time(o, 'createTime'),
@@ -716,7 +722,9 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
     })
     kids.add(base.kid, label)
     await aboutAsync(label, async () => {
-      if (base.publicJwk['d'] !== undefined) throw refuse("its 'publicJwk' holds a private key.")
+      // Any private member (an RSA key's primes alone give it away), as the JWKS publishes it.
+      if (PRIVATE_JWK_MEMBERS.some((m) => base.publicJwk[m] !== undefined))
+        throw refuse("its 'publicJwk' holds a private key.")
       await importJWK(base.publicJwk as JWK, base.alg).catch(() => {
         throw refuse("its 'publicJwk' is not a usable public key.")
       })

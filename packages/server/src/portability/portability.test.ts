@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
+import { exportJWK, generateKeyPair } from 'jose'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isIamError } from '@runiam/core'
@@ -576,6 +577,33 @@ describe('export → import round trip', () => {
           if (k !== undefined && o !== undefined) k['privateJwk'] = o.privateJwk
         }),
         /is not the private half of its 'publicJwk'/,
+      )
+      // A public key carrying its private primes (no `d`): the JWKS would publish them.
+      for (const member of ['d', 'p']) {
+        await refused(
+          edit((d) => {
+            const k = (d['signingKeys'] as Record<string, unknown>[])[0]
+            const priv = k?.['privateJwk'] as Record<string, unknown> | undefined
+            if (k !== undefined && priv !== undefined)
+              k['publicJwk'] = { ...(k['publicJwk'] as object), [member]: priv[member] }
+          }),
+          /signingKeys\[0\].*its 'publicJwk' holds a private key/,
+        )
+      }
+      // A well-formed key of an algorithm runiam never signs with: stored, it would become the
+      // signing key and every token minted with it would fail (an RS256 header on an EC key).
+      const ec = await generateKeyPair('ES256', { extractable: true })
+      const ecPublic = await exportJWK(ec.publicKey)
+      const ecPrivate = await exportJWK(ec.privateKey)
+      await refused(
+        edit((d) => {
+          const k = (d['signingKeys'] as Record<string, unknown>[])[0]
+          if (k === undefined) return
+          k['alg'] = 'ES256'
+          k['publicJwk'] = { ...ecPublic, kid: k['kid'], alg: 'ES256', use: 'sig' }
+          k['privateJwk'] = { ...ecPrivate, kid: k['kid'], alg: 'ES256' }
+        }),
+        /signingKeys\[0\].*field 'alg' must be one of RS256, got "ES256"/,
       )
     })
 
