@@ -20,6 +20,7 @@ import { createConsoleAssets } from './console/console-assets.js'
 import { createConsoleLogin, withConsoleLogin } from './console/console-login.js'
 import { fenceSurfaces } from './http/feed-fence.js'
 import { createFrontDoor, type FrontDoor, type Logger, type Surfaces } from './http/front-door.js'
+import { drain } from './http/drain.js'
 import { listen, listenHosts, urlHost } from './http/listen.js'
 import { closeIfBodyUnread, readBody } from './http/read-body.js'
 import { AccountStanding, withAccountStanding } from './identity/account-standing.js'
@@ -528,14 +529,12 @@ function run(
     ...(parts.bootstrap === undefined ? {} : { bootstrap: parts.bootstrap }),
     async close() {
       clearInterval(auditPruner)
+      // Requests in flight are answered (within DRAIN_GRACE_MS) before the parts they use close.
+      await drain(door.server)
       parts.hosts.close()
       parts.standing.close()
       parts.keys.close()
       parts.services.close()
-      await new Promise<void>((resolve) => {
-        door.server.close(() => resolve())
-        door.server.closeAllConnections()
-      })
       stopRuntimeSync()
       await runtime.close()
       // Running executions are cancelled (their processes stopped) and that is recorded.
