@@ -6,8 +6,15 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
 import { startServer, type ServerProcess } from './harness.js'
 
+const SERVICE = '/v2/projects/demo-project/locations/us-central1/services/hello'
+
 /** A raw keep-alive connection: what the server answers is read as it comes. */
-async function open(server: ServerProcess): Promise<{ socket: Socket; received: () => string }> {
+interface Connection {
+  readonly socket: Socket
+  received(): string
+}
+
+async function open(server: ServerProcess): Promise<Connection> {
   const at = new URL(server.url)
   const socket = connect(Number(at.port), at.hostname)
   await new Promise<void>((resolve, reject) => {
@@ -18,6 +25,46 @@ async function open(server: ServerProcess): Promise<{ socket: Socket; received: 
   socket.on('data', (d: Buffer) => (data += d.toString()))
   socket.on('error', () => {})
   return { socket, received: () => data }
+}
+
+/** Sends one request on `c` and resolves with its status once the whole answer is in. */
+async function ask(
+  c: Connection,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body = '',
+): Promise<{ status: number; requestId: string }> {
+  const from = c.received().length
+  const lines = Object.entries({ host: 'x', 'content-length': String(body.length), ...headers })
+  c.socket.write(
+    `${method} ${path} HTTP/1.1\r\n${lines.map(([k, v]) => `${k}: ${v}\r\n`).join('')}\r\n${body}`,
+  )
+  let answer = ''
+  await until(`${method} ${path} answered`, () => {
+    answer = c.received().slice(from)
+    const end = answer.indexOf('\r\n\r\n')
+    const length = /content-length: (\d+)/i.exec(answer)?.[1]
+    return end >= 0 && length !== undefined && answer.length >= end + 4 + Number(length)
+  })
+  return {
+    status: Number(answer.slice(9, 12)),
+    requestId: /x-request-id: (\S+)/i.exec(answer)?.[1] ?? '',
+  }
+}
+
+/** The pid that logged the request with this id (lines are written a tick late). */
+async function answeredBy(server: ServerProcess, requestId: string): Promise<number> {
+  let pid: number | undefined
+  await until(`request ${requestId} logged`, () => {
+    const line = server
+      .logs()
+      .split('\n')
+      .find((l) => l.includes(`"requestId":"${requestId}"`) && l.includes('"event":"request"'))
+    pid = line === undefined ? undefined : (JSON.parse(line) as { pid: number }).pid
+    return pid !== undefined
+  })
+  return pid as number
 }
 
 async function until(what: string, ok: () => boolean): Promise<void> {
@@ -55,6 +102,60 @@ describe('runiam serve --workers 2, attacked', () => {
       expect(c.received().slice(before)).toMatch(/^HTTP\/1\.1 \d{3} /)
       expect(await stopped).toBe(0)
     } finally {
+      await server.stop()
+    }
+  }, 60_000)
+
+  it('a worker frozen while a write waits for it is killed before the write is answered', async () => {
+    const server = await startServer(['--workers', '2', '--demo'])
+    let frozen: number | undefined
+    try {
+      const token = await fetch(`${server.url}/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({
+          grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
+          subject: 'admin@example.com',
+          audience: server.url,
+        }),
+      })
+      const admin = `Bearer ${((await token.json()) as { access_token: string }).access_token}`
+      // One kept-alive connection on each worker.
+      const on = new Map<number, Connection>()
+      for (let i = 0; i < 40 && on.size < 2; i++) {
+        const c = await open(server)
+        const pid = await answeredBy(server, (await ask(c, 'GET', '/healthz')).requestId)
+        if (on.has(pid)) c.socket.destroy()
+        else on.set(pid, c)
+      }
+      expect(on.size).toBe(2)
+      const [[writer, c], [victim]] = [...on.entries()] as [[number, Connection], [number]]
+      frozen = victim
+      process.kill(victim, 'SIGSTOP')
+      const policy = JSON.stringify({
+        policy: { bindings: [{ role: 'roles/run.invoker', members: ['user:alice@example.com'] }] },
+      })
+      const write = await ask(
+        c,
+        'POST',
+        `${SERVICE}:setIamPolicy`,
+        { authorization: admin, 'content-type': 'application/json' },
+        policy,
+      )
+      expect(write.status).toBe(200)
+      // Answered: the worker that still had the old policy is gone, not waiting to resume.
+      expect(() => process.kill(victim, 0)).toThrow(/ESRCH/)
+      expect(server.logs()).toContain('"event":"worker_killed"')
+      // The writer goes on serving on its connection.
+      expect(await answeredBy(server, (await ask(c, 'GET', '/healthz')).requestId)).toBe(writer)
+    } finally {
+      if (frozen !== undefined) {
+        try {
+          process.kill(frozen, 'SIGCONT')
+        } catch {
+          // gone
+        }
+      }
       await server.stop()
     }
   }, 60_000)

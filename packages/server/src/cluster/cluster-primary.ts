@@ -41,7 +41,18 @@ export async function runCluster(
     args: [],
     silent: false,
   })
-  const coordinator = new SettleCoordinator()
+  // A worker that has not applied a write 1.5 s after it was asked (hung, stopped, its event loop
+  // blocked) or cannot is killed before the write is answered (the writer waits 2 s at most): it
+  // would decide under the old policy the moment it runs again. It restarts and reads afresh.
+  const coordinator = new SettleCoordinator({
+    timeoutMs: 1_500,
+    onLate: (id, reason) => {
+      const late = cluster.workers?.[id]
+      if (late === undefined || late.isDead()) return
+      log({ event: 'worker_killed', workerPid: late.process.pid, reason })
+      late.process.kill('SIGKILL')
+    },
+  })
   /** Slot index → its current worker; a slot keeps its backoff across restarts. */
   const slots: {
     worker?: Worker | undefined
