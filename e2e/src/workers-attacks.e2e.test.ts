@@ -159,4 +159,36 @@ describe('runiam serve --workers 2, attacked', () => {
       await server.stop()
     }
   }, 60_000)
+
+  it('no worker outlives a primary killed with SIGKILL, even one holding a connection', async () => {
+    const server = await startServer(['--workers', '2'])
+    try {
+      let config: { pid: number; workers: number[] } | undefined
+      await until('config logged', () => {
+        const line = server
+          .logs()
+          .split('\n')
+          .find((l) => l.includes('"event":"config"'))
+        config = line === undefined ? undefined : (JSON.parse(line) as typeof config)
+        return config !== undefined
+      })
+      const { pid: primary, workers } = config as { pid: number; workers: number[] }
+      expect(workers).toHaveLength(2)
+      const c = await open(server)
+      await ask(c, 'GET', '/healthz')
+      process.kill(primary, 'SIGKILL')
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0)
+          return true
+        } catch {
+          return false
+        }
+      }
+      await until('every worker gone', () => !workers.some(alive))
+      await until('its connection closed', () => c.socket.readableEnded || c.socket.destroyed)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
 })
