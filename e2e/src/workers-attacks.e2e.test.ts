@@ -67,6 +67,40 @@ async function answeredBy(server: ServerProcess, requestId: string): Promise<num
   return pid as number
 }
 
+/** The first JSON log line that `match` accepts, once it is written. */
+async function logLine(
+  server: ServerProcess,
+  match: (line: Record<string, unknown>) => boolean,
+): Promise<Record<string, unknown>> {
+  let found: Record<string, unknown> | undefined
+  await until('log line', () => {
+    for (const l of server.logs().split('\n')) {
+      if (!l.startsWith('{')) continue
+      const line = JSON.parse(l) as Record<string, unknown>
+      if (match(line)) {
+        found = line
+        return true
+      }
+    }
+    return false
+  })
+  return found as Record<string, unknown>
+}
+
+async function token(server: ServerProcess, email: string, audience: string) {
+  const res = await fetch(`${server.url}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({
+      grant_type: 'urn:runiam:params:oauth:grant-type:dev-login',
+      subject: email,
+      audience,
+    }),
+  })
+  expect(res.status).toBe(200)
+  return (await res.json()) as { access_token: string; id_token: string }
+}
+
 async function until(what: string, ok: () => boolean): Promise<void> {
   for (let i = 0; i < 200; i++) {
     if (ok()) return
@@ -187,6 +221,52 @@ describe('runiam serve --workers 2, attacked', () => {
       }
       await until('every worker gone', () => !workers.some(alive))
       await until('its connection closed', () => c.socket.readableEnded || c.socket.destroyed)
+    } finally {
+      await server.stop()
+    }
+  }, 60_000)
+
+  it('a worker restarted after a write it missed decides under that write', async () => {
+    const server = await startServer(['--workers', '2', '--demo'])
+    try {
+      const config = await logLine(server, (l) => l['event'] === 'config')
+      const [victim] = config['workers'] as [number, number]
+      const admin = `Bearer ${(await token(server, 'admin@example.com', server.url)).access_token}`
+      const asAdmin = { authorization: admin, 'content-type': 'application/json' }
+      const svc = await fetch(`${server.url}${SERVICE}`, { headers: asAdmin })
+      const uri = ((await svc.json()) as { uri: string }).uri
+      const alice = (await token(server, 'alice@example.com', uri)).id_token
+      const setPolicy = async (members: string[]) => {
+        const policy =
+          members.length === 0 ? {} : { bindings: [{ role: 'roles/run.invoker', members }] }
+        const res = await fetch(`${server.url}${SERVICE}:setIamPolicy`, {
+          method: 'POST',
+          headers: asAdmin,
+          body: JSON.stringify({ policy }),
+        })
+        expect(res.status).toBe(200)
+      }
+      await setPolicy(['user:alice@example.com'])
+      process.kill(victim, 'SIGKILL')
+      await logLine(server, (l) => l['event'] === 'worker_exited' && l['workerPid'] === victim)
+      // Revoked while it is down: only the survivor is asked.
+      await setPolicy([])
+      const restarted = (await logLine(server, (l) => l['event'] === 'worker_restarted'))[
+        'workerPid'
+      ] as number
+      const decided = new Map<number, number[]>()
+      for (let i = 0; i < 12; i++) {
+        const c = await open(server)
+        const r = await ask(c, 'GET', '/', {
+          host: new URL(uri).host,
+          authorization: `Bearer ${alice}`,
+        })
+        c.socket.destroy()
+        const pid = await answeredBy(server, r.requestId)
+        decided.set(pid, [...(decided.get(pid) ?? []), r.status])
+      }
+      expect(decided.get(restarted)?.length).toBeGreaterThan(0)
+      expect([...decided.values()].flat().every((status) => status === 403)).toBe(true)
     } finally {
       await server.stop()
     }
