@@ -1,6 +1,7 @@
 // `runiam serve --workers 2` under a hostile environment, black-box: stopped in the middle of a
-// request, a worker frozen (SIGSTOP) while a write waits for it, the primary killed outright,
-// --workers values that are not a worker count.
+// request, a worker frozen (SIGSTOP) while a write waits for it, the primary killed outright, a
+// worker killed while a revocation is made, SIGTERM while a worker is being restarted.
+import { readFileSync } from 'node:fs'
 import { connect, type Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { describe, expect, it } from 'vitest'
@@ -268,6 +269,41 @@ describe('runiam serve --workers 2, attacked', () => {
       expect(decided.get(restarted)?.length).toBeGreaterThan(0)
       expect([...decided.values()].flat().every((status) => status === 403)).toBe(true)
     } finally {
+      await server.stop()
+    }
+  }, 60_000)
+
+  it('SIGTERM while a worker restarts stops that worker too, without killing it', async () => {
+    const server = await startServer(['--workers', '2'])
+    let frozen: number | undefined
+    try {
+      const config = await logLine(server, (l) => l['event'] === 'config')
+      const primary = config['pid'] as number
+      const [victim, survivor] = config['workers'] as [number, number]
+      process.kill(victim, 'SIGKILL')
+      // Its replacement, caught as soon as it is forked, before it listens for the primary.
+      const children = `/proc/${primary}/task/${primary}/children`
+      await until('replacement forked', () => {
+        const pids = readFileSync(children, 'utf8').split(' ').filter(Boolean).map(Number)
+        frozen = pids.find((p) => p !== victim && p !== survivor)
+        if (frozen !== undefined) process.kill(frozen, 'SIGSTOP')
+        return frozen !== undefined
+      })
+      const stopped = server.stop()
+      await logLine(server, (l) => l['event'] === 'worker_stopped' && l['workerPid'] === survivor)
+      process.kill(frozen as number, 'SIGCONT')
+      expect(await stopped).toBe(0)
+      expect(
+        await logLine(server, (l) => l['event'] === 'worker_stopped' && l['workerPid'] === frozen),
+      ).toMatchObject({ code: 0, signal: null })
+    } finally {
+      if (frozen !== undefined) {
+        try {
+          process.kill(frozen, 'SIGCONT')
+        } catch {
+          // gone
+        }
+      }
       await server.stop()
     }
   }, 60_000)

@@ -79,6 +79,11 @@ export async function runCluster(
         const message = m as ToPrimary
         if (coordinator.receive(worker.id, message)) return
         if (message.runiam === 'hello') {
+          // Stopping already: the stop sent while it loaded was lost (no listener yet); never start it.
+          if (stopping) {
+            worker.send({ runiam: 'stop' })
+            return
+          }
           // It counts from now: it listens for refresh requests (one sent earlier would be lost
           // while it loads), and every write settled before now committed before it opens its
           // store, so it reads those from the database.
@@ -98,7 +103,10 @@ export async function runCluster(
         if (state.worker === worker) state.worker = undefined
         if (!ready)
           reject(new Error(`worker ${slot + 1} exited (${signal ?? code}) while starting`))
-        if (stopping) return
+        if (stopping) {
+          log({ event: 'worker_stopped', worker: slot + 1, workerPid: pid, code, signal })
+          return
+        }
         if (!ready && port === undefined) return // start-up failed: runCluster reports it
         state.failures = Date.now() - started >= healthyAfterMs ? 0 : state.failures + 1
         const delay =
