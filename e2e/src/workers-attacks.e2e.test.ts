@@ -307,4 +307,20 @@ describe('runiam serve --workers 2, attacked', () => {
       await server.stop()
     }
   }, 60_000)
+
+  it('refuses a --workers value that is not a count, naming it, before forking anything', async () => {
+    for (const value of ['0', '-1', '1.5', 'abc', '1000', '0x10']) {
+      const failed = await startServer(['--workers', value]).then(
+        async (server) => {
+          await server.stop()
+          return 'started'
+        },
+        (err: unknown) => String(err),
+      )
+      expect(failed).toContain(
+        `workers must be an integer from 1 to 64, got ${JSON.stringify(value)}`,
+      )
+      expect(failed).not.toContain('"event"')
+    }
+  }, 60_000)
 })
