@@ -68,7 +68,8 @@ export async function startServer(
     bootstrapKeyFile: join(dataDir, 'bootstrap-key.json'),
     logs: () => err,
     async stop() {
-      if (child.exitCode === null) {
+      // Ended by a signal (a test killed it), it has no exit code, and no exit to wait for.
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once('exit', r))
         child.kill('SIGTERM')
         await exited

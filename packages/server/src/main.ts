@@ -20,6 +20,7 @@ import { createConsoleAssets } from './console/console-assets.js'
 import { createConsoleLogin, withConsoleLogin } from './console/console-login.js'
 import { fenceSurfaces } from './http/feed-fence.js'
 import { createFrontDoor, type FrontDoor, type Logger, type Surfaces } from './http/front-door.js'
+import { drainer } from './http/drain.js'
 import { listen, listenHosts, urlHost } from './http/listen.js'
 import { closeIfBodyUnread, readBody } from './http/read-body.js'
 import { AccountStanding, withAccountStanding } from './identity/account-standing.js'
@@ -467,6 +468,8 @@ function run(
   detachWorker: (() => void) | undefined,
 ): RunningServer {
   const { store, runtime, gateway, admin } = parts
+  // Before the door serves: it records the connections upgraded from here on.
+  const drain = drainer(door.server)
   // A changed or deleted service's process is stopped as soon as the store says so.
   const stopRuntimeSync = store.onChange((changes) => {
     if (!changes.some((c) => c.kind === 'resource' || c.kind === 'reset')) return
@@ -528,14 +531,12 @@ function run(
     ...(parts.bootstrap === undefined ? {} : { bootstrap: parts.bootstrap }),
     async close() {
       clearInterval(auditPruner)
+      // Requests in flight are answered (within DRAIN_GRACE_MS) before the parts they use close.
+      await drain()
       parts.hosts.close()
       parts.standing.close()
       parts.keys.close()
       parts.services.close()
-      await new Promise<void>((resolve) => {
-        door.server.close(() => resolve())
-        door.server.closeAllConnections()
-      })
       stopRuntimeSync()
       await runtime.close()
       // Running executions are cancelled (their processes stopped) and that is recorded.

@@ -41,7 +41,18 @@ export async function runCluster(
     args: [],
     silent: false,
   })
-  const coordinator = new SettleCoordinator()
+  // A worker that has not applied a write 1.5 s after it was asked (hung, stopped, its event loop
+  // blocked) or cannot is killed before the write is answered (the writer waits 2 s at most): it
+  // would decide under the old policy the moment it runs again. It restarts and reads afresh.
+  const coordinator = new SettleCoordinator({
+    timeoutMs: 1_500,
+    onLate: (id, reason) => {
+      const late = cluster.workers?.[id]
+      if (late === undefined || late.isDead()) return
+      log({ event: 'worker_killed', workerPid: late.process.pid, reason })
+      late.process.kill('SIGKILL')
+    },
+  })
   /** Slot index → its current worker; a slot keeps its backoff across restarts. */
   const slots: {
     worker?: Worker | undefined
@@ -68,6 +79,11 @@ export async function runCluster(
         const message = m as ToPrimary
         if (coordinator.receive(worker.id, message)) return
         if (message.runiam === 'hello') {
+          // Stopping already: the stop sent while it loaded was lost (no listener yet); never start it.
+          if (stopping) {
+            worker.send({ runiam: 'stop' })
+            return
+          }
           // It counts from now: it listens for refresh requests (one sent earlier would be lost
           // while it loads), and every write settled before now committed before it opens its
           // store, so it reads those from the database.
@@ -87,7 +103,10 @@ export async function runCluster(
         if (state.worker === worker) state.worker = undefined
         if (!ready)
           reject(new Error(`worker ${slot + 1} exited (${signal ?? code}) while starting`))
-        if (stopping) return
+        if (stopping) {
+          log({ event: 'worker_stopped', worker: slot + 1, workerPid: pid, code, signal })
+          return
+        }
         if (!ready && port === undefined) return // start-up failed: runCluster reports it
         state.failures = Date.now() - started >= healthyAfterMs ? 0 : state.failures + 1
         const delay =

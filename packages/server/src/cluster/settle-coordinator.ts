@@ -2,6 +2,9 @@
 // asks here; every other live worker is told to refresh from the store and answers with its
 // applied revision; once all are at or past the revision (a worker that dies meanwhile no longer
 // counts: a restarted worker reads the database afresh), the writer is told and answers its client.
+// A worker that has not applied it in time, or reports that it cannot, is handed to `onLate` (the
+// primary kills it), and the wait goes on until it is gone: a write is never answered while a live
+// worker may still decide under the policy it replaced.
 import type { ToPrimary, ToWorker } from './cluster-messages.js'
 
 interface Wait {
@@ -11,12 +14,17 @@ interface Wait {
   /** Workers that have not yet applied the revision. */
   readonly pending: Set<number>
   readonly errors: string[]
-  readonly timer: NodeJS.Timeout
+  timer: NodeJS.Timeout
 }
 
 export interface SettleCoordinatorOptions {
-  /** How long a settle is kept at most (the writer gives up sooner); then it is dropped. */
+  /**
+   * How long the other workers get to apply a revision; then each late one goes to `onLate`, and
+   * after as long again the settle is answered with an error naming those still pending.
+   */
   readonly timeoutMs?: number
+  /** A worker that is late or cannot apply a revision: make it go (its exit calls remove()). */
+  readonly onLate?: (worker: number, reason: string) => void
 }
 
 export class SettleCoordinator {
@@ -26,9 +34,11 @@ export class SettleCoordinator {
   readonly #asked = new Map<number, { wait: Wait; worker: number }>()
   #nextRefresh = 0
   readonly #timeoutMs: number
+  readonly #onLate: ((worker: number, reason: string) => void) | undefined
 
   constructor(options: SettleCoordinatorOptions = {}) {
     this.#timeoutMs = options.timeoutMs ?? 10_000
+    this.#onLate = options.onLate
   }
 
   /**
@@ -69,8 +79,16 @@ export class SettleCoordinator {
   }
 
   #settle(writer: number, id: number, revision: number): void {
-    if (!this.#workers.has(writer)) return
+    // Only our own workers send these; a malformed one is dropped, never settled.
+    if (!this.#workers.has(writer) || !Number.isSafeInteger(id) || !Number.isSafeInteger(revision))
+      return
     const others = [...this.#workers.keys()].filter((w) => w !== writer)
+    const giveUp = () => {
+      const late = [...wait.pending].map((w) => this.#workers.get(w)?.name ?? `worker ${w}`)
+      wait.errors.push(`${late.join(', ')} did not apply revision ${revision} in time`)
+      wait.pending.clear()
+      this.#finishIfDone(wait)
+    }
     const wait: Wait = {
       writer,
       id,
@@ -78,10 +96,9 @@ export class SettleCoordinator {
       pending: new Set(others),
       errors: [],
       timer: setTimeout(() => {
-        const late = [...wait.pending].map((w) => this.#workers.get(w)?.name ?? `worker ${w}`)
-        wait.errors.push(`${late.join(', ')} did not apply revision ${revision} in time`)
-        wait.pending.clear()
-        this.#finishIfDone(wait)
+        if (this.#onLate === undefined) return giveUp()
+        for (const w of wait.pending) this.#onLate(w, `did not apply revision ${revision} in time`)
+        wait.timer = setTimeout(giveUp, this.#timeoutMs).unref()
       }, this.#timeoutMs),
     }
     wait.timer.unref()
@@ -109,8 +126,10 @@ export class SettleCoordinator {
     if (error !== undefined) {
       const name = this.#workers.get(worker)?.name ?? `worker ${worker}`
       wait.errors.push(`${name} could not apply revision ${wait.revision}: ${error}`)
+      // Still live with what it had: it counts until it is gone.
+      if (this.#onLate !== undefined) return this.#onLate(worker, `could not apply: ${error}`)
       wait.pending.delete(worker)
-    } else if (revision >= wait.revision) {
+    } else if (typeof revision === 'number' && revision >= wait.revision) {
       wait.pending.delete(worker)
     } else {
       // Behind still (it answered from an older refresh): ask again until the writer gives up.

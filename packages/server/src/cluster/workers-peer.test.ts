@@ -22,8 +22,11 @@ interface TestWorker {
   deaf: boolean
 }
 
-function cluster() {
-  const coordinator = new SettleCoordinator({ timeoutMs: 5_000 })
+function cluster(onLate?: (worker: number, reason: string) => void) {
+  const coordinator = new SettleCoordinator({
+    timeoutMs: onLate === undefined ? 5_000 : 100,
+    ...(onLate === undefined ? {} : { onLate }),
+  })
   let next = 0
   const join = (): TestWorker => {
     const id = ++next
@@ -173,5 +176,55 @@ describe('WorkersPeer and SettleCoordinator', () => {
     })
     await a.peer.settle(revision, bound())
     expect(refreshes).toBe(2)
+  })
+
+  it('with onLate, a late or failing worker is handed over and the write waits until it is gone', async () => {
+    const late: string[] = []
+    const { coordinator, join } = cluster((w, reason) => late.push(`${w} ${reason}`))
+    const [a, b] = [join(), join()]
+    const [sa, sb] = (await sharedFile(2)) as [Store, Store]
+    a.peer.attach(sa)
+    b.peer.attach(sb)
+    b.deaf = true
+    let settled = false
+    const revision = await write(sa, 'projects/p')
+    const wait = a.peer.settle(revision, bound()).then(() => (settled = true))
+    for (let i = 0; i < 100 && late.length === 0; i++) await sleep(20)
+    expect(late).toEqual([`${b.id} did not apply revision ${revision} in time`])
+    // Handed over, but still live: the write is not answered before it is gone.
+    expect(settled).toBe(false)
+    coordinator.remove(b.id)
+    await wait
+
+    // One that answers it cannot apply the revision is handed over too, and counts until gone.
+    const c = join()
+    const [sc] = (await sharedFile(1)) as [Store]
+    c.peer.attach(sc)
+    await sc.close()
+    const next = await write(sa, 'projects/q')
+    settled = false
+    const failing = a.peer.settle(next, bound()).then(
+      () => (settled = true),
+      (e: unknown) => (settled = e instanceof Error && /could not apply/.test(e.message)),
+    )
+    for (let i = 0; i < 100 && late.length < 2; i++) await sleep(20)
+    expect(late[1]).toMatch(new RegExp(`^${c.id} could not apply: `))
+    expect(settled).toBe(false)
+    coordinator.remove(c.id)
+    await failing
+    expect(settled).toBe(true)
+  })
+
+  it('drops a malformed settle instead of settling it', async () => {
+    const { coordinator, join } = cluster()
+    const [a] = [join(), join()]
+    for (const bad of [
+      { runiam: 'settle', id: 'x', revision: 1 },
+      { runiam: 'settle', id: 1 },
+      { runiam: 'settle', id: 1, revision: null },
+      { runiam: 'applied', id: 999, revision: 5 },
+    ])
+      coordinator.receive(a.id, bad as unknown as ToPrimary)
+    expect(coordinator.waiting).toBe(0)
   })
 })

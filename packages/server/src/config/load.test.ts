@@ -175,6 +175,20 @@ describe('loadConfig', () => {
     expect(loadConfig(['--config', file]).workers).toBe(4)
     writeFileSync(file, 'workers: "4x"\n')
     expect(() => loadConfig(['--config', file])).toThrow(/workers .* got "4x"/)
+    // Nothing else is read as a count: not a boolean, a list, hex, an exponent or a sign.
+    for (const [yaml, shown] of [
+      ['true', 'true'],
+      ['[2]', '[2]'],
+      ['"0x3"', '"0x3"'],
+      ['null', 'null'],
+    ]) {
+      writeFileSync(file, `workers: ${yaml}\n`)
+      expect(() => loadConfig(['--config', file])).toThrow(
+        `workers must be an integer from 1 to 64, got ${shown}`,
+      )
+    }
+    for (const flag of ['0x10', '1e1', '+3', ' 2', '-1', '1000'])
+      expect(() => loadConfig(['--workers', flag])).toThrow(`got ${JSON.stringify(flag)}`)
   })
 
   it('reads --decision-cache-entries: 100,000 by default, 1,000 to 100,000,000', () => {

@@ -453,7 +453,8 @@ export function loadConfig(argv: readonly string[]): ServerConfig {
   }
   const num = (k: keyof ServerConfig, min: number, max: number): number => {
     const v = merged[k]
-    const n = typeof v === 'number' ? v : Number(v)
+    // A number, or a flag's (or a quoted YAML value's) decimal digits: never true, [2], 0x10 or 1e1.
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN
     if (!Number.isInteger(n) || n < min || n > max) {
       problems.push(`${k} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`)
       return min
