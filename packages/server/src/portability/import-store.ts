@@ -135,9 +135,30 @@ function bool(o: Json, key: string): boolean {
   return v
 }
 
+/**
+ * Far deeper than any record runiam writes. A hostile depth (100,000 nested lists) would overflow
+ * the store's JSON.stringify: an INTERNAL error instead of a refusal naming the entry.
+ */
+const MAX_DEPTH = 64
+
+/** How deep `v` nests objects and lists, counted without recursion, up to MAX_DEPTH + 1. */
+function depthOf(v: unknown): number {
+  let deepest = 0
+  const stack: [unknown, number][] = [[v, 1]]
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [x, d] = top
+    if (typeof x !== 'object' || x === null) continue
+    if (d > deepest) deepest = d
+    if (deepest > MAX_DEPTH) break
+    for (const c of Object.values(x)) stack.push([c, d + 1])
+  }
+  return deepest
+}
+
 function obj(o: Json, key: string): Json {
   const v = o[key]
   if (!isObj(v)) throw refuse(`field '${key}' must be a JSON object.`)
+  if (depthOf(v) > MAX_DEPTH) throw refuse(`field '${key}' nests deeper than ${MAX_DEPTH} levels.`)
   return v
 }
 
@@ -242,7 +263,7 @@ function runResourceName(kind: ResourceKind, name: string, parent: string): stri
   }
 }
 
-interface Parsed {
+export interface Parsed {
   organization: OrganizationRecord | undefined
   projects: ProjectRecord[]
   customRoles: CustomRoleRecord[]
@@ -830,7 +851,11 @@ export async function importStore(
   raw: unknown,
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  const parsed = await parseExport(raw, options)
+  return writeImport(store, await parseExport(raw, options))
+}
+
+/** Writes what parseExport checked into the empty `store`, in one transaction. */
+export async function writeImport(store: Store, parsed: Parsed): Promise<ImportSummary> {
   await store.transact(async (tx) => {
     const there = await contents(tx)
     if (there !== undefined) {

@@ -20,7 +20,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isIamError } from '@runiam/core'
+import { Code, isIamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
 import { openPostgresStore } from '@runiam/store/postgres'
 import { openSqliteStore } from '@runiam/store/sqlite'
@@ -579,6 +579,72 @@ describe('export → import round trip', () => {
       )
     })
 
+    it('refuses a body nested deeper than any record, naming the entry, instead of overflowing', async () => {
+      const r0 = first.resources.findIndex((r) => r.kind === 'service')
+      const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown
+      await refused(
+        edit((d) => {
+          const r = (d['resources'] as { body: Record<string, unknown> }[])[r0]
+          if (r !== undefined) r.body['annotations'] = deep
+        }),
+        new RegExp(`^resources\\[${r0}\\] \\(.*\\): field 'body' nests deeper than 64 levels`),
+      )
+    })
+
+    it('PostgreSQL connections killed mid-import: all of it or none of it', async (ctx) => {
+      if (!pgUp) ctx.skip()
+      const name = `runiam_ops_k_${randomBytes(4).toString('hex')}`
+      await sql(`CREATE DATABASE ${name}`)
+      const u = new URL(PG_ADMIN)
+      u.pathname = `/${name}`
+      const killTx = () =>
+        sql(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND state = 'idle in transaction'`,
+        )
+      /** The store, its transactions' connection terminated before each of the first `kills` policies' writes. */
+      const killing = (store: Store, kills: number): Store => {
+        let left = kills
+        return new Proxy(store, {
+          get(target, key) {
+            if (key !== 'transact') return Reflect.get(target, key, target) as unknown
+            return (fn: (tx: unknown) => Promise<unknown>) =>
+              target.transact((tx) =>
+                fn(
+                  new Proxy(tx, {
+                    get(t, k) {
+                      const v = Reflect.get(t, k, t) as unknown
+                      if (k !== 'putPolicy' || typeof v !== 'function') return v
+                      return async (...args: unknown[]) => {
+                        if (left-- > 0) await killTx()
+                        return (v as (...a: unknown[]) => unknown).apply(t, args)
+                      }
+                    },
+                  }),
+                ),
+              )
+          },
+        })
+      }
+      try {
+        const store = await openPostgresStore({ url: u.toString() })
+        stores.push(store)
+        // Killed at every attempt: refused, and nothing of the file is in the database.
+        const err = await importStore(killing(store, 1000), first, { now: Date.now() }).catch(
+          (e: unknown) => e,
+        )
+        expect(isIamError(err) && err.code, String(err)).toBe(Code.UNAVAILABLE)
+        expect(await store.getOrganization()).toBeUndefined()
+        expect((await store.listProjects({ pageSize: 10 })).items).toEqual([])
+        expect(await store.listSigningKeys()).toEqual([])
+        // Killed once: the transaction is run again from the start, and the whole file is in.
+        await importStore(killing(store, 1), first, { now: Date.now() })
+        const again = await exportStore(store, { includePrivateKeys: true, now: NOW })
+        expect({ ...again, source: first.source }).toEqual(first)
+      } finally {
+        await sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      }
+    })
+
     it('refuses a store that is not empty, naming what is there', async () => {
       const s = await fresh()
       await importStore(s, first, { now: Date.now() })
@@ -657,6 +723,51 @@ describe('the commands (built CLI)', () => {
     await expect(ops('migrate', '--data', join(dir, 'a'), '--bogus')).rejects.toThrow(
       /unrecognized arguments: --bogus/,
     )
+  })
+
+  it('export refuses to write over its own store (or its WAL)', async () => {
+    const data = join(dir, 'a')
+    const before = readFileSync(join(data, 'runiam.db'))
+    for (const name of ['runiam.db', 'runiam.db-wal', 'runiam.db-shm']) {
+      await expect(
+        ops('export', '--data', data, '--output', join(dir, 'a', '..', 'a', name)),
+      ).rejects.toThrow(
+        /^argument --output: .* is the store's own file; write the export elsewhere$/,
+      )
+    }
+    expect(readFileSync(join(data, 'runiam.db')).equals(before)).toBe(true)
+  })
+
+  it('import of a file refused entry by entry makes no data folder', async () => {
+    const file = join(dir, 'refused.json')
+    const doc = JSON.parse(readFileSync(join(dir, 'cli-export.json'), 'utf8')) as {
+      projects: { projectId: string }[]
+    }
+    ;(doc.projects[0] as { projectId: string }).projectId = '../x'
+    writeFileSync(file, JSON.stringify(doc))
+    const target = join(dir, 'never-made')
+    await expect(ops('import', file, '--data', target)).rejects.toThrow(/^projects\[0\]: /)
+    expect(() => statSync(target)).toThrow()
+  })
+
+  it('migrate against a database it cannot open says why, and never prints the password', async (ctx) => {
+    if (!pgUp) ctx.skip()
+    const u = new URL(PG_ADMIN)
+    u.password = 'pa55word-never-shown'
+    u.pathname = `/runiam_ops_missing_${randomBytes(4).toString('hex')}`
+    const missing = await ops('migrate', '--database', u.toString()).catch((e: unknown) => e)
+    expect(String((missing as Error).message)).toMatch(
+      /^Cannot open the PostgreSQL database: database "runiam_ops_missing_[0-9a-f]+" does not exist\.$/,
+    )
+    const refused = await ops(
+      'migrate',
+      '--database',
+      'postgres://u:pa55word-never-shown@127.0.0.1:1/x',
+    ).catch((e: unknown) => e)
+    expect(String((refused as Error).message)).toMatch(
+      /^Cannot open the PostgreSQL database: connect ECONNREFUSED 127\.0\.0\.1:1\.$/,
+    )
+    for (const e of [missing, refused]) expect(JSON.stringify(e)).not.toContain('pa55word')
   })
 
   it('migrate prints the schema version before and after, and is idempotent (SQLite and PostgreSQL)', async () => {
