@@ -579,6 +579,65 @@ describe('export → import round trip', () => {
       )
     })
 
+    it('refuses limits, versions, permissions and orphans the API refuses, naming the value', async () => {
+      const i = policyIndex()
+      const hello = (fn: (p: { version?: number; bindings: unknown[] }) => void) =>
+        edit((d) => {
+          const p = (d['policies'] as { policy: { version?: number; bindings: unknown[] } }[])[i]
+          if (p !== undefined) fn(p.policy)
+        })
+      const many = Array.from({ length: 1501 }, (_, n) => `user:u${n}@example.com`)
+      await refused(
+        hello((p) => p.bindings.push({ role: 'roles/run.invoker', members: many })),
+        new RegExp(
+          `^policies\\[${i}\\] .*members in the policy \\(1,\\d+\\) is larger than the maximum allowed size 1,500`,
+        ),
+      )
+      await refused(
+        hello((p) => {
+          p.version = 1
+          p.bindings.push({
+            role: 'roles/run.invoker',
+            members: [BOB],
+            condition: {
+              title: 't',
+              expression: 'request.time < timestamp("2030-01-01T00:00:00Z")',
+            },
+          })
+        }),
+        new RegExp(
+          `^policies\\[${i}\\] .*policy version \\(1\\) does not support conditional role bindings`,
+        ),
+      )
+      await refused(
+        edit((d) => {
+          const r = (d['customRoles'] as { includedPermissions: string[] }[])[0]
+          r?.includedPermissions.push('run.nothing.here')
+        }),
+        /^customRoles\[0\] .*Permission run\.nothing\.here is not valid/,
+      )
+      await refused(
+        edit((d) => {
+          const k = (d['serviceAccountKeys'] as Record<string, unknown>[])[0]
+          if (k !== undefined) k['serviceAccountEmail'] = `nobody@${P}.iam.gserviceaccount.com`
+        }),
+        /^serviceAccountKeys\[0\] .*its service account nobody@move-project\.iam\.gserviceaccount\.com is not in the file/,
+      )
+      await refused(
+        edit((d) => {
+          const r = (d['resources'] as Record<string, unknown>[]).find(
+            (x) => x['kind'] === 'service',
+          )
+          if (r !== undefined) {
+            r['name'] = 'projects/elsewhere/locations/us-central1/services/hello'
+            r['parent'] = 'projects/elsewhere/locations/us-central1'
+            r['body'] = {}
+          }
+        }),
+        /^resources\[\d+\] .*its project elsewhere is not in the file/,
+      )
+    })
+
     it('refuses a body nested deeper than any record, naming the entry, instead of overflowing', async () => {
       const r0 = first.resources.findIndex((r) => r.kind === 'service')
       const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown
