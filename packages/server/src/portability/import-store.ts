@@ -3,7 +3,7 @@
 // roles, constraints, references between entries). A refusal names the entry (`policies[3]
 // (projects/p): …`) and writes nothing. Etags and times are kept, so a client's read-modify-write
 // spans the move; a policy whose content was edited by hand gets the etag of its new content.
-import { createPublicKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey } from 'node:crypto'
 import {
   canonicalizePolicy,
   checkCustomRole,
@@ -188,6 +188,15 @@ function match(o: Json, key: string, re: RegExp, what: string): string {
   const v = str(o, key)
   if (!re.test(v)) throw refuse(`field '${key}' is not ${what}: ${JSON.stringify(v)}.`)
   return v
+}
+
+function isPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem)
+    return true
+  } catch {
+    return false
+  }
 }
 
 const NUMERIC_ID = /^[1-9][0-9]{0,19}$/
@@ -513,6 +522,13 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
         createPublicKey(publicKeyPem)
       } catch {
         throw refuse("field 'publicKeyPem' is not a PEM public key.")
+      }
+      // createPublicKey also takes a private key (it derives the public half): such a key would be
+      // kept, and be in every later export, even one said to hold no secret.
+      if (isPrivateKey(publicKeyPem)) {
+        throw refuse(
+          "field 'publicKeyPem' holds a private key; an export holds the public halves only.",
+        )
       }
       return {
         keyId: match(o, 'keyId', KEY_ID, '40 hex digits'),

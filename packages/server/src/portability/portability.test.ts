@@ -4,7 +4,7 @@
 // Then the file is attacked as an outsider would: truncated, wrong format, oversized, duplicated
 // names, members/roles/conditions the API refuses, `../` in names, a non-empty target.
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import {
   mkdtempSync,
   readdirSync,
@@ -382,6 +382,9 @@ describe('export → import round trip', () => {
     const clone = (): Record<string, unknown> & ExportDocument =>
       JSON.parse(JSON.stringify(first)) as Record<string, unknown> & ExportDocument
     async function refused(doc: unknown, message: RegExp): Promise<void> {
+      await refusedWith(doc, message)
+    }
+    async function refusedWith(doc: unknown, message: RegExp): Promise<Error> {
       const s = await fresh()
       const err = await importStore(s, doc, { now: Date.now() }).then(
         () => undefined,
@@ -392,6 +395,7 @@ describe('export → import round trip', () => {
       // Nothing was written: the import is one transaction.
       expect(await s.getOrganization()).toBeUndefined()
       expect((await s.listSigningKeys()).length).toBe(0)
+      return err as Error
     }
     type Mutable = { -readonly [K in keyof ExportDocument]: unknown } & Record<string, unknown>
     const edit = (fn: (d: Mutable) => void): unknown => {
@@ -623,6 +627,17 @@ describe('export → import round trip', () => {
         }),
         /^serviceAccountKeys\[0\] .*its service account nobody@move-project\.iam\.gserviceaccount\.com is not in the file/,
       )
+      // A private key pasted where the public half goes: never kept, never echoed.
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+      const err = await refusedWith(
+        edit((d) => {
+          const k = (d['serviceAccountKeys'] as Record<string, unknown>[])[0]
+          if (k !== undefined) k['publicKeyPem'] = privatePem
+        }),
+        /^serviceAccountKeys\[0\] .*field 'publicKeyPem' holds a private key/,
+      )
+      expect(err.message).not.toContain(privatePem.split('\n')[1])
       await refused(
         edit((d) => {
           const r = (d['resources'] as Record<string, unknown>[]).find(
