@@ -6,11 +6,13 @@
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import {
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs'
@@ -810,6 +812,18 @@ describe('the commands (built CLI)', () => {
       )
     }
     expect(readFileSync(join(data, 'runiam.db')).equals(before)).toBe(true)
+  })
+
+  it('export through a symlink at --output replaces the link, never writes the file it points to', async () => {
+    const target = join(dir, 'link-target.txt')
+    writeFileSync(target, 'keep me', { mode: 0o644 })
+    const link = join(dir, 'link-export.json')
+    symlinkSync(target, link)
+    await ops('export', '--data', join(dir, 'a'), '--output', link, '--include-private-keys')
+    expect(lstatSync(link).isFile()).toBe(true)
+    expect(statSync(link).mode & 0o777).toBe(0o600)
+    expect(readFileSync(target, 'utf8')).toBe('keep me')
+    expect(statSync(target).mode & 0o777).toBe(0o644)
   })
 
   it('import of a file refused entry by entry makes no data folder', async () => {
