@@ -116,12 +116,14 @@ function where(config: ServerConfig): string {
 }
 
 /**
- * The store's "unavailable, retry later" is for API clients; the operator at the console is told
- * why (refused, no such host or database, authentication failed). The driver's message never
- * holds the URL's password; it is masked all the same.
+ * The store's "unavailable, retry later" and "internal error" are for API clients; the operator at
+ * the console is told why (refused, no such host or database, authentication failed, a table of
+ * another application in the way of the schema). The driver's message never holds the URL's
+ * password; it is masked all the same.
  */
-function whyUnavailable(err: unknown, config: ServerConfig): unknown {
-  if (!isIamError(err) || err.code !== Code.UNAVAILABLE || !(err.cause instanceof Error)) return err
+function whyNotOpened(err: unknown, config: ServerConfig): unknown {
+  const told = isIamError(err) && (err.code === Code.UNAVAILABLE || err.code === Code.INTERNAL)
+  if (!told || !(err.cause instanceof Error)) return err
   let why = err.cause.message
   const password = config.database === undefined ? '' : safePassword(config.database)
   if (password !== '') why = why.replaceAll(password, '***')
@@ -145,7 +147,7 @@ async function withStore<T>(
 ): Promise<T> {
   const store = await openStore(config, onMigrated === undefined ? {} : { onMigrated }).catch(
     (err: unknown) => {
-      throw whyUnavailable(err, config)
+      throw whyNotOpened(err, config)
     },
   )
   try {

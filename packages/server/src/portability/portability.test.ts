@@ -838,7 +838,7 @@ describe('the commands (built CLI)', () => {
     expect(() => statSync(target)).toThrow()
   })
 
-  it('migrate against a database it cannot open says why, and never prints the password', async (ctx) => {
+  it('migrate against a database it cannot open says why, never prints the password, leaves no partial schema', async (ctx) => {
     if (!pgUp) ctx.skip()
     const u = new URL(PG_ADMIN)
     u.password = 'pa55word-never-shown'
@@ -856,6 +856,29 @@ describe('the commands (built CLI)', () => {
       /^Cannot open the PostgreSQL database: connect ECONNREFUSED 127\.0\.0\.1:1\.$/,
     )
     for (const e of [missing, refused]) expect(JSON.stringify(e)).not.toContain('pa55word')
+    // Another application's database: its table stops the schema, which is not left half made.
+    const name = `runiam_ops_o_${randomBytes(4).toString('hex')}`
+    await sql(`CREATE DATABASE ${name}`)
+    try {
+      const other = new URL(PG_ADMIN)
+      other.pathname = `/${name}`
+      const client = new pg.Client({ connectionString: other.toString() })
+      await client.connect()
+      try {
+        await client.query('CREATE TABLE projects (x int)')
+        await expect(ops('migrate', '--database', other.toString())).rejects.toThrow(
+          /^Cannot open the PostgreSQL database: relation "projects" already exists\.$/,
+        )
+        const tables = await client.query<{ t: string }>(
+          "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'",
+        )
+        expect(tables.rows.map((r) => r.t)).toEqual(['projects'])
+      } finally {
+        await client.end()
+      }
+    } finally {
+      await sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
   })
 
   it('migrate prints the schema version before and after, and is idempotent (SQLite and PostgreSQL)', async () => {
