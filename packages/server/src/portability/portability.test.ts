@@ -285,6 +285,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** `store`, whose transactions run `before` ahead of each call of the tx's `method`. */
+function hookTx(store: Store, method: string, before: () => Promise<void>): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key !== 'transact') return Reflect.get(target, key, target) as unknown
+      return (fn: (tx: unknown) => Promise<unknown>) =>
+        target.transact((tx) =>
+          fn(
+            new Proxy(tx, {
+              get(t, k) {
+                const v = Reflect.get(t, k, t) as unknown
+                if (k !== method || typeof v !== 'function') return v
+                return async (...args: unknown[]) => {
+                  await before()
+                  return (v as (...a: unknown[]) => unknown).apply(t, args)
+                }
+              },
+            }),
+          ),
+        )
+    },
+  })
+}
+
 describe('export → import round trip', () => {
   let first: ExportDocument
   let firstView: Record<string, unknown>
@@ -667,6 +691,17 @@ describe('export → import round trip', () => {
       )
     })
 
+    it('a write failing at the last entry of the file leaves the SQLite store as it was', async () => {
+      const s = await fresh()
+      const failing = hookTx(s, 'putSigningKey', () => Promise.reject(new Error('disk full')))
+      await expect(importStore(failing, first, { now: Date.now() })).rejects.toThrow(/disk full/)
+      const after = await exportStore(s, { includePrivateKeys: true, now: NOW })
+      expect(after.organization).toBeNull()
+      for (const k of ['projects', 'resources', 'policies', 'customRoles', 'groups'] as const)
+        expect(after[k]).toEqual([])
+      expect(after.signingKeys).toEqual([])
+    })
+
     it('PostgreSQL connections killed mid-import: all of it or none of it', async (ctx) => {
       if (!pgUp) ctx.skip()
       const name = `runiam_ops_k_${randomBytes(4).toString('hex')}`
@@ -680,25 +715,8 @@ describe('export → import round trip', () => {
       /** The store, its transactions' connection terminated before each of the first `kills` policies' writes. */
       const killing = (store: Store, kills: number): Store => {
         let left = kills
-        return new Proxy(store, {
-          get(target, key) {
-            if (key !== 'transact') return Reflect.get(target, key, target) as unknown
-            return (fn: (tx: unknown) => Promise<unknown>) =>
-              target.transact((tx) =>
-                fn(
-                  new Proxy(tx, {
-                    get(t, k) {
-                      const v = Reflect.get(t, k, t) as unknown
-                      if (k !== 'putPolicy' || typeof v !== 'function') return v
-                      return async (...args: unknown[]) => {
-                        if (left-- > 0) await killTx()
-                        return (v as (...a: unknown[]) => unknown).apply(t, args)
-                      }
-                    },
-                  }),
-                ),
-              )
-          },
+        return hookTx(store, 'putPolicy', async () => {
+          if (left-- > 0) await killTx()
         })
       }
       try {
