@@ -455,6 +455,12 @@ describe('export → import round trip', () => {
       )
     })
 
+    it('reads a file an editor saved with a byte order mark', () => {
+      const file = join(dir, 'bom.json')
+      writeFileSync(file, `\uFEFF${JSON.stringify(first)}`)
+      expect(readExportFile(file, 64)).toEqual(first)
+    })
+
     it('refuses a 100 MB file before reading it', () => {
       const file = join(dir, 'huge.json')
       writeFileSync(file, '')
