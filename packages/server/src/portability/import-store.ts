@@ -703,6 +703,12 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
       }
       const info = constraintOf(constraint)
       const policy = obj(o, 'policy')
+      // What the API keeps of a policy (it refuses dryRunSpec and unknown fields); the record is
+      // served as it is, so anything else would appear in every get.
+      for (const k of Object.keys(policy)) {
+        if (k !== 'name' && k !== 'spec' && k !== 'etag')
+          throw refuse(`unknown field 'policy.${k}' (an org policy holds name, spec and etag).`)
+      }
       if (policy['name'] !== undefined && policy['name'] !== name) {
         throw refuse(`its policy names ${JSON.stringify(policy['name'])}, not '${name}'.`)
       }

@@ -659,6 +659,15 @@ describe('export → import round trip', () => {
         }),
         /^serviceAccountKeys\[0\] .*its service account nobody@move-project\.iam\.gserviceaccount\.com is not in the file/,
       )
+      // The API keeps only name, spec and etag of an org policy, and serves the record as kept.
+      for (const extra of ['dryRunSpec', 'comment'])
+        await refused(
+          edit((d) => {
+            const o = (d['orgPolicies'] as { policy: Record<string, unknown> }[])[0]
+            if (o !== undefined) o.policy[extra] = { rules: [{ enforce: true }] }
+          }),
+          new RegExp(`^orgPolicies\\[0\\] .*unknown field 'policy\\.${extra}'`),
+        )
       // A private key pasted where the public half goes: never kept, never echoed.
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
       const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
