@@ -859,6 +859,19 @@ describe('the commands (built CLI)', () => {
     expect(statSync(target).mode & 0o777).toBe(0o644)
   })
 
+  it('--data naming a file is a clear INVALID_CONFIG, not a bare EEXIST', async () => {
+    const file = join(dir, 'a-file-not-a-folder')
+    writeFileSync(file, 'x')
+    const err = await ops('import', join(dir, 'cli-export.json'), '--data', file).catch(
+      (e: unknown) => e,
+    )
+    expect(isIamError(err) && err.reason, String(err)).toBe('INVALID_CONFIG')
+    expect((err as Error).message).toMatch(
+      /^--data .*a-file-not-a-folder is not a folder and cannot be made one: EEXIST/,
+    )
+    expect(readFileSync(file, 'utf8')).toBe('x')
+  })
+
   it('import of a file refused entry by entry makes no data folder', async () => {
     const file = join(dir, 'refused.json')
     const doc = JSON.parse(readFileSync(join(dir, 'cli-export.json'), 'utf8')) as {
