@@ -8,7 +8,7 @@ import { Code, IamError, isIamError } from '@runiam/core'
 import type { MigrationReport, Store } from '@runiam/store'
 import { loadConfig } from './config/load.js'
 import type { ServerConfig } from './config/schema.js'
-import { prepareDataDir } from './data-dir/data-dir.js'
+import { prepareDataDir, SECRET_FILES } from './data-dir/data-dir.js'
 import { openStore } from './main.js'
 import { DEFAULT_MAX_FILE_MB, readExportFile, writeExportFile } from './portability/export-file.js'
 import { exportStore } from './portability/export-store.js'
@@ -157,15 +157,15 @@ async function withStore<T>(
   }
 }
 
-/** Whether `path` names the SQLite database in `dataDir` or one of its -wal/-shm/-journal files. */
-function isStoreFile(path: string, dataDir: string): boolean {
+/** Whether `path` names a file of the data folder: the database, its WAL, the bootstrap key… */
+function isDataDirFile(path: string, dataDir: string): boolean {
   try {
     const folder = realpathSync(dirname(path))
     if (folder !== realpathSync(dataDir)) return false
   } catch {
     return false // a folder that does not exist holds no store (the write reports it)
   }
-  return ['', '-wal', '-shm', '-journal'].some((s) => basename(path) === `runiam.db${s}`)
+  return [...SECRET_FILES, 'runiam.db-journal'].includes(basename(path))
 }
 
 async function runExport(argv: readonly string[], out: Write): Promise<number> {
@@ -175,9 +175,11 @@ async function runExport(argv: readonly string[], out: Write): Promise<number> {
   if (typeof output !== 'string') throw usage('argument --output: FILE is required')
   const includePrivateKeys = a.flags.get('--include-private-keys') === true
   const config = storeConfig(a.storeArgs, true)
-  if (config.database === undefined && isStoreFile(output, config.dataDir)) {
-    // The rename would put JSON where the database was: the store would be gone.
-    throw usage(`argument --output: ${output} is the store's own file; write the export elsewhere`)
+  if (isDataDirFile(output, config.dataDir)) {
+    // The rename would put JSON where the database (or the bootstrap key) was: gone for good.
+    throw usage(
+      `argument --output: ${output} is a file of runiam's data folder; write the export elsewhere`,
+    )
   }
   const doc = await withStore(config, (store) =>
     exportStore(store, { includePrivateKeys, now: Date.now() }),

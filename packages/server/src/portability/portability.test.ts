@@ -834,17 +834,20 @@ describe('the commands (built CLI)', () => {
     )
   })
 
-  it('export refuses to write over its own store (or its WAL)', async () => {
+  it('export refuses to write over its own store, its WAL or the bootstrap key file', async () => {
     const data = join(dir, 'a')
     const before = readFileSync(join(data, 'runiam.db'))
-    for (const name of ['runiam.db', 'runiam.db-wal', 'runiam.db-shm']) {
+    writeFileSync(join(data, 'bootstrap-key.json'), '{"private_key": "only copy"}')
+    for (const name of ['runiam.db', 'runiam.db-wal', 'runiam.db-shm', 'bootstrap-key.json']) {
       await expect(
         ops('export', '--data', data, '--output', join(dir, 'a', '..', 'a', name)),
       ).rejects.toThrow(
-        /^argument --output: .* is the store's own file; write the export elsewhere$/,
+        /^argument --output: .* is a file of runiam's data folder; write the export elsewhere$/,
       )
     }
     expect(readFileSync(join(data, 'runiam.db')).equals(before)).toBe(true)
+    expect(readFileSync(join(data, 'bootstrap-key.json'), 'utf8')).toContain('only copy')
+    rmSync(join(data, 'bootstrap-key.json'))
   })
 
   it('export through a symlink at --output replaces the link, never writes the file it points to', async () => {
