@@ -461,6 +461,20 @@ describe('export → import round trip', () => {
       expect(readExportFile(file, 64)).toEqual(first)
     })
 
+    it('a file that fails to read is IMPORT_FILE_UNREADABLE naming it, not a bare EIO', () => {
+      // A regular file by stat whose read fails (Linux): as a disk error or a permission would.
+      const err = (() => {
+        try {
+          readExportFile('/proc/self/mem', 64)
+        } catch (e) {
+          return e
+        }
+        return undefined
+      })()
+      expect(isIamError(err) && err.reason, String(err)).toBe('IMPORT_FILE_UNREADABLE')
+      expect((err as Error).message).toMatch(/^Cannot read \/proc\/self\/mem: EIO/)
+    })
+
     it('refuses a 100 MB file before reading it', () => {
       const file = join(dir, 'huge.json')
       writeFileSync(file, '')
