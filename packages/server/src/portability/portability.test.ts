@@ -2,7 +2,9 @@
 // goes SQLite → export → PostgreSQL → export → SQLite, and every get/list the API offers answers
 // the same on all three (etags included), the exports are identical, and decisions are the same.
 // Then the file is attacked as an outsider would: truncated, wrong format, oversized, duplicated
-// names, members/roles/conditions the API refuses, `../` in names, a non-empty target.
+// names, members/roles/conditions the API refuses, `../` in names, a non-empty target, hostile
+// nesting, a private key posing as a public one, writes failing or connections killed mid-import,
+// and the commands pointed at the data folder's own files or at databases they cannot open.
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import {
