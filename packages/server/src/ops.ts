@@ -2,17 +2,17 @@
 // directly (no server, no credentials). Each parses its own flags, takes the store's whereabouts
 // (--data, --database, --config) exactly as `runiam serve` does, and opens the store through the
 // composition root, the one place that picks an engine. Nothing secret is ever printed.
-import { existsSync } from 'node:fs'
-import { join } from 'node:path'
-import { Code, IamError } from '@runiam/core'
+import { existsSync, realpathSync } from 'node:fs'
+import { basename, dirname, join } from 'node:path'
+import { Code, IamError, isIamError } from '@runiam/core'
 import type { MigrationReport, Store } from '@runiam/store'
 import { loadConfig } from './config/load.js'
 import type { ServerConfig } from './config/schema.js'
-import { prepareDataDir } from './data-dir/data-dir.js'
+import { prepareDataDir, SECRET_FILES } from './data-dir/data-dir.js'
 import { openStore } from './main.js'
 import { DEFAULT_MAX_FILE_MB, readExportFile, writeExportFile } from './portability/export-file.js'
 import { exportStore } from './portability/export-store.js'
-import { importStore } from './portability/import-store.js'
+import { parseExport, writeImport } from './portability/import-store.js'
 import './portability/portability-reasons.js'
 
 export type OpsCommand = 'export' | 'import' | 'migrate'
@@ -115,17 +115,57 @@ function where(config: ServerConfig): string {
     : 'PostgreSQL database'
 }
 
+/**
+ * The store's "unavailable, retry later" and "internal error" are for API clients; the operator at
+ * the console is told why (refused, no such host or database, authentication failed, a table of
+ * another application in the way of the schema). The driver's message never holds the URL's
+ * password; it is masked all the same.
+ */
+function whyNotOpened(err: unknown, config: ServerConfig): unknown {
+  const told = isIamError(err) && (err.code === Code.UNAVAILABLE || err.code === Code.INTERNAL)
+  if (!told || !(err.cause instanceof Error)) return err
+  let why = err.cause.message
+  const password = config.database === undefined ? '' : safePassword(config.database)
+  if (password !== '') why = why.replaceAll(password, '***')
+  return new IamError(err.code, err.reason, `Cannot open the ${where(config)}: ${why}.`, {
+    cause: err.cause,
+  })
+}
+
+function safePassword(url: string): string {
+  try {
+    return decodeURIComponent(new URL(url).password)
+  } catch {
+    return ''
+  }
+}
+
 async function withStore<T>(
   config: ServerConfig,
   fn: (store: Store) => Promise<T>,
   onMigrated?: (report: MigrationReport) => void,
 ): Promise<T> {
-  const store = await openStore(config, onMigrated === undefined ? {} : { onMigrated })
+  const store = await openStore(config, onMigrated === undefined ? {} : { onMigrated }).catch(
+    (err: unknown) => {
+      throw whyNotOpened(err, config)
+    },
+  )
   try {
     return await fn(store)
   } finally {
     await store.close()
   }
+}
+
+/** Whether `path` names a file of the data folder: the database, its WAL, the bootstrap key… */
+function isDataDirFile(path: string, dataDir: string): boolean {
+  try {
+    const folder = realpathSync(dirname(path))
+    if (folder !== realpathSync(dataDir)) return false
+  } catch {
+    return false // a folder that does not exist holds no store (the write reports it)
+  }
+  return [...SECRET_FILES, 'runiam.db-journal'].includes(basename(path))
 }
 
 async function runExport(argv: readonly string[], out: Write): Promise<number> {
@@ -135,6 +175,12 @@ async function runExport(argv: readonly string[], out: Write): Promise<number> {
   if (typeof output !== 'string') throw usage('argument --output: FILE is required')
   const includePrivateKeys = a.flags.get('--include-private-keys') === true
   const config = storeConfig(a.storeArgs, true)
+  if (isDataDirFile(output, config.dataDir)) {
+    // The rename would put JSON where the database (or the bootstrap key) was: gone for good.
+    throw usage(
+      `argument --output: ${output} is a file of runiam's data folder; write the export elsewhere`,
+    )
+  }
   const doc = await withStore(config, (store) =>
     exportStore(store, { includePrivateKeys, now: Date.now() }),
   )
@@ -158,10 +204,10 @@ async function runImport(argv: readonly string[], out: Write): Promise<number> {
   if (!Number.isInteger(maxMb) || maxMb < 1) {
     throw usage(`argument --max-file-mb: a whole number of MiB, got ${JSON.stringify(rawMax)}`)
   }
-  // The file first: a bad file should not create an empty data folder.
-  const raw = readExportFile(file, maxMb)
+  // The file first, read and checked: a bad file must not create a data folder or a schema.
+  const parsed = await parseExport(readExportFile(file, maxMb), { now: Date.now() })
   const config = storeConfig(a.storeArgs, false)
-  const summary = await withStore(config, (store) => importStore(store, raw, { now: Date.now() }))
+  const summary = await withStore(config, (store) => writeImport(store, parsed))
   out(
     `Imported [${file}] into ${where(config)}: ${summary.projects} projects, ` +
       `${summary.resources} Run resources, ${summary.policies} allow policies, ` +

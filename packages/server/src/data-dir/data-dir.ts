@@ -39,7 +39,16 @@ export function prepareDataDir(
   dir: string,
   options: { database?: string; log: (entry: Record<string, unknown>) => void },
 ): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 })
+  } catch (err) {
+    // A file under the name (EEXIST), a parent that is a file, no permission.
+    throw new IamError(
+      Code.INVALID_ARGUMENT,
+      'INVALID_CONFIG',
+      `--data ${dir} is not a folder and cannot be made one: ${(err as Error).message}`,
+    )
+  }
   if (!statSync(dir).isDirectory()) {
     throw new IamError(Code.INVALID_ARGUMENT, 'INVALID_CONFIG', `--data ${dir} is not a folder.`)
   }

@@ -75,7 +75,18 @@ export function readExportFile(path: string, maxMb: number): unknown {
       `${path} is ${(size / 1024 / 1024).toFixed(1)} MiB, more than the ${maxMb} MiB runiam import reads by default; if it really is an export, give --max-file-mb=${Math.ceil(size / 1024 / 1024)} (the import holds the whole file in memory).`,
     )
   }
-  const text = readFileSync(path, 'utf8')
+  let text: string
+  try {
+    // An editor may have saved the file with a byte order mark, which JSON.parse refuses.
+    text = readFileSync(path, 'utf8').replace(/^\uFEFF/, '')
+  } catch (err) {
+    // No read permission, an I/O error, a file that grew past what a string holds.
+    throw new IamError(
+      Code.INVALID_ARGUMENT,
+      'IMPORT_FILE_UNREADABLE',
+      `Cannot read ${path}: ${(err as Error).message}`,
+    )
+  }
   try {
     return JSON.parse(text) as unknown
   } catch (err) {

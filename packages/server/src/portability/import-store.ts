@@ -3,7 +3,7 @@
 // roles, constraints, references between entries). A refusal names the entry (`policies[3]
 // (projects/p): …`) and writes nothing. Etags and times are kept, so a client's read-modify-write
 // spans the move; a policy whose content was edited by hand gets the etag of its new content.
-import { createPublicKey } from 'node:crypto'
+import { createPrivateKey, createPublicKey } from 'node:crypto'
 import {
   canonicalizePolicy,
   checkCustomRole,
@@ -136,9 +136,30 @@ function bool(o: Json, key: string): boolean {
   return v
 }
 
+/**
+ * Far deeper than any record runiam writes. A hostile depth (100,000 nested lists) would overflow
+ * the store's JSON.stringify: an INTERNAL error instead of a refusal naming the entry.
+ */
+const MAX_DEPTH = 64
+
+/** How deep `v` nests objects and lists, counted without recursion, up to MAX_DEPTH + 1. */
+function depthOf(v: unknown): number {
+  let deepest = 0
+  const stack: [unknown, number][] = [[v, 1]]
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    const [x, d] = top
+    if (typeof x !== 'object' || x === null) continue
+    if (d > deepest) deepest = d
+    if (deepest > MAX_DEPTH) break
+    for (const c of Object.values(x)) stack.push([c, d + 1])
+  }
+  return deepest
+}
+
 function obj(o: Json, key: string): Json {
   const v = o[key]
   if (!isObj(v)) throw refuse(`field '${key}' must be a JSON object.`)
+  if (depthOf(v) > MAX_DEPTH) throw refuse(`field '${key}' nests deeper than ${MAX_DEPTH} levels.`)
   return v
 }
 
@@ -171,6 +192,15 @@ function match(o: Json, key: string, re: RegExp, what: string): string {
   const v = str(o, key)
   if (!re.test(v)) throw refuse(`field '${key}' is not ${what}: ${JSON.stringify(v)}.`)
   return v
+}
+
+function isPrivateKey(pem: string): boolean {
+  try {
+    createPrivateKey(pem)
+    return true
+  } catch {
+    return false
+  }
 }
 
 const NUMERIC_ID = /^[1-9][0-9]{0,19}$/
@@ -246,7 +276,7 @@ function runResourceName(kind: ResourceKind, name: string, parent: string): stri
   }
 }
 
-interface Parsed {
+export interface Parsed {
   organization: OrganizationRecord | undefined
   projects: ProjectRecord[]
   customRoles: CustomRoleRecord[]
@@ -497,6 +527,13 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
       } catch {
         throw refuse("field 'publicKeyPem' is not a PEM public key.")
       }
+      // createPublicKey also takes a private key (it derives the public half): such a key would be
+      // kept, and be in every later export, even one said to hold no secret.
+      if (isPrivateKey(publicKeyPem)) {
+        throw refuse(
+          "field 'publicKeyPem' holds a private key; an export holds the public halves only.",
+        )
+      }
       return {
         keyId: match(o, 'keyId', KEY_ID, '40 hex digits'),
         serviceAccountEmail: email,
@@ -670,6 +707,12 @@ export async function parseExport(raw: unknown, options: ImportOptions): Promise
       }
       const info = constraintOf(constraint)
       const policy = obj(o, 'policy')
+      // What the API keeps of a policy (it refuses dryRunSpec and unknown fields); the record is
+      // served as it is, so anything else would appear in every get.
+      for (const k of Object.keys(policy)) {
+        if (k !== 'name' && k !== 'spec' && k !== 'etag')
+          throw refuse(`unknown field 'policy.${k}' (an org policy holds name, spec and etag).`)
+      }
       if (policy['name'] !== undefined && policy['name'] !== name) {
         throw refuse(`its policy names ${JSON.stringify(policy['name'])}, not '${name}'.`)
       }
@@ -838,7 +881,11 @@ export async function importStore(
   raw: unknown,
   options: ImportOptions,
 ): Promise<ImportSummary> {
-  const parsed = await parseExport(raw, options)
+  return writeImport(store, await parseExport(raw, options))
+}
+
+/** Writes what parseExport checked into the empty `store`, in one transaction. */
+export async function writeImport(store: Store, parsed: Parsed): Promise<ImportSummary> {
   await store.transact(async (tx) => {
     const there = await contents(tx)
     if (there !== undefined) {

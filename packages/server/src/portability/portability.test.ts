@@ -2,15 +2,19 @@
 // goes SQLite → export → PostgreSQL → export → SQLite, and every get/list the API offers answers
 // the same on all three (etags included), the exports are identical, and decisions are the same.
 // Then the file is attacked as an outsider would: truncated, wrong format, oversized, duplicated
-// names, members/roles/conditions the API refuses, `../` in names, a non-empty target.
+// names, members/roles/conditions the API refuses, `../` in names, a non-empty target, hostile
+// nesting, a private key posing as a public one, writes failing or connections killed mid-import,
+// and the commands pointed at the data folder's own files or at databases they cannot open.
 import { execFile } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
+import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import {
+  lstatSync,
   mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs'
@@ -21,7 +25,7 @@ import { promisify } from 'node:util'
 import { exportJWK, generateKeyPair } from 'jose'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { isIamError } from '@runiam/core'
+import { Code, isIamError } from '@runiam/core'
 import type { Store } from '@runiam/store'
 import { openPostgresStore } from '@runiam/store/postgres'
 import { openSqliteStore } from '@runiam/store/sqlite'
@@ -284,6 +288,30 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
+/** `store`, whose transactions run `before` ahead of each call of the tx's `method`. */
+function hookTx(store: Store, method: string, before: () => Promise<void>): Store {
+  return new Proxy(store, {
+    get(target, key) {
+      if (key !== 'transact') return Reflect.get(target, key, target) as unknown
+      return (fn: (tx: unknown) => Promise<unknown>) =>
+        target.transact((tx) =>
+          fn(
+            new Proxy(tx, {
+              get(t, k) {
+                const v = Reflect.get(t, k, t) as unknown
+                if (k !== method || typeof v !== 'function') return v
+                return async (...args: unknown[]) => {
+                  await before()
+                  return (v as (...a: unknown[]) => unknown).apply(t, args)
+                }
+              },
+            }),
+          ),
+        )
+    },
+  })
+}
+
 describe('export → import round trip', () => {
   let first: ExportDocument
   let firstView: Record<string, unknown>
@@ -383,6 +411,9 @@ describe('export → import round trip', () => {
     const clone = (): Record<string, unknown> & ExportDocument =>
       JSON.parse(JSON.stringify(first)) as Record<string, unknown> & ExportDocument
     async function refused(doc: unknown, message: RegExp): Promise<void> {
+      await refusedWith(doc, message)
+    }
+    async function refusedWith(doc: unknown, message: RegExp): Promise<Error> {
       const s = await fresh()
       const err = await importStore(s, doc, { now: Date.now() }).then(
         () => undefined,
@@ -393,6 +424,7 @@ describe('export → import round trip', () => {
       // Nothing was written: the import is one transaction.
       expect(await s.getOrganization()).toBeUndefined()
       expect((await s.listSigningKeys()).length).toBe(0)
+      return err as Error
     }
     type Mutable = { -readonly [K in keyof ExportDocument]: unknown } & Record<string, unknown>
     const edit = (fn: (d: Mutable) => void): unknown => {
@@ -424,6 +456,26 @@ describe('export → import round trip', () => {
         edit((d) => (d['extra'] = {})),
         /unknown field 'extra'/,
       )
+    })
+
+    it('reads a file an editor saved with a byte order mark', () => {
+      const file = join(dir, 'bom.json')
+      writeFileSync(file, `\uFEFF${JSON.stringify(first)}`)
+      expect(readExportFile(file, 64)).toEqual(first)
+    })
+
+    it('a file that fails to read is IMPORT_FILE_UNREADABLE naming it, not a bare EIO', () => {
+      // A regular file by stat whose read fails (Linux): as a disk error or a permission would.
+      const err = (() => {
+        try {
+          readExportFile('/proc/self/mem', 64)
+        } catch (e) {
+          return e
+        }
+        return undefined
+      })()
+      expect(isIamError(err) && err.reason, String(err)).toBe('IMPORT_FILE_UNREADABLE')
+      expect((err as Error).message).toMatch(/^Cannot read \/proc\/self\/mem: EIO/)
     })
 
     it('refuses a 100 MB file before reading it', () => {
@@ -607,6 +659,145 @@ describe('export → import round trip', () => {
       )
     })
 
+    it('refuses limits, versions, permissions and orphans the API refuses, naming the value', async () => {
+      const i = policyIndex()
+      const hello = (fn: (p: { version?: number; bindings: unknown[] }) => void) =>
+        edit((d) => {
+          const p = (d['policies'] as { policy: { version?: number; bindings: unknown[] } }[])[i]
+          if (p !== undefined) fn(p.policy)
+        })
+      const many = Array.from({ length: 1501 }, (_, n) => `user:u${n}@example.com`)
+      await refused(
+        hello((p) => p.bindings.push({ role: 'roles/run.invoker', members: many })),
+        new RegExp(
+          `^policies\\[${i}\\] .*members in the policy \\(1,\\d+\\) is larger than the maximum allowed size 1,500`,
+        ),
+      )
+      await refused(
+        hello((p) => {
+          p.version = 1
+          p.bindings.push({
+            role: 'roles/run.invoker',
+            members: [BOB],
+            condition: {
+              title: 't',
+              expression: 'request.time < timestamp("2030-01-01T00:00:00Z")',
+            },
+          })
+        }),
+        new RegExp(
+          `^policies\\[${i}\\] .*policy version \\(1\\) does not support conditional role bindings`,
+        ),
+      )
+      await refused(
+        edit((d) => {
+          const r = (d['customRoles'] as { includedPermissions: string[] }[])[0]
+          r?.includedPermissions.push('run.nothing.here')
+        }),
+        /^customRoles\[0\] .*Permission run\.nothing\.here is not valid/,
+      )
+      await refused(
+        edit((d) => {
+          const k = (d['serviceAccountKeys'] as Record<string, unknown>[])[0]
+          if (k !== undefined) k['serviceAccountEmail'] = `nobody@${P}.iam.gserviceaccount.com`
+        }),
+        /^serviceAccountKeys\[0\] .*its service account nobody@move-project\.iam\.gserviceaccount\.com is not in the file/,
+      )
+      // The API keeps only name, spec and etag of an org policy, and serves the record as kept.
+      for (const extra of ['dryRunSpec', 'comment'])
+        await refused(
+          edit((d) => {
+            const o = (d['orgPolicies'] as { policy: Record<string, unknown> }[])[0]
+            if (o !== undefined) o.policy[extra] = { rules: [{ enforce: true }] }
+          }),
+          new RegExp(`^orgPolicies\\[0\\] .*unknown field 'policy\\.${extra}'`),
+        )
+      // A private key pasted where the public half goes: never kept, never echoed.
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 })
+      const privatePem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString()
+      const err = await refusedWith(
+        edit((d) => {
+          const k = (d['serviceAccountKeys'] as Record<string, unknown>[])[0]
+          if (k !== undefined) k['publicKeyPem'] = privatePem
+        }),
+        /^serviceAccountKeys\[0\] .*field 'publicKeyPem' holds a private key/,
+      )
+      expect(err.message).not.toContain(privatePem.split('\n')[1])
+      await refused(
+        edit((d) => {
+          const r = (d['resources'] as Record<string, unknown>[]).find(
+            (x) => x['kind'] === 'service',
+          )
+          if (r !== undefined) {
+            r['name'] = 'projects/elsewhere/locations/us-central1/services/hello'
+            r['parent'] = 'projects/elsewhere/locations/us-central1'
+            r['body'] = {}
+          }
+        }),
+        /^resources\[\d+\] .*its project elsewhere is not in the file/,
+      )
+    })
+
+    it('refuses a body nested deeper than any record, naming the entry, instead of overflowing', async () => {
+      const r0 = first.resources.findIndex((r) => r.kind === 'service')
+      const deep = JSON.parse(`${'['.repeat(100_000)}${']'.repeat(100_000)}`) as unknown
+      await refused(
+        edit((d) => {
+          const r = (d['resources'] as { body: Record<string, unknown> }[])[r0]
+          if (r !== undefined) r.body['annotations'] = deep
+        }),
+        new RegExp(`^resources\\[${r0}\\] \\(.*\\): field 'body' nests deeper than 64 levels`),
+      )
+    })
+
+    it('a write failing at the last entry of the file leaves the SQLite store as it was', async () => {
+      const s = await fresh()
+      const failing = hookTx(s, 'putSigningKey', () => Promise.reject(new Error('disk full')))
+      await expect(importStore(failing, first, { now: Date.now() })).rejects.toThrow(/disk full/)
+      const after = await exportStore(s, { includePrivateKeys: true, now: NOW })
+      expect(after.organization).toBeNull()
+      for (const k of ['projects', 'resources', 'policies', 'customRoles', 'groups'] as const)
+        expect(after[k]).toEqual([])
+      expect(after.signingKeys).toEqual([])
+    })
+
+    it('PostgreSQL connections killed mid-import: all of it or none of it', async (ctx) => {
+      if (!pgUp) ctx.skip()
+      const name = `runiam_ops_k_${randomBytes(4).toString('hex')}`
+      await sql(`CREATE DATABASE ${name}`)
+      const u = new URL(PG_ADMIN)
+      u.pathname = `/${name}`
+      const killTx = () =>
+        sql(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${name}' AND state = 'idle in transaction'`,
+        )
+      /** The store, its transactions' connection terminated before each of the first `kills` policies' writes. */
+      const killing = (store: Store, kills: number): Store => {
+        let left = kills
+        return hookTx(store, 'putPolicy', async () => {
+          if (left-- > 0) await killTx()
+        })
+      }
+      try {
+        const store = await openPostgresStore({ url: u.toString() })
+        stores.push(store)
+        // Killed at every attempt: refused, and nothing of the file is in the database.
+        const err = await importStore(killing(store, 1000), first, { now: Date.now() }).catch(
+          (e: unknown) => e,
+        )
+        expect(isIamError(err) && err.code, String(err)).toBe(Code.UNAVAILABLE)
+        expect(await store.getOrganization()).toBeUndefined()
+        expect((await store.listProjects({ pageSize: 10 })).items).toEqual([])
+        expect(await store.listSigningKeys()).toEqual([])
+        // Killed once: the transaction is run again from the start, and the whole file is in.
+        await importStore(killing(store, 1), first, { now: Date.now() })
+        const again = await exportStore(store, { includePrivateKeys: true, now: NOW })
+        expect({ ...again, source: first.source }).toEqual(first)
+      } finally {
+        await sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+      }
+    })
+
     it('refuses a store that is not empty, naming what is there', async () => {
       const s = await fresh()
       await importStore(s, first, { now: Date.now() })
@@ -685,6 +876,102 @@ describe('the commands (built CLI)', () => {
     await expect(ops('migrate', '--data', join(dir, 'a'), '--bogus')).rejects.toThrow(
       /unrecognized arguments: --bogus/,
     )
+  })
+
+  it('export refuses to write over its own store, its WAL or the bootstrap key file', async () => {
+    const data = join(dir, 'a')
+    const before = readFileSync(join(data, 'runiam.db'))
+    writeFileSync(join(data, 'bootstrap-key.json'), '{"private_key": "only copy"}')
+    for (const name of ['runiam.db', 'runiam.db-wal', 'runiam.db-shm', 'bootstrap-key.json']) {
+      await expect(
+        ops('export', '--data', data, '--output', join(dir, 'a', '..', 'a', name)),
+      ).rejects.toThrow(
+        /^argument --output: .* is a file of runiam's data folder; write the export elsewhere$/,
+      )
+    }
+    expect(readFileSync(join(data, 'runiam.db')).equals(before)).toBe(true)
+    expect(readFileSync(join(data, 'bootstrap-key.json'), 'utf8')).toContain('only copy')
+    rmSync(join(data, 'bootstrap-key.json'))
+  })
+
+  it('export through a symlink at --output replaces the link, never writes the file it points to', async () => {
+    const target = join(dir, 'link-target.txt')
+    writeFileSync(target, 'keep me', { mode: 0o644 })
+    const link = join(dir, 'link-export.json')
+    symlinkSync(target, link)
+    await ops('export', '--data', join(dir, 'a'), '--output', link, '--include-private-keys')
+    expect(lstatSync(link).isFile()).toBe(true)
+    expect(statSync(link).mode & 0o777).toBe(0o600)
+    expect(readFileSync(target, 'utf8')).toBe('keep me')
+    expect(statSync(target).mode & 0o777).toBe(0o644)
+  })
+
+  it('--data naming a file is a clear INVALID_CONFIG, not a bare EEXIST', async () => {
+    const file = join(dir, 'a-file-not-a-folder')
+    writeFileSync(file, 'x')
+    const err = await ops('import', join(dir, 'cli-export.json'), '--data', file).catch(
+      (e: unknown) => e,
+    )
+    expect(isIamError(err) && err.reason, String(err)).toBe('INVALID_CONFIG')
+    expect((err as Error).message).toMatch(
+      /^--data .*a-file-not-a-folder is not a folder and cannot be made one: EEXIST/,
+    )
+    expect(readFileSync(file, 'utf8')).toBe('x')
+  })
+
+  it('import of a file refused entry by entry makes no data folder', async () => {
+    const file = join(dir, 'refused.json')
+    const doc = JSON.parse(readFileSync(join(dir, 'cli-export.json'), 'utf8')) as {
+      projects: { projectId: string }[]
+    }
+    ;(doc.projects[0] as { projectId: string }).projectId = '../x'
+    writeFileSync(file, JSON.stringify(doc))
+    const target = join(dir, 'never-made')
+    await expect(ops('import', file, '--data', target)).rejects.toThrow(/^projects\[0\]: /)
+    expect(() => statSync(target)).toThrow()
+  })
+
+  it('migrate against a database it cannot open says why, never prints the password, leaves no partial schema', async (ctx) => {
+    if (!pgUp) ctx.skip()
+    const u = new URL(PG_ADMIN)
+    u.password = 'pa55word-never-shown'
+    u.pathname = `/runiam_ops_missing_${randomBytes(4).toString('hex')}`
+    const missing = await ops('migrate', '--database', u.toString()).catch((e: unknown) => e)
+    expect(String((missing as Error).message)).toMatch(
+      /^Cannot open the PostgreSQL database: database "runiam_ops_missing_[0-9a-f]+" does not exist\.$/,
+    )
+    const refused = await ops(
+      'migrate',
+      '--database',
+      'postgres://u:pa55word-never-shown@127.0.0.1:1/x',
+    ).catch((e: unknown) => e)
+    expect(String((refused as Error).message)).toMatch(
+      /^Cannot open the PostgreSQL database: connect ECONNREFUSED 127\.0\.0\.1:1\.$/,
+    )
+    for (const e of [missing, refused]) expect(JSON.stringify(e)).not.toContain('pa55word')
+    // Another application's database: its table stops the schema, which is not left half made.
+    const name = `runiam_ops_o_${randomBytes(4).toString('hex')}`
+    await sql(`CREATE DATABASE ${name}`)
+    try {
+      const other = new URL(PG_ADMIN)
+      other.pathname = `/${name}`
+      const client = new pg.Client({ connectionString: other.toString() })
+      await client.connect()
+      try {
+        await client.query('CREATE TABLE projects (x int)')
+        await expect(ops('migrate', '--database', other.toString())).rejects.toThrow(
+          /^Cannot open the PostgreSQL database: relation "projects" already exists\.$/,
+        )
+        const tables = await client.query<{ t: string }>(
+          "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'",
+        )
+        expect(tables.rows.map((r) => r.t)).toEqual(['projects'])
+      } finally {
+        await client.end()
+      }
+    } finally {
+      await sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
   })
 
   it('migrate prints the schema version before and after, and is idempotent (SQLite and PostgreSQL)', async () => {
