@@ -37,6 +37,7 @@ import { createMetrics, type Metrics } from './observability/metrics.js'
 import { JobRunner } from './runtime/job-runner.js'
 import { ProcessSupervisor } from './runtime/process-supervisor.js'
 import { ServiceLogs } from './runtime/service-logs.js'
+import { whyStoreNotOpened } from './store-open-error.js'
 import { WorkerPoolRunner } from './runtime/worker-pool-runner.js'
 import { ensureBootstrapServiceAccount } from './services/bootstrap/bootstrap-service-account.js'
 import { seedDemo } from './services/bootstrap/demo.js'
@@ -97,18 +98,28 @@ export async function openStore(
   const serving = options.serving === true
   const retention = serving ? { changeFeedRetentionSeconds: config.changeFeedRetentionSeconds } : {}
   const onMigrated = options.onMigrated === undefined ? {} : { onMigrated: options.onMigrated }
-  if (config.database !== undefined) {
-    const { openPostgresStore } = await import('@runiam/store/postgres')
-    return openPostgresStore({
-      url: config.database,
-      follow: serving,
-      ...retention,
-      ...onMigrated,
-    })
-  }
-  const { openSqliteStore } = await import('@runiam/store/sqlite')
-  // SQLite's file is created 0600 before it is opened (data-dir.ts), so its WAL is too.
-  return openSqliteStore({ path: join(config.dataDir, 'runiam.db'), ...retention, ...onMigrated })
+  const opened =
+    config.database !== undefined
+      ? import('@runiam/store/postgres').then(({ openPostgresStore }) =>
+          openPostgresStore({
+            url: config.database as string,
+            follow: serving,
+            ...retention,
+            ...onMigrated,
+          }),
+        )
+      : // SQLite's file is created 0600 before it is opened (data-dir.ts), so its WAL is too.
+        import('@runiam/store/sqlite').then(({ openSqliteStore }) =>
+          openSqliteStore({
+            path: join(config.dataDir, 'runiam.db'),
+            ...retention,
+            ...onMigrated,
+          }),
+        )
+  // Only ever opened at start-up: the operator is told why it could not be.
+  return opened.catch((err: unknown) => {
+    throw whyStoreNotOpened(err, config)
+  })
 }
 
 /** Opens the store, listens, completes the parts, serves until close(). */

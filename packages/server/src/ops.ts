@@ -4,12 +4,13 @@
 // composition root, the one place that picks an engine. Nothing secret is ever printed.
 import { existsSync, realpathSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
-import { Code, IamError, isIamError } from '@runiam/core'
+import { Code, IamError } from '@runiam/core'
 import type { MigrationReport, Store } from '@runiam/store'
 import { loadConfig } from './config/load.js'
 import type { ServerConfig } from './config/schema.js'
 import { prepareDataDir, SECRET_FILES } from './data-dir/data-dir.js'
 import { openStore } from './main.js'
+import { storeWhereabouts } from './store-open-error.js'
 import { DEFAULT_MAX_FILE_MB, readExportFile, writeExportFile } from './portability/export-file.js'
 import { exportStore } from './portability/export-store.js'
 import { parseExport, writeImport } from './portability/import-store.js'
@@ -108,48 +109,12 @@ function storeConfig(storeArgs: readonly string[], mustExist: boolean): ServerCo
   return config
 }
 
-function where(config: ServerConfig): string {
-  // Never the URL: it may carry a password.
-  return config.database === undefined
-    ? `SQLite store ${join(config.dataDir, 'runiam.db')}`
-    : 'PostgreSQL database'
-}
-
-/**
- * The store's "unavailable, retry later" and "internal error" are for API clients; the operator at
- * the console is told why (refused, no such host or database, authentication failed, a table of
- * another application in the way of the schema). The driver's message never holds the URL's
- * password; it is masked all the same.
- */
-function whyNotOpened(err: unknown, config: ServerConfig): unknown {
-  const told = isIamError(err) && (err.code === Code.UNAVAILABLE || err.code === Code.INTERNAL)
-  if (!told || !(err.cause instanceof Error)) return err
-  let why = err.cause.message
-  const password = config.database === undefined ? '' : safePassword(config.database)
-  if (password !== '') why = why.replaceAll(password, '***')
-  return new IamError(err.code, err.reason, `Cannot open the ${where(config)}: ${why}.`, {
-    cause: err.cause,
-  })
-}
-
-function safePassword(url: string): string {
-  try {
-    return decodeURIComponent(new URL(url).password)
-  } catch {
-    return ''
-  }
-}
-
 async function withStore<T>(
   config: ServerConfig,
   fn: (store: Store) => Promise<T>,
   onMigrated?: (report: MigrationReport) => void,
 ): Promise<T> {
-  const store = await openStore(config, onMigrated === undefined ? {} : { onMigrated }).catch(
-    (err: unknown) => {
-      throw whyNotOpened(err, config)
-    },
-  )
+  const store = await openStore(config, onMigrated === undefined ? {} : { onMigrated })
   try {
     return await fn(store)
   } finally {
@@ -186,7 +151,7 @@ async function runExport(argv: readonly string[], out: Write): Promise<number> {
   )
   writeExportFile(output, `${JSON.stringify(doc, null, 2)}\n`)
   out(
-    `Exported ${where(config)} (revision ${doc.source.revision}) to [${output}]: ` +
+    `Exported ${storeWhereabouts(config)} (revision ${doc.source.revision}) to [${output}]: ` +
       `${doc.projects.length} projects, ${doc.resources.length} Run resources, ` +
       `${doc.policies.length} allow policies, ${doc.serviceAccounts.length} service accounts, ` +
       `${doc.groups.length} groups; private keys ${doc.privateKeys}.\n`,
@@ -209,7 +174,7 @@ async function runImport(argv: readonly string[], out: Write): Promise<number> {
   const config = storeConfig(a.storeArgs, false)
   const summary = await withStore(config, (store) => writeImport(store, parsed))
   out(
-    `Imported [${file}] into ${where(config)}: ${summary.projects} projects, ` +
+    `Imported [${file}] into ${storeWhereabouts(config)}: ${summary.projects} projects, ` +
       `${summary.resources} Run resources, ${summary.policies} allow policies, ` +
       `${summary.orgPolicies} org policies, ${summary.customRoles} custom roles, ` +
       `${summary.serviceAccounts} service accounts, ${summary.groups} groups, ` +
@@ -234,7 +199,7 @@ async function runMigrate(argv: readonly string[], out: Write): Promise<number> 
     throw new IamError(Code.INTERNAL, 'BUG', 'The store reported no migration.')
   const r: MigrationReport = report
   out(
-    `${where(config)}\nSchema version before: ${r.before}${r.before === 0 ? ' (new database)' : ''}\n` +
+    `${storeWhereabouts(config)}\nSchema version before: ${r.before}${r.before === 0 ? ' (new database)' : ''}\n` +
       `Schema version after: ${r.after} (${r.applied.length === 0 ? 'nothing to apply' : `applied: ${r.applied.join(', ')}`})\n`,
   )
   return 0
