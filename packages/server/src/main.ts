@@ -93,11 +93,15 @@ export async function openStore(
   options: {
     readonly serving?: boolean
     readonly onMigrated?: (report: MigrationReport) => void
+    /** 'refuse': an older schema is refused, not migrated (runiam export reads, never upgrades). */
+    readonly pendingMigrations?: 'apply' | 'refuse'
   } = {},
 ): Promise<Store> {
   const serving = options.serving === true
   const retention = serving ? { changeFeedRetentionSeconds: config.changeFeedRetentionSeconds } : {}
   const onMigrated = options.onMigrated === undefined ? {} : { onMigrated: options.onMigrated }
+  const pending =
+    options.pendingMigrations === undefined ? {} : { pendingMigrations: options.pendingMigrations }
   const opened =
     config.database !== undefined
       ? import('@runiam/store/postgres').then(({ openPostgresStore }) =>
@@ -106,6 +110,7 @@ export async function openStore(
             follow: serving,
             ...retention,
             ...onMigrated,
+            ...pending,
           }),
         )
       : // SQLite's file is created 0600 before it is opened (data-dir.ts), so its WAL is too.
@@ -114,6 +119,7 @@ export async function openStore(
             path: join(config.dataDir, 'runiam.db'),
             ...retention,
             ...onMigrated,
+            ...pending,
           }),
         )
   // Only ever opened at start-up: the operator is told why it could not be.

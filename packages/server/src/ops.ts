@@ -112,9 +112,9 @@ function storeConfig(storeArgs: readonly string[], mustExist: boolean): ServerCo
 async function withStore<T>(
   config: ServerConfig,
   fn: (store: Store) => Promise<T>,
-  onMigrated?: (report: MigrationReport) => void,
+  options: Parameters<typeof openStore>[1] = {},
 ): Promise<T> {
-  const store = await openStore(config, onMigrated === undefined ? {} : { onMigrated })
+  const store = await openStore(config, options)
   try {
     return await fn(store)
   } finally {
@@ -146,8 +146,12 @@ async function runExport(argv: readonly string[], out: Write): Promise<number> {
       `argument --output: ${output} is a file of runiam's data folder; write the export elsewhere`,
     )
   }
-  const doc = await withStore(config, (store) =>
-    exportStore(store, { includePrivateKeys, now: Date.now() }),
+  // A backup reads the store as it is: an older schema is refused, never upgraded under the
+  // runiam processes that may be serving it.
+  const doc = await withStore(
+    config,
+    (store) => exportStore(store, { includePrivateKeys, now: Date.now() }),
+    { pendingMigrations: 'refuse' },
   )
   writeExportFile(output, `${JSON.stringify(doc, null, 2)}\n`)
   out(
@@ -188,13 +192,11 @@ async function runMigrate(argv: readonly string[], out: Write): Promise<number> 
   if (a.positionals.length > 0) throw usage(`unrecognized arguments: ${a.positionals.join(' ')}`)
   const config = storeConfig(a.storeArgs, false)
   let report: MigrationReport | undefined
-  await withStore(
-    config,
-    async () => {},
-    (r) => {
+  await withStore(config, async () => {}, {
+    onMigrated: (r) => {
       report = r
     },
-  )
+  })
   if (report === undefined)
     throw new IamError(Code.INTERNAL, 'BUG', 'The store reported no migration.')
   const r: MigrationReport = report

@@ -53,6 +53,10 @@ export const STORE_REASONS = {
     code: Code.FAILED_PRECONDITION,
     doc: 'The database was migrated by a newer runiam than this one.',
   },
+  SCHEMA_TOO_OLD: {
+    code: Code.FAILED_PRECONDITION,
+    doc: 'runiam export: the database schema is older than this runiam (export never migrates).',
+  },
   STORE_UNAVAILABLE: {
     code: Code.UNAVAILABLE,
     doc: 'The database cannot be opened or reached (refused, dropped, disk full, read-only…).',

@@ -8,6 +8,7 @@
 import { execFile } from 'node:child_process'
 import { generateKeyPairSync, randomBytes } from 'node:crypto'
 import {
+  existsSync,
   lstatSync,
   mkdtempSync,
   readdirSync,
@@ -966,6 +967,33 @@ describe('the commands (built CLI)', () => {
           "SELECT tablename AS t FROM pg_tables WHERE schemaname = 'public'",
         )
         expect(tables.rows.map((r) => r.t)).toEqual(['projects'])
+      } finally {
+        await client.end()
+      }
+    } finally {
+      await sql(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`)
+    }
+  })
+
+  it('export never migrates: a database with no runiam schema is refused and none is made', async (ctx) => {
+    if (!pgUp) ctx.skip()
+    const name = `runiam_ops_x_${randomBytes(4).toString('hex')}`
+    await sql(`CREATE DATABASE ${name}`)
+    try {
+      const u = new URL(PG_ADMIN)
+      u.pathname = `/${name}`
+      const file = join(dir, 'never-written.json')
+      await expect(
+        ops('export', '--database', u.toString(), '--output', file),
+      ).rejects.toMatchObject({ reason: 'SCHEMA_TOO_OLD' })
+      expect(existsSync(file)).toBe(false)
+      const client = new pg.Client({ connectionString: u.toString() })
+      await client.connect()
+      try {
+        const tables = await client.query(
+          "SELECT tablename FROM pg_tables WHERE schemaname = 'public'",
+        )
+        expect(tables.rows).toEqual([])
       } finally {
         await client.end()
       }

@@ -29,6 +29,7 @@ import { TransactionGuard } from '../internal/transaction-guard.js'
 import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
 import { createStoreTx } from '../internal/store-tx.js'
+import { refusePending } from '../internal/pending-migrations.js'
 import { POSTGRES_MIGRATIONS, type Migration } from './migrations.js'
 import type { MigrationReport } from '../records.js'
 import { isPgConnectionError, isPgTimeout, translatePgError } from './pg-errors.js'
@@ -50,6 +51,12 @@ export interface PostgresStoreOptions {
   readonly applicationName?: string
   /** Told the schema versions before and after the migrations applied at open (`runiam migrate`). */
   readonly onMigrated?: (report: MigrationReport) => void
+  /**
+   * 'refuse': a schema older than this runiam's is not migrated but refused (SCHEMA_TOO_OLD), so
+   * opening the store changes nothing in it (`runiam export`: a backup never upgrades the store
+   * that other, older runiam processes may be serving). Default 'apply', as the server does.
+   */
+  readonly pendingMigrations?: 'apply' | 'refuse'
   /**
    * Follow the other replicas on this database (`store.follower`, pg-follower.ts): a connection of
    * its own LISTENs for their commits and refreshes this store. The server turns it on; tools
@@ -120,7 +127,12 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   guardPool(pool)
   guardPool(control)
   try {
-    const report = await migrate(pool, schema, POSTGRES_MIGRATIONS)
+    const report = await migrate(
+      pool,
+      schema,
+      POSTGRES_MIGRATIONS,
+      options.pendingMigrations ?? 'apply',
+    )
     options.onMigrated?.(report)
   } catch (error) {
     await Promise.all([pool.end(), control.end()]).catch(() => undefined)
@@ -148,6 +160,7 @@ async function migrate(
   pool: pg.Pool,
   schema: string | undefined,
   migrations: readonly Migration[],
+  pending: 'apply' | 'refuse',
 ): Promise<MigrationReport> {
   const leased = await lease(pool)
   // No timeout of ours for migrations (they run once, and may be slow on a big database).
@@ -174,6 +187,7 @@ async function migrate(
         `The database schema is at version ${current}, newer than this runiam knows (${latest}). Upgrade runiam.`,
       )
     }
+    if (pending === 'refuse') refusePending(migrations, applied, current)
     // Every migration not yet applied, in version order: numbers may have gaps, and a lower
     // number may arrive after a higher one was applied (parallel branches of the schema).
     const done: number[] = []

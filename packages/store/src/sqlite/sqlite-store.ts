@@ -27,6 +27,7 @@ import { TransactionGuard } from '../internal/transaction-guard.js'
 import type { RowReads } from '../internal/row-ops.js'
 import { StoreReadsBase } from '../internal/store-reads-base.js'
 import { createStoreTx } from '../internal/store-tx.js'
+import { refusePending } from '../internal/pending-migrations.js'
 import { SQLITE_MIGRATIONS, type Migration } from './migrations.js'
 import type { MigrationReport } from '../records.js'
 import { isSqliteBusy, translateSqliteError } from './sqlite-errors.js'
@@ -39,6 +40,12 @@ export interface SqliteStoreOptions {
   readonly lockTimeoutMs?: number
   /** Told the schema versions before and after the migrations applied at open (`runiam migrate`). */
   readonly onMigrated?: (report: MigrationReport) => void
+  /**
+   * 'refuse': a schema older than this runiam's is not migrated but refused (SCHEMA_TOO_OLD), so
+   * opening the store changes nothing in it (`runiam export`: a backup never upgrades the store
+   * that other, older runiam processes may be serving). Default 'apply', as the server does.
+   */
+  readonly pendingMigrations?: 'apply' | 'refuse'
   /**
    * Prune the change feed every minute or so, keeping this many seconds of it (and never fewer
    * than the newest 10,000 changes). Absent: no pruning by this store (tools, tests).
@@ -82,7 +89,12 @@ export async function openSqliteStore(options: SqliteStoreOptions): Promise<Stor
     // From here the writer never blocks the event loop waiting for a lock: beginImmediate retries
     // asynchronously instead, so another Store on the same file in this process can finish.
     writer.pragma('busy_timeout = 0')
-    const report = await migrate(writer, SQLITE_MIGRATIONS, lockTimeoutMs)
+    const report = await migrate(
+      writer,
+      SQLITE_MIGRATIONS,
+      lockTimeoutMs,
+      options.pendingMigrations ?? 'apply',
+    )
     options.onMigrated?.(report)
 
     reader = new Database(path, { fileMustExist: true })
@@ -144,6 +156,7 @@ async function migrate(
   db: Database.Database,
   migrations: readonly Migration[],
   lockTimeoutMs: number,
+  pending: 'apply' | 'refuse',
 ): Promise<MigrationReport> {
   await beginImmediate(db.prepare('BEGIN IMMEDIATE'), lockTimeoutMs)
   try {
@@ -162,6 +175,7 @@ async function migrate(
         `The database schema is at version ${current}, newer than this runiam knows (${latest}). Upgrade runiam.`,
       )
     }
+    if (pending === 'refuse') refusePending(migrations, applied, current)
     // Every migration not yet applied, in version order: numbers may have gaps, and a lower
     // number may arrive after a higher one was applied (parallel branches of the schema).
     const done: number[] = []
