@@ -52,6 +52,41 @@ describe('token verifier', () => {
     expect(() => verifier.remembered(token, ['http://a'])).toThrow(/expired/)
   })
 
+  it("names the issuer URL to share when a token of another issuer carries runiam's own key id", async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256')
+    const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: 'ours', alg: 'ES256' }] }
+    const now = Date.UTC(2026, 10, 28)
+    const verifier = createTokenVerifier({
+      issuers: [
+        {
+          issuer: ISS,
+          keys: createLocalJWKSet(jwks),
+          verifies: (kid) => kid === 'ours',
+          mapping: { kind: 'email' },
+        },
+      ],
+      now: () => now,
+    })
+    // What a replica started with another --issuer-url (or none) mints with the shared keys.
+    const minted = (kid: string) =>
+      new SignJWT({ email: 'ann@example.com', email_verified: true })
+        .setProtectedHeader({ alg: 'ES256', kid })
+        .setIssuer('http://10.0.0.7:8080')
+        .setAudience('http://a')
+        .setIssuedAt(now / 1000)
+        .setExpirationTime(now / 1000 + 60)
+        .sign(privateKey)
+    await expect(verifier.verify(await minted('ours'), ['http://a'])).rejects.toMatchObject({
+      message: expect.stringContaining(
+        `issuer "http://10.0.0.7:8080" is not trusted (its key id is one of ${ISS}'s: give every replica the same --issuer-url)`,
+      ),
+    })
+    // Another key id: no hint, the same refusal.
+    const other = await verifier.verify(await minted('theirs'), ['http://a']).catch((e: Error) => e)
+    expect((other as Error).message).toContain('issuer "http://10.0.0.7:8080" is not trusted')
+    expect((other as Error).message).not.toContain('--issuer-url')
+  })
+
   it('answers each token from its own entry when requests alternate between tokens', async () => {
     const { privateKey, publicKey } = await generateKeyPair('ES256')
     const jwk = { ...(await exportJWK(publicKey)), kid: 'k', alg: 'ES256' }

@@ -252,6 +252,20 @@ export function createTokenVerifier(options: {
     }
   }
 
+  /**
+   * For a token of an unknown issuer whose key id is one of runiam's own keys: a replica given
+   * another issuer URL (or none, so its listen address) mints tokens the others refuse, which
+   * behind a load balancer shows as 401s now and then. Only a hint (nothing is verified here).
+   */
+  function ownKeyHint(kid: string | undefined): string {
+    for (const i of byIssuer.values()) {
+      if (i.verifies?.(kid) === true) {
+        return ` (its key id is one of ${i.issuer}'s: give every replica the same --issuer-url)`
+      }
+    }
+    return ''
+  }
+
   async function verifyFully(token: string, audiences: readonly string[]): Promise<Caller> {
     let claims: JWTPayload
     let header: ProtectedHeaderParameters
@@ -264,7 +278,7 @@ export function createTokenVerifier(options: {
     const issuer = typeof claims.iss === 'string' ? byIssuer.get(claims.iss) : undefined
     if (issuer === undefined)
       throw invalid(
-        `issuer ${JSON.stringify(claims.iss ?? null)} is not trusted`,
+        `issuer ${JSON.stringify(claims.iss ?? null)} is not trusted${ownKeyHint(header.kid)}`,
         'untrusted-issuer',
       )
     // Read before the keys are asked: a set replaced while verifying never vouches for the entry.
