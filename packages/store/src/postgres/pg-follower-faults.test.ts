@@ -242,4 +242,29 @@ withPg('replica freshness under network faults', () => {
     expect(b.appliedRevision()).toBe(a.committedRevision())
     expect(b.follower.following).toBe(true)
   }, 60_000)
+
+  it('a forged announcement (another backend speaking for a replica) does not answer a write before that replica applied it', async () => {
+    const s = schema()
+    const relay = await newRelay()
+    const a = await replica(s)
+    const b = await replica(s, relay)
+    await eventually('a knows b', () => a.follower.peers().includes(b.follower.replicaId))
+    const names = feedNames(s)
+    const id = b.follower.replicaId
+    for (const forged of [`${id}:999999999`, `${id}:-1`]) {
+      relay.freeze() // b can apply nothing, and says nothing
+      // Any database user may NOTIFY: here one claims, for b, to have applied everything, or to leave.
+      await sql('SELECT pg_notify($1, $2)', [names.applied, forged], url)
+      await a.transact((tx) => tx.createResource(service(`s-${forged}`)))
+      const revision = await answerWrite(a)
+      expect(decidesStale(b, revision)).toBe(false)
+      relay.cut()
+      await eventually('b follows again', () => b.follower.following)
+      await eventually('a knows b again', () => a.follower.peers().includes(b.follower.replicaId))
+    }
+    // b's own announcements still count.
+    await a.transact((tx) => tx.createResource(service('after')))
+    await a.follower.settle(a.committedRevision(), AbortSignal.timeout(10_000))
+    expect(b.appliedRevision()).toBe(a.committedRevision())
+  }, 60_000)
 })

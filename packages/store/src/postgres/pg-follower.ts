@@ -75,11 +75,11 @@ const BACKOFF_MIN_MS = 100
 const BACKOFF_MAX_MS = 2_000
 
 /**
- * The peers' announced revisions and who is live: `pg_locks` rows of the two-key advisory form
- * (objsubid 2) in this database and lock space. classid/objid are oids (unsigned), hence the mask.
+ * Who is live, and the backend (pid) that speaks for each: `pg_locks` rows of the two-key advisory
+ * form (objsubid 2) in this database and lock space. classid/objid are oids (unsigned), hence the mask.
  */
 const LIVE_SQL = `
-  SELECT objid::text::bigint AS id
+  SELECT objid::text::bigint AS id, pid
   FROM pg_locks
   WHERE locktype = 'advisory' AND objsubid = 2 AND granted
     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -112,8 +112,12 @@ export class PgFollower implements FeedFollower {
   #freshSince = 0
   #lagTimer: NodeJS.Timeout | undefined
   #lastAnnounced = -1
-  /** Other live replicas (lock holders), as last read or heard. */
-  #live = new Set<number>()
+  /**
+   * Other live replicas (lock holders) as last read, each with the backend pid holding its lock.
+   * Only that backend may announce for it: any database user can NOTIFY, and a forged "applied"
+   * (or "leaving") would let a write be answered before the replica it names has applied it.
+   */
+  #live = new Map<number, number>()
   /** What each other replica last announced. */
   readonly #announced = new Map<number, number>()
   readonly #waiters = new Set<Waiter>()
@@ -143,7 +147,7 @@ export class PgFollower implements FeedFollower {
   }
 
   peers(): readonly number[] {
-    return [...this.#live].sort((a, b) => a - b)
+    return [...this.#live.keys()].sort((a, b) => a - b)
   }
 
   /** Connects, catches up and starts following; rejects when the first connection fails. */
@@ -204,7 +208,7 @@ export class PgFollower implements FeedFollower {
   }
 
   #pending(revision: number): number[] {
-    return [...this.#live].filter((id) => (this.#announced.get(id) ?? 0) < revision)
+    return [...this.#live.keys()].filter((id) => (this.#announced.get(id) ?? 0) < revision)
   }
 
   #wake(): void {
@@ -237,7 +241,9 @@ export class PgFollower implements FeedFollower {
     const lost = (): void => this.#lost(generation, client)
     client.on('error', lost)
     client.on('end', lost)
-    client.on('notification', (msg) => this.#onNotice(generation, msg.channel, msg.payload))
+    client.on('notification', (msg) =>
+      this.#onNotice(generation, msg.channel, msg.payload, msg.processId),
+    )
     try {
       await client.connect()
       // Our id must be ours alone: another replica (or our own old session, not yet gone) may hold it.
@@ -312,7 +318,7 @@ export class PgFollower implements FeedFollower {
     this.#reconnect.unref()
   }
 
-  #onNotice(generation: number, channel: string, payload: string | undefined): void {
+  #onNotice(generation: number, channel: string, payload: string | undefined, pid: number): void {
     if (generation !== this.#generation) return
     if (channel === this.#names.changes) {
       // Only a hint: a revision this replica already applied needs no refresh; anything else
@@ -337,13 +343,17 @@ export class PgFollower implements FeedFollower {
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(revision) || id === this.#replicaId) {
       return
     }
+    if (this.#live.get(id) !== pid) {
+      // Not (yet) known to speak for that replica: a newcomer, a reconnection or a forgery. Read
+      // who holds the locks; a replica found unheard is asked to announce again.
+      this.#readLive(generation)
+      return
+    }
     if (revision < 0) {
       this.#live.delete(id)
       this.#announced.delete(id)
-    } else {
-      // A replica that announces holds its lock: it is live (a join is confirmed by the next read).
-      this.#live.add(id)
-      if (revision > (this.#announced.get(id) ?? -1)) this.#announced.set(id, revision)
+    } else if (revision > (this.#announced.get(id) ?? -1)) {
+      this.#announced.set(id, revision)
     }
     this.#wake()
   }
@@ -416,12 +426,16 @@ export class PgFollower implements FeedFollower {
   #readLive(generation: number): void {
     const client = this.#client
     if (client === undefined || generation !== this.#generation) return
-    client.query<{ id: string }>(LIVE_SQL, [this.#names.lockSpace]).then(
+    client.query<{ id: string; pid: number }>(LIVE_SQL, [this.#names.lockSpace]).then(
       ({ rows }) => {
         if (generation !== this.#generation) return
-        const live = new Set(rows.map((r) => Number(r.id)).filter((id) => id !== this.#replicaId))
-        const unheard = [...live].some((id) => !this.#announced.has(id))
-        for (const id of this.#announced.keys()) if (!live.has(id)) this.#announced.delete(id)
+        const live = new Map(
+          rows.map((r) => [Number(r.id), r.pid] as const).filter(([id]) => id !== this.#replicaId),
+        )
+        // What a replica announced through another backend (before it reconnected) is forgotten.
+        for (const id of this.#announced.keys())
+          if (live.get(id) !== this.#live.get(id)) this.#announced.delete(id)
+        const unheard = [...live.keys()].some((id) => !this.#announced.has(id))
         this.#live = live
         if (unheard) this.#notify(generation, '?')
         this.#wake()
