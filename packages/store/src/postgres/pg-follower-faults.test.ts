@@ -243,6 +243,28 @@ withPg('replica freshness under network faults', () => {
     expect(b.follower.following).toBe(true)
   }, 60_000)
 
+  it('a replica frozen while the feed is pruned past its place hears a reset (drops its caches) and follows again', async () => {
+    const s = schema()
+    const relay = await newRelay()
+    const a = await replica(s)
+    const b = await replica(s, relay)
+    const kinds: string[] = []
+    b.onChange((changes) => kinds.push(...changes.map((c) => c.kind)))
+    await a.transact((tx) => tx.createResource(service('seen')))
+    await a.follower.settle(a.committedRevision(), AbortSignal.timeout(10_000))
+    kinds.length = 0
+    relay.freeze()
+    for (const id of ['m1', 'm2', 'm3']) await a.transact((tx) => tx.createResource(service(id)))
+    expect(await a.pruneChanges({ olderThanSeconds: 0, keepNewest: 1 })).toBeGreaterThan(0)
+    await answerWrite(a)
+    expect(decidesStale(b, a.committedRevision())).toBe(false)
+    relay.thaw()
+    await eventually('b follows again', () => b.follower.following)
+    await eventually('b caught up', () => b.appliedRevision() >= a.committedRevision())
+    // What it missed cannot be named any more: it is told to drop everything, never left stale.
+    expect(kinds[0]).toBe('reset')
+  }, 60_000)
+
   it('a forged announcement (another backend speaking for a replica) does not answer a write before that replica applied it', async () => {
     const s = schema()
     const relay = await newRelay()
