@@ -265,6 +265,37 @@ withPg('replica freshness under network faults', () => {
     expect(kinds[0]).toBe('reset')
   }, 60_000)
 
+  it('a flood of forged NOTIFYs on both channels neither fences the replicas nor stalls their writes', async () => {
+    const s = schema()
+    const a = await replica(s)
+    const b = await replica(s)
+    await eventually('a knows b', () => a.follower.peers().includes(b.follower.replicaId))
+    const names = feedNames(s)
+    const spoofer = new pg.Client({ connectionString: url })
+    await spoofer.connect()
+    try {
+      let fenced = false
+      const watch = setInterval(() => {
+        if (!a.follower.following || !b.follower.following) fenced = true
+      }, 10)
+      // In one statement: thousands of notices, unknown announcers, '?' and junk revisions.
+      await spoofer.query(
+        `SELECT pg_notify($1, i::text || ':' || i::text), pg_notify($2, (i * 1000)::text),
+                pg_notify($1, '?')
+           FROM generate_series(1, 20000) AS i`,
+        [names.applied, names.changes],
+      )
+      await a.transact((tx) => tx.createResource(service('s1')))
+      await a.follower.settle(a.committedRevision(), AbortSignal.timeout(10_000))
+      await sleep(2_000)
+      clearInterval(watch)
+      expect(fenced).toBe(false)
+      expect(b.appliedRevision()).toBe(a.committedRevision())
+    } finally {
+      await spoofer.end()
+    }
+  }, 60_000)
+
   it('a forged announcement (another backend speaking for a replica) does not answer a write before that replica applied it', async () => {
     const s = schema()
     const relay = await newRelay()

@@ -121,6 +121,9 @@ export class PgFollower implements FeedFollower {
   /** What each other replica last announced. */
   readonly #announced = new Map<number, number>()
   readonly #waiters = new Set<Waiter>()
+  /** The generation whose live-set read is under way, and whether another must follow it. */
+  #liveReading: number | undefined
+  #liveAgain = false
   #recheck: NodeJS.Timeout | undefined
   #tick: NodeJS.Timeout | undefined
   #backoff = BACKOFF_MIN_MS
@@ -422,10 +425,25 @@ export class PgFollower implements FeedFollower {
       .catch(() => this.#lost(generation, client))
   }
 
-  /** Reads who holds a replica lock now (the live set), then wakes writers it no longer concerns. */
+  /**
+   * Reads who holds a replica lock now (the live set), then wakes writers it no longer concerns.
+   * One read at a time: calls meanwhile share one more read after it, so a flood of announcements
+   * from unknown backends (anyone may NOTIFY) cannot queue a query each ahead of the heartbeat.
+   */
   #readLive(generation: number): void {
     const client = this.#client
     if (client === undefined || generation !== this.#generation) return
+    if (this.#liveReading === generation) {
+      this.#liveAgain = true
+      return
+    }
+    this.#liveReading = generation
+    this.#liveAgain = false
+    const done = (): void => {
+      if (this.#liveReading !== generation) return
+      this.#liveReading = undefined
+      if (this.#liveAgain) this.#readLive(generation)
+    }
     client.query<{ id: string; pid: number }>(LIVE_SQL, [this.#names.lockSpace]).then(
       ({ rows }) => {
         if (generation !== this.#generation) return
@@ -439,8 +457,12 @@ export class PgFollower implements FeedFollower {
         this.#live = live
         if (unheard) this.#notify(generation, '?')
         this.#wake()
+        done()
       },
-      () => this.#lost(generation, client),
+      () => {
+        this.#lost(generation, client)
+        done()
+      },
     )
   }
 
