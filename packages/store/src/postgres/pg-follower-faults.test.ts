@@ -76,6 +76,7 @@ async function eventually(what: string, check: () => boolean | Promise<boolean>)
 class Relay {
   readonly #server: Server
   readonly #pairs = new Set<[Socket, Socket]>()
+  readonly #listening = new WeakSet<[Socket, Socket]>()
   #frozen = false
   port = 0
   readonly host: string
@@ -109,6 +110,11 @@ class Relay {
     }
     client.pipe(server)
     server.pipe(client)
+    // The follower's connection is the one that LISTENs (pool connections never do).
+    const listens = (chunk: Buffer): void => {
+      if (chunk.includes('LISTEN "')) this.#listening.add(pair)
+    }
+    client.on('data', listens)
     if (this.#frozen) client.pause()
     server.connect(this.targetPort, this.host)
   }
@@ -116,6 +122,12 @@ class Relay {
   freeze(): void {
     this.#frozen = true
     for (const pair of this.#pairs) for (const s of pair) s.pause()
+  }
+
+  /** Freezes every connection but the follower's (the pool's, mid-query or idle, and new ones). */
+  freezePool(): void {
+    this.#frozen = true
+    for (const pair of this.#pairs) if (!this.#listening.has(pair)) for (const s of pair) s.pause()
   }
 
   thaw(): void {
@@ -217,6 +229,28 @@ withPg('replica freshness under network faults', () => {
     await a.transact((tx) => tx.createResource(service('after')))
     await a.follower.settle(a.committedRevision(), AbortSignal.timeout(10_000))
     expect(b.appliedRevision()).toBeGreaterThanOrEqual(a.committedRevision())
+  }, 60_000)
+
+  it('a replica whose pool is frozen (its LISTEN connection alive) fences instead of deciding under the old policy, and recovers on thaw', async () => {
+    const s = schema()
+    const relay = await newRelay()
+    const a = await replica(s)
+    const b = await replica(s, relay)
+    await eventually('a knows b', () => a.follower.peers().includes(b.follower.replicaId))
+    relay.freezePool()
+    // A read on b's pool now hangs on the wire: it must end (UNAVAILABLE), not hang forever.
+    const read = b.getPolicy(`${LOC}/services/x`).then(
+      () => 'ok',
+      (e: unknown) => String((e as { reason?: string }).reason),
+    )
+    await a.transact((tx) => tx.createResource(service('revoked')))
+    const revision = await answerWrite(a)
+    expect(decidesStale(b, revision)).toBe(false)
+    expect(b.follower.state).toBe('lagging')
+    expect(await read).toBe('STORE_UNAVAILABLE')
+    relay.thaw()
+    await eventually('b follows again', () => b.follower.following)
+    expect(b.appliedRevision()).toBeGreaterThanOrEqual(revision)
   }, 60_000)
 
   it('NOTIFY payloads are hints only: malformed, huge or spoofed revisions neither fence a replica nor stop it reconnecting', async () => {
