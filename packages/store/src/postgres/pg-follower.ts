@@ -10,8 +10,9 @@
 // writer answers, and the caller's next request is decided under the new policy wherever it lands.
 //
 // Notices can be missed (a lost connection, a restart), so on (re)connect the follower refreshes
-// before it says it is following again, and a cheap refresh every second is the safety net. While
-// it is not connected, or has been told of a revision it has not applied for too long, `following`
+// before it says it is following again, and a cheap refresh every half second is the safety net.
+// While it is not connected, has not had a recent heartbeat answered (a black-holed connection looks
+// alive), or has been told of a change it has not applied for too long, `following`
 // is false and the server refuses to decide (it fences) rather than decide on stale policy.
 import { createHash, randomInt } from 'node:crypto'
 import pg from 'pg'
@@ -47,7 +48,15 @@ export function feedNames(schema: string | undefined): FeedNames {
 }
 
 /** The safety-net refresh, and the follower connection's heartbeat, ms. */
-const TICK_MS = 1_000
+const TICK_MS = 500
+/**
+ * A replica decides only while a heartbeat sent less than this long ago has been answered. Every
+ * notice committed before that heartbeat reached the server came before its answer, so a replica
+ * whose connection is black-holed (no RST, no FIN: a NAT or firewall dropped its state) fences
+ * within this bound, below the 2 s a write waits for its peers (main.ts), instead of deciding on
+ * the old policy until the heartbeat timeout below.
+ */
+const FRESH_LIMIT_MS = 1_500
 /**
  * A heartbeat on the follower connection with no answer this long: reconnect. Only a connection
  * that died without a word (a partition) needs it; a closed or terminated one is noticed at once.
@@ -66,11 +75,11 @@ const BACKOFF_MIN_MS = 100
 const BACKOFF_MAX_MS = 2_000
 
 /**
- * The peers' announced revisions and who is live: `pg_locks` rows of the two-key advisory form
- * (objsubid 2) in this database and lock space. classid/objid are oids (unsigned), hence the mask.
+ * Who is live, and the backend (pid) that speaks for each: `pg_locks` rows of the two-key advisory
+ * form (objsubid 2) in this database and lock space. classid/objid are oids (unsigned), hence the mask.
  */
 const LIVE_SQL = `
-  SELECT objid::text::bigint AS id
+  SELECT objid::text::bigint AS id, pid
   FROM pg_locks
   WHERE locktype = 'advisory' AND objsubid = 2 AND granted
     AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
@@ -90,18 +99,31 @@ export class PgFollower implements FeedFollower {
   #client: pg.Client | undefined
   #state: State = 'connecting'
   #following = false
-  /** The newest revision a notice named, and when that notice arrived. */
-  #notified = 0
-  #notifiedAt = 0
-  /** The oldest notice not applied yet: its revision and when it arrived. */
-  #behind: { readonly revision: number; readonly since: number } | undefined
+  /**
+   * Notices heard so far (a counter) and when the newest arrived. A notice's payload is only a
+   * hint (any database user can NOTIFY the channel): what it names is never trusted; a notice is
+   * applied once a refresh that began after it arrived has finished.
+   */
+  #notices = 0
+  #noticeAt = 0
+  /** The oldest notice no finished refresh covers: its number and when it arrived. */
+  #behind: { readonly notice: number; readonly since: number } | undefined
+  /** When the newest answered heartbeat (or the catch-up at connect) was sent. */
+  #freshSince = 0
   #lagTimer: NodeJS.Timeout | undefined
   #lastAnnounced = -1
-  /** Other live replicas (lock holders), as last read or heard. */
-  #live = new Set<number>()
+  /**
+   * Other live replicas (lock holders) as last read, each with the backend pid holding its lock.
+   * Only that backend may announce for it: any database user can NOTIFY, and a forged "applied"
+   * (or "leaving") would let a write be answered before the replica it names has applied it.
+   */
+  #live = new Map<number, number>()
   /** What each other replica last announced. */
   readonly #announced = new Map<number, number>()
   readonly #waiters = new Set<Waiter>()
+  /** The generation whose live-set read is under way, and whether another must follow it. */
+  #liveReading: number | undefined
+  #liveAgain = false
   #recheck: NodeJS.Timeout | undefined
   #tick: NodeJS.Timeout | undefined
   #backoff = BACKOFF_MIN_MS
@@ -120,15 +142,15 @@ export class PgFollower implements FeedFollower {
   }
 
   get following(): boolean {
-    return this.#following
+    return this.#following && Date.now() - this.#freshSince < FRESH_LIMIT_MS
   }
 
   get state(): State {
-    return this.#state
+    return this.#state === 'ok' && !this.following ? 'lagging' : this.#state
   }
 
   peers(): readonly number[] {
-    return [...this.#live].sort((a, b) => a - b)
+    return [...this.#live.keys()].sort((a, b) => a - b)
   }
 
   /** Connects, catches up and starts following; rejects when the first connection fails. */
@@ -189,7 +211,7 @@ export class PgFollower implements FeedFollower {
   }
 
   #pending(revision: number): number[] {
-    return [...this.#live].filter((id) => (this.#announced.get(id) ?? 0) < revision)
+    return [...this.#live.keys()].filter((id) => (this.#announced.get(id) ?? 0) < revision)
   }
 
   #wake(): void {
@@ -222,7 +244,9 @@ export class PgFollower implements FeedFollower {
     const lost = (): void => this.#lost(generation, client)
     client.on('error', lost)
     client.on('end', lost)
-    client.on('notification', (msg) => this.#onNotice(generation, msg.channel, msg.payload))
+    client.on('notification', (msg) =>
+      this.#onNotice(generation, msg.channel, msg.payload, msg.processId),
+    )
     try {
       await client.connect()
       // Our id must be ours alone: another replica (or our own old session, not yet gone) may hold it.
@@ -249,17 +273,19 @@ export class PgFollower implements FeedFollower {
     this.#client = client
     // Caught up only once a refresh that began after LISTEN has finished: from then on every
     // commit is either in what it read or announced by a notice still to come.
+    const caughtUp = Date.now()
+    const covered = this.#notices
     try {
-      // Notices that came during the refresh may name revisions it did not read.
-      do await this.#options.refresh()
-      while (this.#notified > this.#options.appliedRevision() && generation === this.#generation)
+      await this.#options.refresh()
     } catch (error) {
       this.#lost(generation, client)
       throw error
     }
     if (generation !== this.#generation) return
     this.#backoff = BACKOFF_MIN_MS
-    this.#behind = undefined
+    // Notices that came during the refresh have refreshes of their own under way (#onNotice).
+    this.#caughtUpTo(covered)
+    this.#freshSince = caughtUp
     this.#setState('ok')
     this.#readLive(generation)
     // Hello, and a question: the others announce what they applied (they may have been idle).
@@ -295,18 +321,16 @@ export class PgFollower implements FeedFollower {
     this.#reconnect.unref()
   }
 
-  #onNotice(generation: number, channel: string, payload: string | undefined): void {
+  #onNotice(generation: number, channel: string, payload: string | undefined, pid: number): void {
     if (generation !== this.#generation) return
     if (channel === this.#names.changes) {
+      // Only a hint: a revision this replica already applied needs no refresh; anything else
+      // (malformed, spoofed, huge) makes it read the changes table, which is the only truth.
       const revision = Number(payload)
-      if (!Number.isSafeInteger(revision)) return
-      const now = Date.now()
-      if (revision > this.#notified) {
-        this.#notified = revision
-        this.#notifiedAt = now
-      }
-      if (revision <= this.#options.appliedRevision()) return
-      if (this.#behind === undefined) this.#behind = { revision, since: now }
+      if (Number.isSafeInteger(revision) && revision <= this.#options.appliedRevision()) return
+      const notice = ++this.#notices
+      this.#noticeAt = Date.now()
+      this.#behind ??= { notice, since: this.#noticeAt }
       this.#armLagCheck()
       this.#refresh(generation)
       return
@@ -322,22 +346,29 @@ export class PgFollower implements FeedFollower {
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(revision) || id === this.#replicaId) {
       return
     }
+    if (this.#live.get(id) !== pid) {
+      // Not (yet) known to speak for that replica: a newcomer, a reconnection or a forgery. Read
+      // who holds the locks; a replica found unheard is asked to announce again.
+      this.#readLive(generation)
+      return
+    }
     if (revision < 0) {
       this.#live.delete(id)
       this.#announced.delete(id)
-    } else {
-      // A replica that announces holds its lock: it is live (a join is confirmed by the next read).
-      this.#live.add(id)
-      if (revision > (this.#announced.get(id) ?? -1)) this.#announced.set(id, revision)
+    } else if (revision > (this.#announced.get(id) ?? -1)) {
+      this.#announced.set(id, revision)
     }
     this.#wake()
   }
 
   #refresh(generation: number): void {
+    // A refresh sees everything committed before it was called (ChangeListeners.refresh), so it
+    // covers every notice heard by now.
+    const covered = this.#notices
     this.#options.refresh().then(
-      (applied) => {
+      () => {
         if (generation !== this.#generation) return
-        this.#caughtUpTo(applied)
+        this.#caughtUpTo(covered)
         this.#announce(generation, false)
       },
       () => {
@@ -352,12 +383,10 @@ export class PgFollower implements FeedFollower {
    * some notice is always pending, so lag is measured from the oldest one not yet applied
    * (approximated by the newest notice's arrival once the older ones are applied).
    */
-  #caughtUpTo(applied: number): void {
-    if (this.#behind !== undefined && applied >= this.#behind.revision) {
+  #caughtUpTo(covered: number): void {
+    if (this.#behind !== undefined && covered >= this.#behind.notice) {
       this.#behind =
-        applied >= this.#notified
-          ? undefined
-          : { revision: this.#notified, since: this.#notifiedAt }
+        covered >= this.#notices ? undefined : { notice: this.#notices, since: this.#noticeAt }
     }
     if (this.#behind === undefined && this.#state === 'lagging') this.#setState('ok')
     if (this.#behind !== undefined) this.#armLagCheck()
@@ -377,10 +406,6 @@ export class PgFollower implements FeedFollower {
   #checkLag(): void {
     const behind = this.#behind
     if (behind === undefined || this.#state !== 'ok') return
-    if (this.#options.appliedRevision() >= behind.revision) {
-      this.#caughtUpTo(this.#options.appliedRevision())
-      return
-    }
     if (Date.now() - behind.since >= LAG_LIMIT_MS) this.#setState('lagging')
     else this.#armLagCheck()
   }
@@ -400,21 +425,44 @@ export class PgFollower implements FeedFollower {
       .catch(() => this.#lost(generation, client))
   }
 
-  /** Reads who holds a replica lock now (the live set), then wakes writers it no longer concerns. */
+  /**
+   * Reads who holds a replica lock now (the live set), then wakes writers it no longer concerns.
+   * One read at a time: calls meanwhile share one more read after it, so a flood of announcements
+   * from unknown backends (anyone may NOTIFY) cannot queue a query each ahead of the heartbeat.
+   */
   #readLive(generation: number): void {
     const client = this.#client
     if (client === undefined || generation !== this.#generation) return
-    client.query<{ id: string }>(LIVE_SQL, [this.#names.lockSpace]).then(
+    if (this.#liveReading === generation) {
+      this.#liveAgain = true
+      return
+    }
+    this.#liveReading = generation
+    this.#liveAgain = false
+    const done = (): void => {
+      if (this.#liveReading !== generation) return
+      this.#liveReading = undefined
+      if (this.#liveAgain) this.#readLive(generation)
+    }
+    client.query<{ id: string; pid: number }>(LIVE_SQL, [this.#names.lockSpace]).then(
       ({ rows }) => {
         if (generation !== this.#generation) return
-        const live = new Set(rows.map((r) => Number(r.id)).filter((id) => id !== this.#replicaId))
-        const unheard = [...live].some((id) => !this.#announced.has(id))
-        for (const id of this.#announced.keys()) if (!live.has(id)) this.#announced.delete(id)
+        const live = new Map(
+          rows.map((r) => [Number(r.id), r.pid] as const).filter(([id]) => id !== this.#replicaId),
+        )
+        // What a replica announced through another backend (before it reconnected) is forgotten.
+        for (const id of this.#announced.keys())
+          if (live.get(id) !== this.#live.get(id)) this.#announced.delete(id)
+        const unheard = [...live.keys()].some((id) => !this.#announced.has(id))
         this.#live = live
         if (unheard) this.#notify(generation, '?')
         this.#wake()
+        done()
       },
-      () => this.#lost(generation, client),
+      () => {
+        this.#lost(generation, client)
+        done()
+      },
     )
   }
 
@@ -426,6 +474,7 @@ export class PgFollower implements FeedFollower {
     this.#checkLag()
     // The heartbeat: a connection that died silently (a partition) is noticed within seconds.
     let answered = false
+    const sent = Date.now()
     const timer = setTimeout(() => {
       // After a stall of the whole process, timers run before the I/O that arrived meanwhile:
       // let that I/O be read first (setImmediate runs after the poll phase), then judge.
@@ -438,6 +487,8 @@ export class PgFollower implements FeedFollower {
       () => {
         answered = true
         clearTimeout(timer)
+        // Every notice committed before it was sent has arrived (they come before its answer).
+        if (generation === this.#generation) this.#freshSince = Math.max(this.#freshSince, sent)
       },
       () => {
         answered = true
