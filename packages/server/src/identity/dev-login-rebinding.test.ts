@@ -103,6 +103,28 @@ describe('dev login and DNS rebinding', () => {
     }
   })
 
+  it('also signs in at the host of --issuer-url, which the operator chose', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'runiam-rebinding-'))
+    const named = await startServer(
+      loadConfig([
+        ...['--dev', '--port', '0', '--data', other, '--no-access-log'],
+        ...['--issuer-url', 'https://runiam-dev.example.test'],
+      ]),
+    )
+    const saved = port
+    try {
+      port = Number(new URL(named.url).port)
+      expect((await devLogin('runiam-dev.example.test')).status).toBe(200)
+      expect((await devLogin('RUNIAM-DEV.example.test')).status).toBe(200)
+      expect((await devLogin('runiam-dev.example.test:444')).status).toBe(400)
+      expect((await devLogin('attacker.example')).status).toBe(400)
+    } finally {
+      port = saved
+      await named.close()
+      rmSync(other, { recursive: true, force: true })
+    }
+  })
+
   it('reads the Host strictly', () => {
     expect(isLoopbackHost(undefined)).toBe(false)
     expect(isLoopbackHost('')).toBe(false)

@@ -91,6 +91,16 @@ export function isLoopbackHost(host: string | undefined): boolean {
   }
 }
 
+/** Whether `host` (a Host header) is the host of runiam's own issuer URL (--issuer-url). */
+function isIssuerHost(host: string | undefined, issuerUrl: string): boolean {
+  if (host === undefined || host === '') return false
+  try {
+    return new URL(`http://${host}`).host === new URL(issuerUrl).host
+  } catch {
+    return false
+  }
+}
+
 /** Returns a handler that answers identity paths and returns false for every other path. */
 export function createIdentityRoutes(options: IdentityRoutesOptions) {
   const { issuer } = options
@@ -130,15 +140,16 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
       // --dev listens on loopback only, but a web page whose DNS name is rebound to 127.0.0.1
       // reaches it from the developer's browser as its own origin: it could mint an owner's
       // token here, read it, and run commands through local processes. Its requests carry its
-      // own name as Host, so only a loopback Host gets a dev login.
+      // own name as Host, so only a loopback Host (or the host of --issuer-url, which the
+      // operator chose) gets a dev login.
       const host = req.headers.host
-      if (!isLoopbackHost(host)) {
+      if (!isLoopbackHost(host) && !isIssuerHost(host, issuer.issuer)) {
         options.log?.({ event: 'dev_login_refused', host: String(host ?? '').slice(0, 200) })
         return oauthError(
           res,
           400,
           'invalid_request',
-          `Development login is only served at a loopback address (localhost, 127.0.0.1, [::1]); this request was addressed to host [${String(host ?? '').slice(0, 200)}].`,
+          `Development login is only served at a loopback address (localhost, 127.0.0.1, [::1]) or the host of --issuer-url; this request was addressed to host [${String(host ?? '').slice(0, 200)}].`,
         )
       }
       const subject = (form.get('subject') ?? '').trim()
