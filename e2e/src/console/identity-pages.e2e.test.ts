@@ -154,6 +154,7 @@ describeConsole('console service accounts, groups and organization policies', ()
       parent: 'customers/my_customer',
       groupKey: { id: 'markup@example.com' },
       displayName: markup,
+      description: `${markup} description`,
       labels: { [DISCUSSION]: '' },
     })
     const policy = await rest<{ etag: string; bindings?: unknown[] }>(
@@ -188,6 +189,7 @@ describeConsole('console service accounts, groups and organization policies', ()
       .filter({ hasText: 'markup@example.com' })
     await group.waitFor()
     await expect(group.locator('td').nth(1).textContent()).resolves.toBe(markup)
+    await expect(group.locator('td').nth(2).textContent()).resolves.toBe(`${markup} description`)
     await page.goto(`${server.url}/console/projects/${P}/iam`)
     await page
       .getByRole('table', { name: 'Principals' })
