@@ -124,7 +124,7 @@ describe('runiam serve --workers 2, attacked', () => {
         audience: server.url,
       }).toString()
       c.socket.write(
-        `POST /token HTTP/1.1\r\nhost: x\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
+        `POST /token HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: ${body.length}\r\n\r\n${body.slice(0, 10)}`,
       )
       const before = c.received().length
       const stopped = server.stop()

@@ -146,4 +146,57 @@ describeConsole('console service accounts, groups and organization policies', ()
     await expect(row.locator('img').count()).resolves.toBe(0)
     await expect(page.evaluate('window.__pwned')).resolves.toBeUndefined()
   })
+
+  it("shows an outsider's markup in a group and in a condition as text", async () => {
+    const { page, server } = c
+    const markup = '<img src=x onerror="window.__pwned=2"><script>window.__pwned=3</script>'
+    await rest(server, ADMIN, 'POST', '/v1/groups?initialGroupConfig=EMPTY', {
+      parent: 'customers/my_customer',
+      groupKey: { id: 'markup@example.com' },
+      displayName: markup,
+      description: `${markup} description`,
+      labels: { [DISCUSSION]: '' },
+    })
+    const policy = await rest<{ etag: string; bindings?: unknown[] }>(
+      server,
+      ADMIN,
+      'POST',
+      `/v1/projects/${P}:getIamPolicy`,
+      { options: { requestedPolicyVersion: 3 } },
+    )
+    await rest(server, ADMIN, 'POST', `/v1/projects/${P}:setIamPolicy`, {
+      policy: {
+        version: 3,
+        etag: policy.etag,
+        bindings: [
+          ...(policy.bindings ?? []),
+          {
+            role: 'roles/run.viewer',
+            members: ['user:carol@example.com'],
+            condition: {
+              title: markup,
+              description: markup,
+              expression: `request.time < timestamp("2999-01-01T00:00:00Z") || "${markup.replace(/"/g, "'")}" == ""`,
+            },
+          },
+        ],
+      },
+    })
+    await page.goto(`${server.url}/console/groups`)
+    const group = page
+      .getByRole('table', { name: 'Groups' })
+      .getByRole('row')
+      .filter({ hasText: 'markup@example.com' })
+    await group.waitFor()
+    await expect(group.locator('td').nth(1).textContent()).resolves.toBe(markup)
+    await expect(group.locator('td').nth(2).textContent()).resolves.toBe(`${markup} description`)
+    await page.goto(`${server.url}/console/projects/${P}/iam`)
+    await page
+      .getByRole('table', { name: 'Principals' })
+      .locator('tr[data-member="user:carol@example.com"]')
+      .getByText(`Condition: ${markup}`)
+      .waitFor()
+    await expect(page.locator('img[src="x"]').count()).resolves.toBe(0)
+    await expect(page.evaluate('window.__pwned')).resolves.toBeUndefined()
+  })
 })

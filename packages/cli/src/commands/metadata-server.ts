@@ -59,6 +59,29 @@ function instanceId(email: string): string {
   return (h + 10n ** 18n).toString().slice(0, 19)
 }
 
+/**
+ * Whether a request's Host names loopback (localhost, *.localhost, 127.x, [::1]) or the metadata
+ * server's own name. A web page whose DNS name is rebound to 127.0.0.1 reaches this server from
+ * the developer's browser as its own origin (and may then send Metadata-Flavor), but its requests
+ * carry its own name as Host, which a page cannot change.
+ */
+export function isLocalHost(host: string | undefined): boolean {
+  if (host === undefined || host === '') return false
+  let name: string
+  try {
+    name = new URL(`http://${host}`).hostname.replace(/\.$/, '')
+  } catch {
+    return false
+  }
+  return (
+    name === 'localhost' ||
+    name.endsWith('.localhost') ||
+    name === '[::1]' ||
+    name === 'metadata.google.internal' ||
+    /^127\.\d+\.\d+\.\d+$/.test(name)
+  )
+}
+
 export async function startMetadataServer(
   options: MetadataServerOptions,
 ): Promise<RunningMetadataServer> {
@@ -123,6 +146,10 @@ export async function startMetadataServer(
   async function answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://metadata.invalid')
     const path = url.pathname
+    if (!isLocalHost(req.headers.host)) {
+      // DNS rebinding: anyone who reaches this server gets the account's tokens.
+      return send(res, 403, 'Forbidden: the Host must be a loopback name or address\n')
+    }
     if (path === '/' || path === '') return send(res, 200, 'computeMetadata/\n')
     if (req.headers['metadata-flavor'] !== 'Google') {
       // Compat: the GCE metadata server's answer to a request without the header.

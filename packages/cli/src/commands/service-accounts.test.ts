@@ -3,12 +3,13 @@
 // assertions they sign, and the GCE metadata protocol google-auth-library relies on.
 import { createPublicKey, createVerify, generateKeyPairSync } from 'node:crypto'
 import { readFile, stat, writeFile } from 'node:fs/promises'
+import { request } from 'node:http'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { createClient } from '@runiam/api'
 import { fixture, type Fixture } from '../testing/cli-fixture.js'
 import type { RecordedRequest } from '../testing/fake-google.js'
-import { startMetadataServer } from './metadata-server.js'
+import { isLocalHost, startMetadataServer } from './metadata-server.js'
 
 const P = 'my-project'
 const EMAIL = `my-sa@${P}.iam.gserviceaccount.com`
@@ -319,6 +320,53 @@ describe('metadata server', () => {
     const part = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
     return `${part({ alg: 'RS256' })}.${part({ exp, aud: 'x' })}.sig`
   }
+
+  it('gives no token to a page whose DNS name was rebound to 127.0.0.1 (its Host is its own)', async () => {
+    const client = createClient({ endpoint: f.fake.endpoint, getToken: async () => 'caller' })
+    const md = await startMetadataServer({ serviceAccount: EMAIL, client, port: 0 })
+    f.fake.inject(is('POST', `/v1/projects/-/serviceAccounts/${EMAIL}:generateAccessToken`), {
+      status: 200,
+      body: { accessToken: 'sa-at', expireTime: new Date(Date.now() + 3600_000).toISOString() },
+    })
+    // As a browser sends it from http://attacker.example:PORT, same-origin after the rebinding.
+    const get = (host: string) =>
+      new Promise<{ status: number; text: string }>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port: md.port,
+            path: '/computeMetadata/v1/instance/service-accounts/default/token',
+            headers: { host, 'metadata-flavor': 'Google', origin: `http://${host}` },
+          },
+          (res) => {
+            let text = ''
+            res.on('data', (d: Buffer) => (text += d.toString()))
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, text }))
+          },
+        )
+        req.on('error', reject)
+        req.end()
+      })
+    try {
+      for (const host of [`attacker.example:${md.port}`, `127.0.0.1.nip.io:${md.port}`]) {
+        const r = await get(host)
+        expect(r.status, host).toBe(403)
+        expect(r.text, host).not.toContain('sa-at')
+      }
+      for (const host of [
+        `127.0.0.1:${md.port}`,
+        `localhost:${md.port}`,
+        'metadata.google.internal',
+      ]) {
+        expect((await get(host)).text, host).toContain('sa-at')
+      }
+      expect(isLocalHost('127.0.0.1@attacker.example')).toBe(false)
+      expect(isLocalHost(undefined)).toBe(false)
+      expect(isLocalHost('[::1]:8090')).toBe(true)
+    } finally {
+      await md.close()
+    }
+  })
 
   it('serves the GCE endpoints with Metadata-Flavor, minting and caching tokens', async () => {
     f.fake.projects.set(P, { projectId: P, projectNumber: '424242424242' })

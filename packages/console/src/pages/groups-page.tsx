@@ -29,7 +29,8 @@ async function listGroups(): Promise<Group[]> {
     const page = await api().request<{ groups?: Group[]; nextPageToken?: string }>(
       'GET',
       '/v1/groups',
-      { query: { parent: 'customers/my_customer', pageSize: 200, pageToken } },
+      // FULL: the BASIC view (the default) leaves out the description this page shows.
+      { query: { parent: 'customers/my_customer', view: 'FULL', pageSize: 200, pageToken } },
     )
     out.push(...(page.groups ?? []))
     pageToken = page.nextPageToken === '' ? undefined : page.nextPageToken

@@ -201,11 +201,53 @@ describe('console login endpoints', () => {
     expect(res.status).toBe(403)
     e = await error(res)
     expect(e.message).toContain('HTTP 200, no ID token')
+    // An answer that is JSON but not an object (null, a list, a string) is no ID token either.
+    for (const body of [null, [], 'id_token', 7]) {
+      idp.routes.set('/token', { status: 200, body })
+      res = await exchange(good())
+      expect(res.status, JSON.stringify(body)).toBe(403)
+      expect((await error(res)).message, JSON.stringify(body)).toContain('HTTP 200, no ID token')
+    }
     idp.routes.set('/token', { status: 200, body: { id_token: 'x.y.z', refresh_token: 'secret' } })
     res = await exchange(good())
     expect(res.status).toBe(200)
     expect(await res.json()).toEqual({ id_token: 'x.y.z' })
     expect(idp.hits).toContain('POST /token')
+  })
+
+  it('answers 503 when the token endpoint cuts its answer off, and ignores an oversized one', async () => {
+    const cut = createServer((req, res) => {
+      req.resume()
+      if (req.url === '/big') {
+        // An ID token, but in an answer far longer than any token endpoint's.
+        res.writeHead(200, { 'content-type': 'application/json' })
+        res.end(JSON.stringify({ id_token: 'x.y.z', pad: 'p'.repeat(200_000) }))
+        return
+      }
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '1000' })
+      res.write('{"id_token":"x.')
+      setImmediate(() => res.socket?.destroy())
+    })
+    const url = await listen(cut)
+    const at = (tokenEndpoint: string) =>
+      startConsole([
+        {
+          issuer: url,
+          consoleLogin: { clientId: 'app', authorizationEndpoint: `${url}/auth`, tokenEndpoint },
+        },
+      ])
+    const post = (base: string) =>
+      fetch(`${base}/console/oidc-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ ...good(), issuer: url }),
+      })
+    let res = await post(await at(`${url}/token`))
+    expect(res.status).toBe(503)
+    expect((await error(res)).message).toBe(`The token endpoint of ${url} did not answer.`)
+    res = await post(await at(`${url}/big`))
+    expect(res.status).toBe(403)
+    expect((await error(res)).message).toContain('HTTP 200, no ID token')
   })
 
   it('names an issuer by its host by default, or by itself when it is not a URL', async () => {

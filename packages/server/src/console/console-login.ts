@@ -74,6 +74,19 @@ function hostOf(issuer: string): string {
   }
 }
 
+/** A response's body as text, read no further than `limit` bytes (undefined when longer). */
+async function boundedText(res: Response, limit: number): Promise<string | undefined> {
+  if (res.body === null) return ''
+  const chunks: Uint8Array[] = []
+  let size = 0
+  for await (const chunk of res.body) {
+    size += chunk.byteLength
+    if (size > limit) return undefined // leaving the loop cancels the rest of the body
+    chunks.push(chunk)
+  }
+  return Buffer.concat(chunks).toString('utf8')
+}
+
 const invalid = (message: string): IamError =>
   new IamError(Code.INVALID_ARGUMENT, 'CONSOLE_LOGIN_INVALID', message)
 
@@ -283,10 +296,24 @@ export function createConsoleLogin(
         `The token endpoint of ${login.issuer} did not answer.`,
       )
     }
-    const text = await upstream.text()
+    let text: string | undefined
+    try {
+      text = await boundedText(upstream, MAX_UPSTREAM_BYTES)
+    } catch (err) {
+      // Cut off or stalled past the timeout in the middle of its answer.
+      log({ event: 'console_login_token_failed', issuer: login.issuer, error: String(err) })
+      throw new IamError(
+        Code.UNAVAILABLE,
+        'CONSOLE_LOGIN_UNAVAILABLE',
+        `The token endpoint of ${login.issuer} did not answer.`,
+      )
+    }
     let answer: Record<string, unknown> = {}
     try {
-      if (text.length <= MAX_UPSTREAM_BYTES) answer = JSON.parse(text) as Record<string, unknown>
+      const parsed: unknown = text === undefined ? {} : JSON.parse(text)
+      // Only an object is an answer (null, a list or a string has no ID token).
+      if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed))
+        answer = parsed as Record<string, unknown>
     } catch {
       answer = {}
     }

@@ -5,6 +5,7 @@ import { DEV_LOGIN_GRANT, JWKS_PATH, JWT_BEARER_GRANT, TOKEN_PATH } from '@runia
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import type { JWK } from 'jose'
 import { isValidEmail } from '@runiam/core'
+import { classifyHost } from '../services/run/upstream-policy.js'
 import type { Issuer } from './issuer.js'
 import type { GrantOutcome } from './jwt-bearer-grant.js'
 
@@ -76,6 +77,30 @@ async function readForm(
   return new URLSearchParams(text)
 }
 
+/**
+ * Whether a request's Host header names this machine's loopback (localhost, *.localhost, 127.x,
+ * [::1]). A browser always sends the name it resolved, and a web page cannot set it, so a page
+ * that rebinds its own DNS name to 127.0.0.1 (DNS rebinding) still says its own name here.
+ */
+export function isLoopbackHost(host: string | undefined): boolean {
+  if (host === undefined || host === '') return false
+  try {
+    return classifyHost(new URL(`http://${host}`).hostname) === 'loopback'
+  } catch {
+    return false
+  }
+}
+
+/** Whether `host` (a Host header) is the host of runiam's own issuer URL (--issuer-url). */
+function isIssuerHost(host: string | undefined, issuerUrl: string): boolean {
+  if (host === undefined || host === '') return false
+  try {
+    return new URL(`http://${host}`).host === new URL(issuerUrl).host
+  } catch {
+    return false
+  }
+}
+
 /** Returns a handler that answers identity paths and returns false for every other path. */
 export function createIdentityRoutes(options: IdentityRoutesOptions) {
   const { issuer } = options
@@ -110,6 +135,21 @@ export function createIdentityRoutes(options: IdentityRoutesOptions) {
           400,
           'unsupported_grant_type',
           'Development login is only available when the server runs with --dev.',
+        )
+      }
+      // --dev listens on loopback only, but a web page whose DNS name is rebound to 127.0.0.1
+      // reaches it from the developer's browser as its own origin: it could mint an owner's
+      // token here, read it, and run commands through local processes. Its requests carry its
+      // own name as Host, so only a loopback Host (or the host of --issuer-url, which the
+      // operator chose) gets a dev login.
+      const host = req.headers.host
+      if (!isLoopbackHost(host) && !isIssuerHost(host, issuer.issuer)) {
+        options.log?.({ event: 'dev_login_refused', host: String(host ?? '').slice(0, 200) })
+        return oauthError(
+          res,
+          400,
+          'invalid_request',
+          `Development login is only served at a loopback address (localhost, 127.0.0.1, [::1]) or the host of --issuer-url; this request was addressed to host [${String(host ?? '').slice(0, 200)}].`,
         )
       }
       const subject = (form.get('subject') ?? '').trim()
