@@ -282,6 +282,8 @@ withPg('replica freshness under network faults', () => {
     const relay = await newRelay()
     const a = await replica(s)
     const b = await replica(s, relay)
+    // A writer waits only for the replicas it knows: b must be one before its link is frozen.
+    await eventually('a knows b', () => a.follower.peers().includes(b.follower.replicaId))
     const kinds: string[] = []
     b.onChange((changes) => kinds.push(...changes.map((c) => c.kind)))
     await a.transact((tx) => tx.createResource(service('seen')))
