@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto'
 import { createServer, Socket, type Server } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
 import type { ResourceRecord } from '../records.js'
 import type { FeedFollower, Store } from '../store.js'
@@ -229,6 +229,30 @@ withPg('replica freshness under network faults', () => {
     await a.transact((tx) => tx.createResource(service('after')))
     await a.follower.settle(a.committedRevision(), AbortSignal.timeout(10_000))
     expect(b.appliedRevision()).toBeGreaterThanOrEqual(a.committedRevision())
+  }, 60_000)
+
+  it('a wall clock stepped back an hour while its link is black-holed does not keep a replica fresh', async () => {
+    const s = schema()
+    const relay = await newRelay()
+    const a = await replica(s)
+    const b = await replica(s, relay)
+    await eventually('a knows b', () => a.follower.peers().includes(b.follower.replicaId))
+    await a.transact((tx) => tx.createResource(service('before-step')))
+    await a.follower.settle(a.committedRevision(), AbortSignal.timeout(10_000))
+    relay.freeze()
+    // NTP stepping the clock back, or a VM restored from a snapshot: Date.now() goes back an hour.
+    const wall = Date.now.bind(Date)
+    const stepped = vi.spyOn(Date, 'now').mockImplementation(() => wall() - 3_600_000)
+    try {
+      await a.transact((tx) => tx.createResource(service('after-step')))
+      const revision = await answerWrite(a)
+      expect(decidesStale(b, revision)).toBe(false)
+      expect(b.follower.following).toBe(false)
+    } finally {
+      stepped.mockRestore()
+    }
+    relay.thaw()
+    await eventually('b follows again', () => b.follower.following)
   }, 60_000)
 
   it('a replica whose pool is frozen (its LISTEN connection alive) fences instead of deciding under the old policy, and recovers on thaw', async () => {

@@ -47,6 +47,13 @@ export function feedNames(schema: string | undefined): FeedNames {
   }
 }
 
+/**
+ * Every interval here (freshness, lag) is read on the monotonic clock: with the wall clock, a step
+ * back (NTP, a VM restored) kept `now - freshSince` below the bound for as long as the step, so a
+ * black-holed replica went on deciding as if fresh.
+ */
+const monotonicNow = (): number => performance.now()
+
 /** The safety-net refresh, and the follower connection's heartbeat, ms. */
 const TICK_MS = 500
 /**
@@ -142,7 +149,7 @@ export class PgFollower implements FeedFollower {
   }
 
   get following(): boolean {
-    return this.#following && Date.now() - this.#freshSince < FRESH_LIMIT_MS
+    return this.#following && monotonicNow() - this.#freshSince < FRESH_LIMIT_MS
   }
 
   get state(): State {
@@ -273,7 +280,7 @@ export class PgFollower implements FeedFollower {
     this.#client = client
     // Caught up only once a refresh that began after LISTEN has finished: from then on every
     // commit is either in what it read or announced by a notice still to come.
-    const caughtUp = Date.now()
+    const caughtUp = monotonicNow()
     const covered = this.#notices
     try {
       await this.#options.refresh()
@@ -329,7 +336,7 @@ export class PgFollower implements FeedFollower {
       const revision = Number(payload)
       if (Number.isSafeInteger(revision) && revision <= this.#options.appliedRevision()) return
       const notice = ++this.#notices
-      this.#noticeAt = Date.now()
+      this.#noticeAt = monotonicNow()
       this.#behind ??= { notice, since: this.#noticeAt }
       this.#armLagCheck()
       this.#refresh(generation)
@@ -394,7 +401,7 @@ export class PgFollower implements FeedFollower {
 
   #armLagCheck(): void {
     if (this.#lagTimer !== undefined || this.#behind === undefined) return
-    const wait = Math.max(0, this.#behind.since + LAG_LIMIT_MS - Date.now()) + 10
+    const wait = Math.max(0, this.#behind.since + LAG_LIMIT_MS - monotonicNow()) + 10
     this.#lagTimer = setTimeout(() => {
       this.#lagTimer = undefined
       // As for the heartbeat: a refresh that finished during a stall is read before judging.
@@ -406,7 +413,7 @@ export class PgFollower implements FeedFollower {
   #checkLag(): void {
     const behind = this.#behind
     if (behind === undefined || this.#state !== 'ok') return
-    if (Date.now() - behind.since >= LAG_LIMIT_MS) this.#setState('lagging')
+    if (monotonicNow() - behind.since >= LAG_LIMIT_MS) this.#setState('lagging')
     else this.#armLagCheck()
   }
 
@@ -474,7 +481,7 @@ export class PgFollower implements FeedFollower {
     this.#checkLag()
     // The heartbeat: a connection that died silently (a partition) is noticed within seconds.
     let answered = false
-    const sent = Date.now()
+    const sent = monotonicNow()
     const timer = setTimeout(() => {
       // After a stall of the whole process, timers run before the I/O that arrived meanwhile:
       // let that I/O be read first (setImmediate runs after the poll phase), then judge.
