@@ -265,6 +265,7 @@ export default tseslint.config(
       'packages/server/src/config/**/*.ts',
       'packages/cli/src/settings/**/*.ts',
       '**/*.test.ts',
+      '**/*.fixtures.ts',
       'e2e/**/*.ts',
       'bench/**/*.ts',
       'scripts/**',

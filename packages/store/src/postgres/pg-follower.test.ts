@@ -4,65 +4,16 @@
 // for; a replica whose follower connection is killed stops `following`, then reconnects and
 // catches up on what it missed. On a database of its own, dropped after. Skipped without
 // PostgreSQL (a failure under RUNIAM_REQUIRE_PG=1).
-import { randomBytes } from 'node:crypto'
-import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
-import type { Change, ResourceRecord } from '../records.js'
+import type { Change } from '../records.js'
 import type { FeedFollower, Store } from '../store.js'
+import { describeWithPg, eventually, freshDatabase, service, sql } from './pg-follower.fixtures.js'
 import { feedNames } from './pg-follower.js'
 
-const base = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
-
-async function sql(text: string, values: unknown[] = [], on = base): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: on, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  try {
-    return await client.query(text, values)
-  } finally {
-    await client.end()
-  }
-}
-
-const up = await sql('SELECT 1').then(
-  () => true,
-  () => false,
-)
-if (!up && !required)
-  console.warn('\n*** PostgreSQL unreachable: pg-follower.test.ts SKIPPED ***\n')
-const withPg = up || required ? describe : describe.skip
-
-const database = `runiam_follower_${randomBytes(6).toString('hex')}`
-const url = (() => {
-  const u = new URL(base)
-  u.pathname = `/${database}`
-  return u.toString()
-})()
-
-const LOC = 'projects/p1/locations/us-central1'
-function service(id: string): ResourceRecord {
-  const name = `${LOC}/services/${id}`
-  return {
-    name,
-    kind: 'service',
-    parent: LOC,
-    body: { name },
-    etag: `e-${id}`,
-    createTime: '2026-01-02T03:04:05.000Z',
-    updateTime: '2026-01-02T03:04:05.000Z',
-  }
-}
-
-/** Polls `check` until it is true; fails with `what` after a generous deadline (no timing claim). */
-async function eventually(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + 15_000
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`never happened: ${what}`)
-    await sleep(20)
-  }
-}
+const withPg = await describeWithPg('pg-follower.test.ts')
+const { name: database, url } = freshDatabase('runiam_follower')
 
 const open: Store[] = []
 async function replica(schema: string): Promise<Store & { follower: FeedFollower }> {
