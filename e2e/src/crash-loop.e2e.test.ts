@@ -7,7 +7,6 @@
 // the change feed's revisions must be dense; SQLite must pass PRAGMA integrity_check.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -15,6 +14,7 @@ import Database from 'better-sqlite3'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { BIN } from './harness.js'
+import { unusedPort } from './ports.js'
 
 const PG_ADMIN_URL =
   process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -59,14 +59,6 @@ afterAll(async () => {
 })
 
 /** A port free right now: every restart keeps it, since it is part of the issuer URL. */
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const address = s.address()
-  await new Promise((r) => s.close(r))
-  if (address === null || typeof address === 'string') throw new Error('no port')
-  return address.port
-}
 
 /** One `runiam serve` process that can be killed without warning. */
 interface Serving {
@@ -152,7 +144,7 @@ class Lost extends Error {
 }
 
 async function loop(args: readonly string[], label: string): Promise<string> {
-  const port = await freePort()
+  const port = await unusedPort()
   const base = `http://127.0.0.1:${port}`
   const serverArgs = [...args, '--port', String(port)]
   // The very first start (migrations, organization, signing key) killed part-way, a few times:

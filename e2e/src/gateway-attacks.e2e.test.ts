@@ -7,11 +7,12 @@
 //   3. paths: the path a `request.path` condition admits is the path the upstream receives.
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
-import { connect, createServer as createNetServer, type AddressInfo } from 'node:net'
+import { connect, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { idToken, login, startServer, type ServerProcess, type User } from './harness.js'
+import { unusedPort } from './ports.js'
 
 const PROJECT = 'atk-proj'
 const EVIL_PROJECT = 'mallory-proj'
@@ -149,17 +150,6 @@ async function logged(server: ServerProcess, pattern: RegExp): Promise<void> {
     if (Date.now() > until) expect(server.logs()).toMatch(pattern)
     await new Promise((r) => setTimeout(r, 50))
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 /** The v2 REST API as a given user: create, patch, and the service's uri. */
@@ -682,7 +672,7 @@ describe('1b. request-time re-checks after a restart', () => {
 
   it('an upstream that has become runiam’s own address is not called', async () => {
     // Allowed when written (loopback, not runiam's port); the restarted server listens there.
-    const laterPort = await freePort()
+    const laterPort = await unusedPort()
     const { dataDir, uri, first } = await seed('loop', `http://127.0.0.1:${laterPort}`)
     await first.stop()
     const second = await startServer(['--port', String(laterPort)], { dataDir })

@@ -5,7 +5,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer, request, type IncomingHttpHeaders, type Server } from 'node:http'
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -17,6 +17,7 @@ import {
   type ServerProcess,
   type User,
 } from './harness.js'
+import { unusedPort } from './ports.js'
 
 const PROJECT = 'nginx-proj'
 const NGINX = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'].find(
@@ -46,17 +47,6 @@ function substitute(block: string, pairs: readonly (readonly [string, string])[]
     out = out.replace(from, to)
   }
   return out
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
 }
 
 interface Reply {
@@ -178,7 +168,7 @@ beforeAll(async () => {
 
   prefix = mkdtempSync(join(tmpdir(), 'runiam-nginx-'))
   chmodSync(prefix, 0o755) // nginx's workers drop root; they write temp files here
-  nginxPort = await freePort()
+  nginxPort = await unusedPort()
   const block = substitute(documentedBlock(readFileSync(join(ROOT, 'docs/nginx.md'), 'utf8')), [
     ['server 127.0.0.1:8080;', `server 127.0.0.1:${new URL(server.url).port};`],
     ['server 127.0.0.1:3000;', `server 127.0.0.1:${upstreamPort};`],

@@ -1,10 +1,9 @@
 // What the server acknowledged survives a restart, on the embedded SQLite store and on
 // PostgreSQL: projects, services, policies, and the signing key (tokens keep verifying).
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { login, startServer } from './harness.js'
+import { unusedPort } from './ports.js'
 
 const PG_ADMIN_URL =
   process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
@@ -38,16 +37,9 @@ afterAll(async () => {
 })
 
 /** A port free right now: restarts must keep the port, since it is part of the issuer URL. */
-async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
-  const { port } = s.address() as AddressInfo
-  await new Promise((r) => s.close(r))
-  return port
-}
 
 async function roundTrip(extra: string[]): Promise<void> {
-  const flags = [...extra, '--port', String(await freePort())]
+  const flags = [...extra, '--port', String(await unusedPort())]
   const first = await startServer(flags, { keepData: true })
   const owner = await login(first, 'admin@example.com', 'keep-me')
   expect((await owner.run(['projects', 'create', 'keep-me'])).code).toBe(0)

@@ -11,7 +11,6 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { request } from 'node:http'
-import { createServer as createNetServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -26,6 +25,7 @@ import {
   type ServerProcess,
   type User,
 } from './harness.js'
+import { unusedPort } from './ports.js'
 
 const PG_URL = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
 const requirePg = process.env['RUNIAM_REQUIRE_PG'] === '1'
@@ -66,17 +66,6 @@ const hex = randomBytes(5).toString('hex')
 const DB = `runiam_replicas_${hex}`
 /** Replica C logs in as a role of its own, so the test can keep it from reconnecting. */
 const ROLE_C = `runiam_replica_c_${hex}`
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createNetServer()
-    s.once('error', reject)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo
-      s.close(() => resolve(port))
-    })
-  })
-}
 
 /** The documented nginx block (between the doc's markers), verbatim. */
 function documentedBlock(): string {
@@ -200,8 +189,9 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
     await sql(`CREATE DATABASE ${DB}`)
     const dbUrl = new URL(PG_URL)
     dbUrl.pathname = `/${DB}`
-    const ports = [await freePort(), await freePort(), await freePort()]
-    const nginxPort = await freePort()
+    // The replicas listen on port 0 (the port is in their banner); nginx's address is the issuer
+    // URL, so it is chosen before they start.
+    const nginxPort = await unusedPort()
     lb = `http://127.0.0.1:${nginxPort}`
     // One after the other: the first creates the schema, the organization and the signing key.
     for (let i = 0; i < 3; i++) {
@@ -217,15 +207,16 @@ describeReplicas('three replicas on one PostgreSQL database behind nginx', () =>
       const dataDir = mkdtempSync(join(tmpdir(), 'runiam-replica-'))
       dataDirs.push(dataDir)
       replicas.push(
-        await startServer(
-          ['--database', url.toString(), '--issuer-url', lb, '--port', String(ports[i])],
-          { dataDir, keepData: true },
-        ),
+        await startServer(['--database', url.toString(), '--issuer-url', lb], {
+          dataDir,
+          keepData: true,
+        }),
       )
     }
 
     prefix = mkdtempSync(join(tmpdir(), 'runiam-replicas-nginx-'))
     chmodSync(prefix, 0o755) // nginx's workers drop root; they write temp files here
+    const ports = replicas.map((r) => new URL(r.url).port)
     const block = substitute(documentedBlock(), [
       ['server 127.0.0.1:8081 ', `server 127.0.0.1:${ports[0]} `],
       ['server 127.0.0.1:8082 ', `server 127.0.0.1:${ports[1]} `],
