@@ -17,6 +17,7 @@
 import { createHash, randomInt } from 'node:crypto'
 import pg from 'pg'
 import type { FeedFollower } from '../store.js'
+import { queued } from './pg-serial.js'
 
 export interface FollowerOptions {
   /** Connection settings of the store's pool (the follower opens its own connection with them). */
@@ -181,9 +182,10 @@ export class PgFollower implements FeedFollower {
     this.#client = undefined
     if (client === undefined) return
     // Leaving: the others stop waiting for this replica at once (its lock goes with the connection).
-    await client
-      .query('SELECT pg_notify($1, $2)', [this.#names.applied, `${this.#replicaId}:-1`])
-      .catch(() => undefined)
+    await queued(client, 'SELECT pg_notify($1, $2)', [
+      this.#names.applied,
+      `${this.#replicaId}:-1`,
+    ]).catch(() => undefined)
     await client.end().catch(() => undefined)
   }
 
@@ -258,15 +260,16 @@ export class PgFollower implements FeedFollower {
       await client.connect()
       // Our id must be ours alone: another replica (or our own old session, not yet gone) may hold it.
       for (;;) {
-        const { rows } = await client.query<{ ok: boolean }>(
+        const { rows } = await queued<{ ok: boolean }>(
+          client,
           'SELECT pg_try_advisory_lock(hashtext($1), $2) AS ok',
           [this.#names.lockSpace, this.#replicaId],
         )
         if (rows[0]?.ok === true) break
         this.#replicaId = randomInt(1, 2 ** 31 - 1)
       }
-      await client.query(`LISTEN "${this.#names.changes}"`)
-      await client.query(`LISTEN "${this.#names.applied}"`)
+      await queued(client, `LISTEN "${this.#names.changes}"`)
+      await queued(client, `LISTEN "${this.#names.applied}"`)
     } catch (error) {
       client.removeAllListeners('end')
       client.on('error', () => undefined)
@@ -427,9 +430,9 @@ export class PgFollower implements FeedFollower {
   #notify(generation: number, payload: string): void {
     const client = this.#client
     if (client === undefined || generation !== this.#generation) return
-    client
-      .query('SELECT pg_notify($1, $2)', [this.#names.applied, payload])
-      .catch(() => this.#lost(generation, client))
+    queued(client, 'SELECT pg_notify($1, $2)', [this.#names.applied, payload]).catch(() =>
+      this.#lost(generation, client),
+    )
   }
 
   /**
@@ -451,7 +454,7 @@ export class PgFollower implements FeedFollower {
       this.#liveReading = undefined
       if (this.#liveAgain) this.#readLive(generation)
     }
-    client.query<{ id: string; pid: number }>(LIVE_SQL, [this.#names.lockSpace]).then(
+    queued<{ id: string; pid: number }>(client, LIVE_SQL, [this.#names.lockSpace]).then(
       ({ rows }) => {
         if (generation !== this.#generation) return
         const live = new Map(
@@ -490,7 +493,7 @@ export class PgFollower implements FeedFollower {
       })
     }, HEARTBEAT_TIMEOUT_MS)
     timer.unref()
-    client.query('SELECT 1').then(
+    queued(client, 'SELECT 1').then(
       () => {
         answered = true
         clearTimeout(timer)
