@@ -88,6 +88,22 @@ withPg('PostgreSQL replicas following one feed', () => {
     expect(a.follower.peers()).not.toContain(elsewhere.follower.replicaId)
   })
 
+  it('a replica that has just joined is waited for by a write made the moment it is ready', async () => {
+    const s = schema()
+    const a = await replica(s)
+    for (let i = 0; i < 5; i++) {
+      // Ready (start resolved, following): from here its decisions count, so every writer must
+      // already wait for it. A writer that has not yet read b's lock would answer without it.
+      const b = await replica(s)
+      expect(b.follower.following).toBe(true)
+      expect(a.follower.peers()).toContain(b.follower.replicaId)
+      await a.transact((tx) => tx.createResource(service(`join${i}`)))
+      const revision = a.committedRevision()
+      await a.follower.settle(revision, bounded(10_000))
+      expect(b.appliedRevision()).toBeGreaterThanOrEqual(revision)
+    }
+  })
+
   it('a live replica that never applies holds settle() until its bound; one that dies is dropped', async () => {
     const s = schema()
     const a = await replica(s)

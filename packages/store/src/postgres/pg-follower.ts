@@ -9,6 +9,9 @@
 // writer's settle() waits until every other live replica has announced its revision: then the
 // writer answers, and the caller's next request is decided under the new policy wherever it lands.
 //
+// A replica that joins (or reconnects) is not waited for by a writer that has not yet read its
+// lock, so it decides nothing until every other live replica has said it has (#join).
+//
 // Notices can be missed (a lost connection, a restart), so on (re)connect the follower refreshes
 // before it says it is following again, and a cheap refresh every half second is the safety net.
 // While it is not connected, has not had a recent heartbeat answered (a black-holed connection looks
@@ -27,6 +30,8 @@ export interface FollowerOptions {
   /** Brings this process's listeners up to date; resolves with the applied revision. */
   refresh(): Promise<number>
   appliedRevision(): number
+  /** How long a joining replica waits for the others to know it (JOIN_WAIT_MS; tests set it). */
+  readonly joinWaitMs?: number
 }
 
 /** Channel names and the advisory lock namespace of one runiam database (or schema). */
@@ -78,6 +83,14 @@ const HEARTBEAT_TIMEOUT_MS = 3_000
 const LAG_LIMIT_MS = 1_500
 /** While a write waits for peers, the live set is re-read this often (a peer may have died). */
 const RECHECK_MS = 250
+/**
+ * How long a (re)joining replica waits for every other live replica to say it knows it, before it
+ * decides anything. One that has not answered by then is an older version (it never answers) or
+ * cannot hear the feed, and fences itself within FRESH_LIMIT_MS, writes included.
+ */
+const JOIN_WAIT_MS = 2_000
+/** Join questions held for the next live-set read at most (anyone may NOTIFY "?id"). */
+const MAX_JOIN_QUESTIONS = 1_024
 /** Reconnect backoff bounds, ms. */
 const BACKOFF_MIN_MS = 100
 const BACKOFF_MAX_MS = 2_000
@@ -128,6 +141,14 @@ export class PgFollower implements FeedFollower {
   #live = new Map<number, number>()
   /** What each other replica last announced. */
   readonly #announced = new Map<number, number>()
+  /**
+   * While (re)joining: the other live replicas (id → the backend holding its lock) that have not
+   * yet said they know this one, and how the wait ends.
+   */
+  #joining:
+    { readonly generation: number; readonly pending: Map<number, number>; end(): void } | undefined
+  /** Replicas that asked "do you know me?" since the live-set read under way began. */
+  #asked = new Set<number>()
   readonly #waiters = new Set<Waiter>()
   /** The generation whose live-set read is under way, and whether another must follow it. */
   #liveReading: number | undefined
@@ -176,6 +197,7 @@ export class PgFollower implements FeedFollower {
     clearTimeout(this.#reconnect)
     clearTimeout(this.#recheck)
     clearTimeout(this.#lagTimer)
+    this.#joining?.end()
     for (const w of this.#waiters) w.resolve()
     this.#waiters.clear()
     const client = this.#client
@@ -281,8 +303,16 @@ export class PgFollower implements FeedFollower {
       return
     }
     this.#client = client
+    try {
+      await this.#join(generation, client)
+    } catch (error) {
+      this.#lost(generation, client)
+      throw error
+    }
+    if (generation !== this.#generation) return
     // Caught up only once a refresh that began after LISTEN has finished: from then on every
-    // commit is either in what it read or announced by a notice still to come.
+    // commit is either in what it read or announced by a notice still to come. Begun after the
+    // join, it also holds every write answered without waiting for this replica.
     const caughtUp = monotonicNow()
     const covered = this.#notices
     try {
@@ -303,8 +333,43 @@ export class PgFollower implements FeedFollower {
     this.#notify(generation, '?')
   }
 
+  /**
+   * Joining (at start and after every reconnection): a writer answers once every live replica it
+   * knows of has applied its write, and it knows of a replica once it has read that replica's
+   * lock. Until every other live replica has, this one must not decide: a write answered by one
+   * that has not would not have waited for it. So it asks "?id" on the applied channel; each
+   * other replica answers "its-id:revision:id" after a live-set read begun after the question
+   * (#readLive), from the backend holding its lock. Bounded by joinWaitMs (JOIN_WAIT_MS).
+   */
+  async #join(generation: number, client: pg.Client): Promise<void> {
+    const { rows } = await queued<{ id: string; pid: number }>(client, LIVE_SQL, [
+      this.#names.lockSpace,
+    ])
+    if (generation !== this.#generation) return
+    const others = new Map(
+      rows.map((r) => [Number(r.id), r.pid] as const).filter(([id]) => id !== this.#replicaId),
+    )
+    if (others.size === 0) return
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => joining.end(), this.#options.joinWaitMs ?? JOIN_WAIT_MS)
+      const joining = {
+        generation,
+        pending: new Map(others),
+        end: () => {
+          clearTimeout(timer)
+          if (this.#joining === joining) this.#joining = undefined
+          resolve()
+        },
+      }
+      this.#joining = joining
+      this.#setLive(generation, others)
+      this.#notify(generation, `?${this.#replicaId}`)
+    })
+  }
+
   #lost(generation: number, client: pg.Client): void {
     client.on('error', () => undefined)
+    if (this.#joining?.generation === generation) this.#joining.end()
     if (generation !== this.#generation || this.#state === 'closed') return
     this.#generation++
     this.#client = undefined
@@ -350,7 +415,17 @@ export class PgFollower implements FeedFollower {
       this.#announce(generation, true)
       return
     }
-    const [idText, revisionText] = payload.split(':')
+    const question = /^\?([1-9][0-9]{0,9})$/.exec(payload)
+    if (question !== null) {
+      // "Do you know me?": answered after a live-set read begun now (#readLive).
+      const asker = Number(question[1])
+      if (asker !== this.#replicaId && this.#asked.size < MAX_JOIN_QUESTIONS) {
+        this.#asked.add(asker)
+        this.#readLive(generation)
+      }
+      return
+    }
+    const [idText, revisionText, toText] = payload.split(':')
     const id = Number(idText)
     const revision = Number(revisionText)
     if (!Number.isSafeInteger(id) || !Number.isSafeInteger(revision) || id === this.#replicaId) {
@@ -367,6 +442,14 @@ export class PgFollower implements FeedFollower {
       this.#announced.delete(id)
     } else if (revision > (this.#announced.get(id) ?? -1)) {
       this.#announced.set(id, revision)
+    }
+    if (toText !== undefined && Number(toText) === this.#replicaId) {
+      // It knows this replica now: one fewer to wait for before deciding.
+      const joining = this.#joining
+      if (joining?.generation === generation) {
+        joining.pending.delete(id)
+        if (joining.pending.size === 0) joining.end()
+      }
     }
     this.#wake()
   }
@@ -449,6 +532,9 @@ export class PgFollower implements FeedFollower {
     }
     this.#liveReading = generation
     this.#liveAgain = false
+    // Questions heard before this read began are answered by it; later ones by the next read.
+    const asked = this.#asked
+    this.#asked = new Set()
     const done = (): void => {
       if (this.#liveReading !== generation) return
       this.#liveReading = undefined
@@ -460,13 +546,10 @@ export class PgFollower implements FeedFollower {
         const live = new Map(
           rows.map((r) => [Number(r.id), r.pid] as const).filter(([id]) => id !== this.#replicaId),
         )
-        // What a replica announced through another backend (before it reconnected) is forgotten.
-        for (const id of this.#announced.keys())
-          if (live.get(id) !== this.#live.get(id)) this.#announced.delete(id)
-        const unheard = [...live.keys()].some((id) => !this.#announced.has(id))
-        this.#live = live
-        if (unheard) this.#notify(generation, '?')
-        this.#wake()
+        this.#setLive(generation, live)
+        const applied = this.#options.appliedRevision()
+        for (const asker of asked)
+          if (live.has(asker)) this.#notify(generation, `${this.#replicaId}:${applied}:${asker}`)
         done()
       },
       () => {
@@ -474,6 +557,24 @@ export class PgFollower implements FeedFollower {
         done()
       },
     )
+  }
+
+  /** The live set as just read: forgets what it makes stale, asks the unheard to announce. */
+  #setLive(generation: number, live: Map<number, number>): void {
+    // What a replica announced through another backend (before it reconnected) is forgotten.
+    for (const id of this.#announced.keys())
+      if (live.get(id) !== this.#live.get(id)) this.#announced.delete(id)
+    const unheard = [...live.keys()].some((id) => !this.#announced.has(id))
+    this.#live = live
+    // Joining: one that reconnected (another backend) or left since did so after this replica's
+    // lock was taken, so it read that lock when it joined: it need not answer.
+    const joining = this.#joining
+    if (joining?.generation === generation) {
+      for (const [id, pid] of joining.pending) if (live.get(id) !== pid) joining.pending.delete(id)
+      if (joining.pending.size === 0) joining.end()
+    }
+    if (unheard) this.#notify(generation, '?')
+    this.#wake()
   }
 
   #onTick(): void {
