@@ -66,22 +66,31 @@ export function chainOf(own: CompiledPolicy, inherited: readonly CompiledPolicy[
   return index
 }
 
+/**
+ * Whether a chain is one bound policy (chainOf) rather than a list. By its constructor, which for
+ * a chain of a known hidden class is a map check: `instanceof` walks a plain list's prototype
+ * chain to its end (Array.prototype, Object.prototype) on every check. A list is a plain array.
+ */
+function isBound(policies: PolicyChain): policies is PolicyIndex {
+  return policies.constructor === PolicyIndex
+}
+
 /** A chain's policies as a list, most specific first: for a bound chain, a copy made now. */
 export function policiesOf(policies: PolicyChain): readonly CompiledPolicy[] {
-  if (!(policies instanceof PolicyIndex)) return policies as readonly CompiledPolicy[]
+  if (!isBound(policies)) return policies as readonly CompiledPolicy[]
   return [policies, ...policies.inherited]
 }
 
 /** How many policies a chain holds. */
 function levels(policies: PolicyChain): number {
-  return policies instanceof PolicyIndex
+  return isBound(policies)
     ? 1 + policies.inherited.length
     : (policies as readonly CompiledPolicy[]).length
 }
 
 /** A chain's policy at `level` (0: the most specific, as firstUnconditional counts). */
 function levelAt(policies: PolicyChain, level: number): PolicyIndex {
-  if (!(policies instanceof PolicyIndex)) {
+  if (!isBound(policies)) {
     return (policies as readonly CompiledPolicy[])[level] as PolicyIndex
   }
   return level === 0 ? policies : (policies.inherited[level - 1] as PolicyIndex)
@@ -178,7 +187,7 @@ function firstUnconditional(
   // A bound chain: its own policy first (level 0), then what it inherits (levels 1, 2, …).
   let first = 0
   let rest: readonly CompiledPolicy[]
-  if (policies instanceof PolicyIndex) {
+  if (isBound(policies)) {
     const pair = policies.unconditional(roles, permission, members, mask, hashes)
     if (pair >= 0) {
       foundPair = pair

@@ -38,9 +38,22 @@ function newMember(key: string): InternedMember {
   return { member, hash: memberHash(member), alone: Object.freeze([member]), plain: undefined }
 }
 
+/**
+ * A null-prototype object, in dictionary mode from the start: a property added to it changes no
+ * hidden class. A fresh `{ [key]: 0 }` per member (the way this was first done) adds a transition
+ * named `key` to the one map every object literal and `{}` starts from; past ~1,500 distinct
+ * members V8 stops sharing maps there, and every object that starts as `{}` or comes from a
+ * literal not yet warm gets a hidden class of its own, process-wide: property reads on them (a
+ * check's `request.permission`) go megamorphic for good.
+ */
+const scratch: Record<string, number> = Object.create(null) as Record<string, number>
+
 /** The engine's internalized copy of `key` (property names are internalized). */
 function internalized(key: string): string {
-  return Object.keys({ [key]: 0 })[0] ?? key
+  scratch[key] = 0
+  const name = Object.keys(scratch)[0] ?? key
+  delete scratch[key]
+  return name
 }
 
 /** The interned member for `raw`, normalised (`user:Alice@Example.com` → `user:alice@example.com`). */

@@ -31,10 +31,9 @@ import type {
 import { InternTable } from './intern-table.js'
 import { internCondition } from './interned-conditions.js'
 import { cachedMember, cachedMemberAt, cachedMemberHash, internMember } from './interned-members.js'
-import { memberBucket, memberHash, MEMBER_HASH_BITS } from './member-hash.js'
+import { memberHash, MEMBER_HASH_BITS } from './member-hash.js'
 import type { CallerHashes } from './principal-set.js'
 import {
-  hasRole,
   PREDEFINED_ROLE_COUNT,
   predefinedRoleId,
   predefinedRoleName,
@@ -67,6 +66,14 @@ const SCAN_LIMIT = 32
 const FIXED = 16
 /** A code that starts a conditional binding. */
 const CONDITIONAL_START = START | CONDITIONAL
+/** #candidate's answers: the pair grants unconditionally; it would, under its condition. */
+const GRANTS = 1
+const MAY_GRANT = 2
+/**
+ * PREDEFINED_ROLE_COUNT as a constant of this module: an imported binding is read through its
+ * cell and checked for its temporal dead zone at every use (~8 instructions in a check's scan).
+ */
+const PREDEFINED = PREDEFINED_ROLE_COUNT
 
 /**
  * What few policies need, kept out of the policy object (one field, undefined in most policies):
@@ -395,18 +402,70 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
     const pairs = this.#pairs
     // The large path is a method of its own, so this one stays small enough to be inlined.
     if (pairs > SCAN_LIMIT) return this.#listed(roles, permission, members, hashes)
+    // Which of the first 16 pairs name a member in one of the caller's buckets: one bit each,
+    // without a branch. The codes are fields, which a loop reaches only through a switch on the
+    // pair (a jump table and range checks: ~50 instructions a pair, against ~6 here). A shift
+    // count is taken mod 32, so `mask >>> hash` tests the hash's bucket (memberBucket). The
+    // second eight fields are read only when the policy has pairs there (each field read is
+    // memory a check touches: at a million policies, cache misses).
+    let hits =
+      ((mask >>> (this.#c0 >> HASH_SHIFT)) & 1) |
+      (((mask >>> (this.#c1 >> HASH_SHIFT)) & 1) << 1) |
+      (((mask >>> (this.#c2 >> HASH_SHIFT)) & 1) << 2) |
+      (((mask >>> (this.#c3 >> HASH_SHIFT)) & 1) << 3) |
+      (((mask >>> (this.#c4 >> HASH_SHIFT)) & 1) << 4) |
+      (((mask >>> (this.#c5 >> HASH_SHIFT)) & 1) << 5) |
+      (((mask >>> (this.#c6 >> HASH_SHIFT)) & 1) << 6) |
+      (((mask >>> (this.#c7 >> HASH_SHIFT)) & 1) << 7)
+    if (pairs > 8) {
+      hits |=
+        (((mask >>> (this.#c8 >> HASH_SHIFT)) & 1) << 8) |
+        (((mask >>> (this.#c9 >> HASH_SHIFT)) & 1) << 9) |
+        (((mask >>> (this.#c10 >> HASH_SHIFT)) & 1) << 10) |
+        (((mask >>> (this.#c11 >> HASH_SHIFT)) & 1) << 11) |
+        (((mask >>> (this.#c12 >> HASH_SHIFT)) & 1) << 12) |
+        (((mask >>> (this.#c13 >> HASH_SHIFT)) & 1) << 13) |
+        (((mask >>> (this.#c14 >> HASH_SHIFT)) & 1) << 14) |
+        (((mask >>> (this.#c15 >> HASH_SHIFT)) & 1) << 15)
+    }
+    // Past the last pair a field holds 0, whose bucket may be the caller's: dropped here.
+    if (pairs < FIXED) hits &= (1 << pairs) - 1
     let conditional = false
-    for (let pair = 0; pair < pairs; pair++) {
-      const code = this.#codeAt(pair)
-      const hash = code >> HASH_SHIFT
-      if (((mask >>> memberBucket(hash)) & 1) === 0) continue
-      if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) continue
-      if (hashes !== undefined && !hashes.hasHash(hash)) continue
-      if (!members.has(this[pair] as string)) continue
-      if ((code & CONDITIONAL) === 0) return pair
-      conditional = true
+    // The hits in policy order, lowest bit first.
+    while (hits !== 0) {
+      const pair = 31 - Math.clz32(hits & -hits)
+      hits &= hits - 1
+      const found = this.#candidate(pair, this.#codeAt(pair), roles, permission, members, hashes)
+      if (found === GRANTS) return pair
+      if (found === MAY_GRANT) conditional = true
+    }
+    for (let pair = FIXED; pair < pairs; pair++) {
+      const code = this[pairs + pair - FIXED] as number
+      if (((mask >>> (code >> HASH_SHIFT)) & 1) === 0) continue
+      const found = this.#candidate(pair, code, roles, permission, members, hashes)
+      if (found === GRANTS) return pair
+      if (found === MAY_GRANT) conditional = true
     }
     return conditional ? -2 : -1
+  }
+
+  /**
+   * For a pair (its code `code`) whose member's bucket is one of the caller's: GRANTS when its
+   * binding grants `permission` to one of `members` unconditionally, MAY_GRANT when it would but
+   * is conditional, 0 otherwise.
+   */
+  #candidate(
+    pair: number,
+    code: number,
+    roles: RoleBits,
+    permission: string,
+    members: ReadonlySet<string>,
+    hashes: CallerHashes | undefined,
+  ): number {
+    if (!this.#holds((code >> SLOT_SHIFT) & SLOT_MASK, roles, permission)) return 0
+    if (hashes !== undefined && !hashes.hasHash(code >> HASH_SHIFT)) return 0
+    if (!members.has(this[pair] as string)) return 0
+    return (code & CONDITIONAL) === 0 ? GRANTS : MAY_GRANT
   }
 
   /** unconditional() for a large policy: the caller's member hashes looked up in its index. */
@@ -495,21 +554,29 @@ export class PolicyIndex extends Array<Slot> implements CompiledPolicy {
 
   /** The frozen allow Decision naming a pair's binding and member (made once, then kept). */
   allowAt(pair: number): Decision {
-    const known = this[this.#decisions + pair] as Decision | undefined
-    if (known !== undefined) return known
+    const at = this.#decisions + pair
+    // Only slots that exist are read: a read past the end (or of a hole) takes a handler of its
+    // own for the same hidden class, and V8 then makes this read site megamorphic for good.
+    if (this.length > at) {
+      const known = this[at] as Decision | undefined
+      if (known !== undefined) return known
+    } else {
+      for (let k = this.length; k < this.#decisions + this.#pairs; k++) this.push(undefined)
+    }
     const made = allowDecision(
       this.resource,
       this.roleAt(pair),
       this[pair] as string,
       this.#conditionOf(pair),
     )
-    this[this.#decisions + pair] = made
+    this[at] = made
     return made
   }
 
   #holds(slot: number, roles: RoleBits, permission: string): boolean {
-    if (slot < PREDEFINED_ROLE_COUNT) return hasRole(roles, slot)
-    return this.#rare?.custom?.[slot - PREDEFINED_ROLE_COUNT]?.permissions?.has(permission) === true
+    // hasRole (role-index.ts), inline: an imported function is checked at each call as above.
+    if (slot < PREDEFINED) return (((roles[slot >>> 5] as number) >>> slot) & 1) !== 0
+    return this.#rare?.custom?.[slot - PREDEFINED]?.permissions?.has(permission) === true
   }
 
   #roleOf(slot: number): string {
