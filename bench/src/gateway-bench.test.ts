@@ -1,7 +1,7 @@
 // parseWrk reads wrk 4's --latency report: the units it prints (us, ms, s), the non-2xx and
 // socket-error lines a run may carry, and a clear error when the report is not wrk's.
 import { describe, expect, it } from 'vitest'
-import { parseWrk } from './gateway-bench.js'
+import { combineRounds, parseWrk } from './gateway-bench.js'
 
 const report = (
   p50: string,
@@ -52,5 +52,31 @@ describe('parseWrk', () => {
     expect(() => parseWrk('  5 requests in 1.00s, 1kB read\nRequests/sec: 5\n')).toThrow(
       /no 50% line/,
     )
+  })
+})
+
+describe('combineRounds', () => {
+  const r = (rps: number, p99: number, cpu?: number) => ({
+    requestsPerSec: rps,
+    p50Ms: p99 / 2,
+    p99Ms: p99,
+    requests: rps * 5,
+    non2xx: 1,
+    socketErrors: 0,
+    ...(cpu === undefined ? {} : { cpuUsPerRequest: cpu }),
+  })
+
+  it('takes each figure’s median over the rounds, one outlier round moving none of them', () => {
+    const c = combineRounds([r(20_000, 6, 50), r(9_000, 40, 90), r(21_000, 5, 48)])
+    expect(c).toMatchObject({ requestsPerSec: 20_000, p99Ms: 6, p50Ms: 3, cpuUsPerRequest: 50 })
+    expect(c.requests).toBe(250_000)
+    expect(c.non2xx).toBe(3)
+    expect(c.rounds).toBe(3)
+    expect(c.roundsRequestsPerSec).toEqual([20_000, 9_000, 21_000])
+  })
+
+  it('leaves the CPU figure out unless every round has one', () => {
+    expect(combineRounds([r(1, 1, 5), r(2, 2)])).not.toHaveProperty('cpuUsPerRequest')
+    expect(combineRounds([r(1, 1), r(3, 3)]).requestsPerSec).toBe(2)
   })
 })
