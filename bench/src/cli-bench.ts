@@ -16,7 +16,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { round } from './measure.js'
+import { median, round } from './measure.js'
 import { BIN, ROOT, failureReason, runiamCli, startServe, stop, type Serve } from './processes.js'
 
 const RUNS = 20
@@ -24,12 +24,6 @@ const SERVICE = 'bench-svc'
 const PROJECT = 'bench-project'
 /** What npm links as `runiam`. */
 const RUNIAM = join(ROOT, 'packages/cli/bin/runiam.cjs')
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
 
 /** One whole-process run of `node ARGS`, in ms; throws if it fails. */
 function timeRun(args: string[], env: NodeJS.ProcessEnv): number {

@@ -19,7 +19,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
-import { round } from './measure.js'
+import { median, round } from './measure.js'
 import { BIN, ROOT, failureReason, stop } from './processes.js'
 import { SEED_PROJECT, seededServer } from './seed-services.js'
 
@@ -34,12 +34,6 @@ const consoleDir = (): string =>
 
 const line = (fields: Record<string, unknown>): void =>
   console.log(JSON.stringify({ bench: 'console', ...fields }))
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
-}
 
 /** The gzipped size of every .js file the build ships, in bytes. */
 export function gzippedJavaScript(dir: string): { files: number; raw: number; gzip: number } {

@@ -30,7 +30,7 @@ import { createRequire } from 'node:module'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { round } from './measure.js'
+import { median, round } from './measure.js'
 import {
   BIN,
   cliEnv,
@@ -162,13 +162,6 @@ function measure(
 ): Measured {
   wrk(bin, url, headers, WARMUP_SECONDS)
   return round1(bin, { url, headers, pid }, SECONDS)
-}
-
-/** The median of `xs` (not empty). */
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((x, y) => x - y)
-  const mid = s.length >> 1
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
 }
 
 /**

@@ -107,6 +107,13 @@ export function memory(): Memory {
   }
 }
 
+/** The median of `xs` (not empty): the middle value, or the mean of the middle two. */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  const mid = s.length >> 1
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2
+}
+
 /** x rounded to `digits` decimals (default 2). */
 export function round(x: number, digits = 2): number {
   const f = 10 ** digits

@@ -13,9 +13,7 @@ import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
 import { openSqliteStore } from '@runiam/store/sqlite'
-
-const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
+import { describeWithPg, PG_BASE_URL as url } from './postgres/pg.fixtures.js'
 const dir = mkdtempSync(join(tmpdir(), 'runiam-pending-migrations-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
@@ -58,20 +56,9 @@ describe('pendingMigrations: refuse, SQLite', () => {
   })
 })
 
-const reachable = await (async () => {
-  const c = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  try {
-    await c.connect()
-    return true
-  } catch {
-    return false
-  } finally {
-    await c.end().catch(() => undefined)
-  }
-})()
-if (!reachable && required) throw new Error(`RUNIAM_REQUIRE_PG=1 but PostgreSQL is unreachable`)
+const withPg = await describeWithPg('pending-migrations.test.ts')
 
-describe.skipIf(!reachable)('pendingMigrations: refuse, PostgreSQL', () => {
+withPg('pendingMigrations: refuse, PostgreSQL', () => {
   it('refuses an older schema and changes nothing in it; an empty schema is not made', async () => {
     const schema = `runiam_pending_${randomBytes(4).toString('hex')}`
     const empty = `${schema}_e`

@@ -19,7 +19,7 @@ import {
   PG_BASE_URL,
   service,
   sql,
-} from './pg-follower.fixtures.js'
+} from './pg.fixtures.js'
 import { feedNames } from './pg-follower.js'
 
 const withPg = await describeWithPg('pg-follower-faults.test.ts')

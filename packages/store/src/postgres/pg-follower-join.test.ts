@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
-import { describeWithPg, eventually, freshDatabase, sql } from './pg-follower.fixtures.js'
+import { describeWithPg, eventually, freshDatabase, sql } from './pg.fixtures.js'
 import { feedNames, PgFollower } from './pg-follower.js'
 
 const withPg = await describeWithPg('pg-follower-join.test.ts')

@@ -9,7 +9,7 @@ import { afterAll, afterEach, beforeAll, expect, it } from 'vitest'
 import { openPostgresStore } from '@runiam/store/postgres'
 import type { Change } from '../records.js'
 import type { FeedFollower, Store } from '../store.js'
-import { describeWithPg, eventually, freshDatabase, service, sql } from './pg-follower.fixtures.js'
+import { describeWithPg, eventually, freshDatabase, service, sql } from './pg.fixtures.js'
 import { feedNames } from './pg-follower.js'
 
 const withPg = await describeWithPg('pg-follower.test.ts')

@@ -8,31 +8,13 @@ import { randomBytes } from 'node:crypto'
 import { createServer, Socket, type Server } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import pg from 'pg'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, expect, it } from 'vitest'
 import { Code, codeName, isIamError } from '@runiam/core'
 import { openPostgresStore } from '@runiam/store/postgres'
 import type { Store } from '../store.js'
+import { describeWithPg, PG_BASE_URL as url, sql } from './pg.fixtures.js'
 
-const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
-
-async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  try {
-    return await client.query(text, values)
-  } finally {
-    await client.end()
-  }
-}
-
-const up = await sql('SELECT 1').then(
-  () => true,
-  () => false,
-)
-if (!up && !required)
-  console.warn('\n*** PostgreSQL unreachable: postgres-faults.test.ts SKIPPED ***\n')
-const withPg = up || required ? describe : describe.skip
+const withPg = await describeWithPg('postgres-faults.test.ts')
 
 const hex = (): string => randomBytes(6).toString('hex')
 const LOC = 'projects/p1/locations/us-central1'

@@ -15,27 +15,9 @@ import {
   translatePgConnectError,
   translatePgError,
 } from './pg-errors.js'
+import { describeWithPg, PG_BASE_URL as url, sql } from './pg.fixtures.js'
 
-const url = process.env['RUNIAM_TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres'
-const required = process.env['RUNIAM_REQUIRE_PG'] === '1'
-
-async function sql(text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 })
-  await client.connect()
-  try {
-    return await client.query(text)
-  } finally {
-    await client.end()
-  }
-}
-
-const up = await sql('SELECT 1').then(
-  () => true,
-  () => false,
-)
-if (!up && !required)
-  console.warn('\n*** PostgreSQL unreachable: postgres-store.test.ts SKIPPED ***\n')
-const withPg = up || required ? describe : describe.skip
+const withPg = await describeWithPg('postgres-store.test.ts')
 
 async function failure(p: Promise<unknown>): Promise<IamError> {
   try {
@@ -54,7 +36,7 @@ function freshSchema(): string {
   return schema
 }
 afterEach(async () => {
-  for (const s of schemas.splice(0)) if (up) await sql(`DROP SCHEMA IF EXISTS "${s}" CASCADE`)
+  for (const s of schemas.splice(0)) await sql(`DROP SCHEMA IF EXISTS "${s}" CASCADE`)
 })
 
 describe('openPostgresStore without a server', () => {

@@ -1,5 +1,4 @@
-// What the replica-follower tests (pg-follower.test.ts, pg-follower-faults.test.ts) share: the
-// PostgreSQL server they run on (RUNIAM_TEST_PG_URL, else postgres://postgres@127.0.0.1:5432/
+// What the store's PostgreSQL tests share: the PostgreSQL server they run on (RUNIAM_TEST_PG_URL, else postgres://postgres@127.0.0.1:5432/
 // postgres), a database of their own on it, a service record to write, and polling.
 import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
